@@ -1,0 +1,27 @@
+"""The explicit registry of derivers and checks; a test enumerates it.
+
+Order matters for derivers (later ones read what earlier ones derived); checks run in list order
+but their findings are ranked afterwards (``oidc_doctor.pipeline.rank``).
+"""
+
+from __future__ import annotations
+
+from oidc_doctor.checks.base import Check, Deriver
+
+
+def derivers() -> list[Deriver]:
+    """Derivers in the order they run."""
+    from oidc_doctor.checks import token
+
+    return [
+        token.derive_tokens,
+    ]
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in run order."""
+    from oidc_doctor.checks import token
+
+    return [
+        *token.CHECKS,
+    ]

@@ -1,0 +1,12 @@
+"""Sub-commands. Each module has ``add_arguments(parser)`` and ``run(args, io) -> int``.
+
+Only the chosen command's module is imported, so one-shot commands start fast.
+"""
+
+from __future__ import annotations
+
+#: name -> (module, one-line help). Order is the order ``--help`` shows.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "token": ("oidc_doctor.commands.token", "decode and verify one token"),
+    "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
+}

@@ -1,0 +1,91 @@
+"""The evidence snapshot: everything the sources found, the same for a bundle or a live cluster.
+
+Sources (the bundle reader, the live collector, command-line options) fill an :class:`Evidence`;
+checks only read it. Each :class:`Item` carries its kind (what the content is, recognised from
+the content, not the file name), a human reference for evidence, and the parsed data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What an input is. The values appear in the report's ``inputs`` list."""
+
+    TOKEN = "token"  # data: str, the raw credential-like string (never printed)
+    JWKS = "jwks"  # data: dict
+    DISCOVERY = "discovery"  # data: dict
+    APISERVER_POD = "apiserver-pod"  # data: Pod dict with a kube-apiserver container
+    KUBEADM_CONFIG = "kubeadm-config"  # data: ClusterConfiguration dict
+    NODE_ARGS = "node-args"  # data: Node dict with k3s.io/node-args or rke2.io/node-args
+    AUTH_CONFIG = "auth-config"  # data: AuthenticationConfiguration dict
+    EKS_IDP = "eks-idp"  # data: aws eks describe-identity-provider-config JSON
+    GKE_CLIENTCONFIG = "gke-clientconfig"  # data: ClientConfig dict
+    RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict
+    WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict
+    CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)
+    HELM_RELEASE = "helm-release"  # data: Secret dict of type helm.sh/release.v1
+    INGRESS = "ingress"  # data: Ingress dict
+    APISERVER_LOG = "apiserver-log"  # data: None; read the file at ``path``
+    PROXY_LOG = "proxy-log"  # data: None; read the file at ``path``
+    INGRESS_LOG = "ingress-log"  # data: None; read the file at ``path``
+    ERROR_TEXT = "error-text"  # data: str, what the user saw
+    LIVE = "live"  # data: dict of live API answers (SelfSubjectReview, ...)
+
+
+@dataclass
+class Item:
+    """One recognised input: a file, or one document of a multi-document file."""
+
+    kind: Kind
+    ref: str  # e.g. "bundle/apiserver.yaml#2 Pod kube-system/kube-apiserver-cp1"
+    data: Any
+    path: Path | None = None
+    line: int | None = None
+
+
+@dataclass
+class InputRecord:
+    """A line of the report's ``inputs``: what a file was taken for, or why it was skipped."""
+
+    ref: str
+    kind: str
+    objects: int = 0
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The REPORT.md shape."""
+        out: dict[str, Any] = {"ref": self.ref, "kind": self.kind, "objects": self.objects}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class Evidence:
+    """Everything the sources found. Checks read it; only sources write it."""
+
+    items: list[Item] = field(default_factory=list)
+    inputs: list[InputRecord] = field(default_factory=list)
+    #: Places the sources could not look, by area ("apiserver-config", "rbac", ...), with the reason.
+    blind: dict[str, str] = field(default_factory=dict)
+
+    def of(self, *kinds: Kind) -> list[Item]:
+        """Items of the given kinds, in input order."""
+        return [i for i in self.items if i.kind in kinds]
+
+    def has(self, *kinds: Kind) -> bool:
+        """Whether any item of the given kinds exists."""
+        return any(i.kind in kinds for i in self.items)
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def add(self, item: Item) -> None:
+        """Record one item."""
+        self.items.append(item)

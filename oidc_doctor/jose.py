@@ -1,0 +1,268 @@
+"""Minimal JOSE: compact JWS parsing (tolerant, reports every problem) and signature checks.
+
+We parse JWS ourselves because a diagnosis must show a broken token and name *every* problem,
+where JWT libraries stop at the first. Signatures are verified with ``cryptography`` directly.
+The accepted algorithms always come from the caller (API server settings, discovery, JWKS) and
+never from the token's own header (see PyJWT's security notes on algorithm confusion).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+#: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
+ASYMMETRIC_ALGS: tuple[str, ...] = (
+    "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512",
+)
+#: Algorithms this module can verify: the nine above plus EdDSA (some IdPs sign with Ed25519).
+VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
+HMAC_ALGS: frozenset[str] = frozenset(("HS256", "HS384", "HS512"))
+
+
+def fingerprint(token: str) -> str:
+    """``sha256:`` + the first 12 hex digits of the token's SHA-256: how reports name a token."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def b64url_decode(part: str) -> tuple[bytes | None, str | None]:
+    """Decode one base64url segment tolerantly.
+
+    Returns ``(data, problem)``: data is None when nothing could be decoded; problem names what
+    is wrong (padding present, standard-alphabet characters) even when decoding succeeded,
+    because the API server's parser (Go ``base64.RawURLEncoding``) rejects both.
+    """
+    problem = None
+    s = part
+    if "=" in s:
+        problem = "has '=' padding (a JWT uses unpadded base64url)"
+        s = s.rstrip("=")
+    if "+" in s or "/" in s:
+        problem = "uses '+' or '/' (standard base64, not base64url)"
+        s = s.replace("+", "-").replace("/", "_")
+    if len(s) % 4 == 1:
+        return None, "has an impossible length for base64url (truncated?)"
+    try:
+        data = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    except (binascii.Error, ValueError):
+        return None, "is not valid base64url"
+    # A strict decoder also refuses non-zero trailing bits; re-encoding tells us.
+    if base64.urlsafe_b64encode(data).decode().rstrip("=") != s:
+        return data, problem or "has non-canonical trailing bits"
+    return data, problem
+
+
+def b64url_encode(data: bytes) -> str:
+    """Unpadded base64url, as JWS uses."""
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+@dataclass
+class ParsedJWS:
+    """A compact JWS taken apart, with every problem found on the way."""
+
+    raw: str
+    parts: int
+    header: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
+    payload_bytes: bytes | None = None
+    signature: bytes | None = None
+    signing_input: bytes = b""
+    problems: list[str] = field(default_factory=list)
+    #: True when the API server's strict parser would accept the structure (3 parts, clean base64url, JSON).
+    strict_ok: bool = False
+
+    @property
+    def alg(self) -> str | None:
+        """The header's ``alg`` if it is a string."""
+        a = self.header.get("alg") if self.header else None
+        return a if isinstance(a, str) else None
+
+    @property
+    def kid(self) -> str | None:
+        """The header's ``kid`` if it is a string."""
+        k = self.header.get("kid") if self.header else None
+        return k if isinstance(k, str) else None
+
+
+def _json_object(data: bytes, what: str, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(f"the {what} is not UTF-8 text")
+            return None
+        problems.append(f"the {what} is not JSON (starts {text[:20]!r})")
+        return None
+    if not isinstance(value, dict):
+        problems.append(f"the {what} is JSON but not an object ({type(value).__name__})")
+        return None
+    return value
+
+
+def parse_compact(token: str) -> ParsedJWS:
+    """Take a compact JWS apart and describe everything that is wrong with it."""
+    segments = token.split(".")
+    parsed = ParsedJWS(raw=token, parts=len(segments))
+    problems = parsed.problems
+    if len(segments) == 5:
+        problems.append("it has 5 parts: an encrypted JWE, not a signed JWT; the API server cannot read it")
+    elif len(segments) != 3:
+        problems.append(f"it has {len(segments)} dot-separated part(s); a signed JWT has exactly 3")
+    if len(segments) < 2:
+        return parsed
+    names = ("header", "payload", "signature")
+    decoded: list[bytes | None] = []
+    clean = len(segments) == 3
+    for i, seg in enumerate(segments[:3]):
+        name = names[i]
+        if seg == "" and i < 2:
+            problems.append(f"the {name} part is empty")
+            decoded.append(None)
+            clean = False
+            continue
+        data, problem = b64url_decode(seg)
+        if problem:
+            problems.append(f"the {name} part {problem}")
+            clean = False
+        decoded.append(data)
+    if len(decoded) > 0 and decoded[0] is not None:
+        parsed.header = _json_object(decoded[0], "header", problems)
+    if len(decoded) > 1 and decoded[1] is not None:
+        parsed.payload_bytes = decoded[1]
+        parsed.payload = _json_object(decoded[1], "payload", problems)
+    if len(decoded) > 2:
+        parsed.signature = decoded[2]
+        if decoded[2] == b"" and segments[2] == "":
+            problems.append("the signature part is empty (an unsigned token)")
+    parsed.signing_input = (segments[0] + "." + segments[1]).encode("ascii", "replace")
+    parsed.strict_ok = clean and parsed.header is not None and parsed.payload is not None
+    if parsed.header is not None:
+        alg = parsed.header.get("alg")
+        if alg is None:
+            problems.append("the header has no 'alg'")
+        elif not isinstance(alg, str):
+            problems.append("the header's 'alg' is not a string")
+        elif alg.lower() == "none":
+            problems.append("the header says alg 'none': the token is not signed")
+        elif alg in HMAC_ALGS:
+            problems.append(f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server")
+    return parsed
+
+
+class KeyError_(Exception):
+    """A JWK that cannot be turned into a public key."""
+
+
+@dataclass
+class Jwk:
+    """One key of a JWKS, with its public key or the reason it is unusable."""
+
+    kid: str | None
+    kty: str | None
+    alg: str | None
+    use: str | None
+    key: Any = None
+    error: str | None = None
+
+    def usable_for(self, alg: str) -> bool:
+        """Whether this key's type fits ``alg`` (and its declared ``alg``, if any)."""
+        if self.key is None or (self.alg is not None and self.alg != alg) or self.use not in (None, "sig"):
+            return False
+        family = {"R": "RSA", "P": "RSA", "E": "EC"}.get(alg[0], "OKP") if alg != "EdDSA" else "OKP"
+        return self.kty == family
+
+
+def _b64int(v: object, name: str) -> int:
+    if not isinstance(v, str):
+        raise KeyError_(f"'{name}' is missing or not a string")
+    data, problem = b64url_decode(v)
+    if data is None:
+        raise KeyError_(f"'{name}' {problem}")
+    return int.from_bytes(data, "big")
+
+
+def jwk_from_dict(d: dict[str, Any]) -> Jwk:
+    """Build a :class:`Jwk` from its JSON form; errors are recorded, not raised."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    def s(k: str) -> str | None:
+        v = d.get(k)
+        return v if isinstance(v, str) else None
+
+    jwk = Jwk(kid=s("kid"), kty=s("kty"), alg=s("alg"), use=s("use"))
+    try:
+        if jwk.kty == "RSA":
+            jwk.key = rsa.RSAPublicNumbers(_b64int(d.get("e"), "e"), _b64int(d.get("n"), "n")).public_key()
+        elif jwk.kty == "EC":
+            curves: dict[str, ec.EllipticCurve] = {
+                "P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1(),
+            }
+            crv = s("crv")
+            if crv not in curves:
+                raise KeyError_(f"unsupported EC curve {crv!r}")
+            jwk.key = ec.EllipticCurvePublicNumbers(
+                _b64int(d.get("x"), "x"), _b64int(d.get("y"), "y"), curves[crv]
+            ).public_key()
+        elif jwk.kty == "OKP":
+            crv = s("crv")
+            x, problem = b64url_decode(s("x") or "")
+            if x is None:
+                raise KeyError_(f"'x' {problem}")
+            if crv == "Ed25519":
+                jwk.key = ed25519.Ed25519PublicKey.from_public_bytes(x)
+            elif crv == "Ed448":
+                jwk.key = ed448.Ed448PublicKey.from_public_bytes(x)
+            else:
+                raise KeyError_(f"unsupported OKP curve {crv!r}")
+        else:
+            raise KeyError_(f"unsupported key type {jwk.kty!r}")
+    except (KeyError_, ValueError) as e:
+        jwk.error = str(e)
+    return jwk
+
+
+def parse_jwks(doc: object) -> list[Jwk]:
+    """All keys of a JWKS document (``{"keys": [...]}``); non-objects are skipped."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
+        return []
+    return [jwk_from_dict(k) for k in doc["keys"] if isinstance(k, dict)]
+
+
+def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes) -> bool:
+    """Check one JWS signature with ``cryptography``; False on any mismatch or misuse."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    hash_for: dict[str, type[hashes.HashAlgorithm]] = {"256": hashes.SHA256, "384": hashes.SHA384,
+                                                       "512": hashes.SHA512}
+    try:
+        if alg in ("RS256", "RS384", "RS512") and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signing_input, padding.PKCS1v15(), hash_for[alg[2:]]())
+        elif alg in ("PS256", "PS384", "PS512") and isinstance(key, rsa.RSAPublicKey):
+            h = hash_for[alg[2:]]()
+            key.verify(signature, signing_input, padding.PSS(padding.MGF1(h), h.digest_size), h)
+        elif alg in ("ES256", "ES384", "ES512") and isinstance(key, ec.EllipticCurvePublicKey):
+            size = (key.curve.key_size + 7) // 8
+            expected_curve = {"256": 256, "384": 384, "512": 521}[alg[2:]]
+            if key.curve.key_size != expected_curve or len(signature) != 2 * size:
+                return False
+            r = int.from_bytes(signature[:size], "big")
+            s = int.from_bytes(signature[size:], "big")
+            key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hash_for[alg[2:]]()))
+        elif alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            key.verify(signature, signing_input)
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True

@@ -1,0 +1,84 @@
+"""Helpers for showing hostile strings and times safely.
+
+Every string from a token, log, manifest or identity provider is treated as hostile when
+printed: control characters (ANSI escapes, carriage returns, ...) are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from oidc_doctor.errors import UsageError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: object, limit: int | None = None) -> str:
+    """``str(value)`` without control characters (tabs and newlines become spaces), maybe cut."""
+    s = _CONTROL.sub("", str(value)).replace("\t", " ").replace("\n", " ")
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s
+
+
+def parse_time(value: str, what: str = "--now") -> datetime:
+    """Parse an RFC 3339 timestamp (``Z`` or an offset; no zone means UTC) into aware UTC."""
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
+    try:
+        t = datetime.fromisoformat(v)
+    except ValueError as e:
+        raise UsageError(f"{what}: {value!r} is not an RFC 3339 time such as 2026-11-28T10:25:12Z") from e
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC)
+
+
+def iso(t: datetime) -> str:
+    """``2026-11-28T10:25:12Z`` form (UTC, seconds)."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_duration(seconds: float) -> str:
+    """A short duration: ``45s``, ``5m``, ``1h 30m``, ``3d 4h``."""
+    s = int(abs(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        m, r = divmod(s, 60)
+        return f"{m}m {r}s" if r else f"{m}m"
+    if s < 86400:
+        h, r = divmod(s, 3600)
+        return f"{h}h {r // 60}m" if r // 60 else f"{h}h"
+    d, r = divmod(s, 86400)
+    return f"{d}d {r // 3600}h" if r // 3600 else f"{d}d"
+
+
+def relative(t: datetime, now: datetime) -> str:
+    """``in 5m`` or ``3h ago`` relative to ``now``."""
+    delta = (t - now).total_seconds()
+    if abs(delta) < 1:
+        return "now"
+    return f"in {human_duration(delta)}" if delta > 0 else f"{human_duration(delta)} ago"
+
+
+def from_epoch(value: float) -> datetime | None:
+    """A JWT NumericDate as aware UTC, or None when out of range."""
+    try:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=value)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_duration(value: str, what: str) -> float:
+    """A Go-style duration (``2m``, ``1h30m``, ``90s``, ``168h0m0s``) or plain seconds, in seconds."""
+    v = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", v):
+        return float(v)
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)", v)
+    if not parts or "".join(n + u for n, u in parts) != v.lstrip("+"):
+        raise UsageError(f"{what}: {value!r} is not a duration such as 5m or 1h30m")
+    return sum(float(n) * units[u] for n, u in parts)
