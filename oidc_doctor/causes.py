@@ -42,7 +42,8 @@ _AREAS = {
 
 CATALOGUE: tuple[Cause, ...] = (
     Cause(
-        "oidc-not-configured", "config",
+        "oidc-not-configured",
+        "config",
         "the API server has no OIDC/JWT authenticator: no `--oidc-issuer-url` and no `jwt` entry in "
         "`--authentication-config` (or only claim flags set; managed cluster without an identity "
         "provider config)",
@@ -52,7 +53,8 @@ CATALOGUE: tuple[Cause, ...] = (
         "AuthenticationConfiguration `jwt` entry, or the EKS identity provider config)",
     ),
     Cause(
-        "oidc-config-invalid", "config",
+        "oidc-config-invalid",
+        "config",
         "settings the API server refuses or silently ignores: `--oidc-*` together with "
         "`--authentication-config`, non-https issuer, structured `claim` without `prefix`, "
         "unsupported alg (HS256), duplicate issuers",
@@ -60,211 +62,235 @@ CATALOGUE: tuple[Cause, ...] = (
         "change the setting the message names",
     ),
     Cause(
-        "issuer-unreachable", "config",
+        "issuer-unreachable",
+        "config",
         "the API server cannot fetch discovery or JWKS (DNS, network, wrong discoveryURL)",
         "log `oidc authenticator: initializing plugin: ...`; per request `oidc: authenticator not "
         "initialized`",
         "make the issuer reachable from the control plane, or set `issuer.discoveryURL`",
     ),
     Cause(
-        "issuer-ca-untrusted", "config",
+        "issuer-ca-untrusted",
+        "config",
         "the issuer's TLS certificate is not trusted by the API server",
-        "log `x509: certificate signed by unknown authority`; no `--oidc-ca-file` / "
-        "`certificateAuthority`",
+        "log `x509: certificate signed by unknown authority`; no `--oidc-ca-file` / `certificateAuthority`",
         "give the API server the issuer's CA: `--oidc-ca-file` or `issuer.certificateAuthority`",
     ),
     Cause(
-        "discovery-issuer-mismatch", "config",
-        "the discovery document's `issuer` differs from the configured URL (trailing slash, `/auth` "
-        "path)",
+        "discovery-issuer-mismatch",
+        "config",
+        "the discovery document's `issuer` differs from the configured URL (trailing slash, `/auth` path)",
         "discovery JSON; log `issuer did not match the issuer returned by provider`",
         "make the configured URL, the discovery `issuer` and the token's `iss` identical",
     ),
     Cause(
-        "token-malformed", "token",
+        "token-malformed",
+        "token",
         "not a signed JWT: opaque access token, JWE (5 parts), bad base64url/JSON, doubled `Bearer `",
         "the token itself; log: bare `invalid bearer token`, or `oidc: malformed jwt`",
         "send the id_token (or a JWT access token the cluster accepts)",
     ),
     Cause(
-        "token-expired", "token",
+        "token-expired",
+        "token",
         "`exp` is in the past at the time of the request",
         "`exp` vs now/log time; log `token is expired`",
         "refresh the token before it expires (see the proxy's `--cookie-refresh`), and check clocks",
     ),
     Cause(
-        "token-not-yet-valid", "token",
+        "token-not-yet-valid",
+        "token",
         "`nbf`/`iat` in the future: clock skew",
         "`nbf`/`iat`; log `before the nbf`",
         "fix the clocks (NTP) on the identity provider and the control plane",
     ),
     Cause(
-        "issuer-mismatch", "token",
+        "issuer-mismatch",
+        "token",
         "token `iss` is not exactly the configured issuer URL (the token is silently skipped)",
         "`iss` vs `--oidc-issuer-url` / `issuer.url` / proxy `--oidc-issuer-url`; log: bare "
         "`invalid bearer token`",
         "make the token's `iss` and the configured issuer URL the same string, byte for byte",
     ),
     Cause(
-        "audience-mismatch", "token",
-        "no `aud` value is an accepted audience (dashboard/proxy client differs from "
-        "`--oidc-client-id`)",
+        "audience-mismatch",
+        "token",
+        "no `aud` value is an accepted audience (dashboard/proxy client differs from `--oidc-client-id`)",
         "`aud` vs client id / `audiences`; proxy `--client-id`; log `expected audience`",
         "use one OAuth client for the proxy and the API server, add an audience mapper in the "
         "identity provider, or list the audience in `issuer.audiences`",
     ),
     Cause(
-        "wrong-token-type", "token",
+        "wrong-token-type",
+        "token",
         "an access token (e.g. Keycloak `typ: Bearer`, `aud: account`, Azure `scp`) was sent where "
         "an id_token is validated, or the reverse",
         "token claims; Kubeapps `proxypassAccessTokenAsBearer`",
         "send the token type the cluster validates (normally the id_token)",
     ),
     Cause(
-        "signing-alg-not-allowed", "token",
+        "signing-alg-not-allowed",
+        "token",
         "header `alg` not in the accepted algorithms (legacy default: RS256 only)",
         "header vs `--oidc-signing-algs`; log `unsupported algorithm`",
-        "allow the algorithm (`--oidc-signing-algs=...`) or make the identity provider sign with "
-        "RS256",
+        "allow the algorithm (`--oidc-signing-algs=...`) or make the identity provider sign with RS256",
     ),
     Cause(
-        "signature-invalid", "token",
+        "signature-invalid",
+        "token",
         "signature does not verify, or `kid` not in the issuer's JWKS (key rotation, other IdP with "
         "same `iss`)",
         "JWKS; log `failed to verify signature`",
         "check the issuer's keys, then log in again for a freshly signed token",
     ),
     Cause(
-        "username-claim-missing", "token",
+        "username-claim-missing",
+        "token",
         "the username claim (`--oidc-username-claim`, default `sub`) is absent",
         "claims; log `claim not present`",
         "request the scope that adds the claim, or choose a claim the token carries",
     ),
     Cause(
-        "email-not-verified", "token",
+        "email-not-verified",
+        "token",
         "username claim is `email` and `email_verified` is false",
         "claims; log `email not verified`; proxy `isn't verified`",
         "verify the email in the identity provider, or use another username claim",
     ),
     Cause(
-        "groups-claim-missing", "token",
-        "groups claim absent: scope not requested, no IdP mapper (silent on the server: a 403, never "
-        "a 401)",
+        "groups-claim-missing",
+        "token",
+        "groups claim absent: scope not requested, no IdP mapper (silent on the server: a 403, never a 401)",
         "claims; proxy `--scope`; whoami shows only `system:authenticated`",
         "request the `groups` scope, add a groups mapper in the identity provider, or set "
         "`--oidc-groups-claim` to the claim that holds them",
     ),
     Cause(
-        "groups-claim-invalid", "token",
+        "groups-claim-invalid",
+        "token",
         "groups claim of a type the server cannot parse",
         "claims; log `parse groups claim`",
         "emit the groups claim as a string or an array of strings",
     ),
     Cause(
-        "groups-distributed-claims", "token",
+        "groups-distributed-claims",
+        "token",
         "groups replaced by `_claim_names`/`_claim_sources` (Azure overage)",
         "claims; log `could not expand distributed claims`",
-        "limit the groups emitted (e.g. Azure \"groups assigned to the application\"), or use "
+        'limit the groups emitted (e.g. Azure "groups assigned to the application"), or use '
         "another authentication path",
     ),
     Cause(
-        "required-claim-mismatch", "token",
+        "required-claim-mismatch",
+        "token",
         "`--oidc-required-claim` / `claimValidationRules` (claim or CEL expression) not satisfied",
         "claims vs rules; log `required claim ...`, `error evaluating claim validation expression`",
         "fix the rule or the claim the identity provider emits",
     ),
     Cause(
-        "claim-mapping-error", "token",
+        "claim-mapping-error",
+        "token",
         "structured-config CEL mapping fails, yields an empty username, or a `userValidationRules` "
         "rule fails",
-        "AuthenticationConfiguration; log `error evaluating ... claim expression`, `empty username "
-        "via CEL`",
+        "AuthenticationConfiguration; log `error evaluating ... claim expression`, `empty username via CEL`",
         "fix the expression",
     ),
     Cause(
-        "username-prefix-mismatch", "rbac",
+        "username-prefix-mismatch",
+        "rbac",
         "a binding names the user without (or with another) prefix than the server applies (`oidc:`, "
         "default `ISSUER#`)",
         "effective username vs binding subjects; 403 message",
         "bind the exact username the API server computes, or change the username prefix",
     ),
     Cause(
-        "username-claim-mismatch", "rbac",
+        "username-claim-mismatch",
+        "rbac",
         "a binding names another claim's value (email bound, server uses `sub`)",
         "claims vs subjects",
         "bind the value the server uses, or change the username claim",
     ),
     Cause(
-        "group-name-mismatch", "rbac",
+        "group-name-mismatch",
+        "rbac",
         "a group binding nearly matches: missing groups prefix, Keycloak full path `/grp`, case, GUID "
         "vs name",
         "group values vs Group subjects",
         "bind the exact group name, or change the identity provider's mapper or the groups prefix",
     ),
     Cause(
-        "rbac-no-binding", "rbac",
+        "rbac-no-binding",
+        "rbac",
         "no binding at all for the user or any of its groups",
         "RBAC",
         "create a binding for the user or one of its groups",
     ),
     Cause(
-        "rbac-insufficient-permissions", "rbac",
+        "rbac-insufficient-permissions",
+        "rbac",
         "bindings exist but do not allow the failing request",
         "roles' rules vs request (from `--error` or `--request`)",
         "grant the missing verb/resource",
     ),
     Cause(
-        "proxy-cookie-refresh-missing", "proxy",
-        "`--cookie-refresh` unset or 0: users are logged out when the token expires (Kubeapps chart "
-        "< 7.1.0)",
+        "proxy-cookie-refresh-missing",
+        "proxy",
+        "`--cookie-refresh` unset or 0: users are logged out when the token expires (Kubeapps chart < 7.1.0)",
         "proxy args/env/config; chart version; startup log `refresh:disabled`",
         "Kubeapps >= 7.1.0: `authProxy.cookieRefresh` (default 2m); older charts: upgrade, or "
         "`--cookie-refresh=2m` in `authProxy.additionalFlags` (<= 7.x; `authProxy.extraFlags` from "
         "8.0); plain oauth2-proxy: `--cookie-refresh=2m`",
     ),
     Cause(
-        "proxy-cookie-refresh-too-long", "proxy",
+        "proxy-cookie-refresh-too-long",
+        "proxy",
         "refresh interval not shorter than the token lifetime (e.g. Keycloak 5 min) or than "
         "`--cookie-expire`",
         "interval vs `exp - iat`; cookie-expire",
         "set `--cookie-refresh` shorter than the token lifetime and than `--cookie-expire`",
     ),
     Cause(
-        "proxy-refresh-unsupported", "proxy",
+        "proxy-refresh-unsupported",
+        "proxy",
         "the proxy's provider cannot refresh sessions in this oauth2-proxy version (`github`, legacy "
         "`keycloak`; `keycloak-oidc` and `adfs` only from v7.2)",
         "`--provider`, proxy image version",
         "use `--provider=oidc` (or `keycloak-oidc` on oauth2-proxy >= 7.2)",
     ),
     Cause(
-        "proxy-token-not-forwarded", "proxy",
+        "proxy-token-not-forwarded",
+        "proxy",
         "the proxy does not pass the id_token to the API (`--pass-authorization-header` off, header "
         "not forwarded by ingress)",
         "proxy args; ingress annotations; a 403 naming `system:anonymous`",
         "enable `--pass-authorization-header=true` (and forward `Authorization` at the ingress)",
     ),
     Cause(
-        "proxy-authorization-header-exposed", "proxy",
+        "proxy-authorization-header-exposed",
+        "proxy",
         "`--set-authorization-header=true` left on after debugging: the id_token reaches the browser",
         "proxy args",
         "remove it: `oidc-doctor proxy authz-header disable --apply`",
         Severity.WARNING,
     ),
     Cause(
-        "proxy-header-too-large", "proxy",
+        "proxy-header-too-large",
+        "proxy",
         "cookies/headers too large for the ingress (many groups, big tokens)",
         "token size; log `upstream sent too big header`",
         "raise the ingress header buffers (e.g. `proxy-buffer-size`, Kubeapps "
         "`frontend.largeClientHeaderBuffers`), or emit fewer claims",
     ),
     Cause(
-        "proxy-config-invalid", "proxy",
+        "proxy-config-invalid",
+        "proxy",
         "settings oauth2-proxy rejects (cookie secret length, refresh >= expire, ...)",
         "proxy config; startup log",
         "change the setting the message names",
     ),
     Cause(
-        "token-accepted", "none",
+        "token-accepted",
+        "none",
         "informational: the API server (or the prediction) accepts the token; shows the identity",
         "SelfSubjectReview, prediction",
         "nothing to fix on the authentication side",
@@ -293,8 +319,13 @@ def render_markdown() -> str:
         "Default severity is `error` unless the table says otherwise.",
     ]
     for area, heading in _AREAS.items():
-        lines += ["", f"## {heading}", "", "| code | severity | meaning | evidence | fix |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {heading}",
+            "",
+            "| code | severity | meaning | evidence | fix |",
+            "|---|---|---|---|---|",
+        ]
         for c in CATALOGUE:
             if c.area == area:
                 lines.append(f"| `{c.code}` | {c.severity} | {c.meaning} | {c.evidence} | {c.fix} |")

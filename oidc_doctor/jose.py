@@ -18,7 +18,15 @@ import orjson
 
 #: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
 ASYMMETRIC_ALGS: tuple[str, ...] = (
-    "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "PS256",
+    "PS384",
+    "PS512",
 )
 #: Algorithms this module can verify: the nine above plus EdDSA (some IdPs sign with Ed25519).
 VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
@@ -203,7 +211,9 @@ def jwk_from_dict(d: dict[str, Any]) -> Jwk:
             jwk.key = rsa.RSAPublicNumbers(_b64int(d.get("e"), "e"), _b64int(d.get("n"), "n")).public_key()
         elif jwk.kty == "EC":
             curves: dict[str, ec.EllipticCurve] = {
-                "P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1(),
+                "P-256": ec.SECP256R1(),
+                "P-384": ec.SECP384R1(),
+                "P-521": ec.SECP521R1(),
             }
             crv = s("crv")
             if crv not in curves:
@@ -243,8 +253,11 @@ def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes)
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    hash_for: dict[str, type[hashes.HashAlgorithm]] = {"256": hashes.SHA256, "384": hashes.SHA384,
-                                                       "512": hashes.SHA512}
+    hash_for: dict[str, type[hashes.HashAlgorithm]] = {
+        "256": hashes.SHA256,
+        "384": hashes.SHA384,
+        "512": hashes.SHA512,
+    }
     try:
         if alg in ("RS256", "RS384", "RS512") and isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, signing_input, padding.PKCS1v15(), hash_for[alg[2:]]())

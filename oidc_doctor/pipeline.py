@@ -96,11 +96,10 @@ def _relevance(f: Finding, kinds: set[str]) -> int:
 def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
     """Order findings so the first is the most likely root cause of the failure seen."""
     kinds = _failure_kinds(ctx)
-    assert all(f.severity is not None for f in findings)
     ordered = sorted(
         enumerate(findings),
         key=lambda p: (
-            _SEVERITY_ORDER[Severity(p[1].severity)],
+            _SEVERITY_ORDER[p[1].severity or Severity.ERROR],
             _ORIGIN_ORDER[p[1].origin],
             _relevance(p[1], kinds),
             p[1].rank,
@@ -144,7 +143,7 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report
     for check in checks if checks is not None else all_checks():
         try:
             result = check.run(ev, ctx)
-        except Exception as e:  # noqa: BLE001 - a crash must read as "could not look", not as a pass
+        except Exception as e:  # a crash must read as "could not look", not as a pass
             if strict:
                 raise
             result = CheckResult(Status.UNKNOWN, f"the check failed: {type(e).__name__}: {e}")
