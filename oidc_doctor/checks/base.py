@@ -43,7 +43,13 @@ class Facts:
     authenticator.
     """
 
-    tokens: list[Any] = field(default_factory=list)  # oidc_doctor.token.inspect.TokenReport
+    tokens: list[Any] = field(default_factory=list)  # one report per token input (token area)
+    #: The first decodable token's claims and header, for other areas (RBAC near misses, proxy).
+    token_claims: dict[str, Any] | None = None
+    token_header: dict[str, Any] | None = None
+    token_ref: str = ""
+    token_lifetime_s: float | None = None  # exp - iat
+    token_size: int | None = None  # bytes
     authenticators: list[AuthenticatorSummary] | None = None
     authenticators_ref: str = ""
     prediction: Any = None  # the authn engine's result for the first token, if any
