@@ -1,0 +1,115 @@
+"""The binding index: who is bound, role resolution, aggregation, service accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from oidc_doctor.rbac.index import RbacIndex, default_groups, load_paths, selector_matches
+from oidc_doctor.rbac.rules import Request
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_default_groups_add_authenticated_and_service_account_groups() -> None:
+    assert default_groups("alice", ["dev"]) == ["dev", "system:authenticated"]
+    assert default_groups("system:serviceaccount:ci:deployer", []) == [
+        "system:serviceaccounts",
+        "system:serviceaccounts:ci",
+        "system:authenticated",
+    ]
+    assert default_groups("system:anonymous", []) == ["system:unauthenticated"]
+
+
+def test_fixture_who_lists_each_applying_binding_once() -> None:
+    idx, counts = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    assert counts[0][1] > 5
+    applied = idx.applicable("oidc:alice@example.com", default_groups("oidc:alice@example.com", ["oidc:dev"]))
+    names = [(a.kind, a.namespace, a.name) for a in applied]
+    # dev-view names both the user and the group: it appears once, with both subjects.
+    assert names.count(("RoleBinding", "dev", "dev-view")) == 1
+    dev_view = next(a for a in applied if a.name == "dev-view")
+    assert {s["kind"] for s in dev_view.subjects} == {"User", "Group"}
+    assert ("ClusterRoleBinding", "", "system:basic-user") in names
+    assert ("RoleBinding", "prod", "prod-admins") not in names
+
+
+def test_aggregated_clusterrole_gets_the_rules_of_labelled_roles() -> None:
+    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    # "monitoring" has no rules of its own; it aggregates "monitoring-pods" (label match) and,
+    # through it, nothing else; "unrelated" lacks the label.
+    rules = idx.cluster_role_rules("monitoring")
+    assert {"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods", "pods/log"]} in rules
+    assert all("secrets" not in r.get("resources", []) for r in rules)
+    allowed = idx.authorize("bob", ["oidc:sre"], Request("list", "pods", namespace="anything"))
+    assert allowed.allowed
+    assert allowed.binding is not None and allowed.binding.name == "sre-monitoring"
+    assert not idx.authorize("bob", ["oidc:sre"], Request("list", "secrets", namespace="anything")).allowed
+
+
+def test_role_reference_resolves_in_the_binding_namespace() -> None:
+    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    # RoleBinding dev/deployer -> Role dev/deployer allows patching deployments/scale in dev only.
+    sa = "system:serviceaccount:ci:deployer"
+    groups = default_groups(sa, [])
+    scale = Request("patch", "deployments", api_group="apps", subresource="scale", namespace="dev")
+    assert idx.authorize(sa, groups, scale).allowed
+    assert not idx.authorize(
+        sa, groups, Request("patch", "deployments", api_group="apps", namespace="dev")
+    ).allowed
+    assert not idx.authorize(
+        sa, groups, Request("patch", "deployments", "apps", "scale", namespace="prod")
+    ).allowed
+
+
+def test_missing_role_is_reported_as_an_error_not_silently_skipped() -> None:
+    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    d = idx.authorize("carol", ["system:authenticated"], Request("get", "pods", namespace="qa"))
+    assert not d.allowed
+    assert any('role.rbac.authorization.k8s.io "gone" not found' in e for e in d.errors)
+
+
+def test_service_account_subject_without_namespace_defaults_to_the_rolebinding_namespace() -> None:
+    rb: dict[str, Any] = {
+        "kind": "RoleBinding",
+        "metadata": {"name": "x", "namespace": "apps"},
+        "roleRef": {"kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default"}],
+    }
+    crb: dict[str, Any] = {
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "y"},
+        "roleRef": {"kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default"}],
+    }
+    idx = RbacIndex.from_objects([rb, crb])
+    assert [a.name for a in idx.applicable("system:serviceaccount:apps:default", [])] == ["x"]
+    assert idx.applicable("system:serviceaccount:other:default", []) == []
+
+
+def test_label_selector_expressions() -> None:
+    labels = {"a": "1", "b": "2"}
+    assert selector_matches({}, labels)
+    assert selector_matches({"matchLabels": {"a": "1"}}, labels)
+    assert not selector_matches({"matchLabels": {"a": "2"}}, labels)
+    assert selector_matches(
+        {"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "3"]}]}, labels
+    )
+    assert not selector_matches(
+        {"matchExpressions": [{"key": "b", "operator": "NotIn", "values": ["2"]}]}, labels
+    )
+    assert selector_matches({"matchExpressions": [{"key": "c", "operator": "DoesNotExist"}]}, labels)
+    assert not selector_matches({"matchExpressions": [{"key": "c", "operator": "Exists"}]}, labels)
+
+
+def test_to_json_names_role_and_matching_subjects_only() -> None:
+    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    applied = {a.name: a for a in idx.applicable("bob", ["oidc:sre", "system:authenticated"])}
+    j = applied["sre-monitoring"].to_json()
+    assert j == {
+        "kind": "ClusterRoleBinding",
+        "namespace": None,
+        "name": "sre-monitoring",
+        "role": {"kind": "ClusterRole", "name": "monitoring"},
+        "subjects": [{"kind": "Group", "name": "oidc:sre"}],
+    }
