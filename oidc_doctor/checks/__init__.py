@@ -11,17 +11,19 @@ from oidc_doctor.checks.base import Check, Deriver
 
 def derivers() -> list[Deriver]:
     """Derivers in the order they run."""
-    from oidc_doctor.checks import token
+    from oidc_doctor.checks import rbac, token
 
     return [
         token.derive_tokens,
+        rbac.derive_failures,  # after the token deriver, before the authn one (which predicts)
     ]
 
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import token
+    from oidc_doctor.checks import rbac, token
 
     return [
         *token.CHECKS,
+        *rbac.CHECKS,
     ]

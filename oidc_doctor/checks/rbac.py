@@ -1,0 +1,249 @@
+"""RBAC checks: who the API server says the user is, what binds it, and why a request is denied.
+
+The deriver :func:`derive_failures` reads the failure texts the user saw (``--error`` and error
+text files) into ``ctx.facts.failures``; a 403's quoted user becomes the identity (source
+``forbidden-message``) unless a SelfSubjectReview already gave one: the API server's own word
+outranks a prediction. The checks then compare that identity with the RBAC objects of the
+evidence (``oidc_doctor.rbac``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.evidence import Evidence, Kind
+from oidc_doctor.model import AuthenticatorSummary, CheckResult, Identity
+from oidc_doctor.rbac.forbidden import parse_failures
+from oidc_doctor.rbac.index import RbacIndex, default_groups
+from oidc_doctor.rbac.nearmiss import Analysis, Who, analyze, anonymous_finding
+from oidc_doctor.rbac.rules import Request
+
+_NO_RBAC = (
+    "no RBAC objects in the evidence (add the output of `kubectl get clusterroles,clusterrolebindings,"
+    "roles,rolebindings -A -o yaml` to the bundle)"
+)
+_NO_IDENTITY = (
+    "no identity to judge: give the token (--token), the 403 text (--error) or a SelfSubjectReview, "
+    "or use `oidc-doctor rbac who --user`"
+)
+
+
+def derive_failures(ev: Evidence, ctx: Context) -> None:
+    """Parse ``--error`` texts and error text files into ``ctx.facts.failures`` (and the identity)."""
+    texts: list[tuple[str, str]] = [(t, "--error") for t in ctx.options.error_texts]
+    texts += [(i.data, i.ref) for i in ev.of(Kind.ERROR_TEXT) if isinstance(i.data, str)]
+    for text, ref in texts:
+        for f in parse_failures(text, ref):
+            ctx.facts.failures.append(f)
+            if f.kind == "forbidden" and f.user is not None:
+                current = ctx.facts.identity
+                # The first 403 wins; a SelfSubjectReview outranks it, a prediction does not.
+                if current is None or current.source == "prediction":
+                    ctx.facts.identity = Identity(username=f.user, source="forbidden-message")
+
+
+def rbac_index(ev: Evidence, ctx: Context) -> RbacIndex | None:
+    """The index of the evidence's RBAC objects (built once per run), or None without any."""
+    key = "rbac.index"
+    if key not in ctx.facts.extra:
+        items = ev.of(Kind.RBAC)
+        if not items:
+            ctx.facts.extra[key] = None
+        else:
+            idx = RbacIndex()
+            for item in items:
+                if isinstance(item.data, dict):
+                    idx.add_all([item.data], item.ref)
+            ctx.facts.extra[key] = idx
+    value: RbacIndex | None = ctx.facts.extra[key]
+    return value
+
+
+def pick_authenticator(ctx: Context) -> AuthenticatorSummary | None:
+    """The authenticator for the token's issuer, or the only one."""
+    auths = ctx.facts.authenticators or []
+    claims = ctx.facts.token_claims or {}
+    for a in auths:
+        if claims.get("iss") == a.issuer:
+            return a
+    return auths[0] if len(auths) == 1 else None
+
+
+def _claim_groups(claims: dict[str, Any] | None, auth: AuthenticatorSummary | None) -> list[str] | None:
+    if claims is None:
+        return None
+    claim = auth.groups_claim if auth else "groups"
+    if auth is not None and claim is None:
+        return []
+    value = claims.get(claim or "groups")
+    prefix = auth.groups_prefix if auth else ""
+    if isinstance(value, str):
+        return [prefix + value]
+    if isinstance(value, list):
+        return [prefix + v for v in value if isinstance(v, str)]
+    return []
+
+
+def who_from_context(ctx: Context) -> Who | None:
+    """The identity RBAC should judge, from the facts (None when unknown)."""
+    ident = ctx.facts.identity
+    if ident is None:
+        return None
+    auth = pick_authenticator(ctx)
+    groups, known = list(ident.groups), True
+    if ident.source == "forbidden-message" and not groups:
+        # A 403 names the user but not its groups: take them from the token when we have it.
+        predicted = _claim_groups(ctx.facts.token_claims, auth)
+        groups, known = (predicted or []), predicted is not None
+    ref = next((f.ref for f in ctx.facts.failures if f.user == ident.username), ident.source)
+    return Who(ident.username, default_groups(ident.username, groups), known, ident.source, ref)
+
+
+def request_from_context(ctx: Context) -> Request | None:
+    """The failing request: ``--request`` first, else the first 403 that names one."""
+    r = ctx.options.request
+    if r:
+        return Request(
+            verb=r.get("verb", ""),
+            resource=r.get("resource", ""),
+            api_group=r.get("api_group", r.get("group", "")),
+            subresource=r.get("subresource", ""),
+            name=r.get("name", ""),
+            namespace=r.get("namespace", ""),
+            path=r.get("path", ""),
+        )
+    for f in ctx.facts.failures:
+        if f.kind == "forbidden" and f.verb and (f.resource or f.path):
+            return Request(
+                verb=f.verb,
+                resource=f.resource or "",
+                api_group=f.api_group or "",
+                subresource=f.subresource or "",
+                namespace=f.namespace or "",
+                path=f.path or "",
+            )
+    return None
+
+
+def _analysis(ev: Evidence, ctx: Context) -> Analysis | str:
+    """The shared analysis, or the reason it could not be made."""
+    key = "rbac.analysis"
+    if key in ctx.facts.extra:
+        cached: Analysis | str = ctx.facts.extra[key]
+        return cached
+    result: Analysis | str
+    idx = rbac_index(ev, ctx)
+    who = who_from_context(ctx)
+    if idx is None:
+        result = ev.blind.get("rbac", _NO_RBAC)
+    elif who is None:
+        result = _NO_IDENTITY
+    else:
+        result = analyze(idx, who, request_from_context(ctx), ctx.facts.token_claims, pick_authenticator(ctx))
+    ctx.facts.extra[key] = result
+    return result
+
+
+def check_anonymous(ev: Evidence, ctx: Context) -> CheckResult:
+    """A 403 for ``system:anonymous``: no token reached the API server."""
+    forbidden = [f for f in ctx.facts.failures if f.kind == "forbidden" and f.user]
+    if not forbidden:
+        return CheckResult.skipped("no 403 message naming a user was given")
+    anon = [f for f in forbidden if f.user == "system:anonymous"]
+    if not anon:
+        return CheckResult.passed(f'the 403 names user "{forbidden[0].user}", so a credential arrived')
+    who = Who("system:anonymous", [], False, "forbidden-message", anon[0].ref)
+    return CheckResult.failed([anonymous_finding(who, request_from_context(ctx))])
+
+
+def _unless_anonymous(ctx: Context) -> CheckResult | None:
+    ident = ctx.facts.identity
+    if ident is not None and ident.username == "system:anonymous":
+        return CheckResult.skipped("the request reached the API server without a token (see rbac.anonymous)")
+    return None
+
+
+def check_subjects(ev: Evidence, ctx: Context) -> CheckResult:
+    """Near misses: prefix, claim, group name; a groups claim that never arrives."""
+    early = _unless_anonymous(ctx)
+    if early:
+        return early
+    a = _analysis(ev, ctx)
+    if isinstance(a, str):
+        return CheckResult.unknown(a)
+    if a.decision is not None and a.decision.allowed:
+        return CheckResult.passed("RBAC allows the failing request for this identity")
+    if a.subjects:
+        return CheckResult.failed(a.subjects)
+    return CheckResult.passed("no binding nearly names this user or its groups")
+
+
+def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
+    """Some binding beyond the defaults applies to the identity."""
+    early = _unless_anonymous(ctx)
+    if early:
+        return early
+    a = _analysis(ev, ctx)
+    if isinstance(a, str):
+        return CheckResult.unknown(a)
+    if a.binding:
+        return CheckResult.failed(a.binding)
+    if a.decision is not None and a.decision.allowed and not a.meaningful:
+        return CheckResult.passed("only default bindings apply, and they allow the request")
+    return CheckResult.passed(f"{len(a.meaningful)} binding(s) apply to this identity")
+
+
+def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
+    """The bindings that apply allow the failing request."""
+    early = _unless_anonymous(ctx)
+    if early:
+        return early
+    a = _analysis(ev, ctx)
+    if isinstance(a, str):
+        return CheckResult.unknown(a)
+    if a.decision is None:
+        return CheckResult.skipped("no failing request known (give the 403 text with --error, or --request)")
+    idx = rbac_index(ev, ctx)
+    if idx is not None and not idx.cluster_roles and not idx.roles:
+        return CheckResult.unknown(
+            "the evidence holds bindings but no Roles/ClusterRoles: rules cannot be read"
+        )
+    if a.decision.allowed:
+        by = a.decision.binding
+        where = f" via {by.kind} {by.namespace + '/' if by.namespace else ''}{by.name}" if by else ""
+        return CheckResult.passed(
+            f"RBAC in the evidence allows {a.decision.request.describe()}{where}; if the API server still "
+            "says 403, the evidence is older than the cluster or another authorizer denies it"
+        )
+    if a.permissions:
+        return CheckResult.failed(a.permissions)
+    return CheckResult.passed("no binding applies; see rbac.binding")
+
+
+CHECKS: list[Check] = [
+    Check(
+        "rbac.anonymous",
+        ("proxy-token-not-forwarded",),
+        check_anonymous,
+        "a 403 for system:anonymous means no token reached the API server",
+    ),
+    Check(
+        "rbac.subjects",
+        (
+            "username-prefix-mismatch",
+            "username-claim-mismatch",
+            "group-name-mismatch",
+            "groups-claim-missing",
+        ),
+        check_subjects,
+        "bindings name the user or its groups exactly as the API server does",
+    ),
+    Check("rbac.binding", ("rbac-no-binding",), check_binding, "some binding applies to the identity"),
+    Check(
+        "rbac.permissions",
+        ("rbac-insufficient-permissions",),
+        check_permissions,
+        "the bindings that apply allow the failing request",
+    ),
+]
