@@ -89,13 +89,19 @@ class Document:
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the garbage collector (if it was on) for a burst of allocations."""
+    """Pause the garbage collector (if it was on) for a burst of allocations.
+
+    On the way out the surviving objects are frozen (``gc.freeze``): the loaded documents live
+    until the command ends, and the first collection would otherwise walk all of them (0.13 s
+    for 55,000 bindings). Frozen objects are still freed when no longer referenced.
+    """
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            gc.freeze()
             gc.enable()
 
 
