@@ -285,7 +285,8 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         try:
             docs = load_documents(raw, ref)
         except InputError as e:
-            if strong:
+            # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
+            if strong and sniff_log(text_head) is None:
                 ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
                 return
             docs = []  # "key: value" prose that is not YAML: try it as text below
