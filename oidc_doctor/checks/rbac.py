@@ -189,6 +189,8 @@ def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.unknown(a)
     if a.binding:
         return CheckResult.failed(a.binding)
+    if a.uncertain:
+        return CheckResult.unknown(a.uncertain)
     if a.decision is not None and a.decision.allowed and not a.meaningful:
         return CheckResult.passed("only default bindings apply, and they allow the request")
     return CheckResult.passed(f"{len(a.meaningful)} binding(s) apply to this identity")
@@ -206,9 +208,7 @@ def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.skipped("no failing request known (give the 403 text with --error, or --request)")
     idx = rbac_index(ev, ctx)
     if idx is not None and not idx.cluster_roles and not idx.roles:
-        return CheckResult.unknown(
-            "the evidence holds bindings but no Roles/ClusterRoles: rules cannot be read"
-        )
+        return CheckResult.unknown("the evidence holds bindings but no Roles/ClusterRoles: rules cannot be read")
     if a.decision.allowed:
         by = a.decision.binding
         where = f" via {by.kind} {by.namespace + '/' if by.namespace else ''}{by.name}" if by else ""
@@ -218,6 +218,8 @@ def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
         )
     if a.permissions:
         return CheckResult.failed(a.permissions)
+    if a.uncertain:
+        return CheckResult.unknown(a.uncertain)
     return CheckResult.passed("no binding applies; see rbac.binding")
 
 

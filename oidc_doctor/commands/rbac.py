@@ -41,9 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _identity_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--user", required=True, help="username exactly as the API server sees it (prefix included)"
-    )
+    p.add_argument("--user", required=True, help="username exactly as the API server sees it (prefix included)")
     p.add_argument("--group", action="append", default=[], help="a group of the user (repeatable)")
     p.add_argument("--bundle", required=True, type=Path, help="folder of kubectl RBAC output (JSON/YAML)")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -52,9 +50,7 @@ def _identity_args(p: argparse.ArgumentParser) -> None:
 def _bundle_files(bundle: Path) -> list[Path]:
     if not bundle.is_dir():
         raise InputError(str(bundle), "not a folder")
-    files = [
-        p for p in sorted(bundle.rglob("*")) if p.is_file() and not any(x.startswith(".") for x in p.parts)
-    ]
+    files = [p for p in sorted(bundle.rglob("*")) if p.is_file() and not any(x.startswith(".") for x in p.parts)]
     return files
 
 
@@ -67,13 +63,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     idx, counts = load_paths(_bundle_files(args.bundle))
     if len(idx) == 0:
-        raise InputError(
-            str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found"
-        )
+        raise InputError(str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found")
     who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
-    inputs = [
-        {"ref": ref, "kind": "rbac" if n > 0 else "unrecognised", "objects": max(n, 0)} for ref, n in counts
-    ]
+    inputs = [{"ref": ref, "kind": "rbac" if n > 0 else "unrecognised", "objects": max(n, 0)} for ref, n in counts]
     if args.rbac_command == "who":
         return _who(idx, who, inputs, args, io)
     return _can(idx, who, inputs, args, io)
@@ -93,9 +85,7 @@ def _findings_text(findings: list[Finding]) -> list[str]:
             lines.append(f"    {e.source}: {clean(e.ref)}: {clean(e.text)}")
         for fix_line in f.fix.splitlines():
             lines.append(
-                f"    fix: {clean(fix_line)}"
-                if fix_line == f.fix.splitlines()[0]
-                else f"         {clean(fix_line)}"
+                f"    fix: {clean(fix_line)}" if fix_line == f.fix.splitlines()[0] else f"         {clean(fix_line)}"
             )
     return lines
 

@@ -364,9 +364,7 @@ def load_paths(paths: Iterable[Path]) -> tuple[RbacIndex, list[tuple[str, int]]]
             n = 0
             for v in values:
                 # kubectl's List: index its items directly (no generator per object)
-                items = (
-                    v.get("items") if type(v) is dict and str(v.get("kind", "")).endswith("List") else None
-                )
+                items = v.get("items") if type(v) is dict and str(v.get("kind", "")).endswith("List") else None
                 if type(items) is list and all(type(i) is dict for i in items[:1]):
                     n += idx.add_all(items, str(p))
                 else:

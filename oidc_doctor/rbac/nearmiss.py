@@ -76,6 +76,8 @@ class Analysis:
     applied: list[Applied] = field(default_factory=list)
     meaningful: list[Applied] = field(default_factory=list)
     decision: Decision | None = None
+    #: Why no verdict on "no binding"/"insufficient" could be given (groups unknown), if so.
+    uncertain: str = ""
     anonymous: list[Finding] = field(default_factory=list)
     subjects: list[Finding] = field(default_factory=list)
     binding: list[Finding] = field(default_factory=list)
@@ -158,7 +160,15 @@ def analyze(
     out.subjects += _username_near_misses(idx, who, request, claims, auth, origin)
     out.subjects += _group_near_misses(idx, who, request, auth, origin)
     out.subjects += _groups_claim_missing(idx, who, request, claims, auth, origin)
-    if not out.meaningful:
+    group_bound = [n for n in idx.subject_names("Group") if not n.startswith("system:")]
+    if not who.groups_known and group_bound and not out.subjects:
+        # A 403 names the user, not its groups; without the token the groups stay unknown, and
+        # some group binding might be the user's. Say so rather than guess.
+        out.uncertain = (
+            f'the groups of "{who.username}" are not known (a 403 does not show them; give the token) '
+            f"and {len(group_bound)} group name(s) are bound, e.g. {group_bound[0]!r}"
+        )
+    elif not out.meaningful:
         out.binding.append(_no_binding(idx, who, request, origin))
     elif request is not None and out.decision is not None:
         out.permissions.append(_insufficient(idx, who, request, out.decision, origin))
@@ -229,9 +239,7 @@ def _username_near_misses(
             bindings = _pick(idx, idx.bindings_naming("User", name), req)
             if bindings:
                 out.append(
-                    _prefix_finding(
-                        idx, who, name, prefix, base, name[: len(name) - len(base)], bindings, auth, origin
-                    )
+                    _prefix_finding(idx, who, name, prefix, base, name[: len(name) - len(base)], bindings, auth, origin)
                 )
             continue
         for c, v in claim_values.items():
@@ -272,11 +280,7 @@ def _prefix_finding(
         "username-prefix-mismatch",
         f'{where} names user "{bound}"; the API server sees "{who.username}" ({server})',
         [who.evidence(), *[_rb_evidence(idx, x, "User", bound) for x in bindings[:_MAX_LISTED]]]
-        + (
-            [EvidenceRef("apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}")]
-            if auth
-            else []
-        ),
+        + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}")] if auth else []),
         fix=fix,
         origin=origin,
         rank=10,
@@ -367,12 +371,15 @@ def _group_near_misses(
 
 
 def _group_kind(bound: str, group: str, prefix: str | None) -> str:
-    if bound.lstrip("/") != bound or group.lstrip("/") != group:
-        if bound.strip("/") == group.strip("/") or _norm_group(bound, prefix) == _norm_group(group, prefix):
-            return "Keycloak full group path vs plain name"
+    b = bound[len(prefix) :] if prefix and bound.startswith(prefix) else split_prefix(bound)[1]
+    g = group[len(prefix) :] if prefix and group.startswith(prefix) else split_prefix(group)[1]
+    if b.startswith("/") != g.startswith("/") or b.count("/") != g.count("/"):
+        return "Keycloak full group path vs plain name"
     if bound.lower() == group.lower():
         return "letter case differs"
-    return "groups prefix differs"
+    if b == g:
+        return "groups prefix differs"
+    return "spelling differs"
 
 
 def _group_finding(
@@ -453,9 +460,7 @@ def _groups_claim_missing(
         return []
     gprefix = auth.groups_prefix if auth else ""
     candidates = [
-        n
-        for n in idx.subject_names("Group")
-        if not n.startswith("system:") and (not gprefix or n.startswith(gprefix))
+        n for n in idx.subject_names("Group") if not n.startswith("system:") and (not gprefix or n.startswith(gprefix))
     ]
     granting = [n for n in candidates if _pick(idx, idx.bindings_naming("Group", n), req)]
     if not granting:
@@ -471,9 +476,7 @@ def _groups_claim_missing(
     else:
         why = f"the token carries no `{claim}` claim"
         if overage:
-            why += (
-                " (Entra ID group overage: `_claim_names` points to Graph, which the API server cannot call)"
-            )
+            why += " (Entra ID group overage: `_claim_names` points to Graph, which the API server cannot call)"
         fix = (
             f"Make the token carry `{claim}`: request the `groups` scope (Kubeapps/oauth2-proxy `--scope`), "
             "add a groups mapper in the identity provider, or point `--oidc-groups-claim` at the claim "
@@ -487,11 +490,7 @@ def _groups_claim_missing(
             [
                 EvidenceRef("token", "claims", f"no {claim or 'groups'} claim"),
                 _rb_evidence(idx, b, "Group", granting[0]),
-                *(
-                    [EvidenceRef("apiserver-config", auth.ref, f"groups claim {auth.groups_claim!r}")]
-                    if auth
-                    else []
-                ),
+                *([EvidenceRef("apiserver-config", auth.ref, f"groups claim {auth.groups_claim!r}")] if auth else []),
             ],
             fix=fix,
             origin=origin,
@@ -527,11 +526,7 @@ def _kubeapps_note(req: Request | None) -> str:
 
 def _no_binding(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -> Finding:
     groups = [g for g in who.groups if not is_default_group(g)]
-    gtext = (
-        f" or its groups {groups}"
-        if groups
-        else (" (its groups are not known)" if not who.groups_known else "")
-    )
+    gtext = f" or its groups {groups}" if groups else (" (its groups are not known)" if not who.groups_known else "")
     subject_kind, subject = "User", who.username
     lines = []
     role = _best_clusterrole(idx, req)
@@ -542,21 +537,14 @@ def _no_binding(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -
         if req is not None and req.namespace:
             name = fixes.object_name(role, subject)
             lines = [
-                fixes.create_binding(
-                    "RoleBinding", name, req.namespace, "ClusterRole", role, subject_kind, subject
-                )
+                fixes.create_binding("RoleBinding", name, req.namespace, "ClusterRole", role, subject_kind, subject)
             ]
         else:
             name = fixes.object_name(role, subject)
-            lines = [
-                fixes.create_binding(
-                    "ClusterRoleBinding", name, "", "ClusterRole", role, subject_kind, subject
-                )
-            ]
+            lines = [fixes.create_binding("ClusterRoleBinding", name, "", "ClusterRole", role, subject_kind, subject)]
     if groups:
         lines.append(
-            "(or bind a group instead of the user: replace --user=... by "
-            f"{fixes.subject_flag('Group', groups[0])})"
+            f"(or bind a group instead of the user: replace --user=... by {fixes.subject_flag('Group', groups[0])})"
         )
     what = f" (needed: {req.describe()})" if req else ""
     return Finding(
@@ -598,17 +586,13 @@ def _insufficient(idx: RbacIndex, who: Who, req: Request, d: Decision, origin: O
         notes += f" RoleBindings grant it only in namespace(s) {', '.join(ns[:_MAX_LISTED])}."
     if d.errors:
         notes += " Unresolved role references: " + "; ".join(d.errors[:_MAX_LISTED]) + "."
-        evidence += [
-            EvidenceRef("rbac", e.split(":", 1)[0], e.split(": ", 1)[-1]) for e in d.errors[:_MAX_LISTED]
-        ]
+        evidence += [EvidenceRef("rbac", e.split(":", 1)[0], e.split(": ", 1)[-1]) for e in d.errors[:_MAX_LISTED]]
     scope = "here" if not d.applied else "; bindings that apply here: " + ", ".join(have)
     subject_kind, subject = "User", who.username
     mine = [g for g in who.groups if not is_default_group(g)]
     lines = fixes.grant_request(req, subject_kind, subject)
     if mine:
-        lines.append(
-            f"(or grant it to a group: replace --user=... by {fixes.subject_flag('Group', mine[0])})"
-        )
+        lines.append(f"(or grant it to a group: replace --user=... by {fixes.subject_flag('Group', mine[0])})")
     return Finding(
         "rbac-insufficient-permissions",
         f'User "{who.username}" may not {req.describe()}: missing rule {describe_rule(missing)}{scope}.'

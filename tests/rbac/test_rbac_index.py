@@ -54,12 +54,8 @@ def test_role_reference_resolves_in_the_binding_namespace() -> None:
     groups = default_groups(sa, [])
     scale = Request("patch", "deployments", api_group="apps", subresource="scale", namespace="dev")
     assert idx.authorize(sa, groups, scale).allowed
-    assert not idx.authorize(
-        sa, groups, Request("patch", "deployments", api_group="apps", namespace="dev")
-    ).allowed
-    assert not idx.authorize(
-        sa, groups, Request("patch", "deployments", "apps", "scale", namespace="prod")
-    ).allowed
+    assert not idx.authorize(sa, groups, Request("patch", "deployments", api_group="apps", namespace="dev")).allowed
+    assert not idx.authorize(sa, groups, Request("patch", "deployments", "apps", "scale", namespace="prod")).allowed
 
 
 def test_missing_role_is_reported_as_an_error_not_silently_skipped() -> None:
@@ -92,12 +88,8 @@ def test_label_selector_expressions() -> None:
     assert selector_matches({}, labels)
     assert selector_matches({"matchLabels": {"a": "1"}}, labels)
     assert not selector_matches({"matchLabels": {"a": "2"}}, labels)
-    assert selector_matches(
-        {"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "3"]}]}, labels
-    )
-    assert not selector_matches(
-        {"matchExpressions": [{"key": "b", "operator": "NotIn", "values": ["2"]}]}, labels
-    )
+    assert selector_matches({"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "3"]}]}, labels)
+    assert not selector_matches({"matchExpressions": [{"key": "b", "operator": "NotIn", "values": ["2"]}]}, labels)
     assert selector_matches({"matchExpressions": [{"key": "c", "operator": "DoesNotExist"}]}, labels)
     assert not selector_matches({"matchExpressions": [{"key": "c", "operator": "Exists"}]}, labels)
 

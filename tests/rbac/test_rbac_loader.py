@@ -80,9 +80,7 @@ def test_fast_reader_steps_aside_where_yaml_1_1_differs(snippet: bytes) -> None:
     assert not loader.fast_yaml_applies(snippet)
 
 
-@pytest.mark.parametrize(
-    "snippet", [b"a: 0o17\n", b"a: 00000000-1111\n", b"a: -12\n", b"a: null\n"]
-)
+@pytest.mark.parametrize("snippet", [b"a: 0o17\n", b"a: 00000000-1111\n", b"a: -12\n", b"a: null\n"])
 def test_where_the_fast_reader_applies_it_reads_what_pyyaml_reads(snippet: bytes) -> None:
     assert loader.fast_yaml_applies(snippet)
     assert loader._fast_yaml(snippet) == _pyyaml(snippet)

@@ -166,10 +166,7 @@ def test_verbs_are_case_sensitive_as_upstream() -> None:
 
 
 def test_describe_rule_is_compact() -> None:
-    assert (
-        describe_rule(rule("get,list", "", "pods"))
-        == '{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}'
-    )
+    assert describe_rule(rule("get,list", "", "pods")) == '{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}'
 
 
 def _binding(kind: str, ns: str | None, role_kind: str, role: str, *subjects: str) -> dict[str, Any]:
@@ -225,12 +222,8 @@ def test_authorizer_non_resource_urls() -> None:
             _cr("non-resource-url-getter", rule("get", urls="/apis")),
             _cr("non-resource-url", rule("*", urls="/apis")),
             _cr("non-resource-url-prefix", rule("get", urls="/apis/*")),
-            _binding(
-                "ClusterRoleBinding", None, "ClusterRole", "non-resource-url-getter", "User:foo", "Group:bar"
-            ),
-            _binding(
-                "ClusterRoleBinding", None, "ClusterRole", "non-resource-url", "User:admin", "Group:admin"
-            ),
+            _binding("ClusterRoleBinding", None, "ClusterRole", "non-resource-url-getter", "User:foo", "Group:bar"),
+            _binding("ClusterRoleBinding", None, "ClusterRole", "non-resource-url", "User:admin", "Group:admin"),
             _binding(
                 "ClusterRoleBinding",
                 None,
