@@ -1,0 +1,117 @@
+"""``oidc-doctor rbac who|can`` end to end, in-process, on hand-checked fixtures."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oidc_doctor.cli import main
+from oidc_doctor.io import IO
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture()
+def bundle(tmp_path: Path) -> Path:
+    shutil.copy(FIXTURES / "cluster-rbac.yaml", tmp_path / "rbac.yaml")
+    return tmp_path
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), IO(stdin=io.StringIO(""), stdout=out, stderr=err, env={}))
+    return status, out.getvalue(), err.getvalue()
+
+
+def _json(*argv: str) -> tuple[int, dict[str, Any]]:
+    status, out, err = _run(*argv, "--format", "json")
+    assert err == ""
+    data: dict[str, Any] = json.loads(out)
+    return status, data
+
+
+def test_who_json_lists_every_applying_binding_once(bundle: Path) -> None:
+    status, data = _json(
+        "rbac", "who", "--user", "oidc:alice@example.com", "--group", "oidc:dev", "--bundle", str(bundle)
+    )
+    assert status == 0
+    keys = [(b["kind"], b["namespace"], b["name"]) for b in data["bindings"]]
+    assert keys == [
+        ("ClusterRoleBinding", None, "system:basic-user"),
+        ("RoleBinding", "dev", "dev-view"),
+        ("RoleBinding", "qa", "qa-broken"),
+    ]
+    dev_view = data["bindings"][1]
+    assert dev_view["role"] == {"kind": "ClusterRole", "name": "view"}
+    assert dev_view["subjects"] == [
+        {"kind": "User", "name": "oidc:alice@example.com"},
+        {"kind": "Group", "name": "oidc:dev"},
+    ]
+    assert data["groups"] == ["oidc:dev", "system:authenticated"]
+
+
+def test_who_reports_a_prefix_near_miss_and_exits_1(bundle: Path) -> None:
+    status, data = _json("rbac", "who", "--user", "alice@example.com", "--bundle", str(bundle))
+    assert status == 1
+    causes = [f["cause"] for f in data["findings"]]
+    assert causes[0] == "username-prefix-mismatch"
+    assert "rbac-no-binding" in causes
+
+
+def test_who_text_output_is_a_table(bundle: Path) -> None:
+    status, out, _ = _run("rbac", "who", "--user", "bob", "--group", "oidc:sre", "--bundle", str(bundle))
+    assert status == 0
+    assert "ClusterRoleBinding" in out and "sre-monitoring" in out and "ClusterRole/monitoring" in out
+
+
+def test_can_allowed_names_the_granting_binding_and_rule(bundle: Path) -> None:
+    user = ["--user", "bob", "--group", "oidc:sre"]
+    status, data = _json("rbac", "can", "list", "pods", "-n", "anywhere", *user, "--bundle", str(bundle))
+    assert status == 0 and data["allowed"] is True
+    assert data["granted_by"]["binding"]["name"] == "sre-monitoring"
+    assert "pods" in data["granted_by"]["rule"]["resources"]
+
+
+def test_can_subresource_and_service_account(bundle: Path) -> None:
+    sa = "system:serviceaccount:ci:deployer"
+    ok, data = _json(
+        "rbac", "can", "patch", "deployments.apps/scale", "-n", "dev", "--user", sa, "--bundle", str(bundle)
+    )
+    assert ok == 0 and data["allowed"] and data["request"]["subresource"] == "scale"
+    denied, data = _json("rbac", "can", "patch", "deployments.apps", "-n", "dev", "--user", sa, "--bundle", str(bundle))
+    assert denied == 1 and not data["allowed"]
+    assert data["findings"][0]["cause"] == "rbac-insufficient-permissions"
+
+
+def test_can_non_resource_url(bundle: Path) -> None:
+    status, out, _ = _run("rbac", "can", "get", "/healthz", "--user", "anyone", "--bundle", str(bundle))
+    assert status == 0 and out.startswith("yes: anyone may get path")
+    status, out, _ = _run("rbac", "can", "get", "/metrics", "--user", "anyone", "--bundle", str(bundle))
+    assert status == 1 and out.startswith("no:")
+
+
+def test_can_on_an_example_bundle_reads_rbac_among_other_files() -> None:
+    example = str(EXAMPLES / "rbac-insufficient-permissions")
+    user = ["--user", "oidc:alice@example.com", "--group", "oidc:dev"]
+    status, data = _json("rbac", "can", "create", "deployments.apps", "-n", "dev", *user, "--bundle", example)
+    assert status == 1 and data["allowed"] is False
+    assert any(i["kind"] == "rbac" for i in data["inputs"])
+
+
+def test_missing_folder_and_folder_without_rbac_exit_2(tmp_path: Path) -> None:
+    status, _, err = _run("rbac", "who", "--user", "u", "--bundle", str(tmp_path / "nope"))
+    assert status == 2 and "nope" in err
+    (tmp_path / "note.txt").write_text("hello\n")
+    status, _, err = _run("rbac", "who", "--user", "u", "--bundle", str(tmp_path))
+    assert status == 2 and "no RBAC objects" in err
+
+
+def test_rbac_without_subcommand_is_a_usage_error() -> None:
+    status, _, err = _run("rbac")
+    assert status == 2 and "who or can" in err
