@@ -39,7 +39,11 @@ FAST_YAML_MIN_BYTES = 256 * 1024
 # that does is read by PyYAML. A false alarm only costs speed. The candidates are found with two
 # regular expressions that start with a literal (fast) rather than one that starts anywhere.
 _SPECIAL = (
-    rb"(?P<v>[&*!~<]|[-+.0-9]"
+    rb"(?P<v>[&*!~<]"
+    # a whole plain scalar that starts like a number (a uid such as 0000-11-... does not match:
+    # '-' is allowed only in an exponent), or that looks like a date
+    rb"|(?:[-+]?[0-9](?:[0-9a-zA-Z_.:+]|(?<=[eE])-)*|[-+]?\.[0-9a-zA-Z_.]+"
+    rb"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][^\n#,\]}]*)?)[ \t]*(?:$|#|[,\]}])"
     rb"|(?:Null|NULL|True|TRUE|False|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
     rb"[ \t]*(?:$|#|[,\]}]))"
 )
@@ -168,7 +172,9 @@ def _fast_yaml(raw: bytes) -> list[Any] | None:
                 child = tree.next_sibling(child)
         else:
             nodes = [root]
-        docs = [orjson.loads(ryml.emit_json_malloc(tree, n)) for n in nodes]
+        texts = [ryml.emit_json_malloc(tree, n) for n in nodes]
+        del tree  # free the parse tree before the objects are built: lower peak memory
+        docs = [orjson.loads(t) for t in texts]
     except Exception:  # noqa: BLE001 - any failure of the fast path means: let PyYAML read it
         return None
     return [d for d in docs if d is not None]
