@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oidc_doctor import loader
 from oidc_doctor.errors import InputError
@@ -98,3 +100,34 @@ def test_broken_yaml_still_names_file_and_line_with_the_fast_path_on(monkeypatch
     with pytest.raises(InputError) as e:
         loader.parse_text(b"a: [1, 2\nb: c\n", "bundle/rbac.yaml")
     assert str(e.value).startswith("bundle/rbac.yaml: broken YAML at line")
+
+
+_SCALAR_CHARS = "0123456789abcdefxoEeINFinfaNYyesnoTruFlsO.-+_:~ "
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=_SCALAR_CHARS, min_size=1, max_size=12), min_size=1, max_size=4))
+def test_plain_scalars_either_read_alike_or_go_to_pyyaml(values: list[str]) -> None:
+    raw = "".join(f"k{i}: {v}\n" for i, v in enumerate(values)).encode()
+    try:
+        expected = _pyyaml(raw)
+    except yaml.YAMLError:
+        return  # not YAML at all: PyYAML reports it
+    if loader.fast_yaml_applies(raw):
+        fast = loader._fast_yaml(raw)
+        assert fast is None or fast == expected, raw
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=5), kids, max_size=3),
+        max_leaves=12,
+    )
+)
+def test_pyyaml_dumped_documents_read_alike(value: Any) -> None:
+    raw = yaml.safe_dump({"v": value}).encode()
+    if loader.fast_yaml_applies(raw):
+        fast = loader._fast_yaml(raw)
+        assert fast is None or fast == _pyyaml(raw), raw
