@@ -1,11 +1,12 @@
 """Load JSON and YAML files into plain objects, fast, flattening ``kind: List``.
 
 ``kubectl get -o yaml`` output and multi-document files load the same way (as lightkube's
-``codecs.load_all_yaml`` does). JSON goes through ``orjson``. Large YAML goes through
-``rapidyaml`` (parsed in C++, emitted as JSON, read with ``orjson``: 0.86 s for 63 MB where
-PyYAML's C loader needs 9.5 s, see ``docs/rbac.md``) when the text holds nothing on which the two
-readers could disagree; everything else, and anything ``rapidyaml`` rejects, goes through PyYAML
-(the C loader when available), which also gives the error messages with line numbers.
+``codecs.load_all_yaml`` does). JSON goes through ``orjson``. Large YAML goes through ``yaml-rs``
+(a Rust YAML reader: 0.6 s for the 43 MB benchmark file where PyYAML's C loader needs 6.5 s; the
+readers measured are in ``docs/rbac.md``) when the text holds nothing on which it and PyYAML could
+disagree. Everything else, and anything the fast reader rejects, goes through PyYAML (the C loader
+when available), which also gives the error messages with line numbers: PyYAML stays the
+reference and the fallback.
 
 The garbage collector is paused while a file is parsed: parsing only allocates, and collection
 passes over millions of fresh containers would double the time.
@@ -15,9 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,58 +31,36 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader
 #: YAML below this size is read by PyYAML: the fast reader pays off only on big files.
 FAST_YAML_MIN_BYTES = 256 * 1024
 
-# Where PyYAML (YAML 1.1 rules, the fallback) and rapidyaml's JSON emitter (JSON's true/false/
-# null and numbers only) could read a plain scalar differently: anchors, aliases, tags, merge keys,
-# ~ and the other null/bool spellings, and scalars starting like a
-# number (checked one by one with PyYAML's own resolver below). kubectl quotes every string that
-# would resolve to another type, so its output has none of the first kinds; a hand-written file
-# that does is read by PyYAML. A false alarm only costs speed. The candidates are found with two
-# regular expressions that start with a literal (fast) rather than one that starts anywhere.
+# Where PyYAML (YAML 1.1 rules, the reference) and the fast reader (YAML 1.2 core schema) could
+# read a plain scalar differently: anchors, aliases, tags, merge keys, flow collections with
+# content, the null/bool spellings other than JSON's, and scalars that look like numbers or dates
+# (those are compared one by one, by letting both readers read the scalar alone). kubectl quotes
+# every string that would resolve to another type and prints block style, so its output has none
+# of the first kinds; a hand-written file that has them is read by PyYAML. A false alarm only
+# costs speed. Candidates are found with regular expressions that start with a literal (the
+# scanner then jumps between occurrences): one after ": " and one after "- ". Mapping keys are not
+# scanned (a key `yes:` or `8080:` is a bool or an int for PyYAML, a string for the fast reader);
+# Kubernetes objects do not use such keys in the fields oidc-doctor reads.
 _SPECIAL = (
-    rb"(?P<v>[&*!~<]"
-    # a whole plain scalar that starts like a number (a uid such as 0000-11-... does not match:
-    # '-' is allowed only in an exponent), or that looks like a date
-    rb"|(?:[-+]?[0-9](?:[0-9a-zA-Z_.:+]|(?<=[eE])-)*|[-+]?\.[0-9a-zA-Z_.]+"
-    rb"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][^\n#,\]}]*)?)[ \t]*(?:$|#|[,\]}])"
+    rb"(?P<v>[&*!~<]|[\[{][ \t]*[^\]}\s]"
+    # a whole plain scalar that starts like a number (yaml-rs reads "_1" as 1 too; a uid such as
+    # 0000-11-... does not match: '-' is allowed only in an exponent), or that looks like a date
+    rb"|(?P<num>(?:[-+]?[0-9_](?:[0-9a-zA-Z_.:+]|(?<=[eE])-)*|[-+]?\.[0-9a-zA-Z_.]+"
+    rb"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][^\n#]*)?))[ \t]*(?:$|#)"
     rb"|(?:Null|NULL|True|TRUE|False|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
-    rb"[ \t]*(?:$|#|[,\]}]))"
+    rb"[ \t]*(?:$|#))"
 )
 _CANDIDATES = (
     re.compile(rb": +" + _SPECIAL, re.MULTILINE),
     re.compile(rb"- +" + _SPECIAL, re.MULTILINE),
-    # inside flow collections; one pattern per opening literal (a class start is 3x slower)
-    re.compile(rb"\[ *" + _SPECIAL, re.MULTILINE),
-    re.compile(rb"\{ *" + _SPECIAL, re.MULTILINE),
-    re.compile(rb", *" + _SPECIAL, re.MULTILINE),
 )
-_SCALAR_END = re.compile(rb"[ \t]*(?:[,\]}]|#|$)", re.MULTILINE)
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-# A superset of what PyYAML's implicit resolvers turn into int, float or timestamp; anything else
-# is a string for it, and the (slow) resolver need not be asked.
-_MAYBE_NOT_STR = re.compile(r"[-+]?[0-9a-fA-FxXoO_.:]*|[-+]?\.[a-zA-Z]+|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*")
-_resolver = yaml.resolver.Resolver()
+# An empty block scalar at the very end of the text: "" for PyYAML, "\n" for yaml-rs.
+_EMPTY_BLOCK_AT_END = re.compile(rb"[:-][ \t]+[|>][-+0-9]*[ \t]*(?:#[^\n]*)?\s*\Z")
+_DOC_MARKER = re.compile(rb"^---(?:[ \t]|$)", re.MULTILINE)
+_CONTENT_LINE = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)
 
 
-def _number_like_agrees(raw: bytes, start: int) -> bool:
-    """Whether a plain scalar starting like a number reads the same in both readers."""
-    m = _SCALAR_END.search(raw, start)
-    value = raw[start : m.start() if m else len(raw)].decode("utf-8", "replace")
-    if value.startswith("- ") or value == "-":
-        return True  # a nested sequence item, not a scalar
-    if _PLAIN_DECIMAL.fullmatch(value):
-        return True  # an int or float for both
-    if _MAYBE_NOT_STR.fullmatch(value) is None:
-        return _JSON_NUMBER.fullmatch(value) is None  # a string for PyYAML; for rapidyaml too?
-    tag = _resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    if tag == "tag:yaml.org,2002:str":
-        return _JSON_NUMBER.fullmatch(value) is None  # rapidyaml would emit a number
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        return _PLAIN_DECIMAL.fullmatch(value) is not None
-    return False  # null, bool, timestamp
-
-
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One object of a file: its index in the file (after List flattening) and its data."""
 
@@ -124,7 +102,7 @@ def parse_text(text: str | bytes, where: str) -> list[Any]:
                 if stripped[:1] == b"{" and not _looks_like_yaml_flow(stripped):
                     raise InputError(where, f"broken JSON: {e}") from e
         if len(raw) >= FAST_YAML_MIN_BYTES:
-            fast = _fast_yaml(raw)
+            fast = fast_yaml(raw)
             if fast is not None:
                 return fast
         return _pyyaml(raw, where)
@@ -140,60 +118,94 @@ def _pyyaml(raw: bytes, where: str) -> list[Any]:
         raise InputError(where, f"broken YAML{line}: {problem}") from e
 
 
+def _fast_reader() -> Callable[[str], Any] | None:
+    try:
+        import yaml_rs  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+
+    # parse_datetime=False: yaml-rs would turn even *quoted* "2026-01-01T10:00:00Z" into a
+    # datetime; plain timestamps are then left to PyYAML by the scan (they read differently).
+    def loads(text: str) -> Any:
+        return yaml_rs.loads(text, parse_datetime=False)
+
+    return loads
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of the same types (``True == 1`` and ``1 == 1.0`` do not count)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _scalar_agrees(loads: Callable[[str], Any], value: bytes, cache: dict[bytes, bool]) -> bool:
+    """Whether a plain scalar reads the same in both readers (each reads ``v: <scalar>``)."""
+    known = cache.get(value)
+    if known is not None:
+        return known
+    text = "v: " + value.decode("utf-8", "replace")
+    try:
+        ours = loads(text)
+        ref = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - the safe (C) loader
+        agrees = _same(ours, ref)
+    except Exception:  # noqa: BLE001 - a scalar either reader cannot read alone: not sure
+        agrees = False
+    cache[value] = agrees
+    return agrees
+
+
 def fast_yaml_applies(raw: bytes) -> bool:
     """Whether the fast reader may read ``raw``: nothing in it on which the readers disagree."""
-    if b":\t" in raw:
-        return False  # a tab after the colon: the candidate scan below only looks after spaces
+    loads = _fast_reader()
+    if loads is None or b":\t" in raw:  # a tab after a colon escapes the scan below
+        return False
+    if _EMPTY_BLOCK_AT_END.search(raw[-256:]):
+        return False
+    cache: dict[bytes, bool] = {}
     for pattern in _CANDIDATES:
         for m in pattern.finditer(raw):
-            first = raw[m.start("v") : m.start("v") + 1]
-            if first not in b"-+.0123456789" or not _number_like_agrees(raw, m.start("v")):
+            num = m.group("num")
+            if num is None or not _scalar_agrees(loads, num, cache):
                 return False
     return True
 
 
-def _fast_yaml(raw: bytes) -> list[Any] | None:
-    """Documents read by rapidyaml, or None when it is absent, unsure or fails (use PyYAML)."""
-    if not fast_yaml_applies(raw):
-        return None
-    try:
-        import ryml  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    try:
-        with _quiet_stderr():  # rapidyaml prints parse errors on fd 2; PyYAML will report them
-            tree = ryml.parse_in_arena(raw)
-        root = tree.root_id()
-        if tree.is_stream(root):
-            nodes = []
-            child = tree.first_child(root)
-            while child != ryml.NONE:
-                nodes.append(child)
-                child = tree.next_sibling(child)
-        else:
-            nodes = [root]
-        texts = [ryml.emit_json_malloc(tree, n) for n in nodes]
-        del tree  # free the parse tree before the objects are built: lower peak memory
-        docs = [orjson.loads(t) for t in texts]
-    except Exception:  # noqa: BLE001 - any failure of the fast path means: let PyYAML read it
-        return None
-    return [d for d in docs if d is not None]
+def _document_count(raw: bytes) -> int:
+    """How many documents the text holds (``---`` lines; content before the first counts)."""
+    markers = list(_DOC_MARKER.finditer(raw))
+    if not markers:
+        return 1
+    before = _CONTENT_LINE.search(raw, 0, markers[0].start())
+    return len(markers) + (1 if before else 0)
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def fast_yaml(raw: bytes) -> list[Any] | None:
+    """The documents read by the fast reader, or None when it is absent, unsure or fails."""
+    loads = _fast_reader()
+    if loads is None or not fast_yaml_applies(raw):
+        return None
     try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        text = raw.decode("utf-8")
+        value = loads(text)
+    except BaseException as e:  # a Rust panic is a BaseException; then PyYAML decides
+        if isinstance(e, KeyboardInterrupt | SystemExit):
+            raise
+        return None
+    # yaml-rs returns the document itself for one document and a list for several.
+    count = _document_count(raw)
+    if count <= 1:
+        docs = [value]
+    elif isinstance(value, list) and len(value) == count:
+        docs = value
+    else:
+        return None
+    out = [d for d in docs if d is not None]
+    return out if out or not _CONTENT_LINE.search(raw) else None
 
 
 def _looks_like_yaml_flow(data: bytes) -> bool:

@@ -412,7 +412,7 @@ def _group_finding(
     return Finding(
         "group-name-mismatch",
         f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" ({kind})',
-        [who.evidence(), EvidenceRef("token", "groups", group), _rb_evidence(idx, b, "Group", bound)],
+        [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(idx, b, "Group", bound)],
         fix=fix,
         origin=origin,
         rank=12,
@@ -542,6 +542,11 @@ def _no_binding(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -
         else:
             name = fixes.object_name(role, subject)
             lines = [fixes.create_binding("ClusterRoleBinding", name, "", "ClusterRole", role, subject_kind, subject)]
+            if req is None:
+                ns_cmd = fixes.create_binding(
+                    "RoleBinding", name, "NAMESPACE", "ClusterRole", role, subject_kind, subject
+                )
+                lines.append(f"(or only in one namespace: {ns_cmd})")
     if groups:
         lines.append(
             f"(or bind a group instead of the user: replace --user=... by {fixes.subject_flag('Group', groups[0])})"

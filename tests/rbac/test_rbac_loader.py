@@ -29,15 +29,20 @@ items:
     namespace: dev
     resourceVersion: "1234"
     uid: 00000000-1111-4222-8333-000000000000
-  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+  roleRef:
+    apiGroup: rbac.authorization.k8s.io
+    kind: ClusterRole
+    name: view
   subjects:
   - kind: User
     name: "oidc:alice"
   - kind: Group
     name: 'true'
   rules:
-  - verbs: ['*']
+  - verbs:
+    - '*'
     resources: []
+    nonResourceURLs: {}
     replicas: 3
     ratio: 1.5
     empty:
@@ -55,8 +60,8 @@ second: doc
 
 def test_fast_reader_equals_pyyaml_on_kubectl_output() -> None:
     assert loader.fast_yaml_applies(KUBECTL_LIKE)
-    fast = loader._fast_yaml(KUBECTL_LIKE)
-    assert fast == _pyyaml(KUBECTL_LIKE)
+    fast = loader.fast_yaml(KUBECTL_LIKE)
+    assert fast is not None and loader._same(fast, _pyyaml(KUBECTL_LIKE))
 
 
 @pytest.mark.parametrize(
@@ -65,11 +70,9 @@ def test_fast_reader_equals_pyyaml_on_kubectl_output() -> None:
         b"a: ~\n",
         b"a: yes\n",
         b"a: True\n",
-        b"a: 0x1F\n",
-        b"a: 1_000\n",
+        b"a: 0o17\n",
+        b"a: 012\n",
         b"a: 1e3\n",
-        b"a: .inf\n",
-        b"a: 2026-01-01\n",
         b"a: &x 1\nb: *x\n",
         b"a: !!str 1\n",
         b"- NO\n",
@@ -82,10 +85,12 @@ def test_fast_reader_steps_aside_where_yaml_1_1_differs(snippet: bytes) -> None:
     assert not loader.fast_yaml_applies(snippet)
 
 
-@pytest.mark.parametrize("snippet", [b"a: 0o17\n", b"a: 00000000-1111\n", b"a: -12\n", b"a: null\n"])
+@pytest.mark.parametrize(
+    "snippet", [b"a: 1.2.3\n", b"a: 00000000-1111\n", b"a: -12\n", b"a: null\n", b"a: 1.5\n", b"- 3\n"]
+)
 def test_where_the_fast_reader_applies_it_reads_what_pyyaml_reads(snippet: bytes) -> None:
     assert loader.fast_yaml_applies(snippet)
-    assert loader._fast_yaml(snippet) == _pyyaml(snippet)
+    assert loader.fast_yaml(snippet) == _pyyaml(snippet)
 
 
 def test_big_yaml_goes_through_the_fast_path_and_matches_pyyaml(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,20 +107,21 @@ def test_broken_yaml_still_names_file_and_line_with_the_fast_path_on(monkeypatch
     assert str(e.value).startswith("bundle/rbac.yaml: broken YAML at line")
 
 
-_SCALAR_CHARS = "0123456789abcdefxoEeINFinfaNYyesnoTruFlsO.-+_:~ "
+_SCALAR_CHARS = "0123456789abcdefxoEeINFinfaNYyesnoTruFlsO.-+_:~ |>#'\"[]{},"
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.text(alphabet=_SCALAR_CHARS, min_size=1, max_size=12), min_size=1, max_size=4))
 def test_plain_scalars_either_read_alike_or_go_to_pyyaml(values: list[str]) -> None:
+    # values only: a mapping key such as `on:` is a documented limit of the fast path
     raw = "".join(f"k{i}: {v}\n" for i, v in enumerate(values)).encode()
     try:
         expected = _pyyaml(raw)
     except yaml.YAMLError:
         return  # not YAML at all: PyYAML reports it
     if loader.fast_yaml_applies(raw):
-        fast = loader._fast_yaml(raw)
-        assert fast is None or fast == expected, raw
+        fast = loader.fast_yaml(raw)
+        assert fast is None or loader._same(fast, expected), raw
 
 
 @settings(max_examples=100, deadline=None)
@@ -129,5 +135,5 @@ def test_plain_scalars_either_read_alike_or_go_to_pyyaml(values: list[str]) -> N
 def test_pyyaml_dumped_documents_read_alike(value: Any) -> None:
     raw = yaml.safe_dump({"v": value}).encode()
     if loader.fast_yaml_applies(raw):
-        fast = loader._fast_yaml(raw)
-        assert fast is None or fast == _pyyaml(raw), raw
+        fast = loader.fast_yaml(raw)
+        assert fast is None or loader._same(fast, _pyyaml(raw)), raw
