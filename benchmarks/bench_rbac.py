@@ -79,9 +79,7 @@ def generate(out: Path) -> Path:
             "subjects": _subjects(i),
         }
         meta = _meta("RoleBinding", name, ns, i, {"metadata": {"name": name, "namespace": ns}, **body})
-        items.append(
-            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": meta, **body}
-        )
+        items.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": meta, **body})
     for i in range(N_CLUSTERROLEBINDINGS):
         name = f"crb-{i:04d}"
         body = {
@@ -153,12 +151,50 @@ def _peak_rss_mb(cmd: list[str]) -> float:
     return max(before, after) / 1024
 
 
+def readers(runs: int) -> int:
+    """Parse the YAML form with PyYAML's C loader and with the fast reader, in this process."""
+    import gc
+
+    import yaml
+
+    from oidc_doctor import loader
+
+    json_path = DATA / "json" / "bindings.json"
+    if not json_path.exists():
+        generate(DATA)
+    yaml_path = DATA / "yaml" / "bindings.yaml"
+    if not yaml_path.exists():
+        generate_yaml(json_path, DATA)
+    raw = yaml_path.read_bytes()
+    c_loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def timed(fn: Any, n: int) -> float:
+        times = []
+        for _ in range(n):
+            gc.disable()
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+            gc.enable()
+        return statistics.median(times)
+
+    scan = timed(lambda: loader.fast_yaml_applies(raw), runs)
+    fast = timed(lambda: loader.fast_yaml(raw), runs)
+    slow = timed(lambda: list(yaml.load_all(raw, Loader=c_loader)), 1)
+    print(f"YAML {len(raw) / 1e6:.0f} MB: PyYAML C loader {slow:.2f} s; fast path {fast:.2f} s (scan {scan:.2f} s)")
+    print(f"ratio fast / PyYAML {fast / slow:.3f}")
+    return 0
+
+
 def main() -> int:
     """Generate data if needed, run both tools ``--runs`` times, print medians and ratios."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--yaml", action="store_true", help="also time the YAML form of the data")
+    ap.add_argument("--readers", action="store_true", help="time the YAML readers alone (PyYAML vs fast)")
     args = ap.parse_args()
+    if args.readers:
+        return readers(args.runs)
     json_path = DATA / "json" / "bindings.json"
     if not json_path.exists():
         print("generating benchmark data ...", file=sys.stderr)
@@ -182,9 +218,7 @@ def main() -> int:
         our_times.append(_time(ours_cmd)[0])
     jq_med, our_med = statistics.median(jq_times), statistics.median(our_times)
     peak = _peak_rss_mb(ours_cmd)
-    print(
-        f"data: {N_ROLEBINDINGS + N_CLUSTERROLEBINDINGS} bindings, {size_mb:.0f} MB JSON; {len(want)} apply"
-    )
+    print(f"data: {N_ROLEBINDINGS + N_CLUSTERROLEBINDINGS} bindings, {size_mb:.0f} MB JSON; {len(want)} apply")
     print(f"jq                      median {jq_med:.3f} s  ({args.runs} runs)")
     print(f"oidc-doctor rbac who    median {our_med:.3f} s  peak RSS {peak:.0f} MB")
     print(f"ratio oidc-doctor / jq  {our_med / jq_med:.2f}  (goal <= 0.5)")
