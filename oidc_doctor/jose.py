@@ -84,6 +84,8 @@ class ParsedJWS:
     problems: list[str] = field(default_factory=list)
     #: True when the API server's strict parser would accept the structure (3 parts, clean base64url, JSON).
     strict_ok: bool = False
+    #: The problem with the header's ``alg`` (missing, not a string, ``none``, HMAC), also in ``problems``.
+    alg_problem: str | None = None
 
     @property
     def alg(self) -> str | None:
@@ -155,13 +157,17 @@ def parse_compact(token: str) -> ParsedJWS:
     if parsed.header is not None:
         alg = parsed.header.get("alg")
         if alg is None:
-            problems.append("the header has no 'alg'")
+            parsed.alg_problem = "the header has no 'alg'"
         elif not isinstance(alg, str):
-            problems.append("the header's 'alg' is not a string")
+            parsed.alg_problem = "the header's 'alg' is not a string"
         elif alg.lower() == "none":
-            problems.append("the header says alg 'none': the token is not signed")
+            parsed.alg_problem = "the header says alg 'none': the token is not signed"
         elif alg in HMAC_ALGS:
-            problems.append(f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server")
+            parsed.alg_problem = (
+                f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server"
+            )
+        if parsed.alg_problem:
+            problems.append(parsed.alg_problem)
     return parsed
 
 

@@ -1,0 +1,3 @@
+"""Shared test configuration: the real OpenID provider plugin (see ``tests/idp/fixture.py``)."""
+
+pytest_plugins = ["idp.fixture"]
