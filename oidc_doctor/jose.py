@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ ASYMMETRIC_ALGS: tuple[str, ...] = (
 #: Algorithms this module can verify: the nine above plus EdDSA (some IdPs sign with Ed25519).
 VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
 HMAC_ALGS: frozenset[str] = frozenset(("HS256", "HS384", "HS512"))
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def fingerprint(token: str) -> str:
@@ -53,6 +55,9 @@ def b64url_decode(part: str) -> tuple[bytes | None, str | None]:
     if "+" in s or "/" in s:
         problem = "uses '+' or '/' (standard base64, not base64url)"
         s = s.replace("+", "-").replace("/", "_")
+    if not _B64URL.fullmatch(s):
+        # urlsafe_b64decode silently drops foreign characters; Go's RawURLEncoding refuses them.
+        return None, "is not valid base64url (characters outside A-Z a-z 0-9 - _)"
     if len(s) % 4 == 1:
         return None, "has an impossible length for base64url (truncated?)"
     try:

@@ -267,7 +267,12 @@ def judge_decode(report: TokenReport) -> CheckResult:
         problems.append("it is JSON, not a token (a token response?): the API server ignores it")
         fix = "take the `id_token` field out of the JSON and send that"
     else:
-        problems += [p for p in parsed.problems if p != parsed.alg_problem]
+        # An unsigned token parses; the API server rejects it for its alg or its signature.
+        problems += [
+            p
+            for p in parsed.problems
+            if p != parsed.alg_problem and not p.startswith("the signature part is empty")
+        ]
         if parsed.parts < 3 and not fix:
             problems.append("it looks like an opaque access token, not a JWT")
             fix = (

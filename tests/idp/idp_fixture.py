@@ -1,6 +1,7 @@
 """A real OpenID provider for the tests: panva's npm ``oidc-provider`` 9.13.3 as a subprocess.
 
-Registered from ``tests/conftest.py`` (``pytest_plugins``), so every area's tests may use it.
+Registered from ``tests/conftest.py`` (``pytest_plugins``), so every area's tests may use it;
+import its names as ``from idp_fixture import IdP``.
 
 Fixtures
 --------
