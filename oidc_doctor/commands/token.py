@@ -7,6 +7,7 @@ read. The token itself is never printed: the output names it by its fingerprint.
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,17 @@ from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
 
 SCHEMA = "oidc-doctor/token/v1"
+#: Characters that orjson leaves raw but a terminal acts on (C1 controls, bidi overrides, ...).
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(text: str) -> str:
+    """JSON text with the characters a terminal would act on written as ``\\uXXXX`` escapes.
+
+    orjson escapes C0 controls itself; these others can only occur inside JSON strings, so
+    escaping them keeps the document valid and equal while nothing hostile reaches a terminal.
+    """
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +130,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.format == "json":
         import orjson
 
-        io.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         from oidc_doctor.token.render import lines_for, write
 
