@@ -15,14 +15,15 @@ from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
 
 SCHEMA = "oidc-doctor/token/v1"
-#: Characters that orjson leaves raw but a terminal acts on (C1 controls, bidi overrides, ...).
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: Characters json.dumps leaves raw but a terminal acts on (DEL, C1 controls, bidi overrides, ...),
+#: and lone surrogates (which no UTF-8 stream can carry).
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_text(text: str) -> str:
     """JSON text with the characters a terminal would act on written as ``\\uXXXX`` escapes.
 
-    orjson escapes C0 controls itself; these others can only occur inside JSON strings, so
+    json.dumps escapes C0 controls itself; these others can only occur inside JSON strings, so
     escaping them keeps the document valid and equal while nothing hostile reaches a terminal.
     """
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -128,9 +129,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
     doc["findings"] = [f.to_json() for f in findings]
     doc["checks"] = [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks]
     if args.format == "json":
-        import orjson
+        # The standard library, not orjson: one small document, and orjson's import alone costs
+        # more start-up than the whole verification (see benchmarks/bench_token.py).
+        import json
 
-        io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
+        io.stdout.write(json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
     else:
         from oidc_doctor.token.render import lines_for, write
 

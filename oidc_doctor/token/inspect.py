@@ -13,11 +13,10 @@ Pure: no I/O, no wall clock. Findings never carry the token, only its fingerprin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-
-import orjson
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Options
@@ -633,7 +632,7 @@ def judge_email(report: TokenReport) -> CheckResult:
         "email-not-verified",
         f"email_verified is {what}: an API server whose username claim is `email` rejects the token "
         f"({message})",
-        evidence=[_ev(report, "email_verified", orjson.dumps(v).decode())],
+        evidence=[_ev(report, "email_verified", json.dumps(v))],
         severity=Severity.WARNING,
         rank=40,
     )

@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from oidc_doctor.errors import InputError
+from oidc_doctor.jose import loads_strict
 from oidc_doctor.token.inspect import KeyInputs, effective_issuer
 
 if TYPE_CHECKING:
@@ -48,8 +47,8 @@ def load_jwks_file(path: str) -> dict[str, Any]:
     except OSError as e:
         raise InputError(where, f"cannot be read: {e.strerror or e}") from e
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as e:
+        doc = loads_strict(data.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
         raise InputError(where, f"is not JSON: {e}") from e
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
         raise InputError(where, "is not a JWKS: expected a JSON object with a 'keys' list")
@@ -131,8 +130,8 @@ class KeyResolver:
                 hint = " (pass the issuer's CA with --ca-file)"
             raise FetchError(f"{url} could not be reached: {text}{hint}") from e
         try:
-            doc = orjson.loads(bytes(body))
-        except orjson.JSONDecodeError as e:
+            doc = loads_strict(bytes(body).decode("utf-8"))
+        except (ValueError, RecursionError) as e:
             raise FetchError(f"{url} did not return JSON") from e
         if not isinstance(doc, dict):
             raise FetchError(f"{url} returned JSON that is not an object")

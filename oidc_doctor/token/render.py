@@ -9,9 +9,9 @@ forge output.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
-
-import orjson
 
 from oidc_doctor.io import IO
 from oidc_doctor.text import clean
@@ -21,14 +21,15 @@ Line = tuple[str, str]
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATUS_STYLE = {"valid": "green", "invalid": "bold red", "unknown": "yellow"}
 _VALUE_LIMIT = 240
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _value(v: Any) -> str:
     if isinstance(v, str):
         return clean(v, _VALUE_LIMIT)
     try:
-        return clean(orjson.dumps(v).decode(), _VALUE_LIMIT)
-    except TypeError:
+        return clean(json.dumps(v, ensure_ascii=False), _VALUE_LIMIT)
+    except (TypeError, ValueError):
         return clean(repr(v), _VALUE_LIMIT)
 
 
@@ -98,8 +99,14 @@ def lines_for(doc: dict[str, Any]) -> list[Line]:
     return out
 
 
+def _encodable(text: str) -> str:
+    """``text`` without lone surrogates (a JSON ``\\ud800`` escape decodes to one; no stream takes it)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def write(io: IO, lines: list[Line]) -> None:
     """Print the lines: plain on a pipe, styled with rich on a terminal."""
+    lines = [(style, _encodable(text)) for style, text in lines]
     if not io.stdout_tty:
         io.stdout.write("\n".join(text for _, text in lines) + "\n")
         return

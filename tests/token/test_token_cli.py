@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from token_helpers import ISSUER, NOW_S, Run, claims, jwks, key, run_cli, sign
+from token_helpers import ISSUER, NOW_S, Run, claims, jwks, key, raw_jws, run_cli, sign
 
 NOW_FLAG = ["--now", "2026-11-28T10:00:00Z"]
 
@@ -293,3 +293,25 @@ def test_json_output_is_the_documented_shape(tmp_path: Path, keys_file: Path) ->
             assert set(e) == {"source", "ref", "text"}
     # Ranked: errors first, in the judges' rank order.
     assert r.causes() == ["audience-mismatch", "token-expired"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_lone_surrogate_escape_in_a_claim_is_printable(tmp_path: Path, fmt: str) -> None:
+    payload = json.dumps(claims(sub="x")).replace('"x"', '"\\ud800 alice"').encode()
+    token = raw_jws({"alg": "RS256", "kid": "k"}, payload)
+    r = run_cli(["token", token_file(tmp_path, token), "--offline", "--format", fmt, *NOW_FLAG])
+    assert r.status == 0, r.err
+    r.out.encode("utf-8")  # no lone surrogate reached the stream
+    if fmt == "json":
+        assert r.json()["claims"]["sub"] == "\ud800 alice"
+    else:
+        assert "\ufffd alice" in r.out
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "1e400"])
+def test_json_numbers_go_rejects_make_the_payload_malformed(tmp_path: Path, literal: str) -> None:
+    payload = json.dumps(claims()).replace('"sub": "alice"', f'"sub": {literal}').encode()
+    token = raw_jws({"alg": "RS256"}, payload)
+    r = run_cli(["token", token_file(tmp_path, token), "--offline", "--format", "json", *NOW_FLAG])
+    assert r.status == 1
+    assert r.causes() == ["token-malformed"]
