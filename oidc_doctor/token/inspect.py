@@ -310,7 +310,7 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
     if report.claims is None:
         return CheckResult.unknown("the payload could not be decoded")
     findings: list[Finding] = []
-    when = f"now ({now_source}): {iso(now)}"
+    when = f"{iso(now)} (from the {now_source})"
     exp = report.times.get("exp")
     if exp is None:
         findings.append(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 from token_helpers import ISSUER, NOW_S, Run, claims, jwks, key, raw_jws, run_cli, sign
+
+from oidc_doctor.cli import main
+from oidc_doctor.io import IO
 
 NOW_FLAG = ["--now", "2026-11-28T10:00:00Z"]
 
@@ -315,3 +319,26 @@ def test_json_numbers_go_rejects_make_the_payload_malformed(tmp_path: Path, lite
     r = run_cli(["token", token_file(tmp_path, token), "--offline", "--format", "json", *NOW_FLAG])
     assert r.status == 1
     assert r.causes() == ["token-malformed"]
+
+
+class _Terminal(io.StringIO):
+    """A stdout that says it is a terminal (the rich path)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_output_is_styled_but_hostile_claims_are_still_stripped(
+    tmp_path: Path, keys_file: Path
+) -> None:
+    token = sign(claims(sub="mallory\x1b]0;pwned\x07\x1b[2J"))
+    out, err = _Terminal(), io.StringIO()
+    status = main(
+        ["token", token_file(tmp_path, token), "--jwks", str(keys_file), *NOW_FLAG],
+        IO(stdin=io.StringIO(), stdout=out, stderr=err, env={"TERM": "xterm"}),
+    )
+    text = out.getvalue()
+    assert status == 0, err.getvalue()
+    assert "Signature" in text and "mallory" in text
+    assert "\x1b]0;pwned" not in text and "\x07" not in text and "\x1b[2J" not in text
+    assert_secret_free(Run(status, text, err.getvalue()), token)
