@@ -93,8 +93,10 @@ def who_from_context(ctx: Context) -> Who | None:
     auth = pick_authenticator(ctx)
     groups, known = list(ident.groups), True
     if ident.source == "forbidden-message" and not groups:
-        # A 403 names the user but not its groups: take them from the token when we have it.
-        predicted = _claim_groups(ctx.facts.token_claims, auth)
+        # A 403 names the user but not its groups: take them from the token, with the API
+        # server's groups claim and prefix. Without the API server's settings the prefix is
+        # unknown, and so are the groups (the claim alone would invent a mismatch).
+        predicted = _claim_groups(ctx.facts.token_claims, auth) if auth is not None else None
         groups, known = (predicted or []), predicted is not None
     ref = next((f.ref for f in ctx.facts.failures if f.user == ident.username), ident.source)
     return Who(ident.username, default_groups(ident.username, groups), known, ident.source, ref)
