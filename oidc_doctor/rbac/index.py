@@ -13,8 +13,10 @@ Behaviour follows kubernetes/kubernetes ``pkg/registry/rbac/validation/rule.go``
   of other rules.
 
 ClusterRoles with an ``aggregationRule`` get the rules of every ClusterRole whose labels match one
-of its selectors (``pkg/controller/clusterroleaggregation``), recursively; the union with the
-rules already stored makes live dumps (already aggregated) and hand-written bundles agree.
+of its selectors, in role-name order without duplicates, in place of the stored ones, as the
+aggregation controller writes them (``pkg/controller/clusterroleaggregation``); applied
+recursively, this is the controller's steady state, so live dumps (already aggregated) and
+hand-written bundles (often ``rules: []``) read the same.
 """
 
 from __future__ import annotations
@@ -267,11 +269,13 @@ class RbacIndex:
         if role is None or name in visiting:
             return []
         visiting = visiting | {name}
-        rules = list(_rules(role))
         agg = role.get("aggregationRule")
         selectors = agg.get("clusterRoleSelectors") if isinstance(agg, dict) else None
         if not isinstance(selectors, list):
-            return rules
+            return list(_rules(role))
+        # The controller replaces the stored rules by the selected roles' rules, by role name,
+        # without duplicates (syncClusterRole): stale stored rules do not count.
+        rules: list[Rule] = []
         for other_name in sorted(self.cluster_roles):
             if other_name == name:
                 continue

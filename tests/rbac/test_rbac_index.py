@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from oidc_doctor.rbac.index import RbacIndex, default_groups, load_paths, selector_matches
 from oidc_doctor.rbac.rules import Request
 
@@ -105,3 +107,161 @@ def test_to_json_names_role_and_matching_subjects_only() -> None:
         "role": {"kind": "ClusterRole", "name": "monitoring"},
         "subjects": [{"kind": "Group", "name": "oidc:sre"}],
     }
+
+
+# Ported from kubernetes/kubernetes pkg/controller/clusterroleaggregation/
+# clusterroleaggregation_controller_test.go (TestSyncClusterRole).
+HAMMER = [{"verbs": ["hammer"], "resources": ["nails"]}, {"verbs": ["hammer"], "resources": ["wedges"]}]
+CHISEL = [{"verbs": ["chisel"], "resources": ["mortises"]}]
+SAW = [{"verbs": ["saw"], "resources": ["boards"]}]
+
+
+def _role(name: str, labels: dict[str, str], rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "ClusterRole", "metadata": {"name": name, "labels": labels}, "rules": rules}
+
+
+def _combined(selectors: list[dict[str, str]], *rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "kind": "ClusterRole",
+        "metadata": {"name": "combined"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": s} for s in selectors]},
+        "rules": [r for rs in rules for r in rs],
+    }
+
+
+AGGREGATION_CASES = [
+    ("remove dead rules", [_role("hammer", {"foo": "bar"}, HAMMER), _combined([{"foo": "bar"}], SAW)], HAMMER),
+    ("strip rules", [_role("hammer", {"foo": "not-bar"}, HAMMER), _combined([{"foo": "bar"}], HAMMER)], []),
+    (
+        "select properly and put in order",
+        [
+            _role("hammer", {"foo": "bar"}, HAMMER),
+            _role("chisel", {"foo": "bar"}, CHISEL),
+            _role("saw", {"foo": "not-bar"}, SAW),
+            _combined([{"foo": "bar"}]),
+        ],
+        CHISEL + HAMMER,
+    ),
+    (
+        "select properly with multiple selectors",
+        [
+            _role("hammer", {"foo": "bar"}, HAMMER),
+            _role("chisel", {"foo": "bar"}, CHISEL),
+            _role("saw", {"foo": "not-bar"}, SAW),
+            _combined([{"foo": "bar"}, {"foo": "not-bar"}]),
+        ],
+        CHISEL + HAMMER + SAW,
+    ),
+    (
+        "select properly remove duplicates",
+        [
+            _role("hammer", {"foo": "bar"}, HAMMER),
+            _role("chisel", {"foo": "bar"}, CHISEL),
+            _role("saw", {"foo": "bar"}, SAW),
+            _role("other-saw", {"foo": "not-bar"}, SAW),
+            _combined([{"foo": "bar"}, {"foo": "not-bar"}]),
+        ],
+        CHISEL + HAMMER + SAW,
+    ),
+    ("no diff skip", [_role("hammer", {"foo": "bar"}, HAMMER), _combined([{"foo": "bar"}], HAMMER)], HAMMER),
+]
+
+
+@pytest.mark.parametrize(("name", "roles", "expected"), AGGREGATION_CASES, ids=[c[0] for c in AGGREGATION_CASES])
+def test_aggregation_as_the_controller_writes_it(
+    name: str, roles: list[dict[str, Any]], expected: list[dict[str, Any]]
+) -> None:
+    assert RbacIndex.from_objects(roles).cluster_role_rules("combined") == expected
+
+
+def test_aggregation_is_transitive_and_survives_cycles() -> None:
+    roles = [
+        _role("view-extra", {"agg-to-view": "true"}, SAW),
+        {**_combined([{"agg-to-view": "true"}]), "metadata": {"name": "view", "labels": {"agg-to-edit": "true"}}},
+        {
+            **_combined([{"agg-to-edit": "true"}], CHISEL),
+            "metadata": {"name": "edit", "labels": {"agg-to-view": "true"}},
+        },
+    ]
+    idx = RbacIndex.from_objects(roles)
+    assert SAW[0] in idx.cluster_role_rules("edit")
+
+
+# Ported from kubernetes/kubernetes pkg/registry/rbac/validation/rule_test.go (TestAppliesTo).
+APPLIES_TO: list[tuple[str, list[dict[str, str]], str, list[str], str, bool]] = [
+    ("single subject that matches username", [{"kind": "User", "name": "foobar"}], "foobar", [], "", True),
+    (
+        "multiple subjects, one that matches username",
+        [{"kind": "User", "name": "barfoo"}, {"kind": "User", "name": "foobar"}],
+        "foobar",
+        [],
+        "",
+        True,
+    ),
+    (
+        "multiple subjects, none that match username",
+        [{"kind": "User", "name": "barfoo"}, {"kind": "User", "name": "foobar"}],
+        "zimzam",
+        [],
+        "",
+        False,
+    ),
+    (
+        "multiple subjects, one that match group",
+        [{"kind": "User", "name": "barfoo"}, {"kind": "Group", "name": "foobar"}],
+        "zimzam",
+        ["foobar"],
+        "",
+        True,
+    ),
+    (
+        "multiple subjects, one that match group, should ignore namespace",
+        [{"kind": "User", "name": "barfoo"}, {"kind": "Group", "name": "foobar"}],
+        "zimzam",
+        ["foobar"],
+        "namespace1",
+        True,
+    ),
+    (
+        "multiple subjects with a service account that matches",
+        [
+            {"kind": "User", "name": "barfoo"},
+            {"kind": "Group", "name": "foobar"},
+            {"kind": "ServiceAccount", "namespace": "kube-system", "name": "default"},
+        ],
+        "system:serviceaccount:kube-system:default",
+        [],
+        "default",
+        True,
+    ),
+    ("* user subject name doesn't match all users", [{"kind": "User", "name": "*"}], "foobar", [], "default", False),
+    (
+        "binding to all authenticated and unauthenticated subjects matches authenticated user",
+        [{"kind": "Group", "name": "system:authenticated"}, {"kind": "Group", "name": "system:unauthenticated"}],
+        "foobar",
+        ["system:authenticated"],
+        "default",
+        True,
+    ),
+    (
+        "binding to all authenticated and unauthenticated subjects matches anonymous user",
+        [{"kind": "Group", "name": "system:authenticated"}, {"kind": "Group", "name": "system:unauthenticated"}],
+        "system:anonymous",
+        ["system:unauthenticated"],
+        "default",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "subjects", "user", "groups", "ns", "applies"), APPLIES_TO, ids=[c[0] for c in APPLIES_TO]
+)
+def test_applies_to_upstream_table(
+    case: str, subjects: list[dict[str, str]], user: str, groups: list[str], ns: str, applies: bool
+) -> None:
+    meta = {"name": "b", "namespace": ns} if ns else {"name": "b"}
+    kind = "RoleBinding" if ns else "ClusterRoleBinding"
+    binding = {"kind": kind, "metadata": meta, "roleRef": {"kind": "ClusterRole", "name": "r"}, "subjects": subjects}
+    idx = RbacIndex.from_objects([binding])
+    assert bool(idx.applicable(user, groups)) is applies
