@@ -139,3 +139,35 @@ def test_several_failures_in_one_file_are_all_read() -> None:
 @given(st.text(max_size=300))
 def test_parser_never_crashes(text: str) -> None:
     parse_failures(text, "fuzz")
+
+
+def _go_quote(s: str) -> str:
+    """Go's %q for the printable ASCII strategies below."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_NAME = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=30)
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+
+
+@given(_NAME, _WORD, _WORD, st.sampled_from(["", "apps", "rbac.authorization.k8s.io"]), st.sampled_from(["", "status"]),
+       st.one_of(st.just(""), _WORD))  # fmt: skip
+def test_round_trip_of_the_upstream_message(user: str, verb: str, res: str, group: str, sub: str, ns: str) -> None:
+    # responsewriters.forbiddenMessage (since 1.11), wrapped by apierrors.NewForbidden
+    resource = f"{res}/{sub}" if sub else res
+    scope = f"in the namespace {_go_quote(ns)}" if ns else "at the cluster scope"
+    qualified = f"{res}.{group}" if group else res
+    text = (
+        f"Error from server (Forbidden): {qualified} is forbidden: User {_go_quote(user)} cannot {verb} "
+        f"resource {_go_quote(resource)} in API group {_go_quote(group)} {scope}"
+    )
+    f = parse_failure(text, "x")
+    assert f is not None
+    assert (f.user, f.verb, f.resource, f.api_group, f.subresource, f.namespace) == (
+        user,
+        verb,
+        res,
+        group,
+        sub or None,
+        ns or None,
+    )
