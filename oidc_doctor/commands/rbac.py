@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``rbac who`` and ``rbac can``."""
     subs = parser.add_subparsers(dest="rbac_command", metavar="SUBCOMMAND")
     who = subs.add_parser("who", help="the bindings that apply to a user and its groups")
+    who.add_argument(
+        "--rules", action="store_true", help="also show each binding's effective rules (aggregation applied)"
+    )
     _identity_args(who)
     can = subs.add_parser("can", help="whether a user may do VERB on RESOURCE, and which rule decides")
     can.add_argument("verb", metavar="VERB")
@@ -96,10 +99,17 @@ def _status(findings: list[Finding]) -> int:
 
 def _who(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.rbac.nearmiss import analyze
+    from oidc_doctor.rbac.rules import describe_rule
 
     a = analyze(idx, who)
     findings = [*a.anonymous, *a.subjects, *a.binding]
     bindings = [x.to_json() for x in a.applied]
+    if args.rules:
+        for b, applied in zip(bindings, a.applied, strict=True):
+            rules, err = idx.role_rules(applied.binding)
+            b["rules"] = rules
+            if err:
+                b["error"] = err
     if args.format == "json":
         _emit_json(
             io,
@@ -122,6 +132,10 @@ def _who(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namesp
                 f"{b['kind']:<19} {clean(b['namespace'] or '-'):<16} {clean(b['name']):<28} "
                 f"{clean(role):<30} {clean(subjects)}"
             )
+            if "error" in b:
+                out.append(f"    ! {clean(b['error'])}")
+            for r in b.get("rules", ()):
+                out.append(f"    {clean(describe_rule(r))}")
     else:
         out.append("no binding applies")
     if findings:

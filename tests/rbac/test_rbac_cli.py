@@ -115,3 +115,13 @@ def test_missing_folder_and_folder_without_rbac_exit_2(tmp_path: Path) -> None:
 def test_rbac_without_subcommand_is_a_usage_error() -> None:
     status, _, err = _run("rbac")
     assert status == 2 and "who or can" in err
+
+
+def test_who_rules_shows_effective_rules_with_aggregation_and_missing_roles(bundle: Path) -> None:
+    status, data = _json("rbac", "who", "--user", "bob", "--group", "oidc:sre", "--rules", "--bundle", str(bundle))
+    assert status == 0
+    by_name = {b["name"]: b for b in data["bindings"]}
+    assert by_name["sre-monitoring"]["rules"] == [
+        {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]}
+    ]
+    assert by_name["qa-broken"]["error"] == 'role.rbac.authorization.k8s.io "gone" not found'
