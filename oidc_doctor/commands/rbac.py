@@ -44,34 +44,86 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _identity_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", required=True, help="username exactly as the API server sees it (prefix included)")
-    p.add_argument("--group", action="append", default=[], help="a group of the user (repeatable)")
-    p.add_argument("--bundle", required=True, type=Path, help="folder of kubectl RBAC output (JSON/YAML)")
+    ident = p.add_mutually_exclusive_group(required=True)
+    ident.add_argument("--user", help="username exactly as the API server sees it (prefix included)")
+    ident.add_argument(
+        "--token",
+        metavar="SRC",
+        help="the user's token (- stdin, @FILE): its identity as the API server would compute it from "
+        "the bundle's settings, or as a SelfSubjectReview / 403 text in the bundle says",
+    )
+    ident.add_argument("--error", metavar="TEXT", help="a 403 text: the user it names (groups unknown)")
+    p.add_argument("--group", action="append", default=[], help="a group of the user (repeatable, with --user)")
+    p.add_argument("--bundle", required=True, type=Path, help="folder of evidence (kubectl RBAC output, ...)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-
-
-def _bundle_files(bundle: Path) -> list[Path]:
-    if not bundle.is_dir():
-        raise InputError(str(bundle), "not a folder")
-    files = [p for p in sorted(bundle.rglob("*")) if p.is_file() and not any(x.startswith(".") for x in p.parts)]
-    return files
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Dispatch to ``who`` or ``can``."""
     if args.rbac_command is None:
         raise UsageError("rbac: choose a subcommand: who or can")
-    from oidc_doctor.rbac.index import default_groups, load_paths
-    from oidc_doctor.rbac.nearmiss import Who
+    from oidc_doctor.bundle import read_bundle
+    from oidc_doctor.evidence import Kind
+    from oidc_doctor.loader import gc_paused
+    from oidc_doctor.rbac.index import RbacIndex, default_groups
 
-    idx, counts = load_paths(_bundle_files(args.bundle))
+    with gc_paused():  # 55,000 bindings become 55,000 items: nothing to collect while reading
+        ev = read_bundle(args.bundle)
+        idx = RbacIndex()
+        add = idx.add
+        for item in ev.items:  # the bundle reader classified them: no second check per object
+            if item.kind is Kind.RBAC and type(item.data) is dict:
+                add(item.data, item.ref)
     if len(idx) == 0:
         raise InputError(str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found")
-    who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
-    inputs = [{"ref": ref, "kind": "rbac" if n > 0 else "unrecognised", "objects": max(n, 0)} for ref, n in counts]
+    claims: dict[str, Any] | None = None
+    auth = None
+    if args.user is not None:
+        from oidc_doctor.rbac.nearmiss import Who
+
+        who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
+    else:
+        who, claims, auth = _derived_identity(ev, args, io)
+    inputs = [i.to_json() for i in ev.inputs]
     if args.rbac_command == "who":
-        return _who(idx, who, inputs, args, io)
-    return _can(idx, who, inputs, args, io)
+        return _who(idx, who, claims, auth, inputs, args, io)
+    return _can(idx, who, claims, auth, inputs, args, io)
+
+
+def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any]:
+    """The identity the pipeline's derivers find from ``--token`` or ``--error`` and the bundle.
+
+    The username of a token is what the authn engine predicts from the API server's settings in
+    the bundle, or what a SelfSubjectReview or a 403 text in the bundle says; this command does
+    not guess it.
+    """
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks import derivers
+    from oidc_doctor.checks.base import Context
+    from oidc_doctor.checks.rbac import pick_authenticator, who_from_context
+    from oidc_doctor.evidence import Item, Kind
+
+    if args.token is not None:
+        from oidc_doctor.token.source import describe_source, normalise, read_token_source
+
+        ev.add(Item(Kind.TOKEN, describe_source(args.token), normalise(read_token_source(args.token, io))))
+    else:
+        ev.add(Item(Kind.ERROR_TEXT, "--error", args.error))
+    ctx = Context(now=datetime.now(UTC))  # a command, not a check: RBAC does not depend on the time
+    for derive in derivers():
+        derive(ev, ctx)
+    who = who_from_context(ctx)
+    if who is None:
+        where = "--token" if args.token is not None else "--error"
+        why = (
+            "the username the API server gives this token cannot be computed: the bundle holds no API "
+            "server OIDC settings, SelfSubjectReview or 403 text that names it; pass --user"
+            if args.token is not None
+            else "names no user (not a 403 message); pass --user"
+        )
+        raise InputError(where, why)
+    return who, ctx.facts.token_claims, pick_authenticator(ctx)
 
 
 def _emit_json(io: IO, doc: dict[str, Any]) -> None:
@@ -97,11 +149,13 @@ def _status(findings: list[Finding]) -> int:
     return 1 if any(str(f.severity) == "error" for f in findings) else 0
 
 
-def _who(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO) -> int:
+def _who(
+    idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO
+) -> int:
     from oidc_doctor.rbac.nearmiss import analyze
     from oidc_doctor.rbac.rules import describe_rule
 
-    a = analyze(idx, who)
+    a = analyze(idx, who, None, claims, auth)
     findings = [*a.anonymous, *a.subjects, *a.binding]
     bindings = [x.to_json() for x in a.applied]
     if args.rules:
@@ -116,13 +170,15 @@ def _who(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namesp
             {
                 "user": who.username,
                 "groups": who.groups,
+                "groups_known": who.groups_known,
+                "source": who.source,
                 "bindings": bindings,
                 "findings": [f.to_json() for f in findings],
                 "inputs": inputs,
             },
         )
         return _status(findings)
-    out = [f"user {clean(who.username)}  groups {', '.join(clean(g) for g in who.groups)}", ""]
+    out = [_identity_line(who), ""]
     if bindings:
         out.append(f"{'KIND':<19} {'NAMESPACE':<16} {'NAME':<28} {'ROLE':<30} SUBJECTS")
         for b in bindings:
@@ -144,6 +200,13 @@ def _who(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namesp
     return _status(findings)
 
 
+def _identity_line(who: Any) -> str:
+    groups = ", ".join(clean(g) for g in who.groups)
+    note = "" if who.groups_known else " (other groups unknown: a 403 does not list them)"
+    source = "" if who.source == "flag" else f"  [from {who.source}]"
+    return f"user {clean(who.username)}  groups {groups}{note}{source}"
+
+
 def parse_resource(text: str, subresource: str = "") -> tuple[str, str, str]:
     """``(resource, api_group, subresource)`` from ``deployments.apps/scale`` (kubectl's form)."""
     base, _, sub = text.partition("/")
@@ -151,7 +214,9 @@ def parse_resource(text: str, subresource: str = "") -> tuple[str, str, str]:
     return resource, group, sub or subresource
 
 
-def _can(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO) -> int:
+def _can(
+    idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO
+) -> int:
     from oidc_doctor.rbac.index import role_ref
     from oidc_doctor.rbac.nearmiss import analyze
     from oidc_doctor.rbac.rules import Request, describe_rule
@@ -161,7 +226,7 @@ def _can(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namesp
     else:
         resource, group, sub = parse_resource(args.resource, args.subresource)
         req = Request(args.verb, resource, group, sub, args.name, args.namespace)
-    a = analyze(idx, who, req)
+    a = analyze(idx, who, req, claims, auth)
     d = a.decision
     allowed = bool(d and d.allowed)
     findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
@@ -184,6 +249,8 @@ def _can(idx: Any, who: Any, inputs: list[dict[str, Any]], args: argparse.Namesp
                 },
                 "user": who.username,
                 "groups": who.groups,
+                "groups_known": who.groups_known,
+                "source": who.source,
                 "granted_by": granted,
                 "findings": [f.to_json() for f in findings],
                 "inputs": inputs,

@@ -167,42 +167,41 @@ class RbacIndex:
     def add(self, obj: dict[str, Any], source: str = "") -> None:
         """Add one RBAC object (the hot path of loading: 55,000 bindings, keep it lean)."""
         kind = obj.get("kind")
+        if kind == "ClusterRoleBinding" or kind == "RoleBinding":
+            pos = len(self.bindings)
+            self.bindings.append(obj)
+            self.sources.append(source)
+            subjects = obj.get("subjects")
+            if not subjects or type(subjects) is not list:
+                return
+            index = self.by_subject
+            for s in subjects:
+                try:
+                    skind, name = s["kind"], s["name"]
+                except (KeyError, TypeError):
+                    continue
+                key: tuple[str, ...]
+                if skind == "User" or skind == "Group":
+                    key = (skind, name)
+                elif skind == "ServiceAccount":
+                    sa_ns = s.get("namespace") or (obj.get("metadata") or {}).get("namespace")
+                    if not sa_ns:
+                        continue  # upstream: a cluster binding's SA subject needs a namespace
+                    key = ("ServiceAccount", sa_ns, name)
+                else:
+                    continue
+                lst = index.get(key)
+                if lst is None:
+                    index[key] = [pos]
+                elif lst[-1] != pos:  # a subject listed twice in one binding counts once
+                    lst.append(pos)
+            return
         meta = obj.get("metadata") or {}
         if kind == "ClusterRole":
             self.cluster_roles[str(meta.get("name") or "")] = obj
             self._aggregated.clear()
-            return
-        ns = meta.get("namespace") or ""
-        if kind == "Role":
-            self.roles[(str(ns), str(meta.get("name") or ""))] = obj
-            return
-        pos = len(self.bindings)
-        self.bindings.append(obj)
-        self.sources.append(source)
-        subjects = obj.get("subjects")
-        if not subjects or type(subjects) is not list:
-            return
-        index = self.by_subject
-        for s in subjects:
-            try:
-                skind, name = s["kind"], s["name"]
-            except (KeyError, TypeError):
-                continue
-            key: tuple[str, ...]
-            if skind == "User" or skind == "Group":
-                key = (skind, name)
-            elif skind == "ServiceAccount":
-                sa_ns = s.get("namespace") or ns
-                if not sa_ns:
-                    continue  # upstream: a cluster binding's SA subject needs a namespace
-                key = ("ServiceAccount", sa_ns, name)
-            else:
-                continue
-            lst = index.get(key)
-            if lst is None:
-                index[key] = [pos]
-            elif lst[-1] != pos:  # a subject listed twice in one binding counts once
-                lst.append(pos)
+        elif kind == "Role":
+            self.roles[(str(meta.get("namespace") or ""), str(meta.get("name") or ""))] = obj
 
     # -- queries -------------------------------------------------------------------------------
 
