@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import Any
 
-from oidc_doctor.rbac.index import binding_label, role_ref, service_account_of
+from oidc_doctor.rbac.index import binding_label, namespace_name, role_ref, service_account_of
 from oidc_doctor.rbac.rules import Request
 
 _DNS = re.compile(r"[^a-z0-9.]+")
@@ -54,8 +54,7 @@ def create_binding(
 
 def patch_subject(binding: dict[str, Any], index: int, new_name: str) -> str:
     """``kubectl patch`` replacing the name of ``subjects[index]`` of an existing binding."""
-    meta = binding.get("metadata") or {}
-    ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+    ns, name = namespace_name(binding)
     patch = f'[{{"op":"replace","path":"/subjects/{index}/name","value":{_json_str(new_name)}}}]'
     target = "rolebinding" if binding.get("kind") == "RoleBinding" else "clusterrolebinding"
     ns_flag = f"-n {q(ns)} " if ns else ""
@@ -64,8 +63,7 @@ def patch_subject(binding: dict[str, Any], index: int, new_name: str) -> str:
 
 def add_subject(binding: dict[str, Any], subject_kind: str, subject: str) -> str:
     """``kubectl patch`` adding a subject to an existing binding (keeps the old one)."""
-    meta = binding.get("metadata") or {}
-    ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+    ns, name = namespace_name(binding)
     value = f'{{"apiGroup":"rbac.authorization.k8s.io","kind":"{subject_kind}","name":{_json_str(subject)}}}'
     patch = f'[{{"op":"add","path":"/subjects/-","value":{value}}}]'
     target = "rolebinding" if binding.get("kind") == "RoleBinding" else "clusterrolebinding"
@@ -82,8 +80,7 @@ def _json_str(s: str) -> str:
 def same_grant_for(binding: dict[str, Any], subject_kind: str, subject: str) -> str:
     """A new binding granting ``binding``'s role to another subject, in the same scope."""
     rk, rn = role_ref(binding)
-    meta = binding.get("metadata") or {}
-    ns = str(meta.get("namespace") or "")
+    ns = namespace_name(binding)[0]
     name = object_name(rn, subject)
     return create_binding(str(binding.get("kind")), name, ns, rk, rn, subject_kind, subject)
 

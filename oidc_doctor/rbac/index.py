@@ -35,7 +35,9 @@ SA_PREFIX = "system:serviceaccount:"
 
 def is_rbac_object(obj: Any) -> bool:
     """Whether ``obj`` is one of the four RBAC kinds (by content)."""
-    return isinstance(obj, dict) and obj.get("kind") in RBAC_KINDS and isinstance(obj.get("metadata"), dict)
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+        return False
+    return obj["kind"] in RBAC_KINDS and isinstance(obj.get("metadata"), dict)
 
 
 def service_account_of(username: str) -> tuple[str, str] | None:
@@ -70,14 +72,17 @@ def default_groups(username: str, groups: Iterable[str]) -> list[str]:
     return out
 
 
-def _meta(obj: dict[str, Any]) -> tuple[str, str]:
-    m = obj.get("metadata") or {}
+def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
+    """``(namespace, name)`` of an object ("" for what is missing or malformed)."""
+    m = obj.get("metadata")
+    if not isinstance(m, dict):
+        return "", ""
     return str(m.get("namespace") or ""), str(m.get("name") or "")
 
 
 def binding_label(b: dict[str, Any]) -> str:
     """``RoleBinding dev/view`` or ``ClusterRoleBinding admins``."""
-    ns, name = _meta(b)
+    ns, name = namespace_name(b)
     return f"{b.get('kind')} {ns}/{name}" if ns else f"{b.get('kind')} {name}"
 
 
@@ -103,12 +108,12 @@ class Applied:
     @property
     def namespace(self) -> str:
         """The binding's namespace ("" for a ClusterRoleBinding)."""
-        return _meta(self.binding)[0]
+        return namespace_name(self.binding)[0]
 
     @property
     def name(self) -> str:
         """The binding's name."""
-        return _meta(self.binding)[1]
+        return namespace_name(self.binding)[1]
 
     def to_json(self) -> dict[str, Any]:
         """The ``rbac who --format json`` shape of one binding."""
@@ -159,7 +164,12 @@ class RbacIndex:
         kinds = RBAC_KINDS
         add = self.add
         for obj in objects:
-            if type(obj) is dict and obj.get("kind") in kinds and type(obj.get("metadata")) is dict:
+            if (
+                type(obj) is dict
+                and type(obj.get("kind")) is str
+                and obj["kind"] in kinds
+                and type(obj.get("metadata")) is dict
+            ):
                 add(obj, source)
                 n += 1
         return n
@@ -180,12 +190,14 @@ class RbacIndex:
                     skind, name = s["kind"], s["name"]
                 except (KeyError, TypeError):
                     continue
+                if type(name) is not str:
+                    continue  # a malformed subject names nobody
                 key: tuple[str, ...]
                 if skind == "User" or skind == "Group":
                     key = (skind, name)
                 elif skind == "ServiceAccount":
-                    sa_ns = s.get("namespace") or (obj.get("metadata") or {}).get("namespace")
-                    if not sa_ns:
+                    sa_ns = s.get("namespace") or namespace_name(obj)[0]
+                    if not sa_ns or type(sa_ns) is not str:
                         continue  # upstream: a cluster binding's SA subject needs a namespace
                     key = ("ServiceAccount", sa_ns, name)
                 else:
@@ -196,12 +208,12 @@ class RbacIndex:
                 elif lst[-1] != pos:  # a subject listed twice in one binding counts once
                     lst.append(pos)
             return
-        meta = obj.get("metadata") or {}
+        ns, name = namespace_name(obj)
         if kind == "ClusterRole":
-            self.cluster_roles[str(meta.get("name") or "")] = obj
+            self.cluster_roles[name] = obj
             self._aggregated.clear()
         elif kind == "Role":
-            self.roles[(str(meta.get("namespace") or ""), str(meta.get("name") or ""))] = obj
+            self.roles[(ns, name)] = obj
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -235,7 +247,7 @@ class RbacIndex:
         out = []
         for pos in sorted(positions):
             b = self.bindings[pos]
-            ns = _meta(b)[0]
+            ns = namespace_name(b)[0]
             subjects = [s for s in b.get("subjects") or () if self._subject_applies(s, username, gset, ns)]
             out.append(Applied(b, subjects, self.sources[pos]))
         return out
@@ -243,7 +255,7 @@ class RbacIndex:
     def role_rules(self, b: dict[str, Any]) -> tuple[list[Rule], str | None]:
         """The rules a binding grants, and an error when its role cannot be found."""
         kind, name = role_ref(b)
-        ns = _meta(b)[0]
+        ns = namespace_name(b)[0]
         if kind == "ClusterRole":
             if name not in self.cluster_roles:
                 return [], f'clusterrole.rbac.authorization.k8s.io "{name}" not found'
@@ -278,7 +290,10 @@ class RbacIndex:
         for other_name in sorted(self.cluster_roles):
             if other_name == name:
                 continue
-            labels = (self.cluster_roles[other_name].get("metadata") or {}).get("labels") or {}
+            meta = self.cluster_roles[other_name].get("metadata")
+            labels = meta.get("labels") if isinstance(meta, dict) else None
+            if not isinstance(labels, dict):
+                labels = {}
             if any(isinstance(sel, dict) and selector_matches(sel, labels) for sel in selectors):
                 for r in self._aggregate(other_name, visiting):
                     if r not in rules:
@@ -324,13 +339,19 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
 
     An empty selector matches everything (``LabelSelectorAsSelector``), as upstream.
     """
-    for k, v in (selector.get("matchLabels") or {}).items():
+    match_labels = selector.get("matchLabels") or {}
+    expressions = selector.get("matchExpressions") or []
+    if not isinstance(match_labels, dict) or not isinstance(expressions, list):
+        return False  # malformed: the API server would have rejected it; select nothing
+    for k, v in match_labels.items():
         if labels.get(k) != v:
             return False
-    for e in selector.get("matchExpressions") or ():
+    for e in expressions:
         if not isinstance(e, dict):
             return False
         key, op, values = str(e.get("key")), e.get("operator"), e.get("values") or []
+        if not isinstance(values, list):
+            return False
         if op == "In" and labels.get(key) not in values:
             return False
         if op == "NotIn" and key in labels and labels.get(key) in values:

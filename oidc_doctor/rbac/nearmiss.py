@@ -25,7 +25,7 @@ from typing import Any
 
 from oidc_doctor.model import AuthenticatorSummary, EvidenceRef, Finding, Origin
 from oidc_doctor.rbac import fixes
-from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, role_ref
+from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, namespace_name, role_ref
 from oidc_doctor.rbac.rules import Request, describe_rule, rule_allows
 
 #: Claims that commonly hold a user's name; a binding naming one of them is a claim mismatch.
@@ -125,7 +125,7 @@ def _grants(idx: RbacIndex, binding: dict[str, Any], req: Request | None) -> boo
     if req is None:
         return True
     if binding.get("kind") == "RoleBinding":
-        ns = str((binding.get("metadata") or {}).get("namespace") or "")
+        ns = namespace_name(binding)[0]
         if not req.namespace or ns != req.namespace:
             return False
     rules, _ = idx.role_rules(binding)
