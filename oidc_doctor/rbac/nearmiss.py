@@ -197,12 +197,14 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
     )
 
 
-def _prefix_alternative(auth: AuthenticatorSummary | None, new_prefix: str) -> str:
-    structured = auth is not None and "--oidc" not in auth.ref
-    if structured:
-        return f'`claimMappings.username.prefix: "{new_prefix}"` in the AuthenticationConfiguration'
+def _prefix_alternative(new_prefix: str) -> str:
+    # Legacy flags spell "no prefix" as "-" (an empty flag means the issuer# default); the
+    # AuthenticationConfiguration spells it "" (kubernetes pkg/kubeapiserver/options/authentication.go).
     flag = new_prefix if new_prefix else "-"
-    return f"`--oidc-username-prefix={flag}` on the API server"
+    return (
+        f'`--oidc-username-prefix={flag}` (flags) or `claimMappings.username.prefix: "{new_prefix}"` '
+        "(AuthenticationConfiguration)"
+    )
 
 
 def _username_near_misses(
@@ -273,7 +275,7 @@ def _prefix_finding(
         "Bind the name the API server uses (safer: changes one binding):\n"
         f"  {fixes.patch_subject(b, i, who.username)}\n"
         f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
-        f"Alternative on the API server side: {_prefix_alternative(auth, bound_prefix)} so that "
+        f"Alternative on the API server side: {_prefix_alternative(bound_prefix)} so that "
         f'users are named "{bound}" — this renames every OIDC user and needs an API server restart.'
     )
     return Finding(
@@ -302,11 +304,7 @@ def _claim_finding(
     b = bindings[0]
     i = _subject_index(b, "User", bound) or 0
     uses = f"the `{server_claim}` claim" if server_claim else "another claim"
-    flag = (
-        f"`claimMappings.username.claim: {claim}`"
-        if auth is not None and "--oidc" not in auth.ref
-        else f"`--oidc-username-claim={claim}`"
-    )
+    flag = f"`--oidc-username-claim={claim}` (flags) or `claimMappings.username.claim: {claim}`"
     prefix_note = (
         " (with legacy flags a claim other than `email` gets the `<issuer>#` prefix unless "
         "`--oidc-username-prefix` is set)"

@@ -128,7 +128,11 @@ def test_plain_scalars_either_read_alike_or_go_to_pyyaml(values: list[str]) -> N
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-        lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=5), kids, max_size=3),
+        # keys as Kubernetes fields and label keys look (mapping keys are not scanned: docs/rbac.md)
+        lambda kids: (
+            st.lists(kids, max_size=3)
+            | st.dictionaries(st.from_regex(r"[a-zA-Z][a-zA-Z0-9./-]{0,8}", fullmatch=True), kids, max_size=3)
+        ),
         max_leaves=12,
     )
 )
