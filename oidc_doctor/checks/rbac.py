@@ -47,15 +47,7 @@ def rbac_index(ev: Evidence, ctx: Context) -> RbacIndex | None:
     """The index of the evidence's RBAC objects (built once per run), or None without any."""
     key = "rbac.index"
     if key not in ctx.facts.extra:
-        items = ev.of(Kind.RBAC)
-        if not items:
-            ctx.facts.extra[key] = None
-        else:
-            idx = RbacIndex()
-            for item in items:
-                if isinstance(item.data, dict):
-                    idx.add_all([item.data], item.ref)
-            ctx.facts.extra[key] = idx
+        ctx.facts.extra[key] = RbacIndex.from_evidence(ev) if ev.has(Kind.RBAC) else None
     value: RbacIndex | None = ctx.facts.extra[key]
     return value
 

@@ -63,17 +63,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.rbac_command is None:
         raise UsageError("rbac: choose a subcommand: who or can")
     from oidc_doctor.bundle import read_bundle
-    from oidc_doctor.evidence import Kind
     from oidc_doctor.loader import gc_paused
     from oidc_doctor.rbac.index import RbacIndex, default_groups
 
     with gc_paused():  # 55,000 bindings become 55,000 items: nothing to collect while reading
         ev = read_bundle(args.bundle)
-        idx = RbacIndex()
-        add = idx.add
-        for item in ev.items:  # the bundle reader classified them: no second check per object
-            if item.kind is Kind.RBAC and type(item.data) is dict:
-                add(item.data, item.ref)
+        idx = RbacIndex.from_evidence(ev)
     if len(idx) == 0:
         raise InputError(str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found")
     claims: dict[str, Any] | None = None

@@ -49,7 +49,6 @@ _LOGGED_OUT = re.compile(
     r"(?:sign|log) ?in again|removing session",
     re.IGNORECASE,
 )
-_SA = re.compile(r"^system:serviceaccount:")
 
 
 def _unquote(s: str | None) -> str | None:
@@ -146,8 +145,3 @@ def parse_failures(text: str, ref: str) -> list[ObservedFailure]:
                     seen.add(key)
                     out.append(f)
     return out
-
-
-def is_service_account(user: str) -> bool:
-    """Whether a username is a service account's."""
-    return bool(_SA.match(user))

@@ -23,21 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.rbac.rules import Request, Rule, rule_allows
+
+if TYPE_CHECKING:
+    from oidc_doctor.evidence import Evidence
 
 RBAC_KINDS = frozenset(("ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"))
 BINDING_KINDS = frozenset(("ClusterRoleBinding", "RoleBinding"))
 SA_PREFIX = "system:serviceaccount:"
-
-
-def is_rbac_object(obj: Any) -> bool:
-    """Whether ``obj`` is one of the four RBAC kinds (by content)."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
-        return False
-    return obj["kind"] in RBAC_KINDS and isinstance(obj.get("metadata"), dict)
 
 
 def service_account_of(username: str) -> tuple[str, str] | None:
@@ -150,6 +145,18 @@ class RbacIndex:
         #: ("User", name) / ("Group", name) / ("ServiceAccount", ns, name) -> binding positions
         self.by_subject: dict[tuple[str, ...], list[int]] = {}
         self._aggregated: dict[str, list[Rule]] = {}
+
+    @classmethod
+    def from_evidence(cls, ev: Evidence) -> RbacIndex:
+        """An index of the evidence's RBAC items (the bundle reader classified them already)."""
+        from oidc_doctor.evidence import Kind
+
+        idx = cls()
+        add = idx.add
+        for item in ev.items:
+            if item.kind is Kind.RBAC and type(item.data) is dict:
+                add(item.data, item.ref)
+        return idx
 
     @classmethod
     def from_objects(cls, objects: Iterable[Any], source: str = "") -> RbacIndex:
@@ -361,37 +368,3 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
         if op == "DoesNotExist" and key in labels:
             return False
     return True
-
-
-def load_paths(paths: Iterable[Path]) -> tuple[RbacIndex, list[tuple[str, int]]]:
-    """Read JSON/YAML files and index the RBAC objects in them.
-
-    Returns the index and, per file, how many RBAC objects it held. Broken files raise
-    :class:`oidc_doctor.errors.InputError` naming the file.
-    """
-    from oidc_doctor.errors import InputError
-    from oidc_doctor.loader import flatten, gc_paused, parse_text
-
-    idx = RbacIndex()
-    counts = []
-    with gc_paused():
-        for p in paths:
-            try:
-                raw = p.read_bytes()
-            except OSError as e:
-                raise InputError(str(p), f"cannot read: {e.strerror}") from e
-            try:
-                values = parse_text(raw, str(p))
-            except InputError:
-                counts.append((str(p), -1))  # not JSON/YAML (a log, a note): not RBAC either
-                continue
-            n = 0
-            for v in values:
-                # kubectl's List: index its items directly (no generator per object)
-                items = v.get("items") if type(v) is dict and str(v.get("kind", "")).endswith("List") else None
-                if type(items) is list and all(type(i) is dict for i in items[:1]):
-                    n += idx.add_all(items, str(p))
-                else:
-                    n += idx.add_all(flatten([v]), str(p))
-            counts.append((str(p), n))
-    return idx, counts

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from oidc_doctor.rbac.index import RbacIndex, default_groups, load_paths, selector_matches
+from oidc_doctor.bundle import read_bundle
+from oidc_doctor.rbac.index import RbacIndex, default_groups, selector_matches
 from oidc_doctor.rbac.rules import Request
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -24,8 +25,9 @@ def test_default_groups_add_authenticated_and_service_account_groups() -> None:
 
 
 def test_fixture_who_lists_each_applying_binding_once() -> None:
-    idx, counts = load_paths([FIXTURES / "cluster-rbac.yaml"])
-    assert counts[0][1] > 5
+    ev = read_bundle(FIXTURES)
+    assert [(i.kind, i.objects) for i in ev.inputs] == [("rbac", 13)]
+    idx = RbacIndex.from_evidence(ev)
     applied = idx.applicable("oidc:alice@example.com", default_groups("oidc:alice@example.com", ["oidc:dev"]))
     names = [(a.kind, a.namespace, a.name) for a in applied]
     # dev-view names both the user and the group: it appears once, with both subjects.
@@ -37,7 +39,7 @@ def test_fixture_who_lists_each_applying_binding_once() -> None:
 
 
 def test_aggregated_clusterrole_gets_the_rules_of_labelled_roles() -> None:
-    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    idx = RbacIndex.from_evidence(read_bundle(FIXTURES))
     # "monitoring" has no rules of its own; it aggregates "monitoring-pods" (label match) and,
     # through it, nothing else; "unrelated" lacks the label.
     rules = idx.cluster_role_rules("monitoring")
@@ -50,7 +52,7 @@ def test_aggregated_clusterrole_gets_the_rules_of_labelled_roles() -> None:
 
 
 def test_role_reference_resolves_in_the_binding_namespace() -> None:
-    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    idx = RbacIndex.from_evidence(read_bundle(FIXTURES))
     # RoleBinding dev/deployer -> Role dev/deployer allows patching deployments/scale in dev only.
     sa = "system:serviceaccount:ci:deployer"
     groups = default_groups(sa, [])
@@ -61,7 +63,7 @@ def test_role_reference_resolves_in_the_binding_namespace() -> None:
 
 
 def test_missing_role_is_reported_as_an_error_not_silently_skipped() -> None:
-    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    idx = RbacIndex.from_evidence(read_bundle(FIXTURES))
     d = idx.authorize("carol", ["system:authenticated"], Request("get", "pods", namespace="qa"))
     assert not d.allowed
     assert any('role.rbac.authorization.k8s.io "gone" not found' in e for e in d.errors)
@@ -97,7 +99,7 @@ def test_label_selector_expressions() -> None:
 
 
 def test_to_json_names_role_and_matching_subjects_only() -> None:
-    idx, _ = load_paths([FIXTURES / "cluster-rbac.yaml"])
+    idx = RbacIndex.from_evidence(read_bundle(FIXTURES))
     applied = {a.name: a for a in idx.applicable("bob", ["oidc:sre", "system:authenticated"])}
     j = applied["sre-monitoring"].to_json()
     assert j == {
