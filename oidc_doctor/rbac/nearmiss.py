@@ -115,7 +115,7 @@ def _subject_index(binding: dict[str, Any], kind: str, name: str) -> int | None:
     return None
 
 
-def _rb_evidence(idx: RbacIndex, binding: dict[str, Any], kind: str, name: str) -> EvidenceRef:
+def _rb_evidence(binding: dict[str, Any], kind: str, name: str) -> EvidenceRef:
     i = _subject_index(binding, kind, name)
     return EvidenceRef("rbac", fixes.describe_binding(binding, i), f"{kind} {name}")
 
@@ -133,7 +133,7 @@ def _grants(idx: RbacIndex, binding: dict[str, Any], req: Request | None) -> boo
 
 
 def _pick(idx: RbacIndex, bindings: list[dict[str, Any]], req: Request | None) -> list[dict[str, Any]]:
-    """Bindings that grant the failing request first; all of them when none does."""
+    """The bindings that would grant the failing request; all of them when no request is known."""
     granting = [b for b in bindings if _grants(idx, b, req)]
     return granting or ([] if req is not None else bindings)
 
@@ -193,7 +193,7 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
         "`additionalFlags`), and let the ingress forward the `Authorization` header.",
         origin=Origin.OBSERVED,
         rank=0,
-        explains=(*_FAILURE_CAUSES, "rbac-no-binding"),
+        explains=_FAILURE_CAUSES,
     )
 
 
@@ -281,7 +281,7 @@ def _prefix_finding(
     return Finding(
         "username-prefix-mismatch",
         f'{where} names user "{bound}"; the API server sees "{who.username}" ({server})',
-        [who.evidence(), *[_rb_evidence(idx, x, "User", bound) for x in bindings[:_MAX_LISTED]]]
+        [who.evidence(), *[_rb_evidence(x, "User", bound) for x in bindings[:_MAX_LISTED]]]
         + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}")] if auth else []),
         fix=fix,
         origin=origin,
@@ -324,7 +324,7 @@ def _claim_finding(
         [
             who.evidence(),
             EvidenceRef("token", f"claim {claim}", value),
-            *[_rb_evidence(idx, x, "User", bound) for x in bindings[:_MAX_LISTED]],
+            *[_rb_evidence(x, "User", bound) for x in bindings[:_MAX_LISTED]],
         ],
         fix=fix,
         origin=origin,
@@ -410,7 +410,7 @@ def _group_finding(
     return Finding(
         "group-name-mismatch",
         f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" ({kind})',
-        [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(idx, b, "Group", bound)],
+        [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(b, "Group", bound)],
         fix=fix,
         origin=origin,
         rank=12,
@@ -432,7 +432,7 @@ def _guid_finding(
     return Finding(
         "group-name-mismatch",
         f"The token's groups are object IDs ({', '.join(mine[:3])}); bindings name groups by name ({listed})",
-        [who.evidence(), *[_rb_evidence(idx, x, "Group", named[0]) for x in [b]]],
+        [who.evidence(), *[_rb_evidence(x, "Group", named[0]) for x in [b]]],
         fix=fix,
         origin=origin,
         rank=14,
@@ -487,7 +487,7 @@ def _groups_claim_missing(
             f"Bindings name groups ({listed}) but {why}: the user has no OIDC groups",
             [
                 EvidenceRef("token", "claims", f"no {claim or 'groups'} claim"),
-                _rb_evidence(idx, b, "Group", granting[0]),
+                _rb_evidence(b, "Group", granting[0]),
                 *([EvidenceRef("apiserver-config", auth.ref, f"groups claim {auth.groups_claim!r}")] if auth else []),
             ],
             fix=fix,
