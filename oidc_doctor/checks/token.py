@@ -77,16 +77,14 @@ def aggregate(check_id: str, ctx: Context) -> CheckResult:
     results = [r.aspects[check_id] for r in reports]
     status = ti.worst(results)
     findings = [f for r in results for f in r.findings]
-    picked = [r for r in results if r.status == status]
-    reason = (
-        picked[0].reason
-        if len(reports) == 1
-        else "; ".join(
+    if len(reports) == 1:
+        reason = results[0].reason
+    else:
+        reason = "; ".join(
             f"{rep.label}: {res.reason}"
             for rep, res in zip(reports, results, strict=True)
             if res.status == status
         )
-    )
     if status == Status.FAIL:
         return CheckResult.failed(findings, reason)
     return CheckResult(status, reason, findings)

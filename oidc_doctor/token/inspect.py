@@ -231,8 +231,7 @@ def accepted_algs(
         if k.kty == "RSA":
             by_type += ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
         elif k.kty == "EC":
-            size = getattr(k.key, "curve", None)
-            bits = getattr(size, "key_size", 0)
+            bits = getattr(getattr(k.key, "curve", None), "key_size", 0)
             by_type.append({256: "ES256", 384: "ES384", 521: "ES512"}.get(bits, ""))
         elif k.kty == "OKP":
             by_type.append("EdDSA")

@@ -26,7 +26,7 @@ MAX_INPUT_BYTES = 4 * 1024 * 1024
 
 _AUTH_HEADER = re.compile(r"^authorization\s*:\s*", re.IGNORECASE)
 _BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
-_QUOTES = ("\"'`", "\"'`")
+_QUOTES = "\"'`"
 _B64_CHARS = re.compile(r"^[A-Za-z0-9+/_=-]+$")
 #: A JWS or JWE in compact form: base64url segments joined by dots (header segment first).
 _COMPACT = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_=+/-]*){2,4}$")
@@ -99,7 +99,7 @@ def read_token_source(src: str | None, io: IO) -> str:
 
 
 def _strip_quotes(s: str) -> str:
-    while len(s) >= 2 and s[0] == s[-1] and s[0] in _QUOTES[0]:
+    while len(s) >= 2 and s[0] == s[-1] and s[0] in _QUOTES:
         s = s[1:-1].strip()
     return s
 
