@@ -14,6 +14,7 @@ Pure: no I/O, no wall clock. Findings never carry the token, only its fingerprin
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +45,7 @@ TYPE = "token.type"
 ASPECTS: tuple[str, ...] = (DECODE, EXPIRY, SIGNATURE, ISSUER, AUDIENCE, EMAIL, TYPE)
 
 #: kube-apiserver's HTTP server refuses request headers larger than 1 MiB (Go's
-#: http.DefaultMaxHeaderBytes, k8s.io/apiserver pkg/server/secure_serving.go MaxHeaderBytes).
+#: k8s.io/apiserver pkg/server/secure_serving.go SecureServingInfo.Serve: MaxHeaderBytes 1 << 20).
 MAX_TOKEN_BYTES = 1 << 20
 #: go-oidc v2 verify.go allows one minute of clock skew on ``nbf`` and none on ``exp``.
 NBF_LEEWAY = timedelta(seconds=60)
@@ -55,6 +56,8 @@ LARGE_TOKEN_BYTES = 4096
 #: Google's issuer as tokens sometimes spell it; the API server reads it as the https URL
 #: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
 GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
+#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
+_GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass
@@ -191,11 +194,18 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
         if name not in claims:
             continue
         value = claims[name]
-        if not _is_number(value):
+        seconds: float
+        if _is_number(value):
+            seconds = value
+        elif isinstance(value, str) and _GO_NUMBER.fullmatch(value):
+            # go-oidc decodes these into a json.Number, which also takes a string holding a number.
+            seconds = float(value)
+        else:
             times[name] = TimeClaim(name, value, problem=f"'{name}' is not a number of seconds ({_q(value)})")
             continue
-        # go-oidc truncates fractional NumericDates to whole seconds (time.Unix(int64(f), 0)).
-        at = from_epoch(int(value))
+        # go-oidc truncates fractional NumericDates to whole seconds (oidc.go jsonTime:
+        # time.Unix(int64(f), 0)).
+        at = from_epoch(int(seconds)) if abs(seconds) < 1e15 else None
         if at is None:
             times[name] = TimeClaim(name, value, problem=f"'{name}' is out of the range of dates")
         else:
