@@ -314,6 +314,24 @@ def judge_decode(report: TokenReport) -> CheckResult:
     return CheckResult.failed([finding], "; ".join(problems))
 
 
+def _time_finding(
+    report: TokenReport,
+    code: str,
+    claim: TimeClaim,
+    when: str,
+    title: str,
+    rank: int,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about one time claim, with the claim and the clock as evidence."""
+    assert claim.at is not None
+    evidence = [
+        _ev(report, claim.name, f"{claim.value} = {iso(claim.at)}"),
+        EvidenceRef("clock", "now", when),
+    ]
+    return Finding(code, title, evidence=evidence, severity=severity, rank=rank)
+
+
 def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckResult:
     """exp (no leeway), nbf (60 s leeway) and iat (a clock-skew warning; the server ignores it)."""
     if report.claims is None:
@@ -335,46 +353,43 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
     elif exp.at is None:
         return CheckResult.unknown(exp.problem or "exp cannot be read")
     elif now > exp.at:
-        # go-oidc v2 verify.go: expired when now is after exp; no leeway.
+        # go-oidc v2 verify.go: expired when exp is before now; no leeway.
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-expired",
+                exp,
+                when,
                 f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows "
                 "no leeway on exp",
-                evidence=[
-                    _ev(report, "exp", f"{exp.value} = {iso(exp.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
                 rank=20,
             )
         )
     nbf = report.times.get("nbf")
     if nbf is not None and nbf.at is not None and now + NBF_LEEWAY < nbf.at:
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-not-yet-valid",
+                nbf,
+                when,
                 f"The token is not valid before {iso(nbf.at)} ({relative(nbf.at, now)}), beyond the API "
                 "server's 60 s leeway: a clock is wrong",
-                evidence=[
-                    _ev(report, "nbf", f"{nbf.value} = {iso(nbf.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
                 rank=21,
             )
         )
     iat = report.times.get("iat")
     if iat is not None and iat.at is not None and iat.at > now:
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-not-yet-valid",
+                iat,
+                when,
                 f"The token was issued in the future ({iso(iat.at)}, {relative(iat.at, now)}): clock skew "
                 "between the identity provider and here (the API server itself ignores iat)",
-                evidence=[
-                    _ev(report, "iat", f"{iat.value} = {iso(iat.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
-                severity=Severity.WARNING,
                 rank=22,
+                severity=Severity.WARNING,
             )
         )
     if findings:
