@@ -44,8 +44,8 @@ EMAIL = "token.email"
 TYPE = "token.type"
 ASPECTS: tuple[str, ...] = (DECODE, EXPIRY, SIGNATURE, ISSUER, AUDIENCE, EMAIL, TYPE)
 
-#: kube-apiserver's HTTP server refuses request headers larger than 1 MiB (Go's
-#: k8s.io/apiserver pkg/server/secure_serving.go SecureServingInfo.Serve: MaxHeaderBytes 1 << 20).
+#: kube-apiserver's HTTP server refuses request headers larger than 1 MiB
+#: (k8s.io/apiserver pkg/server/secure_serving.go, SecureServingInfo.Serve: MaxHeaderBytes 1 << 20).
 MAX_TOKEN_BYTES = 1 << 20
 #: go-oidc v2 verify.go allows one minute of clock skew on ``nbf`` and none on ``exp``.
 NBF_LEEWAY = timedelta(seconds=60)
@@ -57,6 +57,7 @@ LARGE_TOKEN_BYTES = 4096
 #: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
 GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
 #: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
+_BEARER_WORD = re.compile(r"bearer\s", re.IGNORECASE)
 _GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
@@ -263,7 +264,7 @@ def judge_decode(report: TokenReport) -> CheckResult:
         problems.append(
             f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers"
         )
-    if raw[:7].lower() == "bearer " or raw[:7].lower() == "bearer\t":
+    if _BEARER_WORD.match(raw):
         problems.append(
             "it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token"
         )
@@ -281,7 +282,7 @@ def judge_decode(report: TokenReport) -> CheckResult:
             for p in parsed.problems
             if p != parsed.alg_problem and not p.startswith("the signature part is empty")
         ]
-        if parsed.parts < 3 and not fix:
+        if parsed.parts < 3:
             problems.append("it looks like an opaque access token, not a JWT")
             fix = (
                 "send the id_token (a JWT); an opaque access token cannot be validated by the API server "
@@ -495,6 +496,8 @@ def judge_signature(
         )
     if findings:
         return CheckResult.failed(findings, reason), sig
+    if status == "unknown":
+        return CheckResult.unknown(f"signature not checked: {reason}"), sig
     return CheckResult.passed(reason), sig
 
 
