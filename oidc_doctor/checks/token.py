@@ -42,7 +42,11 @@ def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[
 
 
 def derive_tokens(ev: Evidence, ctx: Context) -> None:
-    """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts."""
+    """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts.
+
+    A ``Kind.TOKEN`` item's data is the token as ``oidc_doctor.token.source.extract_token`` or
+    ``normalise`` returned it (normalising twice would hide a doubled ``Bearer``).
+    """
     jwks, jwks_ref = _merged_jwks(ev)
     reports: list[ti.TokenReport] = []
     for item in ev.of(Kind.TOKEN):
