@@ -232,6 +232,7 @@ def jwk_from_dict(d: dict[str, Any]) -> Jwk:
     Each key type's module is imported only when such a key appears: importing ``ec`` alone
     costs about 5 ms, a third of the ``token`` command's start-up budget.
     """
+
     def s(k: str) -> str | None:
         v = d.get(k)
         return v if isinstance(v, str) else None
