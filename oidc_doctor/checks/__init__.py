@@ -11,17 +11,19 @@ from oidc_doctor.checks.base import Check, Deriver
 
 def derivers() -> list[Deriver]:
     """Derivers in the order they run."""
-    from oidc_doctor.checks import token
+    from oidc_doctor.checks import logs, token
 
     return [
+        logs.derive_logs,
         token.derive_tokens,
     ]
 
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import token
+    from oidc_doctor.checks import logs, token
 
     return [
         *token.CHECKS,
+        *logs.CHECKS,
     ]

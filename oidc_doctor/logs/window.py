@@ -1,0 +1,223 @@
+"""Time windows by bisection: find ``T ± D`` in a multi-GB log without reading all of it.
+
+A log is (nearly) sorted by time, so the byte offset where a time starts can be found by
+bisecting the file: seek, skip to the next line start, read the first line that carries a time,
+compare, repeat — about 30 probes of a few KiB for a GiB. Lines from several goroutines may be a
+little out of order, so the range is widened by :data:`SLACK` and every line is still checked
+against the window. Files that are not in order (rotated files concatenated in the wrong order,
+merged logs) are detected by sampling and then read whole.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from oidc_doctor.logs.formats import line_time
+
+#: Widening of a window before bisection, and the disorder tolerated between samples.
+SLACK = timedelta(seconds=60)
+_PROBE = 64 << 10  # bytes read per probe to find one timed line
+_SAMPLES = 33
+_STOP = 256 << 10  # bisection stops when the interval is this small; the rest is read
+
+
+def _time_at(f: BinaryIO, offset: int, size: int, ref: datetime | None) -> tuple[datetime | None, int]:
+    """The first timed line starting at or after ``offset``: its time and its start offset."""
+    pos = offset
+    f.seek(pos)
+    skip_partial = pos > 0
+    while pos < size:
+        block = f.read(_PROBE)
+        if not block:
+            break
+        start = 0
+        if skip_partial:
+            nl = block.find(b"\n")
+            if nl == -1:
+                pos += len(block)
+                continue
+            start = nl + 1
+            skip_partial = False
+        while True:
+            nl = block.find(b"\n", start)
+            if nl == -1:
+                break
+            t = line_time(block[start:nl], ref)
+            if t is not None:
+                return t, pos + start
+            start = nl + 1
+        if start == 0:  # a line longer than a probe: skip it
+            skip_partial = True
+        pos += start
+        f.seek(pos)
+    return None, size
+
+
+def in_order(f: BinaryIO, size: int, ref: datetime | None) -> bool:
+    """Whether evenly spaced samples of the file are in time order (within SLACK)."""
+    last: datetime | None = None
+    for i in range(_SAMPLES):
+        t, _ = _time_at(f, size * i // _SAMPLES, size, ref)
+        if t is None:
+            continue
+        if last is not None and t < last - SLACK:
+            return False
+        last = max(last, t) if last else t
+    return last is not None
+
+
+def _first_at_or_after(f: BinaryIO, size: int, target: datetime, ref: datetime | None) -> int:
+    """A line-start offset before which every line is older than ``target`` (sorted file)."""
+    lo, hi = 0, size
+    while hi - lo > _STOP:
+        mid = (lo + hi) // 2
+        t, _ = _time_at(f, mid, size, ref)
+        if t is None or t >= target:
+            hi = mid
+        else:
+            lo = mid
+    if lo == 0:
+        return 0
+    _, start = _time_at(f, lo, size, ref)
+    # ``start`` is the first timed line after lo; untimed lines just before it stay in.
+    return min(start, _line_start_after(f, lo, size))
+
+
+def _line_start_after(f: BinaryIO, offset: int, size: int) -> int:
+    f.seek(offset)
+    pos = offset
+    while pos < size:
+        block = f.read(_PROBE)
+        if not block:
+            break
+        nl = block.find(b"\n")
+        if nl != -1:
+            return pos + nl + 1
+        pos += len(block)
+    return size
+
+
+def byte_range(
+    f: BinaryIO, size: int, start: datetime, end: datetime, ref: datetime | None
+) -> tuple[int, int] | None:
+    """Byte offsets covering ``[start, end]`` of a sorted plain file; None if it is not sorted."""
+    if size == 0:
+        return (0, 0)
+    if not in_order(f, size, ref):
+        return None
+    lo = _first_at_or_after(f, size, start, ref)
+    hi = _first_at_or_after(f, size, end + timedelta(microseconds=1), ref)
+    # hi is where lines newer than ``end`` begin; read up to the next probe boundary beyond it.
+    hi = min(size, _line_start_after(f, min(size, hi + _STOP), size)) if hi < size else size
+    return (lo, max(lo, hi))
+
+
+_STARTUP_MARKERS = (
+    b"authenticator: initializing plugin",
+    b"oidc authenticator",
+    b"Failed to fetch provider config",
+)
+
+
+def last_startup_before(f: BinaryIO, offset: int) -> tuple[int, bytes] | None:
+    """The last API server start-up (discovery) line before ``offset``: (line offset, line).
+
+    Read backwards in 8 MiB blocks, however far back it is.
+    """
+    from oidc_doctor.logs.classify import STARTUP, classify_line
+
+    block_size = 8 << 20
+    end = offset
+    while end > 0:
+        start = max(0, end - block_size)
+        f.seek(start)
+        block = f.read(end - start + _PROBE)  # a little past ``end`` to finish a cut line
+        limit = end - start
+        best, best_line = -1, b""
+        for marker in _STARTUP_MARKERS:
+            p = block.rfind(marker, 0, limit)
+            while p != -1:
+                ls = block.rfind(b"\n", 0, p) + 1
+                if ls == 0 and start > 0:
+                    break  # the line starts in the block before; the overlap reads it whole
+                le = block.find(b"\n", p)
+                raw = block[ls : le if le != -1 else len(block)]
+                v = classify_line(raw)
+                if v is not None and v.kind == STARTUP:
+                    if ls > best:
+                        best, best_line = ls, raw
+                    break
+                if ls == 0:
+                    break
+                p = block.rfind(marker, 0, ls)
+        if best != -1:
+            return start + best, best_line
+        if start == 0:
+            break
+        end = start + _PROBE  # overlap so a line cut at ``start`` is seen whole
+    return None
+
+
+def latest_timestamp(path: Path, year_hint: int | None = None) -> datetime | None:
+    """The time of the last timed line of a log, read from the file's end (gzip: streamed).
+
+    klog and journald lines carry no year: ``year_hint`` gives it; without one the file's
+    modification time is the reference (a December line in a file written in January belongs to
+    the year before).
+    """
+    from oidc_doctor.logs.scan import CHUNK, is_gzip, open_log
+
+    try:
+        ref = (
+            datetime(year_hint, 12, 31, 23, 59, 59, tzinfo=UTC)
+            if year_hint is not None
+            else datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+        )
+        if is_gzip(path):
+            last: datetime | None = None
+            with open_log(path) as g:
+                tail = b""
+                while True:
+                    chunk = g.read(CHUNK)
+                    if not chunk:
+                        break
+                    data = tail + chunk
+                    cut = data.rfind(b"\n")
+                    t = _last_time_in(data[: cut + 1] if cut != -1 else b"", ref)
+                    last = t or last
+                    tail = data[cut + 1 :] if cut != -1 else data
+                return _last_time_in(tail, ref) or last
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            end = size
+            while end > 0:
+                start = max(0, end - _PROBE)
+                f.seek(start)
+                block = f.read(end - start)
+                if start > 0:
+                    nl = block.find(b"\n")
+                    if nl == -1:
+                        end = start
+                        continue
+                    body = block[nl + 1 :]
+                    next_end = start + nl + 1
+                else:
+                    body, next_end = block, 0
+                t = _last_time_in(body, ref)
+                if t is not None:
+                    return t
+                end = next_end if next_end < end else start
+    except OSError:
+        return None
+    return None
+
+
+def _last_time_in(data: bytes, ref: datetime | None) -> datetime | None:
+    for line in reversed(data.splitlines()):
+        t = line_time(line, ref)
+        if t is not None:
+            return t
+    return None
