@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oidc_doctor.logs.formats import go_unquote_at, klog_message, strip_prefix
 
@@ -51,6 +51,8 @@ class Verdict:
     error: str
     failure: str | None = None  # "unauthorized" | "logged-out" | None
     detail: dict[str, str] = field(default_factory=dict)
+    #: True for an "Unable to authenticate the request" line: the ones ``auth_failures`` counts.
+    failure_line: bool = False
 
 
 # Per-request OIDC errors, first match wins. The order puts wrapping messages first: a
@@ -302,7 +304,7 @@ def classify_line(line: bytes) -> Verdict | None:
     body_b, _, _ = strip_prefix(line.rstrip(b"\r\n"))
     text = klog_message(body_b).decode("utf-8", "replace")
     if REQUEST_MARKER in text:
-        return classify_request_error(request_error(text))
+        return replace(classify_request_error(request_error(text)), failure_line=True)
     msg = _message(text)
     if msg.startswith('"') and not text.lstrip().startswith("{"):
         # klog structured: "message" key="value" ... -> message plus an unquoted err.

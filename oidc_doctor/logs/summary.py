@@ -164,7 +164,7 @@ class Summary:
             return False
         return (self.start is None or t >= self.start) and (self.end is None or t <= self.end)
 
-    def add(self, ex: Example, verdict: Verdict, *, counted: bool = True) -> None:
+    def add(self, ex: Example, verdict: Verdict) -> None:
         """Record one classified line (already masked in ``ex``)."""
         if verdict.kind == STARTUP and verdict.code in _STARTUP_CODES:
             # Remember start-up lines even outside the window: they explain later requests.
@@ -176,7 +176,7 @@ class Summary:
                 self.untimed_skipped += 1
             return
         self.lines_classified += 1
-        if verdict.kind == REQUEST and counted:
+        if verdict.failure_line:
             self.auth_failures += 1
         if verdict.kind == CONTEXT:
             for k, v in verdict.detail.items():

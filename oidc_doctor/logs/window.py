@@ -21,7 +21,7 @@ from oidc_doctor.logs.formats import line_time
 SLACK = timedelta(seconds=60)
 _PROBE = 64 << 10  # bytes read per probe to find one timed line
 _SAMPLES = 33
-_STOP = 256 << 10  # bisection stops when the interval is this small; the rest is read
+_STOP = 64 << 10  # bisection stops when the interval is this small; the rest is read
 
 
 def _time_at(f: BinaryIO, offset: int, size: int, ref: datetime | None) -> tuple[datetime | None, int]:
@@ -69,8 +69,9 @@ def in_order(f: BinaryIO, size: int, ref: datetime | None) -> bool:
     return last is not None
 
 
-def _first_at_or_after(f: BinaryIO, size: int, target: datetime, ref: datetime | None) -> int:
-    """A line-start offset before which every line is older than ``target`` (sorted file)."""
+def _bisect(f: BinaryIO, size: int, target: datetime, ref: datetime | None) -> tuple[int, int]:
+    """Offsets ``lo <= hi`` with every line before ``lo`` older than ``target`` and the first timed
+    line at or after ``hi`` not older (for a sorted file); ``hi - lo`` is at most a few probes."""
     lo, hi = 0, size
     while hi - lo > _STOP:
         mid = (lo + hi) // 2
@@ -79,11 +80,7 @@ def _first_at_or_after(f: BinaryIO, size: int, target: datetime, ref: datetime |
             hi = mid
         else:
             lo = mid
-    if lo == 0:
-        return 0
-    _, start = _time_at(f, lo, size, ref)
-    # ``start`` is the first timed line after lo; untimed lines just before it stay in.
-    return min(start, _line_start_after(f, lo, size))
+    return lo, hi
 
 
 def _line_start_after(f: BinaryIO, offset: int, size: int) -> int:
@@ -108,11 +105,11 @@ def byte_range(
         return (0, 0)
     if not in_order(f, size, ref):
         return None
-    lo = _first_at_or_after(f, size, start, ref)
-    hi = _first_at_or_after(f, size, end + timedelta(microseconds=1), ref)
-    # hi is where lines newer than ``end`` begin; read up to the next probe boundary beyond it.
-    hi = min(size, _line_start_after(f, min(size, hi + _STOP), size)) if hi < size else size
-    return (lo, max(lo, hi))
+    lo, _ = _bisect(f, size, start, ref)
+    _, hi = _bisect(f, size, end + timedelta(microseconds=1), ref)
+    first = 0 if lo == 0 else _line_start_after(f, lo, size)
+    last = size if hi >= size else _line_start_after(f, hi, size)
+    return (first, max(first, last))
 
 
 _STARTUP_MARKERS = (
