@@ -399,33 +399,30 @@ def _is_proxy_failure(msg: str) -> bool:
     return any(w in msg for w in _PROXY_WORDS)
 
 
-#: Byte markers the scanner looks for; a line holding none of them is not read at all. CORE are
-#: searched in every file; EXTRA only in files small enough that more passes cost nothing (old
-#: releases' wording, proxy and ingress messages) or in files sniffed as proxy/ingress logs.
+#: Byte markers the scanner looks for; a line holding none of them is not read at all. Each
+#: marker is one more ``bytes.find`` pass over the data, so the sets are kept small: CORE is
+#: searched in every file (and is all a big API server log gets); the others by log kind.
 CORE_MARKERS: tuple[bytes, ...] = (REQUEST_MARKER.encode(), b"authenticator: initializing plugin")
-EXTRA_MARKERS: tuple[bytes, ...] = (
+APISERVER_MARKERS: tuple[bytes, ...] = (
+    b"oidc",  # oidc authenticator: ..., oidc: unsupported signing alg, oidc-* flags
+    b"OIDC",  # OIDC: No x509 certificates provided
+    b"ailed to fetch provider",  # old discovery failures
+    b"id_token_signing_alg",
+    b"authentication config",  # invalid authentication config(uration): jwt[0]...
+    b"jwt[",
+    b"invalid bearer token",  # an authenticator message outside the usual wrapper
+)
+PROXY_MARKERS: tuple[bytes, ...] = (
     b"oidc",
     b"OIDC",
-    b"Failed to fetch provider",
-    b"id_token_signing_alg",
-    b"authentication config",
-    b"authentication-config",
-    b"jwt[",
-    b"invalid bearer token",
     b"[Auth",
     b"Cookie settings",
     b"OAuthProxy configured",
-    b"OAuth2",
-    b"session",
-    b"Session",
-    b"refresh",
+    b"OAuth2",  # callback errors, initialisation
+    b"ession",  # session / Session: loading, refreshing, removing
     b"invalid configuration",
     b"cookie_",
     b"missing setting",
-    b"isn't verified",
     b'claim "groups"',
-    b"too big header",
-    b"Too Large",
-    b"too large header",
-    b"too long header",
 )
+INGRESS_MARKERS: tuple[bytes, ...] = (b"too big header", b"Too Large", b"too large", b"too long header")

@@ -17,6 +17,15 @@ def _d(st: CauseStats, key: str) -> str | None:
     return None
 
 
+def _core(err: str) -> str:
+    """The OIDC error without the bearer union's ``[invalid bearer token, ...]`` wrapper."""
+    core = err.strip()
+    while core.startswith("[invalid bearer token, "):
+        core = core[len("[invalid bearer token, ") :]
+        core = core[:-1] if core.endswith("]") else core
+    return core
+
+
 def _times(st: CauseStats) -> str:
     n = st.count
     span = ""
@@ -74,14 +83,31 @@ def title(st: CauseStats) -> str:
                 f" ({url})" if url else ""
             )
         if st.requests:
-            text += f"; {st.requests} requests got `authenticator not initialized`"
+            n = st.requests
+            text += f"; {n} request{'s' if n != 1 else ''} got `authenticator not initialized`"
     elif code == "proxy-cookie-refresh-missing":
         text = "oauth2-proxy runs with cookie refresh disabled (`Cookie settings: ... refresh:disabled`)"
     elif code == "proxy-header-too-large":
         text = "the ingress rejected headers or cookies as too large"
+    elif code == "signature-invalid":
+        text = f"{who} could not verify the token's signature with the issuer's keys: {_core(err)}"
+    elif code == "token-malformed":
+        text = f"{who} could not parse the token as a signed JWT: {_core(err)}"
+    elif code == "groups-distributed-claims":
+        text = f"{who} could not expand distributed group claims (`_claim_names`): {_core(err)}"
+    elif code == "oidc-config-invalid":
+        text = f"the API server refused its OIDC settings: {_core(err)}"
+    elif code == "proxy-config-invalid":
+        text = f"oauth2-proxy refused its settings: {_core(err)}"
+    elif code == "proxy-refresh-unsupported":
+        text = f"oauth2-proxy did not refresh the session before the token expired: {_core(err)}"
+    elif st.kind == REQUEST:
+        text = f"the API server rejected the token: {_core(err)}"
     else:
-        text = f"{who}: {err}" if err else f"{who} logged {code}"
-    return f"{text[0].upper()}{text[1:]} ({_times(st)})"
+        text = f"{who}: {_core(err)}" if err else f"{who} logged {code}"
+    if not text.startswith("oauth2-proxy"):  # a program's name keeps its case
+        text = text[0].upper() + text[1:]
+    return f"{text} ({_times(st)})"
 
 
 def fix(st: CauseStats) -> str:

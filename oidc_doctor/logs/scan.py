@@ -21,9 +21,11 @@ from pathlib import Path
 
 from oidc_doctor.errors import InputError
 from oidc_doctor.logs.classify import (
+    APISERVER_MARKERS,
     CORE_MARKERS,
-    EXTRA_MARKERS,
+    INGRESS_MARKERS,
     NOT_INITIALIZED,
+    PROXY_MARKERS,
     REQUEST,
     classify_line,
 )
@@ -31,8 +33,8 @@ from oidc_doctor.logs.formats import line_time
 from oidc_doctor.logs.summary import Example, Summary
 
 CHUNK = 8 << 20
-#: Files below this size are searched for every marker; above it only for the core markers
-#: (each extra marker is one more pass over the data).
+#: API server logs below this size are searched for every API server marker; above it only for
+#: the core ones (each extra marker is one more pass over the data).
 SMALL = 64 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -64,10 +66,17 @@ class ScanRange:
 
 
 def markers_for(size: int | None, kind: str | None) -> tuple[bytes, ...]:
-    """Which markers to search: all of them for small files and proxy/ingress logs."""
-    if kind in ("proxy-log", "ingress-log") or size is None or size < SMALL:
-        return CORE_MARKERS + EXTRA_MARKERS
-    return CORE_MARKERS
+    """Which markers to search, by log kind; a big API server log gets only the core ones.
+
+    An unrecognised file gets every marker (it may mix the three sources).
+    """
+    if kind == "apiserver-log":
+        return CORE_MARKERS if size is not None and size >= SMALL else CORE_MARKERS + APISERVER_MARKERS
+    if kind == "proxy-log":
+        return CORE_MARKERS + PROXY_MARKERS + INGRESS_MARKERS
+    if kind == "ingress-log":
+        return CORE_MARKERS + INGRESS_MARKERS
+    return tuple(dict.fromkeys(CORE_MARKERS + APISERVER_MARKERS + PROXY_MARKERS + INGRESS_MARKERS))
 
 
 def scan_stream(
@@ -163,23 +172,28 @@ def _handle(raw: bytes, offset: int, label: str, sinks: list[Summary], ref: date
 
 
 def number_lines(path: Path, examples: Iterable[Example]) -> None:
-    """Give each example its 1-based line number by counting newlines up to its offset."""
+    """Give each example its 1-based line number by counting newlines up to its offset.
+
+    Only the prefix of the file up to the last example is read, into one reused buffer.
+    """
     todo = sorted((e for e in examples if e.line is None), key=lambda e: e.offset)
     if not todo:
         return
+    buf = bytearray(CHUNK)
     with open_log(path) as f:
         pos = 0
         lines = 0
         i = 0
         while i < len(todo):
-            chunk = f.read(CHUNK)
-            if not chunk:
+            n = f.readinto(buf)
+            if not n:
                 break
-            end = pos + len(chunk)
+            end = pos + n
             while i < len(todo) and todo[i].offset <= end:
-                todo[i].line = lines + chunk.count(b"\n", 0, todo[i].offset - pos) + 1
+                todo[i].line = lines + buf.count(b"\n", 0, todo[i].offset - pos) + 1
                 i += 1
-            lines += chunk.count(b"\n")
+            if i < len(todo):
+                lines += buf.count(b"\n", 0, n)
             pos = end
 
 

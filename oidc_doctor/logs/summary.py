@@ -285,7 +285,6 @@ class Summary:
             if latest and st.latest is not None:
                 out.append(st.latest)
         out += self.context
-        out += self.startup.values()
         return out
 
     def to_json(self) -> dict[str, Any]:

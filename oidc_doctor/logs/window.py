@@ -112,11 +112,9 @@ def byte_range(
     return (first, max(first, last))
 
 
-_STARTUP_MARKERS = (
-    b"authenticator: initializing plugin",
-    b"oidc authenticator",
-    b"Failed to fetch provider config",
-)
+# "ailed to fetch provider" covers both "oidc authenticator: failed to fetch provider discovery data"
+# and the older "Failed to fetch provider config".
+_STARTUP_MARKERS = (b"authenticator: initializing plugin", b"ailed to fetch provider")
 
 
 def last_startup_before(f: BinaryIO, offset: int) -> tuple[int, bytes] | None:

@@ -112,7 +112,7 @@ def test_not_initialized_is_reported_as_the_start_up_cause_with_both_lines(tmp_p
     )
     (f,) = report.findings
     assert f.cause == "issuer-ca-untrusted"
-    assert "1 requests got `authenticator not initialized`" in f.title
+    assert "1 request got `authenticator not initialized`" in f.title
     assert [e.ref for e in f.evidence] == [
         "bundle/a.log:2",
         "bundle/a.log:1 (start-up line behind `authenticator not initialized`)",
