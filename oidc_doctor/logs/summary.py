@@ -132,7 +132,7 @@ class CauseStats:
             "error": clean(mask(self.error), limit=2000),
         }
         if self.details:
-            out["details"] = self.details
+            out["details"] = [{k: clean(mask(v), limit=300) for k, v in d.items()} for d in self.details]
         if self.explained_by is not None:
             out["explained_by"] = self.explained_by.to_json()
         return out
@@ -303,7 +303,7 @@ class Summary:
                 {"kind": st.kind, "message": key, **st.to_json()} for key, st in self.unknown.items()
             ],
             "unclassified_not_kept": self.unknown_dropped,
-            "notes": dict(self.notes),
+            "notes": {k: clean(mask(v), limit=300) for k, v in self.notes.items()},
         }
 
 

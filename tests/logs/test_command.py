@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import failure, filler, klog
 
 from oidc_doctor.cli import main
@@ -102,3 +103,24 @@ def test_corrupt_gzip_exits_two_naming_the_file(tmp_path: Path) -> None:
     assert status == 2
     assert "broken.log.gz" in err
     assert len(err.strip().splitlines()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_goes_to_stderr_only_on_a_terminal_for_big_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oidc_doctor.commands import logs as logs_command
+
+    log = _log(tmp_path)
+    monkeypatch.setattr(logs_command, "_PROGRESS_MIN", 1)
+    out, err = io.StringIO(), _Terminal()
+    assert main(["logs", str(log), "--format", "json"], IO(stdout=out, stderr=err, env={})) == 1
+    assert "100.0%" in err.getvalue() and "apiserver.log" in err.getvalue()
+    assert json.loads(out.getvalue())["auth_failures"] == 7
+    piped = io.StringIO()
+    assert main(["logs", str(log), "--format", "json"], IO(stdout=io.StringIO(), stderr=piped, env={})) == 1
+    assert piped.getvalue() == ""

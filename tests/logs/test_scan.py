@@ -246,3 +246,43 @@ def test_latest_timestamp_takes_the_year_from_the_file_time_without_a_hint(tmp_p
     mtime = datetime(2026, 1, 1, 1, 0, tzinfo=UTC).timestamp()
     os.utime(log, (mtime, mtime))
     assert latest_timestamp(log) == datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
+
+
+def test_every_wrapper_and_prefix_format_in_one_file(tmp_path: Path) -> None:
+    log = tmp_path / "mixed.log"
+    log.write_text(
+        # kubectl logs --timestamps
+        "2026-11-28T08:00:01.000000001Z "
+        + failure(T0 + timedelta(seconds=1), EXPIRED)
+        # journald (k3s)
+        + "Nov 28 08:00:02 node1 k3s[1234]: "
+        + failure(T0 + timedelta(seconds=2), AUDIENCE)
+        # CRI file of /var/log/pods
+        + "2026-11-28T08:00:03.000000000Z stderr F "
+        + failure(T0 + timedelta(seconds=3), "invalid bearer token")
+        # --logging-format=json
+        + '{"ts":1795852804.5,"caller":"filters/authentication.go:76","msg":"Unable to authenticate the '
+        'request","err":"[invalid bearer token, oidc: email not verified]"}\n'
+        # <= 1.20
+         + "E1128 08:00:05.000000       1 authentication.go:53] Unable to authenticate the request due to an "
+        'error: [invalid bearer token, oidc: parse username claims "email": claim not present]\n'
+    )
+    s = scan_files([(log, None)], ref=T0)
+    assert s.auth_failures == 5
+    assert {c: st.first for c, st in s.by_cause.items()} == {
+        "token-expired": T0 + timedelta(seconds=1),
+        "audience-mismatch": T0 + timedelta(seconds=2),
+        "issuer-mismatch": T0 + timedelta(seconds=3),
+        "email-not-verified": datetime(2026, 11, 28, 8, 0, 4, 500000, tzinfo=UTC),
+        "username-claim-missing": T0 + timedelta(seconds=5),
+    }
+    assert [st.example.line for st in s.by_cause.values() if st.example] == [1, 2, 3, 4, 5]
+
+
+def test_masked_examples_never_hold_the_token(tmp_path: Path) -> None:
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lkcCJ9.c2lnbmF0dXJlLWJ5dGVzLTEyMzQ1Njc4"
+    log = tmp_path / "a.log"
+    log.write_text(failure(T0, f"[invalid bearer token, oidc: malformed jwt: bad token {token}]"))
+    s = scan_files([(log, None)], ref=T0)
+    assert token not in str(s.to_json())
+    assert "<masked sha256:" in str(s.to_json())
