@@ -80,6 +80,7 @@ class CauseStats:
     details: list[dict[str, str]] = field(default_factory=list)
     failure: str | None = None
     explained_by: Example | None = None  # the start-up line behind "authenticator not initialized"
+    example_is_request: bool = False  # a rejected request is a better example than a start-up line
 
     def add(self, ex: Example, verdict: Verdict) -> None:
         """Count one more line."""
@@ -95,9 +96,10 @@ class CauseStats:
                 self.latest = ex
         elif self.latest is None:
             self.latest = ex
-        if self.example is None:
+        if self.example is None or (verdict.failure_line and not self.example_is_request):
             self.example = ex
             self.error = verdict.error
+            self.example_is_request = verdict.failure_line
         if verdict.failure and not self.failure:
             self.failure = verdict.failure
         if verdict.detail and verdict.detail not in self.details and len(self.details) < MAX_DETAILS:
@@ -112,8 +114,9 @@ class CauseStats:
         if other.last is not None and (self.last is None or other.last >= self.last):
             self.last = other.last
             self.latest = other.latest
-        self.example = self.example or other.example
-        self.error = self.error or other.error
+        if self.example is None or (other.example_is_request and not self.example_is_request):
+            self.example, self.error = other.example, other.error
+            self.example_is_request = other.example_is_request
         self.failure = self.failure or other.failure
         self.explained_by = self.explained_by or other.explained_by
         for d in other.details:
