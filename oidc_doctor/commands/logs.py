@@ -13,10 +13,13 @@ import json
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from oidc_doctor.errors import InputError
 from oidc_doctor.io import IO
+
+if TYPE_CHECKING:
+    from oidc_doctor.logs.summary import Summary
 
 _PROGRESS_MIN = 256 << 20  # files smaller than this get no progress bar
 
@@ -93,13 +96,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
     return 1 if summary.by_cause else 0
 
 
-def _text(summary: object, out: TextIO) -> None:
+def _text(summary: Summary, out: TextIO) -> None:
     from oidc_doctor.causes import cause
     from oidc_doctor.logs.describe import fix, title
-    from oidc_doctor.logs.summary import Summary
     from oidc_doctor.text import iso
 
-    assert isinstance(summary, Summary)
     if summary.start and summary.end:
         out.write(f"Window: {iso(summary.start)} .. {iso(summary.end)}\n")
     for info in summary.files:

@@ -365,12 +365,9 @@ def classify_message(msg: str) -> Verdict | None:
                 return Verdict(REQUEST, code, msg, "unauthorized")
             return Verdict(REQUEST, code, msg, "unauthorized", _details(code, msg))
     if "invalid bearer token" in msg:
-        return classify_request_error(msg[msg.find("invalid bearer token") :] if _is_bare_tail(msg) else msg)
+        # No rule matched above, so the aggregate is bare (issuer mismatch) or unknown.
+        return classify_request_error(msg[msg.find("invalid bearer token") :])
     return None
-
-
-def _is_bare_tail(msg: str) -> bool:
-    return _is_bare(msg[msg.find("invalid bearer token") :])
 
 
 _PROXY_WORDS = (

@@ -24,9 +24,7 @@ from oidc_doctor.logs.classify import (
     APISERVER_MARKERS,
     CORE_MARKERS,
     INGRESS_MARKERS,
-    NOT_INITIALIZED,
     PROXY_MARKERS,
-    REQUEST,
     classify_line,
 )
 from oidc_doctor.logs.formats import line_time
@@ -224,7 +222,7 @@ def scan_file(
     size = file_size(path)
     markers = markers_for(size, kind)
     info: dict[str, object] = {"file": label, "bytes": size, "gzip": size is None, "read": "whole"}
-    bounded = all(s.start is not None and s.end is not None for s in sinks) and sinks
+    bounded = bool(sinks) and all(s.start is not None and s.end is not None for s in sinks)
     rng = ScanRange()
     if bounded and size is not None:
         lo = min(s.start for s in sinks if s.start is not None) - win.SLACK
@@ -255,18 +253,16 @@ def scan_file(
                 progress=progress,
                 total=(end or 0) - rng.start,
             )
-    if rng.start > 0:
+    waiting = [s for s in sinks if s.pending is not None]
+    if rng.start > 0 and waiting:
         # A request "not initialized" in the window is explained by a start-up line, however
         # long before: look backwards for the last one.
-        for sink in sinks:
-            if sink.pending is not None:
-                with path.open("rb") as f:
-                    hit = win.last_startup_before(f, rng.start)
-                if hit is not None:
-                    offset, raw = hit
-                    _handle(raw, offset, label, [sink], ref)
-                    if sink.pending is not None:
-                        sink.finish()
+        with path.open("rb") as f:
+            hit = win.last_startup_before(f, rng.start)
+        if hit is not None:
+            _handle(hit[1], hit[0], label, waiting, ref)
+            for sink in waiting:
+                sink.finish()
     return info
 
 
@@ -398,15 +394,3 @@ def _mtime(path: Path) -> datetime | None:
         return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
     except OSError:
         return None
-
-
-__all__ = [
-    "NOT_INITIALIZED",
-    "REQUEST",
-    "ScanRange",
-    "number_lines",
-    "open_log",
-    "scan_file",
-    "scan_files",
-    "scan_stream",
-]

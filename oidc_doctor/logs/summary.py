@@ -195,8 +195,7 @@ class Summary:
                     self.pending = CauseStats(NOT_INITIALIZED, REQUEST)
                 self.pending.add(ex, verdict)
                 return
-            code = cause[0]
-            stats = self._stats(code, verdict.kind)
+            stats = self._stats(cause[0], verdict.kind)
             stats.add(ex, verdict)
             stats.explained_by = stats.explained_by or cause[1]
             return
@@ -228,18 +227,22 @@ class Summary:
                 best = (code, ex)
         return best
 
+    def _explain(self, pending: CauseStats, code: str, startup: Example | None) -> None:
+        """Count ``not initialized`` requests under the cause their start-up line gives."""
+        stats = self._stats(code, REQUEST)
+        stats.merge(pending)
+        stats.explained_by = stats.explained_by or startup
+
     def finish(self) -> None:
         """Resolve pending ``not initialized`` lines: the start-up line, or issuer-unreachable."""
         if self.pending is None:
             return
         pending, self.pending = self.pending, None
         cause = self.explaining_startup(pending.first) or self.explaining_startup(None)
-        code = cause[0] if cause else "issuer-unreachable"
-        stats = self._stats(code, REQUEST)
-        stats.merge(pending)
-        stats.code = code
-        if cause:
-            stats.explained_by = stats.explained_by or cause[1]
+        if cause is None:
+            self._explain(pending, "issuer-unreachable", None)
+        else:
+            self._explain(pending, *cause)
 
     def merge(self, later: Summary) -> None:
         """Fold the summary of a later part of the input (file segment or next file) in."""
@@ -250,9 +253,7 @@ class Summary:
             # Requests of the later part that saw no start-up line there: ours may explain them.
             cause = self.explaining_startup(later.pending.first)
             if cause is not None:
-                stats = self._stats(cause[0], REQUEST)
-                stats.merge(later.pending)
-                stats.explained_by = stats.explained_by or cause[1]
+                self._explain(later.pending, *cause)
             elif self.pending is None:
                 self.pending = later.pending
             else:
