@@ -554,3 +554,45 @@ def test_unrelated_line_is_not_classified() -> None:
 def test_classifier_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
     classify_line(data)
     classify_line(b'E0101 00:00:00.000000 1 a.go:1] "Unable to authenticate the request" err="' + data)
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        (
+            '{"ts":1690137132.1,"caller":"oidc/oidc.go:335","msg":"oidc authenticator: initializing '
+            'plugin: Get \\"https://idp/.well-known/openid-configuration\\": x509: certificate signed by '
+            'unknown authority"}',
+            "issuer-ca-untrusted",
+        ),
+        (
+            'E1128 10:00:00.000000       1 oidc.go:335] "oidc authenticator: initializing plugin" err="Get '
+            '\\"https://idp/.well-known/openid-configuration\\": dial tcp: lookup idp: no such host"',
+            "issuer-unreachable",
+        ),
+        (
+            "Nov 28 10:00:00 node k3s[99]: E1128 10:00:00.000000    99 oidc.go:335] oidc authenticator: "
+            "initializing plugin: oidc: issuer did not match the issuer returned by provider, "
+            'expected "a" got "b"',
+            "discovery-issuer-mismatch",
+        ),
+    ],
+)
+def test_start_up_lines_classify_in_json_structured_and_journald_forms(line: str, code: str) -> None:
+    v = classify_line(line.encode())
+    assert v is not None
+    assert (v.kind, v.code) == (STARTUP, code)
+
+
+def test_discovery_issuer_mismatch_names_both_issuers() -> None:
+    v = classify_line(str(OTHER_LINES[1][0]).encode())
+    assert v is not None
+    assert v.detail["configured"] == "https://idp.example.com/realms/k8s"
+    assert v.detail["discovered"] == "https://idp.example.com/auth/realms/k8s"
+
+
+def test_only_unable_to_authenticate_lines_count_as_failures() -> None:
+    v = classify_line(b"debug: request rejected, invalid bearer token")
+    assert v is not None and v.kind == REQUEST and not v.failure_line
+    w = classify_line(C1_LINES[0][0].encode())
+    assert w is not None and w.failure_line
