@@ -37,6 +37,7 @@ SMALL = 64 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+MAX_KEPT = 16 << 10
 
 
 def is_gzip(path: Path) -> bool:
@@ -164,7 +165,8 @@ def _handle(raw: bytes, offset: int, label: str, sinks: list[Summary], ref: date
     verdict = classify_line(raw)
     if verdict is None:
         return
-    ex = Example(label, offset, line_time(raw, ref), raw)
+    # Examples keep at most MAX_KEPT bytes of a line (a pathological line can be megabytes long).
+    ex = Example(label, offset, line_time(raw, ref), raw[:MAX_KEPT])
     for sink in sinks:
         sink.add(ex, verdict)
 

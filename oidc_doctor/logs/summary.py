@@ -98,7 +98,7 @@ class CauseStats:
             self.latest = ex
         if self.example is None or (verdict.failure_line and not self.example_is_request):
             self.example = ex
-            self.error = verdict.error
+            self.error = verdict.error[:8192]
             self.example_is_request = verdict.failure_line
         if verdict.failure and not self.failure:
             self.failure = verdict.failure
@@ -200,7 +200,7 @@ class Summary:
             stats.explained_by = stats.explained_by or cause[1]
             return
         if code is None:
-            key = clean(mask(verdict.error), limit=300)
+            key = clean(mask(verdict.error[:2000]), limit=300)
             stats_u = self.unknown.get(key)
             if stats_u is None:
                 if len(self.unknown) >= MAX_UNKNOWN:
@@ -307,6 +307,7 @@ class Summary:
                 {"kind": st.kind, "message": key, **st.to_json()} for key, st in self.unknown.items()
             ],
             "unclassified_not_kept": self.unknown_dropped,
+            "untimed_skipped": self.untimed_skipped,
             "notes": {k: clean(mask(v), limit=300) for k, v in self.notes.items()},
         }
 

@@ -286,3 +286,16 @@ def test_masked_examples_never_hold_the_token(tmp_path: Path) -> None:
     s = scan_files([(log, None)], ref=T0)
     assert token not in str(s.to_json())
     assert "<masked sha256:" in str(s.to_json())
+
+
+def test_binary_junk_and_a_huge_failure_line_are_handled(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 4000 + b"Unable to authenticate the request\x00\xff\n")
+    s = scan_files([(junk, None)], ref=T0)
+    assert s.auth_failures == 1
+    huge = tmp_path / "huge.log"
+    huge.write_text(failure(T0, "[invalid bearer token, webhook: " + "x" * 3_000_000 + "]"))
+    s = scan_files([(huge, None)], ref=T0)
+    (st,) = s.unknown.values()
+    assert st.example is not None and len(st.example.raw) <= scan.MAX_KEPT
+    assert len(st.example.text) <= 2000
