@@ -12,6 +12,7 @@ import argparse
 import json
 import time
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -26,7 +27,9 @@ _PROGRESS_MIN = 256 << 20  # files smaller than this get no progress bar
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``oidc-doctor logs``."""
-    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or gzip)")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="log files (plain or gzip); - reads standard input"
+    )
     p.add_argument("--around", metavar="TIME", help="RFC 3339 time of the login attempt")
     p.add_argument("--window", default="5m", metavar="D", help="keep lines within D of --around (default 5m)")
     p.add_argument(
@@ -72,6 +75,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     paths: list[tuple[Path, str | None]] = []
     for name in args.files:
         path = Path(name)
+        if name == "-":
+            paths.append((path, None))
+            continue
         if not path.is_file():
             raise InputError(name, "no such file")
         try:
@@ -83,12 +89,17 @@ def run(args: argparse.Namespace, io: IO) -> int:
     tty = bool(getattr(io.stderr, "isatty", None) and io.stderr.isatty())
 
     def progress_for(path: Path) -> _Bar | None:
+        if str(path) == "-":
+            return None
         size = file_size(path)
         return _Bar(io.stderr, str(path)) if tty and size and size >= _PROGRESS_MIN else None
 
-    summary = scan_files(paths, around=around, window=window, ref=ref, progress_for=progress_for)
-    for info, (_, kind) in zip(summary.files, paths, strict=False):
-        info["kind"] = kind or "unrecognised"
+    stdin = getattr(io.stdin, "buffer", None)
+    if stdin is None and "-" in args.files:  # a text stream (tests): encode what it holds
+        stdin = BytesIO(io.stdin.read().encode("utf-8", "surrogateescape"))
+    summary = scan_files(paths, around=around, window=window, ref=ref, progress_for=progress_for, stdin=stdin)
+    for info, (path, kind) in zip(summary.files, paths, strict=False):
+        info["kind"] = kind or ("not sniffed" if str(path) == "-" else "unrecognised")
     if args.format == "json":
         io.stdout.write(json.dumps(summary.to_json(), indent=2) + "\n")
     else:

@@ -88,9 +88,15 @@ def scan_stream(
     rng: ScanRange | None = None,
     progress: Progress | None = None,
     total: int = 0,
+    number: bool = False,
 ) -> None:
-    """Read ``stream`` from its current position (``rng.start``) and feed every sink."""
+    """Read ``stream`` from its current position (``rng.start``) and feed every sink.
+
+    With ``number`` (a stream read from its start that cannot be read again, such as standard
+    input) examples get their line numbers as they are found.
+    """
     rng = rng or ScanRange()
+    newlines: int | None = 0 if number else None  # newlines before buf[0]
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     keep = 0  # bytes of an unfinished line carried at the front of the buffer
@@ -108,7 +114,7 @@ def scan_stream(
             filled = keep + n
             if n == 0:
                 if keep:
-                    _search(buf, 0, keep, base, label, sinks, markers, ref)
+                    _search(buf, 0, keep, base, label, sinks, markers, ref, newlines)
                 break
             last_nl = buf.rfind(b"\n", 0, filled)
             if last_nl == -1:
@@ -118,7 +124,9 @@ def scan_stream(
                 end = filled  # one line longer than the buffer: search what we have
             else:
                 end = last_nl + 1
-            _search(buf, 0, end, base, label, sinks, markers, ref)
+            _search(buf, 0, end, base, label, sinks, markers, ref, newlines)
+            if newlines is not None:
+                newlines += buf.count(b"\n", 0, end)
             tail = filled - end
             if tail:
                 buf[0:tail] = buf[end:filled]
@@ -142,8 +150,12 @@ def _search(
     sinks: list[Summary],
     markers: tuple[bytes, ...],
     ref: datetime | None,
+    newlines: int | None = None,
 ) -> None:
-    """Find marker lines in ``buf[lo:hi]`` (whole lines) and classify them in file order."""
+    """Find marker lines in ``buf[lo:hi]`` (whole lines) and classify them in file order.
+
+    ``newlines`` (when numbering) is the count of newlines before ``buf[0]``.
+    """
     lines: dict[int, int] = {}
     for marker in markers:
         p = buf.find(marker, lo, hi)
@@ -156,17 +168,25 @@ def _search(
                 end = hi
             lines[start] = end
             p = buf.find(marker, end, hi)
+    counted, at = newlines, 0
     for start in sorted(lines):
         raw = bytes(buf[start : lines[start]])
-        _handle(raw, base + start, label, sinks, ref)
+        line = None
+        if counted is not None:
+            counted += buf.count(b"\n", at, start)
+            at = start
+            line = counted + 1
+        _handle(raw, base + start, label, sinks, ref, line)
 
 
-def _handle(raw: bytes, offset: int, label: str, sinks: list[Summary], ref: datetime | None) -> None:
+def _handle(
+    raw: bytes, offset: int, label: str, sinks: list[Summary], ref: datetime | None, line: int | None = None
+) -> None:
     verdict = classify_line(raw)
     if verdict is None:
         return
     # Examples keep at most MAX_KEPT bytes of a line (a pathological line can be megabytes long).
-    ex = Example(label, offset, line_time(raw, ref), raw[:MAX_KEPT])
+    ex = Example(label, offset, line_time(raw, ref), raw[:MAX_KEPT], line)
     for sink in sinks:
         sink.add(ex, verdict)
 
@@ -365,8 +385,12 @@ def scan_files(
     window: timedelta | None = None,
     ref: datetime | None = None,
     progress_for: Callable[[Path], Progress | None] | None = None,
+    stdin: BufferedIOBase | None = None,
 ) -> Summary:
-    """Scan files (``(path, kind)``) into one summary; with ``around``, only ``around ± window``."""
+    """Scan files (``(path, kind)``) into one summary; with ``around``, only ``around ± window``.
+
+    The path ``-`` is ``stdin``, read once as a stream (no bisection, plain text).
+    """
     if around is not None:
         w = window or timedelta(minutes=5)
         summary = Summary(start=around - w, end=around + w)
@@ -375,6 +399,13 @@ def scan_files(
     reference = ref or around
     for path, kind in paths:
         part = Summary(start=summary.start, end=summary.end)
+        if str(path) == "-":
+            if stdin is None:
+                raise InputError("-", "no standard input to read")
+            scan_stream(stdin, "-", [part], markers=markers_for(None, kind), ref=reference, number=True)
+            part.files.append({"file": "-", "bytes": None, "gzip": False, "read": "whole (standard input)"})
+            summary.merge(part)
+            continue
         info = scan_file(
             path,
             [part],

@@ -124,3 +124,19 @@ def test_progress_bar_goes_to_stderr_only_on_a_terminal_for_big_files(
     piped = io.StringIO()
     assert main(["logs", str(log), "--format", "json"], IO(stdout=io.StringIO(), stderr=piped, env={})) == 1
     assert piped.getvalue() == ""
+
+
+def test_standard_input_is_read_with_line_numbers(tmp_path: Path) -> None:
+    text = _log(tmp_path).read_text()
+    out = io.StringIO()
+    status = main(
+        ["logs", "-", "--format", "json"], IO(stdin=io.StringIO(text), stdout=out, stderr=io.StringIO())
+    )
+    doc = json.loads(out.getvalue())
+    assert status == 1
+    assert doc["auth_failures"] == 7
+    assert doc["by_cause"]["email-not-verified"]["ref"] == "-:2"
+    expected = 1 + text.splitlines().index(
+        next(ln for ln in text.splitlines() if 'err="invalid bearer token"' in ln)
+    )
+    assert doc["by_cause"]["issuer-mismatch"]["ref"] == f"-:{expected}"
