@@ -71,7 +71,7 @@ class CauseStats:
     code: str | None
     kind: str
     count: int = 0
-    requests: int = 0  # how many of them are rejected requests
+    requests: int = 0  # how many of them are "Unable to authenticate the request" lines
     first: datetime | None = None
     last: datetime | None = None
     example: Example | None = None
@@ -85,7 +85,7 @@ class CauseStats:
     def add(self, ex: Example, verdict: Verdict) -> None:
         """Count one more line."""
         self.count += 1
-        if verdict.kind == REQUEST:
+        if verdict.failure_line:
             self.requests += 1
         t = ex.time
         if t is not None:
