@@ -1,4 +1,4 @@
-"""Helpers to write small logs for the log engine's tests."""
+"""Helpers that write small kube-apiserver logs for the log engine's tests."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import failure, filler, klog
+from logtext import failure, filler, klog
 
 from oidc_doctor.cli import main
 from oidc_doctor.io import IO

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import failure, filler, klog
+from logtext import failure, filler, klog
 
 from oidc_doctor.logs import latest_timestamp, scan
 from oidc_doctor.logs.scan import scan_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import failure, filler, klog
+from logtext import failure, filler, klog
 
 from oidc_doctor import pipeline
 from oidc_doctor.causes import BY_CODE
