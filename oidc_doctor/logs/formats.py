@@ -40,7 +40,9 @@ _PREFIX = re.compile(
 )
 _KLOG = re.compile(rb"^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6}) +\d+ ([^\]\s]+)\] ")
 _PROXY_TS = re.compile(rb"\[(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)\]")
-_NGINX_ERR = re.compile(rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] ")
+# nginx error log "2020/10/14 15:50:02 [error] ", and oauth2-proxy before v6 (Go's default logger,
+# "2019/03/27 12:00:00 oauthproxy.go:782: ").
+_NGINX_ERR = re.compile(rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) (?:\[\w+\] |[\w.-]+\.go:\d+: )")
 _ACCESS_TS = re.compile(rb"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 _JSON_TS = re.compile(rb'"(?:ts|time|timestamp)"\s*:\s*(?:(\d{9,}(?:\.\d+)?)|"(' + _RFC3339 + rb')")')
 

@@ -294,7 +294,11 @@ PARALLEL_MIN = 128 << 20
 
 
 def _workers(nbytes: int) -> int:
+    import threading
+
     if nbytes < PARALLEL_MIN or not hasattr(os, "fork") or os.environ.get("OIDC_DOCTOR_LOG_WORKERS") == "1":
+        return 1
+    if threading.active_count() > 1:  # forking a threaded process can deadlock the child
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -21,7 +21,11 @@ from oidc_doctor.logs.formats import strip_prefix
 
 _KLOG = re.compile(rb"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ \S+:\d+\] ")
 _JSONLOG = re.compile(rb'^\{.*"(?:ts|time)"\s*:.*"msg"\s*:|^\{.*"msg"\s*:.*"(?:ts|time)"\s*:')
-_PROXY_STD = re.compile(rb"^\[\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\] \[[\w.-]+:\d+\] ")
+# oauth2-proxy >= v6 "[2020/10/14 15:50:02] [file.go:NN] ", older "2019/03/27 12:00:00 file.go:NN: ".
+_PROXY_STD = re.compile(
+    rb"^(?:\[\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\] \[[\w.-]+:\d+\] "
+    rb"|\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [\w.-]+\.go:\d+: )"
+)
 _PROXY_AUTH = re.compile(
     rb"\[\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\] (?:\[Auth\w+\]|\S+ (?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) )"
 )

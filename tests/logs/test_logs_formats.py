@@ -89,3 +89,8 @@ def test_go_unquote_of_a_cut_line_returns_what_is_there() -> None:
     value, end = go_unquote_at('err="[invalid bearer token, oidc: em', 4)
     assert value == "[invalid bearer token, oidc: em"
     assert end == len('err="[invalid bearer token, oidc: em')
+
+
+def test_oauth2_proxy_v5_time() -> None:
+    line = b"2019/03/27 12:00:00 oauthproxy.go:210: Cookie settings: refresh:disabled"
+    assert line_time(line, None) == datetime(2019, 3, 27, 12, 0, tzinfo=UTC)

@@ -73,3 +73,12 @@ def test_yaml_jwt_prose_and_binary_are_not_logs() -> None:
 def test_a_single_pasted_failure_line_is_an_apiserver_log() -> None:
     line = b'"Unable to authenticate the request" err="[invalid bearer token, oidc: email not verified]"'
     assert sniff_log(line) == "apiserver-log"
+
+
+def test_oauth2_proxy_v5_lines_with_gos_default_logger_are_a_proxy_log() -> None:
+    head = (
+        b"2019/03/27 12:00:00 oauthproxy.go:200: OAuthProxy configured for OpenID Connect Client ID: k\n"
+        b"2019/03/27 12:00:00 oauthproxy.go:210: Cookie settings: name:_oauth2_proxy secure(https):true "
+        b"httponly:true expiry:168h0m0s domain: path:/ refresh:disabled\n"
+    )
+    assert sniff_log(head) == "proxy-log"
