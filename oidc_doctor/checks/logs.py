@@ -34,6 +34,11 @@ UNCLASSIFIED = "logs.unclassified"  # list of {"ref", "count", "line"}: shown as
 _LOG_KINDS = (Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
 _RANK_NEAR, _RANK_OLD, _RANK_CONFIG = 10, 40, 30
 _BARE_PENALTY = 8  # a bare "invalid bearer token" after the specific causes
+#: A proxy that does not refresh sessions is why the API server later sees expired tokens.
+_EXPLAINS = {
+    "proxy-cookie-refresh-missing": ("token-expired",),
+    "proxy-refresh-unsupported": ("token-expired",),
+}
 
 
 def derive_logs(ev: Evidence, ctx: Context) -> None:
@@ -107,6 +112,7 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None) -> Finding:
         fix=fix(st),
         origin=Origin.OBSERVED,
         rank=rank,
+        explains=_EXPLAINS.get(code, ()),
     )
 
 

@@ -161,3 +161,21 @@ def test_unreadable_log_makes_the_check_unknown(tmp_path: Path) -> None:
     record = next(c for c in report.checks if c.id == "logs.apiserver")
     assert record.result.status == Status.UNKNOWN
     assert "bundle/broken.gz" in record.result.reason
+
+
+def test_disabled_cookie_refresh_comes_before_the_expired_tokens_it_causes(tmp_path: Path) -> None:
+    api = tmp_path / "apiserver.log"
+    api.write_text(failure(NOW - timedelta(minutes=1), EXPIRED))
+    proxy = tmp_path / "proxy.log"
+    proxy.write_text(
+        "[2026/11/28 09:00:00] [oauthproxy.go:160] Cookie settings: name:_oauth2_proxy secure(https):true "
+        "httponly:true expiry:168h0m0s domains: path:/ samesite: refresh:disabled\n"
+    )
+    ev = Evidence(
+        items=[
+            Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=api),
+            Item(Kind.PROXY_LOG, "bundle/proxy.log", None, path=proxy),
+        ]
+    )
+    report = pipeline.run(ev, Context(now=NOW), checks=CHECKS)
+    assert [f.cause for f in report.findings] == ["proxy-cookie-refresh-missing", "token-expired"]
