@@ -304,7 +304,13 @@ def _workers(nbytes: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus, nbytes // (PARALLEL_MIN // 2)))
+    try:
+        # CPUs other programs keep busy do not help: with the machine loaded, one more process
+        # only adds the cost of splitting (measured in docs/logs.md).
+        idle = round(cpus - os.getloadavg()[0]) + 1
+    except OSError:
+        idle = cpus
+    return max(1, min(4, cpus, idle, nbytes // (PARALLEL_MIN // 2)))
 
 
 def _scan_parallel(
