@@ -335,11 +335,21 @@ def test_session_expiry_and_refresh_failures_mean_logged_out() -> None:
 
 
 def test_client_side_error_texts_are_not_log_lines() -> None:
+    # Field notes (c.3): what kubectl, kubelogin and the Kubeapps UI print is error text for the
+    # error-text reader, not a server log line; the log classifier leaves it alone.
     for text in (
         "error: You must be logged in to the server (Unauthorized)",
         'Error from server (Forbidden): pods is forbidden: User "test" cannot list resource "pods" in API '
         'group "" in the namespace "default"',
         "Authorization required to get the Namespace 'default' due to 'Unauthorized'",
+        'error: get-token: authentication error: oidc error: oidc discovery error: Get "https://accounts.'
+        'google.com/.well-known/openid-configuration": x509: certificate signed by unknown authority',
+        "you already have a valid token until 2021-09-23 17:21:28 +0200 CEST",
+        "Forbidden to get the Namespace 'default' due to 'namespaces is forbidden'",
+        "The current account does not have access to any namespaces",
+        "There was an error connecting to the Kubernetes API. Please check that your token is valid.",
+        "An error occurred: n['grpc-message'] is undefined",
+        '10.42.0.1 - - [14/Oct/2020:15:50:02 +0000] "GET /api/clusters/default/ HTTP/1.1" 401 165',
     ):
         assert classify_line(text.encode()) is None
 
