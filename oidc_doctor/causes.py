@@ -47,8 +47,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "the API server has no OIDC/JWT authenticator: no `--oidc-issuer-url` and no `jwt` entry in "
         "`--authentication-config` (or only claim flags set; managed cluster without an identity "
         "provider config)",
-        "apiserver args / AuthenticationConfiguration / k3s node args / EKS config; log: bare "
-        "`invalid bearer token`",
+        "apiserver args / AuthenticationConfiguration / k3s node args / EKS config; log: bare `invalid bearer token`",
         "configure issuer and client id (`--oidc-issuer-url` and `--oidc-client-id`, an "
         "AuthenticationConfiguration `jwt` entry, or the EKS identity provider config)",
     ),
@@ -65,8 +64,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "issuer-unreachable",
         "config",
         "the API server cannot fetch discovery or JWKS (DNS, network, wrong discoveryURL)",
-        "log `oidc authenticator: initializing plugin: ...`; per request `oidc: authenticator not "
-        "initialized`",
+        "log `oidc authenticator: initializing plugin: ...`; per request `oidc: authenticator not initialized`",
         "make the issuer reachable from the control plane, or set `issuer.discoveryURL`",
     ),
     Cause(
@@ -108,8 +106,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "issuer-mismatch",
         "token",
         "token `iss` is not exactly the configured issuer URL (the token is silently skipped)",
-        "`iss` vs `--oidc-issuer-url` / `issuer.url` / proxy `--oidc-issuer-url`; log: bare "
-        "`invalid bearer token`",
+        "`iss` vs `--oidc-issuer-url` / `issuer.url` / proxy `--oidc-issuer-url`; log: bare `invalid bearer token`",
         "make the token's `iss` and the configured issuer URL the same string, byte for byte",
     ),
     Cause(
@@ -138,8 +135,7 @@ CATALOGUE: tuple[Cause, ...] = (
     Cause(
         "signature-invalid",
         "token",
-        "signature does not verify, or `kid` not in the issuer's JWKS (key rotation, other IdP with "
-        "same `iss`)",
+        "signature does not verify, or `kid` not in the issuer's JWKS (key rotation, other IdP with same `iss`)",
         "JWKS; log `failed to verify signature`",
         "check the issuer's keys, then log in again for a freshly signed token",
     ),
@@ -190,8 +186,7 @@ CATALOGUE: tuple[Cause, ...] = (
     Cause(
         "claim-mapping-error",
         "token",
-        "structured-config CEL mapping fails, yields an empty username, or a `userValidationRules` "
-        "rule fails",
+        "structured-config CEL mapping fails, yields an empty username, or a `userValidationRules` rule fails",
         "AuthenticationConfiguration; log `error evaluating ... claim expression`, `empty username via CEL`",
         "fix the expression",
     ),
@@ -213,8 +208,7 @@ CATALOGUE: tuple[Cause, ...] = (
     Cause(
         "group-name-mismatch",
         "rbac",
-        "a group binding nearly matches: missing groups prefix, Keycloak full path `/grp`, case, GUID "
-        "vs name",
+        "a group binding nearly matches: missing groups prefix, Keycloak full path `/grp`, case, GUID vs name",
         "group values vs Group subjects",
         "bind the exact group name, or change the identity provider's mapper or the groups prefix",
     ),
@@ -244,8 +238,7 @@ CATALOGUE: tuple[Cause, ...] = (
     Cause(
         "proxy-cookie-refresh-too-long",
         "proxy",
-        "refresh interval not shorter than the token lifetime (e.g. Keycloak 5 min) or than "
-        "`--cookie-expire`",
+        "refresh interval not shorter than the token lifetime (e.g. Keycloak 5 min) or than `--cookie-expire`",
         "interval vs `exp - iat`; cookie-expire",
         "set `--cookie-refresh` shorter than the token lifetime and than `--cookie-expire`",
     ),

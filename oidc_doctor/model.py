@@ -126,9 +126,7 @@ class Identity:
         groups already hold ``system:authenticated``/``system:unauthenticated``
         (k8s.io/apiserver pkg/authentication/group/authenticated_group_adder.go).
         """
-        if self.username == "system:anonymous" or {"system:authenticated", "system:unauthenticated"} & set(
-            self.groups
-        ):
+        if self.username == "system:anonymous" or {"system:authenticated", "system:unauthenticated"} & set(self.groups):
             return list(self.groups)
         return [*self.groups, "system:authenticated"]
 

@@ -1,0 +1,54 @@
+# Quick start: `make demo` (set up and diagnose a bundled example) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_BUNDLE ?= examples/kubeapps-audience-mismatch
+DEMO_NOW ?= 2026-11-28T10:25:12Z
+
+.PHONY: demo test lint typecheck unit bench docs clean
+
+$(VENV)/.base: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.base
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# The test identity provider (npm oidc-provider), installed exactly from the lock file.
+.PHONY: idp
+idp:
+	@if [ -f tests/idp/package-lock.json ]; then \
+		if [ ! -f tests/idp/node_modules/.package-lock.json ] || \
+		   [ tests/idp/package-lock.json -nt tests/idp/node_modules/.package-lock.json ]; then \
+			cd tests/idp && npm ci --no-audit --no-fund --loglevel=error; \
+		fi; \
+	fi
+
+# Exit 0 when the diagnosis ran: finding the problem (exit 1) is the demo's point.
+demo: $(VENV)/.base
+	@$(BIN)/oidc-doctor diagnose --bundle $(DEMO_BUNDLE) --now $(DEMO_NOW); \
+		status=$$?; [ $$status -le 1 ] || exit $$status; \
+		echo; echo "demo: diagnosis ran (exit $$status: 1 means a root cause was found, as intended)"
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check oidc_doctor tests benchmarks examples
+
+typecheck: $(VENV)/.test
+	$(BIN)/mypy
+
+unit: $(VENV)/.test idp
+	OIDC_DOCTOR_STRICT=1 $(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(VENV)/.test idp
+	$(BIN)/python benchmarks/run.py
+
+docs: $(VENV)/.base
+	$(BIN)/python -m oidc_doctor.causes > docs/causes.md
+
+clean:
+	rm -rf $(VENV) tests/idp/node_modules .mypy_cache .ruff_cache .pytest_cache benchmarks/data

@@ -1,0 +1,355 @@
+"""Read an evidence folder ("bundle") and recognise every file by its content (BUNDLE.md).
+
+Names are free: a file is taken for what it holds. YAML files may hold several documents and
+``kind: List`` objects are unwrapped. A file that is not recognised is listed with the reason and
+skipped; a recognised but broken file is listed with the file, line and problem — neither is fatal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from oidc_doctor.errors import DoctorError, InputError
+from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
+from oidc_doctor.loader import load_documents
+
+HEAD_BYTES = 64 * 1024
+#: Structured (JSON/YAML) files larger than this are not parsed whole.
+MAX_STRUCTURED_BYTES = 1024 * 1024 * 1024
+
+_JWT = re.compile(r"(?<![A-Za-z0-9_.-])(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)(?![A-Za-z0-9_.-])")
+_CREDENTIAL = re.compile(r"^(?:(?:Authorization:\s*)?Bearer\s+)?([A-Za-z0-9._~+/=-]{16,})$", re.IGNORECASE)
+
+# Log line shapes (reference/field-notes.md §c). A prefix from `kubectl logs --timestamps`
+# (RFC 3339) or journald ("Nov 28 10:00:00 host k3s[123]: ") may stand before each.
+_TS_PREFIX = (
+    r"(?:\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)\s+)?"
+    r"(?:[A-Z][a-z]{2}\s+\d+\s+[\d:]+\s+\S+\s+\S+?(?:\[\d+\])?:\s+)?"
+)
+_KLOG = re.compile(_TS_PREFIX + r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+:\d+\]", re.MULTILINE)
+_JSON_LOG = re.compile(r'^\{.*"(?:msg|message)"\s*:', re.MULTILINE)
+_APISERVER_HINT = re.compile(
+    r"Unable to authenticate the request|oidc authenticator|authentication\.go|kube-apiserver|"
+    r"invalid bearer token|apiserver|Serving securely|Starting \S+ controller",
+)
+_PROXY_HINT = re.compile(
+    r"\[Auth(?:Success|Failure|Error)\]|OAuthProxy configured|Cookie settings:|oauthproxy\.go|"
+    r"oauth2[-_]proxy|Error redeeming code|stored_session\.go|mapping path",
+)
+_NGINX = re.compile(
+    r"^(?:" + _TS_PREFIX + r")\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?:error|warn|crit|alert|emerg|notice|info)\] \d+#\d+:"
+    r"|\"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[\d.]+\" \d{3} ",
+    re.MULTILINE,
+)
+_ERROR_TEXT = re.compile(
+    r"Unauthorized|Forbidden|forbidden:"
+    r"|cannot (?:get|list|watch|create|update|patch|delete|deletecollection) "
+    r"|You must be logged in|Authorization required|logged out|log(?:s|ged)? me out|session (?:has )?expired"
+    r"|401|403|error: ",
+    re.IGNORECASE,
+)
+
+_RBAC_KINDS = {"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"}
+_WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
+
+
+def _describe(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    name = meta.get("name", "")
+    ns = meta.get("namespace")
+    kind = obj.get("kind", "object")
+    return f"{kind} {ns}/{name}" if ns else f"{kind} {name}".rstrip()
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Containers of a Pod or of a workload's pod template; None when the shape is wrong."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    if obj.get("kind") != "Pod":
+        template = spec.get("template")
+        spec = template.get("spec") if isinstance(template, dict) else None
+        if not isinstance(spec, dict):
+            return None
+    containers = spec.get("containers")
+    if not isinstance(containers, list):
+        return None
+    return [c for c in containers if isinstance(c, dict)]
+
+
+def _is_apiserver_container(c: dict[str, Any]) -> bool:
+    words = [str(c.get("name", "")), str(c.get("image", ""))]
+    for key in ("command", "args"):
+        v = c.get(key)
+        if isinstance(v, list):
+            words += [str(x) for x in v[:2]]
+    return any("kube-apiserver" in w for w in words)
+
+
+def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
+    """Recognise one parsed JSON/YAML object: ``(kind, reason, data)``.
+
+    ``kind`` is None when the object is not used; ``reason`` then says why. ``data`` may differ
+    from ``obj`` (the ClusterConfiguration inside a kubeadm-config ConfigMap).
+    """
+    if not isinstance(obj, dict):
+        return None, f"a {type(obj).__name__}, not an object", obj
+    kind = obj.get("kind")
+    api = str(obj.get("apiVersion", ""))
+    if kind is None:
+        if isinstance(obj.get("keys"), list):
+            return Kind.JWKS, "", obj
+        if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
+            return Kind.DISCOVERY, "", obj
+        idp = obj.get("identityProviderConfig")
+        if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
+            return Kind.EKS_IDP, "", obj
+        if isinstance(obj.get("oidc"), dict) and "identityProviderConfigName" in obj["oidc"]:
+            return Kind.EKS_IDP, "", {"identityProviderConfig": obj}
+        return None, "JSON/YAML without a Kubernetes kind, JWKS, discovery or EKS shape", obj
+    if kind == "Pod":
+        containers = _containers(obj)
+        if containers is None:
+            raise _Broken(f"{_describe(obj)} has no spec.containers list")
+        if any(_is_apiserver_container(c) for c in containers):
+            return Kind.APISERVER_POD, "", obj
+        return Kind.WORKLOAD, "", obj
+    if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):
+        return Kind.KUBEADM_CONFIG, "", obj
+    if kind == "Node":
+        ann = (obj.get("metadata") or {}).get("annotations") or {}
+        if isinstance(ann, dict) and ("k3s.io/node-args" in ann or "rke2.io/node-args" in ann):
+            return Kind.NODE_ARGS, "", obj
+        return None, "a Node without k3s.io/node-args or rke2.io/node-args", obj
+    if kind == "AuthenticationConfiguration" and api.startswith("apiserver.config.k8s.io"):
+        return Kind.AUTH_CONFIG, "", obj
+    if kind == "ClientConfig" and "gke.io" in api:
+        return Kind.GKE_CLIENTCONFIG, "", obj
+    if kind in _RBAC_KINDS and api.startswith("rbac.authorization.k8s.io"):
+        return Kind.RBAC, "", obj
+    if kind in _WORKLOAD_KINDS:
+        if _containers(obj) is None:
+            raise _Broken(f"{_describe(obj)} has no spec.template.spec.containers list")
+        return Kind.WORKLOAD, "", obj
+    if kind == "ConfigMap":
+        return _classify_configmap(obj)
+    if kind == "Secret":
+        if obj.get("type") == "helm.sh/release.v1":
+            return Kind.HELM_RELEASE, "", obj
+        return None, "a Secret that is not a Helm release record (Secret data is never read)", obj
+    if kind == "Ingress":
+        return Kind.INGRESS, "", obj
+    if kind == "Status" and obj.get("code") in (401, 403):
+        return Kind.ERROR_TEXT, "", _status_text(obj)
+    if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
+        return Kind.LIVE, "", obj
+    return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+def _status_text(obj: dict[str, Any]) -> str:
+    import orjson
+
+    return orjson.dumps(obj).decode()
+
+
+def _classify_configmap(obj: dict[str, Any]) -> tuple[Kind | None, str, Any]:
+    data = obj.get("data")
+    if isinstance(data, dict):
+        inner = data.get("ClusterConfiguration")
+        if isinstance(inner, str):
+            docs = [d.data for d in load_documents(inner, _describe(obj) + " data.ClusterConfiguration")]
+            for d in docs:
+                if isinstance(d, dict) and d.get("kind") == "ClusterConfiguration":
+                    return Kind.KUBEADM_CONFIG, "", d
+        for value in data.values():
+            if isinstance(value, str) and "AuthenticationConfiguration" in value:
+                try:
+                    docs = [d.data for d in load_documents(value, _describe(obj))]
+                except InputError:
+                    continue
+                for d in docs:
+                    if isinstance(d, dict) and d.get("kind") == "AuthenticationConfiguration":
+                        return Kind.AUTH_CONFIG, "", d
+    return Kind.CONFIGMAP, "", obj
+
+
+class _Broken(Exception):
+    """A recognised object whose shape is broken."""
+
+
+def _decode_text(raw: bytes) -> str | None:
+    if b"\x00" in raw[:HEAD_BYTES]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A head cut in the middle of a multi-byte character is still text.
+        if e.start >= len(raw) - 3:
+            return raw[: e.start].decode("utf-8")
+        return None
+
+
+def sniff_log(head: str) -> Kind | None:
+    """Which kind of log a text's first lines look like, if any."""
+    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
+    if not lines:
+        return None
+    sample = "\n".join(lines)
+    klog = len(_KLOG.findall(sample))
+    jsonl = len(_JSON_LOG.findall(sample))
+    nginx = len(_NGINX.findall(sample))
+    proxy = len(_PROXY_HINT.findall(sample))
+    if proxy and proxy >= klog // 4:
+        return Kind.PROXY_LOG
+    if klog or (jsonl and _APISERVER_HINT.search(sample)):
+        return Kind.APISERVER_LOG
+    if nginx:
+        return Kind.INGRESS_LOG
+    if jsonl and len(lines) > 1:
+        return Kind.APISERVER_LOG
+    return None
+
+
+def classify_text(text: str) -> tuple[Kind | None, Any]:
+    """Recognise a text file: a token, a log, or the error text a user saw."""
+    stripped = text.strip()
+    lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
+    if not lines:
+        return None, None
+    log = sniff_log(text)
+    if log is not None and len(lines) > 1:
+        return log, None
+    if len(lines) <= 5:
+        for ln in lines:
+            m = _JWT.search(ln)
+            if m and len(m.group(1).split(".")) >= 3:
+                return Kind.TOKEN, m.group(1)
+        if len(lines) == 1:
+            m2 = _CREDENTIAL.match(lines[0].strip("'\""))
+            if m2 and not _ERROR_TEXT.search(lines[0]):
+                return Kind.TOKEN, m2.group(1)
+    if log is not None:
+        return log, None
+    if len(stripped) <= HEAD_BYTES and _ERROR_TEXT.search(stripped):
+        return Kind.ERROR_TEXT, stripped
+    return None, None
+
+
+def _read_head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as g:
+                return g.read(HEAD_BYTES)
+        except (OSError, EOFError):
+            return b""
+    return head
+
+
+def read_file(path: Path, ref: str, ev: Evidence) -> None:
+    """Recognise one file and add its items and input records to ``ev``."""
+    try:
+        size = path.stat().st_size
+        head = _read_head(path)
+    except OSError as e:
+        ev.inputs.append(InputRecord(ref, "unreadable", reason=e.strerror or str(e)))
+        return
+    gzipped = path.open("rb").read(2) == b"\x1f\x8b"
+    text_head = _decode_text(head)
+    if text_head is None:
+        ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
+        return
+    first = text_head.lstrip()[:1]
+    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.-]+:\s)", text_head.lstrip())
+    if gzipped or size > MAX_STRUCTURED_BYTES or (not structured and size > HEAD_BYTES):
+        kind = sniff_log(text_head)
+        if kind is None:
+            ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content in its first lines"))
+        else:
+            ev.add(Item(kind, ref, None, path=path))
+            ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+        return
+    raw = path.read_bytes()
+    text = _decode_text(raw)
+    if text is None:
+        ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
+        return
+    if structured:
+        strong = first in ("{", "[") or text_head.lstrip().startswith(("apiVersion:", "kind:", "---"))
+        try:
+            docs = load_documents(raw, ref)
+        except InputError as e:
+            # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
+            if strong and sniff_log(text_head) is None:
+                ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
+                return
+            docs = []  # "key: value" prose that is not YAML: try it as text below
+        if any(isinstance(d.data, dict) for d in docs):
+            # Objects win when any is recognised; "error: ..." prose parsed as YAML falls through.
+            if strong or any(_recognised(d.data) for d in docs):
+                _add_documents(docs, ref, path, ev)
+                return
+    kind, data = classify_text(text)
+    if kind is None:
+        ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content"))
+        return
+    ev.add(Item(kind, ref, data, path=path))
+    ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+
+
+def _recognised(obj: Any) -> bool:
+    try:
+        return classify_object(obj)[0] is not None
+    except (_Broken, InputError):
+        return True
+
+
+def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
+    counts: Counter[str] = Counter()
+    skipped: list[str] = []
+    many = len(docs) > 1
+    for doc in docs:
+        where = f"{ref}#{doc.index + 1}" if many else ref
+        try:
+            kind, reason, data = classify_object(doc.data)
+        except (_Broken, InputError) as e:
+            ev.inputs.append(InputRecord(where, "broken", reason=str(e)))
+            continue
+        if kind is None:
+            skipped.append(reason)
+            continue
+        label = _describe(doc.data) if isinstance(doc.data, dict) and "kind" in doc.data else str(kind)
+        ev.add(Item(kind, f"{where} {label}", data, path=path))
+        counts[str(kind)] += 1
+    for kind_name, n in counts.items():
+        ev.inputs.append(InputRecord(ref, kind_name, objects=n))
+    if skipped and not counts:
+        ev.inputs.append(InputRecord(ref, "unrecognised", reason=skipped[0]))
+    elif skipped:
+        ev.inputs.append(InputRecord(ref, "unrecognised", objects=len(skipped), reason=skipped[0]))
+
+
+def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
+    """Read every file under ``folder`` (recursively, in name order) into an :class:`Evidence`."""
+    ev = ev if ev is not None else Evidence()
+    if not folder.exists():
+        raise InputError(str(folder), "no such folder")
+    if not folder.is_dir():
+        raise InputError(str(folder), "not a folder (give the folder that holds the evidence files)")
+    base = folder.name or str(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InputError(str(folder), "the folder holds no files")
+    for path in files:
+        ref = f"{base}/{path.relative_to(folder).as_posix()}"
+        try:
+            read_file(path, ref, ev)
+        except DoctorError as e:
+            ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
+    return ev

@@ -1,0 +1,72 @@
+"""The API server's own answer about who the user is: a SelfSubjectReview (``kubectl auth whoami``).
+
+It outranks every prediction: when the bundle (or the live probe) holds one, it fills the report's
+``identity`` with ``source: selfsubjectreview``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, Origin, Status
+
+
+def _user_info(item: Item) -> dict[str, Any] | None:
+    data = item.data if isinstance(item.data, dict) else {}
+    status = data.get("status")
+    info = status.get("userInfo") if isinstance(status, dict) else None
+    return info if isinstance(info, dict) and isinstance(info.get("username"), str) else None
+
+
+def _identity(info: dict[str, Any]) -> Identity:
+    groups = info.get("groups")
+    extra = info.get("extra")
+    return Identity(
+        username=info["username"],
+        groups=[str(g) for g in groups] if isinstance(groups, list) else [],
+        uid=str(info.get("uid") or ""),
+        extra={str(k): [str(x) for x in v] for k, v in extra.items() if isinstance(v, list)}
+        if isinstance(extra, dict)
+        else {},
+        source="selfsubjectreview",
+    )
+
+
+def derive_reviewed_identity(ev: Evidence, ctx: Context) -> None:
+    """Set ``facts.identity`` from the first SelfSubjectReview in the evidence."""
+    for item in ev.of(Kind.LIVE):
+        info = _user_info(item)
+        if info is not None:
+            ctx.facts.identity = _identity(info)
+            return
+
+
+def check_reviewed(ev: Evidence, ctx: Context) -> CheckResult:
+    """Report the API server's accepted identity as ``token-accepted`` (info)."""
+    reviews = [(i, _user_info(i)) for i in ev.of(Kind.LIVE)]
+    found = [(i, info) for i, info in reviews if info is not None]
+    if not found:
+        return CheckResult.skipped("no SelfSubjectReview (kubectl auth whoami -o yaml) among the inputs")
+    item, info = found[0]
+    ident = _identity(info)
+    groups = ", ".join(ident.groups) or "none"
+    return CheckResult(
+        status=Status.PASS,
+        reason="the API server authenticated the token",
+        findings=[
+            Finding(
+                "token-accepted",
+                f"The API server accepted the token as user {ident.username!r} (groups: {groups})",
+                [EvidenceRef("live", f"{item.ref} status.userInfo", f"username={ident.username} groups=[{groups}]")],
+                fix="authentication works; if requests still fail with 403, the cause is in RBAC",
+                origin=Origin.OBSERVED,
+            )
+        ],
+    )
+
+
+CHECKS: list[Check] = [
+    Check("identity.selfsubjectreview", ("token-accepted",), check_reviewed, "the API server's own whoami answer"),
+]

@@ -1,0 +1,52 @@
+"""Pieces shared by the human-readable renderers."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from oidc_doctor.model import Status
+from oidc_doctor.pipeline import Report
+from oidc_doctor.text import clean, iso
+
+NOW_SOURCE = {"flag": "from --now", "log": "from the newest log line", "clock": "the current time"}
+
+
+def headline(report: Report) -> str:
+    """One line: what the diagnosis concluded."""
+    errors = [f for f in report.findings if f.severity == "error"]
+    warnings = [f for f in report.findings if f.severity == "warning"]
+    if errors:
+        return f"Most likely root cause: {errors[0].cause} — {clean(errors[0].title)}"
+    if warnings:
+        return f"No failure explained; {len(warnings)} warning(s)."
+    return "No problem found."
+
+
+def when(report: Report) -> str:
+    """``2026-11-28T10:25:12Z (from --now)``."""
+    return f"{iso(report.ctx.now)} ({NOW_SOURCE.get(report.ctx.now_source, report.ctx.now_source)})"
+
+
+def identity_line(report: Report) -> str | None:
+    """The identity in one line, or None."""
+    ident = report.identity
+    if ident is None:
+        return None
+    data = ident.to_json()
+    groups = ", ".join(clean(g) for g in data["groups"]) or "none"
+    return f"{clean(data['username'])}  groups: {groups}  (source: {data['source']})"
+
+
+def check_counts(report: Report) -> str:
+    """``12 pass, 1 fail, 3 unknown, 2 skipped``."""
+    counts = Counter(str(c.result.status) for c in report.checks)
+    return ", ".join(f"{counts.get(str(s), 0)} {s}" for s in Status)
+
+
+def blind_checks(report: Report) -> list[tuple[str, str, str]]:
+    """Checks that could not look: (id, status, reason)."""
+    return [
+        (c.id, str(c.result.status), clean(c.result.reason))
+        for c in report.checks
+        if c.result.status in (Status.UNKNOWN,)
+    ]

@@ -1,0 +1,32 @@
+"""Plain text for pipes and files: no colour, stable layout."""
+
+from __future__ import annotations
+
+from oidc_doctor.pipeline import Report
+from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
+from oidc_doctor.text import clean
+
+
+def render_text(report: Report) -> str:
+    """The report as plain text, root cause first."""
+    out = [f"oidc-doctor diagnosis at {when(report)}", headline(report), ""]
+    ident = identity_line(report)
+    if ident:
+        out += [f"Identity: {ident}", ""]
+    for n, f in enumerate(report.findings, 1):
+        out.append(f"{n}. [{str(f.severity).upper()}] {f.cause}: {clean(f.title)}")
+        for e in f.evidence:
+            out.append(f"     {e.source} {clean(e.ref)}: {clean(e.text, 400)}")
+        if f.fix:
+            out.append(f"   fix: {clean(f.fix)}")
+        out.append("")
+    out.append(f"Checks: {check_counts(report)}")
+    for cid, status, reason in blind_checks(report):
+        out.append(f"  {status}: {cid} — {reason}")
+    skipped_inputs = [i for i in report.inputs if i.kind in ("unrecognised", "broken", "unreadable")]
+    used = [i for i in report.inputs if i not in skipped_inputs]
+    if used:
+        out.append("Inputs: " + ", ".join(f"{clean(i.ref)} ({i.kind} ×{i.objects})" for i in used))
+    for i in skipped_inputs:
+        out.append(f"  {i.kind}: {clean(i.ref)} — {clean(i.reason)}")
+    return "\n".join(out) + "\n"

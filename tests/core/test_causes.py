@@ -1,0 +1,59 @@
+"""The cause catalogue is complete, matches its generated doc, and every check names real codes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from oidc_doctor.causes import BY_CODE, CATALOGUE, Severity, render_markdown
+from oidc_doctor.checks import all_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_CAUSES = ROOT.parent / "shared" / "CAUSES.md"
+
+
+def test_docs_causes_md_is_generated_from_the_catalogue() -> None:
+    assert (ROOT / "docs" / "causes.md").read_text() == render_markdown()
+
+
+def test_codes_are_unique_and_kebab_case() -> None:
+    codes = [c.code for c in CATALOGUE]
+    assert len(codes) == len(set(codes))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", c) for c in codes)
+
+
+def test_default_severities_follow_the_contract() -> None:
+    assert BY_CODE["proxy-authorization-header-exposed"].severity == Severity.WARNING
+    assert BY_CODE["token-accepted"].severity == Severity.INFO
+    others = [c for c in CATALOGUE if c.code not in ("proxy-authorization-header-exposed", "token-accepted")]
+    assert all(c.severity == Severity.ERROR for c in others)
+
+
+def test_every_contract_code_is_in_the_catalogue() -> None:
+    # The contract lives beside the project (CI lays shared/ next to the clone); the copy of the
+    # code list below keeps the test meaningful where shared/ is absent.
+    contract = {
+        "oidc-not-configured", "oidc-config-invalid", "issuer-unreachable", "issuer-ca-untrusted",
+        "discovery-issuer-mismatch", "token-malformed", "token-expired", "token-not-yet-valid",
+        "issuer-mismatch", "audience-mismatch", "wrong-token-type", "signing-alg-not-allowed",
+        "signature-invalid", "username-claim-missing", "email-not-verified", "groups-claim-missing",
+        "groups-claim-invalid", "groups-distributed-claims", "required-claim-mismatch",
+        "claim-mapping-error", "username-prefix-mismatch", "username-claim-mismatch",
+        "group-name-mismatch", "rbac-no-binding", "rbac-insufficient-permissions",
+        "proxy-cookie-refresh-missing", "proxy-cookie-refresh-too-long", "proxy-refresh-unsupported",
+        "proxy-token-not-forwarded", "proxy-authorization-header-exposed", "proxy-header-too-large",
+        "proxy-config-invalid", "token-accepted",
+    }  # fmt: skip
+    if SHARED_CAUSES.exists():
+        contract |= set(re.findall(r"^\| `([a-z-]+)` \|", SHARED_CAUSES.read_text(), re.MULTILINE))
+    assert contract <= set(BY_CODE)
+
+
+def test_check_ids_are_unique_and_name_known_causes() -> None:
+    checks = all_checks()
+    ids = [c.id for c in checks]
+    assert len(ids) == len(set(ids))
+    for c in checks:
+        assert c.causes, c.id
+        assert set(c.causes) <= set(BY_CODE), c.id
+        assert re.fullmatch(r"[a-z]+\.[a-z0-9.-]+", c.id), c.id

@@ -1,0 +1,126 @@
+"""Ranking, the report's shape and the honesty rules of the pipeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.evidence import Evidence
+from oidc_doctor.model import CheckResult, EvidenceRef, Finding, ObservedFailure, Origin, Status
+from oidc_doctor.pipeline import SCHEMA, rank, run
+
+NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
+
+
+def _ctx(*failures: str) -> Context:
+    ctx = Context(now=NOW, now_source="flag")
+    ctx.facts.failures = [ObservedFailure(kind=k, ref="--error", text=k) for k in failures]
+    return ctx
+
+
+def test_errors_come_before_warnings_and_info() -> None:
+    fs = [
+        Finding("token-accepted", "accepted"),
+        Finding("proxy-authorization-header-exposed", "exposed"),
+        Finding("token-expired", "expired"),
+    ]
+    assert [f.cause for f in rank(fs, _ctx())] == [
+        "token-expired",
+        "proxy-authorization-header-exposed",
+        "token-accepted",
+    ]
+
+
+def test_the_api_servers_word_outranks_a_prediction() -> None:
+    predicted = Finding("token-expired", "predicted expiry", origin=Origin.PREDICTED)
+    observed = Finding("audience-mismatch", "log says audience", origin=Origin.OBSERVED)
+    assert rank([predicted, observed], _ctx())[0] is observed
+
+
+def test_a_403_puts_rbac_causes_before_token_causes() -> None:
+    token = Finding("wrong-token-type", "access token")
+    rbac = Finding("username-prefix-mismatch", "prefix")
+    assert rank([token, rbac], _ctx("forbidden"))[0] is rbac
+    assert rank([token, rbac], _ctx("unauthorized"))[0] is token
+
+
+def test_a_403_keeps_a_missing_groups_claim_relevant() -> None:
+    groups = Finding("groups-claim-missing", "no groups claim")
+    token = Finding("wrong-token-type", "access token")
+    assert rank([token, groups], _ctx("forbidden"))[0] is groups
+
+
+def test_a_root_cause_moves_before_what_it_explains() -> None:
+    consequence = Finding("rbac-no-binding", "no binding", rank=10)
+    root = Finding("groups-claim-missing", "no groups", rank=90, explains=("rbac-no-binding",))
+    assert rank([consequence, root], _ctx())[0] is root
+
+
+def test_logged_out_puts_session_causes_first() -> None:
+    token = Finding("token-expired", "expired")
+    proxy = Finding("proxy-cookie-refresh-missing", "no refresh")
+    assert rank([token, proxy], _ctx("logged-out"))[0] is proxy
+
+
+def _check(cid: str, result: CheckResult) -> Check:
+    return Check(cid, ("token-expired",), lambda ev, ctx: result, "test check")
+
+
+def test_report_json_has_every_contract_key_and_exit_status() -> None:
+    finding = Finding(
+        "token-expired", "expired 5m ago", [EvidenceRef("token", "id_token.txt claims.exp", "2026-11-28T10:20:12Z")]
+    )
+    report = run(
+        Evidence(),
+        _ctx(),
+        [_check("t.one", CheckResult.failed([finding])), _check("t.two", CheckResult.unknown("no token"))],
+    )
+    data = report.to_json()
+    assert data["schema"] == SCHEMA
+    assert data["now"] == "2026-11-28T10:25:12Z" and data["now_source"] == "flag"
+    assert data["identity"] is None
+    assert data["findings"][0]["cause"] == "token-expired"
+    assert data["findings"][0]["severity"] == "error"
+    assert data["findings"][0]["evidence"] == [
+        {"source": "token", "ref": "id_token.txt claims.exp", "text": "2026-11-28T10:20:12Z"}
+    ]
+    assert data["findings"][0]["fix"]  # the catalogue's default fix fills an empty one
+    assert data["checks"] == [
+        {"id": "t.one", "status": "fail", "reason": ""},
+        {"id": "t.two", "status": "unknown", "reason": "no token"},
+    ]
+    assert report.exit_status() == 1
+
+
+def test_warnings_alone_exit_zero() -> None:
+    report = run(
+        Evidence(), _ctx(), [_check("t.w", CheckResult.failed([Finding("proxy-authorization-header-exposed", "x")]))]
+    )
+    assert report.exit_status() == 0
+
+
+def test_a_crashing_check_reads_as_unknown_never_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(ev: Evidence, ctx: Context) -> CheckResult:
+        raise RuntimeError("kaput")
+
+    monkeypatch.delenv("OIDC_DOCTOR_STRICT", raising=False)
+    report = run(Evidence(), _ctx(), [Check("t.boom", ("token-expired",), boom, "crashes")])
+    assert report.checks[0].result.status == Status.UNKNOWN
+    assert "kaput" in report.checks[0].result.reason
+    monkeypatch.setenv("OIDC_DOCTOR_STRICT", "1")
+    with pytest.raises(RuntimeError):
+        run(Evidence(), _ctx(), [Check("t.boom", ("token-expired",), boom, "crashes")])
+
+
+def test_unknown_cause_codes_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown cause code"):
+        Finding("not-a-code", "x")
+
+
+def test_duplicate_findings_from_two_checks_are_reported_once() -> None:
+    f1 = Finding("token-expired", "same")
+    f2 = Finding("token-expired", "same")
+    report = run(Evidence(), _ctx(), [_check("t.a", CheckResult.failed([f1])), _check("t.b", CheckResult.failed([f2]))])
+    assert len(report.findings) == 1

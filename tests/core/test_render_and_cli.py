@@ -1,0 +1,142 @@
+"""Renderers show findings safely; the command line owns its exit status and never leaks a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.cli import main
+from oidc_doctor.evidence import Evidence
+from oidc_doctor.io import IO
+from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity
+from oidc_doctor.pipeline import run
+from oidc_doctor.render import render
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HOSTILE = "evil\x1b[31mred\x07\r<script>alert(1)</script>"
+
+
+def _report() -> object:
+    ctx = Context(now=datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC), now_source="flag")
+    ctx.facts.identity = Identity("oidc:alice", ["oidc:dev"], source="prediction")
+    f = Finding(
+        "audience-mismatch",
+        f"the API server expects audience `kubernetes`; the token carries [{HOSTILE!r}]",
+        [EvidenceRef("token", "id_token.txt claims.aud", HOSTILE)],
+        fix="share one client",
+    )
+    check = Check("t.aud", ("audience-mismatch",), lambda ev, c: CheckResult.failed([f]), "aud")
+    unknown = Check("t.rbac", ("rbac-no-binding",), lambda ev, c: CheckResult.unknown("no RBAC in the bundle"), "r")
+    return run(Evidence(), ctx, [check, unknown])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_every_format_strips_control_characters(fmt: str) -> None:
+    out = render(_report(), fmt)  # type: ignore[arg-type]
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "audience-mismatch" in out
+
+
+def test_rich_text_for_terminals_escapes_hostile_text() -> None:
+    out = render(_report(), "text", tty=True)  # type: ignore[arg-type]
+    assert "\x1b[31mred" not in out  # colour comes from us, never from the token
+    assert "audience-mismatch" in out
+
+
+def test_html_escapes_markup() -> None:
+    out = render(_report(), "html")  # type: ignore[arg-type]
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_text_names_the_root_cause_first_and_the_checks_that_could_not_look() -> None:
+    out = render(_report(), "text")  # type: ignore[arg-type]
+    assert out.splitlines()[1].startswith("Most likely root cause: audience-mismatch")
+    assert "unknown: t.rbac — no RBAC in the bundle" in out
+    assert "oidc:alice  groups: oidc:dev, system:authenticated  (source: prediction)" in out
+
+
+def _io(stdin: str = "") -> tuple[IO, io.StringIO, io.StringIO]:
+    out, err = io.StringIO(), io.StringIO()
+    return IO(stdin=io.StringIO(stdin), stdout=out, stderr=err, env={}), out, err
+
+
+def test_no_command_prints_help_and_exits_2() -> None:
+    o, out, _ = _io()
+    assert main([], o) == 2
+    assert "diagnose" in out.getvalue()
+
+
+def test_help_exits_0_and_version_prints() -> None:
+    o, out, _ = _io()
+    assert main(["--help"], o) == 0
+    assert "COMMAND" in out.getvalue()
+    o, out, _ = _io()
+    assert main(["--version"], o) == 0
+
+
+def test_bad_option_is_one_line_and_exit_2() -> None:
+    o, _, err = _io()
+    assert main(["diagnose", "--format", "yaml"], o) == 2
+    assert len(err.getvalue().strip().splitlines()) == 1
+    assert "Traceback" not in err.getvalue()
+
+
+def test_diagnose_needs_some_input() -> None:
+    o, _, err = _io()
+    assert main(["diagnose"], o) == 2
+    assert "--bundle" in err.getvalue()
+
+
+def test_diagnose_names_a_missing_folder(tmp_path: Path) -> None:
+    o, _, err = _io()
+    assert main(["diagnose", "--bundle", str(tmp_path / "missing")], o) == 2
+    assert err.getvalue().strip() == f"oidc-doctor: {tmp_path / 'missing'}: no such folder"
+
+
+def test_diagnose_rejects_a_bad_now() -> None:
+    o, _, err = _io()
+    assert main(["diagnose", "--error", "Unauthorized", "--now", "yesterday"], o) == 2
+    assert "RFC 3339" in err.getvalue()
+
+
+def test_diagnose_json_report_on_an_example_bundle(tmp_path: Path) -> None:
+    o, out, _ = _io()
+    status = main(
+        [
+            "diagnose",
+            "--bundle",
+            str(EXAMPLES / "kubeapps-audience-mismatch"),
+            "--now",
+            "2026-11-28T10:25:12Z",
+            "--format",
+            "json",
+        ],
+        o,
+    )
+    data = json.loads(out.getvalue())
+    assert status in (0, 1)
+    assert status == (1 if any(f["severity"] == "error" for f in data["findings"]) else 0)
+    assert data["now"] == "2026-11-28T10:25:12Z" and data["now_source"] == "flag"
+    assert {i["kind"] for i in data["inputs"]} >= {"token", "apiserver-pod", "rbac", "workload", "apiserver-log"}
+    # The report never carries the token.
+    token = (EXAMPLES / "kubeapps-audience-mismatch" / "id_token.txt").read_text().strip()
+    assert token.split(".")[2] not in out.getvalue()
+
+
+def test_diagnose_writes_the_report_to_a_file(tmp_path: Path) -> None:
+    o, out, err = _io()
+    target = tmp_path / "report.html"
+    main(["diagnose", "--error", "Unauthorized", "--format", "html", "-o", str(target)], o)
+    assert target.read_text().startswith("<!doctype html>")
+    assert out.getvalue() == "" and "report written" in err.getvalue()
+
+
+def test_diagnose_reports_an_unwritable_output_as_exit_2(tmp_path: Path) -> None:
+    o, _, err = _io()
+    assert main(["diagnose", "--error", "Unauthorized", "-o", str(tmp_path / "no" / "such" / "r.txt")], o) == 2
+    assert "cannot write the report" in err.getvalue()
