@@ -100,8 +100,7 @@ def _ordinary(rng: random.Random, t: datetime) -> str:
             t,
             "I",
             "controller.go:615",
-            f"quota admission added evaluator for: {rng.choice(('leases', 'endpoints', 'events'))}"
-            ".coordination.k8s.io",
+            f"quota admission added evaluator for: {rng.choice(('leases', 'endpoints', 'events'))}.coordination.k8s.io",
         )
     return _klog(
         t,
@@ -135,12 +134,8 @@ def generate(path: Path, size: int, seed: int = 7) -> int:
                 buf.append(_klog(t, "E", "oidc.go:335", init))
                 next_init += timedelta(seconds=10)
             if rng.random() < 0.001:
-                err = rng.choice(_AUTH_ERRORS).format(
-                    exp=f"{t - timedelta(minutes=3):%Y-%m-%d %H:%M:%S} +0000 UTC"
-                )
-                buf.append(
-                    _klog(t, "E", "authentication.go:73", f'"Unable to authenticate the request" err="{err}"')
-                )
+                err = rng.choice(_AUTH_ERRORS).format(exp=f"{t - timedelta(minutes=3):%Y-%m-%d %H:%M:%S} +0000 UTC")
+                buf.append(_klog(t, "E", "authentication.go:73", f'"Unable to authenticate the request" err="{err}"'))
                 failures += 1
             else:
                 buf.append(_ordinary(rng, t))

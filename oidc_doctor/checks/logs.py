@@ -82,9 +82,7 @@ def derive_logs(ev: Evidence, ctx: Context) -> None:
             if st.failure is None or ex is None:
                 continue
             status = 401 if st.failure == "unauthorized" else None
-            ctx.facts.failures.append(
-                ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status)
-            )
+            ctx.facts.failures.append(ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status))
 
 
 def _evidence(ex: Example | None, what: str = "") -> list[EvidenceRef]:
@@ -132,13 +130,10 @@ def _check(ev: Evidence, ctx: Context, log_kind: Kind, what: str) -> CheckResult
     unknown = [st for st in whole.unknown.values() if st.example is not None]
     notes = []
     if unknown:
-        shown = "; ".join(
-            f"{st.count} x {st.example.ref}: {st.example.text}" for st in unknown[:5] if st.example
-        )
+        shown = "; ".join(f"{st.count} x {st.example.ref}: {st.example.text}" for st in unknown[:5] if st.example)
         more = f" (and {len(unknown) - 5} more kinds)" if len(unknown) > 5 else ""
         notes.append(
-            f"{sum(st.count for st in unknown)} authentication lines not recognised, shown as-is: "
-            f"{shown}{more}"
+            f"{sum(st.count for st in unknown)} authentication lines not recognised, shown as-is: {shown}{more}"
         )
     if errors:
         notes.append("could not read: " + "; ".join(errors))

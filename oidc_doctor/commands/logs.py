@@ -27,14 +27,10 @@ _PROGRESS_MIN = 256 << 20  # files smaller than this get no progress bar
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``oidc-doctor logs``."""
-    p.add_argument(
-        "files", nargs="+", metavar="FILE", help="log files (plain or gzip); - reads standard input"
-    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or gzip); - reads standard input")
     p.add_argument("--around", metavar="TIME", help="RFC 3339 time of the login attempt")
     p.add_argument("--window", default="5m", metavar="D", help="keep lines within D of --around (default 5m)")
-    p.add_argument(
-        "--year", type=int, help="year of klog/journald lines (default: from --around or the file)"
-    )
+    p.add_argument("--year", type=int, help="year of klog/journald lines (default: from --around or the file)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 

@@ -171,9 +171,7 @@ _CLAIM_Q = re.compile(r'(?:parse (?:username claims|groups claim|uid claim)) "([
 _REQ_CLAIM = re.compile(
     r"required claim (\S+) (?:not present|value does not match\. Got = (.*?), want = (.*?))(?:\]|$| in ID)"
 )
-_PROXY_AUD = re.compile(
-    r"with value (\[[^\]]*\]) does not match with any of allowed audiences map\[([^\]]*)\]"
-)
+_PROXY_AUD = re.compile(r"with value (\[[^\]]*\]) does not match with any of allowed audiences map\[([^\]]*)\]")
 _REFRESH = re.compile(r"refresh:(disabled|after [0-9hms.]+)")
 _CLIENT_ID = re.compile(r"Client ID: (\S+)")
 
@@ -232,9 +230,7 @@ def classify_request_error(error: str) -> Verdict:
 
 
 def _tls_trust(error: str) -> bool:
-    return (
-        "x509:" in error or "tls: failed to verify certificate" in error or "certificate signed by" in error
-    )
+    return "x509:" in error or "tls: failed to verify certificate" in error or "certificate signed by" in error
 
 
 def classify_startup_error(error: str) -> Verdict:

@@ -68,10 +68,7 @@ def title(st: CauseStats) -> str:
         text = "a required claim is not satisfied" + (f": `{claim}`" if claim else "")
         if got is not None and want is not None:
             text += f" is {got}, the API server wants {want}"
-    elif (
-        code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch")
-        and st.kind != PROXY
-    ):
+    elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind != PROXY:
         url = _d(st, "url")
         conf, disc = _d(st, "configured"), _d(st, "discovered")
         if code == "discovery-issuer-mismatch" and conf and disc:
@@ -79,9 +76,7 @@ def title(st: CauseStats) -> str:
         elif code == "issuer-ca-untrusted":
             text = "the API server does not trust the issuer's TLS certificate" + (f" ({url})" if url else "")
         else:
-            text = "the API server cannot fetch the issuer's discovery document" + (
-                f" ({url})" if url else ""
-            )
+            text = "the API server cannot fetch the issuer's discovery document" + (f" ({url})" if url else "")
         if st.requests:
             n = st.requests
             text += f"; {n} request{'s' if n != 1 else ''} got `authenticator not initialized`"

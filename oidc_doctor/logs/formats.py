@@ -103,9 +103,7 @@ def infer_year(month: int, day: int, ref: datetime | None) -> int:
     return year
 
 
-def _yearless(
-    month: int, day: int, hms: tuple[int, int, int], micro: int, ref: datetime | None
-) -> datetime | None:
+def _yearless(month: int, day: int, hms: tuple[int, int, int], micro: int, ref: datetime | None) -> datetime | None:
     year = infer_year(month, day, ref)
     for y in (year, year - 1, year - 2, year - 3):  # 29 February needs a leap year
         try:

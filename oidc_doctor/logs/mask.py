@@ -26,9 +26,7 @@ _VALUE = re.compile(
 _COOKIE = re.compile(r"(?i)\b((?:set-)?cookie\s*[:=]\s*)([^\r\n\"]+)")
 _COOKIE_PAIR = re.compile(r"([^=;\s]+)=([^;\s]+)")
 # Any other very long opaque credential-looking run (opaque access tokens, session blobs).
-_OPAQUE = re.compile(
-    r"(?<![A-Za-z0-9_+/=-])(?=[A-Za-z0-9_+/=-]*\d)(?=[A-Za-z0-9_+/=-]*[A-Za-z])[A-Za-z0-9_+/=-]{80,}"
-)
+_OPAQUE = re.compile(r"(?<![A-Za-z0-9_+/=-])(?=[A-Za-z0-9_+/=-]*\d)(?=[A-Za-z0-9_+/=-]*[A-Za-z])[A-Za-z0-9_+/=-]{80,}")
 
 
 def _mark(secret: str) -> str:

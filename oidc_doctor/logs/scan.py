@@ -345,9 +345,7 @@ def _scan_parallel(
                 parts = [Summary(start=s.start, end=s.end) for s in sinks]
                 with path.open("rb") as stream:
                     stream.seek(cuts[i])
-                    scan_stream(
-                        stream, label, parts, markers=markers, ref=ref, rng=ScanRange(cuts[i], cuts[i + 1])
-                    )
+                    scan_stream(stream, label, parts, markers=markers, ref=ref, rng=ScanRange(cuts[i], cuts[i + 1]))
                 payload = pickle.dumps(("ok", parts))
             except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
                 payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))

@@ -77,9 +77,7 @@ def sniff_log(head: bytes) -> str | None:
             proxy += 1
         elif _NGINX_ERR.match(line) or _ACCESS.match(line):
             ingress += 1
-        elif line is not raw and (
-            b"k3s" in raw[:120] or b"rke2" in raw[:120] or b"kube-apiserver" in raw[:120]
-        ):
+        elif line is not raw and (b"k3s" in raw[:120] or b"rke2" in raw[:120] or b"kube-apiserver" in raw[:120]):
             api += 1
         if any(w in line for w in _APISERVER_WORDS):
             api += 1

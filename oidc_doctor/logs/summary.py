@@ -303,9 +303,7 @@ class Summary:
             "files": self.files,
             "auth_failures": self.auth_failures,
             "by_cause": {code: st.to_json() for code, st in sorted(self.by_cause.items(), key=_order)},
-            "unclassified": [
-                {"kind": st.kind, "message": key, **st.to_json()} for key, st in self.unknown.items()
-            ],
+            "unclassified": [{"kind": st.kind, "message": key, **st.to_json()} for key, st in self.unknown.items()],
             "unclassified_not_kept": self.unknown_dropped,
             "untimed_skipped": self.untimed_skipped,
             "notes": {k: clean(mask(v), limit=300) for k, v in self.notes.items()},

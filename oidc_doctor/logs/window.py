@@ -97,9 +97,7 @@ def _line_start_after(f: BinaryIO, offset: int, size: int) -> int:
     return size
 
 
-def byte_range(
-    f: BinaryIO, size: int, start: datetime, end: datetime, ref: datetime | None
-) -> tuple[int, int] | None:
+def byte_range(f: BinaryIO, size: int, start: datetime, end: datetime, ref: datetime | None) -> tuple[int, int] | None:
     """Byte offsets covering ``[start, end]`` of a sorted plain file; None if it is not sorted."""
     if size == 0:
         return (0, 0)

@@ -17,8 +17,7 @@ from oidc_doctor.model import Origin, Status
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 EXPIRED = (
-    "[invalid bearer token, oidc: verify token: oidc: token is expired "
-    "(Token Expiry: 2026-11-28 11:00:00 +0000 UTC)]"
+    "[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: 2026-11-28 11:00:00 +0000 UTC)]"
 )
 AUDIENCE = '[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["kubeapps"]]'
 CA_LINE = (
@@ -60,9 +59,7 @@ def test_observed_findings_rank_near_specific_then_near_bare_then_old(tmp_path: 
     assert codes == ["audience-mismatch", "issuer-mismatch", "token-expired"]
     assert all(f.origin == Origin.OBSERVED for f in report.findings)
     aud, bare, _ = report.findings
-    assert aud.title.startswith(
-        'The API server expects audience "kubernetes"; the token carries ["kubeapps"]'
-    )
+    assert aud.title.startswith('The API server expects audience "kubernetes"; the token carries ["kubeapps"]')
     assert "issuer mismatch or OIDC not configured" in bare.title
     assert aud.evidence[0].source == "log"
     assert aud.evidence[0].ref == "bundle/apiserver.log:4"
@@ -94,9 +91,7 @@ def test_unknown_authentication_lines_are_shown_in_the_check_reason(tmp_path: Pa
 
 
 def test_only_unknown_lines_make_the_check_unknown_not_pass(tmp_path: Path) -> None:
-    ev = _evidence(
-        tmp_path, Kind.APISERVER_LOG, failure(NOW, "[invalid bearer token, webhook: 500]"), "a.log"
-    )
+    ev = _evidence(tmp_path, Kind.APISERVER_LOG, failure(NOW, "[invalid bearer token, webhook: 500]"), "a.log")
     report = pipeline.run(ev, Context(now=NOW), checks=CHECKS)
     record = next(c for c in report.checks if c.id == "logs.apiserver")
     assert record.result.status == Status.UNKNOWN
@@ -107,9 +102,7 @@ def test_not_initialized_is_reported_as_the_start_up_cause_with_both_lines(tmp_p
     text = klog(NOW - timedelta(days=1), CA_LINE, "E", "oidc.go:335") + failure(
         NOW, "[invalid bearer token, oidc: authenticator not initialized]"
     )
-    report = pipeline.run(
-        _evidence(tmp_path, Kind.APISERVER_LOG, text, "a.log"), Context(now=NOW), checks=CHECKS
-    )
+    report = pipeline.run(_evidence(tmp_path, Kind.APISERVER_LOG, text, "a.log"), Context(now=NOW), checks=CHECKS)
     (f,) = report.findings
     assert f.cause == "issuer-ca-untrusted"
     assert "1 request got `authenticator not initialized`" in f.title
@@ -138,9 +131,7 @@ def test_ingress_header_too_large(tmp_path: Path) -> None:
         "2026/11/28 11:59:30 [error] 38#38: *1 upstream sent too big header while reading response header "
         'from upstream, client: 10.0.0.1, server: kubeapps.example.com, request: "GET /oauth2/callback"\n'
     )
-    report = pipeline.run(
-        _evidence(tmp_path, Kind.INGRESS_LOG, text, "ingress.log"), Context(now=NOW), checks=CHECKS
-    )
+    report = pipeline.run(_evidence(tmp_path, Kind.INGRESS_LOG, text, "ingress.log"), Context(now=NOW), checks=CHECKS)
     assert [f.cause for f in report.findings] == ["proxy-header-too-large"]
 
 

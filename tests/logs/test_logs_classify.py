@@ -130,8 +130,7 @@ C2_INNER = [
         "required-claim-mismatch",
     ),
     (
-        "oidc: error evaluating username claim expression: expression 'claims.foo' resulted in error: "
-        "no such key: foo",
+        "oidc: error evaluating username claim expression: expression 'claims.foo' resulted in error: no such key: foo",
         "claim-mapping-error",
     ),
     ("oidc: empty username via CEL expression is not allowed", "claim-mapping-error"),
@@ -251,8 +250,7 @@ OTHER_LINES = [
         "audience-mismatch",
     ),
     (
-        "Error retrieving session from token in Authorization header: email in id_token (<redacted>) isn't "
-        "verified",
+        "Error retrieving session from token in Authorization header: email in id_token (<redacted>) isn't verified",
         PROXY,
         "email-not-verified",
     ),
@@ -272,8 +270,7 @@ OTHER_LINES = [
         "discovery-issuer-mismatch",
     ),
     (
-        "invalid configuration:\n  cookie_secret must be 16, 24, or 32 bytes to create an AES cipher, but is "
-        "6 bytes",
+        "invalid configuration:\n  cookie_secret must be 16, 24, or 32 bytes to create an AES cipher, but is 6 bytes",
         PROXY,
         "proxy-config-invalid",
     ),
@@ -287,8 +284,7 @@ OTHER_LINES = [
         "proxy-refresh-unsupported",
     ),
     (
-        "Error loading cookied session: error copying lz4 stream to buffer: lz4: bad magic number, removing "
-        "session",
+        "Error loading cookied session: error copying lz4 stream to buffer: lz4: bad magic number, removing session",
         PROXY,
         None,
     ),
@@ -381,8 +377,7 @@ REFERENCE = [
     ("oidc: verify token: oidc: id token not signed", "token-malformed"),
     ("oidc: verify token: oidc: multiple signatures on id token not supported", "token-malformed"),
     (
-        "oidc: verify token: oidc: id token signed with unsupported algorithm, "
-        'expected ["RS256"] got "PS256"',
+        'oidc: verify token: oidc: id token signed with unsupported algorithm, expected ["RS256"] got "PS256"',
         "signing-alg-not-allowed",
     ),
     (
@@ -391,8 +386,7 @@ REFERENCE = [
     ),
     ("oidc: verify token: failed to verify signature: no keys matches jwk keyid", "signature-invalid"),
     (
-        'oidc: verify token: failed to verify signature: fetching keys Get "https://idp/keys": dial tcp: '
-        "i/o timeout",
+        'oidc: verify token: failed to verify signature: fetching keys Get "https://idp/keys": dial tcp: i/o timeout',
         "issuer-unreachable",
     ),
     (
@@ -451,8 +445,7 @@ REFERENCE = [
         "required-claim-mismatch",
     ),
     (
-        "oidc: error evaluating claim validation expression: validation expression 'claims.hd == \"x\"' "
-        "failed: ",
+        "oidc: error evaluating claim validation expression: validation expression 'claims.hd == \"x\"' failed: ",
         "required-claim-mismatch",
     ),
     (

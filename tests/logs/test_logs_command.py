@@ -33,9 +33,7 @@ def _log(tmp_path: Path) -> Path:
             lines.append(failure(t, "[invalid bearer token, oidc: email not verified]"))
     lines.append(failure(T0 + timedelta(minutes=9), "invalid bearer token"))
     lines.append(
-        klog(
-            T0 + timedelta(minutes=9), f"debug: Authorization: Bearer {TOKEN} rejected, invalid bearer token"
-        )
+        klog(T0 + timedelta(minutes=9), f"debug: Authorization: Bearer {TOKEN} rejected, invalid bearer token")
     )
     log.write_text("".join(lines))
     return log
@@ -129,14 +127,10 @@ def test_progress_bar_goes_to_stderr_only_on_a_terminal_for_big_files(
 def test_standard_input_is_read_with_line_numbers(tmp_path: Path) -> None:
     text = _log(tmp_path).read_text()
     out = io.StringIO()
-    status = main(
-        ["logs", "-", "--format", "json"], IO(stdin=io.StringIO(text), stdout=out, stderr=io.StringIO())
-    )
+    status = main(["logs", "-", "--format", "json"], IO(stdin=io.StringIO(text), stdout=out, stderr=io.StringIO()))
     doc = json.loads(out.getvalue())
     assert status == 1
     assert doc["auth_failures"] == 7
     assert doc["by_cause"]["email-not-verified"]["ref"] == "-:2"
-    expected = 1 + text.splitlines().index(
-        next(ln for ln in text.splitlines() if 'err="invalid bearer token"' in ln)
-    )
+    expected = 1 + text.splitlines().index(next(ln for ln in text.splitlines() if 'err="invalid bearer token"' in ln))
     assert doc["by_cause"]["issuer-mismatch"]["ref"] == f"-:{expected}"

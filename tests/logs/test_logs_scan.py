@@ -16,8 +16,7 @@ from oidc_doctor.logs.summary import MAX_UNKNOWN
 
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 EXPIRED = (
-    "[invalid bearer token, oidc: verify token: oidc: token is expired "
-    "(Token Expiry: 2026-11-28 07:00:00 +0000 UTC)]"
+    "[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: 2026-11-28 07:00:00 +0000 UTC)]"
 )
 AUDIENCE = '[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["kubeapps"]]'
 NOT_INIT = "[invalid bearer token, oidc: authenticator not initialized]"
@@ -173,9 +172,7 @@ def test_start_up_line_in_an_earlier_rotated_file_explains_a_later_file(tmp_path
     assert st.requests == 1 and st.explained_by is not None and st.explained_by.file == str(old)
 
 
-def test_tiny_buffer_gives_the_same_result_as_the_normal_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tiny_buffer_gives_the_same_result_as_the_normal_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "a.log"
     _sorted_log(log, hours=1)
     with log.open("a") as f:
@@ -187,9 +184,7 @@ def test_tiny_buffer_gives_the_same_result_as_the_normal_one(
     assert small == normal
 
 
-def test_parallel_parts_merge_to_the_single_process_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_parts_merge_to_the_single_process_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "a.log"
     lines = [klog(T0, CA_LINE, "E", "oidc.go:335")]
     for i in range(20_000):
@@ -213,10 +208,7 @@ def test_parallel_parts_merge_to_the_single_process_result(
 
 def test_unknown_lines_are_kept_as_is_and_bounded(tmp_path: Path) -> None:
     log = tmp_path / "a.log"
-    lines = [
-        failure(T0 + timedelta(seconds=i), f"[invalid bearer token, webhook: weird error {i}]")
-        for i in range(60)
-    ]
+    lines = [failure(T0 + timedelta(seconds=i), f"[invalid bearer token, webhook: weird error {i}]") for i in range(60)]
     log.write_text("".join(lines))
     s = scan_files([(log, None)], ref=T0)
     assert s.auth_failures == 60
