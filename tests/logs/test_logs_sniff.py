@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oidc_doctor.logs.formats import line_time
 from oidc_doctor.logs.sniff import sniff_log
 
 KLOG = (
@@ -82,3 +87,15 @@ def test_oauth2_proxy_v5_lines_with_gos_default_logger_are_a_proxy_log() -> None
         b"httponly:true expiry:168h0m0s domain: path:/ refresh:disabled\n"
     )
     assert sniff_log(head) == "proxy-log"
+
+
+@given(st.binary(max_size=2000))
+def test_sniff_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
+    assert sniff_log(data) in (None, "apiserver-log", "proxy-log", "ingress-log")
+    assert sniff_log(b"\x1f\x8b" + data) in (None, "apiserver-log", "proxy-log", "ingress-log")
+
+
+@given(st.text(max_size=500))
+def test_time_parsing_never_crashes_on_arbitrary_text(text: str) -> None:
+    line_time(text.encode(), None)
+    line_time(b"E" + text.encode(), datetime(2026, 1, 1, tzinfo=UTC))
