@@ -91,7 +91,23 @@ def _evidence(ex: Example | None, what: str = "") -> list[EvidenceRef]:
     return [EvidenceRef("log", ex.ref + (f" ({what})" if what else ""), ex.text)]
 
 
-def _finding(code: str, st: CauseStats, near: CauseStats | None) -> Finding:
+def _bare_context(ctx: Context) -> str:
+    """What the other evidence adds to a bare ``invalid bearer token``, naming both sides."""
+    auths = ctx.facts.authenticators
+    if auths is None:
+        return ""
+    if not auths:
+        return f"; the API server settings ({ctx.facts.authenticators_ref or 'seen'}) hold no OIDC authenticator"
+    issuers = ", ".join(repr(a.issuer) for a in auths)
+    iss = (ctx.facts.token_claims or {}).get("iss")
+    if isinstance(iss, str):
+        if iss not in [a.issuer for a in auths]:
+            return f"; the token's iss {iss!r} is not the configured issuer {issuers}"
+        return f"; the token's iss {iss!r} is configured, so the token itself was not usable as a JWT"
+    return f"; the API server's issuer is {issuers}"
+
+
+def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -> Finding:
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
     evidence = _evidence(shown)
     if st.explained_by is not None and st.explained_by is not shown:
@@ -103,9 +119,12 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None) -> Finding:
         rank = _RANK_NEAR if near is not None else _RANK_OLD
     if bare:
         rank += _BARE_PENALTY
+    text = title(near if near is not None else st)
+    if bare:
+        text += _bare_context(ctx)
     return Finding(
         cause=code,
-        title=title(near if near is not None else st),
+        title=text,
         evidence=evidence,
         fix=fix(st),
         origin=Origin.OBSERVED,
@@ -126,7 +145,7 @@ def _check(ev: Evidence, ctx: Context, log_kind: Kind, what: str) -> CheckResult
     findings = []
     for code, st in whole.by_cause.items():
         near = near_all.by_cause.get(code) if near_all is not None else None
-        findings.append(_finding(code, st, near))
+        findings.append(_finding(code, st, near, ctx))
     unknown = [st for st in whole.unknown.values() if st.example is not None]
     notes = []
     if unknown:

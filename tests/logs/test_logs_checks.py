@@ -11,7 +11,15 @@ from oidc_doctor import pipeline
 from oidc_doctor.causes import BY_CODE
 from oidc_doctor.checks import all_checks, derivers
 from oidc_doctor.checks.base import Context
-from oidc_doctor.checks.logs import CHECKS, LOG_CAUSES, NEAR_SUMMARY, SUMMARY, UNCLASSIFIED, derive_logs
+from oidc_doctor.checks.logs import (
+    CHECKS,
+    LOG_CAUSES,
+    NEAR_SUMMARY,
+    SUMMARY,
+    UNCLASSIFIED,
+    check_apiserver,
+    derive_logs,
+)
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import Origin, Status
 
@@ -170,3 +178,25 @@ def test_disabled_cookie_refresh_comes_before_the_expired_tokens_it_causes(tmp_p
     )
     report = pipeline.run(ev, Context(now=NOW), checks=CHECKS)
     assert [f.cause for f in report.findings] == ["proxy-cookie-refresh-missing", "token-expired"]
+
+
+def test_bare_invalid_bearer_token_names_both_issuers_when_the_settings_are_known(tmp_path: Path) -> None:
+    from oidc_doctor.model import AuthenticatorSummary
+
+    ev = _evidence(tmp_path, Kind.APISERVER_LOG, failure(NOW, "invalid bearer token"), "a.log")
+    auth = AuthenticatorSummary("https://idp.example.com/realms/k8s", ("kubernetes",), "email", "", None, "", "pod")
+    # The check alone: other areas' derivers (which fill these facts) are not part of this test.
+    ctx = Context(now=NOW)
+    derive_logs(ev, ctx)
+    ctx.facts.authenticators = [auth]
+    ctx.facts.token_claims = {"iss": "https://idp.example.com/realms/k8s/"}
+    (f,) = check_apiserver(ev, ctx).findings
+    assert "issuer mismatch or OIDC not configured" in f.title
+    assert (
+        "the token's iss 'https://idp.example.com/realms/k8s/' is not the configured issuer "
+        "'https://idp.example.com/realms/k8s'" in f.title
+    )
+    ctx.facts.authenticators = []
+    ctx.facts.authenticators_ref = "kube-system/kube-apiserver-cp1"
+    (f,) = check_apiserver(ev, ctx).findings
+    assert f.title.endswith("the API server settings (kube-system/kube-apiserver-cp1) hold no OIDC authenticator")
