@@ -20,16 +20,22 @@ from oidc_doctor.logs.formats import line_time
 #: Widening of a window before bisection, and the disorder tolerated between samples.
 SLACK = timedelta(seconds=60)
 _PROBE = 64 << 10  # bytes read per probe to find one timed line
+_PROBE_MAX = 1 << 20  # a probe gives up after this many bytes without a timed line
+_TAIL_MAX = 16 << 20  # latest_timestamp looks this far back from the end of a plain file
 _SAMPLES = 33
 _STOP = 64 << 10  # bisection stops when the interval is this small; the rest is read
 
 
-def _time_at(f: BinaryIO, offset: int, size: int, ref: datetime | None) -> tuple[datetime | None, int]:
-    """The first timed line starting at or after ``offset``: its time and its start offset."""
+def _time_at(f: BinaryIO, offset: int, size: int, ref: datetime | None) -> datetime | None:
+    """The time of the first timed line starting at or after ``offset``.
+
+    Looks at most :data:`_PROBE_MAX` bytes: a file without times must not be read once per probe.
+    """
     pos = offset
     f.seek(pos)
     skip_partial = pos > 0
-    while pos < size:
+    stop = min(size, offset + _PROBE_MAX)
+    while pos < stop:
         block = f.read(_PROBE)
         if not block:
             break
@@ -47,20 +53,20 @@ def _time_at(f: BinaryIO, offset: int, size: int, ref: datetime | None) -> tuple
                 break
             t = line_time(block[start:nl], ref)
             if t is not None:
-                return t, pos + start
+                return t
             start = nl + 1
         if start == 0:  # a line longer than a probe: skip it
             skip_partial = True
         pos += start
         f.seek(pos)
-    return None, size
+    return None
 
 
 def in_order(f: BinaryIO, size: int, ref: datetime | None) -> bool:
     """Whether evenly spaced samples of the file are in time order (within SLACK)."""
     last: datetime | None = None
     for i in range(_SAMPLES):
-        t, _ = _time_at(f, size * i // _SAMPLES, size, ref)
+        t = _time_at(f, size * i // _SAMPLES, size, ref)
         if t is None:
             continue
         if last is not None and t < last - SLACK:
@@ -75,7 +81,7 @@ def _bisect(f: BinaryIO, size: int, target: datetime, ref: datetime | None) -> t
     lo, hi = 0, size
     while hi - lo > _STOP:
         mid = (lo + hi) // 2
-        t, _ = _time_at(f, mid, size, ref)
+        t = _time_at(f, mid, size, ref)
         if t is None or t >= target:
             hi = mid
         else:
@@ -186,7 +192,7 @@ def latest_timestamp(path: Path, year_hint: int | None = None) -> datetime | Non
         with path.open("rb") as f:
             size = os.fstat(f.fileno()).st_size
             end = size
-            while end > 0:
+            while end > max(0, size - _TAIL_MAX):
                 start = max(0, end - _PROBE)
                 f.seek(start)
                 block = f.read(end - start)

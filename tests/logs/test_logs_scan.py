@@ -291,3 +291,14 @@ def test_binary_junk_and_a_huge_failure_line_are_handled(tmp_path: Path) -> None
     (st,) = s.unknown.values()
     assert st.example is not None and len(st.example.raw) <= scan.MAX_KEPT
     assert len(st.example.text) <= 2000
+
+
+def test_a_file_without_times_is_read_whole_for_a_window_and_has_no_latest_time(tmp_path: Path) -> None:
+    log = tmp_path / "plain.log"
+    log.write_text(
+        ("no time here " * 10 + "\n") * 30_000 + 'x "Unable to authenticate the request" err="invalid bearer token"\n'
+    )
+    s = scan_files([(log, None)], around=T0, window=timedelta(minutes=5), ref=T0)
+    assert "not in order" in str(s.files[0]["read"])
+    assert s.auth_failures == 0 and s.untimed_skipped == 1  # no time: outside any window, but counted
+    assert latest_timestamp(log, 2026) is None
