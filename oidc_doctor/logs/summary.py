@@ -151,7 +151,7 @@ class Summary:
     lines_classified: int = 0
     untimed_skipped: int = 0  # candidate lines without a time, left out of a window
     by_cause: dict[str, CauseStats] = field(default_factory=dict)
-    unknown: dict[str, CauseStats] = field(default_factory=dict)
+    unknown: dict[str, CauseStats] = field(default_factory=dict)  # raw error start -> stats
     unknown_dropped: int = 0  # unknown lines whose message was not kept (over MAX_UNKNOWN)
     context: list[Example] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)  # client_id, refresh, no-ca-file
@@ -200,7 +200,9 @@ class Summary:
             stats.explained_by = stats.explained_by or cause[1]
             return
         if code is None:
-            key = clean(mask(verdict.error[:2000]), limit=300)
+            # Keyed by the raw start of the error (masking every line of a flood costs too
+            # much); the key is masked when shown.
+            key = verdict.error[:300]
             stats_u = self.unknown.get(key)
             if stats_u is None:
                 if len(self.unknown) >= MAX_UNKNOWN:
@@ -303,7 +305,10 @@ class Summary:
             "files": self.files,
             "auth_failures": self.auth_failures,
             "by_cause": {code: st.to_json() for code, st in sorted(self.by_cause.items(), key=_order)},
-            "unclassified": [{"kind": st.kind, "message": key, **st.to_json()} for key, st in self.unknown.items()],
+            "unclassified": [
+                {"kind": st.kind, "message": clean(mask(key), limit=300), **st.to_json()}
+                for key, st in self.unknown.items()
+            ],
             "unclassified_not_kept": self.unknown_dropped,
             "untimed_skipped": self.untimed_skipped,
             "notes": {k: clean(mask(v), limit=300) for k, v in self.notes.items()},

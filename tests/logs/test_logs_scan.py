@@ -274,10 +274,15 @@ def test_every_wrapper_and_prefix_format_in_one_file(tmp_path: Path) -> None:
 def test_masked_examples_never_hold_the_token(tmp_path: Path) -> None:
     token = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lkcCJ9.c2lnbmF0dXJlLWJ5dGVzLTEyMzQ1Njc4"
     log = tmp_path / "a.log"
-    log.write_text(failure(T0, f"[invalid bearer token, oidc: malformed jwt: bad token {token}]"))
+    log.write_text(
+        failure(T0, f"[invalid bearer token, oidc: malformed jwt: bad token {token}]")
+        + failure(T0, f"[invalid bearer token, webhook: token {token} refused]")
+    )
     s = scan_files([(log, None)], ref=T0)
-    assert token not in str(s.to_json())
-    assert "<masked sha256:" in str(s.to_json())
+    shown = s.to_json()
+    assert token not in str(shown)
+    assert "<masked sha256:" in shown["unclassified"][0]["message"]
+    assert "<masked sha256:" in shown["by_cause"]["token-malformed"]["example"]
 
 
 def test_binary_junk_and_a_huge_failure_line_are_handled(tmp_path: Path) -> None:
