@@ -15,6 +15,7 @@ causes.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.errors import InputError
@@ -217,3 +218,16 @@ CHECKS: list[Check] = [
     Check("logs.proxy", LOG_CAUSES, check_proxy, "oauth2-proxy's callback, session and refresh errors"),
     Check("logs.ingress", LOG_CAUSES, check_ingress, "oversized headers or cookies at the ingress"),
 ]
+
+
+def report_extra(ctx: Context) -> dict[str, Any] | None:
+    """The logs part a report may add under an extra key: per log kind, the ``oidc-doctor logs``
+    JSON of the whole files and of the lines near ``ctx.now``; None when no log was read."""
+    whole: dict[str, Summary] = ctx.facts.extra.get(SUMMARY, {})
+    if not whole:
+        return None
+    near: dict[str, Summary] = ctx.facts.extra.get(NEAR_SUMMARY, {})
+    return {
+        kind: {"whole": s.to_json(), "near_now": near[kind].to_json() if kind in near else None}
+        for kind, s in whole.items()
+    }

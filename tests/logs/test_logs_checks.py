@@ -200,3 +200,15 @@ def test_bare_invalid_bearer_token_names_both_issuers_when_the_settings_are_know
     ctx.facts.authenticators_ref = "kube-system/kube-apiserver-cp1"
     (f,) = check_apiserver(ev, ctx).findings
     assert f.title.endswith("the API server settings (kube-system/kube-apiserver-cp1) hold no OIDC authenticator")
+
+
+def test_report_extra_gives_the_logs_json_per_kind(tmp_path: Path) -> None:
+    from oidc_doctor.checks.logs import report_extra
+
+    ctx = Context(now=NOW)
+    assert report_extra(ctx) is None
+    derive_logs(_apiserver_log(tmp_path), ctx)
+    extra = report_extra(ctx)
+    assert extra is not None
+    assert extra["apiserver-log"]["whole"]["auth_failures"] == 4
+    assert extra["apiserver-log"]["near_now"]["auth_failures"] == 3
