@@ -3,8 +3,8 @@
 The file is read in 8 MiB chunks into one reused buffer (constant memory). Instead of looking
 at every line, each chunk is searched with ``bytes.find`` for a few fixed markers (``Unable to
 authenticate the request``, ``authenticator: initializing plugin``, ...); only the lines holding
-one are classified. ``bytes.find`` runs at memory speed, a Python loop over lines 3-4 times
-slower (measured in docs/logs.md). Line numbers are counted afterwards, only up to the examples
+one are classified. On 256 MiB, one marker over 8 MiB chunks ran at 3.98 GB/s, a Python loop
+over the lines at 0.8 GB/s (measured in docs/logs.md). Line numbers are counted afterwards, only up to the examples
 that are shown (``number_lines``), because counting newlines costs more than the search.
 """
 
@@ -37,6 +37,7 @@ SMALL = 64 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+#: Examples keep at most this much of a line (a pathological line can be megabytes long).
 MAX_KEPT = 16 << 10
 
 
@@ -185,7 +186,6 @@ def _handle(
     verdict = classify_line(raw)
     if verdict is None:
         return
-    # Examples keep at most MAX_KEPT bytes of a line (a pathological line can be megabytes long).
     ex = Example(label, offset, line_time(raw, ref), raw[:MAX_KEPT], line)
     for sink in sinks:
         sink.add(ex, verdict)
