@@ -21,27 +21,6 @@ HEAD_BYTES = 64 * 1024
 #: Structured (JSON/YAML) files larger than this are not parsed whole.
 MAX_STRUCTURED_BYTES = 1024 * 1024 * 1024
 
-# Log line shapes (reference/field-notes.md §c). A prefix from `kubectl logs --timestamps`
-# (RFC 3339) or journald ("Nov 28 10:00:00 host k3s[123]: ") may stand before each.
-_TS_PREFIX = (
-    r"(?:\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)\s+)?"
-    r"(?:[A-Z][a-z]{2}\s+\d+\s+[\d:]+\s+\S+\s+\S+?(?:\[\d+\])?:\s+)?"
-)
-_KLOG = re.compile(_TS_PREFIX + r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+:\d+\]", re.MULTILINE)
-_JSON_LOG = re.compile(r'^\{.*"(?:msg|message)"\s*:', re.MULTILINE)
-_APISERVER_HINT = re.compile(
-    r"Unable to authenticate the request|oidc authenticator|authentication\.go|kube-apiserver|"
-    r"invalid bearer token|apiserver|Serving securely|Starting \S+ controller",
-)
-_PROXY_HINT = re.compile(
-    r"\[Auth(?:Success|Failure|Error)\]|OAuthProxy configured|Cookie settings:|oauthproxy\.go|"
-    r"oauth2[-_]proxy|Error redeeming code|stored_session\.go|mapping path",
-)
-_NGINX = re.compile(
-    r"^(?:" + _TS_PREFIX + r")\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?:error|warn|crit|alert|emerg|notice|info)\] \d+#\d+:"
-    r"|\"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[\d.]+\" \d{3} ",
-    re.MULTILINE,
-)
 _ERROR_TEXT = re.compile(
     r"Unauthorized|Forbidden|forbidden:"
     r"|cannot (?:get|list|watch|create|update|patch|delete|deletecollection) "
@@ -209,25 +188,12 @@ def _decode_text(raw: bytes) -> str | None:
         return None
 
 
-def sniff_log(head: str) -> Kind | None:
-    """Which kind of log a text's first lines look like, if any."""
-    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
-    if not lines:
-        return None
-    sample = "\n".join(lines)
-    klog = len(_KLOG.findall(sample))
-    jsonl = len(_JSON_LOG.findall(sample))
-    nginx = len(_NGINX.findall(sample))
-    proxy = len(_PROXY_HINT.findall(sample))
-    if proxy and proxy >= klog // 4:
-        return Kind.PROXY_LOG
-    if klog or (jsonl and _APISERVER_HINT.search(sample)):
-        return Kind.APISERVER_LOG
-    if nginx:
-        return Kind.INGRESS_LOG
-    if jsonl and len(lines) > 1:
-        return Kind.APISERVER_LOG
-    return None
+def sniff_log(head: str | bytes) -> Kind | None:
+    """Which kind of log a file's first bytes look like, if any (``oidc_doctor.logs.sniff``)."""
+    from oidc_doctor.logs.sniff import sniff_log as sniff
+
+    kind = sniff(head.encode("utf-8", "surrogateescape") if isinstance(head, str) else head)
+    return Kind(kind) if kind else None
 
 
 def classify_text(text: str) -> tuple[Kind | None, Any]:
