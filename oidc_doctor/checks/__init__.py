@@ -11,9 +11,10 @@ from oidc_doctor.checks.base import Check, Deriver
 
 def derivers() -> list[Deriver]:
     """Derivers in the order they run."""
-    from oidc_doctor.checks import identity, rbac, token
+    from oidc_doctor.checks import identity, logs, rbac, token
 
     return [
+        logs.derive_logs,
         identity.derive_reviewed_identity,
         token.derive_tokens,
         rbac.derive_failures,  # after the token deriver, before the authn one (which predicts)
@@ -22,10 +23,11 @@ def derivers() -> list[Deriver]:
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import identity, rbac, token
+    from oidc_doctor.checks import identity, logs, rbac, token
 
     return [
         *identity.CHECKS,
         *token.CHECKS,
+        *logs.CHECKS,
         *rbac.CHECKS,
     ]

@@ -9,5 +9,9 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("oidc_doctor.commands.token", "decode and verify one token"),
     "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
+    "logs": (
+        "oidc_doctor.commands.logs",
+        "classify authentication lines of API server, proxy and ingress logs",
+    ),
     "rbac": ("oidc_doctor.commands.rbac", "who is bound / may an identity do X, from a bundle"),
 }
