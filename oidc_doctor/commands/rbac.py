@@ -73,19 +73,20 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise InputError(str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found")
     claims: dict[str, Any] | None = None
     auth = None
+    failed = None  # the request a 403 in --error (or in the bundle) names
     if args.user is not None:
         from oidc_doctor.rbac.nearmiss import Who
 
         who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
     else:
-        who, claims, auth = _derived_identity(ev, args, io)
+        who, claims, auth, failed = _derived_identity(ev, args, io)
     inputs = [i.to_json() for i in ev.inputs]
     if args.rbac_command == "who":
-        return _who(idx, who, claims, auth, inputs, args, io)
+        return _who(idx, who, claims, auth, failed, inputs, args, io)
     return _can(idx, who, claims, auth, inputs, args, io)
 
 
-def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any]:
+def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any, Any]:
     """The identity the pipeline's derivers find from ``--token`` or ``--error`` and the bundle.
 
     The username of a token is what the authn engine predicts from the API server's settings in
@@ -96,15 +97,16 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
 
     from oidc_doctor.checks import derivers
     from oidc_doctor.checks.base import Context
-    from oidc_doctor.checks.rbac import pick_authenticator, who_from_context
+    from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
     from oidc_doctor.evidence import Item, Kind
 
     if args.token is not None:
         from oidc_doctor.token.source import describe_source, normalise, read_token_source
 
-        ev.add(Item(Kind.TOKEN, describe_source(args.token), normalise(read_token_source(args.token, io))))
+        item = Item(Kind.TOKEN, describe_source(args.token), normalise(read_token_source(args.token, io)))
     else:
-        ev.add(Item(Kind.ERROR_TEXT, "--error", args.error))
+        item = Item(Kind.ERROR_TEXT, "--error", args.error)
+    ev.items.insert(0, item)  # what the command line names comes before the bundle's own files
     ctx = Context(now=datetime.now(UTC))  # a command, not a check: RBAC does not depend on the time
     for derive in derivers():
         derive(ev, ctx)
@@ -118,7 +120,7 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
             else "names no user (not a 403 message); pass --user"
         )
         raise InputError(where, why)
-    return who, ctx.facts.token_claims, pick_authenticator(ctx)
+    return who, ctx.facts.token_claims, pick_authenticator(ctx), request_from_context(ctx)
 
 
 def _emit_json(io: IO, doc: dict[str, Any]) -> None:
@@ -145,13 +147,20 @@ def _status(findings: list[Finding]) -> int:
 
 
 def _who(
-    idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO
+    idx: Any,
+    who: Any,
+    claims: Any,
+    auth: Any,
+    failed: Any,
+    inputs: list[dict[str, Any]],
+    args: argparse.Namespace,
+    io: IO,
 ) -> int:
     from oidc_doctor.rbac.nearmiss import analyze
     from oidc_doctor.rbac.rules import describe_rule
 
-    a = analyze(idx, who, None, claims, auth)
-    findings = [*a.anonymous, *a.subjects, *a.binding]
+    a = analyze(idx, who, failed, claims, auth)  # the 403's request, when --error names one
+    findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
     bindings = [x.to_json() for x in a.applied]
     if args.rules:
         for b, applied in zip(bindings, a.applied, strict=True):
@@ -169,6 +178,7 @@ def _who(
                 "source": who.source,
                 "bindings": bindings,
                 "findings": [f.to_json() for f in findings],
+                "undecided": a.uncertain or None,
                 "inputs": inputs,
             },
         )
@@ -189,6 +199,8 @@ def _who(
                 out.append(f"    {clean(describe_rule(r))}")
     else:
         out.append("no binding applies")
+    if a.uncertain:
+        out += ["", f"undecided: {clean(a.uncertain)}"]
     if findings:
         out += ["", *_findings_text(findings)]
     io.stdout.write("\n".join(out) + "\n")
@@ -248,6 +260,7 @@ def _can(
                 "source": who.source,
                 "granted_by": granted,
                 "findings": [f.to_json() for f in findings],
+                "undecided": a.uncertain or None,
                 "inputs": inputs,
             },
         )
@@ -260,6 +273,8 @@ def _can(
         where = f"{b.kind} {b.namespace + '/' if b.namespace else ''}{b.name}"
         role = "/".join(role_ref(b.binding))
         out.append(f"granted by {clean(where)} -> {clean(role)}: {clean(describe_rule(d.rule))}")
+    if a.uncertain:
+        out += ["", f"undecided: {clean(a.uncertain)}"]
     if findings:
         out += ["", *_findings_text(findings)]
     io.stdout.write("\n".join(out) + "\n")

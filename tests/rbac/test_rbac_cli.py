@@ -152,3 +152,22 @@ def test_who_from_a_token_needs_something_that_names_its_user() -> None:
 def test_user_token_and_error_are_mutually_exclusive(bundle: Path) -> None:
     status, _, err = _run("rbac", "who", "--user", "a", "--error", "x", "--bundle", str(bundle))
     assert status == 2 and "not allowed with" in err
+
+
+def test_who_from_an_error_option_takes_its_request_before_the_bundle_texts() -> None:
+    example = EXAMPLES / "rbac-prefix-mismatch"  # holds its own 403 for "list pods in dev"
+    error = (
+        'namespaces is forbidden: User "oidc:alice@example.com" cannot list resource "namespaces" in API '
+        'group "" at the cluster scope'
+    )
+    status, data = _json("rbac", "who", "--error", error, "--bundle", str(example))
+    assert status == 1
+    no_binding = next(f for f in data["findings"] if f["cause"] == "rbac-no-binding")
+    assert "list namespaces" in no_binding["title"] and "Kubeapps lists namespaces" in no_binding["title"]
+
+
+def test_who_from_an_error_with_unknown_groups_stays_undecided(bundle: Path) -> None:
+    error = 'User "oidc:alice@example.com" cannot list resource "namespaces" in API group "" at the cluster scope'
+    status, data = _json("rbac", "who", "--error", error, "--bundle", str(bundle))
+    assert status == 0
+    assert data["undecided"] and "not known" in data["undecided"]
