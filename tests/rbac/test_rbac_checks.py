@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks import all_checks, derivers
 from oidc_doctor.checks.base import Context, Options
 from oidc_doctor.checks.rbac import CHECKS, derive_failures
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import AuthenticatorSummary, Finding, Identity, Origin, Status
-from oidc_doctor.pipeline import rank
+from oidc_doctor.pipeline import rank, run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
@@ -256,3 +258,30 @@ def test_allowed_request_passes_with_the_granting_binding() -> None:
     findings, statuses = _run(ev, ctx)
     assert findings == []
     assert statuses["rbac.permissions"] == Status.PASS
+
+
+_EXPECTED = json.loads((EXAMPLES / "expected.json").read_text())
+_RBAC_EXAMPLES = [
+    "rbac-insufficient-permissions",
+    "rbac-no-binding",
+    "rbac-prefix-mismatch",
+    "username-claim-mismatch",
+    "group-name-mismatch-keycloak-path",
+    "groups-claim-missing",
+    "proxy-token-not-forwarded",
+]
+
+
+@pytest.mark.parametrize("name", _RBAC_EXAMPLES)
+def test_full_pipeline_puts_the_expected_cause_first(name: str) -> None:
+    """The whole pipeline (every registered deriver and check, the ranking) on the example bundle.
+
+    The API server's authenticator is given as the authn engine would summarise the example's
+    flags (that engine is another area's); the token facts come from the real token deriver.
+    """
+    ctx = Context(now=NOW)
+    ctx.facts.authenticators = [_auth()]
+    report = run(read_bundle(EXAMPLES / name), ctx)
+    causes = [f.cause for f in report.findings]
+    assert causes, name
+    assert causes[0] == _EXPECTED[name]["first"], causes
