@@ -54,11 +54,13 @@ class ProxyState:
     #: nginx ``large_client_header_buffers`` found in ConfigMaps: (ref, namespace, value).
     nginx_buffers: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Why the sources could not list proxies (a refused live list), empty when they could.
+    blind: str = ""
 
 
 def derive_proxies(ev: Evidence, ctx: Context) -> None:
     """Find proxies, read their settings and Helm values; store a :class:`ProxyState`."""
-    state = ProxyState()
+    state = ProxyState(blind=ev.blind.get("proxy", ""))
     configmaps = [(i.ref, i.data) for i in ev.of(Kind.CONFIGMAP) if isinstance(i.data, dict)]
     decoded = []
     for item in ev.of(Kind.HELM_RELEASE):
@@ -102,6 +104,8 @@ def _state(ctx: Context) -> ProxyState:
 
 def _no_proxy(state: ProxyState) -> CheckResult | None:
     if not state.configs:
+        if state.blind:
+            return CheckResult.unknown(f"could not list proxies: {state.blind}")
         return CheckResult.skipped("no oauth2-proxy container in the evidence")
     return None
 
@@ -164,6 +168,8 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     for r in state.orphan_kubeapps:
         findings.extend(_orphan_refresh(r))
     if not state.configs and not state.orphan_kubeapps:
+        if state.blind:
+            return CheckResult.unknown(f"could not list proxies: {state.blind}")
         return CheckResult.skipped("no oauth2-proxy container or Kubeapps release in the evidence")
     for cfg in state.configs:
         s = cfg.get("cookie-refresh")
@@ -697,6 +703,8 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
     if unknown:
         return CheckResult.unknown("; ".join(unknown))
     if not looked:
+        if state.blind:
+            return CheckResult.unknown(f"could not list proxies: {state.blind}")
         return CheckResult.skipped("no reverse-proxying oauth2-proxy or auth-url Ingress in the evidence")
     return CheckResult.passed("the proxy forwards the token")
 
@@ -775,6 +783,8 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
     """The token fits the nginx header buffers it crosses (Kubeapps frontend, ingress-nginx)."""
     state = _state(ctx)
     if not state.configs and not state.ingresses:
+        if state.blind:
+            return CheckResult.unknown(f"could not list proxies: {state.blind}")
         return CheckResult.skipped("no proxy or Ingress in the evidence")
     size = ctx.facts.token_size
     if size is None:

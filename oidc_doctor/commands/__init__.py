@@ -9,4 +9,5 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("oidc_doctor.commands.token", "decode and verify one token"),
     "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
+    "proxy": ("oidc_doctor.commands.proxy", "oauth2-proxy / Kubeapps session checks; authz-header enable|disable"),
 }

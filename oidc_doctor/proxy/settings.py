@@ -307,8 +307,11 @@ def split_args(argv: list[str]) -> list[tuple[int, str, str | None]]:
         word = argv[i]
         if word == "--":
             break
-        if word.startswith("-") and len(word) > 1:
-            body = word.lstrip("-")
+        if word.startswith("-") and not word.startswith("--") and len(word) > 1:
+            # pflag reads one dash as shorthand letters; oauth2-proxy defines none
+            out.append((i, word, None))
+        elif word.startswith("--") and len(word) > 2:
+            body = word[2:]
             name, eq, value = body.partition("=")
             if eq:
                 out.append((i, name, value))
@@ -451,6 +454,9 @@ def read_settings(
     flag_settings: dict[str, Setting] = {}
     for pos, name, raw in split_args(words):
         ref = f"{where} {argv[pos][0]}"
+        if name.startswith("-"):
+            cfg.problems.append(ConfigProblem(f"unknown shorthand flag: {name[1]!r} in {name}", ref, name))
+            continue
         if raw is not None:
             raw, missing = _expand(raw, literal_env)
             if missing:
