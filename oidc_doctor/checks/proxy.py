@@ -69,15 +69,23 @@ def derive_proxies(ev: Evidence, ctx: Context) -> None:
         except InputError as e:
             state.errors.append(str(e))
     state.releases = helm.latest(decoded)
-    for item in ev.of(Kind.WORKLOAD):
-        if not isinstance(item.data, dict):
+    found = [
+        (item, inst)
+        for item in ev.of(Kind.WORKLOAD)
+        if isinstance(item.data, dict)
+        for inst in find_proxies(item.data, item.ref)
+    ]
+    # Pods of a Deployment in the same bundle would repeat its findings: keep Pods only where no
+    # workload with a proxy was given for their namespace.
+    managed = {i.workload.namespace for _, i in found if i.workload.kind != "Pod"}
+    for _item, inst in found:
+        if inst.workload.kind == "Pod" and inst.workload.namespace in managed:
             continue
-        for inst in find_proxies(item.data, item.ref):
-            cfg = read_settings(inst, configmaps)
-            if inst.kubeapps:
-                attach(cfg, state.releases)
-            cfg.problems.extend(problems_from_validation(cfg))
-            state.configs.append(cfg)
+        cfg = read_settings(inst, configmaps)
+        if inst.kubeapps:
+            attach(cfg, state.releases)
+        cfg.problems.extend(problems_from_validation(cfg))
+        state.configs.append(cfg)
     seen = {
         (c.kubeapps.namespace, c.kubeapps.release_name) for c in state.configs if isinstance(c.kubeapps, KubeappsInfo)
     }

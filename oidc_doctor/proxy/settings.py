@@ -147,7 +147,9 @@ class Workload:
     @property
     def short(self) -> str:
         """``deploy kubeapps/kubeapps``."""
-        k = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds"}.get(self.kind, self.kind.lower())
+        k = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "Pod": "pod"}.get(
+            self.kind, self.kind.lower()
+        )
         return f"{k} {self.namespace}/{self.name}"
 
 
@@ -182,6 +184,7 @@ class ProxyConfig:
     hidden_sources: list[str] = field(default_factory=list)
     config_file: str | None = None  # the --config path
     config_file_ref: str | None = None  # where its content was read, None when not seen
+    config_file_why: str = "file not in the evidence"  # why it was not seen
     alpha_config: str | None = None
     alpha_config_ref: str | None = None
     alpha: dict[str, Any] | None = None
@@ -201,7 +204,7 @@ class ProxyConfig:
     def _blind_for(self, flag: str) -> str:
         reasons = []
         if self.config_file and self.config_file_ref is None:
-            reasons.append(f"--config={self.config_file} (file not in the evidence)")
+            reasons.append(f"--config={self.config_file} ({self.config_file_why})")
         if self.alpha_config and self.alpha_config_ref is None and flag in LEGACY_ONLY:
             reasons.append(f"--alpha-config={self.alpha_config} (file not in the evidence)")
         reasons += self.hidden_sources
@@ -210,12 +213,20 @@ class ProxyConfig:
 
 # --- finding proxies ------------------------------------------------------------------------
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Pod")
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of a workload (``spec.template.spec``) or of a Pod (``spec``)."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "Pod":
+        return spec if isinstance(spec, dict) else {}
+    inner = (spec.get("template") or {}).get("spec") if isinstance(spec, dict) else None
+    return inner if isinstance(inner, dict) else {}
 
 
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    cs = spec.get("containers") or []
+    cs = pod_spec(obj).get("containers") or []
     return [c for c in cs if isinstance(c, dict)]
 
 
@@ -231,7 +242,7 @@ def is_oauth2_proxy(container: dict[str, Any]) -> bool:
 
 
 def workload_of(obj: dict[str, Any], ref: str) -> Workload | None:
-    """A :class:`Workload` for a Deployment/StatefulSet/DaemonSet dict, None for anything else."""
+    """A :class:`Workload` for a Deployment/StatefulSet/DaemonSet/Pod dict, None for anything else."""
     if not isinstance(obj, dict) or obj.get("kind") not in WORKLOAD_KINDS:
         return None
     meta = obj.get("metadata") or {}
@@ -340,7 +351,7 @@ def _expand(raw: str, literal_env: dict[str, str]) -> tuple[str, list[str]]:
     return _VAR_REF.sub(sub, raw), missing
 
 
-def _mount_source(pod_spec: dict[str, Any], container: dict[str, Any], path: str) -> tuple[str, str, str] | None:
+def _mount_source(spec: dict[str, Any], container: dict[str, Any], path: str) -> tuple[str, str, str] | None:
     """Which volume a file path comes from: (volume kind, object name, key) or None."""
     best: tuple[int, dict[str, Any]] | None = None
     for m in container.get("volumeMounts") or []:
@@ -353,7 +364,7 @@ def _mount_source(pod_spec: dict[str, Any], container: dict[str, Any], path: str
     mount = best[1]
     mp = str(mount.get("mountPath") or "").rstrip("/")
     rel = str(mount.get("subPath") or "") or path[len(mp) :].lstrip("/")
-    for v in pod_spec.get("volumes") or []:
+    for v in spec.get("volumes") or []:
         if v.get("name") != mount.get("name"):
             continue
         for kind, name_key in (("configMap", "name"), ("secret", "secretName")):
@@ -389,7 +400,7 @@ def read_settings(
     c = inst.container
     where = inst.ref
     ns = inst.workload.namespace
-    pod_spec = ((inst.workload.data.get("spec") or {}).get("template") or {}).get("spec") or {}
+    spec_of_pod = pod_spec(inst.workload.data)
 
     # Environment first (needed for $(VAR) expansion), recorded at env precedence.
     literal_env: dict[str, str] = {}
@@ -490,10 +501,12 @@ def read_settings(
 
     file_settings: dict[str, Setting] = {}
     if cfg.config_file:
-        src = _mount_source(pod_spec, c, cfg.config_file)
+        src = _mount_source(spec_of_pod, c, cfg.config_file)
         text_ref = _file_text(src, configmaps, ns)
         if src and src[0] == "secret":
-            cfg.hidden_sources.append(f"--config={cfg.config_file} is mounted from Secret {src[1]}")
+            cfg.config_file_why = f"mounted from Secret {src[1]}, which is never read"
+        elif src and src[0] == "configMap" and text_ref is None:
+            cfg.config_file_why = f"ConfigMap {ns}/{src[1]} key {src[2]} not in the evidence"
         elif text_ref is not None:
             text, cm_ref = text_ref
             cfg.config_file_ref = f"{cm_ref} key {src[2] if src else '?'}"
@@ -501,7 +514,7 @@ def read_settings(
 
     alpha_settings: dict[str, Setting] = {}
     if cfg.alpha_config:
-        src = _mount_source(pod_spec, c, cfg.alpha_config)
+        src = _mount_source(spec_of_pod, c, cfg.alpha_config)
         text_ref = _file_text(src, configmaps, ns)
         if text_ref is not None:
             text, cm_ref = text_ref

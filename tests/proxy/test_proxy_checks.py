@@ -19,7 +19,7 @@ from proxy_testkit import (
 from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context
 from oidc_doctor.checks.proxy import CHECKS, derive_proxies
-from oidc_doctor.evidence import Evidence
+from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import CheckResult, ObservedFailure, Status
 from oidc_doctor.pipeline import run
 
@@ -316,3 +316,20 @@ def test_the_registry_holds_the_proxy_checks_and_diagnose_reports_proxy_causes()
     assert "proxy-cookie-refresh-missing" in causes
     assert report.exit_status() == 1
     assert {c.id for c in report.checks} >= {c.id for c in CHECKS}
+
+
+def test_pods_of_a_deployment_in_the_same_namespace_do_not_repeat_findings() -> None:
+    dep = _plain("--cookie-refresh=0")
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "oauth2-proxy-1", "namespace": "auth"},
+        "spec": dep["spec"]["template"]["spec"],
+    }
+    ev = evidence(dep)
+    ev.add(Item(Kind.WORKLOAD, "pod.yaml", pod))
+    assert len(_check("proxy.cookie-refresh", ev, _healthy_ctx()).findings) == 1
+    only_pod = Evidence()
+    only_pod.add(Item(Kind.WORKLOAD, "pod.yaml", pod))
+    [f] = _check("proxy.cookie-refresh", only_pod, _healthy_ctx()).findings
+    assert "pod auth/oauth2-proxy-1" in f.title

@@ -282,3 +282,28 @@ def test_secret_bytes_decodes_url_safe_base64_only_to_aes_sizes() -> None:
     assert len(secret_bytes("0123456789abcdef")) == 16  # raw 16 bytes
     assert len(secret_bytes("YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo0NTY3ODk")) == 32  # base64 of 32 bytes
     assert len(secret_bytes("abcd")) == 4
+
+
+def test_a_config_file_mounted_from_a_secret_is_never_read_and_says_so() -> None:
+    obj = workload(
+        container(args=["--config=/cfg/proxy.toml"], volumeMounts=[{"name": "c", "mountPath": "/cfg"}]),
+        volumes=[{"name": "c", "secret": {"secretName": "proxy-config"}}],
+    )
+    s = _read(obj).get("cookie-refresh")
+    assert not s.known and "mounted from Secret proxy-config, which is never read" in s.ref
+
+
+def test_pods_are_searched_with_their_own_spec() -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "oauth2-proxy-abc", "namespace": "auth"},
+        "spec": {
+            "containers": [container(args=["--config=/cfg/c.toml"], volumeMounts=[{"name": "c", "mountPath": "/cfg"}])],
+            "volumes": [{"name": "c", "configMap": {"name": "cfg"}}],
+        },
+    }
+    [inst] = find_proxies(pod, "pod.yaml")
+    assert inst.ref == "pod auth/oauth2-proxy-abc container oauth2-proxy"
+    cfg = read_settings(inst, [("cm", configmap("cfg", {"c.toml": 'cookie_refresh = "1m"'}))])
+    assert cfg.get("cookie-refresh").value == 60.0
