@@ -114,9 +114,16 @@ class KubeappsInfo:
                 f"--set-json 'authProxy.args={_json_list(items)}'"
             )
         items = [a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
-        return f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
+        fix = f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
             f"--set-json 'authProxy.{self.flags_key}={_json_list(items)}'"
         )
+        if not self.values_seen:
+            # --set-json replaces the whole list: without the release record we cannot list it
+            fix += (
+                f" (the Helm release record was not in the evidence: first add the flags already in "
+                f"`authProxy.{self.flags_key}`, see `helm get values {self.release_name} -n {self.namespace}`)"
+            )
+        return fix
 
 
 def _json_list(items: list[str]) -> str:

@@ -111,6 +111,8 @@ class Setting:
         shown = self.raw if self.raw is not None else _show(self.value)
         if not self.known:
             return f"--{self.flag}: value not visible ({self.source}: {self.ref})"
+        if self.source == "default":
+            return f"--{self.flag} not set by flag, env or config file: oauth2-proxy's default {shown}"
         return f"--{self.flag}={shown} ({self.source}: {self.ref})"
 
 
@@ -199,7 +201,7 @@ class ProxyConfig:
         blind = self._blind_for(flag)
         if blind:
             return Setting(flag, None, "unknown", blind)
-        return Setting(flag, DEFAULTS.get(flag), "default", "oauth2-proxy default")
+        return Setting(flag, DEFAULTS.get(flag), "default", self.instance.ref)
 
     def _blind_for(self, flag: str) -> str:
         reasons = []
