@@ -178,11 +178,18 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
             print(f"Note: {clean(note)}", file=out)
         if plan.blocked:
             return 2
-        if labels.get("app.kubernetes.io/managed-by") == "Helm":
-            chart = parse_chart_version(str(labels.get("helm.sh/chart", "")))
+        chart_label = str(labels.get("helm.sh/chart", ""))
+        release = str(labels.get("app.kubernetes.io/instance") or plan.name)
+        if chart_label.startswith("kubeapps-"):
+            chart = parse_chart_version(chart_label)
             key = "additionalFlags" if chart is not None and chart < (8, 0, 0) else "extraFlags"
-            release = str(labels.get("app.kubernetes.io/instance") or plan.name)
             print(f"Note: {helm_note(key, release, plan.namespace, args.state)}", file=out)
+        elif labels.get("app.kubernetes.io/managed-by") == "Helm" or chart_label:
+            print(
+                f"Note: Helm manages this workload (release {plan.namespace}/{release}): a later `helm upgrade` "
+                "reverts this patch; to keep the change, set the flag in the chart's values",
+                file=out,
+            )
         if not plan.changes:
             print("Nothing to change.", file=out)
             if args.state == "enable":

@@ -402,7 +402,7 @@ def wait_rollout(
     path = workload_path(kind, namespace, name)
     while True:
         done, message = rollout_status(client.get(path))
-        if message != last and progress is not None:
+        if not done and message != last and progress is not None:
             progress(message)
         last = message
         if done:

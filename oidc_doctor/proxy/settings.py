@@ -107,13 +107,13 @@ class Setting:
         return self.source not in ("env-secret", "unknown")
 
     def describe(self) -> str:
-        """``--cookie-refresh=2m (flag, deploy kubeapps/kubeapps container auth-proxy args[14])``."""
+        """``--cookie-refresh=2m (flag)``; where it was set is ``ref``."""
         shown = self.raw if self.raw is not None else _show(self.value)
         if not self.known:
-            return f"--{self.flag}: value not visible ({self.source}: {self.ref})"
+            return f"--{self.flag}: value not visible ({self.source})"
         if self.source == "default":
             return f"--{self.flag} not set by flag, env or config file: oauth2-proxy's default {shown}"
-        return f"--{self.flag}={shown} ({self.source}: {self.ref})"
+        return f"--{self.flag}={shown} ({self.source})"
 
 
 def _show(value: Any) -> str:
