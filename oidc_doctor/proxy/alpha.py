@@ -1,7 +1,8 @@
 """oauth2-proxy alpha configuration (``--alpha-config``, YAML) mapped onto the legacy option names.
 
 Structure from upstream ``pkg/apis/options/alpha_options.go``, ``providers.go`` and
-``header.go``: ``providers[]`` hold ``provider`` (the type), ``clientID``, ``scope`` and
+``header.go``: ``upstreamConfig.upstreams[]`` hold ``uri`` (or ``static``);
+``providers[]`` hold ``provider`` (the type), ``clientID``, ``scope`` and
 ``oidcConfig.{issuerURL,groupsClaim,emailClaim,userIDClaim,extraAudiences}``;
 ``injectRequestHeaders`` / ``injectResponseHeaders`` list headers whose ``values`` take a
 ``claimSource.claim``. The legacy ``--pass-authorization-header`` is an ``Authorization`` request
@@ -82,6 +83,11 @@ def alpha_settings(text: str, ref: str) -> tuple[dict[str, Any] | None, dict[str
                 v = oidc[key]
                 value: Any = [str(x) for x in v] if isinstance(v, list) else str(v)
                 out[flag] = Setting(flag, value, "alpha-config", f"{ref} providers[0].oidcConfig.{key}")
+    ups = (doc.get("upstreamConfig") or {}).get("upstreams") if isinstance(doc.get("upstreamConfig"), dict) else None
+    if isinstance(ups, list):
+        uris = [str(u.get("uri")) for u in ups if isinstance(u, dict) and u.get("uri")]
+        statics = ["static://" for u in ups if isinstance(u, dict) and u.get("static")]
+        out["upstream"] = Setting("upstream", uris + statics, "alpha-config", f"{ref} upstreamConfig.upstreams")
     for flag, section, claim in (
         ("pass-authorization-header", "injectRequestHeaders", "id_token"),
         ("set-authorization-header", "injectResponseHeaders", "id_token"),

@@ -333,3 +333,37 @@ def test_pods_of_a_deployment_in_the_same_namespace_do_not_repeat_findings() -> 
     only_pod.add(Item(Kind.WORKLOAD, "pod.yaml", pod))
     [f] = _check("proxy.cookie-refresh", only_pod, _healthy_ctx()).findings
     assert "pod auth/oauth2-proxy-1" in f.title
+
+
+ALPHA_NO_AUTH = """
+upstreamConfig:
+  upstreams:
+  - {id: app, path: /, uri: "http://headlamp.headlamp.svc"}
+injectResponseHeaders:
+- name: Authorization
+  values:
+  - claimSource: {claim: id_token, prefix: "Bearer "}
+providers:
+- id: kc
+  provider: oidc
+  clientID: kubernetes
+  scope: openid email groups
+  oidcConfig: {issuerURL: "https://keycloak.example.com/realms/k8s"}
+"""
+
+
+def test_alpha_config_proxies_get_fixes_in_alpha_config_terms() -> None:
+    obj = workload(
+        container(
+            args=["--alpha-config=/etc/alpha/alpha.yaml", "--cookie-refresh=1m", "--cookie-secret=0123456789abcdef"],
+            volumeMounts=[{"name": "a", "mountPath": "/etc/alpha"}],
+        ),
+        volumes=[{"name": "a", "configMap": {"name": "alpha"}}],
+    )
+    ev = evidence(obj, configmap("alpha", {"alpha.yaml": ALPHA_NO_AUTH}))
+    [fwd] = _check("proxy.token-forwarded", ev, _healthy_ctx()).findings
+    assert "injectRequestHeaders" in fwd.fix
+    [exposed] = _check("proxy.authz-header-exposed", ev, _healthy_ctx()).findings
+    assert "injectResponseHeaders" in exposed.fix
+    assert _check("proxy.client-audience", ev, _healthy_ctx()).status == Status.PASS
+    assert _check("proxy.config-valid", ev, _healthy_ctx()).status == Status.PASS

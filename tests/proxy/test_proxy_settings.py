@@ -247,6 +247,7 @@ def test_alpha_config_supplies_provider_and_header_options() -> None:
     assert cfg.get("oidc-issuer-url").value == "https://keycloak.example.com/realms/k8s/"
     assert cfg.get("pass-authorization-header").value is True
     assert cfg.get("set-authorization-header").value is False
+    assert cfg.get("upstream").value == ["http://headlamp.headlamp.svc"]
     assert cfg.problems == []
 
 
