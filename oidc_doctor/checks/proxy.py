@@ -32,6 +32,8 @@ from oidc_doctor.proxy.providers import DEFAULT_SCOPE, refresh_support, show
 from oidc_doctor.proxy.settings import (
     ProxyConfig,
     Setting,
+    as_dict,
+    as_list,
     find_proxies,
     go_duration_str,
     problems_from_validation,
@@ -96,8 +98,8 @@ def derive_proxies(ev: Evidence, ctx: Context) -> None:
             state.orphan_kubeapps.append(r)
     state.ingresses = [(i.ref, i.data) for i in ev.of(Kind.INGRESS) if isinstance(i.data, dict)]
     for ref, cm in configmaps:
-        ns = str((cm.get("metadata") or {}).get("namespace") or "default")
-        for key, value in (cm.get("data") or {}).items():
+        ns = str(as_dict(cm.get("metadata")).get("namespace") or "default")
+        for key, value in as_dict(cm.get("data")).items():
             if isinstance(value, str):
                 m = re.search(r"large_client_header_buffers\s+(\d+\s+\d+[kKmM]?)\s*;", value)
                 if m:
@@ -173,6 +175,8 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     findings: list[Finding] = []
     unknown: list[str] = []
     lifetime, lifetime_ev = _lifetime(ctx)
+    # A Helm release record that does not decode may hide a Kubeapps chart without refresh.
+    unknown.extend(f"Helm release record unreadable: {e}" for e in state.errors)
     for r in state.orphan_kubeapps:
         findings.extend(_orphan_refresh(r))
     if not state.configs and not state.orphan_kubeapps:
@@ -252,10 +256,10 @@ def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
 
 def _orphan_refresh(r: helm.HelmRelease) -> list[Finding]:
     """Kubeapps releases whose Deployment is not in the evidence: judge from chart and values."""
-    ap = r.values.get("authProxy") or {}
+    ap = as_dict(r.values.get("authProxy"))
     version = parse_chart_version(r.chart_version)
     info = KubeappsInfo(r.name, r.namespace, version, f"{r.ref} chart kubeapps-{r.chart_version}", r, ap, {})
-    flags = [str(f) for f in (ap.get(info.flags_key) or [])] + [str(a) for a in (info.args_override or [])]
+    flags = [str(f) for f in as_list(ap.get(info.flags_key))] + [str(a) for a in (info.args_override or [])]
     if any(f.startswith("--cookie-refresh=") and f.split("=", 1)[1] not in ("0", "0s") for f in flags):
         return []
     if (
@@ -613,7 +617,7 @@ def _reverse_proxy(cfg: ProxyConfig) -> bool | None:
 
 
 def _ingress_auth(ing: dict[str, Any]) -> tuple[str | None, list[str] | None]:
-    ann = ((ing.get("metadata") or {}).get("annotations")) or {}
+    ann = as_dict(as_dict(ing.get("metadata")).get("annotations"))
     url = ann.get("nginx.ingress.kubernetes.io/auth-url")
     headers = ann.get("nginx.ingress.kubernetes.io/auth-response-headers")
     hs = [h.strip() for h in str(headers).split(",") if h.strip()] if headers is not None else None
@@ -621,7 +625,7 @@ def _ingress_auth(ing: dict[str, Any]) -> tuple[str | None, list[str] | None]:
 
 
 def _ing_name(ref: str, ing: dict[str, Any]) -> str:
-    meta = ing.get("metadata") or {}
+    meta = as_dict(ing.get("metadata"))
     return f"Ingress {meta.get('namespace', 'default')}/{meta.get('name', '?')}"
 
 
@@ -838,8 +842,8 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
             )
     proxy_namespaces = {c.instance.workload.namespace for c in state.configs}
     for ref, ing in state.ingresses:
-        meta = ing.get("metadata") or {}
-        ann = meta.get("annotations") or {}
+        meta = as_dict(ing.get("metadata"))
+        ann = as_dict(meta.get("annotations"))
         in_front = _ingress_auth(ing)[0] or str(meta.get("namespace") or "default") in proxy_namespaces
         if not in_front:
             continue  # an Ingress unrelated to any proxy carries no session cookie

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from oidc_doctor.proxy.settings import ConfigProblem, Setting
+from oidc_doctor.proxy.settings import ConfigProblem, Setting, as_dict, as_list
 from oidc_doctor.text import clean
 
 _PROVIDER_FIELDS = {
@@ -40,7 +40,7 @@ def _header_from_claim(headers: Any, name: str, claim: str) -> tuple[bool, str]:
     for i, h in enumerate(headers):
         if not isinstance(h, dict) or str(h.get("name", "")).lower() != name.lower():
             continue
-        for j, v in enumerate(h.get("values") or []):
+        for j, v in enumerate(as_list(h.get("values"))):
             src = (v or {}).get("claimSource") if isinstance(v, dict) else None
             if isinstance(src, dict) and src.get("claim") == claim:
                 return True, f"[{i}].values[{j}]"
@@ -59,7 +59,7 @@ def alpha_settings(text: str, ref: str) -> tuple[dict[str, Any] | None, dict[str
         problems.append(ConfigProblem("failed to load alpha options: the file is not a YAML mapping", ref))
         return None, {}, problems
     out: dict[str, Setting] = {}
-    providers = doc.get("providers") or []
+    providers = as_list(doc.get("providers"))
     # Messages of upstream pkg/validation/providers.go validateProviders / validateProvider.
     if not isinstance(providers, list) or not providers:
         problems.append(ConfigProblem("at least one provider has to be defined", f"{ref} providers"))
@@ -75,7 +75,7 @@ def alpha_settings(text: str, ref: str) -> tuple[dict[str, Any] | None, dict[str
         for key, flag in _PROVIDER_FIELDS.items():
             if key in p and p[key] is not None:
                 out[flag] = Setting(flag, str(p[key]), "alpha-config", f"{ref} providers[0].{key}", str(p[key]))
-        oidc = p.get("oidcConfig") or {}
+        oidc = as_dict(p.get("oidcConfig"))
         if isinstance(oidc, dict):
             for key, flag in _OIDC_FIELDS.items():
                 if key not in oidc or oidc[key] is None:
@@ -83,7 +83,7 @@ def alpha_settings(text: str, ref: str) -> tuple[dict[str, Any] | None, dict[str
                 v = oidc[key]
                 value: Any = [str(x) for x in v] if isinstance(v, list) else str(v)
                 out[flag] = Setting(flag, value, "alpha-config", f"{ref} providers[0].oidcConfig.{key}")
-    ups = (doc.get("upstreamConfig") or {}).get("upstreams") if isinstance(doc.get("upstreamConfig"), dict) else None
+    ups = as_dict(doc.get("upstreamConfig")).get("upstreams") if isinstance(doc.get("upstreamConfig"), dict) else None
     if isinstance(ups, list):
         uris = [str(u.get("uri")) for u in ups if isinstance(u, dict) and u.get("uri")]
         statics = ["static://" for u in ups if isinstance(u, dict) and u.get("static")]

@@ -23,6 +23,13 @@ import orjson
 from oidc_doctor.errors import InputError
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (release records are hostile input)."""
+    return value if isinstance(value, dict) else {}
+
+
 REDACTED = "<redacted>"
 _SECRET_KEY = re.compile(r"secret|password|token|passwd|privatekey|private_key|apikey|api_key", re.IGNORECASE)
 
@@ -95,31 +102,33 @@ def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
     return obj
 
 
-def release_payload(secret: dict[str, Any], where: str) -> dict[str, Any]:
+def release_payload(secret: Any, where: str) -> dict[str, Any]:
     """The release JSON of a Secret of type ``helm.sh/release.v1`` (``data`` or ``stringData``)."""
-    data = secret.get("data") or {}
+    secret = as_dict(secret)
+    data = as_dict(secret.get("data"))
     if isinstance(data, dict) and isinstance(data.get("release"), str):
         try:
             helm_text = base64.b64decode(data["release"], validate=False)
         except (binascii.Error, ValueError) as e:
             raise InputError(where, f"data.release is not base64: {e}") from e
         return decode_payload(helm_text, where)
-    string_data = secret.get("stringData") or {}
+    string_data = as_dict(secret.get("stringData"))
     if isinstance(string_data, dict) and isinstance(string_data.get("release"), str):
         return decode_payload(string_data["release"], where)
     raise InputError(where, "Helm release Secret has no data.release")
 
 
-def decode_release(secret: dict[str, Any], where: str) -> HelmRelease:
+def decode_release(secret: Any, where: str) -> HelmRelease:
     """Decode one Helm release Secret; raises :class:`InputError` naming ``where`` when broken."""
     payload = release_payload(secret, where)
-    meta = secret.get("metadata") or {}
-    labels = meta.get("labels") or {}
-    chart = payload.get("chart") or {}
-    chart_meta = chart.get("metadata") or {}
-    defaults = chart.get("values") or {}
-    user = payload.get("config") or {}
-    info = payload.get("info") or {}
+    secret = as_dict(secret)
+    meta = as_dict(secret.get("metadata"))
+    labels = as_dict(meta.get("labels"))
+    chart = as_dict(payload.get("chart"))
+    chart_meta = as_dict(chart.get("metadata"))
+    defaults = as_dict(chart.get("values"))
+    user = as_dict(payload.get("config"))
+    info = as_dict(payload.get("info"))
     try:
         revision = int(payload.get("version") or labels.get("version") or 0)
     except (TypeError, ValueError):
@@ -140,7 +149,9 @@ def decode_release(secret: dict[str, Any], where: str) -> HelmRelease:
 
 def encode_release(payload: dict[str, Any]) -> str:
     """Helm's encoding of a release JSON (for building test fixtures and round trips)."""
-    return base64.b64encode(gzip.compress(orjson.dumps(payload), compresslevel=9)).decode()
+    import json
+
+    return base64.b64encode(gzip.compress(json.dumps(payload).encode(), compresslevel=9)).decode()
 
 
 def latest(releases: list[HelmRelease]) -> list[HelmRelease]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from oidc_doctor.errors import UsageError
-from oidc_doctor.proxy.settings import go_bool, is_oauth2_proxy
+from oidc_doctor.proxy.settings import as_dict, as_list, go_bool, is_oauth2_proxy, pod_spec
 
 FLAG = "--set-authorization-header"
 ENV = "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER"
@@ -71,8 +71,8 @@ def _flag_value(word: str) -> bool | None:
 
 def choose_container(obj: dict[str, Any], name: str | None) -> tuple[int, dict[str, Any]]:
     """The container to patch, by name; without a name, the only oauth2-proxy container."""
-    containers = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
-    meta = obj.get("metadata") or {}
+    containers = [c for c in as_list(pod_spec(obj).get("containers")) if isinstance(c, dict)]
+    meta = as_dict(obj.get("metadata"))
     where = f"{obj.get('kind', 'workload')} {meta.get('namespace', '')}/{meta.get('name', '')}"
     if name:
         for i, c in enumerate(containers):
@@ -91,7 +91,7 @@ def choose_container(obj: dict[str, Any], name: str | None) -> tuple[int, dict[s
 
 def build(obj: dict[str, Any], action: Action, container: str | None = None) -> PatchPlan:
     """The JSON Patch that enables or disables the Authorization response header."""
-    meta = obj.get("metadata") or {}
+    meta = as_dict(obj.get("metadata"))
     index, c = choose_container(obj, container)
     plan = PatchPlan(
         action=action,
@@ -103,8 +103,8 @@ def build(obj: dict[str, Any], action: Action, container: str | None = None) -> 
     )
     base = f"/spec/template/spec/containers/{index}"
     guard = {"op": "test", "path": f"{base}/name", "value": plan.container}
-    words = {label: [str(w) for w in (c.get(label) or [])] for label in ("command", "args")}
-    env = [e for e in (c.get("env") or []) if isinstance(e, dict)]
+    words = {label: [str(w) for w in as_list(c.get(label))] for label in ("command", "args")}
+    env = as_list(c.get("env"))  # indices must stay those of the stored list
     alpha = any(w.startswith("--alpha-config") for ws in words.values() for w in ws)
     config_file = any(
         w.startswith("--config") and not w.startswith("--config-test") for ws in words.values() for w in ws
@@ -155,7 +155,7 @@ def build(obj: dict[str, Any], action: Action, container: str | None = None) -> 
                 if _is_flag(w):
                     removals.append((label, k, w))
         for k, e in enumerate(env):
-            if e.get("name") != ENV:
+            if not isinstance(e, dict) or e.get("name") != ENV:
                 continue
             if "value" in e:
                 if go_bool(str(e.get("value"))) is not False:

@@ -42,6 +42,22 @@ DEFAULTS: dict[str, Any] = {
     "reverse-proxy": False,
 }
 
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one: manifests are hostile input."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a list (other elements, and non-lists, are ignored)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 _GO_DURATION = re.compile(r"^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -220,15 +236,15 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Pod")
 
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
     """The pod spec of a workload (``spec.template.spec``) or of a Pod (``spec``)."""
-    spec = obj.get("spec") or {}
+    spec = as_dict(obj.get("spec"))
     if obj.get("kind") == "Pod":
         return spec if isinstance(spec, dict) else {}
-    inner = (spec.get("template") or {}).get("spec") if isinstance(spec, dict) else None
+    inner = as_dict(spec.get("template")).get("spec") if isinstance(spec, dict) else None
     return inner if isinstance(inner, dict) else {}
 
 
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    cs = pod_spec(obj).get("containers") or []
+    cs = as_list(pod_spec(obj).get("containers"))
     return [c for c in cs if isinstance(c, dict)]
 
 
@@ -239,7 +255,7 @@ def is_oauth2_proxy(container: dict[str, Any]) -> bool:
     image = str(container.get("image") or "")
     if "oauth2-proxy" in image or "oauth2_proxy" in image:
         return True
-    command = container.get("command") or []
+    command = as_list(container.get("command"))
     return any("oauth2-proxy" in str(c) or "oauth2_proxy" in str(c) for c in command[:1])
 
 
@@ -247,8 +263,8 @@ def workload_of(obj: dict[str, Any], ref: str) -> Workload | None:
     """A :class:`Workload` for a Deployment/StatefulSet/DaemonSet/Pod dict, None for anything else."""
     if not isinstance(obj, dict) or obj.get("kind") not in WORKLOAD_KINDS:
         return None
-    meta = obj.get("metadata") or {}
-    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    meta = as_dict(obj.get("metadata"))
+    labels = {str(k): str(v) for k, v in as_dict(meta.get("labels")).items()}
     return Workload(
         kind=str(obj["kind"]),
         namespace=str(meta.get("namespace") or "default"),
@@ -356,7 +372,7 @@ def _expand(raw: str, literal_env: dict[str, str]) -> tuple[str, list[str]]:
 def _mount_source(spec: dict[str, Any], container: dict[str, Any], path: str) -> tuple[str, str, str] | None:
     """Which volume a file path comes from: (volume kind, object name, key) or None."""
     best: tuple[int, dict[str, Any]] | None = None
-    for m in container.get("volumeMounts") or []:
+    for m in dicts(container.get("volumeMounts")):
         mp = str(m.get("mountPath") or "").rstrip("/")
         if path == mp or path.startswith(mp + "/"):
             if best is None or len(mp) > best[0]:
@@ -366,14 +382,14 @@ def _mount_source(spec: dict[str, Any], container: dict[str, Any], path: str) ->
     mount = best[1]
     mp = str(mount.get("mountPath") or "").rstrip("/")
     rel = str(mount.get("subPath") or "") or path[len(mp) :].lstrip("/")
-    for v in spec.get("volumes") or []:
+    for v in dicts(spec.get("volumes")):
         if v.get("name") != mount.get("name"):
             continue
         for kind, name_key in (("configMap", "name"), ("secret", "secretName")):
             src = v.get(kind)
             if isinstance(src, dict):
                 key = rel
-                for item in src.get("items") or []:
+                for item in dicts(src.get("items")):
                     if item.get("path") == rel:
                         key = str(item.get("key"))
                 return kind, str(src.get(name_key) or ""), key
@@ -385,9 +401,9 @@ def _configmap_key(
     configmaps: list[tuple[str, dict[str, Any]]], namespace: str, name: str, key: str
 ) -> tuple[str, str] | None:
     for ref, cm in configmaps:
-        meta = cm.get("metadata") or {}
+        meta = as_dict(cm.get("metadata"))
         if meta.get("name") == name and (meta.get("namespace") or namespace) == namespace:
-            data = cm.get("data") or {}
+            data = as_dict(cm.get("data"))
             if isinstance(data.get(key), str):
                 return data[key], ref
     return None
@@ -408,13 +424,13 @@ def read_settings(
     literal_env: dict[str, str] = {}
     env_settings: dict[str, Setting] = {}
     explicit_names: set[str] = set()
-    for i, e in enumerate(c.get("env") or []):
+    for i, e in enumerate(as_list(c.get("env"))):
         if not isinstance(e, dict):
             continue
         name = str(e.get("name") or "")
         explicit_names.add(name)
         ref = f"{where} env[{i}] {name}"
-        value_from = e.get("valueFrom") or {}
+        value_from = as_dict(e.get("valueFrom"))
         raw: str | None = None
         source = "env"
         if "value" in e:
@@ -439,7 +455,7 @@ def read_settings(
             ref = f"{ref} (valueFrom)"
         if name.startswith("OAUTH2_PROXY_"):
             _env_option(cfg, env_settings, name, raw, source, ref)
-    for i, ef in enumerate(c.get("envFrom") or []):
+    for i, ef in enumerate(as_list(c.get("envFrom"))):
         if not isinstance(ef, dict):
             continue
         prefix = str(ef.get("prefix") or "")
@@ -447,11 +463,11 @@ def read_settings(
             cfg.hidden_sources.append(f"{where} envFrom[{i}] Secret {ef['secretRef'].get('name')}")
         elif isinstance(ef.get("configMapRef"), dict):
             cm_name = str(ef["configMapRef"].get("name"))
-            hit = [cm for r, cm in configmaps if (cm.get("metadata") or {}).get("name") == cm_name]
+            hit = [cm for r, cm in configmaps if as_dict(cm.get("metadata")).get("name") == cm_name]
             if not hit:
                 cfg.hidden_sources.append(f"{where} envFrom[{i}] ConfigMap {cm_name} (not in the evidence)")
                 continue
-            for k, v in (hit[0].get("data") or {}).items():
+            for k, v in as_dict(hit[0].get("data")).items():
                 name = prefix + str(k)
                 if name.startswith("OAUTH2_PROXY_") and name not in explicit_names:
                     literal_env.setdefault(name, str(v))
@@ -461,7 +477,7 @@ def read_settings(
     # Flags: command (after the binary) and args, $(VAR) expanded like the kubelet does.
     argv: list[tuple[str, str]] = []
     for label in ("command", "args"):
-        for j, a in enumerate(c.get(label) or []):
+        for j, a in enumerate(as_list(c.get(label))):
             argv.append((f"{label}[{j}]", str(a)))
     words = [w for _, w in argv]
     flag_settings: dict[str, Setting] = {}
