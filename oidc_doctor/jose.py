@@ -188,9 +188,7 @@ def parse_compact(token: str) -> ParsedJWS:
         elif alg.lower() == "none":
             parsed.alg_problem = "the header says alg 'none': the token is not signed"
         elif alg in HMAC_ALGS:
-            parsed.alg_problem = (
-                f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server"
-            )
+            parsed.alg_problem = f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server"
         if parsed.alg_problem:
             problems.append(parsed.alg_problem)
     return parsed

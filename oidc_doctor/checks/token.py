@@ -53,9 +53,7 @@ def derive_tokens(ev: Evidence, ctx: Context) -> None:
         discovery, discovery_ref = _discovery_for(ev, iss, ctx.options.issuer)
         unavailable = None
         if jwks is None:
-            unavailable = (
-                ev.blind.get(BLIND_JWKS) or "no JWKS among the inputs (add the issuer's JWKS to the bundle)"
-            )
+            unavailable = ev.blind.get(BLIND_JWKS) or "no JWKS among the inputs (add the issuer's JWKS to the bundle)"
         keys_in = ti.KeyInputs(jwks, jwks_ref, discovery, discovery_ref, unavailable)
         reports.append(ti.inspect_token(item.data, item.ref, ctx.now, ctx.options, keys_in, ctx.now_source))
     facts = ctx.facts
@@ -82,9 +80,7 @@ def aggregate(check_id: str, ctx: Context) -> CheckResult:
         picked[0].reason
         if len(reports) == 1
         else "; ".join(
-            f"{rep.label}: {res.reason}"
-            for rep, res in zip(reports, results, strict=True)
-            if res.status == status
+            f"{rep.label}: {res.reason}" for rep, res in zip(reports, results, strict=True) if res.status == status
         )
     )
     if status == Status.FAIL:
@@ -105,9 +101,7 @@ CHECKS: list[Check] = [
         ("signature-invalid", "signing-alg-not-allowed"),
         "the signature verifies with the issuer's keys and an accepted algorithm",
     ),
-    _check(
-        ti.ISSUER, ("issuer-mismatch", "discovery-issuer-mismatch"), "iss equals --issuer / discovery issuer"
-    ),
+    _check(ti.ISSUER, ("issuer-mismatch", "discovery-issuer-mismatch"), "iss equals --issuer / discovery issuer"),
     _check(ti.AUDIENCE, ("audience-mismatch",), "aud contains --client-id"),
     _check(ti.EMAIL, ("email-not-verified",), "email_verified is not false"),
     _check(ti.TYPE, ("wrong-token-type",), "the token is an id_token, not an access token"),

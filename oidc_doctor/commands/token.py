@@ -44,16 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the issuer the API server is configured with (default: the token's iss)",
     )
-    parser.add_argument(
-        "--client-id", metavar="ID", help="the audience the API server expects (--oidc-client-id)"
-    )
+    parser.add_argument("--client-id", metavar="ID", help="the audience the API server expects (--oidc-client-id)")
     parser.add_argument(
         "--signing-algs", metavar="A,B", help="accepted algorithms (--oidc-signing-algs), e.g. RS256,ES256"
     )
     parser.add_argument("--ca-file", metavar="FILE", help="CA bundle (PEM) to trust for the issuer's HTTPS")
-    parser.add_argument(
-        "--offline", action="store_true", help="make no network call (signature stays unknown)"
-    )
+    parser.add_argument("--offline", action="store_true", help="make no network call (signature stays unknown)")
     parser.add_argument("--now", metavar="TIME", help="judge at this RFC 3339 time instead of the clock")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
@@ -70,8 +66,7 @@ def _signing_algs(value: str | None) -> tuple[str, ...] | None:
         if a not in ASYMMETRIC_ALGS:
             # kube-apiserver refuses any other value (oidc.go: "oidc: unsupported signing alg").
             raise UsageError(
-                f"--signing-algs: {a!r} is not an algorithm the API server accepts "
-                f"({', '.join(ASYMMETRIC_ALGS)})"
+                f"--signing-algs: {a!r} is not an algorithm the API server accepts ({', '.join(ASYMMETRIC_ALGS)})"
             )
     return algs
 

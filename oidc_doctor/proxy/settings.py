@@ -541,14 +541,32 @@ def read_settings(
 
             cfg.alpha, alpha_settings, problems = read_alpha(text, cfg.alpha_config_ref)
             cfg.problems.extend(problems)
-        for name, s in {**file_settings, **env_settings, **flag_settings}.items():
+        # main.go loadYamlOptions parses the args again with the non-legacy flag set and loads the
+        # TOML file with viper's UnmarshalExact; the environment only binds known keys.
+        for name, s in flag_settings.items():
             if name in LEGACY_ONLY:
                 cfg.problems.append(
                     ConfigProblem(
-                        f"--{name} cannot be combined with --alpha-config: oauth2-proxy exits with "
-                        f'"failed to parse flags: unknown flag: --{name}" (set it in the alpha config)',
+                        f"failed to load yaml options: failed to load core options: failed to parse flags: "
+                        f"unknown flag: --{name} (with --alpha-config, set it in the alpha config)",
                         s.ref,
                         name,
+                    )
+                )
+        legacy_keys = sorted(OPTIONS[n][0] for n in file_settings if n in LEGACY_ONLY)
+        if legacy_keys:
+            cfg.problems.append(
+                ConfigProblem(
+                    "failed to load yaml options: the --config file has keys that alpha config replaces: "
+                    + ", ".join(legacy_keys),
+                    cfg.config_file_ref or "",
+                )
+            )
+        for name, s in env_settings.items():
+            if name in LEGACY_ONLY:
+                cfg.problems.append(
+                    ConfigProblem(
+                        f"{option(name).env} is ignored with --alpha-config (set it in the alpha config)", s.ref, name
                     )
                 )
         # Under alpha config the legacy options are defined by the YAML alone.

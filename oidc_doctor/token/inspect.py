@@ -145,9 +145,7 @@ class TokenReport:
             "lifetime_s": self.lifetime_s,
             "signature": self.signature.to_json(),
             "findings": [f.to_json() for f in self.findings],
-            "checks": [
-                {"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in self.aspects.items()
-            ],
+            "checks": [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in self.aspects.items()],
             "notes": list(self.notes),
         }
 
@@ -205,9 +203,7 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
     return times, lifetime
 
 
-def accepted_algs(
-    options: Options, discovery: dict[str, Any] | None, keys: list[Jwk]
-) -> tuple[tuple[str, ...], str]:
+def accepted_algs(options: Options, discovery: dict[str, Any] | None, keys: list[Jwk]) -> tuple[tuple[str, ...], str]:
     """The algorithms a signature may use, and where they come from — never the token header.
 
     ``--signing-algs``, else the discovery document's ``id_token_signing_alg_values_supported``,
@@ -251,16 +247,11 @@ def judge_decode(report: TokenReport) -> CheckResult:
     fix = ""
     raw = parsed.raw
     if report.size > MAX_TOKEN_BYTES:
-        problems.append(
-            f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers"
-        )
+        problems.append(f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers")
     if raw[:7].lower() == "bearer " or raw[:7].lower() == "bearer\t":
-        problems.append(
-            "it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token"
-        )
+        problems.append("it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token")
         fix = (
-            "send the header as `Authorization: Bearer <token>` with one `Bearer ` "
-            "(check the proxy's header settings)"
+            "send the header as `Authorization: Bearer <token>` with one `Bearer ` (check the proxy's header settings)"
         )
     elif raw.lstrip().startswith("{"):
         problems.append("it is JSON, not a token (a token response?): the API server ignores it")
@@ -268,9 +259,7 @@ def judge_decode(report: TokenReport) -> CheckResult:
     else:
         # An unsigned token parses; the API server rejects it for its alg or its signature.
         problems += [
-            p
-            for p in parsed.problems
-            if p != parsed.alg_problem and not p.startswith("the signature part is empty")
+            p for p in parsed.problems if p != parsed.alg_problem and not p.startswith("the signature part is empty")
         ]
         if parsed.parts < 3 and not fix:
             problems.append("it looks like an opaque access token, not a JWT")
@@ -316,8 +305,7 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
         findings.append(
             Finding(
                 "token-expired",
-                "The token has no 'exp': the API server reads the zero time (0001-01-01) and rejects "
-                "it as expired",
+                "The token has no 'exp': the API server reads the zero time (0001-01-01) and rejects it as expired",
                 evidence=[_ev(report, "exp", "absent"), EvidenceRef("clock", "now", when)],
                 fix="have the identity provider issue tokens with an expiry (an OIDC id_token carries exp)",
                 rank=20,
@@ -330,8 +318,7 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
         findings.append(
             Finding(
                 "token-expired",
-                f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows "
-                "no leeway on exp",
+                f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows no leeway on exp",
                 evidence=[
                     _ev(report, "exp", f"{exp.value} = {iso(exp.at)}"),
                     EvidenceRef("clock", "now", when),
@@ -378,9 +365,7 @@ def _alg_finding(report: TokenReport, title: str, evidence: list[EvidenceRef], f
     return Finding("signing-alg-not-allowed", title, evidence=evidence, fix=fix, rank=30)
 
 
-def judge_signature(
-    report: TokenReport, options: Options, keys_in: KeyInputs
-) -> tuple[CheckResult, Signature]:
+def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -> tuple[CheckResult, Signature]:
     """The signature against the issuer's keys, with algorithms never taken from the header."""
     parsed = report.parsed
     alg, kid = parsed.alg, parsed.kid
@@ -419,9 +404,7 @@ def judge_signature(
         )
     if algs and alg not in algs:
         sig.status = "invalid"
-        sig.reason = (
-            f"alg {_q(alg)} is not among the accepted algorithms {', '.join(algs)} (from {algs_source})"
-        )
+        sig.reason = f"alg {_q(alg)} is not among the accepted algorithms {', '.join(algs)} (from {algs_source})"
         if not findings:
             fix = (
                 f"allow it (`--oidc-signing-algs={','.join((*algs, alg))}`) or make the identity provider "
@@ -440,9 +423,7 @@ def judge_signature(
             )
         return CheckResult.failed(findings, sig.reason), sig
     if keys_in.jwks is None:
-        sig.reason = (
-            keys_in.unavailable or "no JWKS: give --jwks FILE, or let the tool fetch the issuer's keys"
-        )
+        sig.reason = keys_in.unavailable or "no JWKS: give --jwks FILE, or let the tool fetch the issuer's keys"
         if findings:
             return CheckResult.failed(findings, sig.reason), sig
         return CheckResult.unknown(f"signature not checked: {sig.reason}"), sig
@@ -457,9 +438,7 @@ def judge_signature(
                 f"The signature does not verify: {clean(reason, 200)}",
                 evidence=[
                     _ev(report, "header", f"alg {alg}, kid {kid!r}"),
-                    EvidenceRef(
-                        "jwks", keys_in.jwks_ref, ", ".join(clean(k.kid or "(no kid)", 60) for k in keys)
-                    ),
+                    EvidenceRef("jwks", keys_in.jwks_ref, ", ".join(clean(k.kid or "(no kid)", 60) for k in keys)),
                 ],
                 fix=(
                     "the key that signed the token is gone from the JWKS (key rotation) or the token "
@@ -474,9 +453,7 @@ def judge_signature(
     return CheckResult.passed(reason), sig
 
 
-def _verify(
-    parsed: ParsedJWS, alg: str, kid: str | None, keys: list[Jwk], ref: str
-) -> tuple[str, str, str | None]:
+def _verify(parsed: ParsedJWS, alg: str, kid: str | None, keys: list[Jwk], ref: str) -> tuple[str, str, str | None]:
     """(status, reason, kid of the key that verified) for an accepted ``alg``."""
     if alg not in VERIFIABLE_ALGS:
         return "unknown", f"this tool cannot verify {alg}", None
@@ -492,10 +469,7 @@ def _verify(
     usable = [k for k in candidates if k.usable_for(alg)]
     if not usable:
         k = candidates[0]
-        why = (
-            k.error
-            or f"key type {k.kty} (alg {k.alg or 'unset'}, use {k.use or 'unset'}) cannot verify {alg}"
-        )
+        why = k.error or f"key type {k.kty} (alg {k.alg or 'unset'}, use {k.use or 'unset'}) cannot verify {alg}"
         return "invalid", f"key {_q(k.kid or '(no kid)')} is unusable: {why}", None
     for k in usable:
         if verify_signature(alg, k.key, parsed.signing_input, parsed.signature):
@@ -630,8 +604,7 @@ def judge_email(report: TokenReport) -> CheckResult:
         message = "oidc: parse 'email_verified' claim: json: cannot unmarshal ... into Go value of type bool"
     finding = Finding(
         "email-not-verified",
-        f"email_verified is {what}: an API server whose username claim is `email` rejects the token "
-        f"({message})",
+        f"email_verified is {what}: an API server whose username claim is `email` rejects the token ({message})",
         evidence=[_ev(report, "email_verified", json.dumps(v))],
         severity=Severity.WARNING,
         rank=40,

@@ -172,14 +172,10 @@ class KeyResolver:
         if jwks_file is not None:
             return KeyInputs(jwks=load_jwks_file(jwks_file), jwks_ref=f"--jwks {jwks_file}")
         if self.offline:
-            return KeyInputs(
-                unavailable="--offline forbids fetching the issuer's keys and no --jwks FILE was given"
-            )
+            return KeyInputs(unavailable="--offline forbids fetching the issuer's keys and no --jwks FILE was given")
         if issuer is None:
             if not isinstance(token_iss, str):
-                return KeyInputs(
-                    unavailable="the token has no iss and no --issuer was given: no keys to fetch"
-                )
+                return KeyInputs(unavailable="the token has no iss and no --issuer was given: no keys to fetch")
             issuer = effective_issuer(token_iss)
         if not issuer.startswith(("https://", "http://")):
             return KeyInputs(unavailable=f"the issuer {issuer!r} is not an http(s) URL: no keys to fetch")

@@ -75,9 +75,7 @@ def lines_for(doc: dict[str, Any]) -> list[Line]:
     out += [("", ""), _section("Signature")]
     out.append((_STATUS_STYLE.get(sig["status"], ""), f"  {sig['status']}: {clean(sig['reason'], 400)}"))
     if sig.get("accepted_algs"):
-        out.append(
-            ("dim", f"  accepted algorithms: {', '.join(sig['accepted_algs'])} (from {sig['algs_source']})")
-        )
+        out.append(("dim", f"  accepted algorithms: {', '.join(sig['accepted_algs'])} (from {sig['algs_source']})"))
     out += [("", ""), _section("Findings")]
     if not doc["findings"]:
         out.append(("green", "  none: nothing wrong with the token on its own"))

@@ -64,9 +64,7 @@ def read_token_source(src: str | None, io: IO) -> str:
     if src is None:
         text = io.env.get(ENV_VAR)
         if text is None:
-            raise InputError(
-                "token", f"no token given: pass - (stdin) or @FILE, or set the variable {ENV_VAR}"
-            )
+            raise InputError("token", f"no token given: pass - (stdin) or @FILE, or set the variable {ENV_VAR}")
         if len(text) > MAX_INPUT_BYTES:
             raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
     elif src == "-":

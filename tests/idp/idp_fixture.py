@@ -152,9 +152,7 @@ class IdP:
         return self.issuer + "/jwks"
 
     def _client(self) -> httpx.Client:
-        verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
-        )
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
         return httpx.Client(verify=verify, trust_env=False, timeout=httpx.Timeout(10.0, connect=5.0))
 
     def mint(

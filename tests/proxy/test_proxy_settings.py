@@ -255,6 +255,7 @@ def test_legacy_flags_next_to_alpha_config_are_refused() -> None:
     obj = workload(
         container(
             args=["--alpha-config=/etc/alpha/config.yaml", "--client-id=other"],
+            env=[{"name": "OAUTH2_PROXY_SCOPE", "value": "openid"}],
             volumeMounts=[{"name": "alpha", "mountPath": "/etc/alpha"}],
         ),
         volumes=[
@@ -263,7 +264,10 @@ def test_legacy_flags_next_to_alpha_config_are_refused() -> None:
     )
     cfg = _read(obj, configmap("alpha", {"alpha.yaml": ALPHA}))
     assert cfg.get("client-id").value == "headlamp"
-    assert any("unknown flag: --client-id" in p.message for p in cfg.problems)
+    messages = [p.message for p in cfg.problems]
+    assert any("failed to parse flags: unknown flag: --client-id" in m for m in messages)
+    assert "OAUTH2_PROXY_SCOPE is ignored with --alpha-config (set it in the alpha config)" in messages
+    assert cfg.get("scope").value == "openid email"
 
 
 def test_cookie_validation_messages_match_upstream() -> None:

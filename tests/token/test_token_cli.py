@@ -37,9 +37,7 @@ def assert_secret_free(run: Run, token: str) -> None:
 
 def test_healthy_token_exits_0_with_valid_signature(tmp_path: Path, keys_file: Path) -> None:
     token = sign(claims())
-    r = run_cli(
-        ["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG])
     assert r.status == 0, r.err
     doc = r.json()
     assert doc["signature"]["status"] == "valid"
@@ -57,35 +55,27 @@ def test_healthy_token_exits_0_with_valid_signature(tmp_path: Path, keys_file: P
 
 def test_expired_token_exits_1(tmp_path: Path, keys_file: Path) -> None:
     token = sign(claims(exp=NOW_S - 60))
-    r = run_cli(
-        ["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG])
     assert r.status == 1
     assert r.causes() == ["token-expired"]
 
 
 def test_warning_only_exits_0(tmp_path: Path, keys_file: Path) -> None:
     token = sign(claims(email_verified=False))
-    r = run_cli(
-        ["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", "json", *NOW_FLAG])
     assert r.status == 0
     assert r.causes() == ["email-not-verified"]
 
 
 def test_stdin_source(keys_file: Path) -> None:
     token = sign(claims())
-    r = run_cli(
-        ["token", "-", "--jwks", str(keys_file), "--format", "json", *NOW_FLAG], stdin=f"Bearer {token}\n"
-    )
+    r = run_cli(["token", "-", "--jwks", str(keys_file), "--format", "json", *NOW_FLAG], stdin=f"Bearer {token}\n")
     assert r.status == 0 and r.json()["ref"] == "stdin"
 
 
 def test_environment_variable_source(keys_file: Path) -> None:
     token = sign(claims())
-    r = run_cli(
-        ["token", "--jwks", str(keys_file), "--format", "json", *NOW_FLAG], env={"OIDC_DOCTOR_TOKEN": token}
-    )
+    r = run_cli(["token", "--jwks", str(keys_file), "--format", "json", *NOW_FLAG], env={"OIDC_DOCTOR_TOKEN": token})
     assert r.status == 0 and r.json()["ref"] == "$OIDC_DOCTOR_TOKEN"
 
 
@@ -99,29 +89,21 @@ def test_raw_argument_warns_about_shell_history(keys_file: Path) -> None:
 
 def test_client_id_option_judges_the_audience(tmp_path: Path, keys_file: Path) -> None:
     src = token_file(tmp_path, sign(claims(aud="kubeapps")))
-    r = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--client-id", "kubernetes", "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", src, "--jwks", str(keys_file), "--client-id", "kubernetes", "--format", "json", *NOW_FLAG])
     assert r.status == 1 and r.causes() == ["audience-mismatch"]
-    ok = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--client-id", "kubeapps", "--format", "json", *NOW_FLAG]
-    )
+    ok = run_cli(["token", src, "--jwks", str(keys_file), "--client-id", "kubeapps", "--format", "json", *NOW_FLAG])
     assert ok.status == 0
 
 
 def test_issuer_option_judges_iss(tmp_path: Path, keys_file: Path) -> None:
     src = token_file(tmp_path, sign(claims()))
-    r = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--issuer", ISSUER + "/", "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", src, "--jwks", str(keys_file), "--issuer", ISSUER + "/", "--format", "json", *NOW_FLAG])
     assert r.status == 1 and r.causes() == ["issuer-mismatch"]
 
 
 def test_signing_algs_option_judges_the_algorithm(tmp_path: Path, keys_file: Path) -> None:
     src = token_file(tmp_path, sign(claims(), key("ES256")))
-    r = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--signing-algs", "RS256", "--format", "json", *NOW_FLAG]
-    )
+    r = run_cli(["token", src, "--jwks", str(keys_file), "--signing-algs", "RS256", "--format", "json", *NOW_FLAG])
     assert r.status == 1 and r.causes() == ["signing-alg-not-allowed"]
     ok = run_cli(
         [
@@ -170,13 +152,9 @@ def test_unreachable_issuer_leaves_the_signature_unknown(tmp_path: Path) -> None
 
 def test_now_option_moves_the_clock(tmp_path: Path, keys_file: Path) -> None:
     src = token_file(tmp_path, sign(claims()))
-    later = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--now", "2026-11-28T11:00:00+01:00", "--format", "json"]
-    )
+    later = run_cli(["token", src, "--jwks", str(keys_file), "--now", "2026-11-28T11:00:00+01:00", "--format", "json"])
     assert later.status == 0 and later.json()["now"] == "2026-11-28T10:00:00Z"
-    after = run_cli(
-        ["token", src, "--jwks", str(keys_file), "--now", "2026-11-28T10:05:00Z", "--format", "json"]
-    )
+    after = run_cli(["token", src, "--jwks", str(keys_file), "--now", "2026-11-28T10:05:00Z", "--format", "json"])
     assert after.status == 1 and after.causes() == ["token-expired"]
 
 
@@ -189,10 +167,7 @@ def test_bad_now_exits_2_with_one_line(tmp_path: Path) -> None:
 def test_missing_jwks_file_exits_2_naming_it(tmp_path: Path) -> None:
     r = run_cli(["token", token_file(tmp_path, sign(claims())), "--jwks", str(tmp_path / "nope.json")])
     assert r.status == 2
-    assert (
-        r.err.strip()
-        == f"oidc-doctor: --jwks {tmp_path / 'nope.json'}: cannot be read: No such file or directory"
-    )
+    assert r.err.strip() == f"oidc-doctor: --jwks {tmp_path / 'nope.json'}: cannot be read: No such file or directory"
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"issuer": "x"}', "[1,2]"])
@@ -257,13 +232,9 @@ def test_text_output_has_the_sections_and_no_token(tmp_path: Path, keys_file: Pa
 
 def test_control_characters_from_claims_never_reach_the_terminal(tmp_path: Path, keys_file: Path) -> None:
     evil = "mallory\x1b[2J\x1b]0;pwned\x07\r\u202eevil"
-    token = sign(
-        claims(sub=evil, groups=[evil], **{"x\x1b[31m": evil}), headers={"kid": "rs256-test", "x": evil}
-    )
+    token = sign(claims(sub=evil, groups=[evil], **{"x\x1b[31m": evil}), headers={"kid": "rs256-test", "x": evil})
     for fmt in ("text", "json"):
-        r = run_cli(
-            ["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", fmt, *NOW_FLAG]
-        )
+        r = run_cli(["token", token_file(tmp_path, token), "--jwks", str(keys_file), "--format", fmt, *NOW_FLAG])
         assert r.status == 0
         for ch in ("\x1b", "\x07", "\r", "\u202e"):
             assert ch not in r.out and ch not in r.err
@@ -328,9 +299,7 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_terminal_output_is_styled_but_hostile_claims_are_still_stripped(
-    tmp_path: Path, keys_file: Path
-) -> None:
+def test_terminal_output_is_styled_but_hostile_claims_are_still_stripped(tmp_path: Path, keys_file: Path) -> None:
     token = sign(claims(sub="mallory\x1b]0;pwned\x07\x1b[2J"))
     out, err = _Terminal(), io.StringIO()
     status = main(

@@ -81,12 +81,8 @@ def test_source_helpers_never_raise(text: str) -> None:
     st.dictionaries(
         st.text(max_size=10),
         st.recursive(
-            st.one_of(
-                st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
-            ),
-            lambda inner: (
-                st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
-            ),
+            st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
             max_leaves=8,
         ),
         max_size=6,

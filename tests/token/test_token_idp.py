@@ -170,9 +170,7 @@ def test_wrong_audience(idp: IdP, tmp_path: Path) -> None:
     status, doc, causes = check(tmp_path, token, "--client-id", "kubernetes")
     assert (status, causes) == (1, ["audience-mismatch"])
     title = doc["findings"][0]["title"]
-    assert (
-        title == 'The API server expects audience "kubernetes"; the token carries ["kubeapps" "oauth2-proxy"]'
-    )
+    assert title == 'The API server expects audience "kubernetes"; the token carries ["kubeapps" "oauth2-proxy"]'
     assert pyjwt_verdict(idp, token, audience="kubernetes") == "audience"
     assert pyjwt_verdict(idp, token, audience="kubeapps") == "ok"
 

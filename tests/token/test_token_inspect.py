@@ -16,9 +16,7 @@ from oidc_doctor.model import Status
 from oidc_doctor.token import inspect as ti
 
 
-def judge(
-    token: str, options: Options | None = None, keys: dict[str, Any] | None = None, **kw: Any
-) -> ti.TokenReport:
+def judge(token: str, options: Options | None = None, keys: dict[str, Any] | None = None, **kw: Any) -> ti.TokenReport:
     keys_in = ti.KeyInputs(jwks=keys, jwks_ref="test-jwks.json", **kw)
     if keys is None and "unavailable" not in kw:
         keys_in.unavailable = "no JWKS in this test"
@@ -94,9 +92,7 @@ def test_signature_by_another_key_with_the_same_kid_is_invalid_like_pyjwt() -> N
 def test_tampered_payload_is_signature_invalid() -> None:
     k = key()
     h, _, s = sign(claims(), k).split(".")
-    forged = ".".join(
-        (h, b64url_encode(b'{"iss":"%s","sub":"admin","exp":%d}' % (ISSUER.encode(), NOW_S + 60)), s)
-    )
+    forged = ".".join((h, b64url_encode(b'{"iss":"%s","sub":"admin","exp":%d}' % (ISSUER.encode(), NOW_S + 60)), s))
     r = judge(forged, keys=jwks(k))
     assert r.signature.status == "invalid" and "does not match" in r.signature.reason
 
@@ -313,9 +309,7 @@ def test_issuer_is_compared_with_the_discovery_document_without_option() -> None
 
 
 def test_discovery_issuer_differing_from_option_is_a_discovery_mismatch() -> None:
-    r = judge(
-        sign(claims()), Options(issuer=ISSUER), discovery={"issuer": ISSUER + "/"}, discovery_ref="disc.json"
-    )
+    r = judge(sign(claims()), Options(issuer=ISSUER), discovery={"issuer": ISSUER + "/"}, discovery_ref="disc.json")
     assert causes(r) == ["discovery-issuer-mismatch"]
 
 
@@ -345,13 +339,9 @@ def test_audience_is_skipped_without_client_id() -> None:
     assert judge(sign(claims())).aspects[ti.AUDIENCE].status == Status.SKIPPED
 
 
-@pytest.mark.parametrize(
-    ("value", "says"), [(False, "false"), (None, "null"), ("true", "not a JSON boolean")]
-)
+@pytest.mark.parametrize(("value", "says"), [(False, "false"), (None, "null"), ("true", "not a JSON boolean")])
 def test_unverified_email_is_a_warning(value: object, says: str) -> None:
-    r = judge(
-        sign(claims(email_verified=value) if value is not None else {**claims(), "email_verified": None})
-    )
+    r = judge(sign(claims(email_verified=value) if value is not None else {**claims(), "email_verified": None}))
     assert causes(r) == ["email-not-verified"]
     assert r.findings[0].severity == Severity.WARNING
     assert says in r.findings[0].title
@@ -371,9 +361,7 @@ def test_absent_email_verified_is_accepted() -> None:
         ({}, {"typ": "at+jwt"}, "RFC 9068"),
     ],
 )
-def test_access_token_signs_are_wrong_token_type(
-    over: dict[str, Any], header: dict[str, Any], says: str
-) -> None:
+def test_access_token_signs_are_wrong_token_type(over: dict[str, Any], header: dict[str, Any], says: str) -> None:
     r = judge(sign(claims(**over), headers=header))
     assert "wrong-token-type" in causes(r)
     assert says in r.findings[causes(r).index("wrong-token-type")].title

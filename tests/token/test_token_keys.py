@@ -32,9 +32,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
-        self.requests.append(
-            self.requestline.encode() + b"\n" + bytes(self.headers) + self.rfile.read(length)
-        )
+        self.requests.append(self.requestline.encode() + b"\n" + bytes(self.headers) + self.rfile.read(length))
         self.send_response(405)
         self.end_headers()
 

@@ -83,9 +83,7 @@ def sign(payload: dict[str, Any], k: Key | None = None, headers: dict[str, Any] 
     return jwt.encode(payload, k.private, algorithm=k.alg, headers=h)
 
 
-def raw_jws(
-    header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, signature: bytes = b"sig"
-) -> str:
+def raw_jws(header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, signature: bytes = b"sig") -> str:
     """A compact JWS from parts, unsigned (for structure tests)."""
     h = header if isinstance(header, bytes) else json.dumps(header).encode()
     p = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
