@@ -321,3 +321,19 @@ def test_a_refused_list_makes_checks_unknown_not_pass(double: ApiServerDouble, t
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert statuses["proxy.cookie-refresh"] == "unknown"
     assert any(i["kind"] == "unreadable" for i in report["inputs"])
+
+
+def test_context_selection_and_a_missing_context_is_one_line_exit_2(double: ApiServerDouble, tmp_path: Path) -> None:
+    kc = str(double.kubeconfig(tmp_path / "kubeconfig", context="prod"))
+    status, out, _ = _run(["proxy", "--kubeconfig", kc, "--context", "prod", "-n", "kubeapps", "--format", "json"])
+    assert status == 0 and json.loads(out)["schema"] == "oidc-doctor/report/v1"
+    status, out, err = _run(["proxy", "--kubeconfig", kc, "--context", "staging"])
+    assert status == 2 and out == ""
+    assert err.strip() == f"oidc-doctor: {kc}: Context 'staging' not found"
+
+
+def test_an_unreachable_api_server_is_one_line_exit_2(tmp_path: Path) -> None:
+    with ApiServerDouble() as gone:
+        kc = str(gone.kubeconfig(tmp_path / "kubeconfig"))
+    status, _, err = _run(["proxy", "authz-header", "enable", "--kubeconfig", kc, "-d", "kubeapps"])
+    assert status == 2 and err.count("\n") == 1 and "cannot reach https://127.0.0.1:" in err
