@@ -28,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``proxy`` and its ``authz-header`` action."""
     _source_args(p)
     p.add_argument("--now", metavar="RFC3339", help="judge times against this moment")
+    p.add_argument(
+        "--token", metavar="SRC", help="a token that went through the proxy (- stdin, @FILE): its lifetime and size"
+    )
     p.add_argument("--token-lifetime", metavar="DURATION", help="the id_token lifetime (exp - iat), e.g. 5m")
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
@@ -91,6 +94,12 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
 
         with _client(args, io) as client:
             read_proxy_objects(client, args.namespace, ev)
+    if args.token:
+        from oidc_doctor.evidence import InputRecord, Item, Kind
+        from oidc_doctor.token.source import read_token_source
+
+        ev.add(Item(Kind.TOKEN, "--token", read_token_source(args.token, io)))
+        ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
     now, source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None
     ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
