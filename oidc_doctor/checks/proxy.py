@@ -807,6 +807,7 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
     cookie = math.ceil(size * 4 / 3) + len("_oauth2_proxy=")
     token_ev = EvidenceRef("token", clean(ctx.facts.token_ref or "token"), f"{size} bytes")
     findings: list[Finding] = []
+    looked = 0
     for cfg in state.configs:
         info = cfg.kubeapps if isinstance(cfg.kubeapps, KubeappsInfo) else None
         if info is None:
@@ -825,6 +826,7 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
         limit = _buffers(value)
         if limit is None:
             continue
+        looked += 1
         worst = max(header_line, cookie)
         if worst > limit:
             bigger = _bigger(worst)
@@ -845,12 +847,13 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
         meta = as_dict(ing.get("metadata"))
         ann = as_dict(meta.get("annotations"))
         in_front = _ingress_auth(ing)[0] or str(meta.get("namespace") or "default") in proxy_namespaces
-        if not in_front:
-            continue  # an Ingress unrelated to any proxy carries no session cookie
+        if not in_front or not _is_nginx(ing):
+            continue  # unrelated to any proxy, or another controller without these buffers
         value = str(ann.get("nginx.ingress.kubernetes.io/proxy-buffer-size") or INGRESS_PROXY_BUFFER_DEFAULT)
         limit = _size(value)
         if limit is None:
             continue
+        looked += 1
         url, headers = _ingress_auth(ing)
         # Responses through the ingress carry the session Set-Cookie; an auth_request answer also
         # carries the Authorization header when it is forwarded.
@@ -874,7 +877,19 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
             )
     if findings:
         return CheckResult.failed(findings)
+    if not looked:
+        return CheckResult.skipped("no nginx header buffer (Kubeapps frontend, ingress-nginx) in front of a proxy")
     return CheckResult.passed(f"a {size}-byte token fits the header buffers seen")
+
+
+def _is_nginx(ing: dict[str, Any]) -> bool:
+    """An Ingress served by ingress-nginx: its class says nginx, or it carries nginx annotations."""
+    meta = as_dict(ing.get("metadata"))
+    ann = as_dict(meta.get("annotations"))
+    cls = str(as_dict(ing.get("spec")).get("ingressClassName") or ann.get("kubernetes.io/ingress.class") or "")
+    if cls:
+        return "nginx" in cls
+    return any(str(k).startswith("nginx.ingress.kubernetes.io/") for k in ann) or not ann
 
 
 def q(size: str) -> str:

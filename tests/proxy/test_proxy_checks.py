@@ -367,3 +367,13 @@ def test_alpha_config_proxies_get_fixes_in_alpha_config_terms() -> None:
     assert "injectResponseHeaders" in exposed.fix
     assert _check("proxy.client-audience", ev, _healthy_ctx()).status == Status.PASS
     assert _check("proxy.config-valid", ev, _healthy_ctx()).status == Status.PASS
+
+
+def test_header_size_skips_other_ingress_controllers_and_proxies_without_nginx() -> None:
+    traefik = {
+        "kind": "Ingress",
+        "metadata": {"name": "kubeapps", "namespace": "auth"},
+        "spec": {"ingressClassName": "traefik"},
+    }
+    r = _check("proxy.header-size", evidence(_plain(), traefik), _healthy_ctx(size=6000))
+    assert r.status == Status.SKIPPED and r.findings == []
