@@ -634,6 +634,36 @@ def _file_text(
     return text, f"{ref} ConfigMap {ns}/{src[1]}" if "ConfigMap" not in ref else ref
 
 
+def _toml_value(typ: OptionType, value: Any) -> tuple[Any, str | None]:
+    """A TOML value as viper decodes it into the option's Go type (weakly typed input)."""
+    scalar = isinstance(value, (str, int, float, bool))
+    if typ == "duration":
+        if isinstance(value, str):
+            return parse_value("duration", value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value / 1e9, None  # mapstructure turns a bare number into nanoseconds
+    elif typ == "list":
+        if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+            return [str(v) for v in value], None
+        if isinstance(value, str):
+            return [p for p in value.split(",") if p], None  # viper's StringToSliceHookFunc(",")
+    elif typ == "bool":
+        if isinstance(value, bool):
+            return value, None
+        if isinstance(value, str):
+            return parse_value("bool", value)
+        if isinstance(value, (int, float)):
+            return value != 0, None
+    elif typ == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        if isinstance(value, str):
+            return parse_value("int", value)
+    elif scalar:
+        return (("1" if value else "0") if isinstance(value, bool) else str(value)), None
+    return None, f"cannot decode {type(value).__name__} into a {typ} option"
+
+
 def _toml_settings(cfg: ProxyConfig, text: str, ref: str) -> dict[str, Setting]:
     """Settings of an oauth2-proxy TOML config file (keys are config keys, lists plural)."""
     out: dict[str, Setting] = {}
@@ -648,21 +678,7 @@ def _toml_settings(cfg: ProxyConfig, text: str, ref: str) -> dict[str, Setting]:
         if flag is None:
             unknown.append(key)
             continue
-        typ = OPTIONS[flag][1]
-        parsed: Any = value
-        problem = None
-        if typ == "duration":
-            if isinstance(value, str):
-                parsed, problem = parse_value("duration", value)
-            elif isinstance(value, int):
-                # viper/mapstructure turn a bare integer into nanoseconds
-                parsed = value / 1e9
-        elif typ == "list":
-            parsed = [str(v) for v in value] if isinstance(value, list) else [p for p in str(value).split(",") if p]
-        elif typ == "bool" and not isinstance(value, bool):
-            parsed, problem = parse_value("bool", str(value))
-        elif typ == "str":
-            parsed = str(value)
+        parsed, problem = _toml_value(OPTIONS[flag][1], value)
         if problem:
             cfg.problems.append(ConfigProblem(f"{key}: {problem}", ref, flag))
             continue

@@ -133,3 +133,44 @@ def test_kubeapps_logic_survives_any_release_values(values: dict[str, Any], ap: 
         derive_proxies(ev, ctx)
         for check in CHECKS:
             check.run(ev, ctx)
+
+
+toml_like = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "cookie_refresh",
+                "cookie_expire",
+                "email_domains",
+                "provider",
+                "pass_authorization_header",
+                "upstreams",
+                "scope",
+                "unknown_key",
+                "cookie_secret",
+            ]
+        ),
+        st.sampled_from(['"2m"', "120", "true", '["a", "b"]', '"x"', "{a = 1}", "1.5", '"0"', "[1, 2]", '""']),
+    ),
+    max_size=6,
+).map(lambda kv: "\n".join(f"{k} = {v}" for k, v in kv))
+
+
+@settings(max_examples=100, deadline=None)
+@given(toml=st.one_of(toml_like, toml_like, st.text(max_size=80)), alpha=json_values | st.text(max_size=80))
+def test_any_toml_or_alpha_config_text_is_read_without_crashing(toml: str, alpha: Any) -> None:
+    import yaml
+
+    alpha_text = alpha if isinstance(alpha, str) else yaml.safe_dump(alpha)
+    for flag, text in (("--config=/cfg/f", toml), ("--alpha-config=/cfg/f", alpha_text)):
+        obj = workload(
+            container(
+                args=[flag, "--cookie-secret=0123456789abcdef"], volumeMounts=[{"name": "c", "mountPath": "/cfg"}]
+            ),
+            volumes=[{"name": "c", "configMap": {"name": "cfg"}}],
+        )
+        ev = evidence(obj, configmap("cfg", {"f": text}))
+        ctx = context()
+        derive_proxies(ev, ctx)
+        for check in CHECKS:
+            check.run(ev, ctx)

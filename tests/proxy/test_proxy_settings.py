@@ -312,3 +312,19 @@ def test_pods_are_searched_with_their_own_spec() -> None:
     assert inst.ref == "pod auth/oauth2-proxy-abc container oauth2-proxy"
     cfg = read_settings(inst, [("cm", configmap("cfg", {"c.toml": 'cookie_refresh = "1m"'}))])
     assert cfg.get("cookie-refresh").value == 60.0
+
+
+def test_toml_values_of_the_wrong_type_are_reported_like_viper_would_refuse_them() -> None:
+    toml = (
+        'cookie_refresh = {a = 1}\nemail_domains = "a.com,b.com"\n'
+        "pass_authorization_header = 1\ncookie_expire = 3600000000000\n"
+    )
+    obj = workload(
+        container(args=["--config=/cfg/f"], volumeMounts=[{"name": "c", "mountPath": "/cfg"}]),
+        volumes=[{"name": "c", "configMap": {"name": "cfg"}}],
+    )
+    cfg = _read(obj, configmap("cfg", {"f": toml}))
+    assert "cookie_refresh: cannot decode dict into a duration option" in [p.message for p in cfg.problems]
+    assert cfg.get("email-domain").value == ["a.com", "b.com"]
+    assert cfg.get("pass-authorization-header").value is True
+    assert cfg.get("cookie-expire").value == 3600.0
