@@ -34,6 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--token-lifetime", metavar="DURATION", help="the id_token lifetime (exp - iat), e.g. 5m")
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--settings",
+        action="store_true",
+        help="print each proxy's effective settings and where each came from (credentials redacted)",
+    )
     subs = p.add_subparsers(dest="proxy_action", metavar="ACTION", parser_class=type(p))
     a = subs.add_parser(
         "authz-header",
@@ -104,6 +109,9 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None
     ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
     report = pipeline.run(ev, ctx, checks=list(CHECKS))
+    if args.settings:
+        io.stdout.write(_settings_text(ctx.facts.extra.get("proxy.state")))
+        return 0
     text = render(report, args.format, tty=io.stdout_tty and not args.output)
     if args.output:
         try:
@@ -114,6 +122,54 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     else:
         io.stdout.write(text)
     return report.exit_status()
+
+
+#: Options shown even when left at their default: the ones the checks judge.
+_SHOWN_DEFAULTS = (
+    "provider",
+    "client-id",
+    "oidc-issuer-url",
+    "scope",
+    "cookie-refresh",
+    "cookie-expire",
+    "pass-authorization-header",
+    "set-authorization-header",
+    "pass-access-token",
+    "upstream",
+)
+
+
+def _settings_text(state: Any) -> str:
+    """Every proxy's settings: value, source and where it was set, credentials redacted."""
+    from oidc_doctor.checks.proxy import ProxyState
+    from oidc_doctor.proxy.kubeapps import KubeappsInfo, show_chart
+    from oidc_doctor.proxy.providers import show
+    from oidc_doctor.text import clean
+
+    if not isinstance(state, ProxyState) or not state.configs:
+        return "No oauth2-proxy container found.\n"
+    out: list[str] = []
+    for cfg in state.configs:
+        inst = cfg.instance
+        version = show(inst.version) if inst.version else "unknown version"
+        out.append(f"{clean(inst.ref)} — {clean(inst.image)} ({version})")
+        if isinstance(cfg.kubeapps, KubeappsInfo):
+            k = cfg.kubeapps
+            seen = "values read from the release record" if k.values_seen else "release record not seen"
+            out.append(
+                f"  Kubeapps chart {show_chart(k.chart_version)}, release {k.namespace}/{k.release_name} ({seen})"
+            )
+        names = sorted(set(cfg.settings) | set(_SHOWN_DEFAULTS))
+        for name in names:
+            s = cfg.get(name)
+            value = s.shown if s.known else "(not visible)"
+            out.append(f"  --{name}={clean(value, 120)}  [{s.source}: {clean(s.ref, 160)}]")
+        for name in cfg.secret_env:
+            out.append(f"  from a Secret (never read): {clean(name)}")
+        for p in cfg.problems:
+            out.append(f"  problem: {clean(p.message)}")
+        out.append("")
+    return "\n".join(out)
 
 
 # --- authz-header -------------------------------------------------------------------------------

@@ -118,13 +118,27 @@ class Setting:
     raw: str | None = None
 
     @property
+    def secret(self) -> bool:
+        """Whether the option holds a credential (cookie/client secret, password, token)."""
+        if self.flag.endswith("-file") or self.flag in ("pass-access-token", "skip-jwt-bearer-tokens"):
+            return False
+        return any(w in self.flag for w in ("secret", "password", "token", "jwt-key"))
+
+    @property
+    def shown(self) -> str:
+        """The value as written, or ``<redacted>`` for credentials."""
+        if self.secret and self.value not in (None, ""):
+            return "<redacted>"
+        return self.raw if self.raw is not None else _show(self.value)
+
+    @property
     def known(self) -> bool:
         """Whether the value itself is known (not hidden in a Secret or an unseen file)."""
         return self.source not in ("env-secret", "unknown")
 
     def describe(self) -> str:
         """``--cookie-refresh=2m (flag)``; where it was set is ``ref``."""
-        shown = self.raw if self.raw is not None else _show(self.value)
+        shown = self.shown
         if not self.known:
             return f"--{self.flag}: value not visible ({self.source})"
         if self.source == "default":

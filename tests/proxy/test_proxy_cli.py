@@ -98,3 +98,14 @@ def test_disable_dry_run_when_nothing_is_set(tmp_path: Path) -> None:
         ["proxy", "authz-header", "disable", "--bundle", str(bundle), "-n", "auth", "-d", "oauth2-proxy"]
     )
     assert status == 0 and "Nothing to change" in out
+
+
+def test_settings_listing_shows_sources_and_redacts_credentials(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path, "--client-secret=s3cr3t-value", "--cookie-secret-file=/etc/secret/cookie")
+    status, out, _ = _run(["proxy", "--bundle", str(bundle), "--settings"])
+    assert status == 0
+    assert "--cookie-refresh=1m  [flag: deploy auth/oauth2-proxy container oauth2-proxy args[8]]" in out
+    assert "--set-authorization-header=false  [default:" in out
+    assert "--cookie-secret=<redacted>" in out and "--client-secret=<redacted>" in out
+    assert "0123456789abcdef" not in out and "s3cr3t-value" not in out
+    assert "--cookie-secret-file=/etc/secret/cookie" in out
