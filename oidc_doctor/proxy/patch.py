@@ -126,7 +126,14 @@ def build(obj: dict[str, Any], action: Action, container: str | None = None) -> 
     ops: list[dict[str, Any]] = []
     if action == "enable":
         flags = [(label, k, w) for label, ws in words.items() for k, w in enumerate(ws) if _is_flag(w)]
-        if flags and _flag_value(flags[-1][2]) is True:
+        env_on = [
+            k
+            for k, e in enumerate(env)
+            if isinstance(e, dict) and e.get("name") == ENV and "value" in e and go_bool(str(e.get("value"))) is True
+        ]
+        if not flags and env_on:
+            plan.notes.append(f"`{ENV}=true` already turns it on (container {plan.container} env[{env_on[-1]}])")
+        elif flags and _flag_value(flags[-1][2]) is True:
             plan.notes.append(f"`{FLAG}` is already on (container {plan.container} {flags[-1][0]}[{flags[-1][1]}])")
         elif flags:
             label, k, w = flags[-1]

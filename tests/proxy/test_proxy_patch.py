@@ -158,3 +158,9 @@ def test_kubectl_command_carries_the_patch_for_the_kubeapps_fixture() -> None:
         "path": "/spec/template/spec/containers/1/args/-",
         "value": f"{FLAG}=true",
     }
+
+
+def test_enable_sees_the_environment_variable_already_on() -> None:
+    obj = workload(container(args=list(PROXY_ARGS), env=[{"name": ENV, "value": "true"}]))
+    plan = build(obj, "enable")
+    assert not plan.changes and "already turns it on" in plan.notes[0]
