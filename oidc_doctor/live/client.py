@@ -161,6 +161,11 @@ class ExecAuth(httpx.Auth):
             )
         return token
 
+    def ensure_token(self) -> None:
+        """Run the plugin now if no token is cached (so a login is not timed as a request)."""
+        if self._token is None:
+            self._token = self._run()
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._token is None:
             self._token = self._run()
@@ -203,12 +208,16 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         stderr: Any = None,
         timeout_s: float = REQUEST_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cfg = cfg
+        self._timeout_s = timeout_s
+        self._clock = clock
+        self._auth = _auth(cfg, stderr)
         self._http = httpx.Client(
             base_url=cfg.server,
             verify=_ssl_context(cfg),
-            auth=_auth(cfg, stderr),
+            auth=self._auth,
             timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "oidc-doctor"},
@@ -235,8 +244,21 @@ class ApiClient:
     ) -> dict[str, Any]:
         """One API call; the JSON object answered, or :class:`LiveError` with the server's reason."""
         headers = {"Content-Type": content_type} if content_type else None
+        if isinstance(self._auth, ExecAuth):
+            # A login through the plugin may take as long as the user needs: not part of the request
+            self._auth.ensure_token()
+        # httpx's timeouts bound each read, not the whole answer: a server dripping bytes would
+        # never trip them, so the body is read in chunks against a deadline (DESIGN.md: 10 s).
+        deadline = self._clock() + self._timeout_s
         try:
-            resp = self._http.request(method, path, params=params, content=body, headers=headers)
+            with self._http.stream(method, path, params=params, content=body, headers=headers) as resp:
+                content = bytearray()
+                for chunk in resp.iter_bytes():
+                    content += chunk
+                    if self._clock() > deadline:
+                        raise LiveError(
+                            f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s to answer"
+                        )
         except httpx.TimeoutException as e:
             raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
         except httpx.HTTPError as e:
@@ -244,7 +266,7 @@ class ApiClient:
         except ssl.SSLError as e:  # pragma: no cover - httpx wraps these as ConnectError
             raise LiveError(f"{method} {path}: TLS error with {self.cfg.server}: {e}") from e
         try:
-            data = orjson.loads(resp.content) if resp.content else {}
+            data = orjson.loads(bytes(content)) if content else {}
         except orjson.JSONDecodeError:
             data = {}
         if resp.status_code >= 400:

@@ -337,3 +337,13 @@ def test_an_unreachable_api_server_is_one_line_exit_2(tmp_path: Path) -> None:
         kc = str(gone.kubeconfig(tmp_path / "kubeconfig"))
     status, _, err = _run(["proxy", "authz-header", "enable", "--kubeconfig", kc, "-d", "kubeapps"])
     assert status == 2 and err.count("\n") == 1 and "cannot reach https://127.0.0.1:" in err
+
+
+def test_the_whole_answer_must_arrive_within_the_request_deadline(double: ApiServerDouble, tmp_path: Path) -> None:
+    ticks = iter([0.0, 11.0])  # the body's first chunk arrives 11 s after the request started
+    path = double.kubeconfig(tmp_path / "kubeconfig")
+    with (
+        ApiClient(load(path=str(path), env={}), clock=lambda: next(ticks)) as c,
+        pytest.raises(LiveError, match="took longer than 10 s to answer"),
+    ):
+        c.get(workload_path("Deployment", "kubeapps", "kubeapps"))
