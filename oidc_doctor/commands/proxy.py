@@ -47,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "Dry run unless --apply.",
     )
     a.add_argument("state", choices=("enable", "disable"))
-    _source_args(a)
+    _source_args(a, inherit=True)
     a.add_argument("-d", "--deployment", metavar="NAME", help="the workload (default: the one with a proxy)")
     a.add_argument(
         "--kind", choices=("deployment", "statefulset", "daemonset"), default="deployment", help="workload kind"
@@ -57,11 +57,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("--timeout", metavar="DURATION", default="5m", help="how long to wait for the rollout")
 
 
-def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)")
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context to read live")
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
-    p.add_argument("-n", "--namespace", metavar="NS", help="namespace (default: all for checks, context's for patches)")
+def _source_args(p: argparse.ArgumentParser, *, inherit: bool = False) -> None:
+    # In the action's parser the defaults are suppressed, so `proxy -n NS authz-header ...` keeps NS.
+    d: dict[str, Any] = {"default": argparse.SUPPRESS} if inherit else {}
+    p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)", **d)
+    p.add_argument("--context", metavar="NAME", help="kubeconfig context to read live", **d)
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)", **d)
+    p.add_argument(
+        "-n", "--namespace", metavar="NS", help="namespace (default: all for checks, context's for patches)", **d
+    )
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

@@ -109,3 +109,11 @@ def test_settings_listing_shows_sources_and_redacts_credentials(tmp_path: Path) 
     assert "--cookie-secret=<redacted>" in out and "--client-secret=<redacted>" in out
     assert "0123456789abcdef" not in out and "s3cr3t-value" not in out
     assert "--cookie-secret-file=/etc/secret/cookie" in out
+
+
+def test_source_options_before_the_action_are_kept(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path)
+    status, out, _ = _run(["proxy", "--bundle", str(bundle), "-n", "auth", "authz-header", "enable"])
+    assert status == 0 and "deployment auth/oauth2-proxy" in out
+    status, _, err = _run(["proxy", "--bundle", str(bundle), "-n", "elsewhere", "authz-header", "enable"])
+    assert status == 2 and "namespace elsewhere" in err
