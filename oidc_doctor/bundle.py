@@ -21,9 +21,6 @@ HEAD_BYTES = 64 * 1024
 #: Structured (JSON/YAML) files larger than this are not parsed whole.
 MAX_STRUCTURED_BYTES = 1024 * 1024 * 1024
 
-_JWT = re.compile(r"(?<![A-Za-z0-9_.-])(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)(?![A-Za-z0-9_.-])")
-_CREDENTIAL = re.compile(r"^(?:(?:Authorization:\s*)?Bearer\s+)?([A-Za-z0-9._~+/=-]{16,})$", re.IGNORECASE)
-
 # Log line shapes (reference/field-notes.md §c). A prefix from `kubectl logs --timestamps`
 # (RFC 3339) or journald ("Nov 28 10:00:00 host k3s[123]: ") may stand before each.
 _TS_PREFIX = (
@@ -102,6 +99,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     kind = obj.get("kind")
     api = str(obj.get("apiVersion", ""))
     if kind is None:
+        if isinstance(obj.get("id_token"), str):  # a token endpoint's response
+            return Kind.TOKEN, "", obj["id_token"]
         if isinstance(obj.get("keys"), list):
             return Kind.JWKS, "", obj
         if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
@@ -144,11 +143,27 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return None, "a Secret that is not a Helm release record (Secret data is never read)", obj
     if kind == "Ingress":
         return Kind.INGRESS, "", obj
+    if kind == "Config" and isinstance(obj.get("users"), list):
+        token = _kubeconfig_id_token(obj)
+        if token:
+            return Kind.TOKEN, "", token
+        return None, "a kubeconfig without an oidc auth-provider id-token", obj
     if kind == "Status" and obj.get("code") in (401, 403):
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+def _kubeconfig_id_token(obj: dict[str, Any]) -> str | None:
+    """The ``id-token`` of a kubeconfig's legacy ``oidc`` auth-provider (nothing else is read)."""
+    for user in obj["users"]:
+        provider = ((user or {}).get("user") or {}).get("auth-provider") if isinstance(user, dict) else None
+        config = provider.get("config") if isinstance(provider, dict) else None
+        token = config.get("id-token") if isinstance(config, dict) else None
+        if isinstance(token, str) and token:
+            return token
+    return None
 
 
 def _status_text(obj: dict[str, Any]) -> str:
@@ -217,6 +232,8 @@ def sniff_log(head: str) -> Kind | None:
 
 def classify_text(text: str) -> tuple[Kind | None, Any]:
     """Recognise a text file: a token, a log, or the error text a user saw."""
+    from oidc_doctor.token.source import extract_token, is_credential_like, normalise
+
     stripped = text.strip()
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if not lines:
@@ -225,14 +242,11 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     if log is not None and len(lines) > 1:
         return log, None
     if len(lines) <= 5:
-        for ln in lines:
-            m = _JWT.search(ln)
-            if m and len(m.group(1).split(".")) >= 3:
-                return Kind.TOKEN, m.group(1)
-        if len(lines) == 1:
-            m2 = _CREDENTIAL.match(lines[0].strip("'\""))
-            if m2 and not _ERROR_TEXT.search(lines[0]):
-                return Kind.TOKEN, m2.group(1)
+        token = extract_token(text)
+        if token is not None:
+            return Kind.TOKEN, token
+        if is_credential_like(text):
+            return Kind.TOKEN, normalise(text)
     if log is not None:
         return log, None
     if len(stripped) <= HEAD_BYTES and _ERROR_TEXT.search(stripped):

@@ -42,7 +42,11 @@ def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[
 
 
 def derive_tokens(ev: Evidence, ctx: Context) -> None:
-    """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts."""
+    """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts.
+
+    A ``Kind.TOKEN`` item's data is the token as ``oidc_doctor.token.source.extract_token`` or
+    ``normalise`` returned it (normalising twice would hide a doubled ``Bearer``).
+    """
     jwks, jwks_ref = _merged_jwks(ev)
     reports: list[ti.TokenReport] = []
     for item in ev.of(Kind.TOKEN):
@@ -75,14 +79,12 @@ def aggregate(check_id: str, ctx: Context) -> CheckResult:
     results = [r.aspects[check_id] for r in reports]
     status = ti.worst(results)
     findings = [f for r in results for f in r.findings]
-    picked = [r for r in results if r.status == status]
-    reason = (
-        picked[0].reason
-        if len(reports) == 1
-        else "; ".join(
+    if len(reports) == 1:
+        reason = results[0].reason
+    else:
+        reason = "; ".join(
             f"{rep.label}: {res.reason}" for rep, res in zip(reports, results, strict=True) if res.status == status
         )
-    )
     if status == Status.FAIL:
         return CheckResult.failed(findings, reason)
     return CheckResult(status, reason, findings)

@@ -14,6 +14,7 @@ Pure: no I/O, no wall clock. Findings never carry the token, only its fingerprin
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,8 +44,8 @@ EMAIL = "token.email"
 TYPE = "token.type"
 ASPECTS: tuple[str, ...] = (DECODE, EXPIRY, SIGNATURE, ISSUER, AUDIENCE, EMAIL, TYPE)
 
-#: kube-apiserver's HTTP server refuses request headers larger than 1 MiB (Go's
-#: http.DefaultMaxHeaderBytes, k8s.io/apiserver pkg/server/secure_serving.go MaxHeaderBytes).
+#: kube-apiserver's HTTP server refuses request headers larger than 1 MiB
+#: (k8s.io/apiserver pkg/server/secure_serving.go, SecureServingInfo.Serve: MaxHeaderBytes 1 << 20).
 MAX_TOKEN_BYTES = 1 << 20
 #: go-oidc v2 verify.go allows one minute of clock skew on ``nbf`` and none on ``exp``.
 NBF_LEEWAY = timedelta(seconds=60)
@@ -55,6 +56,9 @@ LARGE_TOKEN_BYTES = 4096
 #: Google's issuer as tokens sometimes spell it; the API server reads it as the https URL
 #: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
 GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
+#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
+_BEARER_WORD = re.compile(r"bearer\s", re.IGNORECASE)
+_GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass
@@ -189,11 +193,18 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
         if name not in claims:
             continue
         value = claims[name]
-        if not _is_number(value):
+        seconds: float
+        if _is_number(value):
+            seconds = value
+        elif isinstance(value, str) and _GO_NUMBER.fullmatch(value):
+            # go-oidc decodes these into a json.Number, which also takes a string holding a number.
+            seconds = float(value)
+        else:
             times[name] = TimeClaim(name, value, problem=f"'{name}' is not a number of seconds ({_q(value)})")
             continue
-        # go-oidc truncates fractional NumericDates to whole seconds (time.Unix(int64(f), 0)).
-        at = from_epoch(int(value))
+        # go-oidc truncates fractional NumericDates to whole seconds (oidc.go jsonTime:
+        # time.Unix(int64(f), 0)).
+        at = from_epoch(int(seconds)) if abs(seconds) < 1e15 else None
         if at is None:
             times[name] = TimeClaim(name, value, problem=f"'{name}' is out of the range of dates")
         else:
@@ -227,8 +238,7 @@ def accepted_algs(options: Options, discovery: dict[str, Any] | None, keys: list
         if k.kty == "RSA":
             by_type += ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
         elif k.kty == "EC":
-            size = getattr(k.key, "curve", None)
-            bits = getattr(size, "key_size", 0)
+            bits = getattr(getattr(k.key, "curve", None), "key_size", 0)
             by_type.append({256: "ES256", 384: "ES384", 521: "ES512"}.get(bits, ""))
         elif k.kty == "OKP":
             by_type.append("EdDSA")
@@ -248,7 +258,7 @@ def judge_decode(report: TokenReport) -> CheckResult:
     raw = parsed.raw
     if report.size > MAX_TOKEN_BYTES:
         problems.append(f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers")
-    if raw[:7].lower() == "bearer " or raw[:7].lower() == "bearer\t":
+    if _BEARER_WORD.match(raw):
         problems.append("it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token")
         fix = (
             "send the header as `Authorization: Bearer <token>` with one `Bearer ` (check the proxy's header settings)"
@@ -261,7 +271,7 @@ def judge_decode(report: TokenReport) -> CheckResult:
         problems += [
             p for p in parsed.problems if p != parsed.alg_problem and not p.startswith("the signature part is empty")
         ]
-        if parsed.parts < 3 and not fix:
+        if parsed.parts < 3:
             problems.append("it looks like an opaque access token, not a JWT")
             fix = (
                 "send the id_token (a JWT); an opaque access token cannot be validated by the API server "
@@ -294,6 +304,24 @@ def judge_decode(report: TokenReport) -> CheckResult:
     return CheckResult.failed([finding], "; ".join(problems))
 
 
+def _time_finding(
+    report: TokenReport,
+    code: str,
+    claim: TimeClaim,
+    when: str,
+    title: str,
+    rank: int,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about one time claim, with the claim and the clock as evidence."""
+    assert claim.at is not None
+    evidence = [
+        _ev(report, claim.name, f"{claim.value} = {iso(claim.at)}"),
+        EvidenceRef("clock", "now", when),
+    ]
+    return Finding(code, title, evidence=evidence, severity=severity, rank=rank)
+
+
 def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckResult:
     """exp (no leeway), nbf (60 s leeway) and iat (a clock-skew warning; the server ignores it)."""
     if report.claims is None:
@@ -314,45 +342,42 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
     elif exp.at is None:
         return CheckResult.unknown(exp.problem or "exp cannot be read")
     elif now > exp.at:
-        # go-oidc v2 verify.go: expired when now is after exp; no leeway.
+        # go-oidc v2 verify.go: expired when exp is before now; no leeway.
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-expired",
+                exp,
+                when,
                 f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows no leeway on exp",
-                evidence=[
-                    _ev(report, "exp", f"{exp.value} = {iso(exp.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
                 rank=20,
             )
         )
     nbf = report.times.get("nbf")
     if nbf is not None and nbf.at is not None and now + NBF_LEEWAY < nbf.at:
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-not-yet-valid",
+                nbf,
+                when,
                 f"The token is not valid before {iso(nbf.at)} ({relative(nbf.at, now)}), beyond the API "
                 "server's 60 s leeway: a clock is wrong",
-                evidence=[
-                    _ev(report, "nbf", f"{nbf.value} = {iso(nbf.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
                 rank=21,
             )
         )
     iat = report.times.get("iat")
     if iat is not None and iat.at is not None and iat.at > now:
         findings.append(
-            Finding(
+            _time_finding(
+                report,
                 "token-not-yet-valid",
+                iat,
+                when,
                 f"The token was issued in the future ({iso(iat.at)}, {relative(iat.at, now)}): clock skew "
                 "between the identity provider and here (the API server itself ignores iat)",
-                evidence=[
-                    _ev(report, "iat", f"{iat.value} = {iso(iat.at)}"),
-                    EvidenceRef("clock", "now", when),
-                ],
-                severity=Severity.WARNING,
                 rank=22,
+                severity=Severity.WARNING,
             )
         )
     if findings:
@@ -450,6 +475,8 @@ def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -
         )
     if findings:
         return CheckResult.failed(findings, reason), sig
+    if status == "unknown":
+        return CheckResult.unknown(f"signature not checked: {reason}"), sig
     return CheckResult.passed(reason), sig
 
 

@@ -26,10 +26,16 @@ MAX_INPUT_BYTES = 4 * 1024 * 1024
 
 _AUTH_HEADER = re.compile(r"^authorization\s*:\s*", re.IGNORECASE)
 _BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
-_QUOTES = ("\"'`", "\"'`")
+_QUOTES = "\"'`"
 _B64_CHARS = re.compile(r"^[A-Za-z0-9+/_=-]+$")
 #: A JWS or JWE in compact form: base64url segments joined by dots (header segment first).
 _COMPACT = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_=+/-]*){2,4}$")
+#: A named field holding a compact JWS (kubeconfig ``id-token:``, JSON ``"id_token":``, ``token=``).
+_NAMED = re.compile(
+    r"""["']?\b(id[_-]?token|idtoken|access[_-]?token|token)["']?\s*[:=]\s*["']?"""
+    r"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
+    re.IGNORECASE,
+)
 _CREDENTIAL = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
 
 
@@ -97,7 +103,7 @@ def read_token_source(src: str | None, io: IO) -> str:
 
 
 def _strip_quotes(s: str) -> str:
-    while len(s) >= 2 and s[0] == s[-1] and s[0] in _QUOTES[0]:
+    while len(s) >= 2 and s[0] == s[-1] and s[0] in _QUOTES:
         s = s[1:-1].strip()
     return s
 
@@ -160,11 +166,15 @@ def extract_token(text: str) -> str | None:
 
     A line qualifies when, after normalising, it is a compact JWS (three parts) whose header
     decodes to a JSON object: a bare token, ``Bearer x``, ``Authorization: Bearer x``, quoted or
-    not. A whole file that is one base64-wrapped token qualifies too.
+    not. A whole file that is one base64-wrapped token qualifies too. Failing those, a named
+    field holding a JWS: ``id-token: x`` (a kubeconfig's oidc auth-provider), ``"id_token": "x"``
+    (a token response), ``access_token``/``token`` fields — the id_token first.
     """
     whole = normalise(text) if text.strip() else ""
     candidates = [whole] if whole and whole.count(".") == 2 else []
     candidates += [normalise(line) for line in text.splitlines() if line.strip()]
+    named = sorted(_NAMED.finditer(text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
+    candidates += [m.group(2) for m in named]
     for c in candidates:
         if c.count(".") == 2 and _looks_like_jws(c):
             return c

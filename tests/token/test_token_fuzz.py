@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,3 +94,15 @@ def test_arbitrary_claims_in_a_signed_token(extra: dict[str, object]) -> None:
     payload = {**claims(), **extra}
     for token in (sign(payload), raw_jws({"alg": "RS256", "kid": "x"}, payload)):
         assert_clean(run_cli(_ARGS, stdin=token.encode()), as_json=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_in_a_file(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "token.bin"
+        path.write_bytes(data)
+        r = run_cli(["token", f"@{path}", *_ARGS[2:]])
+    assert_clean(r, as_json=True)
+    if r.status == 2:
+        assert str(path) in r.err

@@ -228,6 +228,12 @@ def test_times_are_shown_in_utc_and_relative_to_now() -> None:
     assert doc["lifetime_s"] == 300
 
 
+def test_exp_as_a_string_holding_a_number_is_read_as_go_oidc_does() -> None:
+    r = judge(sign(claims(exp=str(NOW_S - 5))))
+    assert causes(r) == ["token-expired"]
+    assert judge(sign(claims(exp=str(NOW_S + 5)))).aspects[ti.DECODE].status == Status.PASS
+
+
 def test_non_numeric_exp_is_malformed_and_expiry_unknown() -> None:
     r = judge(sign(claims(exp="tomorrow")))
     assert "token-malformed" in causes(r)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,21 @@ def test_extract_token_finds_the_jwt_in_a_text_file(text: str) -> None:
 )
 def test_extract_token_ignores_text_without_a_jwt(text: str) -> None:
     assert extract_token(text) is None
+
+
+def test_extract_token_reads_a_kubeconfig_id_token_field() -> None:
+    kubeconfig = (
+        "users:\n- name: alice\n  user:\n    auth-provider:\n      config:\n"
+        f"        client-id: kubernetes\n        id-token: {TOKEN}\n      name: oidc\n"
+    )
+    assert extract_token(kubeconfig) == TOKEN
+
+
+def test_extract_token_prefers_the_id_token_of_a_token_response() -> None:
+    access = sign(claims(typ="Bearer"))
+    response = json.dumps({"access_token": access, "token_type": "Bearer", "id_token": TOKEN})
+    assert extract_token(response) == TOKEN
+    assert extract_token(json.dumps({"access_token": access})) == access
 
 
 def test_extract_token_returns_a_jwt_with_a_broken_payload_for_judging() -> None:
