@@ -347,3 +347,17 @@ def test_the_whole_answer_must_arrive_within_the_request_deadline(double: ApiSer
         pytest.raises(LiveError, match="took longer than 10 s to answer"),
     ):
         c.get(workload_path("Deployment", "kubeapps", "kubeapps"))
+
+
+def test_without_a_namespace_the_checks_read_every_namespace(double: ApiServerDouble, tmp_path: Path) -> None:
+    other = _fixture("kubeapps-7.0.4-deployment.yaml")[0]
+    other["metadata"]["namespace"] = "team-b"
+    double.add(other)
+    kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+    status, out, _ = _run(["proxy", "--kubeconfig", kc, "--format", "json", "--token-lifetime", "5m"])
+    report = json.loads(out)
+    assert status == 1
+    titles = [f["title"] for f in report["findings"] if f["cause"] == "proxy-cookie-refresh-missing"]
+    assert titles and all("team-b/kubeapps" in t for t in titles)
+    paths = {r.path for r in double.requests}
+    assert {"/apis/apps/v1/deployments", "/api/v1/configmaps", "/api/v1/secrets"} <= paths
