@@ -91,6 +91,7 @@ class _Bearer(httpx.Auth):
         self._header = f"Bearer {token}"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the kubeconfig's bearer token."""
         request.headers["Authorization"] = self._header
         yield request
 
@@ -100,6 +101,7 @@ class _TokenFile(httpx.Auth):
         self._path = path
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Read the token file at each request (it may be rotated, as service account tokens are)."""
         try:
             token = Path(self._path).read_text(encoding="utf-8").strip()
         except OSError as e:
@@ -167,6 +169,7 @@ class ExecAuth(httpx.Auth):
             self._token = self._run()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send the cached token; on a 401 run the plugin again once, as client-go does."""
         if self._token is None:
             self._token = self._run()
         request.headers["Authorization"] = f"Bearer {self._token}"

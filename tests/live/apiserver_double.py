@@ -144,6 +144,8 @@ class ApiServerDouble:
         double = self
 
         class Handler(BaseHTTPRequestHandler):
+            """Records each request and answers it from the double's state."""
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
@@ -167,9 +169,11 @@ class ApiServerDouble:
                 self._answer(code, answer)
 
             def do_GET(self) -> None:
+                """GET an object or a list."""
                 self._handle("GET")
 
             def do_PATCH(self) -> None:
+                """PATCH an object with a JSON Patch."""
                 self._handle("PATCH")
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
