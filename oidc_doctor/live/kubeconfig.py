@@ -81,6 +81,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise InputError(str(path), f"broken kubeconfig YAML{line}") from e
     if not isinstance(doc, dict):
         raise InputError(str(path), "kubeconfig is not a YAML mapping")
+    _check_shape(doc, str(path))
     base = path.parent
     for c in doc.get("clusters") or []:
         if isinstance(c, dict) and isinstance(c.get("cluster"), dict):
@@ -93,6 +94,27 @@ def _read(path: Path) -> dict[str, Any]:
             if isinstance(ex, dict) and isinstance(ex.get("command"), str) and os.sep in ex["command"]:
                 _resolve(ex, ("command",), base)
     return doc
+
+
+_SECTIONS = {"clusters": "cluster", "users": "user", "contexts": "context"}
+
+
+def _check_shape(doc: dict[str, Any], where: str) -> None:
+    """Refuse shapes kubectl refuses, before lightkube (which trusts its input) sees them."""
+    for section, payload in _SECTIONS.items():
+        entries = doc.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise InputError(where, f"kubeconfig {section} is not a list")
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                raise InputError(where, f"kubeconfig {section}[{i}] has no name")
+            if not isinstance(entry.get(payload), dict):
+                raise InputError(where, f"kubeconfig {section}[{i}] ({entry['name']}) has no {payload} mapping")
+    cur = doc.get("current-context")
+    if cur is not None and not isinstance(cur, str):
+        raise InputError(where, "kubeconfig current-context is not a string")
 
 
 def merge(docs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -136,6 +158,8 @@ def load(context: str | None = None, path: str | None = None, env: dict[str, str
         raise InputError(where, f"context refers to a missing cluster or user {e}") from e
     except msgspec.ValidationError as e:
         raise InputError(where, f"invalid kubeconfig: {e}") from e
+    except (TypeError, ValueError, AttributeError) as e:  # lightkube trusts its input's shape
+        raise InputError(where, f"invalid kubeconfig: {type(e).__name__}") from e
     if single is None:  # pragma: no cover - get() raises instead when no default is given
         raise InputError(where, "no current context")
     if single.user is None:

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from apiserver_double import ApiServerDouble
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oidc_doctor.cli import main
 from oidc_doctor.errors import InputError
@@ -361,3 +364,35 @@ def test_without_a_namespace_the_checks_read_every_namespace(double: ApiServerDo
     assert titles and all("team-b/kubeapps" in t for t in titles)
     paths = {r.path for r in double.requests}
     assert {"/apis/apps/v1/deployments", "/api/v1/configmaps", "/api/v1/secrets"} <= paths
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=15,
+)
+kubeconfig_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "clusters": st.lists(st.fixed_dictionaries({"name": st.text(max_size=5), "cluster": json_like}), max_size=2)
+        | json_like,
+        "users": st.lists(st.fixed_dictionaries({"name": st.text(max_size=5), "user": json_like}), max_size=2)
+        | json_like,
+        "contexts": st.lists(st.fixed_dictionaries({"name": st.text(max_size=5), "context": json_like}), max_size=2)
+        | json_like,
+        "current-context": st.text(max_size=5) | json_like,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=kubeconfig_like)
+def test_any_kubeconfig_loads_or_fails_with_one_line_naming_the_file(tmp_path: Path, doc: dict[str, Any]) -> None:
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(doc))
+    try:
+        cfg = load(path=str(path), env={})
+    except InputError as e:
+        assert str(e).startswith(str(path))
+    else:
+        assert isinstance(cfg.server, str)
