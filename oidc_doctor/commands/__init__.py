@@ -13,4 +13,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "oidc_doctor.commands.logs",
         "classify authentication lines of API server, proxy and ingress logs",
     ),
+    "proxy": ("oidc_doctor.commands.proxy", "oauth2-proxy / Kubeapps session checks; authz-header enable|disable"),
 }
