@@ -13,5 +13,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "oidc_doctor.commands.logs",
         "classify authentication lines of API server, proxy and ingress logs",
     ),
+    "proxy": ("oidc_doctor.commands.proxy", "oauth2-proxy / Kubeapps session checks; authz-header enable|disable"),
     "rbac": ("oidc_doctor.commands.rbac", "who is bound / may an identity do X, from a bundle"),
 }
