@@ -151,21 +151,20 @@ def check_anonymous(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.failed([anonymous_finding(who, request_from_context(ctx))])
 
 
-def _unless_anonymous(ctx: Context) -> CheckResult | None:
+def _prepared(ev: Evidence, ctx: Context) -> Analysis | CheckResult:
+    """The shared analysis, or the result a check gives when there is none to read."""
     ident = ctx.facts.identity
     if ident is not None and ident.username == "system:anonymous":
         return CheckResult.skipped("the request reached the API server without a token (see rbac.anonymous)")
-    return None
+    a = _analysis(ev, ctx)
+    return CheckResult.unknown(a) if isinstance(a, str) else a
 
 
 def check_subjects(ev: Evidence, ctx: Context) -> CheckResult:
     """Near misses: prefix, claim, group name; a groups claim that never arrives."""
-    early = _unless_anonymous(ctx)
-    if early:
-        return early
-    a = _analysis(ev, ctx)
-    if isinstance(a, str):
-        return CheckResult.unknown(a)
+    a = _prepared(ev, ctx)
+    if isinstance(a, CheckResult):
+        return a
     if a.decision is not None and a.decision.allowed:
         return CheckResult.passed("RBAC allows the failing request for this identity")
     if a.subjects:
@@ -175,12 +174,9 @@ def check_subjects(ev: Evidence, ctx: Context) -> CheckResult:
 
 def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
     """Some binding beyond the defaults applies to the identity."""
-    early = _unless_anonymous(ctx)
-    if early:
-        return early
-    a = _analysis(ev, ctx)
-    if isinstance(a, str):
-        return CheckResult.unknown(a)
+    a = _prepared(ev, ctx)
+    if isinstance(a, CheckResult):
+        return a
     if a.binding:
         return CheckResult.failed(a.binding)
     if a.uncertain:
@@ -192,14 +188,11 @@ def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
 
 def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
     """The bindings that apply allow the failing request."""
-    early = _unless_anonymous(ctx)
-    if early:
-        return early
-    a = _analysis(ev, ctx)
-    if isinstance(a, str):
-        return CheckResult.unknown(a)
+    a = _prepared(ev, ctx)
+    if isinstance(a, CheckResult):
+        return a
     if a.decision is None:
-        return CheckResult.skipped("no failing request known (give the 403 text with --error, or --request)")
+        return CheckResult.skipped("no failing request known (give the 403 text the user saw: --error or an error text file)")
     idx = rbac_index(ev, ctx)
     if idx is not None and not idx.cluster_roles and not idx.roles:
         return CheckResult.unknown("the evidence holds bindings but no Roles/ClusterRoles: rules cannot be read")

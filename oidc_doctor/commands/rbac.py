@@ -178,14 +178,9 @@ def _who(
         _emit_json(
             io,
             {
-                "user": who.username,
-                "groups": who.groups,
-                "groups_known": who.groups_known,
-                "source": who.source,
+                **_identity_json(who),
                 "bindings": bindings,
-                "findings": [f.to_json() for f in findings],
-                "undecided": a.uncertain or None,
-                "inputs": inputs,
+                **_outcome_json(findings, a, inputs),
             },
         )
         return _status(findings)
@@ -211,6 +206,14 @@ def _who(
         out += ["", *_findings_text(findings)]
     io.stdout.write("\n".join(out) + "\n")
     return _status(findings)
+
+
+def _identity_json(who: Any) -> dict[str, Any]:
+    return {"user": who.username, "groups": who.groups, "groups_known": who.groups_known, "source": who.source}
+
+
+def _outcome_json(findings: list[Finding], a: Any, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"findings": [f.to_json() for f in findings], "undecided": a.uncertain or None, "inputs": inputs}
 
 
 def _identity_line(who: Any) -> str:
@@ -260,14 +263,9 @@ def _can(
                     "namespace": req.namespace,
                     "path": req.path,
                 },
-                "user": who.username,
-                "groups": who.groups,
-                "groups_known": who.groups_known,
-                "source": who.source,
+                **_identity_json(who),
                 "granted_by": granted,
-                "findings": [f.to_json() for f in findings],
-                "undecided": a.uncertain or None,
-                "inputs": inputs,
+                **_outcome_json(findings, a, inputs),
             },
         )
         return _status(findings)
