@@ -192,7 +192,9 @@ def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
     if isinstance(a, CheckResult):
         return a
     if a.decision is None:
-        return CheckResult.skipped("no failing request known (give the 403 text the user saw: --error or an error text file)")
+        return CheckResult.skipped(
+            "no failing request known (give the 403 text the user saw: --error or an error text file)"
+        )
     idx = rbac_index(ev, ctx)
     if idx is not None and not idx.cluster_roles and not idx.roles:
         return CheckResult.unknown("the evidence holds bindings but no Roles/ClusterRoles: rules cannot be read")
