@@ -104,10 +104,7 @@ def parse_failure(text: str, ref: str) -> ObservedFailure | None:
         body = str(status["message"])
     f = _forbidden(body, ref, text)
     if f:
-        km = _KUBEAPPS_FORBIDDEN.search(text)
-        if km and not f.verb:
-            f.verb = km.group("verb")
-        return f
+        return f  # also inside Kubeapps' "Forbidden to ... due to '<the API's message>'"
     km = _KUBEAPPS_FORBIDDEN.search(text)
     if km:  # the inner message was not a Kubernetes one: keep what Kubeapps says
         return ObservedFailure(
