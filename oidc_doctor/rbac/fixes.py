@@ -61,18 +61,8 @@ def patch_subject(binding: dict[str, Any], index: int, new_name: str) -> str:
     return f"kubectl {ns_flag}patch {target} {q(name)} --type=json -p {q(patch)}"
 
 
-def add_subject(binding: dict[str, Any], subject_kind: str, subject: str) -> str:
-    """``kubectl patch`` adding a subject to an existing binding (keeps the old one)."""
-    ns, name = namespace_name(binding)
-    value = f'{{"apiGroup":"rbac.authorization.k8s.io","kind":"{subject_kind}","name":{_json_str(subject)}}}'
-    patch = f'[{{"op":"add","path":"/subjects/-","value":{value}}}]'
-    target = "rolebinding" if binding.get("kind") == "RoleBinding" else "clusterrolebinding"
-    ns_flag = f"-n {q(ns)} " if ns else ""
-    return f"kubectl {ns_flag}patch {target} {q(name)} --type=json -p {q(patch)}"
-
-
 def _json_str(s: str) -> str:
-    import json
+    import json  # only when a fix is written
 
     return json.dumps(s)
 
