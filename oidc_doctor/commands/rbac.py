@@ -58,7 +58,9 @@ def _identity_args(p: argparse.ArgumentParser) -> None:
         "the bundle's settings, or as a SelfSubjectReview / 403 text in the bundle says",
     )
     ident.add_argument("--error", metavar="TEXT", help="a 403 text: the user it names (groups unknown)")
-    p.add_argument("--group", action="append", default=[], help="a group of the user (repeatable, with --user)")
+    p.add_argument(
+        "--group", action="append", default=[], help="a group of the user (repeatable; with --user or --error)"
+    )
     p.add_argument("--bundle", required=True, type=Path, help="folder of evidence (kubectl RBAC output, ...)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -85,6 +87,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
     else:
         who, claims, auth, failed = _derived_identity(ev, args, io)
+        if args.error is not None and args.group:
+            # The 403 names the user; the person running the command knows its groups.
+            who.groups, who.groups_known = default_groups(who.username, args.group), True
     inputs = [i.to_json() for i in ev.inputs]
     _LAST_RUN[:] = [ev, idx]
     if args.rbac_command == "who":

@@ -171,3 +171,11 @@ def test_who_from_an_error_with_unknown_groups_stays_undecided(bundle: Path) -> 
     status, data = _json("rbac", "who", "--error", error, "--bundle", str(bundle))
     assert status == 0
     assert data["undecided"] and "not known" in data["undecided"]
+
+
+def test_error_with_groups_given_decides(bundle: Path) -> None:
+    error = 'User "oidc:alice@example.com" cannot list resource "namespaces" in API group "" at the cluster scope'
+    status, data = _json("rbac", "who", "--error", error, "--group", "oidc:dev", "--bundle", str(bundle))
+    assert data["groups_known"] is True and "oidc:dev" in data["groups"]
+    assert data["undecided"] is None
+    assert status == 1 and data["findings"][0]["cause"] == "rbac-insufficient-permissions"
