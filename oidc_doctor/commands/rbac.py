@@ -205,6 +205,11 @@ def _who(
                 out.append(f"    {clean(describe_rule(r))}")
     else:
         out.append("no binding applies")
+    return _finish_text(out, a, findings, io)
+
+
+def _finish_text(out: list[str], a: Any, findings: list[Finding], io: IO) -> int:
+    """Append the verdict notes and findings, print, and return the exit status."""
     if a.uncertain:
         out += ["", f"undecided: {clean(a.uncertain)}"]
     if findings:
@@ -282,9 +287,4 @@ def _can(
         where = f"{b.kind} {b.namespace + '/' if b.namespace else ''}{b.name}"
         role = "/".join(role_ref(b.binding))
         out.append(f"granted by {clean(where)} -> {clean(role)}: {clean(describe_rule(d.rule))}")
-    if a.uncertain:
-        out += ["", f"undecided: {clean(a.uncertain)}"]
-    if findings:
-        out += ["", *_findings_text(findings)]
-    io.stdout.write("\n".join(out) + "\n")
-    return _status(findings)
+    return _finish_text(out, a, findings, io)
