@@ -29,6 +29,9 @@ _ERROR_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+#: Blank lines and YAML comment lines before a document's first key.
+_LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
+
 _RBAC_KINDS = {"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"}
 _WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 
@@ -245,8 +248,9 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     if text_head is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
-    first = text_head.lstrip()[:1]
-    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.-]+:\s)", text_head.lstrip())
+    body = _LEADING_COMMENTS.sub("", text_head)  # "# Source: kubeapps/templates/..." (helm template)
+    first = body[:1]
+    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.-]+:\s)", body)
     if gzipped or size > MAX_STRUCTURED_BYTES or (not structured and size > HEAD_BYTES):
         kind = sniff_log(text_head)
         if kind is None:
@@ -261,7 +265,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
     if structured:
-        strong = first in ("{", "[") or text_head.lstrip().startswith(("apiVersion:", "kind:", "---"))
+        strong = first in ("{", "[") or body.startswith(("apiVersion:", "kind:", "---"))
         try:
             docs = load_documents(raw, ref)
         except InputError as e:

@@ -74,7 +74,8 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
         try:
             args = build_parser(_chosen(argv)).parse_args(argv)
         except _ArgError as e:
-            io.warn(str(e).removeprefix("oidc-doctor: "))
+            # argparse names the (sub-)command: "oidc-doctor rbac who: ..." reads "rbac who: ...".
+            io.warn(str(e).removeprefix("oidc-doctor").lstrip(": "))
             return 2
         except _ArgExit as e:
             return e.status

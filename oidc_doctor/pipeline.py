@@ -118,13 +118,27 @@ def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Drop findings with the same cause and title (several checks may see one fact)."""
+    """Drop findings that add nothing: the same cause and title, or the same cause with evidence
+    (by source and place) wholly contained in another finding's (several checks may see one fact,
+    one of them with more context)."""
     seen: set[tuple[str, str]] = set()
-    out = []
+    unique = []
     for f in findings:
         key = (f.cause, f.title)
         if key not in seen:
             seen.add(key)
+            unique.append(f)
+
+    def places(f: Finding) -> set[tuple[str, str]]:
+        return {(e.source, e.ref) for e in f.evidence}
+
+    out = []
+    for f in unique:
+        mine = places(f)
+        covered = mine and any(
+            g is not f and g.cause == f.cause and mine < places(g) and g.severity == f.severity for g in unique
+        )
+        if not covered:
             out.append(f)
     return out
 

@@ -37,6 +37,11 @@ def clean(value: object, limit: int | None = None) -> str:
     return s
 
 
+def clean_lines(value: object) -> list[str]:
+    """The lines of ``str(value)``, each cleaned (for multi-line fixes such as kubectl commands)."""
+    return [clean(line) for line in str(value).splitlines() if line.strip()] or [""]
+
+
 def parse_time(value: str, what: str = "--now") -> datetime:
     """Parse an RFC 3339 timestamp (``Z`` or an offset; no zone means UTC) into aware UTC."""
     v = value.strip()

@@ -691,25 +691,16 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
                 rank=6,
             )
         )
+    # A 403 for system:anonymous is the API server's own word that no token arrived. The standalone
+    # finding is rbac.anonymous's; here it confirms (and promotes) the proxy setting that explains it.
     anonymous = [f for f in ctx.facts.failures if f.status == 403 and f.user == "system:anonymous"]
-    for f in anonymous:
-        proxy_ev = [
-            _ev(cfg.get("pass-authorization-header"))
-            for cfg in state.configs
-            if cfg.get("pass-authorization-header").known
-        ]
-        findings.append(
-            Finding(
-                "proxy-token-not-forwarded",
-                "the API server answered 403 for system:anonymous: the request reached it without any token",
-                [EvidenceRef("error-text", clean(f.ref), clean(f.text, 300)), *proxy_ev],
-                "make the proxy forward the id_token: `--pass-authorization-header=true` (oauth2-proxy), "
-                "Authorization in the ingress's auth-response-headers",
-                origin=Origin.OBSERVED,
-                rank=1,
-                explains=("rbac-no-binding", "rbac-insufficient-permissions"),
-            )
-        )
+    if anonymous:
+        seen = EvidenceRef("error-text", clean(anonymous[0].ref), clean(anonymous[0].text, 300))
+        for finding in findings:
+            finding.evidence.append(seen)
+            finding.origin = Origin.OBSERVED
+            finding.rank = 0
+            finding.explains = ("rbac-no-binding", "rbac-insufficient-permissions")
     if findings:
         return CheckResult.failed(findings)
     if unknown:

@@ -6,7 +6,7 @@ from html import escape
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, clean_lines
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -45,7 +45,8 @@ def render_html(report: Report) -> str:
                 parts.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
             parts.append("</table>")
         if f.fix:
-            parts.append(f'<p class="fix"><strong>Fix:</strong> {_e(f.fix)}</p>')
+            fix = "<br>".join(escape(line) for line in clean_lines(f.fix))
+            parts.append(f'<p class="fix"><strong>Fix:</strong> {fix}</p>')
         parts.append("</div>")
     parts.append(f"<p>Checks: {_e(check_counts(report))}</p><ul>")
     for cid, status, reason in blind_checks(report):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, clean_lines
 
 
 def _md(s: str) -> str:
@@ -24,7 +24,11 @@ def render_markdown(report: Report) -> str:
             out += [f"| {e.source} | {_md(e.ref)} | {_md(clean(e.text, 400))} |" for e in f.evidence]
             out.append("")
         if f.fix:
-            out += [f"**Fix:** {_md(f.fix)}", ""]
+            first, *rest = clean_lines(f.fix)
+            out.append(f"**Fix:** {_md(first)}")
+            if rest:
+                out += ["", "```", *rest, "```"]
+            out.append("")
     out += [f"Checks: {check_counts(report)}", ""]
     for cid, status, reason in blind_checks(report):
         out.append(f"- {status}: `{cid}` — {_md(reason)}")

@@ -6,7 +6,7 @@ import io
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, clean_lines
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 
@@ -30,7 +30,8 @@ def render_rich(report: Report, width: int = 100) -> str:
         for e in f.evidence:
             lines.append(f"  [dim]{e.source} {escape(clean(e.ref))}:[/] {escape(clean(e.text, 400))}")
         if f.fix:
-            lines.append(f"[green]fix:[/] {escape(clean(f.fix))}")
+            fix = "\n     ".join(escape(line) for line in clean_lines(f.fix))
+            lines.append(f"[green]fix:[/] {fix}")
         console.print(Panel("\n".join(lines), title=str(n), title_align="left", border_style=style or "white"))
     console.print(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):

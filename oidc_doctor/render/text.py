@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, clean_lines
 
 
 def render_text(report: Report) -> str:
@@ -18,7 +18,9 @@ def render_text(report: Report) -> str:
         for e in f.evidence:
             out.append(f"     {e.source} {clean(e.ref)}: {clean(e.text, 400)}")
         if f.fix:
-            out.append(f"   fix: {clean(f.fix)}")
+            first, *rest = clean_lines(f.fix)
+            out.append(f"   fix: {first}")
+            out += [f"        {line}" for line in rest]
         out.append("")
     out.append(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):

@@ -221,3 +221,10 @@ def test_a_base64_wrapped_token_is_unwrapped(tmp_path: Path) -> None:
 
     ev = read_bundle(_bundle(tmp_path, {"t": base64.b64encode(JWT.encode()).decode()}))
     assert [i.data for i in ev.of(Kind.TOKEN)] == [JWT]
+
+
+def test_yaml_with_leading_comments_is_read_as_objects(tmp_path: Path) -> None:
+    rb = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b"}}
+    text = "# Source: chart/templates/rbac.yaml\n\n  # indented comment\n" + yaml.safe_dump(rb)
+    ev = read_bundle(_bundle(tmp_path, {"rbac.yaml": text}))
+    assert [i.kind for i in ev.items] == [Kind.RBAC]

@@ -124,3 +124,17 @@ def test_duplicate_findings_from_two_checks_are_reported_once() -> None:
     f2 = Finding("token-expired", "same")
     report = run(Evidence(), _ctx(), [_check("t.a", CheckResult.failed([f1])), _check("t.b", CheckResult.failed([f2]))])
     assert len(report.findings) == 1
+
+
+def test_a_finding_whose_evidence_another_of_its_cause_contains_is_dropped() -> None:
+    seen = EvidenceRef("error-text", "error.txt", 'User "system:anonymous"')
+    setting = EvidenceRef("proxy", "deploy a/b args[3]", "--pass-authorization-header=false")
+    generic = Finding("proxy-token-not-forwarded", "anonymous 403", [seen])
+    specific = Finding("proxy-token-not-forwarded", "flag off, hence anonymous", [setting, seen])
+    other = Finding("rbac-no-binding", "other cause, same evidence", [seen])
+    report = run(
+        Evidence(),
+        _ctx(),
+        [_check("t.a", CheckResult.failed([generic, other])), _check("t.b", CheckResult.failed([specific]))],
+    )
+    assert specific in report.findings and other in report.findings and generic not in report.findings

@@ -154,3 +154,20 @@ def test_without_now_or_logs_the_clock_is_used_and_said() -> None:
     o, out, _ = _io()
     main(["diagnose", "--error", "Unauthorized", "--format", "json"], o)
     assert json.loads(out.getvalue())["now_source"] == "clock"
+
+
+def test_multi_line_fixes_keep_their_lines() -> None:
+    ctx = Context(now=datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC), now_source="flag")
+    f = Finding("rbac-no-binding", "no binding", fix="create one:\nkubectl create rolebinding a --user=x\nor b")
+    rep = run(Evidence(), ctx, [Check("t.x", ("rbac-no-binding",), lambda ev, c: CheckResult.failed([f]), "x")])
+    text = render(rep, "text")
+    assert "   fix: create one:\n        kubectl create rolebinding a --user=x\n        or b\n" in text
+    assert "<br>kubectl create rolebinding" in render(rep, "html")
+    assert "```\nkubectl create rolebinding a --user=x\nor b\n```" in render(rep, "markdown")
+
+
+def test_sub_command_errors_name_the_command_once() -> None:
+    o, _, err = _io()
+    assert main(["rbac", "who", "--bogus"], o) == 2
+    line = err.getvalue().strip()
+    assert line.startswith("oidc-doctor: rbac who: ") and line.count("oidc-doctor") == 1

@@ -244,12 +244,16 @@ def test_ingress_auth_response_headers_without_authorization() -> None:
     assert _check("proxy.token-forwarded", evidence(ing), _healthy_ctx()).status == Status.PASS
 
 
-def test_a_403_for_system_anonymous_means_no_token_arrived() -> None:
+def test_a_403_for_system_anonymous_confirms_the_setting_that_explains_it() -> None:
     ctx = _healthy_ctx()
     text = 'pods is forbidden: User "system:anonymous" cannot list resource "pods"'
     ctx.facts.failures = [ObservedFailure("forbidden", "error.txt", text, status=403, user="system:anonymous")]
-    [f] = _check("proxy.token-forwarded", evidence(_plain()), ctx).findings
+    # With the proxy forwarding the token, the anonymous 403 is rbac.anonymous's finding alone.
+    assert _check("proxy.token-forwarded", evidence(_plain()), ctx).findings == []
+    ev = evidence(_plain("--pass-authorization-header=false", drop=("--pass-authorization-header",)))
+    [f] = _check("proxy.token-forwarded", ev, ctx).findings
     assert f.origin == "observed" and "system:anonymous" in f.title
+    assert any(e.source == "error-text" and "system:anonymous" in e.text for e in f.evidence)
 
 
 def test_set_authorization_header_left_on_is_a_warning_with_the_revert_command() -> None:
