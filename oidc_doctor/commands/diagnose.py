@@ -30,8 +30,43 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--issuer", help="the issuer URL the API server should accept")
     p.add_argument("--signing-algs", metavar="A,B", help="accepted signing algorithms")
     p.add_argument("--token-lifetime", metavar="DURATION", help="the id_token lifetime, e.g. 5m")
+    p.add_argument(
+        "--request",
+        metavar="'VERB RESOURCE [NAME] [-n NS]'",
+        help="the request that failed, as for kubectl auth can-i: 'create deployments.apps -n dev', "
+        "'get pods/log web -n dev', 'get /healthz'",
+    )
     p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+
+
+def parse_request(text: str) -> dict[str, str]:
+    """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH`` as kubectl auth can-i takes it."""
+    words = text.split()
+    if len(words) < 2:
+        raise UsageError(f"--request: {text!r} needs a verb and a resource, e.g. 'list pods -n dev'")
+    out = {"verb": words[0].lower()}
+    rest = words[1:]
+    while rest:
+        w = rest.pop(0)
+        if w in ("-n", "--namespace"):
+            if not rest:
+                raise UsageError(f"--request: {w} needs a namespace")
+            out["namespace"] = rest.pop(0)
+        elif w.startswith(("--namespace=", "-n=")):
+            out["namespace"] = w.split("=", 1)[1]
+        elif "resource" not in out and "path" not in out:
+            if w.startswith("/"):
+                out["path"] = w
+                continue
+            resource, _, sub = w.partition("/")
+            name, _, group = resource.partition(".")
+            out.update(resource=name.lower(), api_group=group, subresource=sub)
+        elif "name" not in out:
+            out["name"] = w
+        else:
+            raise UsageError(f"--request: unexpected {w!r} in {text!r}")
+    return out
 
 
 def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:
@@ -84,6 +119,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         offline=True,
         token_lifetime_s=parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None,
     )
+    if args.request:
+        options.request = parse_request(args.request)
     ctx = Context(now=now, now_source=now_source, options=options)
     report = pipeline.run(ev, ctx)
     text = render(report, args.format, tty=io.stdout_tty and not args.output)

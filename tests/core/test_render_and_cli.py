@@ -171,3 +171,30 @@ def test_sub_command_errors_name_the_command_once() -> None:
     assert main(["rbac", "who", "--bogus"], o) == 2
     line = err.getvalue().strip()
     assert line.startswith("oidc-doctor: rbac who: ") and line.count("oidc-doctor") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        (
+            "list pods -n dev",
+            {"verb": "list", "resource": "pods", "api_group": "", "subresource": "", "namespace": "dev"},
+        ),
+        (
+            "create deployments.apps/scale web --namespace=prod",
+            {
+                "verb": "create",
+                "resource": "deployments",
+                "api_group": "apps",
+                "subresource": "scale",
+                "name": "web",
+                "namespace": "prod",
+            },
+        ),
+        ("GET /healthz", {"verb": "get", "path": "/healthz"}),
+    ],
+)
+def test_request_is_read_as_kubectl_auth_can_i_takes_it(text: str, parsed: dict[str, str]) -> None:
+    from oidc_doctor.commands.diagnose import parse_request
+
+    assert parse_request(text) == parsed
