@@ -11,19 +11,21 @@ from oidc_doctor.checks.base import Check, Deriver
 
 def derivers() -> list[Deriver]:
     """Derivers in the order they run."""
-    from oidc_doctor.checks import identity, token
+    from oidc_doctor.checks import authn, identity, token
 
     return [
         identity.derive_reviewed_identity,
         token.derive_tokens,
+        authn.derive_authn,
     ]
 
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import identity, token
+    from oidc_doctor.checks import authn, identity, token
 
     return [
         *identity.CHECKS,
         *token.CHECKS,
+        *authn.CHECKS,
     ]

@@ -1,0 +1,221 @@
+"""CEL as kube-apiserver's JWT authenticator evaluates it: ``claims`` and ``user`` expressions.
+
+Engine: ``cel-expr-python`` (Google's cel-cpp with Python bindings). It type-checks, has
+optional types (``claims.?x``, ``claims[?"k"]``, ``orValue``) and the strings extension, and
+its compile errors use cel-go's layout (``ERROR: <input>:1:1: undeclared reference to 'foo'
+(in container '')`` with the caret lines). What kube-apiserver's environment adds
+(k8s.io/apiserver pkg/authentication/cel/compile.go, pkg/cel/environment/base.go) is added
+here: the ``sets`` library, ``__dot__``-style escaped field names (oidc.go
+``unescapeWrapper``), and cel-go's runtime error wording (``no such key: hd``).
+docs/authn.md records why this engine was chosen over cel-python and
+common-expression-language, with measurements.
+
+This module is imported only when a configuration has expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cel_expr_python import cel
+from cel_expr_python.ext import ext_optional, ext_strings
+
+CLAIMS = "claims"
+USER = "user"
+
+#: CEL reserved words that k8s escapes as ``__word__`` (k8s.io/apiserver pkg/cel/escaping.go).
+_RESERVED = frozenset(
+    (
+        "true false null in as break const continue else for function if import let loop package namespace return var"
+    ).split()
+)
+_IDENT = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*\Z")
+
+
+def escape(name: str) -> str | None:
+    """k8s's CEL property-name escape (``a.b`` -> ``a__dot__b``), or None when not escapable."""
+    if name in _RESERVED:
+        return f"__{name}__"
+    out = name.replace("__", "__underscores__").replace(".", "__dot__").replace("-", "__dash__")
+    out = out.replace("/", "__slash__")
+    return out if _IDENT.match(out) else None
+
+
+def to_cel(value: Any) -> Any:
+    """A decoded JSON value as kube-apiserver hands it to CEL.
+
+    JSON numbers are doubles (Go decodes into ``float64``). Maps gain escaped aliases of keys
+    that are not identifiers, so ``claims.kubernetes__dot__io`` finds ``"kubernetes.io"`` as
+    oidc.go's ``unescapeMapper`` does. (Side effect: such maps report a larger ``size()``.)
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        return [to_cel(v) for v in value]
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        aliases: dict[str, Any] = {}
+        for k, v in value.items():
+            cv = to_cel(v)
+            out[str(k)] = cv
+            e = escape(str(k))
+            if e is not None and e != k:
+                aliases[e] = cv
+        out.update(aliases)
+        return out
+    return value
+
+
+def _same_members(a: list[Any], b: list[Any]) -> bool:
+    return all(x in b for x in a) and all(y in a for y in b)
+
+
+def _sets_extension() -> Any:
+    # cel-go ext.Sets(): sets.contains(list, sub), sets.equivalent(a, b), sets.intersects(a, b).
+    dyn_list = cel.Type.List(cel.Type.DYN)
+
+    def fn(name: str, impl: Any) -> Any:
+        return cel.FunctionDecl(
+            f"sets.{name}",
+            [cel.Overload(f"sets_{name}_list_list", cel.Type.BOOL, [dyn_list, dyn_list], impl=impl)],
+        )
+
+    return cel.CelExtension(
+        "sets",
+        [
+            fn("contains", lambda a, b: all(y in list(a) for y in list(b))),
+            fn("equivalent", lambda a, b: _same_members(list(a), list(b))),
+            fn("intersects", lambda a, b: any(y in list(a) for y in list(b))),
+        ],
+    )
+
+
+_ENVS: dict[str, Any] = {}
+
+
+def _env(var: str) -> Any:
+    if var not in _ENVS:
+        dyn = cel.Type.DYN
+        _ENVS[var] = cel.NewEnv(
+            variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
+            extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings(), _sets_extension()],
+        )
+    return _ENVS[var]
+
+
+class CompileError(Exception):
+    """A CEL compile error in cel-go's wording (``compilation failed: ERROR: ...``)."""
+
+
+@dataclass
+class Program:
+    """A compiled expression and its static output type (``bool``, ``dyn``, ...)."""
+
+    source: str
+    var: str
+    expr: Any
+    output: str
+
+    def eval(self, value: Any) -> Result:
+        """Evaluate against ``claims`` or ``user``; runtime errors come back in cel-go's words."""
+        try:
+            r = self.expr.eval(data={self.var: value})
+        except RuntimeError as e:
+            return Result(kind="error", value=go_runtime_error(str(e)))
+        kind = str(r.type().name())
+        if kind == "ERROR":
+            try:
+                msg = r.value()
+            except TypeError:
+                return Result(kind="optional", value=None)  # an optional value has no Python form
+            return Result(kind="error", value=go_runtime_error(str(msg)))
+        try:
+            plain = r.plain_value()
+        except TypeError:
+            return Result(kind="other", value=None)
+        return Result(kind=_kind(kind), value=plain)
+
+
+@dataclass
+class Result:
+    """An evaluation result: kind is string, bool, list, null, map, number, error, other."""
+
+    kind: str
+    value: Any
+
+
+def _kind(type_name: str) -> str:
+    t = type_name.upper()
+    if t == "STRING":
+        return "string"
+    if t == "BOOL":
+        return "bool"
+    if t.startswith("LIST"):
+        return "list"
+    if t.startswith("NULL"):
+        return "null"
+    if t.startswith("MAP"):
+        return "map"
+    if t in ("INT", "UINT", "DOUBLE", "INT64", "UINT64"):
+        return "number"
+    return "other"
+
+
+def compile_expression(source: str, var: str) -> Program:
+    """Compile ``source`` over ``claims`` or ``user``; raises :class:`CompileError`."""
+    try:
+        expr = _env(var).compile(source)
+    except RuntimeError as e:
+        raise CompileError("compilation failed: " + _strip_status(str(e))) from e
+    out = str(expr.return_type().name()).lower()
+    return Program(source=source, var=var, expr=expr, output="bool" if out == "bool" else out)
+
+
+def _strip_status(text: str) -> str:
+    # cel-cpp wraps messages as "INVALID_ARGUMENT: <cel-go-like text> [INVALID_ARGUMENT]".
+    text = re.sub(r"^[A-Z_]+: ", "", text)
+    return re.sub(r" \[[A-Z_]+\]$", "", text)
+
+
+_KEY_NOT_FOUND = re.compile(r'Key not found in map\s*:\s*"?(.*?)"?\s*$')
+_INDEX = re.compile(r"index=(-?\d+) size=(\d+)")
+
+
+def go_runtime_error(text: str) -> str:
+    """cel-cpp's runtime error text rewritten to cel-go's (what kube-apiserver logs)."""
+    t = _strip_status(text)
+    m = _KEY_NOT_FOUND.search(t)
+    if m:
+        return f"no such key: {m.group(1)}"
+    if "No matching overloads" in t or "no matching overload" in t:
+        return "no such overload"
+    m = _INDEX.search(t)
+    if m:
+        return f"index '{m.group(1)}' out of range in list size '{m.group(2)}'"
+    if t == "divide by zero":
+        return "division by zero"
+    if t.startswith("Applying SELECT to non-message type"):
+        return "no such overload"
+    return t
+
+
+_EMAIL = re.compile(r"\bclaims\s*\.\s*\??\s*email(?![A-Za-z0-9_])")
+_EMAIL_VERIFIED = re.compile(r"\bclaims\s*\.\s*\??\s*email_verified(?![A-Za-z0-9_])")
+
+
+def uses_email(source: str) -> bool:
+    """Whether an expression selects ``claims.email`` (validation.go ``usesEmailClaim``)."""
+    return bool(_EMAIL.search(_without_strings(source)))
+
+
+def uses_email_verified(source: str) -> bool:
+    """Whether an expression selects ``claims.email_verified``."""
+    return bool(_EMAIL_VERIFIED.search(_without_strings(source)))
+
+
+def _without_strings(source: str) -> str:
+    return re.sub(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", '""', source)

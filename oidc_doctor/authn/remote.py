@@ -1,0 +1,140 @@
+"""Network side of the emulation, used only by ``oidc-doctor predict``: discovery, JWKS and
+distributed claims, with the issuer's CA and explicit timeouts (connect 5 s, whole request
+10 s). The bundle deriver never imports this module.
+
+Behaviour follows coreos/go-oidc v2 (``NewProvider``: discovery at ``<url without trailing
+/>/.well-known/openid-configuration`` or ``issuer.discoveryURL``, the discovered ``issuer`` must
+equal the configured URL) and oidc.go's ``claimResolver`` (``getClaimJWT``, ``untrustedIssuer``,
+a verifier per distributed-claim issuer built by discovery with the same audiences).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+from oidc_doctor.authn.goformat import quote
+from oidc_doctor.authn.model import JWTAuthenticator
+from oidc_doctor.authn.verify import FetchError, KeySet, Rejected, RemoteKeys, Verifier, reject, untrusted_issuer
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+
+
+def _status_text(code: int) -> str:
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+@dataclass
+class HttpFetcher:
+    """GET over HTTPS with httpx; the CA is the configured one, else the host's roots."""
+
+    connect_timeout: float = 5.0
+    total_timeout: float = 10.0
+
+    def get(self, url: str, headers: dict[str, str], ca_pem: str) -> tuple[int, str, bytes, str]:
+        """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text."""
+        import httpx
+
+        ctx = ssl.create_default_context()
+        if ca_pem:
+            ctx = ssl.create_default_context(cadata=ca_pem)
+        timeout = httpx.Timeout(self.total_timeout, connect=self.connect_timeout)
+        try:
+            with httpx.Client(verify=ctx, timeout=timeout, follow_redirects=True, trust_env=False) as c:
+                r = c.get(url, headers=headers)
+        except httpx.HTTPError as e:
+            raise FetchError(f"Get {quote(url)}: {_why(e)}") from e
+        return r.status_code, _status_text(r.status_code), r.content, r.headers.get("content-type", "")
+
+
+def _why(e: Exception) -> str:
+    text = str(e)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    return text or type(e).__name__
+
+
+def discover(issuer_url: str, discovery_url: str, ca_pem: str, fetcher: Any) -> tuple[KeySet | None, str | None]:
+    """go-oidc ``NewProvider``: (remote key set, None) or (None, why the verifier never initialises)."""
+    url = discovery_url or issuer_url.rstrip("/") + WELL_KNOWN
+    try:
+        status, status_text, body, _ctype = fetcher.get(url, {}, ca_pem)
+    except FetchError as e:
+        return None, str(e)
+    if status != 200:
+        return None, f"{status_text}: {body.decode('utf-8', 'replace')}"
+    try:
+        doc = json.loads(body)
+    except ValueError as e:
+        return None, f"oidc: failed to decode provider discovery object: {e}"
+    if not isinstance(doc, dict):
+        return None, "oidc: failed to decode provider discovery object: not a JSON object"
+    got = doc.get("issuer") if isinstance(doc.get("issuer"), str) else ""
+    assert isinstance(got, str)
+    if got != issuer_url:
+        return None, (
+            f"oidc: issuer did not match the issuer returned by provider, expected {quote(issuer_url)} got {quote(got)}"
+        )
+    jwks = doc.get("jwks_uri") if isinstance(doc.get("jwks_uri"), str) else ""
+    assert isinstance(jwks, str)
+    return RemoteKeys(jwks, fetcher, ca_pem), None
+
+
+@dataclass
+class DistributedResolver:
+    """oidc.go ``claimResolver.resolve`` for one authenticator."""
+
+    config: JWTAuthenticator
+    algs: list[str]
+    now: datetime
+    fetcher: Any
+
+    def __call__(self, claim: str, ep: dict[str, Any], _authn: Any) -> Any:
+        """The distributed value of ``claim``; errors are raised in oidc.go's words."""
+        url = str(ep.get("endpoint"))
+        headers = {}
+        token = ep.get("access_token")
+        if isinstance(token, str) and token:
+            headers["Authorization"] = f"Bearer {token}"
+        ca = self.config.issuer.certificate_authority
+        try:
+            status, status_text, body, _ = self.fetcher.get(url, headers, ca)
+        except FetchError as e:
+            raise reject("distributed", f"while getting distributed claim {quote(claim)}: {e}") from None
+        if status < 200 or status > 226:
+            raise reject(
+                "distributed",
+                f"while getting distributed claim {quote(claim)}: "
+                f"error while getting distributed claim JWT: {status_text}",
+            )
+        jwt = body.decode("utf-8", "replace")
+        iss = untrusted_issuer(jwt)
+        if iss is None:
+            raise reject(
+                "distributed",
+                f"getting untrusted issuer from endpoint {url} failed for claim {quote(claim)}: malformed token",
+            )
+        keys, _why = discover(iss, "", ca, self.fetcher)
+        if keys is None:
+            raise reject(
+                "distributed",
+                f"verifying untrusted issuer {iss} failed: verifier not initialized for issuer: {quote(iss)}",
+            )
+        verifier = Verifier(iss, list(self.config.issuer.audiences), list(self.algs), keys, self.now)
+        try:
+            t, _state = verifier.verify(jwt)
+        except Rejected as e:
+            raise reject("distributed", f"verify distributed claim token: {e.message}") from None
+        if claim not in t.claims:
+            raise reject(
+                "distributed",
+                f"jwt returned by distributed claim endpoint {quote(url)} did not contain claim: {claim}",
+            )
+        return t.claims[claim]

@@ -1,0 +1,280 @@
+"""``oidc-doctor predict``: what kube-apiserver's JWT authenticator would do with one token.
+
+Settings come from ``--bundle DIR``, ``--auth-config FILE``, ``--apiserver-manifest FILE`` or
+repeated ``--apiserver-arg=--flag=value`` (combinable with ``--auth-config``). Without
+``--token`` only the configuration is validated. This is the one place the authn engine may
+use the network: discovery, JWKS and distributed claims, with the configured CA and explicit
+timeouts; ``--jwks FILE`` (or a JWKS in the bundle) keeps it offline, ``--offline`` forbids it.
+
+Exit status: 0 authenticated (or, without a token, a valid configuration), 1 not, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from oidc_doctor.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+    from oidc_doctor.authn.verify import KeySet, Prediction, Verifier
+    from oidc_doctor.io import IO
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``predict``."""
+    parser.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or $OIDC_DOCTOR_TOKEN")
+    src = parser.add_argument_group("API server settings (one of, --apiserver-arg combines with --auth-config)")
+    src.add_argument("--bundle", metavar="DIR", help="an evidence folder (settings, token and JWKS are read from it)")
+    src.add_argument("--auth-config", metavar="FILE", help="an AuthenticationConfiguration file")
+    src.add_argument("--apiserver-manifest", metavar="FILE", help="a kube-apiserver Pod / static pod manifest")
+    src.add_argument(
+        "--apiserver-arg",
+        metavar="--FLAG=VALUE",
+        action="append",
+        default=[],
+        help="one kube-apiserver flag, e.g. --apiserver-arg=--oidc-issuer-url=https://idp (repeatable)",
+    )
+    parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
+    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
+    parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
+    parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _read_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(path, e.strerror or "cannot read") from e
+    except UnicodeDecodeError as e:
+        raise InputError(path, "not UTF-8 text") from e
+
+
+def read_token(src: str, io: IO) -> str:
+    """The token from ``-``, ``@FILE``, ``$NAME`` or (discouraged) the literal argument."""
+    try:
+        from oidc_doctor.token.source import read_token_source  # type: ignore[import-not-found,unused-ignore]
+
+        value = read_token_source(src, io)
+        if isinstance(value, str):
+            return value
+        raw = getattr(value, "raw", None) or getattr(value, "token", None)
+        if isinstance(raw, str):
+            return raw
+    except ImportError:
+        pass
+    if src == "-":
+        text = io.stdin.read()
+    elif src.startswith("@"):
+        text = _read_file(src[1:])
+    elif src.startswith("$"):
+        text = io.env.get(src[1:], "")
+        if not text:
+            raise UsageError(f"--token {src}: the environment variable is empty or unset")
+    else:
+        text = src
+    text = text.strip()
+    for prefix in ("Authorization:", "authorization:"):
+        text = text.removeprefix(prefix).strip()
+    if text[:7].lower() == "bearer ":
+        text = text[7:].strip()
+    if not text:
+        raise UsageError("--token: no token found")
+    return text
+
+
+def _load(path: str) -> list[Any]:
+    from oidc_doctor.loader import load_documents
+
+    return [d.data for d in load_documents(_read_file(path), path)]
+
+
+def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, str | None]:
+    """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
+    from oidc_doctor.authn import sources
+    from oidc_doctor.authn.flags import parse_args, translate
+
+    chosen = [x for x in (args.bundle, args.apiserver_manifest) if x]
+    if len(chosen) > 1 or (chosen and (args.auth_config or args.apiserver_arg)):
+        raise UsageError("give one of --bundle, --apiserver-manifest, or --auth-config/--apiserver-arg")
+    if args.bundle:
+        from oidc_doctor.authn.settings import read_settings
+        from oidc_doctor.bundle import read_bundle
+        from oidc_doctor.evidence import Kind
+
+        ev = read_bundle(Path(args.bundle))
+        view = read_settings(ev)
+        tokens = ev.of(Kind.TOKEN)
+        token = tokens[0].data if tokens and isinstance(tokens[0].data, str) else None
+        return view.auth, view.blind, ev, token
+    if args.apiserver_manifest:
+        for doc in _load(args.apiserver_manifest):
+            if not isinstance(doc, dict):
+                continue
+            for reader in (
+                sources.from_pod,
+                sources.from_kubeadm,
+                sources.from_node,
+                sources.from_eks,
+                sources.from_gke,
+            ):
+                auth = reader(doc, args.apiserver_manifest)
+                if auth is not None:
+                    return auth, "", None, None
+            if sources.is_auth_config(doc):
+                return sources.parse_auth_config(doc, args.apiserver_manifest, args.apiserver_manifest), "", None, None
+        raise InputError(args.apiserver_manifest, "no kube-apiserver Pod (or other API server settings) in this file")
+    flags_auth = None
+    if args.apiserver_arg:
+        words = [w if w.startswith("--") else f"--{w}" for w in args.apiserver_arg]
+        flags = parse_args(words, "--apiserver-arg")
+        if args.auth_config and not any(f.name == "authentication-config" for f in flags):
+            from oidc_doctor.authn.flags import Flag
+
+            flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
+        flags_auth = translate(flags, "--apiserver-arg")
+    if args.auth_config:
+        docs = [d for d in _load(args.auth_config) if sources.is_auth_config(d)]
+        if not docs:
+            raise InputError(args.auth_config, "no AuthenticationConfiguration (apiserver.config.k8s.io) in this file")
+        config = sources.parse_auth_config(docs[0], args.auth_config, args.auth_config)
+        if flags_auth is not None:
+            return sources.link_auth_config(flags_auth, config), "", None, None
+        return config, "", None, None
+    if flags_auth is not None:
+        if flags_auth.auth_config_path:
+            return (
+                flags_auth,
+                (
+                    f"--authentication-config={flags_auth.auth_config_path} is named but its content was not given "
+                    "(add --auth-config FILE)"
+                ),
+                None,
+                None,
+            )
+        return flags_auth, "", None, None
+    raise UsageError("give the API server settings: --bundle, --auth-config, --apiserver-manifest or --apiserver-arg")
+
+
+class _NoKeySet:
+    """No key material: the signature is reported as not checked (never as verified)."""
+
+    def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
+        from oidc_doctor.authn.verify import NoKeys
+
+        raise NoKeys
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
+    from oidc_doctor.authn import verify
+    from oidc_doctor.evidence import Kind
+    from oidc_doctor.jose import parse_jwks
+    from oidc_doctor.text import parse_time
+
+    now = parse_time(args.now) if args.now else datetime.now(UTC)
+    auth, blind, ev, bundle_token = _settings(args)
+    token = read_token(args.token, io) if args.token else bundle_token
+    if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
+        reason = blind or "no API server settings were found"
+        raise InputError(args.bundle or "settings", f"the API server's JWT settings cannot be seen: {reason}")
+
+    static = None
+    if args.jwks:
+        try:
+            static = verify.StaticKeys(parse_jwks(json.loads(_read_file(args.jwks))))
+        except ValueError as e:
+            raise InputError(args.jwks, f"not JSON: {e}") from e
+    elif ev is not None and ev.of(Kind.JWKS):
+        static = verify.StaticKeys([k for item in ev.of(Kind.JWKS) for k in parse_jwks(item.data)])
+    fetcher = None
+    if not args.offline:
+        from oidc_doctor.authn.remote import HttpFetcher
+
+        fetcher = HttpFetcher()  # discovery/JWKS when no keys were given; distributed claims always
+
+    ca_override = _read_file(args.ca_file) if args.ca_file else None
+
+    def ca_of(a: JWTAuthenticator) -> str:
+        if ca_override is not None:
+            return ca_override
+        if a.issuer.certificate_authority:
+            return a.issuer.certificate_authority
+        ca_flag = auth.flags.get("oidc-ca-file") if auth else None
+        if ca_flag and os.path.isfile(ca_flag[-1][0]):
+            return _read_file(ca_flag[-1][0])
+        return ""
+
+    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+        if static is not None:
+            return static, None
+        if fetcher is None:
+            return _NoKeySet(), None
+        from oidc_doctor.authn.remote import discover
+
+        return discover(a.issuer.url, a.issuer.discovery_url, ca_of(a), fetcher)
+
+    def resolver_for(a: JWTAuthenticator, v: Verifier) -> Any:
+        if fetcher is None:
+            return None
+        from dataclasses import replace
+
+        from oidc_doctor.authn.remote import DistributedResolver
+
+        cfg = a
+        if ca_override is not None or not a.issuer.certificate_authority:
+            cfg = replace(a, issuer=replace(a.issuer, certificate_authority=ca_of(a)))
+        return DistributedResolver(cfg, list(auth.signing_algs) if auth else ["RS256"], now, fetcher)
+
+    pred = verify.predict(token, auth, now, keys_for, resolver_for)
+    if args.offline and token is not None and pred.handled:
+        pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+    _print(pred, args.format, io, token is not None, auth)
+    if token is None:
+        return 0 if pred.error is None else 1
+    return 0 if pred.authenticated else 1
+
+
+def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerAuth) -> None:
+    from oidc_doctor.text import clean
+
+    if fmt == "json":
+        out = pred.to_json()
+        out["settings"] = auth.ref
+        out["signing_algs"] = list(auth.signing_algs)
+        print(json.dumps(out, indent=2, ensure_ascii=False), file=io.stdout)
+        return
+    lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
+    if not had_token:
+        lines.append("configuration: " + ("valid" if pred.error is None else "INVALID"))
+        if pred.error:
+            lines.append(f"error:         {clean(pred.error)}")
+    else:
+        which = f" (jwt[{pred.authenticator}], issuer {clean(pred.issuer)})" if pred.handled else ""
+        lines.append(f"handled:       {'yes' if pred.handled else 'no'}{which}")
+        lines.append(f"authenticated: {'yes' if pred.authenticated else 'no'}")
+        if pred.error:
+            lines.append(f"error:         {clean(pred.error)}")
+        elif not pred.handled and pred.stage == "issuer":
+            lines.append(
+                "error:         (none from this authenticator: the token's iss matches no configured issuer; "
+                "the API server answers 401 and logs only `invalid bearer token`)"
+            )
+        if pred.user is not None:
+            lines.append(f"username:      {clean(pred.user.username)}")
+            lines.append(f"uid:           {clean(pred.user.uid)}")
+            groups = ", ".join(clean(g) for g in pred.user.groups)
+            lines.append(f"groups:        [{groups}] (+ system:authenticated, added by the API server)")
+            for k, v in pred.user.extra.items():
+                lines.append(f"extra:         {clean(k)} = {[clean(x) for x in v]}")
+        if pred.handled:
+            lines.append(f"signature:     {pred.signature}")
+    for n in pred.notes:
+        lines.append(f"note:          {clean(n)}")
+    print("\n".join(lines), file=io.stdout)
