@@ -138,3 +138,53 @@ class DistributedResolver:
                 f"jwt returned by distributed claim endpoint {quote(url)} did not contain claim: {claim}",
             )
         return t.claims[claim]
+
+
+def read_local_ca(path: str) -> str:
+    """A CA file named by ``--oidc-ca-file`` when it exists on this machine, else ""."""
+    import os
+
+    if not os.path.isfile(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def online(
+    auth: Any, now: datetime, static: KeySet | None, fetcher: Any, ca_override: str | None = None
+) -> tuple[Any, Any]:
+    """``keys_for`` and ``resolver_for`` callbacks for :func:`oidc_doctor.authn.verify.predict`.
+
+    Static keys (``--jwks``) win; else discovery and the issuer's JWKS are fetched. A fetcher of
+    None means offline: no keys (signature not checked) and distributed claims not fetched.
+    """
+    from dataclasses import replace
+
+    from oidc_doctor.authn.verify import NoKeys
+
+    class _NoKeySet:
+        def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
+            raise NoKeys
+
+    def ca_of(a: JWTAuthenticator) -> str:
+        if ca_override is not None:
+            return ca_override
+        if a.issuer.certificate_authority:
+            return a.issuer.certificate_authority
+        ca_flag = auth.flags.get("oidc-ca-file")
+        return read_local_ca(ca_flag[-1][0]) if ca_flag else ""
+
+    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+        if static is not None:
+            return static, None
+        if fetcher is None:
+            return _NoKeySet(), None
+        return discover(a.issuer.url, a.issuer.discovery_url, ca_of(a), fetcher)
+
+    def resolver_for(a: JWTAuthenticator, _v: Verifier) -> Any:
+        if fetcher is None:
+            return None
+        cfg = replace(a, issuer=replace(a.issuer, certificate_authority=ca_of(a)))
+        return DistributedResolver(cfg, list(auth.signing_algs), now, fetcher)
+
+    return keys_for, resolver_for

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from oidc_doctor.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
-    from oidc_doctor.authn.verify import KeySet, Prediction, Verifier
+    from oidc_doctor.authn.model import ApiServerAuth
+    from oidc_doctor.authn.verify import Prediction
     from oidc_doctor.io import IO
 
 
@@ -162,15 +161,6 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
     raise UsageError("give the API server settings: --bundle, --auth-config, --apiserver-manifest or --apiserver-arg")
 
 
-class _NoKeySet:
-    """No key material: the signature is reported as not checked (never as verified)."""
-
-    def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
-        from oidc_doctor.authn.verify import NoKeys
-
-        raise NoKeys
-
-
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
     from oidc_doctor.authn import verify
@@ -199,39 +189,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
         fetcher = HttpFetcher()  # discovery/JWKS when no keys were given; distributed claims always
 
+    from oidc_doctor.authn.remote import online
+
     ca_override = _read_file(args.ca_file) if args.ca_file else None
-
-    def ca_of(a: JWTAuthenticator) -> str:
-        if ca_override is not None:
-            return ca_override
-        if a.issuer.certificate_authority:
-            return a.issuer.certificate_authority
-        ca_flag = auth.flags.get("oidc-ca-file") if auth else None
-        if ca_flag and os.path.isfile(ca_flag[-1][0]):
-            return _read_file(ca_flag[-1][0])
-        return ""
-
-    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-        if static is not None:
-            return static, None
-        if fetcher is None:
-            return _NoKeySet(), None
-        from oidc_doctor.authn.remote import discover
-
-        return discover(a.issuer.url, a.issuer.discovery_url, ca_of(a), fetcher)
-
-    def resolver_for(a: JWTAuthenticator, v: Verifier) -> Any:
-        if fetcher is None:
-            return None
-        from dataclasses import replace
-
-        from oidc_doctor.authn.remote import DistributedResolver
-
-        cfg = a
-        if ca_override is not None or not a.issuer.certificate_authority:
-            cfg = replace(a, issuer=replace(a.issuer, certificate_authority=ca_of(a)))
-        return DistributedResolver(cfg, list(auth.signing_algs) if auth else ["RS256"], now, fetcher)
-
+    keys_for, resolver_for = online(auth, now, static, fetcher, ca_override)
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
