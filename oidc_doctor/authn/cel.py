@@ -165,12 +165,31 @@ def _kind(type_name: str) -> str:
     return "other"
 
 
+_USER_FIELDS = frozenset(("username", "uid", "groups", "extra"))
+_USER_SELECT = re.compile(r"\buser\s*(\.)\s*\??\s*([_A-Za-z][_A-Za-z0-9]*)")
+
+
+def _user_field_error(source: str) -> str | None:
+    # kube-apiserver declares `user` as the object type kubernetes.UserInfo, so cel-go's checker
+    # refuses unknown fields at compile time ("undefined field 'x'"); here `user` is a map.
+    code = _without_strings(source)
+    for m in _USER_SELECT.finditer(code):
+        if m.group(2) not in _USER_FIELDS:
+            col = m.start(1)
+            return f"ERROR: <input>:1:{col + 1}: undefined field '{m.group(2)}'\n | {source}\n | {'.' * col}^"
+    return None
+
+
 def compile_expression(source: str, var: str) -> Program:
     """Compile ``source`` over ``claims`` or ``user``; raises :class:`CompileError`."""
+    if var == USER and "\n" not in source:
+        bad = _user_field_error(source)
+        if bad is not None:
+            raise CompileError("compilation failed: " + bad)
     try:
         expr = _env(var).compile(source)
     except RuntimeError as e:
-        raise CompileError("compilation failed: " + _strip_status(str(e))) from e
+        raise CompileError("compilation failed: " + _go_issues(_strip_status(str(e)))) from e
     out = str(expr.return_type().name()).lower()
     return Program(source=source, var=var, expr=expr, output="bool" if out == "bool" else out)
 
@@ -179,6 +198,29 @@ def _strip_status(text: str) -> str:
     # cel-cpp wraps messages as "INVALID_ARGUMENT: <cel-go-like text> [INVALID_ARGUMENT]".
     text = re.sub(r"^[A-Z_]+: ", "", text)
     return re.sub(r" \[[A-Z_]+\]$", "", text)
+
+
+_UNDECLARED = re.compile(
+    r"ERROR: <input>:(\d+):(\d+): undeclared reference to '([\w.]+)' \(in container '([^']*)'\)"
+    r"\n \| ([^\n]*)\n \| [. ]*\^"
+)
+
+
+def _go_issues(text: str) -> str:
+    """cel-go names the leftmost identifier of an unresolved qualified name (``'claims'``, not
+    ``'claims.x'``), at that identifier's column; cel-cpp names the whole path."""
+
+    def fix(m: re.Match[str]) -> str:
+        line, name, container, src = m.group(1), m.group(3), m.group(4), m.group(5)
+        if "." not in name:
+            return m.group(0)
+        first = name.split(".")[0]
+        pos = src.find(name)
+        pos = pos if pos >= 0 else max(int(m.group(2)) - 1, 0)
+        head = f"ERROR: <input>:{line}:{pos + 1}: undeclared reference to '{first}' (in container '{container}')"
+        return f"{head}\n | {src}\n | {'.' * pos}^"
+
+    return _UNDECLARED.sub(fix, text)
 
 
 _KEY_NOT_FOUND = re.compile(r'Key not found in map\s*:\s*"?(.*?)"?\s*$')

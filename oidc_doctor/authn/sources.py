@@ -349,6 +349,12 @@ def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) 
 def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiServerAuth:
     """Combine a Pod's flags (naming ``--authentication-config``) with the file's content."""
     config.ref = f"{config.ref} (--authentication-config={flags_auth.auth_config_path} of {flags_auth.ref})"
+    if config.auth_config_path and flags_auth.auth_config_path:
+        old, new = (
+            f"from file {json.dumps(config.auth_config_path)}",
+            f"from file {json.dumps(flags_auth.auth_config_path)}",
+        )
+        config.startup_errors = [e.replace(old, new) for e in config.startup_errors]
     config.auth_config_path = flags_auth.auth_config_path
     config.disallowed_issuers = list(flags_auth.disallowed_issuers)
     config.flags = flags_auth.flags
