@@ -515,6 +515,10 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
     claims = f.claims or {}
     if gclaim in claims:
         return CheckResult.passed(f"the token carries the {gclaim!r} claim")
+    if f.prediction.error is not None:
+        return CheckResult.skipped(
+            f"the token has no {gclaim!r} claim, but the API server rejects it before groups matter (authn.prediction)"
+        )
     names = claims.get("_claim_names")
     if isinstance(names, dict) and gclaim in names:
         return CheckResult.passed(f"the {gclaim!r} claim is distributed (see authn.prediction)")

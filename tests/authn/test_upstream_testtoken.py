@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,17 @@ def _fill(value: Any, url: str) -> Any:
     return value
 
 
+@pytest.fixture(scope="module")
+def srv() -> Iterator[Issuer]:
+    """One local HTTPS issuer for the module; each case resets what it serves."""
+    with https_issuer() as server:
+        yield server
+
+
 def _setup(case: dict[str, Any], srv: Issuer) -> dict[str, Any]:
     c: dict[str, Any] = _fill(case, srv.url)
+    srv.signer = None
+    srv.requests.clear()
     srv.openid_config = c.get("openid_config", "")
     srv.jwks = {"keys": [public_jwk(k["key"], k["alg"]) for k in c["pub_keys"]]}
     srv.claim_responses = c.get("claim_responses", {})
@@ -93,20 +103,19 @@ def _check(c: dict[str, Any], got: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("case", PORTABLE, ids=[c["name"] for c in PORTABLE])
-def test_engine_answers_upstream_case(case: dict[str, Any]) -> None:
-    with https_issuer() as srv:
-        c = _setup(case, srv)
-        auth = sources.parse_auth_config(_auth_config(c, srv.ca_pem), "case")
-        assert not auth.startup_errors
-        # upstream Options: SupportedSigningAlgs (oidc.New defaults to RS256), DisallowedIssuers.
-        auth.signing_algs = list(c.get("signing_algs") or ["RS256"])
-        auth.disallowed_issuers = list(c.get("disallowed_issuers") or [])
-        static = None
-        if not c.get("fetch_keys_from_remote"):
-            static = StaticKeys(parse_jwks(srv.jwks))
-        keys_for, resolver_for = online(auth, NOW, static, HttpFetcher())
-        pred = predict(_token(c), auth, NOW, keys_for, resolver_for)
-        _check(c, pred.to_json())
+def test_engine_answers_upstream_case(case: dict[str, Any], srv: Issuer) -> None:
+    c = _setup(case, srv)
+    auth = sources.parse_auth_config(_auth_config(c, srv.ca_pem), "case")
+    assert not auth.startup_errors
+    # upstream Options: SupportedSigningAlgs (oidc.New defaults to RS256), DisallowedIssuers.
+    auth.signing_algs = list(c.get("signing_algs") or ["RS256"])
+    auth.disallowed_issuers = list(c.get("disallowed_issuers") or [])
+    static = None
+    if not c.get("fetch_keys_from_remote"):
+        static = StaticKeys(parse_jwks(srv.jwks))
+    keys_for, resolver_for = online(auth, NOW, static, HttpFetcher())
+    pred = predict(_token(c), auth, NOW, keys_for, resolver_for)
+    _check(c, pred.to_json())
 
 
 def _cli_args(c: dict[str, Any], tmp: Path, srv: Issuer) -> list[str] | None:
@@ -142,21 +151,20 @@ def _cli_args(c: dict[str, Any], tmp: Path, srv: Issuer) -> list[str] | None:
 
 
 @pytest.mark.parametrize("case", PORTABLE, ids=[c["name"] for c in PORTABLE])
-def test_predict_command_answers_upstream_case(case: dict[str, Any], tmp_path: Path) -> None:
-    with https_issuer() as srv:
-        c = _setup(case, srv)
-        args = _cli_args(c, tmp_path, srv)
-        if args is None:
-            pytest.skip("the CLI has no way to express this Options combination")
-        out, err = io.StringIO(), io.StringIO()
-        status = main(args, IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
-        assert status in (0, 1), err.getvalue()
-        got = json.loads(out.getvalue())
-        if "claims" not in c and "want_init_err" in c:
-            assert status == 1
-        else:
-            assert status == (0 if got["authenticated"] else 1)
-        _check(c, got)
+def test_predict_command_answers_upstream_case(case: dict[str, Any], tmp_path: Path, srv: Issuer) -> None:
+    c = _setup(case, srv)
+    args = _cli_args(c, tmp_path, srv)
+    if args is None:
+        pytest.skip("the CLI has no way to express this Options combination")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(args, IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
+    assert status in (0, 1), err.getvalue()
+    got = json.loads(out.getvalue())
+    if "claims" not in c and "want_init_err" in c:
+        assert status == 1
+    else:
+        assert status == (0 if got["authenticated"] else 1)
+    _check(c, got)
 
 
 def test_go_only_cases_are_listed_with_a_reason() -> None:
