@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
 
 #: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
 ASYMMETRIC_ALGS: tuple[str, ...] = (
@@ -31,6 +31,7 @@ ASYMMETRIC_ALGS: tuple[str, ...] = (
 #: Algorithms this module can verify: the nine above plus EdDSA (some IdPs sign with Ed25519).
 VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
 HMAC_ALGS: frozenset[str] = frozenset(("HS256", "HS384", "HS512"))
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def fingerprint(token: str) -> str:
@@ -53,6 +54,9 @@ def b64url_decode(part: str) -> tuple[bytes | None, str | None]:
     if "+" in s or "/" in s:
         problem = "uses '+' or '/' (standard base64, not base64url)"
         s = s.replace("+", "-").replace("/", "_")
+    if not _B64URL.fullmatch(s):
+        # urlsafe_b64decode silently drops foreign characters; Go's RawURLEncoding refuses them.
+        return None, "is not valid base64url (characters outside A-Z a-z 0-9 - _)"
     if len(s) % 4 == 1:
         return None, "has an impossible length for base64url (truncated?)"
     try:
@@ -84,6 +88,8 @@ class ParsedJWS:
     problems: list[str] = field(default_factory=list)
     #: True when the API server's strict parser would accept the structure (3 parts, clean base64url, JSON).
     strict_ok: bool = False
+    #: The problem with the header's ``alg`` (missing, not a string, ``none``, HMAC), also in ``problems``.
+    alg_problem: str | None = None
 
     @property
     def alg(self) -> str | None:
@@ -98,15 +104,36 @@ class ParsedJWS:
         return k if isinstance(k, str) else None
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def loads_strict(text: str) -> Any:
+    """JSON as Go's encoding/json reads it: no NaN/Infinity, no number beyond float64.
+
+    The standard library's parser, not orjson: one token's header and payload are tiny, and
+    importing orjson costs ~10 ms of the ``token`` command's start-up (it pulls in uuid and
+    platform), more than the whole verification.
+    """
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+
+
 def _json_object(data: bytes, what: str, problems: list[str]) -> dict[str, Any] | None:
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(f"the {what} is not UTF-8 text")
-            return None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"the {what} is not UTF-8 text")
+        return None
+    try:
+        value = loads_strict(text)
+    except (ValueError, RecursionError):
         problems.append(f"the {what} is not JSON (starts {text[:20]!r})")
         return None
     if not isinstance(value, dict):
@@ -155,13 +182,15 @@ def parse_compact(token: str) -> ParsedJWS:
     if parsed.header is not None:
         alg = parsed.header.get("alg")
         if alg is None:
-            problems.append("the header has no 'alg'")
+            parsed.alg_problem = "the header has no 'alg'"
         elif not isinstance(alg, str):
-            problems.append("the header's 'alg' is not a string")
+            parsed.alg_problem = "the header's 'alg' is not a string"
         elif alg.lower() == "none":
-            problems.append("the header says alg 'none': the token is not signed")
+            parsed.alg_problem = "the header says alg 'none': the token is not signed"
         elif alg in HMAC_ALGS:
-            problems.append(f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server")
+            parsed.alg_problem = f"the header says alg {alg!r}: HMAC tokens are never accepted by the API server"
+        if parsed.alg_problem:
+            problems.append(parsed.alg_problem)
     return parsed
 
 

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.bundle:
         read_bundle(Path(args.bundle), ev)
     if args.token:
-        from oidc_doctor.token.source import read_token_source  # type: ignore[import-not-found,unused-ignore]
+        from oidc_doctor.token.source import read_token_source
 
         token = read_token_source(args.token, io)
         ev.add(Item(Kind.TOKEN, "--token", token))

@@ -1,0 +1,770 @@
+"""Decode one token tolerantly and judge it on its own, against an injected clock.
+
+Each judging function looks at one aspect (structure, times, signature, issuer, audience, email,
+token type) and returns a :class:`CheckResult` for this token; :func:`inspect_token` runs them
+all and collects the findings, so every problem is reported at once. The API server's exact
+rules are cited where they are encoded (reference: k8s.io/apiserver
+``plugin/pkg/authenticator/token/oidc/oidc.go`` and coreos/go-oidc v2 ``verify.go``). The
+authn engine predicts the full verdict under a cluster's settings; these judges only know the
+token, its issuer's keys and the ``--issuer``/``--client-id``/``--signing-algs`` options.
+
+Pure: no I/O, no wall clock. Findings never carry the token, only its fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from oidc_doctor.causes import Severity
+from oidc_doctor.checks.base import Options
+from oidc_doctor.jose import (
+    ASYMMETRIC_ALGS,
+    VERIFIABLE_ALGS,
+    Jwk,
+    ParsedJWS,
+    fingerprint,
+    parse_compact,
+    parse_jwks,
+    verify_signature,
+)
+from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin, Status
+from oidc_doctor.text import clean, from_epoch, human_duration, iso, relative
+
+#: Check ids, one per aspect; ``oidc_doctor.checks.token.CHECKS`` registers them.
+DECODE = "token.decode"
+EXPIRY = "token.expiry"
+SIGNATURE = "token.signature"
+ISSUER = "token.issuer"
+AUDIENCE = "token.audience"
+EMAIL = "token.email"
+TYPE = "token.type"
+ASPECTS: tuple[str, ...] = (DECODE, EXPIRY, SIGNATURE, ISSUER, AUDIENCE, EMAIL, TYPE)
+
+#: kube-apiserver's HTTP server refuses request headers larger than 1 MiB
+#: (k8s.io/apiserver pkg/server/secure_serving.go, SecureServingInfo.Serve: MaxHeaderBytes 1 << 20).
+MAX_TOKEN_BYTES = 1 << 20
+#: go-oidc v2 verify.go allows one minute of clock skew on ``nbf`` and none on ``exp``.
+NBF_LEEWAY = timedelta(seconds=60)
+#: Claims shown as times.
+TIME_CLAIMS: tuple[str, ...] = ("iat", "nbf", "exp", "auth_time")
+#: Above this size a token (and the cookie holding it) outgrows common proxy header buffers (4k/8k).
+LARGE_TOKEN_BYTES = 4096
+#: Google's issuer as tokens sometimes spell it; the API server reads it as the https URL
+#: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
+GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
+#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
+_BEARER_WORD = re.compile(r"bearer\s", re.IGNORECASE)
+_GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+@dataclass
+class TimeClaim:
+    """One time claim: its raw value, the time it means (UTC), or what is wrong with it."""
+
+    name: str
+    value: Any
+    at: datetime | None = None
+    problem: str | None = None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """``{"value", "utc", "relative"}`` or ``{"value", "problem"}``."""
+        if self.at is None:
+            return {"value": self.value, "problem": self.problem}
+        return {"value": self.value, "utc": iso(self.at), "relative": relative(self.at, now)}
+
+
+@dataclass
+class Signature:
+    """The signature verdict: ``valid``, ``invalid`` or ``unknown`` (could not check), and why."""
+
+    status: str
+    reason: str
+    kid: str | None = None
+    alg: str | None = None
+    accepted_algs: tuple[str, ...] = ()
+    algs_source: str = ""
+    keys_ref: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``signature`` object of the token command's JSON."""
+        return {
+            "status": self.status,
+            "kid": self.kid,
+            "alg": self.alg,
+            "reason": self.reason,
+            "accepted_algs": list(self.accepted_algs),
+            "algs_source": self.algs_source,
+            "keys": self.keys_ref,
+        }
+
+
+@dataclass
+class KeyInputs:
+    """What the judges know besides the token: keys, discovery, and why keys may be missing."""
+
+    jwks: dict[str, Any] | None = None
+    jwks_ref: str = ""
+    discovery: dict[str, Any] | None = None
+    discovery_ref: str = ""
+    #: Why no JWKS is at hand (offline, issuer unreachable, ...); None when there is one.
+    unavailable: str | None = None
+
+
+@dataclass
+class TokenReport:
+    """Everything known about one token. ``aspects`` holds one result per check id."""
+
+    ref: str
+    fingerprint: str
+    size: int
+    parsed: ParsedJWS
+    header: dict[str, Any] | None
+    claims: dict[str, Any] | None
+    times: dict[str, TimeClaim]
+    lifetime_s: float | None
+    signature: Signature
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    aspects: dict[str, CheckResult] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How evidence names this token: its source and fingerprint, never its content."""
+        return f"{self.ref} {self.fingerprint}"
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The token command's JSON body (without the envelope)."""
+        return {
+            "ref": self.ref,
+            "fingerprint": self.fingerprint,
+            "size": self.size,
+            "parts": self.parsed.parts,
+            "header": self.header,
+            "claims": self.claims,
+            "times": {name: t.to_json(now) for name, t in self.times.items()},
+            "lifetime_s": self.lifetime_s,
+            "signature": self.signature.to_json(),
+            "findings": [f.to_json() for f in self.findings],
+            "checks": [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in self.aspects.items()],
+            "notes": list(self.notes),
+        }
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _ev(report: TokenReport, what: str, text: str) -> EvidenceRef:
+    return EvidenceRef("token", f"{report.label} {what}".strip(), clean(text, 300))
+
+
+def _q(value: object) -> str:
+    """A hostile value quoted for a sentence, control characters stripped and cut."""
+    return clean(repr(value) if not isinstance(value, str) else f'"{value}"', 120)
+
+
+def audiences(claims: dict[str, Any]) -> list[str] | None:
+    """``aud`` as a list (a string is one audience); None when it has another type."""
+    aud = claims.get("aud")
+    if aud is None:
+        return []
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+        return list(aud)
+    return None
+
+
+def _go_list(values: list[str]) -> str:
+    """A list as the API server prints it in messages (Go %q of []string)."""
+    return "[" + " ".join(f'"{clean(v, 80)}"' for v in values) + "]"
+
+
+def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], float | None]:
+    """The time claims present, as UTC times, and the lifetime ``exp - iat`` in seconds."""
+    times: dict[str, TimeClaim] = {}
+    if claims is None:
+        return times, None
+    for name in TIME_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        seconds: float
+        if _is_number(value):
+            seconds = value
+        elif isinstance(value, str) and _GO_NUMBER.fullmatch(value):
+            # go-oidc decodes these into a json.Number, which also takes a string holding a number.
+            seconds = float(value)
+        else:
+            times[name] = TimeClaim(name, value, problem=f"'{name}' is not a number of seconds ({_q(value)})")
+            continue
+        # go-oidc truncates fractional NumericDates to whole seconds (oidc.go jsonTime:
+        # time.Unix(int64(f), 0)).
+        at = from_epoch(int(seconds)) if abs(seconds) < 1e15 else None
+        if at is None:
+            times[name] = TimeClaim(name, value, problem=f"'{name}' is out of the range of dates")
+        else:
+            times[name] = TimeClaim(name, value, at=at)
+    exp, iat = times.get("exp"), times.get("iat")
+    lifetime = (exp.at - iat.at).total_seconds() if exp and iat and exp.at and iat.at else None
+    return times, lifetime
+
+
+def accepted_algs(options: Options, discovery: dict[str, Any] | None, keys: list[Jwk]) -> tuple[tuple[str, ...], str]:
+    """The algorithms a signature may use, and where they come from — never the token header.
+
+    ``--signing-algs``, else the discovery document's ``id_token_signing_alg_values_supported``,
+    else the ``alg`` the JWKS keys declare, else what the JWKS key types can sign with.
+    """
+    if options.signing_algs:
+        return tuple(options.signing_algs), "--signing-algs"
+    if discovery is not None:
+        listed = discovery.get("id_token_signing_alg_values_supported")
+        if isinstance(listed, list):
+            algs = tuple(a for a in listed if isinstance(a, str))
+            if algs:
+                return algs, "the discovery document's id_token_signing_alg_values_supported"
+    declared = tuple(dict.fromkeys(k.alg for k in keys if k.alg and k.key is not None))
+    if declared:
+        return declared, "the algorithms the JWKS keys declare"
+    by_type: list[str] = []
+    for k in keys:
+        if k.key is None:
+            continue
+        if k.kty == "RSA":
+            by_type += ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+        elif k.kty == "EC":
+            bits = getattr(getattr(k.key, "curve", None), "key_size", 0)
+            by_type.append({256: "ES256", 384: "ES384", 521: "ES512"}.get(bits, ""))
+        elif k.kty == "OKP":
+            by_type.append("EdDSA")
+    algs = tuple(a for a in dict.fromkeys(by_type) if a)
+    return algs, ("the JWKS key types" if algs else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# The judges. Each returns this token's result for one check id.
+
+
+def judge_decode(report: TokenReport) -> CheckResult:
+    """Structure: three base64url parts, JSON header and payload, claim types the server parses."""
+    parsed = report.parsed
+    problems: list[str] = []
+    fix = ""
+    raw = parsed.raw
+    if report.size > MAX_TOKEN_BYTES:
+        problems.append(f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers")
+    if _BEARER_WORD.match(raw):
+        problems.append("it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token")
+        fix = (
+            "send the header as `Authorization: Bearer <token>` with one `Bearer ` (check the proxy's header settings)"
+        )
+    elif raw.lstrip().startswith("{"):
+        problems.append("it is JSON, not a token (a token response?): the API server ignores it")
+        fix = "take the `id_token` field out of the JSON and send that"
+    else:
+        # An unsigned token parses; the API server rejects it for its alg or its signature.
+        problems += [
+            p for p in parsed.problems if p != parsed.alg_problem and not p.startswith("the signature part is empty")
+        ]
+        if parsed.parts < 3:
+            problems.append("it looks like an opaque access token, not a JWT")
+            fix = (
+                "send the id_token (a JWT); an opaque access token cannot be validated by the API server "
+                "(for oauth2-proxy: --pass-authorization-header, not the access token)"
+            )
+        elif parsed.parts == 5:
+            fix = (
+                "turn off id_token encryption for the client the cluster uses "
+                "(id_token_encrypted_response_alg), so the identity provider sends a signed JWT"
+            )
+    claims = report.claims
+    if claims is not None:
+        # go-oidc decodes these into typed fields: a wrong JSON type fails the whole token with
+        # "oidc: failed to unmarshal claims" (coreos/go-oidc v2 oidc.go idToken struct).
+        if "iss" in claims and not isinstance(claims["iss"], str):
+            problems.append(f"'iss' is not a string ({_q(claims['iss'])}): the API server ignores the token")
+        if audiences(claims) is None:
+            problems.append(f"'aud' is neither a string nor a list of strings ({_q(claims['aud'])})")
+        problems += [t.problem for t in report.times.values() if t.problem and t.name != "auth_time"]
+    if not problems:
+        return CheckResult.passed(f"a signed JWT (3 parts, JSON header and payload), {report.size} bytes")
+    finding = Finding(
+        "token-malformed",
+        f"The token is malformed: {clean(problems[0], 200)}",
+        evidence=[_ev(report, "structure", p) for p in problems],
+        fix=fix,
+        origin=Origin.PREDICTED,
+        rank=10,
+    )
+    return CheckResult.failed([finding], "; ".join(problems))
+
+
+def _time_finding(
+    report: TokenReport,
+    code: str,
+    claim: TimeClaim,
+    when: str,
+    title: str,
+    rank: int,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding about one time claim, with the claim and the clock as evidence."""
+    assert claim.at is not None
+    evidence = [
+        _ev(report, claim.name, f"{claim.value} = {iso(claim.at)}"),
+        EvidenceRef("clock", "now", when),
+    ]
+    return Finding(code, title, evidence=evidence, severity=severity, rank=rank)
+
+
+def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckResult:
+    """exp (no leeway), nbf (60 s leeway) and iat (a clock-skew warning; the server ignores it)."""
+    if report.claims is None:
+        return CheckResult.unknown("the payload could not be decoded")
+    findings: list[Finding] = []
+    when = f"{iso(now)} (from the {now_source})"
+    exp = report.times.get("exp")
+    if exp is None:
+        findings.append(
+            Finding(
+                "token-expired",
+                "The token has no 'exp': the API server reads the zero time (0001-01-01) and rejects it as expired",
+                evidence=[_ev(report, "exp", "absent"), EvidenceRef("clock", "now", when)],
+                fix="have the identity provider issue tokens with an expiry (an OIDC id_token carries exp)",
+                rank=20,
+            )
+        )
+    elif exp.at is None:
+        return CheckResult.unknown(exp.problem or "exp cannot be read")
+    elif now > exp.at:
+        # go-oidc v2 verify.go: expired when exp is before now; no leeway.
+        findings.append(
+            _time_finding(
+                report,
+                "token-expired",
+                exp,
+                when,
+                f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows no leeway on exp",
+                rank=20,
+            )
+        )
+    nbf = report.times.get("nbf")
+    if nbf is not None and nbf.at is not None and now + NBF_LEEWAY < nbf.at:
+        findings.append(
+            _time_finding(
+                report,
+                "token-not-yet-valid",
+                nbf,
+                when,
+                f"The token is not valid before {iso(nbf.at)} ({relative(nbf.at, now)}), beyond the API "
+                "server's 60 s leeway: a clock is wrong",
+                rank=21,
+            )
+        )
+    iat = report.times.get("iat")
+    if iat is not None and iat.at is not None and iat.at > now:
+        findings.append(
+            _time_finding(
+                report,
+                "token-not-yet-valid",
+                iat,
+                when,
+                f"The token was issued in the future ({iso(iat.at)}, {relative(iat.at, now)}): clock skew "
+                "between the identity provider and here (the API server itself ignores iat)",
+                rank=22,
+                severity=Severity.WARNING,
+            )
+        )
+    if findings:
+        return CheckResult.failed(findings, "; ".join(f.title for f in findings))
+    assert exp is not None and exp.at is not None
+    return CheckResult.passed(f"valid until {iso(exp.at)} ({relative(exp.at, now)})")
+
+
+def _alg_finding(report: TokenReport, title: str, evidence: list[EvidenceRef], fix: str = "") -> Finding:
+    return Finding("signing-alg-not-allowed", title, evidence=evidence, fix=fix, rank=30)
+
+
+def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -> tuple[CheckResult, Signature]:
+    """The signature against the issuer's keys, with algorithms never taken from the header."""
+    parsed = report.parsed
+    alg, kid = parsed.alg, parsed.kid
+    keys = parse_jwks(keys_in.jwks) if keys_in.jwks is not None else []
+    algs, algs_source = accepted_algs(options, keys_in.discovery, keys)
+    sig = Signature("unknown", "", kid=kid, alg=alg, accepted_algs=algs, algs_source=algs_source)
+    sig.keys_ref = keys_in.jwks_ref
+    if parsed.parts != 3 or parsed.header is None:
+        sig.reason = "not a signed JWT" if parsed.parts != 3 else "the header could not be decoded"
+        return CheckResult.unknown(sig.reason), sig
+    findings: list[Finding] = []
+    alg_text = f"alg {_q(alg)}" if alg else "no alg"
+    if parsed.alg_problem:
+        sig.status, sig.reason = "invalid", parsed.alg_problem
+        findings.append(
+            _alg_finding(
+                report,
+                f"The token is signed with {alg_text}; the API server accepts only RS, ES and PS algorithms",
+                [_ev(report, "header alg", parsed.alg_problem)],
+                fix="make the identity provider sign id_tokens with RS256 (or another asymmetric algorithm "
+                "the cluster allows)",
+            )
+        )
+        return CheckResult.failed(findings, sig.reason), sig
+    assert alg is not None
+    if alg not in ASYMMETRIC_ALGS:
+        # kube-apiserver accepts only the nine RS/ES/PS algorithms (oidc.go allowedSigningAlgs).
+        findings.append(
+            _alg_finding(
+                report,
+                f"The token is signed with {_q(alg)}; the API server accepts only RS256/384/512, "
+                "ES256/384/512 and PS256/384/512",
+                [_ev(report, "header alg", alg)],
+                fix="make the identity provider sign id_tokens with RS256 (or ES256/PS256 and allow it)",
+            )
+        )
+    if algs and alg not in algs:
+        sig.status = "invalid"
+        sig.reason = f"alg {_q(alg)} is not among the accepted algorithms {', '.join(algs)} (from {algs_source})"
+        if not findings:
+            fix = (
+                f"allow it (`--oidc-signing-algs={','.join((*algs, alg))}`) or make the identity provider "
+                f"sign with {algs[0]}"
+                if algs_source == "--signing-algs"
+                else ""
+            )
+            findings.append(
+                _alg_finding(
+                    report,
+                    f"The token is signed with {_q(alg)}; the accepted algorithms are {', '.join(algs)} "
+                    f"(from {algs_source})",
+                    [_ev(report, "header alg", alg), EvidenceRef("settings", algs_source, ", ".join(algs))],
+                    fix=fix,
+                )
+            )
+        return CheckResult.failed(findings, sig.reason), sig
+    if keys_in.jwks is None:
+        sig.reason = keys_in.unavailable or "no JWKS: give --jwks FILE, or let the tool fetch the issuer's keys"
+        if findings:
+            return CheckResult.failed(findings, sig.reason), sig
+        return CheckResult.unknown(f"signature not checked: {sig.reason}"), sig
+    status, reason, used_kid = _verify(parsed, alg, kid, keys, keys_in.jwks_ref)
+    sig.status, sig.reason = status, reason
+    if used_kid is not None:
+        sig.kid = used_kid
+    if status == "invalid":
+        findings.append(
+            Finding(
+                "signature-invalid",
+                f"The signature does not verify: {clean(reason, 200)}",
+                evidence=[
+                    _ev(report, "header", f"alg {alg}, kid {kid!r}"),
+                    EvidenceRef("jwks", keys_in.jwks_ref, ", ".join(clean(k.kid or "(no kid)", 60) for k in keys)),
+                ],
+                fix=(
+                    "the key that signed the token is gone from the JWKS (key rotation) or the token "
+                    "comes from another identity provider with the same iss: log in again for a freshly "
+                    "signed token and check that the JWKS is the issuer's"
+                ),
+                rank=31,
+            )
+        )
+    if findings:
+        return CheckResult.failed(findings, reason), sig
+    if status == "unknown":
+        return CheckResult.unknown(f"signature not checked: {reason}"), sig
+    return CheckResult.passed(reason), sig
+
+
+def _verify(parsed: ParsedJWS, alg: str, kid: str | None, keys: list[Jwk], ref: str) -> tuple[str, str, str | None]:
+    """(status, reason, kid of the key that verified) for an accepted ``alg``."""
+    if alg not in VERIFIABLE_ALGS:
+        return "unknown", f"this tool cannot verify {alg}", None
+    if not parsed.signature:
+        return "invalid", "the signature part is empty", None
+    if not keys:
+        return "invalid", f"the JWKS ({ref}) holds no usable key", None
+    # go-oidc tries the keys whose kid matches, or every key when the token has no kid.
+    candidates = [k for k in keys if k.kid == kid] if kid is not None else keys
+    if not candidates:
+        kids = ", ".join(clean(k.kid or "(none)", 60) for k in keys)
+        return "invalid", f"kid {_q(kid)} is not in the JWKS ({ref}; kids: {kids})", None
+    usable = [k for k in candidates if k.usable_for(alg)]
+    if not usable:
+        k = candidates[0]
+        why = k.error or f"key type {k.kty} (alg {k.alg or 'unset'}, use {k.use or 'unset'}) cannot verify {alg}"
+        return "invalid", f"key {_q(k.kid or '(no kid)')} is unusable: {why}", None
+    for k in usable:
+        if verify_signature(alg, k.key, parsed.signing_input, parsed.signature):
+            return "valid", f"verified with key {_q(k.kid or '(no kid)')} ({alg}) from {ref}", k.kid
+    names = ", ".join(_q(k.kid or "(no kid)") for k in usable)
+    return "invalid", f"the signature does not match key {names} ({alg})", None
+
+
+def effective_issuer(iss: str) -> str:
+    """``iss`` as the API server compares it: only Google's bare host is rewritten (oidc.go)."""
+    return GOOGLE_ISSUER_ALIAS[1] if iss == GOOGLE_ISSUER_ALIAS[0] else iss
+
+
+def _near_miss(a: str, b: str) -> str:
+    if a.rstrip("/") == b.rstrip("/"):
+        return " (they differ only in a trailing slash, which matters)"
+    if a.lower() == b.lower():
+        return " (they differ only in case, which matters)"
+    if a.replace("/auth/realms/", "/realms/") == b.replace("/auth/realms/", "/realms/"):
+        return " (Keycloak /auth/realms vs /realms: Keycloak 17 dropped /auth)"
+    return ""
+
+
+def judge_issuer(report: TokenReport, options: Options, keys_in: KeyInputs) -> CheckResult:
+    """``iss`` against ``--issuer`` and the discovery document: exact strings, as the API server."""
+    claims = report.claims
+    if claims is None:
+        return CheckResult.unknown("the payload could not be decoded")
+    iss = claims.get("iss")
+    if not isinstance(iss, str):
+        return CheckResult.unknown("the token has no string 'iss'")
+    eff = effective_issuer(iss)
+    findings: list[Finding] = []
+    disc_iss = keys_in.discovery.get("issuer") if keys_in.discovery is not None else None
+    compared: list[str] = []
+    if options.issuer is not None:
+        compared.append("--issuer")
+        if eff != options.issuer:
+            findings.append(
+                Finding(
+                    "issuer-mismatch",
+                    f"The token's iss {_q(iss)} is not the issuer {_q(options.issuer)}"
+                    f"{_near_miss(eff, options.issuer)}: the API server silently skips the token",
+                    evidence=[
+                        _ev(report, "iss", iss),
+                        EvidenceRef("settings", "--issuer", clean(options.issuer)),
+                    ],
+                    rank=15,
+                )
+            )
+        if isinstance(disc_iss, str) and disc_iss != options.issuer:
+            findings.append(
+                Finding(
+                    "discovery-issuer-mismatch",
+                    f"The discovery document says issuer {_q(disc_iss)}, not {_q(options.issuer)}"
+                    f"{_near_miss(disc_iss, options.issuer)}: the API server never initialises this "
+                    "authenticator",
+                    evidence=[
+                        EvidenceRef("discovery", keys_in.discovery_ref, clean(disc_iss)),
+                        EvidenceRef("settings", "--issuer", clean(options.issuer)),
+                    ],
+                    origin=Origin.CONFIG,
+                    rank=14,
+                )
+            )
+    elif isinstance(disc_iss, str):
+        compared.append("the discovery document")
+        if eff != disc_iss:
+            findings.append(
+                Finding(
+                    "issuer-mismatch",
+                    f"The token's iss {_q(iss)} is not the discovery document's issuer {_q(disc_iss)}"
+                    f"{_near_miss(eff, disc_iss)}",
+                    evidence=[
+                        _ev(report, "iss", iss),
+                        EvidenceRef("discovery", keys_in.discovery_ref, clean(disc_iss)),
+                    ],
+                    rank=15,
+                )
+            )
+    if not compared:
+        return CheckResult.skipped("no --issuer and no discovery document to compare iss with")
+    if findings:
+        return CheckResult.failed(findings, "; ".join(f.title for f in findings))
+    return CheckResult.passed(f"iss {_q(iss)} matches {' and '.join(compared)}")
+
+
+def judge_audience(report: TokenReport, options: Options) -> CheckResult:
+    """``aud`` must contain ``--client-id`` (go-oidc: any entry; azp is ignored)."""
+    if options.client_id is None:
+        return CheckResult.skipped("no --client-id to compare aud with")
+    if report.claims is None:
+        return CheckResult.unknown("the payload could not be decoded")
+    auds = audiences(report.claims)
+    if auds is None:
+        return CheckResult.unknown("'aud' has a type the API server cannot read")
+    if options.client_id in auds:
+        return CheckResult.passed(f"aud contains {_q(options.client_id)}")
+    finding = Finding(
+        "audience-mismatch",
+        f"The API server expects audience {_q(options.client_id)}; the token carries {_go_list(auds)}",
+        evidence=[
+            _ev(report, "aud", _go_list(auds)),
+            EvidenceRef("settings", "--client-id", clean(options.client_id)),
+        ],
+        rank=16,
+    )
+    return CheckResult.failed([finding], finding.title)
+
+
+def judge_email(report: TokenReport) -> CheckResult:
+    """``email_verified``: false, null or a non-boolean fails an API server whose username claim is email.
+
+    oidc.go checks it only when the username claim is exactly ``email``, and only when present;
+    the token alone does not say which claim the cluster uses, so this is a warning here.
+    """
+    claims = report.claims
+    if claims is None:
+        return CheckResult.unknown("the payload could not be decoded")
+    if "email" not in claims:
+        return CheckResult.passed("no email claim")
+    if "email_verified" not in claims:
+        return CheckResult.passed("no email_verified claim (the API server accepts its absence)")
+    v = claims["email_verified"]
+    if v is True:
+        return CheckResult.passed("email_verified is true")
+    if v is False or v is None:
+        what = "false" if v is False else "null"
+        message = "oidc: email not verified"
+    else:
+        what = f"{_q(v)}, not a JSON boolean"
+        message = "oidc: parse 'email_verified' claim: json: cannot unmarshal ... into Go value of type bool"
+    finding = Finding(
+        "email-not-verified",
+        f"email_verified is {what}: an API server whose username claim is `email` rejects the token ({message})",
+        evidence=[_ev(report, "email_verified", json.dumps(v))],
+        severity=Severity.WARNING,
+        rank=40,
+    )
+    return CheckResult.failed([finding], finding.title)
+
+
+def judge_type(report: TokenReport) -> CheckResult:
+    """Signs of an access token sent where an id_token is expected."""
+    claims, header = report.claims, report.header or {}
+    if claims is None:
+        return CheckResult.unknown("the payload could not be decoded")
+    signs: list[str] = []
+    typ = claims.get("typ")
+    if isinstance(typ, str) and typ.lower() == "bearer":
+        signs.append("payload typ 'Bearer' (a Keycloak access token; id_tokens say 'ID')")
+    htyp = header.get("typ")
+    if isinstance(htyp, str) and htyp.lower() in ("at+jwt", "application/at+jwt"):
+        signs.append(f"header typ {_q(htyp)} (an RFC 9068 access token)")
+    if "scp" in claims:
+        signs.append("an 'scp' claim (an Azure/Okta access token)")
+    if claims.get("token_use") == "access":
+        signs.append("token_use 'access' (an AWS Cognito access token)")
+    auds = audiences(claims) or []
+    if "account" in auds:
+        signs.append("aud 'account' (Keycloak's access-token audience)")
+    if not signs:
+        return CheckResult.passed("no sign of an access token")
+    finding = Finding(
+        "wrong-token-type",
+        f"This looks like an access token, not an id_token: {signs[0]}",
+        evidence=[_ev(report, "claims", s) for s in signs],
+        fix="send the id_token (oauth2-proxy: --pass-authorization-header; Kubeapps: leave "
+        "proxypassAccessTokenAsBearer off unless the cluster validates access tokens)",
+        rank=12,
+    )
+    return CheckResult.failed([finding], "; ".join(signs))
+
+
+def _notes(report: TokenReport) -> list[str]:
+    notes: list[str] = []
+    claims = report.claims
+    if report.lifetime_s is not None:
+        notes.append(
+            f"lifetime {human_duration(report.lifetime_s)} (exp - iat): a proxy must refresh the session "
+            "more often than that (oauth2-proxy --cookie-refresh)"
+        )
+    alg = report.parsed.alg
+    if alg in ASYMMETRIC_ALGS and alg != "RS256":
+        notes.append(
+            f"signed with {alg}: an API server set up with --oidc-* flags accepts only RS256 unless "
+            f"--oidc-signing-algs lists {alg}; an AuthenticationConfiguration accepts all nine RS/ES/PS "
+            "algorithms"
+        )
+    if claims is None:
+        return notes
+    if "sub" not in claims:
+        notes.append("no 'sub' claim: the API server's default username claim is sub")
+    groups = claims.get("groups")
+    names = claims.get("_claim_names")
+    if isinstance(names, dict) and "groups" in names and "groups" not in claims:
+        notes.append(
+            "groups are distributed claims (_claim_names/_claim_sources, e.g. Azure overage): the API "
+            "server must fetch them and usually cannot"
+        )
+    elif "groups" not in claims:
+        notes.append(
+            "no 'groups' claim: if the API server maps groups from it (--oidc-groups-claim=groups) the "
+            "user gets no groups (a 403 from RBAC, never a 401)"
+        )
+    elif not (
+        groups is None
+        or isinstance(groups, str)
+        or (isinstance(groups, list) and all(isinstance(g, str) for g in groups))
+    ):
+        notes.append("'groups' is neither a string nor a list of strings: the API server fails to parse it")
+    elif isinstance(groups, list):
+        notes.append(f"{len(groups)} group(s) in 'groups'")
+    if report.size > LARGE_TOKEN_BYTES:
+        notes.append(
+            f"the token is {report.size} bytes: with the proxy's cookies it may outgrow ingress header "
+            "buffers (4k/8k by default)"
+        )
+    return notes
+
+
+def decode_token(token: str, ref: str) -> TokenReport:
+    """Decode without judging: header, claims, times, size, fingerprint."""
+    parsed = parse_compact(token)
+    times, lifetime = read_times(parsed.payload)
+    return TokenReport(
+        ref=ref,
+        fingerprint=fingerprint(token),
+        size=len(token.encode("utf-8", "surrogateescape")),
+        parsed=parsed,
+        header=parsed.header,
+        claims=parsed.payload,
+        times=times,
+        lifetime_s=lifetime,
+        signature=Signature("unknown", "not checked"),
+    )
+
+
+def inspect_token(
+    token: str,
+    ref: str,
+    now: datetime,
+    options: Options,
+    keys_in: KeyInputs,
+    now_source: str = "clock",
+) -> TokenReport:
+    """Decode and judge one token: every aspect's result, all findings, notes."""
+    report = decode_token(token, ref)
+    report.aspects[DECODE] = judge_decode(report)
+    report.aspects[EXPIRY] = judge_expiry(report, now, now_source)
+    report.aspects[SIGNATURE], report.signature = judge_signature(report, options, keys_in)
+    report.aspects[ISSUER] = judge_issuer(report, options, keys_in)
+    report.aspects[AUDIENCE] = judge_audience(report, options)
+    report.aspects[EMAIL] = judge_email(report)
+    report.aspects[TYPE] = judge_type(report)
+    for check_id, result in report.aspects.items():
+        for f in result.findings:
+            f.check = check_id
+            f.origin = f.origin if f.origin == Origin.CONFIG else Origin.PREDICTED
+        report.findings.extend(result.findings)
+    report.notes = _notes(report)
+    return report
+
+
+def worst(results: list[CheckResult]) -> Status:
+    """The status several tokens' results add up to: any fail, else any unknown, else pass."""
+    statuses = {r.status for r in results}
+    for s in (Status.FAIL, Status.UNKNOWN, Status.PASS):
+        if s in statuses:
+            return s
+    return Status.SKIPPED

@@ -1,0 +1,202 @@
+"""Where a token comes from, and how pasted text becomes one token string.
+
+People paste tokens in many wrappings: with quotes, with ``Bearer `` or a whole
+``Authorization: Bearer`` header line, wrapped over several lines, or base64-encoded once more
+(``echo $TOKEN | base64``, a Secret's ``data``). :func:`normalise` undoes exactly these
+wrappings and nothing else, so a token that is really broken stays broken for the judge to
+describe. A doubled ``Bearer Bearer`` is deliberately left with one ``Bearer `` in place: it is
+what the API server would receive, and the judge names it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+
+from oidc_doctor.errors import InputError
+from oidc_doctor.io import IO
+
+#: The environment variable read when no source is given.
+ENV_VAR = "OIDC_DOCTOR_TOKEN"
+#: Inputs larger than this are refused outright (a 2 GB log passed by mistake is not a token).
+#: Tokens between 1 MiB and this are read and judged ``token-malformed`` (too big for the API server).
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+
+_AUTH_HEADER = re.compile(r"^authorization\s*:\s*", re.IGNORECASE)
+_BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
+_QUOTES = "\"'`"
+_B64_CHARS = re.compile(r"^[A-Za-z0-9+/_=-]+$")
+#: A JWS or JWE in compact form: base64url segments joined by dots (header segment first).
+_COMPACT = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_=+/-]*){2,4}$")
+#: A named field holding a compact JWS (kubeconfig ``id-token:``, JSON ``"id_token":``, ``token=``).
+_NAMED = re.compile(
+    r"""["']?\b(id[_-]?token|idtoken|access[_-]?token|token)["']?\s*[:=]\s*["']?"""
+    r"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
+    re.IGNORECASE,
+)
+_CREDENTIAL = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+
+
+def describe_source(src: str | None) -> str:
+    """How reports and messages name a source, never its content: ``stdin``, ``@FILE``, ..."""
+    if src is None:
+        return f"${ENV_VAR}"
+    if src == "-":
+        return "stdin"
+    if src.startswith("@"):
+        return src
+    return "the token argument"
+
+
+def _decode(data: bytes, where: str) -> str:
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(where, f"is not UTF-8 text (byte {e.start}): a token is ASCII text") from e
+
+
+def read_token_source(src: str | None, io: IO) -> str:
+    """The text of one token source (not yet normalised).
+
+    ``-`` reads stdin, ``@FILE`` a file, None the variable ``OIDC_DOCTOR_TOKEN``; anything else is
+    the token itself, accepted with a warning because it stays in the shell's history.
+    Raises :class:`InputError` naming the source when it cannot be read or holds nothing.
+    """
+    where = describe_source(src)
+    if src is None:
+        text = io.env.get(ENV_VAR)
+        if text is None:
+            raise InputError("token", f"no token given: pass - (stdin) or @FILE, or set the variable {ENV_VAR}")
+        if len(text) > MAX_INPUT_BYTES:
+            raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
+    elif src == "-":
+        buffer = getattr(io.stdin, "buffer", None)
+        if buffer is not None:
+            text = _decode(buffer.read(MAX_INPUT_BYTES + 1), where)
+        else:
+            text = io.stdin.read(MAX_INPUT_BYTES + 1)
+            if len(text) > MAX_INPUT_BYTES:
+                raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
+    elif src.startswith("@"):
+        path = Path(src[1:])
+        if not src[1:]:
+            raise InputError(where, "names no file: write @FILE, e.g. @token.txt")
+        try:
+            with path.open("rb") as f:
+                data = f.read(MAX_INPUT_BYTES + 1)
+        except OSError as e:
+            raise InputError(where, f"cannot be read: {e.strerror or e}") from e
+        text = _decode(data, where)
+    else:
+        io.warn(
+            "a token given as an argument stays in your shell history; prefer - (stdin), @FILE "
+            f"or the variable {ENV_VAR}"
+        )
+        text = src
+    if not text.strip():
+        raise InputError(where, "is empty: no token in it")
+    return text
+
+
+def _strip_quotes(s: str) -> str:
+    while len(s) >= 2 and s[0] == s[-1] and s[0] in _QUOTES:
+        s = s[1:-1].strip()
+    return s
+
+
+def _unwrap_base64(s: str) -> str | None:
+    """The JWT inside a base64 wrapping of a whole token, or None when ``s`` is not one."""
+    if "." in s or len(s) < 16 or not _B64_CHARS.match(s):
+        return None
+    padded = s.replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        data = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        inner = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    inner = _strip_prefixes(_strip_quotes(inner))
+    return inner if _COMPACT.match(inner) else None
+
+
+def _strip_prefixes(s: str) -> str:
+    """Remove one ``Authorization:`` header name and one ``Bearer `` scheme word."""
+    s = _AUTH_HEADER.sub("", s, count=1).strip()
+    s = _strip_quotes(s)
+    return _BEARER.sub("", s, count=1).strip()
+
+
+def normalise(text: str) -> str:
+    """One token string from pasted text.
+
+    Strips surrounding whitespace and quotes, one ``Authorization:`` header name, one ``Bearer ``,
+    the line breaks of a wrapped token, and a base64 wrapping of a whole JWT. A second ``Bearer ``
+    is kept (the judge reports the doubled prefix).
+    """
+    s = _strip_prefixes(_strip_quotes(text.strip()))
+    s = _strip_quotes(s)
+    if _BEARER.match(s):
+        return s  # doubled "Bearer Bearer": leave it for the judge to name
+    s = re.sub(r"\s+", "", s)
+    inner = _unwrap_base64(s)
+    return inner if inner is not None else s
+
+
+def _looks_like_jws(candidate: str) -> bool:
+    """A compact JWS/JWE whose first segment decodes to a JSON object (a JOSE header)."""
+    from oidc_doctor.jose import b64url_decode
+
+    if not _COMPACT.match(candidate):
+        return False
+    data, _ = b64url_decode(candidate.split(".", 1)[0])
+    if data is None:
+        return False
+    stripped = data.lstrip()
+    return stripped.startswith(b"{") and stripped.rstrip().endswith(b"}")
+
+
+def extract_token(text: str) -> str | None:
+    """A JWT found in a text file, or None.
+
+    A line qualifies when, after normalising, it is a compact JWS (three parts) whose header
+    decodes to a JSON object: a bare token, ``Bearer x``, ``Authorization: Bearer x``, quoted or
+    not. A whole file that is one base64-wrapped token qualifies too. Failing those, a named
+    field holding a JWS: ``id-token: x`` (a kubeconfig's oidc auth-provider), ``"id_token": "x"``
+    (a token response), ``access_token``/``token`` fields — the id_token first.
+    """
+    whole = normalise(text) if text.strip() else ""
+    candidates = [whole] if whole and whole.count(".") == 2 else []
+    candidates += [normalise(line) for line in text.splitlines() if line.strip()]
+    named = sorted(_NAMED.finditer(text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
+    candidates += [m.group(2) for m in named]
+    for c in candidates:
+        if c.count(".") == 2 and _looks_like_jws(c):
+            return c
+    return None
+
+
+def is_credential_like(text: str) -> bool:
+    """Whether ``text`` holds one opaque credential-like string that is not a JWT.
+
+    Such a file (an opaque access token such as Google's ``ya29.…``, a 5-part JWE) is what a
+    user pastes when the proxy hands out the wrong token; the bundle reader takes it as the
+    token to be judged ``token-malformed``. Words, host names, URLs and JSON/YAML are not.
+    """
+    if not text.strip() or len(text.strip().splitlines()) != 1:
+        return False
+    s = normalise(text)
+    if len(s) < 20 or not _CREDENTIAL.match(s) or "://" in s:
+        return False
+    if s.count(".") == 2 and _looks_like_jws(s):
+        return False  # a JWT: extract_token's business
+    if not (re.search(r"[0-9]", s) and re.search(r"[A-Za-z]", s)):
+        return False
+    # Host names and dotted identifiers are lower-case words; credentials mix case or are long.
+    mixed_case = bool(re.search(r"[a-z]", s) and re.search(r"[A-Z]", s))
+    return mixed_case or len(s) >= 32
