@@ -56,36 +56,27 @@ def _read_file(path: str) -> str:
 
 
 def read_token(src: str, io: IO) -> str:
-    """The token from ``-``, ``@FILE``, ``$NAME`` or (discouraged) the literal argument."""
-    try:
-        from oidc_doctor.token.source import read_token_source  # type: ignore[import-not-found,unused-ignore]
+    """The token from ``-``, ``@FILE``, ``$OIDC_DOCTOR_TOKEN`` (or another ``$NAME``) or the argument.
 
-        value = read_token_source(src, io)
-        if isinstance(value, str):
-            return value
-        raw = getattr(value, "raw", None) or getattr(value, "token", None)
-        if isinstance(raw, str):
-            return raw
-    except ImportError:
-        pass
-    if src == "-":
-        text = io.stdin.read()
-    elif src.startswith("@"):
-        text = _read_file(src[1:])
-    elif src.startswith("$"):
-        text = io.env.get(src[1:], "")
-        if not text:
-            raise UsageError(f"--token {src}: the environment variable is empty or unset")
+    Reading and unwrapping (quotes, ``Bearer``, ``Authorization:``) is the token area's
+    :mod:`oidc_doctor.token.source`, so ``predict`` and ``token`` accept the same inputs.
+    """
+    from oidc_doctor.token.source import ENV_VAR, normalise, read_token_source
+
+    if src.startswith("$"):
+        name = src[1:]
+        if name == ENV_VAR:
+            text = read_token_source(None, io)
+        else:
+            text = io.env.get(name, "")
+            if not text:
+                raise UsageError(f"--token {src}: the environment variable is empty or unset")
     else:
-        text = src
-    text = text.strip()
-    for prefix in ("Authorization:", "authorization:"):
-        text = text.removeprefix(prefix).strip()
-    if text[:7].lower() == "bearer ":
-        text = text[7:].strip()
-    if not text:
+        text = read_token_source(src, io)
+    token = normalise(text)
+    if not token:
         raise UsageError("--token: no token found")
-    return text
+    return token
 
 
 def _load(path: str) -> list[Any]:
