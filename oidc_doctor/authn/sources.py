@@ -30,7 +30,6 @@ from oidc_doctor.authn.model import (
     UserValidationRule,
     all_signing_algs,
 )
-from oidc_doctor.loader import parse_text
 
 AUTH_CONFIG_GROUP = "apiserver.config.k8s.io"
 AUTH_CONFIG_VERSIONS = ("v1alpha1", "v1beta1", "v1")
@@ -85,6 +84,8 @@ def cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
     if obj.get("kind") == "ConfigMap" and isinstance(obj.get("data"), dict):
         text = obj["data"].get("ClusterConfiguration")
         if isinstance(text, str):
+            from oidc_doctor.loader import parse_text
+
             for doc in parse_text(text, "kubeadm-config ClusterConfiguration"):
                 if isinstance(doc, dict) and doc.get("kind") == "ClusterConfiguration":
                     return doc

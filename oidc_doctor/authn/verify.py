@@ -79,6 +79,9 @@ class Prediction:
     notes: list[str] = field(default_factory=list)
     #: What a server whose keys come from the issuer's JWKS would log, when it differs.
     remote_error: str | None = None
+    #: Configuration errors: kube-apiserver's whole start-up message (``error`` holds the
+    #: authenticator's own validation message, as ``oidc.New`` returns it).
+    startup_error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``predict`` JSON (contract keys first, extras after)."""
@@ -91,6 +94,7 @@ class Prediction:
             "issuer": self.issuer,
             "stage": self.stage,
             "signature": self.signature,
+            "startup_error": self.startup_error,
             "notes": list(self.notes),
         }
 
@@ -744,6 +748,7 @@ def predict(
             # oidc.New's own wording (relative paths), as upstream oidc_test.go asserts it.
             msg = verdict.per_authenticator[0].message() or msg
         p = Prediction(handled=False, authenticated=False, error=msg, stage="config")
+        p.startup_error = verdict.startup_error
         if msg != verdict.startup_error:
             p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
         return p
