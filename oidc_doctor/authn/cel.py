@@ -94,6 +94,34 @@ def _sets_extension() -> Any:
     )
 
 
+def _regex_extension() -> Any:
+    # k8s library.Regex: "abc".find(re) (first match or ""), "abc".findAll(re[, n]).
+    s, i = cel.Type.STRING, cel.Type.INT
+    strings = cel.Type.List(s)
+
+    def find(text: str, pattern: str) -> str:
+        m = re.search(pattern, text)
+        return m.group(0) if m else ""
+
+    def find_all(text: str, pattern: str, n: int = -1) -> list[str]:
+        found = [m.group(0) for m in re.finditer(pattern, text)]
+        return found if n < 0 else found[:n]
+
+    return cel.CelExtension(
+        "k8s-regex",
+        [
+            cel.FunctionDecl("find", [cel.Overload("string_find_string", s, [s, s], is_member=True, impl=find)]),
+            cel.FunctionDecl(
+                "findAll",
+                [
+                    cel.Overload("string_find_all_string", strings, [s, s], is_member=True, impl=find_all),
+                    cel.Overload("string_find_all_string_int", strings, [s, s, i], is_member=True, impl=find_all),
+                ],
+            ),
+        ],
+    )
+
+
 _ENVS: dict[str, Any] = {}
 
 
@@ -102,7 +130,12 @@ def _env(var: str) -> Any:
         dyn = cel.Type.DYN
         _ENVS[var] = cel.NewEnv(
             variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
-            extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings(), _sets_extension()],
+            extensions=[
+                ext_optional.ExtOptional(),
+                ext_strings.ExtStrings(),
+                _sets_extension(),
+                _regex_extension(),
+            ],
         )
     return _ENVS[var]
 

@@ -88,11 +88,10 @@ def _load(path: str) -> list[Any]:
 def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, str | None]:
     """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
     from oidc_doctor.authn import sources
-    from oidc_doctor.authn.flags import parse_args, translate
+    from oidc_doctor.authn.flags import Flag, parse_args, translate
 
-    chosen = [x for x in (args.bundle, args.apiserver_manifest) if x]
-    if len(chosen) > 1 or (chosen and (args.auth_config or args.apiserver_arg)):
-        raise UsageError("give one of --bundle, --apiserver-manifest, or --auth-config/--apiserver-arg")
+    if args.bundle and (args.apiserver_manifest or args.auth_config or args.apiserver_arg):
+        raise UsageError("--bundle brings its own settings: do not combine it with other settings options")
     if args.bundle:
         from oidc_doctor.authn.settings import read_settings
         from oidc_doctor.bundle import read_bundle
@@ -103,32 +102,27 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         tokens = ev.of(Kind.TOKEN)
         token = tokens[0].data if tokens and isinstance(tokens[0].data, str) else None
         return view.auth, view.blind, ev, token
+    # Flags: from a manifest (Pod, kubeadm, k3s/RKE2 node), then --apiserver-arg, then --auth-config
+    # as the file --authentication-config names.
+    flags: list[Flag] | None = None
+    ref = "--apiserver-arg"
     if args.apiserver_manifest:
-        for doc in _load(args.apiserver_manifest):
-            if not isinstance(doc, dict):
-                continue
-            for reader in (
-                sources.from_pod,
-                sources.from_kubeadm,
-                sources.from_node,
-                sources.from_eks,
-                sources.from_gke,
-            ):
-                auth = reader(doc, args.apiserver_manifest)
-                if auth is not None:
-                    return auth, "", None, None
-            if sources.is_auth_config(doc):
-                return sources.parse_auth_config(doc, args.apiserver_manifest, args.apiserver_manifest), "", None, None
-        raise InputError(args.apiserver_manifest, "no kube-apiserver Pod (or other API server settings) in this file")
-    flags_auth = None
+        found = _manifest_settings(args.apiserver_manifest)
+        from_flags = bool(found.flags) or found.source == "flags"
+        if not from_flags:
+            if args.apiserver_arg or args.auth_config:
+                raise UsageError(
+                    f"{args.apiserver_manifest} holds complete settings: do not add --apiserver-arg/--auth-config"
+                )
+            return found, "", None, None
+        flags = [Flag(name, value, where) for name, values in found.flags.items() for value, where in values]
+        ref = found.ref
     if args.apiserver_arg:
         words = [w if w.startswith("--") else f"--{w}" for w in args.apiserver_arg]
-        flags = parse_args(words, "--apiserver-arg")
-        if args.auth_config and not any(f.name == "authentication-config" for f in flags):
-            from oidc_doctor.authn.flags import Flag
-
-            flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
-        flags_auth = translate(flags, "--apiserver-arg")
+        flags = [*(flags or []), *parse_args(words, "--apiserver-arg")]
+    if args.auth_config and flags is not None and not any(f.name == "authentication-config" for f in flags):
+        flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
+    flags_auth = translate(flags, ref) if flags is not None else None
     if args.auth_config:
         docs = [d for d in _load(args.auth_config) if sources.is_auth_config(d)]
         if not docs:
@@ -139,17 +133,29 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         return config, "", None, None
     if flags_auth is not None:
         if flags_auth.auth_config_path:
-            return (
-                flags_auth,
-                (
-                    f"--authentication-config={flags_auth.auth_config_path} is named but its content was not given "
-                    "(add --auth-config FILE)"
-                ),
-                None,
-                None,
+            why = (
+                f"--authentication-config={flags_auth.auth_config_path} is named but its content was not given "
+                "(add --auth-config FILE)"
             )
+            return flags_auth, why, None, None
         return flags_auth, "", None, None
     raise UsageError("give the API server settings: --bundle, --auth-config, --apiserver-manifest or --apiserver-arg")
+
+
+def _manifest_settings(path: str) -> ApiServerAuth:
+    """The API server settings held by a manifest file (first document that has some)."""
+    from oidc_doctor.authn import sources
+
+    for doc in _load(path):
+        if not isinstance(doc, dict):
+            continue
+        for reader in (sources.from_pod, sources.from_kubeadm, sources.from_node, sources.from_eks, sources.from_gke):
+            auth = reader(doc, path)
+            if auth is not None:
+                return auth
+        if sources.is_auth_config(doc):
+            return sources.parse_auth_config(doc, path, path)
+    raise InputError(path, "no kube-apiserver Pod (or other API server settings) in this file")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

@@ -174,3 +174,37 @@ def test_bundle_without_settings_says_it_cannot_see_them(tmp_path: Path) -> None
     status, _, err = cli("predict", "--bundle", str(tmp_path))
     assert status == 2
     assert "cannot be seen" in err
+
+
+def test_manifest_naming_authentication_config_links_auth_config_file(tmp_path: Path) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "kube-apiserver-cp1", "namespace": "kube-system"},
+        "spec": {
+            "containers": [
+                {"name": "kube-apiserver", "command": ["kube-apiserver", "--authentication-config=/etc/k/a.yaml"]}
+            ]
+        },
+    }
+    (tmp_path / "pod.yaml").write_text(yaml.safe_dump(pod))
+    manifest = ["--apiserver-manifest", str(tmp_path / "pod.yaml")]
+    status, out, _ = cli(
+        "predict", *manifest, "--auth-config", str(FIXTURES / "authconfig-v1-OK.yaml"), "--format", "json"
+    )
+    assert status == 0 and json.loads(out)["error"] is None
+    status, _, err = cli("predict", *manifest)
+    assert status == 2 and "--authentication-config=/etc/k/a.yaml" in err
+    status, out, _ = cli(
+        "predict",
+        *manifest,
+        "--apiserver-arg=--oidc-issuer-url=https://x",
+        "--auth-config",
+        str(FIXTURES / "authconfig-v1-OK.yaml"),
+    )
+    assert status == 1 and "mutually exclusive" in out
+
+
+def test_bundle_cannot_be_combined_with_other_settings() -> None:
+    status, _, err = cli("predict", "--bundle", str(EXAMPLES / "healthy"), "--apiserver-arg=--oidc-client-id=x")
+    assert status == 2 and "--bundle" in err
