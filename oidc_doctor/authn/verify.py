@@ -233,9 +233,13 @@ def _raw_url_decode(seg: str) -> bytes | None:
         return None
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"invalid character in {name}")  # Go's JSON has no NaN/Infinity
+
+
 def _json_object(data: bytes) -> dict[str, Any] | None:
     try:
-        v = json.loads(data.decode("utf-8", "replace"))
+        v = json.loads(data.decode("utf-8", "replace"), parse_constant=_no_constants)
     except ValueError:
         return None
     return v if isinstance(v, dict) else None
@@ -254,11 +258,12 @@ def untrusted_issuer(token: str) -> str | None:
     claims = _json_object(payload)
     if claims is None:
         return None
-    iss = claims.get("iss", "")
-    if iss is None:
-        iss = ""
-    if not isinstance(iss, str):
-        return None
+    iss: Any = ""
+    for key, value in claims.items():
+        if key.lower() == "iss":  # encoding/json matches struct tags case-insensitively
+            if value is not None and not isinstance(value, str):
+                return None
+            iss = value or ""
     return "https://accounts.google.com" if iss == "accounts.google.com" else iss
 
 
@@ -307,62 +312,143 @@ class _IDToken:
     expiry: datetime
     expiry_unix: int | None
     nbf: datetime | None
+    issuer: str = ""
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _go_b64_error(seg: str) -> str:
+    # base64.RawURLEncoding's CorruptInputError: the offset of the first byte it cannot use.
+    for i, ch in enumerate(seg):
+        if ch not in _B64URL:
+            return f"illegal base64 data at input byte {i}"
+    return f"illegal base64 data at input byte {len(seg) - 1 if len(seg) % 4 == 1 else len(seg)}"
+
+
+def _go_json_syntax(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").lstrip(" \t\r\n")
+    if not text:
+        return "unexpected end of JSON input"
+    ch = text[0]
+    for literal in ("null", "true", "false"):
+        if ch == literal[0]:
+            for i, want in enumerate(literal):
+                if i >= len(text):
+                    return "unexpected end of JSON input"
+                if text[i] != want:
+                    return f"invalid character '{text[i]}' in literal {literal} (expecting '{want}')"
+    if ch not in '{["-0123456789':
+        return f"invalid character '{ch}' looking for beginning of value"
+    return "unexpected end of JSON input"
+
+
+def _jose_parse(token: str) -> tuple[dict[str, Any], bytes]:
+    """go-jose v2 ``ParseSigned`` (compact): the protected header and the signature."""
+    parts = token.split(".")
+    decoded = []
+    for seg in parts:
+        raw = seg.rstrip("=")
+        data = _raw_url_decode(raw)
+        if data is None:
+            raise _Reject("malformed", f"oidc: malformed jwt: {_go_b64_error(raw)}")
+        decoded.append(data)
+    header_b, _payload, sig = decoded
+    if not header_b:
+        return {}, sig
+    header = _json_object(header_b)
+    if header is None:
+        raise _Reject(
+            "malformed",
+            "oidc: malformed jwt: go-jose/go-jose: invalid protected header: "
+            f"{_go_json_syntax(header_b)}, {header_b.decode('utf-8', 'replace')}",
+        )
+    return header, sig
+
+
+_STRING_FIELDS = ("iss", "sub", "nonce", "at_hash")
+_TIME_FIELDS = ("exp", "iat", "nbf")
 
 
 def _parse_id_token(token: str) -> tuple[dict[str, Any], bytes, bytes, _IDToken]:
     parts = token.split(".")
-    header_b = _raw_url_decode(parts[0].rstrip("="))
-    sig = _raw_url_decode(parts[2].rstrip("="))
-    if header_b is None:
-        raise _Reject("malformed", "oidc: malformed jwt: illegal base64 data at input byte 0")
-    header = _json_object(header_b)
-    if header is None:
-        raise _Reject("malformed", "oidc: malformed jwt: invalid character in JWS header")
-    if sig is None:
-        raise _Reject("malformed", "oidc: malformed jwt: illegal base64 data at input byte 0")
+    header, sig = _jose_parse(token)
     payload = _raw_url_decode(parts[1])
     claims = _json_object(payload or b"") or {}
-    # json.Unmarshal(payload, &idToken): the first type error, in document order.
+    # json.Unmarshal(payload, &idToken): keys match struct tags case-insensitively (the last
+    # match wins); a custom UnmarshalJSON (aud, exp, iat, nbf) failing aborts at once, while a
+    # plain type error is remembered and returned at the end.
+    fields: dict[str, Any] = {}
+    first_type_error: str | None = None
     for key, v in claims.items():
-        if key in ("sub", "nonce", "at_hash") and v is not None and not isinstance(v, str):
-            raise _Reject(
-                "claims-json", "oidc: failed to unmarshal claims: " + unmarshal_field_error(v, "idToken", key, "string")
-            )
-        if key == "aud" and v is not None and not isinstance(v, str):
-            if not isinstance(v, list):
-                raise _Reject("claims-json", "oidc: failed to unmarshal claims: " + unmarshal_error(v, "[]string"))
-            for x in v:
-                if x is not None and not isinstance(x, str):
-                    raise _Reject("claims-json", "oidc: failed to unmarshal claims: " + unmarshal_error(x, "string"))
-        if key in ("exp", "iat"):
-            _json_time(v, key)
-        if key == "nbf" and v is not None:
-            _json_time(v, key)
-        if key == "_claim_names" and v is not None and not isinstance(v, dict):
-            raise _Reject(
-                "claims-json",
-                "oidc: failed to unmarshal claims: "
-                + unmarshal_field_error(v, "idToken", "_claim_names", "map[string]string"),
-            )
-        if key == "_claim_sources" and v is not None and not isinstance(v, dict):
-            raise _Reject(
-                "claims-json",
-                "oidc: failed to unmarshal claims: "
-                + unmarshal_field_error(v, "idToken", "_claim_sources", "map[string]oidc.claimSource"),
-            )
-    aud_raw = claims.get("aud")
-    audience = [aud_raw] if isinstance(aud_raw, str) else ["" if x is None else x for x in aud_raw or []]
-    exp_raw = claims.get("exp")
-    expiry = _json_time(exp_raw, "exp") if "exp" in claims else GO_ZERO_TIME
+        name = key.lower()
+        if name in _STRING_FIELDS:
+            if v is not None and not isinstance(v, str):
+                first_type_error = first_type_error or unmarshal_field_error(v, "idToken", name, "string")
+        elif name == "aud":
+            if v is not None and not isinstance(v, str):
+                if not isinstance(v, list):
+                    raise _Reject("claims-json", "oidc: failed to unmarshal claims: " + unmarshal_error(v, "[]string"))
+                for x in v:
+                    if x is not None and not isinstance(x, str):
+                        raise _Reject(
+                            "claims-json", "oidc: failed to unmarshal claims: " + unmarshal_error(x, "string")
+                        )
+        elif name in _TIME_FIELDS:
+            if not (name == "nbf" and v is None):
+                _json_time(v, name)
+        elif name == "_claim_names" and v is not None:
+            if not isinstance(v, dict):
+                first_type_error = first_type_error or unmarshal_field_error(
+                    v, "idToken", "_claim_names", "map[string]string"
+                )
+            else:
+                for x in v.values():
+                    if x is not None and not isinstance(x, str):
+                        first_type_error = first_type_error or unmarshal_field_error(
+                            x, "idToken", "_claim_names", "string"
+                        )
+        elif name == "_claim_sources" and v is not None:
+            if not isinstance(v, dict):
+                first_type_error = first_type_error or unmarshal_field_error(
+                    v, "idToken", "_claim_sources", "map[string]oidc.claimSource"
+                )
+            else:
+                for src in v.values():
+                    if src is not None and not isinstance(src, dict):
+                        first_type_error = first_type_error or unmarshal_field_error(
+                            src, "idToken", "_claim_sources", "oidc.claimSource"
+                        )
+                    elif isinstance(src, dict):
+                        for fk in ("endpoint", "access_token"):
+                            fv = src.get(fk)
+                            if fv is not None and not isinstance(fv, str):
+                                first_type_error = first_type_error or unmarshal_field_error(
+                                    fv, "claimSource", f"_claim_sources.{fk}", "string"
+                                )
+        else:
+            continue
+        fields[name] = v
+    if first_type_error is not None:
+        raise _Reject("claims-json", "oidc: failed to unmarshal claims: " + first_type_error)
+    aud_raw = fields.get("aud")
+    if "aud" in fields and aud_raw is None:
+        audience = [""]  # go-oidc's audience.UnmarshalJSON turns null into one empty string
+    elif isinstance(aud_raw, str):
+        audience = [aud_raw]
+    else:
+        audience = ["" if x is None else x for x in aud_raw or []]
+    exp_raw = fields.get("exp")
+    expiry = _json_time(exp_raw, "exp") if "exp" in fields else GO_ZERO_TIME
     expiry_unix = None
     if isinstance(exp_raw, int | float) and not isinstance(exp_raw, bool):
         expiry_unix = int(exp_raw)
-    nbf = _json_time(claims["nbf"], "nbf") if claims.get("nbf") is not None else None
+    nbf = _json_time(fields["nbf"], "nbf") if fields.get("nbf") is not None else None
     return (
         header,
         parts[0].encode() + b"." + parts[1].encode(),
         sig,
-        _IDToken(claims, audience, expiry, expiry_unix, nbf),
+        _IDToken(claims, audience, expiry, expiry_unix, nbf, str(fields.get("iss") or "")),
     )
 
 
@@ -386,7 +472,7 @@ class Verifier:
                 raise _Reject("distributed", "oidc: failed to obtain source from claim name")
             if src not in sources:
                 raise _Reject("distributed", "oidc: source does not exist")
-        iss = t.claims.get("iss") or ""
+        iss = t.issuer
         if iss != self.issuer and not (self.issuer == "https://accounts.google.com" and iss == "accounts.google.com"):
             raise _Reject(
                 "issuer",

@@ -326,3 +326,36 @@ def test_go_formatting_helpers() -> None:
         "2009-11-10 22:00:00.5 +0000 UTC"
     )
     assert goformat.aggregate(["a", "b", "a"]) == "[a, b]"
+
+
+def test_null_aud_is_one_empty_audience_as_go_oidc_decodes_it() -> None:
+    assert (
+        run(structured({}), claims(aud=None)).error
+        == 'oidc: verify token: oidc: expected audience "my-client" got [""]'
+    )
+
+
+def test_claims_json_errors_follow_encoding_json_order() -> None:
+    # A failing custom unmarshaler (exp) aborts at once; a plain type error (sub) is reported at the end.
+    p = run(structured({}), claims(sub=5, exp="abc"))
+    assert p.error == (
+        "oidc: verify token: oidc: failed to unmarshal claims: "
+        'json: invalid number literal, trying to unmarshal "\\"abc\\"" into Number'
+    )
+    p = run(structured({}), claims(sub=5))
+    assert p.error == (
+        "oidc: verify token: oidc: failed to unmarshal claims: "
+        "json: cannot unmarshal number into Go struct field idToken.sub of type string"
+    )
+
+
+def test_malformed_header_uses_go_jose_wording() -> None:
+    good = sign(json.dumps(claims()), "rsa_1", "RS256").split(".")
+    auth = structured({})
+    keys_for, _ = online(auth, NOW, None, None)
+    token = "bm90IGpzb24." + good[1] + "." + good[2]  # header "not json"
+    p = predict(token, auth, NOW, keys_for)
+    assert p.error == (
+        "oidc: verify token: oidc: malformed jwt: go-jose/go-jose: invalid protected header: "
+        "invalid character 'o' in literal null (expecting 'u'), not json"
+    )
