@@ -206,6 +206,10 @@ def translate(flags: list[Flag], ref: str, source: str = SOURCE_FLAGS) -> ApiSer
         if "=" in f.value:
             k, v = f.value.split("=", 1)
             required[k.strip()] = (v.strip(), f.ref)
+        else:
+            auth.startup_errors.append(
+                f'invalid argument "{f.value}" for "--oidc-required-claim" flag: malformed pair, expect string=string'
+            )
     for i, (k, (v, where)) in enumerate(required.items()):
         a.claim_validation_rules.append(ClaimValidationRule(claim=k, required_value=v))
         a.origins[f"claimValidationRules[{i}]"] = where

@@ -95,6 +95,10 @@ def managed_hint(ev: Evidence) -> str:
         texts.append(item.ref)
         if isinstance(item.data, str) and item.kind != Kind.TOKEN:
             texts.append(item.data[:4000])
+        elif isinstance(item.data, str):
+            from oidc_doctor.authn.verify import untrusted_issuer
+
+            texts.append(untrusted_issuer(item.data) or "")
     texts.extend(ev.blind.values())
     blob = "\n".join(texts).lower()
     for name, (needles, _) in MANAGED_HINTS.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Identity, Origin, Status
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, iso
 
 FACTS_KEY = "authn"
 LOG_PREFIX = 'kube-apiserver log (predicted): "Unable to authenticate the request" err='
@@ -35,6 +36,7 @@ class AuthnFacts:
     """What ``derive_authn`` found, for the checks (``ctx.facts.extra["authn"]``)."""
 
     view: SettingsView
+    now: datetime  # ctx.now: checks never read the wall clock
     verdict: ConfigVerdict | None = None
     token_item: Item | None = None
     claims: dict[str, Any] | None = None
@@ -42,6 +44,7 @@ class AuthnFacts:
     #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
     keys_ref: str = ""
+    now_source: str = "clock"
 
 
 class _NoKeySet:
@@ -86,7 +89,7 @@ def _discovery_for(ev: Evidence, auth: ApiServerAuth) -> dict[str, tuple[Item, s
 def derive_authn(ev: Evidence, ctx: Context) -> None:
     """Fill ``authenticators``, ``prediction`` and (if accepted) a predicted ``identity``."""
     view = read_settings(ev)
-    facts = AuthnFacts(view=view)
+    facts = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source)
     ctx.facts.extra[FACTS_KEY] = facts
     auth = view.auth
     if auth is None or (view.blind and not auth.authenticators):
@@ -441,6 +444,9 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
     error = p.error or ""
     claim = _TOKEN_CLAIM.get(cause, p.claim)
     evidence = [_configured_value(a, auth, p, cause), _token_ref(f, claim)]
+    if cause in ("token-expired", "token-not-yet-valid"):
+        leeway = " (60 s leeway for nbf)" if cause == "token-not-yet-valid" else " (no leeway for exp)"
+        evidence[0] = EvidenceRef("clock", f"now ({f.now_source})", f"{iso(f.now)}{leeway}")
     if cause == "signing-alg-not-allowed" and f.token_item is not None:
         header = parse_compact(f.token_item.data).header or {}
         evidence[1] = EvidenceRef("token", f"{f.token_item.ref} header alg", clean(str(header.get("alg"))))

@@ -219,6 +219,11 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
         lines.append(f"authenticated: {'yes' if pred.authenticated else 'no'}")
         if pred.error:
             lines.append(f"error:         {clean(pred.error)}")
+        elif not pred.handled and not auth.authenticators:
+            lines.append(
+                "error:         (none: no JWT authenticator is configured; the API server answers 401 and logs "
+                "only `invalid bearer token`)"
+            )
         elif not pred.handled and pred.stage == "issuer":
             lines.append(
                 "error:         (none from this authenticator: the token's iss matches no configured issuer; "
