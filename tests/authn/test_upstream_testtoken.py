@@ -116,6 +116,10 @@ def test_engine_answers_upstream_case(case: dict[str, Any], srv: Issuer) -> None
     keys_for, resolver_for = online(auth, NOW, static, HttpFetcher())
     pred = predict(_token(c), auth, NOW, keys_for, resolver_for)
     _check(c, pred.to_json())
+    for claim in c.get("claim_responses", {}):
+        fetched = [a for path, a in srv.requests if path == f"/{claim}"]
+        # upstream's server asserts the distributed claim's access_token is sent as a bearer token
+        assert all(a == f"Bearer {claim}_token" for a in fetched)
 
 
 def _cli_args(c: dict[str, Any], tmp: Path, srv: Issuer) -> list[str] | None:
