@@ -19,7 +19,15 @@ from typing import Any
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import JWTAuthenticator
-from oidc_doctor.authn.verify import FetchError, KeySet, Rejected, RemoteKeys, Verifier, reject, untrusted_issuer
+from oidc_doctor.authn.verify import (
+    FetchError,
+    KeySet,
+    Rejected,
+    RemoteKeys,
+    Verifier,
+    reject,
+    untrusted_issuer_or_error,
+)
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 
@@ -115,11 +123,10 @@ class DistributedResolver:
                 f"error while getting distributed claim JWT: {status_text}",
             )
         jwt = body.decode("utf-8", "replace")
-        iss = untrusted_issuer(jwt)
+        iss, why = untrusted_issuer_or_error(jwt)
         if iss is None:
             raise reject(
-                "distributed",
-                f"getting untrusted issuer from endpoint {url} failed for claim {quote(claim)}: malformed token",
+                "distributed", f"getting untrusted issuer from endpoint {url} failed for claim {quote(claim)}: {why}"
             )
         keys, _why = discover(iss, "", ca, self.fetcher)
         if keys is None:

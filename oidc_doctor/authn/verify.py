@@ -223,9 +223,12 @@ def _content_type_error(ctype: str, e: Exception) -> str:
 # --- token pieces -----------------------------------------------------------------------------
 
 
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
 def _raw_url_decode(seg: str) -> bytes | None:
     # Go base64.RawURLEncoding: no padding, URL alphabet (trailing bits are not checked).
-    if "=" in seg or "+" in seg or "/" in seg or len(seg) % 4 == 1:
+    if len(seg) % 4 == 1 or not set(seg) <= _B64URL:
         return None
     try:
         return base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))
@@ -245,26 +248,35 @@ def _json_object(data: bytes) -> dict[str, Any] | None:
     return v if isinstance(v, dict) else None
 
 
-def untrusted_issuer(token: str) -> str | None:
-    """oidc.go ``untrustedIssuer``: the unverified ``iss``, or None when the token is not a JWT."""
+def untrusted_issuer_or_error(token: str) -> tuple[str | None, str]:
+    """oidc.go ``untrustedIssuer``: (unverified ``iss``, "") or (None, its error text)."""
     if token.strip().startswith("{"):
-        return None
+        return None, "token is not compact JWT"
     parts = token.split(".")
     if len(parts) != 3:
-        return None
+        return None, "malformed token"
     payload = _raw_url_decode(parts[1])
     if payload is None:
-        return None
+        return None, f"error decoding token: {_go_b64_error(parts[1])}"
     claims = _json_object(payload)
     if claims is None:
-        return None
+        try:
+            value = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            return None, f"while unmarshaling token: {_go_json_syntax(payload)}"
+        return None, "while unmarshaling token: " + unmarshal_error(value, 'struct { Issuer string "json:\\"iss\\"" }')
     iss: Any = ""
     for key, value in claims.items():
         if key.lower() == "iss":  # encoding/json matches struct tags case-insensitively
             if value is not None and not isinstance(value, str):
-                return None
+                return None, "while unmarshaling token: " + unmarshal_field_error(value, "", "iss", "string")
             iss = value or ""
-    return "https://accounts.google.com" if iss == "accounts.google.com" else iss
+    return ("https://accounts.google.com" if iss == "accounts.google.com" else iss), ""
+
+
+def untrusted_issuer(token: str) -> str | None:
+    """The unverified ``iss`` (Google's bare form mapped), or None when the token is not a JWT."""
+    return untrusted_issuer_or_error(token)[0]
 
 
 class _Unfetched(Exception):
@@ -313,9 +325,6 @@ class _IDToken:
     expiry_unix: int | None
     nbf: datetime | None
     issuer: str = ""
-
-
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def _go_b64_error(seg: str) -> str:
