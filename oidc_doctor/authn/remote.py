@@ -26,6 +26,7 @@ from oidc_doctor.authn.verify import (
     RemoteKeys,
     Verifier,
     reject,
+    unmarshal_resp_error,
     untrusted_issuer_or_error,
 )
 
@@ -73,15 +74,15 @@ def discover(issuer_url: str, discovery_url: str, ca_pem: str, fetcher: Any) -> 
     """go-oidc ``NewProvider``: (remote key set, None) or (None, why the verifier never initialises)."""
     url = discovery_url or issuer_url.rstrip("/") + WELL_KNOWN
     try:
-        status, status_text, body, _ctype = fetcher.get(url, {}, ca_pem)
+        status, status_text, body, ctype = fetcher.get(url, {}, ca_pem)
     except FetchError as e:
         return None, str(e)
     if status != 200:
         return None, f"{status_text}: {body.decode('utf-8', 'replace')}"
     try:
         doc = json.loads(body)
-    except ValueError as e:
-        return None, f"oidc: failed to decode provider discovery object: {e}"
+    except ValueError:
+        return None, f"oidc: failed to decode provider discovery object: {unmarshal_resp_error(ctype, body)}"
     if not isinstance(doc, dict):
         return None, "oidc: failed to decode provider discovery object: not a JSON object"
     got = doc.get("issuer") if isinstance(doc.get("issuer"), str) else ""

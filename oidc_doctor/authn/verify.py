@@ -204,20 +204,22 @@ class RemoteKeys:
             return f"fetching keys oidc: get keys failed: {status_text} {body.decode('utf-8', 'replace')}"
         try:
             doc = json.loads(body)
-        except ValueError as e:
+        except ValueError:
             text = body.decode("utf-8", "replace")
-            return f"fetching keys oidc: failed to decode keys: {_content_type_error(ctype, e)} {text}"
+            return f"fetching keys oidc: failed to decode keys: {unmarshal_resp_error(ctype, body)} {text}"
         self.cached = parse_jwks(doc)
         if _verifies(self.cached, kid, alg, signing_input, signature, True):
             return None
         return "failed to verify id token signature"
 
 
-def _content_type_error(ctype: str, e: Exception) -> str:
+def unmarshal_resp_error(ctype: str, body: bytes) -> str:
+    """go-oidc ``unmarshalResp``'s error for a body that is not JSON."""
+    err = _go_json_syntax(body)
     mt = ctype.split(";")[0].strip().lower()
     if mt == "application/json":
-        return f"got Content-Type = application/json, but could not unmarshal as JSON: {e}"
-    return f"expected Content-Type = application/json, got {quote(ctype)}: {e}"
+        return f"got Content-Type = application/json, but could not unmarshal as JSON: {err}"
+    return f"expected Content-Type = application/json, got {quote(ctype)}: {err}"
 
 
 # --- token pieces -----------------------------------------------------------------------------

@@ -117,6 +117,8 @@ def https_issuer() -> Iterator[Issuer]:
             state.requests.append((path, self.headers.get("Authorization", "")))
             if path == "/.testing/keys":
                 self._send(200, json.dumps(state.jwks).encode())
+            elif path == "/.testing/invalidkeys":
+                self._send(200, b"")
             elif path == "/.testing/keys/badstatus":
                 self._send(500, b"")
             elif path in ("/.well-known/openid-configuration", "/c/d/bar/.well-known/openid-configuration"):

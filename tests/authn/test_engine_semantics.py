@@ -359,3 +359,28 @@ def test_malformed_header_uses_go_jose_wording() -> None:
         "oidc: verify token: oidc: malformed jwt: go-jose/go-jose: invalid protected header: "
         "invalid character 'o' in literal null (expecting 'u'), not json"
     )
+
+
+@pytest.mark.parametrize(
+    ("jwks_path", "error"),
+    [
+        (
+            "/.testing/keys/badstatus",
+            "oidc: verify token: failed to verify signature: "
+            "fetching keys oidc: get keys failed: 500 Internal Server Error ",
+        ),
+        (
+            "/.testing/invalidkeys",
+            "oidc: verify token: failed to verify signature: fetching keys oidc: failed to decode keys: "
+            "got Content-Type = application/json, but could not unmarshal as JSON: unexpected end of JSON input ",
+        ),
+    ],
+)
+def test_jwks_fetch_failures_as_upstream_jwks_metrics_cases(jwks_path: str, error: str) -> None:
+    # upstream TestJWKSMetricsKeySetError only asserts that these fail; the text is go-oidc v2's.
+    with https_issuer() as srv:
+        srv.openid_config = json.dumps({"issuer": srv.url, "jwks_uri": srv.url + jwks_path})
+        auth = structured({"issuer": {"url": srv.url, "audiences": ["my-client"], "certificateAuthority": srv.ca_pem}})
+        token = sign(json.dumps(claims(iss=srv.url)), "rsa_1", "RS256")
+        keys_for, resolver_for = online(auth, NOW, None, HttpFetcher())
+        assert predict(token, auth, NOW, keys_for, resolver_for).error == error
