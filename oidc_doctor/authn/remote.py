@@ -58,15 +58,31 @@ class HttpFetcher:
         try:
             with httpx.Client(verify=ctx, timeout=timeout, follow_redirects=True, trust_env=False) as c:
                 r = c.get(url, headers=headers)
+        except httpx.TimeoutException as e:
+            raise FetchError(
+                f"Get {quote(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+            ) from e
         except httpx.HTTPError as e:
-            raise FetchError(f"Get {quote(url)}: {_why(e)}") from e
+            raise FetchError(f"Get {quote(url)}: {_why(e, url)}") from e
         return r.status_code, _status_text(r.status_code), r.content, r.headers.get("content-type", "")
 
 
-def _why(e: Exception) -> str:
+def _why(e: Exception, url: str) -> str:
+    """Go net/http's words for the common failures (what kube-apiserver's log shows)."""
+    from urllib.parse import urlsplit
+
     text = str(e)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if "Hostname mismatch" in text or "doesn't match" in text:
+        return f"tls: failed to verify certificate: x509: certificate is not valid for {host}"
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    if any(s in text for s in ("Name or service not known", "nodename nor servname", "No address associated")):
+        return f"dial tcp: lookup {host}: no such host"
+    if "Connection refused" in text or "connection refused" in text:
+        return f"dial tcp {host}:{port}: connect: connection refused"
     return text or type(e).__name__
 
 

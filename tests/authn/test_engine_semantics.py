@@ -384,3 +384,21 @@ def test_jwks_fetch_failures_as_upstream_jwks_metrics_cases(jwks_path: str, erro
         token = sign(json.dumps(claims(iss=srv.url)), "rsa_1", "RS256")
         keys_for, resolver_for = online(auth, NOW, None, HttpFetcher())
         assert predict(token, auth, NOW, keys_for, resolver_for).error == error
+
+
+def test_unreachable_issuer_leaves_the_authenticator_uninitialised_with_go_wording() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port on 127.0.0.1 that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"https://127.0.0.1:{port}"
+    auth = structured({"issuer": {"url": url, "audiences": ["my-client"]}})
+    token = sign(json.dumps(claims(iss=url)), "rsa_1", "RS256")
+    keys_for, resolver_for = online(auth, NOW, None, HttpFetcher())
+    p = predict(token, auth, NOW, keys_for, resolver_for)
+    assert p.error == "oidc: authenticator not initialized"
+    assert p.notes == [
+        f'oidc: authenticator for issuer "{url}" is not healthy: Get "{url}/.well-known/openid-configuration": '
+        f"dial tcp 127.0.0.1:{port}: connect: connection refused"
+    ]
