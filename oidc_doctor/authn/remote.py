@@ -184,11 +184,7 @@ def online(
     """
     from dataclasses import replace
 
-    from oidc_doctor.authn.verify import NoKeys
-
-    class _NoKeySet:
-        def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
-            raise NoKeys
+    from oidc_doctor.authn.verify import NoKeySet
 
     def ca_of(a: JWTAuthenticator) -> str:
         if ca_override is not None:
@@ -202,7 +198,7 @@ def online(
         if static is not None:
             return static, None
         if fetcher is None:
-            return _NoKeySet(), None
+            return NoKeySet(), None
         return discover(a.issuer.url, a.issuer.discovery_url, ca_of(a), fetcher)
 
     def resolver_for(a: JWTAuthenticator, _v: Verifier) -> Any:

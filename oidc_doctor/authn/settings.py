@@ -68,7 +68,8 @@ def _basename(p: str | None) -> str:
     return PurePosixPath(p).name if p else ""
 
 
-def _from_item(item: Item) -> ApiServerAuth | None:
+def auth_from_item(item: Item) -> ApiServerAuth | None:
+    """The settings one recognised evidence item holds (None when it holds none)."""
     data: Any = item.data
     if not isinstance(data, dict):
         return None
@@ -113,7 +114,7 @@ def read_settings(ev: Evidence) -> SettingsView:
     view = SettingsView(auth=None, items=items)
     parsed: dict[Kind, list[tuple[Item, ApiServerAuth]]] = {}
     for item in items:
-        a = _from_item(item)
+        a = auth_from_item(item)
         if a is not None:
             parsed.setdefault(item.kind, []).append((item, a))
     configs = parsed.get(Kind.AUTH_CONFIG, [])

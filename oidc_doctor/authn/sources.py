@@ -78,18 +78,8 @@ def from_pod(pod: dict[str, Any], where: str) -> ApiServerAuth | None:
 
 
 def cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """A kubeadm ClusterConfiguration, directly or from the ``kubeadm-config`` ConfigMap."""
-    if obj.get("kind") == "ClusterConfiguration":
-        return obj
-    if obj.get("kind") == "ConfigMap" and isinstance(obj.get("data"), dict):
-        text = obj["data"].get("ClusterConfiguration")
-        if isinstance(text, str):
-            from oidc_doctor.loader import parse_text
-
-            for doc in parse_text(text, "kubeadm-config ClusterConfiguration"):
-                if isinstance(doc, dict) and doc.get("kind") == "ClusterConfiguration":
-                    return doc
-    return None
+    """A kubeadm ClusterConfiguration (the bundle reader unwraps the ``kubeadm-config`` ConfigMap)."""
+    return obj if obj.get("kind") == "ClusterConfiguration" else None
 
 
 def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:

@@ -123,6 +123,14 @@ class NoKeys(Exception):
     """No key material at all: the signature cannot be checked offline."""
 
 
+class NoKeySet:
+    """A key set with no keys: the signature is reported ``not-checked``, never verified."""
+
+    def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
+        """Always raises :class:`NoKeys`."""
+        raise NoKeys
+
+
 def _verifies(
     keys: list[Jwk], kid: str | None, alg: str, signing_input: bytes, sig: bytes, all_if_no_kid: bool
 ) -> bool:

@@ -20,7 +20,7 @@ from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.settings import WHERE_TO_LOOK, SettingsView, read_settings
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
-from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeys, Prediction, predict, untrusted_issuer
+from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
@@ -45,11 +45,6 @@ class AuthnFacts:
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
     keys_ref: str = ""
     now_source: str = "clock"
-
-
-class _NoKeySet:
-    def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
-        raise NoKeys
 
 
 def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
@@ -112,7 +107,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
         keys = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)])
         facts.keys_ref = ", ".join(i.ref for i in jwks_items)
     else:
-        keys = _NoKeySet()
+        keys = NoKeySet()
 
     def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
         found = facts.discovery.get(a.issuer.url)

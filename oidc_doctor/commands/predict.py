@@ -143,18 +143,17 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
 
 
 def _manifest_settings(path: str) -> ApiServerAuth:
-    """The API server settings held by a manifest file (first document that has some)."""
-    from oidc_doctor.authn import sources
+    """The API server settings held by a manifest file, recognised as the bundle reader does."""
+    from oidc_doctor.authn.settings import SETTINGS_KINDS, auth_from_item
+    from oidc_doctor.bundle import classify_object
+    from oidc_doctor.evidence import Item
 
     for doc in _load(path):
-        if not isinstance(doc, dict):
-            continue
-        for reader in (sources.from_pod, sources.from_kubeadm, sources.from_node, sources.from_eks, sources.from_gke):
-            auth = reader(doc, path)
+        kind, _why, data = classify_object(doc)
+        if kind in SETTINGS_KINDS:
+            auth = auth_from_item(Item(kind, path, data, Path(path)))
             if auth is not None:
                 return auth
-        if sources.is_auth_config(doc):
-            return sources.parse_auth_config(doc, path, path)
     raise InputError(path, "no kube-apiserver Pod (or other API server settings) in this file")
 
 
