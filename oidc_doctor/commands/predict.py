@@ -108,7 +108,9 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
     ref = "--apiserver-arg"
     if args.apiserver_manifest:
         found = _manifest_settings(args.apiserver_manifest)
-        from_flags = bool(found.flags) or found.source == "flags"
+        # A Pod, kubeadm config or k3s/RKE2 node is a command line that more flags may join;
+        # an AuthenticationConfiguration, EKS or GKE document is complete by itself.
+        from_flags = found.source == "flags" or (found.source == "authentication-config" and bool(found.flags))
         if not from_flags:
             if args.apiserver_arg or args.auth_config:
                 raise UsageError(
