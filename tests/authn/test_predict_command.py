@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from authn_support import public_jwk, sign
 
@@ -208,3 +209,16 @@ def test_manifest_naming_authentication_config_links_auth_config_file(tmp_path: 
 def test_bundle_cannot_be_combined_with_other_settings() -> None:
     status, _, err = cli("predict", "--bundle", str(EXAMPLES / "healthy"), "--apiserver-arg=--oidc-client-id=x")
     assert status == 2 and "--bundle" in err
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_fixture_works_as_an_apiserver_manifest(path: Path) -> None:
+    expect = json.loads(path.read_text().splitlines()[-1].removeprefix("# expect: "))
+    status, out, err = cli("predict", "--apiserver-manifest", str(path), "--format", "json")
+    got = json.loads(out) if out else {}
+    if expect["error"] is None:
+        assert status == 0, err
+        assert got["error"] is None
+    else:
+        assert status == 1, err
+        assert got["startup_error"] == expect["error"].replace(path.name, str(path)) or got["error"] == expect["error"]
