@@ -321,7 +321,7 @@ def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
     a = _authenticator(f)
     assert a is not None
     if p.authenticated and p.user is not None:
-        return _accepted(f, a, p)
+        return _accepted(f, a, p, ctx)
     if p.stage == "not-initialized":
         return CheckResult.unknown(
             "the API server's authenticator would not initialise (see authn.discovery); every token of this "
@@ -474,7 +474,7 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
     )
 
 
-def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction) -> CheckResult:
+def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -> CheckResult:
     assert p.user is not None
     u = p.user
     groups = ", ".join(u.groups) or "none"
@@ -486,10 +486,17 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction) -> CheckResult:
         _config_ref(a, "claimMappings.username.prefix", repr(a.claim_mappings.username.prefix or "")),
         _token_ref(f, a.claim_mappings.username.claim or None),
     ]
+    # The API server's own word beats this prediction: an observed OIDC error (log line, error text)
+    # means something the settings do not show (unreachable issuer, CA) stops the token.
+    observed = [x for x in ctx.facts.failures if "oidc" in x.text.lower()]
+    caveat = ""
+    if observed:
+        caveat = f"; but the API server reported: {clean(observed[0].text, 160)}"
+        evidence.append(EvidenceRef("log", clean(observed[0].ref), clean(observed[0].text, 300)))
     findings = [
         Finding(
             "token-accepted",
-            f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig})",
+            f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig}){caveat}",
             evidence,
             fix="authentication works; if requests still fail with 403, the cause is in RBAC",
             origin=Origin.PREDICTED,
