@@ -185,3 +185,16 @@ def test_invalid_settings_report_config_origin_with_kube_message() -> None:
     (f,) = [f for f in report.findings if f.cause == "oidc-config-invalid"]
     assert f.origin == Origin.CONFIG
     assert 'jwt[0].issuer.url: Invalid value: "http://idp": URL scheme must be https' in f.evidence[0].text
+
+
+def test_acceptance_names_an_observed_oidc_failure() -> None:
+    from oidc_doctor.model import ObservedFailure
+
+    ctx = Context(now=NOW)
+    ctx.facts.failures.append(
+        ObservedFailure("unauthorized", "bundle/apiserver.log:3", "oidc: authenticator not initialized", status=401)
+    )
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item()]), ctx)
+    (f,) = [f for f in report.findings if f.cause == "token-accepted"]
+    assert f.title.endswith("but the API server reported: oidc: authenticator not initialized")
+    assert f.evidence[-1].source == "log"
