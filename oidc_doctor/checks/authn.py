@@ -213,9 +213,7 @@ def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
     evidence = [EvidenceRef("apiserver-config", clean(auth.ref), clean(msg, 2000))]
     for v, a in zip(f.verdict.per_authenticator, auth.authenticators, strict=True):
         for e in v.errors[:5]:
-            path = e.path
-            top = path.split("[")[0].split(".")[0] + "." + path.split(".")[1] if "." in path else path
-            evidence.append(EvidenceRef("apiserver-config", clean(a.origin(path) or a.origin(top)), clean(e.text())))
+            evidence.append(EvidenceRef("apiserver-config", clean(_nearest_origin(a, e.path)), clean(e.text())))
     first = msg if len(msg) < 200 else msg[:199] + "…"
     finding = Finding(
         "oidc-config-invalid",
@@ -226,6 +224,17 @@ def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
         rank=5,
     )
     return CheckResult.failed([finding])
+
+
+def _nearest_origin(a: JWTAuthenticator, path: str) -> str:
+    """Where the setting at ``path`` (or the nearest enclosing one that was recorded) was read."""
+    p = path
+    while p:
+        if p in a.origins:
+            return a.origins[p]
+        cut = max(p.rfind("."), p.rfind("["))
+        p = p[:cut] if cut > 0 else ""
+    return a.ref
 
 
 def _config_fix(msg: str) -> str:
