@@ -131,19 +131,12 @@ class NoKeySet:
         raise NoKeys
 
 
-def _verifies(
-    keys: list[Jwk], kid: str | None, alg: str, signing_input: bytes, sig: bytes, all_if_no_kid: bool
-) -> bool:
-    for k in keys:
-        if k.key is None:
-            continue
-        if kid and k.kid != kid:
-            continue
-        if not kid and not all_if_no_kid and k.kid:
-            continue
-        if verify_signature(alg, k.key, signing_input, sig):
-            return True
-    return False
+def _verifies(keys: list[Jwk], kid: str | None, alg: str, signing_input: bytes, sig: bytes) -> bool:
+    # go-oidc remote_jwks.go: keys whose kid matches, or every key when the token has no kid.
+    return any(
+        k.key is not None and (not kid or k.kid == kid) and verify_signature(alg, k.key, signing_input, sig)
+        for k in keys
+    )
 
 
 @dataclass
@@ -185,7 +178,7 @@ class BundleKeys:
         if not any(k.key is not None for k in self.keys):
             raise NoKeys
         kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
-        if _verifies(self.keys, kid, alg, signing_input, signature, True):
+        if _verifies(self.keys, kid, alg, signing_input, signature):
             return None
         return "failed to verify id token signature"
 
@@ -202,7 +195,7 @@ class RemoteKeys:
     def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
         """Cached keys first; on a miss, refetch and retry (remote_jwks.go)."""
         kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
-        if _verifies(self.cached, kid, alg, signing_input, signature, True):
+        if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         try:
             status, status_text, body, ctype = self.fetcher.get(self.jwks_uri, {}, self.ca_pem)
@@ -216,7 +209,7 @@ class RemoteKeys:
             text = body.decode("utf-8", "replace")
             return f"fetching keys oidc: failed to decode keys: {unmarshal_resp_error(ctype, body)} {text}"
         self.cached = parse_jwks(doc)
-        if _verifies(self.cached, kid, alg, signing_input, signature, True):
+        if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         return "failed to verify id token signature"
 
