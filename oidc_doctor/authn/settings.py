@@ -148,3 +148,41 @@ def read_settings(ev: Evidence) -> SettingsView:
     elif "apiserver-config" in ev.blind:
         view.blind = f"{ev.blind['apiserver-config']}; look at {WHERE_TO_LOOK}"
     return view
+
+
+def discovery_for(ev: Evidence, auth: ApiServerAuth) -> dict[str, tuple[Item, str]]:
+    """Discovery documents of the evidence by the configured issuer they belong to.
+
+    A document belongs to an authenticator when its ``issuer`` is the configured URL or on the
+    same host (a mismatch is then what it shows), or when there is one of each.
+    """
+    from urllib.parse import urlsplit
+
+    docs: list[tuple[Item, str]] = []
+    for i in ev.of(Kind.DISCOVERY):
+        d = i.data.get("issuer") if isinstance(i.data, dict) else None
+        if isinstance(d, str):
+            docs.append((i, d))
+    out: dict[str, tuple[Item, str]] = {}
+    for a in auth.authenticators:
+        url = a.issuer.url
+        near = [(i, d) for i, d in docs if d == url]
+        near = near or [(i, d) for i, d in docs if urlsplit(d).netloc == urlsplit(url).netloc]
+        if not near and len(docs) == 1 and len(auth.authenticators) == 1:
+            near = docs
+        if near:
+            out[url] = near[0]
+    return out
+
+
+def discovery_init_error(found: dict[str, tuple[Item, str]], a: Any) -> str | None:
+    """go-oidc ``NewProvider``'s error when the discovered issuer is not the configured URL."""
+    from oidc_doctor.authn.goformat import quote
+
+    doc = found.get(a.issuer.url)
+    if doc is None or doc[1] == a.issuer.url:
+        return None
+    return (
+        "oidc: issuer did not match the issuer returned by provider, "
+        f"expected {quote(a.issuer.url)} got {quote(doc[1])}"
+    )

@@ -14,11 +14,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
-from oidc_doctor.authn.settings import WHERE_TO_LOOK, SettingsView, read_settings
+from oidc_doctor.authn.settings import (
+    WHERE_TO_LOOK,
+    SettingsView,
+    discovery_for,
+    discovery_init_error,
+    read_settings,
+)
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
 from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
 from oidc_doctor.checks.base import Check, Context
@@ -63,24 +68,6 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
     )
 
 
-def _discovery_for(ev: Evidence, auth: ApiServerAuth) -> dict[str, tuple[Item, str]]:
-    docs: list[tuple[Item, str]] = []
-    for i in ev.of(Kind.DISCOVERY):
-        d = i.data.get("issuer") if isinstance(i.data, dict) else None
-        if isinstance(d, str):
-            docs.append((i, d))
-    out: dict[str, tuple[Item, str]] = {}
-    for a in auth.authenticators:
-        url = a.issuer.url
-        near = [(i, d) for i, d in docs if d == url]
-        near = near or [(i, d) for i, d in docs if urlsplit(d).netloc == urlsplit(url).netloc]
-        if not near and len(docs) == 1 and len(auth.authenticators) == 1:
-            near = docs
-        if near:
-            out[url] = (near[0][0], str(near[0][1]))
-    return out
-
-
 def derive_authn(ev: Evidence, ctx: Context) -> None:
     """Fill ``authenticators``, ``prediction`` and (if accepted) a predicted ``identity``."""
     view = read_settings(ev)
@@ -94,7 +81,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
     ctx.facts.authenticators = [summarize(a) for a in auth.authenticators]
     ctx.facts.authenticators_ref = auth.ref
     facts.verdict = validate_settings(auth)
-    facts.discovery = _discovery_for(ev, auth)
+    facts.discovery = discovery_for(ev, auth)
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
     if not tokens:
         return
@@ -110,13 +97,8 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
         keys = NoKeySet()
 
     def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-        found = facts.discovery.get(a.issuer.url)
-        if found is not None and found[1] != a.issuer.url:
-            return None, (
-                "oidc: issuer did not match the issuer returned by provider, "
-                f"expected {quote(a.issuer.url)} got {quote(found[1])}"
-            )
-        return keys, None
+        why = discovery_init_error(facts.discovery, a)
+        return (None, why) if why else (keys, None)
 
     pred = predict(tokens[0].data, auth, ctx.now, keys_for)
     facts.prediction = pred

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from oidc_doctor.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from oidc_doctor.authn.model import ApiServerAuth
-    from oidc_doctor.authn.verify import Prediction
+    from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+    from oidc_doctor.authn.verify import KeySet, Prediction
     from oidc_doctor.io import IO
 
 
@@ -191,6 +191,17 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     ca_override = _read_file(args.ca_file) if args.ca_file else None
     keys_for, resolver_for = online(auth, now, static, fetcher, ca_override)
+    if ev is not None and static is not None and ev.of(Kind.DISCOVERY):
+        # Offline keys from a bundle: its discovery document stands in for the issuer's.
+        from oidc_doctor.authn.settings import discovery_for, discovery_init_error
+
+        found = discovery_for(ev, auth)
+        online_keys_for = keys_for
+
+        def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+            why = discovery_init_error(found, a)
+            return (None, why) if why else online_keys_for(a)
+
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
