@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
@@ -246,14 +245,10 @@ def check_discovery(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.skipped("the settings are invalid (see authn.config-valid)")
     findings = []
     for a in f.view.auth.authenticators:
-        found = f.discovery.get(a.issuer.url)
-        if found is None or found[1] == a.issuer.url:
+        message = discovery_init_error(f.discovery, a)
+        if message is None:
             continue
-        item, got = found
-        message = (
-            "oidc: issuer did not match the issuer returned by provider, "
-            f"expected {quote(a.issuer.url)} got {quote(got)}"
-        )
+        item, got = f.discovery[a.issuer.url]
         findings.append(
             Finding(
                 "discovery-issuer-mismatch",
