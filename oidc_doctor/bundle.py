@@ -21,30 +21,6 @@ HEAD_BYTES = 64 * 1024
 #: Structured (JSON/YAML) files larger than this are not parsed whole.
 MAX_STRUCTURED_BYTES = 1024 * 1024 * 1024
 
-_JWT = re.compile(r"(?<![A-Za-z0-9_.-])(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)(?![A-Za-z0-9_.-])")
-_CREDENTIAL = re.compile(r"^(?:(?:Authorization:\s*)?Bearer\s+)?([A-Za-z0-9._~+/=-]{16,})$", re.IGNORECASE)
-
-# Log line shapes (reference/field-notes.md §c). A prefix from `kubectl logs --timestamps`
-# (RFC 3339) or journald ("Nov 28 10:00:00 host k3s[123]: ") may stand before each.
-_TS_PREFIX = (
-    r"(?:\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)\s+)?"
-    r"(?:[A-Z][a-z]{2}\s+\d+\s+[\d:]+\s+\S+\s+\S+?(?:\[\d+\])?:\s+)?"
-)
-_KLOG = re.compile(_TS_PREFIX + r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+\S+:\d+\]", re.MULTILINE)
-_JSON_LOG = re.compile(r'^\{.*"(?:msg|message)"\s*:', re.MULTILINE)
-_APISERVER_HINT = re.compile(
-    r"Unable to authenticate the request|oidc authenticator|authentication\.go|kube-apiserver|"
-    r"invalid bearer token|apiserver|Serving securely|Starting \S+ controller",
-)
-_PROXY_HINT = re.compile(
-    r"\[Auth(?:Success|Failure|Error)\]|OAuthProxy configured|Cookie settings:|oauthproxy\.go|"
-    r"oauth2[-_]proxy|Error redeeming code|stored_session\.go|mapping path",
-)
-_NGINX = re.compile(
-    r"^(?:" + _TS_PREFIX + r")\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?:error|warn|crit|alert|emerg|notice|info)\] \d+#\d+:"
-    r"|\"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/[\d.]+\" \d{3} ",
-    re.MULTILINE,
-)
 _ERROR_TEXT = re.compile(
     r"Unauthorized|Forbidden|forbidden:"
     r"|cannot (?:get|list|watch|create|update|patch|delete|deletecollection) "
@@ -102,6 +78,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     kind = obj.get("kind")
     api = str(obj.get("apiVersion", ""))
     if kind is None:
+        if isinstance(obj.get("id_token"), str):  # a token endpoint's response
+            return Kind.TOKEN, "", obj["id_token"]
         if isinstance(obj.get("keys"), list):
             return Kind.JWKS, "", obj
         if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
@@ -144,11 +122,27 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return None, "a Secret that is not a Helm release record (Secret data is never read)", obj
     if kind == "Ingress":
         return Kind.INGRESS, "", obj
+    if kind == "Config" and isinstance(obj.get("users"), list):
+        token = _kubeconfig_id_token(obj)
+        if token:
+            return Kind.TOKEN, "", token
+        return None, "a kubeconfig without an oidc auth-provider id-token", obj
     if kind == "Status" and obj.get("code") in (401, 403):
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+def _kubeconfig_id_token(obj: dict[str, Any]) -> str | None:
+    """The ``id-token`` of a kubeconfig's legacy ``oidc`` auth-provider (nothing else is read)."""
+    for user in obj["users"]:
+        provider = ((user or {}).get("user") or {}).get("auth-provider") if isinstance(user, dict) else None
+        config = provider.get("config") if isinstance(provider, dict) else None
+        token = config.get("id-token") if isinstance(config, dict) else None
+        if isinstance(token, str) and token:
+            return token
+    return None
 
 
 def _status_text(obj: dict[str, Any]) -> str:
@@ -194,29 +188,18 @@ def _decode_text(raw: bytes) -> str | None:
         return None
 
 
-def sniff_log(head: str) -> Kind | None:
-    """Which kind of log a text's first lines look like, if any."""
-    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
-    if not lines:
-        return None
-    sample = "\n".join(lines)
-    klog = len(_KLOG.findall(sample))
-    jsonl = len(_JSON_LOG.findall(sample))
-    nginx = len(_NGINX.findall(sample))
-    proxy = len(_PROXY_HINT.findall(sample))
-    if proxy and proxy >= klog // 4:
-        return Kind.PROXY_LOG
-    if klog or (jsonl and _APISERVER_HINT.search(sample)):
-        return Kind.APISERVER_LOG
-    if nginx:
-        return Kind.INGRESS_LOG
-    if jsonl and len(lines) > 1:
-        return Kind.APISERVER_LOG
-    return None
+def sniff_log(head: str | bytes) -> Kind | None:
+    """Which kind of log a file's first bytes look like, if any (``oidc_doctor.logs.sniff``)."""
+    from oidc_doctor.logs.sniff import sniff_log as sniff
+
+    kind = sniff(head.encode("utf-8", "surrogateescape") if isinstance(head, str) else head)
+    return Kind(kind) if kind else None
 
 
 def classify_text(text: str) -> tuple[Kind | None, Any]:
     """Recognise a text file: a token, a log, or the error text a user saw."""
+    from oidc_doctor.token.source import extract_token, is_credential_like, normalise
+
     stripped = text.strip()
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if not lines:
@@ -225,14 +208,11 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     if log is not None and len(lines) > 1:
         return log, None
     if len(lines) <= 5:
-        for ln in lines:
-            m = _JWT.search(ln)
-            if m and len(m.group(1).split(".")) >= 3:
-                return Kind.TOKEN, m.group(1)
-        if len(lines) == 1:
-            m2 = _CREDENTIAL.match(lines[0].strip("'\""))
-            if m2 and not _ERROR_TEXT.search(lines[0]):
-                return Kind.TOKEN, m2.group(1)
+        token = extract_token(text)
+        if token is not None:
+            return Kind.TOKEN, token
+        if is_credential_like(text):
+            return Kind.TOKEN, normalise(text)
     if log is not None:
         return log, None
     if len(stripped) <= HEAD_BYTES and _ERROR_TEXT.search(stripped):

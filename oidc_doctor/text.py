@@ -14,6 +14,21 @@ from oidc_doctor.errors import UsageError
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+#: Characters JSON encoders leave raw but a terminal acts on (DEL, C1 controls, bidi overrides, ...),
+#: and lone surrogates (which no UTF-8 stream can carry).
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(text: str) -> str:
+    """JSON text with the characters a terminal would act on written as ``\\uXXXX`` escapes.
+
+    JSON encoders escape C0 controls themselves; these others can only occur inside JSON
+    strings, so escaping them keeps the document valid and equal while nothing hostile reaches a
+    terminal.
+    """
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def clean(value: object, limit: int | None = None) -> str:
     """``str(value)`` without control characters (tabs and newlines become spaces), maybe cut."""
     s = _CONTROL.sub("", str(value)).replace("\t", " ").replace("\n", " ")

@@ -11,21 +11,25 @@ from oidc_doctor.checks.base import Check, Deriver
 
 def derivers() -> list[Deriver]:
     """Derivers in the order they run."""
-    from oidc_doctor.checks import authn, identity, token
+    from oidc_doctor.checks import authn, identity, logs, proxy, token
 
     return [
+        logs.derive_logs,
         identity.derive_reviewed_identity,
         token.derive_tokens,
         authn.derive_authn,
+        proxy.derive_proxies,
     ]
 
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import authn, identity, token
+    from oidc_doctor.checks import authn, identity, logs, proxy, token
 
     return [
         *identity.CHECKS,
         *token.CHECKS,
         *authn.CHECKS,
+        *logs.CHECKS,
+        *proxy.CHECKS,
     ]

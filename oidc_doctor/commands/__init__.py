@@ -10,4 +10,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("oidc_doctor.commands.token", "decode and verify one token"),
     "predict": ("oidc_doctor.commands.predict", "what the API server's JWT authenticator would do with a token"),
     "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
+    "logs": (
+        "oidc_doctor.commands.logs",
+        "classify authentication lines of API server, proxy and ingress logs",
+    ),
+    "proxy": ("oidc_doctor.commands.proxy", "oauth2-proxy / Kubeapps session checks; authz-header enable|disable"),
 }

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oidc_doctor.errors import InputError, UsageError
 from oidc_doctor.io import IO
+
+if TYPE_CHECKING:
+    from oidc_doctor.evidence import Evidence
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,11 +34,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
 
 
-def _now(args: argparse.Namespace) -> tuple[datetime, str]:
+def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:
+    """``--now``, else the newest log line's time (a bundle describes a past moment), else the clock."""
     from oidc_doctor.text import parse_time
 
     if args.now:
         return parse_time(args.now), "flag"
+    from oidc_doctor.evidence import Kind
+    from oidc_doctor.logs.window import latest_timestamp
+
+    times = [
+        t
+        for item in ev.of(Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
+        if item.path is not None and (t := latest_timestamp(item.path)) is not None
+    ]
+    if times:
+        return max(times), "log"
     return datetime.now(UTC), "clock"
 
 
@@ -61,7 +76,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for i, text in enumerate(args.error, 1):
         ev.add(Item(Kind.ERROR_TEXT, f"--error[{i}]", text))
         ev.inputs.append(InputRecord(f"--error[{i}]", str(Kind.ERROR_TEXT), objects=1))
-    now, now_source = _now(args)
+    now, now_source = _now(args, ev)
     options = Options(
         client_id=args.client_id,
         issuer=args.issuer,

@@ -7,26 +7,14 @@ read. The token itself is never printed: the output names it by its fingerprint.
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
+from oidc_doctor.text import json_text
 
 SCHEMA = "oidc-doctor/token/v1"
-#: Characters json.dumps leaves raw but a terminal acts on (DEL, C1 controls, bidi overrides, ...),
-#: and lone surrogates (which no UTF-8 stream can carry).
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def json_text(text: str) -> str:
-    """JSON text with the characters a terminal would act on written as ``\\uXXXX`` escapes.
-
-    json.dumps escapes C0 controls itself; these others can only occur inside JSON strings, so
-    escaping them keeps the document valid and equal while nothing hostile reaches a terminal.
-    """
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

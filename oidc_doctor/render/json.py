@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import orjson
+import json
 
 from oidc_doctor.pipeline import Report
+from oidc_doctor.text import json_text
 
 
 def render_json(report: Report) -> str:
-    """One JSON object, indented, newline-terminated."""
-    return orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    """One JSON object, indented, newline-terminated; terminal-active characters are escaped.
+
+    The standard library encoder is used because it accepts any ``str`` (orjson refuses lone
+    surrogates, which a hostile token's claims can carry).
+    """
+    return json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n"

@@ -190,6 +190,8 @@ def is_credential_like(text: str) -> bool:
     """
     if not text.strip() or len(text.strip().splitlines()) != 1:
         return False
+    if re.search(r"\S\s+\S", _strip_prefixes(_strip_quotes(text.strip()))):
+        return False  # words separated by spaces: a sentence ("logs me out every 5 minutes"), not a credential
     s = normalise(text)
     if len(s) < 20 or not _CREDENTIAL.match(s) or "://" in s:
         return False

@@ -200,3 +200,24 @@ def test_example_bundles_have_no_unrecognised_file(name: str) -> None:
     ev = read_bundle(EXAMPLES / name)
     assert all(r.kind not in ("unrecognised", "broken") for r in ev.inputs), ev.inputs
     assert ev.has(Kind.TOKEN) and ev.has(Kind.APISERVER_POD) and ev.has(Kind.RBAC)
+
+
+def test_kubeconfig_id_token_and_token_responses_are_read_as_tokens(tmp_path: Path) -> None:
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "users": [
+            {"name": "cert-user", "user": {"client-key-data": "c2VjcmV0"}},
+            {"name": "oidc", "user": {"auth-provider": {"name": "oidc", "config": {"id-token": JWT}}}},
+        ],
+    }
+    folder = _bundle(tmp_path, {"config": yaml.safe_dump(kubeconfig), "resp.json": json.dumps({"id_token": JWT})})
+    ev = read_bundle(folder)
+    assert [i.data for i in ev.of(Kind.TOKEN)] == [JWT, JWT]
+
+
+def test_a_base64_wrapped_token_is_unwrapped(tmp_path: Path) -> None:
+    import base64
+
+    ev = read_bundle(_bundle(tmp_path, {"t": base64.b64encode(JWT.encode()).decode()}))
+    assert [i.data for i in ev.of(Kind.TOKEN)] == [JWT]

@@ -140,3 +140,17 @@ def test_diagnose_reports_an_unwritable_output_as_exit_2(tmp_path: Path) -> None
     o, _, err = _io()
     assert main(["diagnose", "--error", "Unauthorized", "-o", str(tmp_path / "no" / "such" / "r.txt")], o) == 2
     assert "cannot write the report" in err.getvalue()
+
+
+def test_without_now_the_newest_log_line_sets_the_time() -> None:
+    o, out, _ = _io()
+    main(["diagnose", "--bundle", str(EXAMPLES / "kubeapps-audience-mismatch"), "--format", "json"], o)
+    data = json.loads(out.getvalue())
+    assert data["now_source"] == "log"
+    assert data["now"] == "2026-11-28T10:25:03Z"
+
+
+def test_without_now_or_logs_the_clock_is_used_and_said() -> None:
+    o, out, _ = _io()
+    main(["diagnose", "--error", "Unauthorized", "--format", "json"], o)
+    assert json.loads(out.getvalue())["now_source"] == "clock"

@@ -194,6 +194,8 @@ def test_opaque_credentials_are_credential_like(text: str) -> None:
         '{"keys": []}',
         "line one\nline two 1234567890abcdefABCDEF",
         "short1A",
+        "Kubeapps logs me out every 5 minutes",
+        "Bearer token expired after 5 minutes for user Alice",
     ],
 )
 def test_words_urls_documents_and_jwts_are_not_credential_like(text: str) -> None:

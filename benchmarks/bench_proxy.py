@@ -1,0 +1,112 @@
+"""Proxy area benchmarks: live-client import cost, and the proxy checks over many workloads.
+
+Run: ``python benchmarks/bench_proxy.py`` (or ``make bench``). Prints medians and ratios to the
+baselines measured in the same run: ``python -c pass`` for imports, and ``jq`` extracting every
+container's args from the same JSON for the checks (the manual way to look at proxy flags).
+Generated data goes to ``benchmarks/data/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+FIXTURES = HERE.parent / "tests" / "proxy" / "fixtures"
+RUNS = 7
+
+
+def _time_cmd(argv: list[str]) -> float:
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _import_cost(stmt: str) -> float:
+    """Median in-process import time of ``stmt`` in a fresh interpreter."""
+    code = f"import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
+    times = [
+        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+        for _ in range(RUNS)
+    ]
+    return statistics.median(times)
+
+
+def imports() -> None:
+    """How much a live command pays for its client, against the bare interpreter."""
+    base = _time_cmd([sys.executable, "-c", "pass"])
+    print(f"python -c pass (whole process): {base * 1000:.1f} ms")
+    for stmt in (
+        "import httpx",
+        "import lightkube.config.kubeconfig",
+        "import oidc_doctor.live.client",
+        "import oidc_doctor.live.client, oidc_doctor.live.kubeconfig, lightkube.config.kubeconfig",
+        "import oidc_doctor.checks.proxy",
+    ):
+        cost = _import_cost(stmt)
+        print(f"{stmt:<90} {cost * 1000:6.1f} ms  ({cost / base:.2f}x python -c pass)")
+
+
+def _workloads(n: int) -> dict[str, Any]:
+    from oidc_doctor.loader import load_documents
+
+    docs = []
+    for name in ("kubeapps-7.0.4-deployment.yaml", "kubeapps-7.1.0-deployment.yaml", "kubeapps-8.0.0-deployment.yaml"):
+        docs += [d.data for d in load_documents((FIXTURES / name).read_text(), name)]
+    items = []
+    for i in range(n):
+        obj = json.loads(json.dumps(docs[i % len(docs)]))
+        obj["metadata"]["name"] = f"kubeapps-{i}"
+        obj["metadata"]["namespace"] = f"team-{i % 50}"
+        items.append(obj)
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def checks(n: int = 2000) -> None:
+    """The proxy deriver and checks over ``n`` Kubeapps Deployments, against jq reading the same file."""
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks.base import Context
+    from oidc_doctor.checks.proxy import CHECKS, derive_proxies
+    from oidc_doctor.evidence import Evidence, Item, Kind
+
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"proxy-workloads-{n}.json"
+    doc = _workloads(n)
+    path.write_text(json.dumps(doc))
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        loaded = json.loads(path.read_text())
+        ev = Evidence([Item(Kind.WORKLOAD, f"w{i}", o) for i, o in enumerate(loaded["items"])])
+        ctx = Context(now=datetime(2026, 11, 28, tzinfo=UTC))
+        ctx.facts.token_lifetime_s = 300.0
+        ctx.facts.token_size = 900
+        derive_proxies(ev, ctx)
+        for c in CHECKS:
+            c.run(ev, ctx)
+        times.append(time.perf_counter() - t)
+    ours = statistics.median(times)
+    print(f"proxy checks over {n} Deployments (load + derive + 9 checks): {ours * 1000:.1f} ms")
+    jq = shutil.which("jq")
+    if jq:
+        base = _time_cmd([jq, "-c", ".items[].spec.template.spec.containers[].args", str(path)])
+        print(f"jq extracting every container's args from the same file:      {base * 1000:.1f} ms")
+        print(f"ratio: {ours / base:.2f}x jq")
+    else:
+        print("jq not installed: no baseline")
+
+
+if __name__ == "__main__":
+    imports()
+    checks()

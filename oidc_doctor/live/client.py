@@ -1,0 +1,437 @@
+"""A small Kubernetes API client: get, list (paged), JSON patch, rollout wait — plain JSON only.
+
+Connection details come from :mod:`oidc_doctor.live.kubeconfig` (lightkube's config model); the
+transport is ``httpx`` with TLS verification always on (CA from the kubeconfig, or the system
+store), explicit timeouts (connect 5 s, whole request at most 10 s, DESIGN.md), client
+certificates, bearer tokens, ``tokenFile`` and exec credential plugins of
+``client.authentication.k8s.io`` v1, v1beta1 and v1alpha1 (kubelogin, ``aws eks get-token``).
+Answers are read as plain JSON (``orjson``), never turned into generated models: large lists stay
+cheap. Other live-mode work extends :class:`ApiClient` with more paths.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from oidc_doctor.errors import DoctorError
+from oidc_doctor.live.kubeconfig import LoadedConfig
+
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 10.0
+_EXEC_VERSIONS = (
+    "client.authentication.k8s.io/v1",
+    "client.authentication.k8s.io/v1beta1",
+    "client.authentication.k8s.io/v1alpha1",
+)
+
+
+class LiveError(DoctorError):
+    """The API server could not be reached or refused a request; ``status`` is the HTTP code."""
+
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+def _ssl_context(cfg: LoadedConfig) -> ssl.SSLContext | bool:
+    cluster = cfg.single.cluster
+    user = cfg.single.user
+    if cluster.insecure:
+        # kubectl's insecure-skip-tls-verify; honoured because the user's kubeconfig asks for it
+        return False
+    try:
+        if cluster.certificate_auth_data:
+            pem = base64.b64decode(cluster.certificate_auth_data).decode("ascii", "replace")
+            ctx = ssl.create_default_context(cadata=pem)
+        elif cluster.certificate_auth:
+            ctx = ssl.create_default_context(cafile=str(cluster.certificate_auth))
+        else:
+            ctx = ssl.create_default_context()
+    except (ssl.SSLError, OSError, ValueError) as e:
+        raise LiveError(f"kubeconfig cluster CA for context {cfg.context!r} cannot be loaded: {e}") from e
+    if user is not None and (user.client_cert or user.client_cert_data):
+        _load_client_cert(ctx, user, cfg.context)
+    return ctx
+
+
+def _load_client_cert(ctx: ssl.SSLContext, user: Any, context: str) -> None:
+    try:
+        if user.client_cert_data:
+            # ssl loads certificates from files only: write them to a private temporary
+            # directory, load, and delete at once.
+            with tempfile.TemporaryDirectory(prefix="oidc-doctor-") as d:
+                cert = Path(d) / "cert.pem"
+                key = Path(d) / "key.pem"
+                cert.write_bytes(base64.b64decode(user.client_cert_data))
+                key.write_bytes(base64.b64decode(user.client_key_data or ""))
+                os.chmod(key, 0o600)
+                ctx.load_cert_chain(str(cert), str(key))
+        else:
+            ctx.load_cert_chain(str(user.client_cert), str(user.client_key) if user.client_key else None)
+    except (ssl.SSLError, OSError, ValueError) as e:
+        raise LiveError(f"kubeconfig client certificate for context {context!r} cannot be loaded: {e}") from e
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the kubeconfig's bearer token."""
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+class _TokenFile(httpx.Auth):
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Read the token file at each request (it may be rotated, as service account tokens are)."""
+        try:
+            token = Path(self._path).read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise LiveError(f"kubeconfig tokenFile {self._path}: {e.strerror or e}") from e
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+class ExecAuth(httpx.Auth):
+    """An exec credential plugin (client-go ``plugin/pkg/client/auth/exec``): run, read status.token.
+
+    The token is cached until its ``expirationTimestamp`` or a 401, like client-go does.
+    ``KUBERNETES_EXEC_INFO`` tells the plugin whether it may interact with the user.
+    """
+
+    def __init__(self, exec_cfg: Any, stderr: Any = None) -> None:
+        self._exec = exec_cfg
+        self._token: str | None = None
+        self._stderr = stderr
+
+    def _run(self) -> str:
+        ex = self._exec
+        if ex.apiVersion not in _EXEC_VERSIONS:
+            raise LiveError(f"exec plugin apiVersion {ex.apiVersion!r} is not supported")
+        env = dict(os.environ)
+        for item in ex.env or []:
+            env[item.name] = item.value
+        interactive = bool(getattr(sys.stdin, "isatty", lambda: False)())
+        env["KUBERNETES_EXEC_INFO"] = orjson.dumps(
+            {"apiVersion": ex.apiVersion, "kind": "ExecCredential", "spec": {"interactive": interactive}}
+        ).decode()
+        argv = [ex.command, *(ex.args or [])]
+        try:
+            proc = subprocess.run(  # the user's own kubeconfig names this command
+                argv,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                stdin=sys.stdin if interactive else subprocess.DEVNULL,
+                check=False,
+                timeout=300,
+            )
+        except FileNotFoundError as e:
+            hint = f" ({ex.installHint.strip()})" if ex.installHint else ""
+            raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
+        except subprocess.TimeoutExpired as e:
+            raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
+        if proc.returncode != 0:
+            raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
+        try:
+            status = orjson.loads(proc.stdout).get("status") or {}
+        except (orjson.JSONDecodeError, AttributeError) as e:
+            raise LiveError(f"exec plugin {ex.command!r} printed no ExecCredential JSON") from e
+        token = status.get("token")
+        if not isinstance(token, str) or not token:
+            raise LiveError(
+                f"exec plugin {ex.command!r} returned no status.token (client certificates from plugins "
+                "are not supported)"
+            )
+        return token
+
+    def ensure_token(self) -> None:
+        """Run the plugin now if no token is cached (so a login is not timed as a request)."""
+        if self._token is None:
+            self._token = self._run()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send the cached token; on a 401 run the plugin again once, as client-go does."""
+        if self._token is None:
+            self._token = self._run()
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        response = yield request
+        if response.status_code == 401:
+            self._token = self._run()
+            request.headers["Authorization"] = f"Bearer {self._token}"
+            yield request
+
+
+def _auth(cfg: LoadedConfig, stderr: Any) -> httpx.Auth | None:
+    user = cfg.single.user
+    if user is None:
+        return None
+    if user.token_file:
+        return _TokenFile(str(user.token_file))
+    if user.token:
+        return _Bearer(str(user.token))
+    if user.exec:
+        return ExecAuth(user.exec, stderr)
+    if user.username and user.password:
+        return httpx.BasicAuth(str(user.username), str(user.password))
+    if user.auth_provider:
+        name = (user.auth_provider or {}).get("name", "?")
+        raise LiveError(
+            f"kubeconfig user uses the removed auth-provider plugin {name!r} (gone since kubectl 1.26); "
+            "switch to an exec plugin such as kubelogin"
+        )
+    return None
+
+
+class ApiClient:
+    """Reads and patches Kubernetes objects as plain JSON."""
+
+    def __init__(
+        self,
+        cfg: LoadedConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        stderr: Any = None,
+        timeout_s: float = REQUEST_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cfg = cfg
+        self._timeout_s = timeout_s
+        self._clock = clock
+        self._auth = _auth(cfg, stderr)
+        self._http = httpx.Client(
+            base_url=cfg.server,
+            verify=_ssl_context(cfg),
+            auth=self._auth,
+            timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "oidc-doctor"},
+        )
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        """One API call; the JSON object answered, or :class:`LiveError` with the server's reason."""
+        headers = {"Content-Type": content_type} if content_type else None
+        if isinstance(self._auth, ExecAuth):
+            # A login through the plugin may take as long as the user needs: not part of the request
+            self._auth.ensure_token()
+        # httpx's timeouts bound each read, not the whole answer: a server dripping bytes would
+        # never trip them, so the body is read in chunks against a deadline (DESIGN.md: 10 s).
+        deadline = self._clock() + self._timeout_s
+        try:
+            with self._http.stream(method, path, params=params, content=body, headers=headers) as resp:
+                content = bytearray()
+                for chunk in resp.iter_bytes():
+                    content += chunk
+                    if self._clock() > deadline:
+                        raise LiveError(
+                            f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s to answer"
+                        )
+        except httpx.TimeoutException as e:
+            raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
+        except httpx.HTTPError as e:
+            raise LiveError(f"{method} {path}: cannot reach {self.cfg.server}: {e}") from e
+        except ssl.SSLError as e:  # pragma: no cover - httpx wraps these as ConnectError
+            raise LiveError(f"{method} {path}: TLS error with {self.cfg.server}: {e}") from e
+        try:
+            data = orjson.loads(bytes(content)) if content else {}
+        except orjson.JSONDecodeError:
+            data = {}
+        if resp.status_code >= 400:
+            reason = str(data.get("reason") or resp.reason_phrase) if isinstance(data, dict) else resp.reason_phrase
+            message = str(data.get("message") or "") if isinstance(data, dict) else ""
+            text = f"{method} {path}: the API server answered {resp.status_code} {reason}"
+            if message:
+                text += f": {message}"
+            raise LiveError(text, resp.status_code, reason)
+        if not isinstance(data, dict):
+            raise LiveError(f"{method} {path}: the answer is not a JSON object")
+        return data
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET one object."""
+        return self.request("GET", path, params=params)
+
+    def list(self, path: str, label_selector: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Every item of a collection, following ``metadata.continue`` pages."""
+        return list(self.iter_list(path, label_selector, limit))
+
+    def iter_list(self, path: str, label_selector: str | None = None, limit: int = 500) -> Iterator[dict[str, Any]]:
+        """Items of a collection page by page."""
+        params: dict[str, str] = {"limit": str(limit)}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        while True:
+            page = self.get(path, params)
+            kind = str(page.get("kind") or "").removesuffix("List")
+            api_version = page.get("apiVersion")
+            for item in page.get("items") or []:
+                if isinstance(item, dict):
+                    # list items carry no kind/apiVersion; add them like kubectl get -o json does
+                    item.setdefault("kind", kind)
+                    if api_version:
+                        item.setdefault("apiVersion", api_version)
+                    yield item
+            cont = (page.get("metadata") or {}).get("continue")
+            if not cont:
+                return
+            params["continue"] = str(cont)
+
+    def patch_json(self, path: str, ops: builtins.list[dict[str, Any]]) -> dict[str, Any]:
+        """Apply an RFC 6902 JSON Patch; the API server's ``test`` ops guard it."""
+        return self.request("PATCH", path, body=orjson.dumps(ops), content_type="application/json-patch+json")
+
+
+_PLURAL = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets"}
+
+
+def workload_path(kind: str, namespace: str, name: str = "") -> str:
+    """``/apis/apps/v1/namespaces/NS/deployments/NAME`` (or the collection without a name)."""
+    plural = _PLURAL.get(kind, kind.lower() + "s")
+    base = f"/apis/apps/v1/namespaces/{namespace}/{plural}" if namespace else f"/apis/apps/v1/{plural}"
+    return f"{base}/{name}" if name else base
+
+
+def core_path(resource: str, namespace: str | None) -> str:
+    """``/api/v1/namespaces/NS/configmaps`` or ``/api/v1/configmaps`` (all namespaces)."""
+    return f"/api/v1/namespaces/{namespace}/{resource}" if namespace else f"/api/v1/{resource}"
+
+
+def rollout_status(obj: dict[str, Any]) -> tuple[bool, str]:
+    """kubectl's rollout status rules (``kubectl/pkg/polymorphichelpers/rollout_status.go``).
+
+    Returns (done, message); raises :class:`LiveError` when the rollout failed for good.
+    """
+    kind = obj.get("kind")
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    st = obj.get("status") or {}
+    name = meta.get("name")
+    gen = int(meta.get("generation") or 0)
+    observed = int(st.get("observedGeneration") or 0)
+    if kind == "Deployment":
+        if gen > observed:
+            return False, "Waiting for deployment spec update to be observed..."
+        for cond in st.get("conditions") or []:
+            if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
+                raise LiveError(f'deployment "{name}" exceeded its progress deadline')
+        want = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
+        updated = int(st.get("updatedReplicas") or 0)
+        replicas = int(st.get("replicas") or 0)
+        available = int(st.get("availableReplicas") or 0)
+        if updated < want:
+            return False, (
+                f'Waiting for deployment "{name}" rollout to finish: '
+                f"{updated} out of {want} new replicas have been updated..."
+            )
+        if replicas > updated:
+            return False, (
+                f'Waiting for deployment "{name}" rollout to finish: '
+                f"{replicas - updated} old replicas are pending termination..."
+            )
+        if available < updated:
+            return False, (
+                f'Waiting for deployment "{name}" rollout to finish: '
+                f"{available} of {updated} updated replicas are available..."
+            )
+        return True, f'deployment "{name}" successfully rolled out'
+    if kind == "DaemonSet":
+        if gen > observed:
+            return False, "Waiting for daemon set spec update to be observed..."
+        desired = int(st.get("desiredNumberScheduled") or 0)
+        updated = int(st.get("updatedNumberScheduled") or 0)
+        available = int(st.get("numberAvailable") or 0)
+        if updated < desired:
+            return (
+                False,
+                f'Waiting for daemon set "{name}" rollout to finish: '
+                f"{updated} out of {desired} new pods have been updated...",
+            )
+        if available < desired:
+            return (
+                False,
+                f'Waiting for daemon set "{name}" rollout to finish: '
+                f"{available} of {desired} updated pods are available...",
+            )
+        return True, f'daemon set "{name}" successfully rolled out'
+    if kind == "StatefulSet":
+        if observed == 0 or gen > observed:
+            return False, "Waiting for statefulset spec update to be observed..."
+        want = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
+        ready = int(st.get("readyReplicas") or 0)
+        if ready < want:
+            return False, f"Waiting for {want - ready} pods to be ready..."
+        if st.get("updateRevision") != st.get("currentRevision"):
+            return False, (
+                f"waiting for statefulset rolling update to complete {int(st.get('updatedReplicas') or 0)} pods "
+                f"at revision {st.get('updateRevision')}..."
+            )
+        return (
+            True,
+            f"statefulset rolling update complete {int(st.get('currentReplicas') or 0)} pods "
+            f"at revision {st.get('currentRevision')}...",
+        )
+    raise LiveError(f"no rollout status for kind {kind!r}")
+
+
+def wait_rollout(
+    client: ApiClient,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    timeout_s: float = 300.0,
+    poll_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Poll the workload until kubectl would call the rollout done; returns the final message."""
+    deadline = clock() + timeout_s
+    last = ""
+    path = workload_path(kind, namespace, name)
+    while True:
+        done, message = rollout_status(client.get(path))
+        if not done and message != last and progress is not None:
+            progress(message)
+        last = message
+        if done:
+            return message
+        if clock() >= deadline:
+            raise LiveError(f"{kind} {namespace}/{name}: rollout not finished after {timeout_s:.0f} s: {message}")
+        sleep(poll_s)

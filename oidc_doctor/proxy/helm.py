@@ -1,0 +1,166 @@
+"""Helm release records: decode a ``helm.sh/release.v1`` Secret into chart name, version and values.
+
+Storage format (upstream ``helm/helm`` ``pkg/storage/driver/util.go``): ``encodeRelease`` is
+``json.Marshal`` → gzip (best compression) → ``base64.StdEncoding``; ``decodeRelease`` skips the
+gunzip when the gzip magic ``1f 8b 08`` is absent (releases stored before compression). The Secret
+driver stores that string under ``data.release``, and like every Secret value Kubernetes
+base64-encodes it once more. Only the chart name, version and the values are kept here: the
+rendered manifest, templates and files are dropped, and any value under a key that looks secret
+is replaced by ``<redacted>`` (BUNDLE.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from oidc_doctor.errors import InputError
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (release records are hostile input)."""
+    return value if isinstance(value, dict) else {}
+
+
+REDACTED = "<redacted>"
+_SECRET_KEY = re.compile(r"secret|password|token|passwd|privatekey|private_key|apikey|api_key", re.IGNORECASE)
+
+
+@dataclass
+class HelmRelease:
+    """What the tool keeps of one Helm release record."""
+
+    name: str
+    namespace: str
+    revision: int
+    status: str
+    chart: str
+    chart_version: str
+    app_version: str
+    #: Effective values: the chart's defaults overlaid with the user-supplied values, masked.
+    values: dict[str, Any] = field(default_factory=dict)
+    #: Only what the user supplied (``helm get values``), masked.
+    user_values: dict[str, Any] = field(default_factory=dict)
+    ref: str = ""
+
+
+def looks_secret(key: str) -> bool:
+    """Whether a values key names a credential (``clientSecret``, ``cookieSecret``, ``password``...)."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask(value: Any) -> Any:
+    """A copy of ``value`` with every non-empty value under a secret-looking key redacted."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if looks_secret(str(k)) and v not in (None, "", [], {}) and not isinstance(v, bool):
+                out[str(k)] = REDACTED
+            else:
+                out[str(k)] = mask(v)
+        return out
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def merge_values(defaults: Any, overrides: Any) -> Any:
+    """Helm's coalescing of user values over chart defaults: maps merge, everything else replaces."""
+    if isinstance(defaults, dict) and isinstance(overrides, dict):
+        out = dict(defaults)
+        for k, v in overrides.items():
+            out[k] = merge_values(defaults.get(k), v) if k in defaults else v
+        return out
+    return overrides if overrides is not None else defaults
+
+
+def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
+    """Helm's own encoding (base64 of gzipped JSON) → the release JSON object."""
+    try:
+        raw = base64.b64decode(data, validate=False)
+    except (binascii.Error, ValueError) as e:
+        raise InputError(where, f"Helm release is not base64: {e}") from e
+    if raw[:3] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise InputError(where, f"Helm release is not valid gzip: {e}") from e
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise InputError(where, f"Helm release is not JSON after decoding: {e}") from e
+    if not isinstance(obj, dict):
+        raise InputError(where, "Helm release is not a JSON object")
+    return obj
+
+
+def release_payload(secret: Any, where: str) -> dict[str, Any]:
+    """The release JSON of a Secret of type ``helm.sh/release.v1`` (``data`` or ``stringData``)."""
+    secret = as_dict(secret)
+    data = as_dict(secret.get("data"))
+    if isinstance(data, dict) and isinstance(data.get("release"), str):
+        try:
+            helm_text = base64.b64decode(data["release"], validate=False)
+        except (binascii.Error, ValueError) as e:
+            raise InputError(where, f"data.release is not base64: {e}") from e
+        return decode_payload(helm_text, where)
+    string_data = as_dict(secret.get("stringData"))
+    if isinstance(string_data, dict) and isinstance(string_data.get("release"), str):
+        return decode_payload(string_data["release"], where)
+    raise InputError(where, "Helm release Secret has no data.release")
+
+
+def decode_release(secret: Any, where: str) -> HelmRelease:
+    """Decode one Helm release Secret; raises :class:`InputError` naming ``where`` when broken."""
+    payload = release_payload(secret, where)
+    secret = as_dict(secret)
+    meta = as_dict(secret.get("metadata"))
+    labels = as_dict(meta.get("labels"))
+    chart = as_dict(payload.get("chart"))
+    chart_meta = as_dict(chart.get("metadata"))
+    defaults = as_dict(chart.get("values"))
+    user = as_dict(payload.get("config"))
+    info = as_dict(payload.get("info"))
+    try:
+        revision = int(payload.get("version") or labels.get("version") or 0)
+    except (TypeError, ValueError):
+        revision = 0
+    return HelmRelease(
+        name=str(payload.get("name") or labels.get("name") or ""),
+        namespace=str(payload.get("namespace") or meta.get("namespace") or ""),
+        revision=revision,
+        status=str(info.get("status") or labels.get("status") or ""),
+        chart=str(chart_meta.get("name") or ""),
+        chart_version=str(chart_meta.get("version") or ""),
+        app_version=str(chart_meta.get("appVersion") or ""),
+        values=mask(merge_values(defaults if isinstance(defaults, dict) else {}, user)),
+        user_values=mask(user if isinstance(user, dict) else {}),
+        ref=where,
+    )
+
+
+def encode_release(payload: dict[str, Any]) -> str:
+    """Helm's encoding of a release JSON (for building test fixtures and round trips)."""
+    import json
+
+    return base64.b64encode(gzip.compress(json.dumps(payload).encode(), compresslevel=9)).decode()
+
+
+def latest(releases: list[HelmRelease]) -> list[HelmRelease]:
+    """The current revision of each release: the highest ``deployed`` one, else the highest."""
+    best: dict[tuple[str, str], HelmRelease] = {}
+    for r in releases:
+        key = (r.namespace, r.name)
+        cur = best.get(key)
+        rank = (r.status == "deployed", r.revision)
+        if cur is None or rank > (cur.status == "deployed", cur.revision):
+            best[key] = r
+    return list(best.values())

@@ -1,0 +1,171 @@
+"""Kubeapps (Bitnami chart) knowledge: where the auth-proxy's settings live in the Helm values.
+
+Facts from ``bitnami/charts`` ``bitnami/kubeapps`` (``templates/frontend/deployment.yaml`` and
+``values.yaml`` at chart 7.0.4, 7.1.0, 7.8.13 and 8.0.0):
+
+- The frontend Deployment holds containers ``nginx`` then ``auth-proxy`` (when
+  ``authProxy.enabled`` and not ``authProxy.external``); the Deployment carries the label
+  ``helm.sh/chart: kubeapps-<version>``.
+- Chart < 7.1.0 renders ``--scope=openid email groups`` and no ``--cookie-refresh``: sessions are
+  never refreshed. 7.1.0 (bitnami/charts#6465) added ``authProxy.cookieRefresh`` (default ``2m``)
+  and ``authProxy.scope`` and renders ``--cookie-refresh={{ .Values.authProxy.cookieRefresh }}``.
+- Extra flags: ``authProxy.additionalFlags`` up to 7.x, renamed ``authProxy.extraFlags`` in 8.0.0.
+- 8.0.0 added ``authProxy.args``: when non-empty it *replaces* every default flag, including
+  ``--cookie-refresh`` and ``--pass-authorization-header=true``.
+- Client id, client secret and cookie secret reach the container as ``OAUTH2_PROXY_CLIENT_ID``,
+  ``..._CLIENT_SECRET`` and ``..._COOKIE_SECRET`` from a Secret built from ``authProxy.clientID``,
+  ``clientSecret``, ``cookieSecret`` (or ``authProxy.existingOauth2Secret``).
+- ``frontend.largeClientHeaderBuffers`` (default ``"4 32k"``) sets nginx's
+  ``large_client_header_buffers`` in the frontend ConfigMap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from oidc_doctor.proxy.helm import HelmRelease
+from oidc_doctor.proxy.settings import ProxyConfig, Setting
+
+ChartVersion = tuple[int, int, int]
+
+COOKIE_REFRESH_SINCE: ChartVersion = (7, 1, 0)
+EXTRA_FLAGS_SINCE: ChartVersion = (8, 0, 0)
+ARGS_SINCE: ChartVersion = (8, 0, 0)
+DEFAULT_LARGE_CLIENT_HEADER_BUFFERS = "4 32k"
+
+
+def parse_chart_version(text: str) -> ChartVersion | None:
+    """``7.1.0`` or ``kubeapps-7.1.0`` → (7, 1, 0)."""
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def show_chart(v: ChartVersion | None) -> str:
+    """``7.1.0`` or ``unknown``."""
+    return "{}.{}.{}".format(*v) if v else "unknown"
+
+
+@dataclass
+class KubeappsInfo:
+    """What the chart says about one Kubeapps auth-proxy."""
+
+    release_name: str
+    namespace: str
+    chart_version: ChartVersion | None
+    chart_version_ref: str
+    release: HelmRelease | None = None
+    auth_proxy_values: dict[str, Any] = field(default_factory=dict)
+    frontend_values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def values_seen(self) -> bool:
+        """Whether the release's values were read."""
+        return self.release is not None
+
+    @property
+    def flags_key(self) -> str:
+        """The values key that appends flags: ``authProxy.additionalFlags`` (<= 7.x) or ``extraFlags``."""
+        if self.chart_version is not None and self.chart_version < EXTRA_FLAGS_SINCE:
+            return "additionalFlags"
+        return "extraFlags"
+
+    @property
+    def has_cookie_refresh_value(self) -> bool:
+        """Whether the chart knows ``authProxy.cookieRefresh`` (7.1.0 on)."""
+        return self.chart_version is None or self.chart_version >= COOKIE_REFRESH_SINCE
+
+    @property
+    def args_override(self) -> list[str] | None:
+        """``authProxy.args`` when it replaces the default flags (chart >= 8.0.0), else None."""
+        args = self.auth_proxy_values.get("args")
+        if isinstance(args, list) and args and (self.chart_version is None or self.chart_version >= ARGS_SINCE):
+            return [str(a) for a in args]
+        return None
+
+    @property
+    def extra_flags(self) -> list[str]:
+        """The flags the user appended through ``additionalFlags``/``extraFlags``."""
+        v = self.auth_proxy_values.get(self.flags_key)
+        return [str(a) for a in v] if isinstance(v, list) else []
+
+    @property
+    def large_client_header_buffers(self) -> str | None:
+        """``frontend.largeClientHeaderBuffers`` when the values were seen."""
+        if not self.values_seen:
+            return None
+        v = self.frontend_values.get("largeClientHeaderBuffers")
+        return str(v) if v else None
+
+    def helm_upgrade(self, setting: str) -> str:
+        """The command that applies one ``--set``-style change on top of the deployed values."""
+        chart_pin = f" --version {show_chart(self.chart_version)}" if self.chart_version else ""
+        return (
+            f"helm upgrade {self.release_name} bitnami/kubeapps -n {self.namespace}{chart_pin} --reuse-values {setting}"
+        )
+
+    def add_flag_fix(self, flag: str) -> str:
+        """How to add one oauth2-proxy flag in Helm terms for this chart version."""
+        override = self.args_override
+        if override is not None:
+            items = [a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
+            return "`authProxy.args` replaces the chart's default flags, so add it there: " + self.helm_upgrade(
+                f"--set-json 'authProxy.args={_json_list(items)}'"
+            )
+        items = [a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
+        fix = f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
+            f"--set-json 'authProxy.{self.flags_key}={_json_list(items)}'"
+        )
+        if not self.values_seen:
+            # --set-json replaces the whole list: without the release record we cannot list it
+            fix += (
+                f" (the Helm release record was not in the evidence: first add the flags already in "
+                f"`authProxy.{self.flags_key}`, see `helm get values {self.release_name} -n {self.namespace}`)"
+            )
+        return fix
+
+
+def _json_list(items: list[str]) -> str:
+    import json
+
+    return json.dumps(items)
+
+
+def attach(cfg: ProxyConfig, releases: list[HelmRelease]) -> KubeappsInfo:
+    """Find the release behind a Kubeapps auth-proxy and fold its values into the settings."""
+    wl = cfg.instance.workload
+    release_name = wl.labels.get("app.kubernetes.io/instance") or wl.name
+    label = wl.labels.get("helm.sh/chart", "")
+    version = parse_chart_version(label) if label.startswith("kubeapps-") else None
+    version_ref = f"{wl.short} label helm.sh/chart={label}" if version else ""
+    info = KubeappsInfo(release_name, wl.namespace, version, version_ref)
+    for r in releases:
+        if r.chart == "kubeapps" and r.name == release_name and r.namespace == wl.namespace:
+            info.release = r
+            rv = parse_chart_version(r.chart_version)
+            if rv is not None:
+                info.chart_version = rv
+                info.chart_version_ref = f"{r.ref} chart kubeapps-{r.chart_version}"
+            ap = r.values.get("authProxy")
+            info.auth_proxy_values = ap if isinstance(ap, dict) else {}
+            fe = r.values.get("frontend")
+            info.frontend_values = fe if isinstance(fe, dict) else {}
+            break
+    cfg.kubeapps = info
+    # The client id hides in a Secret; the chart builds that Secret from authProxy.clientID.
+    cid = cfg.settings.get("client-id")
+    ap = info.auth_proxy_values
+    if (
+        (cid is None or not cid.known)
+        and info.values_seen
+        and ap.get("clientID")
+        and not ap.get("existingOauth2Secret")
+    ):
+        cfg.settings["client-id"] = Setting(
+            "client-id",
+            str(ap["clientID"]),
+            "helm-values",
+            f"{info.release.ref if info.release else ''} authProxy.clientID",
+        )
+    return info

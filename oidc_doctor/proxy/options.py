@@ -1,0 +1,322 @@
+"""oauth2-proxy's option names: flag, config-file (TOML) key and environment variable.
+
+Facts from upstream oauth2-proxy (``pkg/apis/options/*.go``, the ``flag:"..." cfg:"..."`` struct
+tags and the ``flagSet.<Type>(name, default, ...)`` registrations, current master): every option
+has a flag name and a config key; list options take a *plural* config key (``--email-domain`` →
+``email_domains``). ``pkg/apis/options/load.go`` binds each config key to the environment with
+viper's ``SetEnvPrefix("OAUTH2_PROXY")`` + ``AutomaticEnv()``, so the variable is
+``OAUTH2_PROXY_`` + the upper-cased *config key* (``OAUTH2_PROXY_EMAIL_DOMAINS``), and the
+precedence is flag > environment > config file > default.
+
+The table is data, used to know which flags take a value (booleans do not need one) and how to
+name an option in each of its three forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OptionType = Literal["bool", "str", "list", "duration", "int"]
+
+#: flag name -> (config key, type). Generated from upstream's struct tags and flag registrations.
+OPTIONS: dict[str, tuple[str, OptionType]] = {
+    "acr-values": ("acr_values", "str"),
+    "allow-query-semicolons": ("allow_query_semicolons", "bool"),
+    "allowed-group": ("allowed_groups", "list"),
+    "allowed-role": ("allowed_roles", "list"),
+    "api-route": ("api_routes", "list"),
+    "approval-prompt": ("approval_prompt", "str"),
+    "auth-logging": ("auth_logging", "bool"),
+    "auth-logging-format": ("auth_logging_format", "str"),
+    "auth-request-response-mode": ("auth_request_response_mode", "str"),
+    "authenticated-emails-file": ("authenticated_emails_file", "str"),
+    "azure-graph-group-field": ("azure_graph_group_field", "str"),
+    "azure-tenant": ("azure_tenant", "str"),
+    "backend-logout-url": ("backend_logout_url", "str"),
+    "banner": ("banner", "str"),
+    "basic-auth-password": ("basic_auth_password", "str"),
+    "bearer-token-login-fallback": ("bearer_token_login_fallback", "bool"),
+    "bitbucket-repository": ("bitbucket_repository", "str"),
+    "bitbucket-team": ("bitbucket_team", "str"),
+    "client-id": ("client_id", "str"),
+    "client-secret": ("client_secret", "str"),
+    "client-secret-file": ("client_secret_file", "str"),
+    "code-challenge-method": ("code_challenge_method", "str"),
+    "cookie-csrf-expire": ("cookie_csrf_expire", "duration"),
+    "cookie-csrf-per-request": ("cookie_csrf_per_request", "bool"),
+    "cookie-csrf-per-request-limit": ("cookie_csrf_per_request_limit", "int"),
+    "cookie-csrf-samesite": ("cookie_csrf_samesite", "str"),
+    "cookie-domain": ("cookie_domains", "list"),
+    "cookie-expire": ("cookie_expire", "duration"),
+    "cookie-httponly": ("cookie_httponly", "bool"),
+    "cookie-name": ("cookie_name", "str"),
+    "cookie-path": ("cookie_path", "str"),
+    "cookie-refresh": ("cookie_refresh", "duration"),
+    "cookie-samesite": ("cookie_samesite", "str"),
+    "cookie-secret": ("cookie_secret", "str"),
+    "cookie-secret-file": ("cookie_secret_file", "str"),
+    "cookie-secure": ("cookie_secure", "bool"),
+    "custom-sign-in-logo": ("custom_sign_in_logo", "str"),
+    "custom-templates-dir": ("custom_templates_dir", "str"),
+    "disable-keep-alives": ("disable_keep_alives", "bool"),
+    "display-htpasswd-form": ("display_htpasswd_form", "bool"),
+    "email-domain": ("email_domains", "list"),
+    "encode-state": ("encode_state", "bool"),
+    "entra-id-allowed-tenant": ("entra_id_allowed_tenants", "list"),
+    "entra-id-federated-token-auth": ("entra_id_federated_token_auth", "bool"),
+    "errors-to-info-log": ("errors_to_info_log", "bool"),
+    "exclude-logging-path": ("exclude_logging_paths", "list"),
+    "extra-jwt-issuers": ("extra_jwt_issuers", "list"),
+    "flush-interval": ("flush_interval", "duration"),
+    "footer": ("footer", "str"),
+    "force-code-challenge-method": ("force_code_challenge_method", "str"),
+    "force-https": ("force_https", "bool"),
+    "force-json-errors": ("force_json_errors", "bool"),
+    "gcp-healthchecks": ("gcp_healthchecks", "bool"),
+    "github-org": ("github_org", "str"),
+    "github-repo": ("github_repo", "str"),
+    "github-team": ("github_team", "str"),
+    "github-token": ("github_token", "str"),
+    "github-user": ("github_users", "list"),
+    "gitlab-group": ("gitlab_groups", "list"),
+    "gitlab-project": ("gitlab_projects", "list"),
+    "google-admin-api-user-scope": ("google_admin_api_user_scope", "str"),
+    "google-admin-email": ("google_admin_email", "str"),
+    "google-group": ("google_group", "list"),
+    "google-service-account-json": ("google_service_account_json", "str"),
+    "google-target-principal": ("google_target_principal", "str"),
+    "google-use-application-default-credentials": ("google_use_application_default_credentials", "str"),
+    "google-use-organization-id": ("google_use_organization_id", "str"),
+    "htpasswd-file": ("htpasswd_file", "str"),
+    "htpasswd-user-group": ("htpasswd_user_groups", "list"),
+    "http-address": ("http_address", "str"),
+    "https-address": ("https_address", "str"),
+    "insecure-oidc-allow-unverified-email": ("insecure_oidc_allow_unverified_email", "bool"),
+    "insecure-oidc-skip-issuer-verification": ("insecure_oidc_skip_issuer_verification", "bool"),
+    "insecure-oidc-skip-nonce": ("insecure_oidc_skip_nonce", "bool"),
+    "jwt-key": ("jwt_key", "str"),
+    "jwt-key-file": ("jwt_key_file", "str"),
+    "keycloak-group": ("keycloak_groups", "list"),
+    "logging-compress": ("logging_compress", "bool"),
+    "logging-filename": ("logging_filename", "str"),
+    "logging-local-time": ("logging_local_time", "bool"),
+    "logging-max-age": ("logging_max_age", "int"),
+    "logging-max-backups": ("logging_max_backups", "int"),
+    "logging-max-size": ("logging_max_size", "int"),
+    "login-url": ("login_url", "str"),
+    "metrics-address": ("metrics_address", "str"),
+    "metrics-secure-address": ("metrics_secure_address", "str"),
+    "metrics-tls-cert-file": ("metrics_tls_cert_file", "str"),
+    "metrics-tls-key-file": ("metrics_tls_key_file", "str"),
+    "oidc-audience-claim": ("oidc_audience_claims", "list"),
+    "oidc-email-claim": ("oidc_email_claim", "str"),
+    "oidc-enabled-signing-alg": ("oidc_enabled_signing_algs", "list"),
+    "oidc-extra-audience": ("oidc_extra_audiences", "list"),
+    "oidc-groups-claim": ("oidc_groups_claim", "str"),
+    "oidc-issuer-url": ("oidc_issuer_url", "str"),
+    "oidc-jwks-url": ("oidc_jwks_url", "str"),
+    "oidc-public-key-file": ("oidc_public_key_files", "list"),
+    "pass-access-token": ("pass_access_token", "bool"),
+    "pass-authorization-header": ("pass_authorization_header", "bool"),
+    "pass-basic-auth": ("pass_basic_auth", "bool"),
+    "pass-host-header": ("pass_host_header", "bool"),
+    "pass-user-headers": ("pass_user_headers", "bool"),
+    "ping-path": ("ping_path", "str"),
+    "ping-user-agent": ("ping_user_agent", "str"),
+    "prefer-email-to-user": ("prefer_email_to_user", "bool"),
+    "profile-url": ("profile_url", "str"),
+    "prompt": ("prompt", "str"),
+    "provider": ("provider", "str"),
+    "provider-ca-file": ("provider_ca_files", "list"),
+    "provider-display-name": ("provider_display_name", "str"),
+    "proxy-prefix": ("proxy_prefix", "str"),
+    "proxy-websockets": ("proxy_websockets", "bool"),
+    "pubjwk-url": ("pubjwk_url", "str"),
+    "ready-path": ("ready_path", "str"),
+    "real-client-ip-header": ("real_client_ip_header", "str"),
+    "redeem-url": ("redeem_url", "str"),
+    "redirect-url": ("redirect_url", "str"),
+    "redis-ca-path": ("redis_ca_path", "str"),
+    "redis-cluster-connection-urls": ("redis_cluster_connection_urls", "list"),
+    "redis-connection-idle-timeout": ("redis_connection_idle_timeout", "int"),
+    "redis-connection-url": ("redis_connection_url", "str"),
+    "redis-insecure-skip-tls-verify": ("redis_insecure_skip_tls_verify", "bool"),
+    "redis-password": ("redis_password", "str"),
+    "redis-sentinel-connection-urls": ("redis_sentinel_connection_urls", "list"),
+    "redis-sentinel-master-name": ("redis_sentinel_master_name", "str"),
+    "redis-sentinel-password": ("redis_sentinel_password", "str"),
+    "redis-use-cluster": ("redis_use_cluster", "bool"),
+    "redis-use-sentinel": ("redis_use_sentinel", "bool"),
+    "redis-username": ("redis_username", "str"),
+    "relative-redirect-url": ("relative_redirect_url", "bool"),
+    "request-id-header": ("request_id_header", "str"),
+    "request-logging": ("request_logging", "bool"),
+    "request-logging-format": ("request_logging_format", "str"),
+    "resource": ("resource", "str"),
+    "reverse-proxy": ("reverse_proxy", "bool"),
+    "scope": ("scope", "str"),
+    "session-cookie-minimal": ("session_cookie_minimal", "bool"),
+    "session-store-type": ("session_store_type", "str"),
+    "set-authorization-header": ("set_authorization_header", "bool"),
+    "set-basic-auth": ("set_basic_auth", "bool"),
+    "set-xauthrequest": ("set_xauthrequest", "bool"),
+    "show-debug-on-error": ("show_debug_on_error", "bool"),
+    "signature-key": ("signature_key", "str"),
+    "silence-ping-logging": ("silence_ping_logging", "bool"),
+    "skip-auth-preflight": ("skip_auth_preflight", "bool"),
+    "skip-auth-regex": ("skip_auth_regex", "list"),
+    "skip-auth-route": ("skip_auth_routes", "list"),
+    "skip-auth-strip-headers": ("skip_auth_strip_headers", "bool"),
+    "skip-claims-from-profile-url": ("skip_claims_from_profile_url", "bool"),
+    "skip-jwt-bearer-tokens": ("skip_jwt_bearer_tokens", "bool"),
+    "skip-oidc-discovery": ("skip_oidc_discovery", "bool"),
+    "skip-provider-button": ("skip_provider_button", "bool"),
+    "ssl-insecure-skip-verify": ("ssl_insecure_skip_verify", "bool"),
+    "ssl-upstream-insecure-skip-verify": ("ssl_upstream_insecure_skip_verify", "bool"),
+    "standard-logging": ("standard_logging", "bool"),
+    "standard-logging-format": ("standard_logging_format", "str"),
+    "tls-cert-file": ("tls_cert_file", "str"),
+    "tls-cipher-suite": ("tls_cipher_suites", "list"),
+    "tls-key-file": ("tls_key_file", "str"),
+    "tls-min-version": ("tls_min_version", "str"),
+    "trusted-ip": ("trusted_ips", "list"),
+    "trusted-proxy-ip": ("trusted_proxy_ips", "list"),
+    "upstream": ("upstreams", "list"),
+    "upstream-timeout": ("upstream_timeout", "duration"),
+    "use-system-trust-store": ("use_system_trust_store", "bool"),
+    "user-id-claim": ("user_id_claim", "str"),
+    "validate-url": ("validate_url", "str"),
+    "whitelist-domain": ("whitelist_domains", "list"),
+}
+
+#: Flags registered in oauth2-proxy's ``main.go`` itself (not options): they select files.
+MAIN_FLAGS: dict[str, OptionType] = {
+    "config": "str",
+    "alpha-config": "str",
+    "convert-config-to-alpha": "bool",
+    "version": "bool",
+    "config-test": "bool",
+}
+
+#: Flags that ``--alpha-config`` replaces: with alpha config they are unknown to the flag set
+#: oauth2-proxy parses (``main.go`` ``loadYamlOptions`` uses ``options.NewFlagSet()``, without
+#: the legacy header, provider, upstream and server flag sets: every ``flag`` tag of ``legacy_options.go``), so
+#: passing one makes the proxy exit with ``failed to parse flags: unknown flag``.
+LEGACY_ONLY = frozenset(
+    {
+        "acr-values",
+        "allowed-group",
+        "allowed-role",
+        "approval-prompt",
+        "auth-request-response-mode",
+        "azure-graph-group-field",
+        "azure-tenant",
+        "backend-logout-url",
+        "basic-auth-password",
+        "bitbucket-repository",
+        "bitbucket-team",
+        "client-id",
+        "client-secret",
+        "client-secret-file",
+        "code-challenge-method",
+        "disable-keep-alives",
+        "entra-id-allowed-tenant",
+        "entra-id-federated-token-auth",
+        "flush-interval",
+        "force-code-challenge-method",
+        "github-org",
+        "github-repo",
+        "github-team",
+        "github-token",
+        "github-user",
+        "gitlab-group",
+        "gitlab-project",
+        "google-admin-api-user-scope",
+        "google-admin-email",
+        "google-group",
+        "google-service-account-json",
+        "google-target-principal",
+        "google-use-application-default-credentials",
+        "google-use-organization-id",
+        "http-address",
+        "https-address",
+        "insecure-oidc-allow-unverified-email",
+        "insecure-oidc-skip-issuer-verification",
+        "insecure-oidc-skip-nonce",
+        "jwt-key",
+        "jwt-key-file",
+        "keycloak-group",
+        "login-url",
+        "metrics-address",
+        "metrics-secure-address",
+        "metrics-tls-cert-file",
+        "metrics-tls-key-file",
+        "oidc-audience-claim",
+        "oidc-email-claim",
+        "oidc-enabled-signing-alg",
+        "oidc-extra-audience",
+        "oidc-groups-claim",
+        "oidc-issuer-url",
+        "oidc-jwks-url",
+        "oidc-public-key-file",
+        "pass-access-token",
+        "pass-authorization-header",
+        "pass-basic-auth",
+        "pass-host-header",
+        "pass-user-headers",
+        "prefer-email-to-user",
+        "profile-url",
+        "prompt",
+        "provider",
+        "provider-ca-file",
+        "provider-display-name",
+        "proxy-websockets",
+        "pubjwk-url",
+        "redeem-url",
+        "resource",
+        "scope",
+        "set-authorization-header",
+        "set-basic-auth",
+        "set-xauthrequest",
+        "skip-auth-strip-headers",
+        "skip-claims-from-profile-url",
+        "skip-oidc-discovery",
+        "ssl-upstream-insecure-skip-verify",
+        "tls-cert-file",
+        "tls-cipher-suite",
+        "tls-key-file",
+        "tls-min-version",
+        "upstream",
+        "upstream-timeout",
+        "use-system-trust-store",
+        "user-id-claim",
+        "validate-url",
+    }
+)
+
+
+@dataclass(frozen=True)
+class OptionName:
+    """One option in its three spellings."""
+
+    flag: str
+    cfg: str
+    type: OptionType
+
+    @property
+    def env(self) -> str:
+        """The environment variable oauth2-proxy reads for this option."""
+        return "OAUTH2_PROXY_" + self.cfg.upper()
+
+
+def option(flag: str) -> OptionName:
+    """The option registered as ``--flag``; unknown flags get the default spelling rule."""
+    if flag in OPTIONS:
+        cfg, typ = OPTIONS[flag]
+        return OptionName(flag, cfg, typ)
+    return OptionName(flag, flag.replace("-", "_"), MAIN_FLAGS.get(flag, "str"))
+
+
+#: config key -> flag, for reading TOML files and environment variables.
+BY_CFG: dict[str, str] = {cfg: flag for flag, (cfg, _) in OPTIONS.items()}
