@@ -863,7 +863,14 @@ def predict(
         if resolver_for is not None and verifier is not None:
             authn.resolver = resolver_for(a, verifier)
         return authn.authenticate(token)
-    return Prediction(handled=False, authenticated=False, stage="issuer")
+    p = Prediction(handled=False, authenticated=False, stage="issuer")
+    iss = untrusted_issuer(token)
+    if iss is not None and iss in auth.disallowed_issuers:
+        p.notes.append(
+            f"the token's iss {iss!r} is a --service-account-issuer: kube-apiserver's service-account "
+            "authenticator judges it, not a JWT authenticator"
+        )
+    return p
 
 
 #: The exception a failed step raises; ``.stage`` and ``.message`` say where and what.
