@@ -95,6 +95,7 @@ class Prediction:
             "stage": self.stage,
             "signature": self.signature,
             "startup_error": self.startup_error,
+            "remote_error": self.remote_error,
             "notes": list(self.notes),
         }
 
