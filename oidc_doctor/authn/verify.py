@@ -587,8 +587,6 @@ def _cel_strings(result: Any) -> list[str]:
 
 # --- the authenticator ------------------------------------------------------------------------
 
-DistributedResolver = Callable[[str, dict[str, Any], "Verifier"], Any]
-
 
 @dataclass
 class Authenticator:
@@ -599,6 +597,7 @@ class Authenticator:
     verifier: Verifier | None  # None: not initialised (discovery failed)
     index: int = 0
     init_error: str | None = None
+    #: Fetches a distributed claim: (claim, _claim_sources entry, this authenticator) -> value.
     resolver: Callable[[str, dict[str, Any], Any], Any] | None = None
 
     def authenticate(self, token: str) -> Prediction:
