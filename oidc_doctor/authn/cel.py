@@ -165,12 +165,35 @@ class Program:
                 msg = r.value()
             except TypeError:
                 return Result(kind="optional", value=None)  # an optional value has no Python form
-            return Result(kind="error", value=go_runtime_error(str(msg)))
+            text = go_runtime_error(str(msg))
+            if text == _SELECT_ON_VALUE:
+                text = self._missing_select(value) or "no such overload"
+            return Result(kind="error", value=text)
         try:
             plain = r.plain_value()
         except TypeError:
             return Result(kind="other", value=None)
         return Result(kind=_kind(kind), value=plain)
+
+    def _missing_select(self, value: Any) -> str | None:
+        # cel-go qualifies a field on a non-map value as a missing key ("no such key: f",
+        # interpreter/attributes.go refQualify); cel-cpp does not name the field, so find the
+        # first selection in a `var.a.b.c` chain whose operand is not a map.
+        for m in _CHAIN.finditer(_without_strings(self.source)):
+            if m.group(1) != self.var:
+                continue
+            current = value
+            for name in re.findall(r"[_A-Za-z][_A-Za-z0-9]*", m.group(2)):
+                if not isinstance(current, dict):
+                    return f"no such key: {name}"
+                if name not in current:
+                    break
+                current = current[name]
+        return None
+
+
+_CHAIN = re.compile(r"\b([_A-Za-z][_A-Za-z0-9]*)((?:\s*\.\s*[_A-Za-z][_A-Za-z0-9]*(?!\s*\())+)")
+_SELECT_ON_VALUE = "select on a value that is not a map"
 
 
 @dataclass
@@ -270,11 +293,13 @@ def go_runtime_error(text: str) -> str:
         return "no such overload"
     m = _INDEX.search(t)
     if m:
-        return f"index '{m.group(1)}' out of range in list size '{m.group(2)}'"
+        # An index on a claims/user attribute is qualified by cel-go's attribute resolver, which
+        # says "index out of bounds: N" (interpreter/attributes.go missingIndex).
+        return f"index out of bounds: {m.group(1)}"
     if t == "divide by zero":
         return "division by zero"
     if t.startswith("Applying SELECT to non-message type"):
-        return "no such overload"
+        return _SELECT_ON_VALUE
     return t
 
 

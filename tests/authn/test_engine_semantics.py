@@ -402,3 +402,21 @@ def test_unreachable_issuer_leaves_the_authenticator_uninitialised_with_go_wordi
         f'oidc: authenticator for issuer "{url}" is not healthy: Get "{url}/.well-known/openid-configuration": '
         f"dial tcp 127.0.0.1:{port}: connect: connection refused"
     ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "error"),
+    [
+        ("claims.hd == 'x'", "no such key: hd"),
+        ("claims.username.first == 'x'", "no such key: first"),
+        ("claims.roles[5] == 'x'", "index out of bounds: 5"),
+        ("int(claims.exp) / 0 == 1", "division by zero"),
+    ],
+)
+def test_cel_runtime_errors_read_as_cel_go_writes_them(expression: str, error: str) -> None:
+    auth = structured({"claimValidationRules": [{"expression": expression}]})
+    p = run(auth, claims(roles=["a"]))
+    assert (
+        p.error
+        == f"oidc: error evaluating claim validation expression: expression '{expression}' resulted in error: {error}"
+    )
