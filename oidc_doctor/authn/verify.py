@@ -864,8 +864,12 @@ def predict(
             authn.resolver = resolver_for(a, verifier)
         return authn.authenticate(token)
     p = Prediction(handled=False, authenticated=False, stage="issuer")
-    iss = untrusted_issuer(token)
-    if iss is not None and iss in auth.disallowed_issuers:
+    iss, why = untrusted_issuer_or_error(token)
+    if iss is None:
+        p.notes.append(
+            f"no JWT authenticator reads this token ({why}): kube-apiserver logs only `invalid bearer token`"
+        )
+    elif iss in auth.disallowed_issuers:
         p.notes.append(
             f"the token's iss {iss!r} is a --service-account-issuer: kube-apiserver's service-account "
             "authenticator judges it, not a JWT authenticator"

@@ -236,6 +236,8 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
                 "error:         (none: no JWT authenticator is configured; the API server answers 401 and logs "
                 "only `invalid bearer token`)"
             )
+        elif not pred.handled and pred.notes and pred.notes[0].startswith("no JWT authenticator reads"):
+            lines.append("error:         (none: the token is not a compact JWT with a readable iss)")
         elif not pred.handled and pred.stage == "issuer":
             lines.append(
                 "error:         (none from this authenticator: the token's iss matches no configured issuer; "
