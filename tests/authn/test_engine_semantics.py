@@ -420,3 +420,14 @@ def test_cel_runtime_errors_read_as_cel_go_writes_them(expression: str, error: s
         p.error
         == f"oidc: error evaluating claim validation expression: expression '{expression}' resulted in error: {error}"
     )
+
+
+def test_claim_decode_errors_never_include_the_claim_value() -> None:
+    # upstream TestUnmarshalClaimError: error strings must not leak claim values.
+    secret = "96bb299a-02e9-11e8-8673-54ee7553240e"
+    auth = structured({"claimMappings": {"username": {"claim": "email", "prefix": ""}}})
+    p = run(auth, claims(email="a@b", email_verified=secret))
+    assert p.error == "oidc: parse 'email_verified' claim: json: cannot unmarshal string into Go value of type bool"
+    auth = structured({"claimValidationRules": [{"claim": "hd", "requiredValue": "x"}]})
+    p = run(auth, claims(hd={"k": secret}))
+    assert p.error is not None and secret not in p.error
