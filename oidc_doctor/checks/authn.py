@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
@@ -143,6 +144,14 @@ def _token_ref(f: AuthnFacts, claim: str | None) -> EvidenceRef:
 
 def _log_ref(message: str) -> EvidenceRef:
     return EvidenceRef("prediction", "kube-apiserver log (predicted)", clean(message))
+
+
+def _log_line_ref(message: str) -> EvidenceRef:
+    """The log line to grep for: the bearer-token union aggregates the authenticator's error after
+    its own ``invalid bearer token`` (seen in the field up to 1.33; kubernetes issue 136887 reports
+    1.34 logging only ``invalid bearer token``)."""
+    line = f'"Unable to authenticate the request" err={quote("[invalid bearer token, " + message + "]")}'
+    return EvidenceRef("prediction", "kube-apiserver log line (predicted, klog text format)", clean(line))
 
 
 def _authenticator(f: AuthnFacts) -> JWTAuthenticator | None:
@@ -433,6 +442,7 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
         evidence[1] = EvidenceRef("token", f"{f.token_item.ref} header alg", clean(str(header.get("alg"))))
     if error:
         evidence.append(_log_ref(error))
+        evidence.append(_log_line_ref(error))
     if p.remote_error and p.remote_error != error:
         evidence.append(_log_ref(p.remote_error))
     for n in p.notes:
