@@ -11,7 +11,6 @@ a verifier per distributed-claim issuer built by discovery with the same audienc
 from __future__ import annotations
 
 import json
-import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -49,6 +48,8 @@ class HttpFetcher:
 
     def get(self, url: str, headers: dict[str, str], ca_pem: str) -> tuple[int, str, bytes, str]:
         """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text."""
+        import ssl
+
         import httpx
 
         ctx = ssl.create_default_context()
