@@ -22,7 +22,7 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from oidc_doctor.authn.goformat import (
@@ -316,9 +316,27 @@ def _json_time(v: Any, name: str) -> datetime:
                 f"{quote(json.dumps(v))} into Number",
             ) from None
         v = f
-    seconds = int(v)
+    return _go_unix(_go_seconds(v))
+
+
+def _go_seconds(v: float | int) -> int:
+    # json.Number.Int64(), else int64(Float64()): out-of-range floats become math.MinInt64 on amd64.
+    if isinstance(v, int) and -(2**63) <= v < 2**63:
+        return v
+    f = float(v)
+    return int(f) if -(2**63) <= f < 2**63 else -(2**63)
+
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+_FAR_PAST = datetime.min.replace(tzinfo=UTC)
+
+
+def _go_unix(seconds: int) -> datetime:
+    """``time.Unix(seconds, 0)``; beyond Python's years it compares as far future/past."""
     t = unix_time(seconds)
-    return t if t is not None else GO_ZERO_TIME
+    if t is not None:
+        return t
+    return _FAR_FUTURE if seconds > 0 else _FAR_PAST
 
 
 @dataclass
@@ -454,8 +472,8 @@ def _parse_id_token(token: str) -> tuple[dict[str, Any], bytes, bytes, _IDToken]
     exp_raw = fields.get("exp")
     expiry = _json_time(exp_raw, "exp") if "exp" in fields else GO_ZERO_TIME
     expiry_unix = None
-    if isinstance(exp_raw, int | float) and not isinstance(exp_raw, bool):
-        expiry_unix = int(exp_raw)
+    if isinstance(exp_raw, int | float | str) and not isinstance(exp_raw, bool):
+        expiry_unix = _go_seconds(float(exp_raw) if isinstance(exp_raw, str) else exp_raw)
     nbf = _json_time(fields["nbf"], "nbf") if fields.get("nbf") is not None else None
     return (
         header,
