@@ -62,6 +62,8 @@ class SettingsView:
     #: Why the settings cannot be judged (managed control plane, config file not in the bundle).
     blind: str = ""
     managed: str = ""  # EKS / GKE / AKS when hinted
+    #: Facts worth saying beside the settings (e.g. control-plane nodes that disagree).
+    notes: list[str] = field(default_factory=list)
 
 
 def _basename(p: str | None) -> str:
@@ -87,6 +89,11 @@ def auth_from_item(item: Item) -> ApiServerAuth | None:
     if item.kind == Kind.GKE_CLIENTCONFIG:
         return sources.from_gke(data, where)
     return None
+
+
+def _shape(auth: ApiServerAuth) -> str:
+    oidc = {k: [v for v, _ in vals] for k, vals in sorted(auth.flags.items()) if k.startswith("oidc-")}
+    return repr((oidc, auth.auth_config_path, auth.signing_algs))
 
 
 def managed_hint(ev: Evidence) -> str:
@@ -118,6 +125,15 @@ def read_settings(ev: Evidence) -> SettingsView:
         if a is not None:
             parsed.setdefault(item.kind, []).append((item, a))
     configs = parsed.get(Kind.AUTH_CONFIG, [])
+    pods = parsed.get(Kind.APISERVER_POD, [])
+    if len(pods) > 1:
+        # HA control planes: a node whose flags differ answers the same token differently.
+        shapes = {_shape(a): item.ref for item, a in pods}
+        if len(shapes) > 1:
+            view.notes.append(
+                "the kube-apiserver Pods disagree on their OIDC settings (requests may succeed on one "
+                f"control-plane node and fail on another): {'; '.join(shapes.values())}"
+            )
     for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS):
         if kind in parsed:
             _item, auth = parsed[kind][0]

@@ -173,7 +173,8 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
     auth = f.view.auth
     if auth.authenticators or auth.startup_errors:
         n = len(auth.authenticators)
-        return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}")
+        notes = "".join(f"; {note}" for note in f.view.notes)
+        return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}{notes}")
     oidc_flags = [name for name in auth.flags if name.startswith("oidc-")]
     detail = f" (only {', '.join('--' + n for n in oidc_flags)} set)" if oidc_flags else ""
     finding = Finding(

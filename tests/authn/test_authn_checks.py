@@ -198,3 +198,11 @@ def test_acceptance_names_an_observed_oidc_failure() -> None:
     (f,) = [f for f in report.findings if f.cause == "token-accepted"]
     assert f.title.endswith("but the API server reported: oidc: authenticator not initialized")
     assert f.evidence[-1].source == "log"
+
+
+def test_control_plane_nodes_that_disagree_are_named() -> None:
+    second = pod(f"--oidc-issuer-url={ISS}", "--oidc-client-id=other")
+    second.ref = "bundle/kube-apiserver.yaml Pod kube-system/kube-apiserver-cp2"
+    report = diagnose(Evidence([pod(*OIDC), second]))
+    reason = check(report, "authn.configured").reason
+    assert "disagree" in reason and "kube-apiserver-cp2" in reason
