@@ -122,6 +122,59 @@ def _regex_extension() -> Any:
     )
 
 
+def _lists_extension() -> Any:
+    # cel-go ext.Lists (v3) and k8s library.Lists, the parts a Python implementation can give:
+    # distinct, flatten, reverse, slice, sort, isSorted, sum, min, max, lists.range. They apply
+    # to claims/user values (dyn); cel-cpp's checker does not bind them to typed list literals.
+    dyn = cel.Type.DYN
+    lst = cel.Type.List(dyn)
+    i = cel.Type.INT
+
+    def member(name: str, ret: Any, params: list[Any], impl: Any) -> Any:
+        def checked(*args: Any) -> Any:
+            try:
+                return impl(*args)
+            except TypeError:
+                # mixed element types: cel-go finds no overload for the comparison or addition
+                raise ValueError("no such overload") from None
+
+        return cel.FunctionDecl(name, [cel.Overload(f"list_{name}", ret, params, is_member=True, impl=checked)])
+
+    def distinct(a: Any) -> list[Any]:
+        out: list[Any] = []
+        for x in list(a):
+            if x not in out:
+                out.append(x)
+        return out
+
+    def flatten(a: Any) -> list[Any]:
+        out: list[Any] = []
+        for x in list(a):
+            out.extend(list(x) if isinstance(x, list) else [x])
+        return out
+
+    return cel.CelExtension(
+        "k8s-lists",
+        [
+            member("distinct", lst, [lst], distinct),
+            member("flatten", lst, [lst], flatten),
+            member("reverse", lst, [lst], lambda a: list(a)[::-1]),
+            member("slice", lst, [lst, i, i], lambda a, s, e: list(a)[s:e]),
+            member("sort", lst, [lst], lambda a: sorted(list(a))),
+            member("isSorted", cel.Type.BOOL, [lst], lambda a: list(a) == sorted(list(a))),
+            member("sum", dyn, [lst], lambda a: sum(list(a))),
+            member("min", dyn, [lst], lambda a: min(list(a))),
+            member("max", dyn, [lst], lambda a: max(list(a))),
+            cel.FunctionDecl("lists.range", [cel.Overload("lists_range_int", cel.Type.List(i), [i], impl=_range_list)]),
+        ],
+    )
+
+
+def _range_list(n: int) -> list[int]:
+    """``lists.range(n)``: 0 .. n-1."""
+    return list(range(n))
+
+
 _ENVS: dict[str, Any] = {}
 
 
@@ -135,6 +188,7 @@ def _env(var: str) -> Any:
                 ext_strings.ExtStrings(),
                 _sets_extension(),
                 _regex_extension(),
+                _lists_extension(),
             ],
         )
     return _ENVS[var]

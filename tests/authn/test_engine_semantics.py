@@ -431,3 +431,20 @@ def test_claim_decode_errors_never_include_the_claim_value() -> None:
     auth = structured({"claimValidationRules": [{"claim": "hd", "requiredValue": "x"}]})
     p = run(auth, claims(hd={"k": secret}))
     assert p.error is not None and secret not in p.error
+
+
+def test_list_and_regex_helpers_of_the_kube_apiserver_environment() -> None:
+    auth = structured(
+        {
+            "claimMappings": {
+                "username": {"claim": "username", "prefix": ""},
+                "groups": {"expression": "claims.roles.distinct().sort()"},
+                "extra": [{"key": "example.org/domain", "valueExpression": "claims.upn.find('@.*$')"}],
+            },
+            "claimValidationRules": [{"expression": "claims.roles.size() > 0 && lists.range(2).size() == 2"}],
+        }
+    )
+    p = run(auth, claims(roles=["b", "a", "b"], upn="al@corp"))
+    assert p.user is not None
+    assert p.user.groups == ["a", "b"]
+    assert p.user.extra == {"example.org/domain": ["@corp"]}
