@@ -198,6 +198,34 @@ class CompileError(Exception):
     """A CEL compile error in cel-go's wording (``compilation failed: ERROR: ...``)."""
 
 
+class Unsupported(Exception):
+    """The expression uses a part of kube-apiserver's CEL environment this engine lacks."""
+
+
+#: Functions kube-apiserver's environment has (k8s.io/apiserver pkg/cel/library: URLs, IP, CIDR,
+#: Quantity, Semver; cel-go ext.Lists sortBy/first/last) and this engine does not.
+K8S_ONLY_FUNCTIONS = frozenset(
+    (
+        "url isURL getScheme getHost getHostname getPort getEscapedPath getQuery ip isIP cidr isCIDR "
+        "quantity isQuantity semver isSemver sortBy first last containsIP containsCIDR"
+    ).split()
+)
+_TWO_VAR = re.compile(
+    r"\.\s*(all|exists|existsOne|transformList|transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,"
+)
+_BIND = re.compile(r"\bcel\s*\.\s*bind\s*\(")
+
+
+def _unsupported_feature(source: str, message: str) -> str | None:
+    code = _without_strings(source)
+    if _BIND.search(code):
+        return "cel.bind"
+    if _TWO_VAR.search(code):
+        return "two-variable comprehensions"
+    names: list[str] = re.findall(r"undeclared reference to '([\w.]+)'", message)
+    return next((n for n in names if n.split(".")[-1] in K8S_ONLY_FUNCTIONS), None)
+
+
 @dataclass
 class Program:
     """A compiled expression and its static output type (``bool``, ``dyn``, ...)."""
@@ -251,6 +279,19 @@ _SELECT_ON_VALUE = "select on a value that is not a map"
 
 
 @dataclass
+class UnsupportedProgram:
+    """Stands in for an expression this engine cannot run; evaluating it says so."""
+
+    source: str
+    feature: str
+    output: str = "dyn"
+
+    def eval(self, value: Any) -> Result:
+        """Always an ``unsupported`` result naming the missing feature."""
+        return Result(kind="unsupported", value=self.feature)
+
+
+@dataclass
 class Result:
     """An evaluation result: kind is string, bool, list, null, map, number, error, other."""
 
@@ -299,6 +340,9 @@ def compile_expression(source: str, var: str) -> Program:
     try:
         expr = _env(var).compile(source)
     except RuntimeError as e:
+        feature = _unsupported_feature(source, str(e))
+        if feature is not None:
+            raise Unsupported(feature) from e
         raise CompileError("compilation failed: " + _go_issues(_strip_status(str(e)))) from e
     out = str(expr.return_type().name()).lower()
     return Program(source=source, var=var, expr=expr, output="bool" if out == "bool" else out)

@@ -220,6 +220,9 @@ class _Compiler:
         except cel.CompileError as e:
             self.errors.append(invalid(path, source, str(e)))
             return None
+        except cel.Unsupported as e:
+            # kube-apiserver accepts it; only this engine cannot run it (never a config error).
+            return cel.UnsupportedProgram(source, str(e), "bool" if want_bool else "dyn")
         if want_bool and prog.output != "bool":
             self.errors.append(invalid(path, source, "must evaluate to bool"))
             return None

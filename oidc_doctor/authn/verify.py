@@ -292,6 +292,22 @@ class _Unfetched(Exception):
         self.claim = claim
 
 
+class _Unsupported(Exception):
+    """An expression uses a CEL feature this engine lacks: the outcome is unknown."""
+
+    def __init__(self, source: str, feature: str) -> None:
+        super().__init__(feature)
+        self.source = source
+        self.feature = feature
+
+
+def _run(prog: Any, value: Any) -> Any:
+    r = prog.eval(value)
+    if r.kind == "unsupported":
+        raise _Unsupported(prog.source, str(r.value))
+    return r
+
+
 class _Reject(Exception):
     def __init__(self, stage: str, message: str, claim: str | None = None) -> None:
         super().__init__(message)
@@ -648,6 +664,13 @@ class Authenticator:
         try:
             self._expand(claims)
             user = self._map(claims)
+        except _Unsupported as u:
+            base.stage = "cel-unsupported"
+            base.notes.append(
+                f"the expression '{u.source}' uses {u.feature}, which kube-apiserver's CEL environment has and "
+                "this emulation does not: the outcome is unknown"
+            )
+            return base
         except _Unfetched as u:
             base.stage, base.claim = "distributed-unfetched", u.claim
             base.notes.append(
@@ -703,7 +726,7 @@ class Authenticator:
             cel_claims = to_cel(claims)
         # username
         if c.username is not None:
-            r = c.username.eval(cel_claims)
+            r = _run(c.username, cel_claims)
             if r.kind == "error":
                 raise _Reject(
                     "username",
@@ -747,7 +770,7 @@ class Authenticator:
                 groups = [m.groups.prefix + g for g in groups]
             user.groups = groups
         elif c.groups is not None:
-            r = c.groups.eval(cel_claims)
+            r = _run(c.groups, cel_claims)
             if r.kind == "error":
                 raise _Reject(
                     "groups",
@@ -765,7 +788,7 @@ class Authenticator:
             except ValueError as e:
                 raise _Reject("uid", f"oidc: parse uid claim {quote(m.uid.claim)}: {e}", m.uid.claim) from None
         elif c.uid is not None:
-            r = c.uid.eval(cel_claims)
+            r = _run(c.uid, cel_claims)
             if r.kind == "error":
                 raise _Reject(
                     "uid",
@@ -784,7 +807,7 @@ class Authenticator:
             extra[CREDENTIAL_ID_KEY] = [f"JTI={jti}"]
         results = []
         for key, expr, prog in c.extra:
-            r = prog.eval(cel_claims)
+            r = _run(prog, cel_claims)
             if r.kind == "error":
                 # oidc.go returns the mapper's error unwrapped here.
                 raise _Reject("extra", f"expression '{expr}' resulted in error: {r.value}")
@@ -832,7 +855,7 @@ class Authenticator:
     def _rules(rules: list[tuple[str, str, Any]], value: Any, prefix: str, stage: str) -> None:
         results = []
         for expr, message, prog in rules:
-            r = prog.eval(value)
+            r = _run(prog, value)
             if r.kind == "error":
                 raise _Reject(stage, f"{prefix}expression '{expr}' resulted in error: {r.value}")
             results.append((expr, message, r))
@@ -894,6 +917,9 @@ def predict(
         )
     return p
 
+
+#: Stages where the emulation could not reach a verdict (the outcome is unknown, not a rejection).
+UNKNOWN_STAGES = frozenset(("cel-unsupported", "distributed-unfetched"))
 
 #: The exception a failed step raises; ``.stage`` and ``.message`` say where and what.
 Rejected = _Reject

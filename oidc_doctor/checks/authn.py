@@ -318,6 +318,8 @@ def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
     assert a is not None
     if p.authenticated and p.user is not None:
         return _accepted(f, a, p, ctx)
+    if p.stage == "cel-unsupported":
+        return CheckResult.unknown("; ".join(p.notes) or "an expression could not be evaluated here")
     if p.stage == "not-initialized":
         return CheckResult.unknown(
             "the API server's authenticator would not initialise (see authn.discovery); every token of this "

@@ -208,6 +208,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     _print(pred, args.format, io, token is not None, auth)
     if token is None:
         return 0 if pred.error is None else 1
+    if pred.stage in verify.UNKNOWN_STAGES:
+        return 2  # no verdict: the notes say what could not be done
     return 0 if pred.authenticated else 1
 
 

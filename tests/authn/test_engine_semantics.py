@@ -448,3 +448,10 @@ def test_list_and_regex_helpers_of_the_kube_apiserver_environment() -> None:
     assert p.user is not None
     assert p.user.groups == ["a", "b"]
     assert p.user.extra == {"example.org/domain": ["@corp"]}
+
+
+def test_cel_features_this_engine_lacks_give_unknown_never_a_config_error() -> None:
+    auth = structured({"claimValidationRules": [{"expression": "url(claims.site).getHost() == 'corp.example'"}]})
+    p = run(auth, claims(site="https://corp.example/x"))
+    assert (p.handled, p.authenticated, p.error, p.stage) == (True, False, None, "cel-unsupported")
+    assert "url" in p.notes[-1]
