@@ -8,6 +8,7 @@ from __future__ import annotations
 #: name -> (module, one-line help). Order is the order ``--help`` shows.
 COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("oidc_doctor.commands.token", "decode and verify one token"),
+    "predict": ("oidc_doctor.commands.predict", "what the API server's JWT authenticator would do with a token"),
     "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
     "logs": (
         "oidc_doctor.commands.logs",

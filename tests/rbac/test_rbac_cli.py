@@ -127,10 +127,12 @@ def test_who_rules_shows_effective_rules_with_aggregation_and_missing_roles(bund
     assert by_name["qa-broken"]["error"] == 'role.rbac.authorization.k8s.io "gone" not found'
 
 
-def test_who_from_a_403_text_uses_the_quoted_user_and_says_groups_are_unknown() -> None:
+def test_who_from_a_403_text_uses_the_quoted_user_and_says_groups_are_unknown(tmp_path: Path) -> None:
+    # Only the RBAC and the 403: no token, so nothing tells the groups.
     example = EXAMPLES / "rbac-prefix-mismatch"
+    (tmp_path / "rbac.yaml").write_text((example / "rbac.yaml").read_text())
     error = (example / "error.txt").read_text()
-    status, data = _json("rbac", "who", "--error", error, "--bundle", str(example))
+    status, data = _json("rbac", "who", "--error", error, "--bundle", str(tmp_path))
     assert status == 1
     assert (data["user"], data["source"], data["groups_known"]) == (
         "oidc:alice@example.com",

@@ -1,0 +1,204 @@
+"""The API server's JWT settings as seen in an :class:`~oidc_doctor.evidence.Evidence`.
+
+Picks the most direct source (the running kube-apiserver Pod, then kubeadm's
+ClusterConfiguration, then k3s/RKE2 node args, then a lone AuthenticationConfiguration, then
+EKS or GKE settings), links ``--authentication-config`` to an AuthenticationConfiguration in
+the same bundle, and says where to look when the settings cannot be seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from oidc_doctor.authn import sources
+from oidc_doctor.authn.model import ApiServerAuth
+from oidc_doctor.evidence import Evidence, Item, Kind
+
+SETTINGS_KINDS = (
+    Kind.APISERVER_POD,
+    Kind.KUBEADM_CONFIG,
+    Kind.NODE_ARGS,
+    Kind.AUTH_CONFIG,
+    Kind.EKS_IDP,
+    Kind.GKE_CLIENTCONFIG,
+)
+
+WHERE_TO_LOOK = (
+    "kube-apiserver's flags: `kubectl -n kube-system get pod -l component=kube-apiserver -o yaml` "
+    "(or /etc/kubernetes/manifests/kube-apiserver.yaml on a control-plane node), "
+    "`kubectl -n kube-system get cm kubeadm-config -o yaml`, k3s/RKE2: `kubectl get nodes -o yaml`, "
+    "and the file named by --authentication-config"
+)
+
+MANAGED_HINTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "EKS": (
+        ("eks.amazonaws.com", "amazonaws.com/eks", "oidc.eks.", "eks:", "arn:aws:eks"),
+        "EKS hides kube-apiserver; its OIDC settings are an identity provider config: "
+        "`aws eks list-identity-provider-configs --cluster-name CLUSTER` then "
+        "`aws eks describe-identity-provider-config --cluster-name CLUSTER "
+        "--identity-provider-config type=oidc,name=NAME --output json` (add that JSON to the bundle)",
+    ),
+    "GKE": (
+        ("container.googleapis.com", "gke.io", "gke-", ".gke."),
+        "GKE hides kube-apiserver; OIDC goes through GKE Identity Service: "
+        "`kubectl -n kube-public get clientconfig default -o yaml` (add it to the bundle)",
+    ),
+    "AKS": (
+        ("azmk8s.io", "aks-", "kubernetes.azure.com"),
+        "AKS hides kube-apiserver; look at `az aks show -g RESOURCE_GROUP -n CLUSTER -o json` "
+        "(aadProfile / structured authentication settings) and add what it shows to the bundle",
+    ),
+}
+
+
+@dataclass
+class SettingsView:
+    """What the evidence says about the API server's JWT settings."""
+
+    auth: ApiServerAuth | None  # None: no settings source seen
+    items: list[Item] = field(default_factory=list)
+    #: Why the settings cannot be judged (managed control plane, config file not in the bundle).
+    blind: str = ""
+    managed: str = ""  # EKS / GKE / AKS when hinted
+    #: Facts worth saying beside the settings (e.g. control-plane nodes that disagree).
+    notes: list[str] = field(default_factory=list)
+
+
+def _basename(p: str | None) -> str:
+    return PurePosixPath(p).name if p else ""
+
+
+def auth_from_item(item: Item) -> ApiServerAuth | None:
+    """The settings one recognised evidence item holds (None when it holds none)."""
+    data: Any = item.data
+    if not isinstance(data, dict):
+        return None
+    where = item.ref
+    if item.kind == Kind.APISERVER_POD:
+        return sources.from_pod(data, where)
+    if item.kind == Kind.KUBEADM_CONFIG:
+        return sources.from_kubeadm(data, where)
+    if item.kind == Kind.NODE_ARGS:
+        return sources.from_node(data, where)
+    if item.kind == Kind.AUTH_CONFIG:
+        return sources.parse_auth_config(data, where, str(item.path) if item.path else None)
+    if item.kind == Kind.EKS_IDP:
+        return sources.from_eks(data, where)
+    if item.kind == Kind.GKE_CLIENTCONFIG:
+        return sources.from_gke(data, where)
+    return None
+
+
+def _shape(auth: ApiServerAuth) -> str:
+    oidc = {k: [v for v, _ in vals] for k, vals in sorted(auth.flags.items()) if k.startswith("oidc-")}
+    return repr((oidc, auth.auth_config_path, auth.signing_algs))
+
+
+def managed_hint(ev: Evidence) -> str:
+    """EKS, GKE or AKS when something in the evidence points to a managed control plane."""
+    texts: list[str] = []
+    for item in ev.items:
+        texts.append(item.ref)
+        if isinstance(item.data, str) and item.kind != Kind.TOKEN:
+            texts.append(item.data[:4000])
+        elif isinstance(item.data, str):
+            from oidc_doctor.authn.verify import untrusted_issuer
+
+            texts.append(untrusted_issuer(item.data) or "")
+    texts.extend(ev.blind.values())
+    blob = "\n".join(texts).lower()
+    for name, (needles, _) in MANAGED_HINTS.items():
+        if any(n in blob for n in needles):
+            return name
+    return ""
+
+
+def read_settings(ev: Evidence) -> SettingsView:
+    """The effective settings from the evidence (see the module docstring for the order)."""
+    items = ev.of(*SETTINGS_KINDS)
+    view = SettingsView(auth=None, items=items)
+    parsed: dict[Kind, list[tuple[Item, ApiServerAuth]]] = {}
+    for item in items:
+        a = auth_from_item(item)
+        if a is not None:
+            parsed.setdefault(item.kind, []).append((item, a))
+    configs = parsed.get(Kind.AUTH_CONFIG, [])
+    pods = parsed.get(Kind.APISERVER_POD, [])
+    if len(pods) > 1:
+        # HA control planes: a node whose flags differ answers the same token differently.
+        shapes = {_shape(a): item.ref for item, a in pods}
+        if len(shapes) > 1:
+            view.notes.append(
+                "the kube-apiserver Pods disagree on their OIDC settings (requests may succeed on one "
+                f"control-plane node and fail on another): {'; '.join(shapes.values())}"
+            )
+    for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS):
+        if kind in parsed:
+            _item, auth = parsed[kind][0]
+            if auth.auth_config_path:
+                match = [
+                    c
+                    for i, c in configs
+                    if _basename(str(i.path) if i.path else "") == _basename(auth.auth_config_path)
+                ]
+                chosen = match[0] if match else (configs[0][1] if configs else None)
+                if chosen is None:
+                    view.auth = auth
+                    view.blind = (
+                        f"{auth.ref} runs with --authentication-config={auth.auth_config_path}, "
+                        "and that file is not in the bundle: add it (it holds the JWT authenticators)"
+                    )
+                    return view
+                auth = sources.link_auth_config(auth, chosen)
+            view.auth = auth
+            return view
+    for kind in (Kind.AUTH_CONFIG, Kind.EKS_IDP, Kind.GKE_CLIENTCONFIG):
+        if kind in parsed:
+            view.auth = parsed[kind][0][1]
+            return view
+    view.managed = managed_hint(ev)
+    if view.managed:
+        view.blind = MANAGED_HINTS[view.managed][1]
+    elif "apiserver-config" in ev.blind:
+        view.blind = f"{ev.blind['apiserver-config']}; look at {WHERE_TO_LOOK}"
+    return view
+
+
+def discovery_for(ev: Evidence, auth: ApiServerAuth) -> dict[str, tuple[Item, str]]:
+    """Discovery documents of the evidence by the configured issuer they belong to.
+
+    A document belongs to an authenticator when its ``issuer`` is the configured URL or on the
+    same host (a mismatch is then what it shows), or when there is one of each.
+    """
+    from urllib.parse import urlsplit
+
+    docs: list[tuple[Item, str]] = []
+    for i in ev.of(Kind.DISCOVERY):
+        d = i.data.get("issuer") if isinstance(i.data, dict) else None
+        if isinstance(d, str):
+            docs.append((i, d))
+    out: dict[str, tuple[Item, str]] = {}
+    for a in auth.authenticators:
+        url = a.issuer.url
+        near = [(i, d) for i, d in docs if d == url]
+        near = near or [(i, d) for i, d in docs if urlsplit(d).netloc == urlsplit(url).netloc]
+        if not near and len(docs) == 1 and len(auth.authenticators) == 1:
+            near = docs
+        if near:
+            out[url] = near[0]
+    return out
+
+
+def discovery_init_error(found: dict[str, tuple[Item, str]], a: Any) -> str | None:
+    """go-oidc ``NewProvider``'s error when the discovered issuer is not the configured URL."""
+    from oidc_doctor.authn.goformat import quote
+
+    doc = found.get(a.issuer.url)
+    if doc is None or doc[1] == a.issuer.url:
+        return None
+    return (
+        "oidc: issuer did not match the issuer returned by provider, "
+        f"expected {quote(a.issuer.url)} got {quote(doc[1])}"
+    )

@@ -1,0 +1,422 @@
+"""Readers: every place the API server's JWT settings live, turned into :class:`ApiServerAuth`.
+
+- kube-apiserver Pods (static manifest or live; ``command`` and ``args``);
+- kubeadm ``ClusterConfiguration`` ``apiServer.extraArgs`` (v1beta3 map, v1beta4 name/value
+  list), alone or inside the ``kubeadm-config`` ConfigMap;
+- k3s / RKE2 Nodes' ``k3s.io/node-args`` / ``rke2.io/node-args`` annotations
+  (``--kube-apiserver-arg oidc-...=...``);
+- ``AuthenticationConfiguration`` (apiserver.config.k8s.io v1alpha1, v1beta1, v1), decoded
+  strictly as kube-apiserver does (unknown fields are start-up errors);
+- ``aws eks describe-identity-provider-config`` JSON (EKS applies the legacy flag semantics);
+- GKE ``ClientConfig`` (GKE Identity Service; same prefix semantics as the legacy flags).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from oidc_doctor.authn.flags import Flag, parse_args, translate
+from oidc_doctor.authn.model import (
+    SOURCE_AUTH_CONFIG,
+    SOURCE_EKS,
+    SOURCE_GKE,
+    ApiServerAuth,
+    ClaimOrExpression,
+    ClaimValidationRule,
+    ExtraMapping,
+    JWTAuthenticator,
+    PrefixedClaimOrExpression,
+    UserValidationRule,
+    all_signing_algs,
+)
+
+AUTH_CONFIG_GROUP = "apiserver.config.k8s.io"
+AUTH_CONFIG_VERSIONS = ("v1alpha1", "v1beta1", "v1")
+
+
+def _ref(where: str, obj: dict[str, Any]) -> str:
+    name = _obj_name(obj)
+    if not where:
+        return name
+    return where if name in where else f"{where} {name}"
+
+
+def _obj_name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    ns, name = meta.get("namespace"), meta.get("name")
+    kind = obj.get("kind", "object")
+    if ns and name:
+        return f"{kind} {ns}/{name}"
+    return f"{kind} {name}" if name else str(kind)
+
+
+def apiserver_container(pod: dict[str, Any]) -> dict[str, Any] | None:
+    """The kube-apiserver container of a Pod (by name, image or command), if any."""
+    spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+    for c in containers:
+        words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
+        if c.get("name") == "kube-apiserver" or any("kube-apiserver" in w for w in words[:3]):
+            return c
+    for c in containers:
+        if "kube-apiserver" in str(c.get("image", "")):
+            return c
+    return None
+
+
+def from_pod(pod: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a kube-apiserver Pod; None when it has no kube-apiserver container."""
+    c = apiserver_container(pod)
+    if c is None:
+        return None
+    words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
+    ref = _ref(where, pod)
+    return translate(parse_args(words, ref), ref)
+
+
+def cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """A kubeadm ClusterConfiguration (the bundle reader unwraps the ``kubeadm-config`` ConfigMap)."""
+    return obj if obj.get("kind") == "ClusterConfiguration" else None
+
+
+def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from ``apiServer.extraArgs``: a map (v1beta3) or a name/value list (v1beta4)."""
+    cc = cluster_configuration(obj)
+    if cc is None:
+        return None
+    ref = f"{_ref(where, obj)} apiServer.extraArgs"
+    api = cc.get("apiServer") if isinstance(cc.get("apiServer"), dict) else {}
+    assert isinstance(api, dict)
+    extra = api.get("extraArgs") or {}
+    flags: list[Flag] = []
+    if isinstance(extra, dict):
+        for k, v in extra.items():
+            flags.append(Flag(str(k), "" if v is None else str(v), f"{ref}.{k}"))
+    elif isinstance(extra, list):
+        for i, e in enumerate(extra):
+            if isinstance(e, dict) and "name" in e:
+                v = e.get("value")
+                flags.append(Flag(str(e["name"]), "" if v is None else str(v), f"{ref}[{i}] {e['name']}"))
+    return translate(flags, ref)
+
+
+NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
+
+
+def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a k3s/RKE2 server node's ``node-args`` annotation."""
+    meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    assert isinstance(ann, dict)
+    for key in NODE_ARGS_ANNOTATIONS:
+        raw = ann.get(key)
+        if not isinstance(raw, str):
+            continue
+        try:
+            words = json.loads(raw)
+        except json.JSONDecodeError:
+            words = raw.split()
+        if not isinstance(words, list):
+            continue
+        ref = f"{_ref(where, node)} {key}"
+        flags: list[Flag] = []
+        items = [str(w) for w in words]
+        i = 0
+        while i < len(items):
+            w = items[i]
+            i += 1
+            value = None
+            if w == "--kube-apiserver-arg" and i < len(items):
+                value = items[i]
+                i += 1
+            elif w.startswith("--kube-apiserver-arg="):
+                value = w.split("=", 1)[1]
+            if value is None:
+                continue
+            value = value.removeprefix("--")
+            name, _, v = value.partition("=")
+            flags.append(Flag(name, v, f"{ref} --kube-apiserver-arg {name}"))
+        return translate(flags, ref)
+    return None
+
+
+# --- AuthenticationConfiguration -------------------------------------------------------------
+
+_KNOWN: dict[str, tuple[str, ...]] = {
+    "": ("apiVersion", "kind", "jwt", "anonymous"),
+    "jwt": ("issuer", "claimValidationRules", "claimMappings", "userValidationRules"),
+    "issuer": (
+        "url",
+        "discoveryURL",
+        "certificateAuthority",
+        "audiences",
+        "audienceMatchPolicy",
+        "egressSelectorType",
+    ),
+    "claimValidationRules": ("claim", "requiredValue", "expression", "message"),
+    "claimMappings": ("username", "groups", "uid", "extra"),
+    "username": ("claim", "prefix", "expression"),
+    "groups": ("claim", "prefix", "expression"),
+    "uid": ("claim", "expression"),
+    "extra": ("key", "valueExpression"),
+    "userValidationRules": ("expression", "message"),
+    "anonymous": ("enabled", "conditions"),
+}
+
+
+class _Decoder:
+    """Strict decoding of an AuthenticationConfiguration, collecting kube's error texts."""
+
+    def __init__(self) -> None:
+        self.unknown: list[str] = []
+        self.type_errors: list[str] = []
+
+    def check_keys(self, obj: dict[str, Any], section: str, path: str) -> None:
+        for k in obj:
+            if k not in _KNOWN[section]:
+                self.unknown.append(f"{path}.{k}" if path else str(k))
+
+    def obj(self, v: object, path: str, go_type: str) -> dict[str, Any]:
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            self.type_errors.append(_type_error(v, path, go_type))
+            return {}
+        return v
+
+    def lst(self, v: object, path: str, go_type: str) -> list[Any]:
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.type_errors.append(_type_error(v, path, go_type))
+            return []
+        return v
+
+    def str_(self, d: dict[str, Any], key: str, path: str, struct: str) -> str:
+        v = d.get(key)
+        if v is None:
+            return ""
+        if not isinstance(v, str):
+            self.type_errors.append(_type_error(v, f"{path}.{key}" if path else key, "string", struct))
+            return ""
+        return v
+
+
+def _type_error(v: object, path: str, go_type: str, struct: str = "") -> str:
+    from oidc_doctor.authn.goformat import json_kind
+
+    where = f"Go struct field {struct}.{path}" if struct else "Go value"
+    return f"json: cannot unmarshal {json_kind(v)} into {where} of type {go_type}"
+
+
+def is_auth_config(obj: object) -> bool:
+    """Whether ``obj`` is an AuthenticationConfiguration of a version kube-apiserver reads."""
+    if not isinstance(obj, dict) or obj.get("kind") != "AuthenticationConfiguration":
+        return False
+    api = str(obj.get("apiVersion", ""))
+    return api.split("/")[0] == AUTH_CONFIG_GROUP
+
+
+def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) -> ApiServerAuth:
+    """An AuthenticationConfiguration as kube-apiserver loads it (strict decoding).
+
+    Decode errors become ``startup_errors`` in kube-apiserver's words:
+    ``failed to load authentication configuration from file "<path>": strict decoding error:
+    unknown field "jwt[0].issuer.foo"``.
+    """
+    ref = where or "AuthenticationConfiguration"
+    auth = ApiServerAuth(source=SOURCE_AUTH_CONFIG, ref=ref, auth_config_path=path)
+    auth.signing_algs = all_signing_algs()
+    auth.signing_algs_ref = f"{ref} (all asymmetric algorithms are allowed with --authentication-config)"
+    api = str(obj.get("apiVersion", ""))
+    version = api.split("/", 1)[1] if "/" in api else ""
+    prefix = f'failed to load authentication configuration from file "{path or where}": '
+    if version not in AUTH_CONFIG_VERSIONS:
+        auth.startup_errors.append(
+            prefix + f'no kind "AuthenticationConfiguration" is registered for version "{api}" '
+            'in scheme "pkg/runtime/scheme.go:100"'
+        )
+        return auth
+    d = _Decoder()
+    d.check_keys(obj, "", "")
+    for i, raw in enumerate(d.lst(obj.get("jwt"), "jwt", "[]v1.JWTAuthenticator")):
+        p = f"jwt[{i}]"
+        j = d.obj(raw, p, "v1.JWTAuthenticator")
+        d.check_keys(j, "jwt", p)
+        a = JWTAuthenticator(ref=f"{ref} {p}")
+        iss = d.obj(j.get("issuer"), f"{p}.issuer", "v1.Issuer")
+        d.check_keys(iss, "issuer", f"{p}.issuer")
+        a.issuer.url = d.str_(iss, "url", "jwt.issuer", "JWTAuthenticator")
+        a.issuer.discovery_url = d.str_(iss, "discoveryURL", "jwt.issuer", "JWTAuthenticator")
+        a.issuer.certificate_authority = d.str_(iss, "certificateAuthority", "jwt.issuer", "JWTAuthenticator")
+        a.issuer.audience_match_policy = d.str_(iss, "audienceMatchPolicy", "jwt.issuer", "JWTAuthenticator")
+        a.issuer.egress_selector_type = d.str_(iss, "egressSelectorType", "jwt.issuer", "JWTAuthenticator")
+        auds = d.lst(iss.get("audiences"), f"{p}.issuer.audiences", "[]string")
+        a.issuer.audiences = ["" if x is None else x if isinstance(x, str) else str(x) for x in auds]
+        for key in ("url", "discoveryURL", "audiences", "audienceMatchPolicy", "certificateAuthority"):
+            a.origins[f"issuer.{key}"] = f"{ref} {p}.issuer.{key}"
+        for k, rr in enumerate(d.lst(j.get("claimValidationRules"), f"{p}.claimValidationRules", "[]")):
+            rp = f"{p}.claimValidationRules[{k}]"
+            r = d.obj(rr, rp, "v1.ClaimValidationRule")
+            d.check_keys(r, "claimValidationRules", rp)
+            a.claim_validation_rules.append(
+                ClaimValidationRule(
+                    claim=d.str_(r, "claim", rp, "ClaimValidationRule"),
+                    required_value=d.str_(r, "requiredValue", rp, "ClaimValidationRule"),
+                    expression=d.str_(r, "expression", rp, "ClaimValidationRule"),
+                    message=d.str_(r, "message", rp, "ClaimValidationRule"),
+                )
+            )
+            a.origins[f"claimValidationRules[{k}]"] = f"{ref} {rp}"
+        cm = d.obj(j.get("claimMappings"), f"{p}.claimMappings", "v1.ClaimMappings")
+        d.check_keys(cm, "claimMappings", f"{p}.claimMappings")
+        for name in ("username", "groups"):
+            mp = f"{p}.claimMappings.{name}"
+            m = d.obj(cm.get(name), mp, "v1.PrefixedClaimOrExpression")
+            d.check_keys(m, name, mp)
+            pce = PrefixedClaimOrExpression(
+                claim=d.str_(m, "claim", mp, "PrefixedClaimOrExpression"),
+                expression=d.str_(m, "expression", mp, "PrefixedClaimOrExpression"),
+            )
+            if "prefix" in m:
+                # A present-but-null prefix decodes to a nil pointer in Go.
+                pce.prefix = None if m["prefix"] is None else d.str_(m, "prefix", mp, "PrefixedClaimOrExpression")
+            setattr(a.claim_mappings, name, pce)
+            for key in ("claim", "prefix", "expression"):
+                a.origins[f"claimMappings.{name}.{key}"] = f"{ref} {mp}.{key}"
+        up = f"{p}.claimMappings.uid"
+        u = d.obj(cm.get("uid"), up, "v1.ClaimOrExpression")
+        d.check_keys(u, "uid", up)
+        a.claim_mappings.uid = ClaimOrExpression(
+            claim=d.str_(u, "claim", up, "ClaimOrExpression"),
+            expression=d.str_(u, "expression", up, "ClaimOrExpression"),
+        )
+        a.origins["claimMappings.uid.claim"] = f"{ref} {up}.claim"
+        a.origins["claimMappings.uid.expression"] = f"{ref} {up}.expression"
+        for k, ee in enumerate(d.lst(cm.get("extra"), f"{p}.claimMappings.extra", "[]")):
+            ep = f"{p}.claimMappings.extra[{k}]"
+            e = d.obj(ee, ep, "v1.ExtraMapping")
+            d.check_keys(e, "extra", ep)
+            a.claim_mappings.extra.append(
+                ExtraMapping(
+                    key=d.str_(e, "key", ep, "ExtraMapping"),
+                    value_expression=d.str_(e, "valueExpression", ep, "ExtraMapping"),
+                )
+            )
+            a.origins[f"claimMappings.extra[{k}]"] = f"{ref} {ep}"
+        for k, uu in enumerate(d.lst(j.get("userValidationRules"), f"{p}.userValidationRules", "[]")):
+            vp = f"{p}.userValidationRules[{k}]"
+            v = d.obj(uu, vp, "v1.UserValidationRule")
+            d.check_keys(v, "userValidationRules", vp)
+            a.user_validation_rules.append(
+                UserValidationRule(
+                    expression=d.str_(v, "expression", vp, "UserValidationRule"),
+                    message=d.str_(v, "message", vp, "UserValidationRule"),
+                )
+            )
+            a.origins[f"userValidationRules[{k}]"] = f"{ref} {vp}"
+        auth.authenticators.append(a)
+    anon = d.obj(obj.get("anonymous"), "anonymous", "v1.AnonymousAuthConfig")
+    d.check_keys(anon, "anonymous", "anonymous")
+    if d.type_errors:
+        auth.startup_errors.append(prefix + d.type_errors[0])
+    elif d.unknown:
+        # k8s.io/apimachinery strict decoding: all unknown fields, in one message.
+        auth.startup_errors.append(
+            prefix + "strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in d.unknown)
+        )
+    if len(auth.authenticators) > 64:
+        auth.startup_errors.append(
+            f"invalid authentication configuration: jwt: Too many: {len(auth.authenticators)}: "
+            "must have at most 64 items"
+        )
+    return auth
+
+
+def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiServerAuth:
+    """Combine a Pod's flags (naming ``--authentication-config``) with the file's content."""
+    config.ref = f"{config.ref} (--authentication-config={flags_auth.auth_config_path} of {flags_auth.ref})"
+    if config.auth_config_path and flags_auth.auth_config_path:
+        old, new = (
+            f"from file {json.dumps(config.auth_config_path)}",
+            f"from file {json.dumps(flags_auth.auth_config_path)}",
+        )
+        config.startup_errors = [e.replace(old, new) for e in config.startup_errors]
+    config.auth_config_path = flags_auth.auth_config_path
+    config.disallowed_issuers = list(flags_auth.disallowed_issuers)
+    config.flags = flags_auth.flags
+    config.startup_errors = [*flags_auth.startup_errors, *config.startup_errors]
+    return config
+
+
+def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """``aws eks describe-identity-provider-config`` output: EKS runs the legacy OIDC flags."""
+    ipc = obj.get("identityProviderConfig")
+    oidc = ipc.get("oidc") if isinstance(ipc, dict) else None
+    if not isinstance(oidc, dict):
+        return None
+    name = oidc.get("identityProviderConfigName") or "identity provider config"
+    ref = f"{where} EKS {name}" if where else f"EKS {name}"
+    flags: list[Flag] = []
+    mapping = {
+        "issuerUrl": "oidc-issuer-url",
+        "clientId": "oidc-client-id",
+        "usernameClaim": "oidc-username-claim",
+        "usernamePrefix": "oidc-username-prefix",
+        "groupsClaim": "oidc-groups-claim",
+        "groupsPrefix": "oidc-groups-prefix",
+    }
+    for key, flag in mapping.items():
+        v = oidc.get(key)
+        if isinstance(v, str) and v != "":
+            flags.append(Flag(flag, v, f"{ref} oidc.{key}"))
+    req = oidc.get("requiredClaims")
+    if isinstance(req, dict):
+        for k, v in req.items():
+            flags.append(Flag("oidc-required-claim", f"{k}={v}", f"{ref} oidc.requiredClaims.{k}"))
+    auth = translate(flags, ref, SOURCE_EKS)
+    status = oidc.get("status")
+    if isinstance(status, str) and status != "ACTIVE":
+        auth.notes.append(f"EKS reports the identity provider config as {status}: it is not in effect yet")
+    return auth
+
+
+def from_gke(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """A GKE ``ClientConfig``: each ``spec.authentication[].oidc`` is one authenticator."""
+    if obj.get("kind") != "ClientConfig":
+        return None
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    ref = _ref(where, obj)
+    auth = ApiServerAuth(source=SOURCE_GKE, ref=ref)
+    auth.signing_algs = ["RS256"]
+    auth.signing_algs_ref = f"{ref} (GKE Identity Service)"
+    for i, entry in enumerate(spec.get("authentication") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("oidc"), dict):
+            continue
+        o = entry["oidc"]
+        eref = f"{ref} spec.authentication[{i}].oidc"
+        flags = [
+            Flag(flag, str(o[key]), f"{eref}.{key}")
+            for key, flag in (
+                ("issuerURI", "oidc-issuer-url"),
+                ("clientID", "oidc-client-id"),
+                ("userClaim", "oidc-username-claim"),
+                ("userPrefix", "oidc-username-prefix"),
+                ("groupsClaim", "oidc-groups-claim"),
+                ("groupPrefix", "oidc-groups-prefix"),
+            )
+            if isinstance(o.get(key), str) and o.get(key) != ""
+        ]
+        sub = translate(flags, eref, SOURCE_GKE)
+        auth.authenticators.extend(sub.authenticators)
+        auth.startup_errors.extend(sub.startup_errors)
+    auth.notes.append(
+        "GKE Identity Service validates these tokens, not kube-apiserver's own authenticator: "
+        "the rules are the same, its log wording may differ"
+    )
+    return auth

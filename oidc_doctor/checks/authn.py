@@ -1,0 +1,583 @@
+"""The API server's view of the token: settings, validation and the predicted verdict.
+
+``derive_authn`` reads every API server settings source in the evidence, validates it as
+kube-apiserver does, and runs the first token through the emulated JWT authenticator
+(:mod:`oidc_doctor.authn`), offline: keys come only from a JWKS in the bundle; without one the
+signature is reported as not checked, never as verified. The checks turn the outcome into
+findings that name the configured value, the token's value and the exact string the API
+server logs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from oidc_doctor.authn.goformat import quote
+from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+from oidc_doctor.authn.settings import (
+    WHERE_TO_LOOK,
+    SettingsView,
+    discovery_for,
+    discovery_init_error,
+    read_settings,
+)
+from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
+from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
+from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
+from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Identity, Origin, Status
+from oidc_doctor.text import clean, iso
+
+FACTS_KEY = "authn"
+LOG_PREFIX = 'kube-apiserver log (predicted): "Unable to authenticate the request" err='
+
+
+@dataclass
+class AuthnFacts:
+    """What ``derive_authn`` found, for the checks (``ctx.facts.extra["authn"]``)."""
+
+    view: SettingsView
+    now: datetime  # ctx.now: checks never read the wall clock
+    verdict: ConfigVerdict | None = None
+    token_item: Item | None = None
+    claims: dict[str, Any] | None = None
+    prediction: Prediction | None = None
+    #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
+    discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
+    keys_ref: str = ""
+    now_source: str = "clock"
+
+
+def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
+    """The summary other areas use: effective prefixes (legacy default already applied)."""
+    m = a.claim_mappings
+    return AuthenticatorSummary(
+        issuer=a.issuer.url,
+        audiences=tuple(a.issuer.audiences),
+        username_claim=m.username.claim or None if not m.username.expression else None,
+        username_prefix=m.username.prefix or "",
+        groups_claim=m.groups.claim or None,
+        groups_prefix=m.groups.prefix or "",
+        ref=a.origin("claimMappings.username.prefix") if not m.username.expression else a.ref,
+        username_expression=m.username.expression or None,
+        groups_expression=m.groups.expression or None,
+    )
+
+
+def derive_authn(ev: Evidence, ctx: Context) -> None:
+    """Fill ``authenticators``, ``prediction`` and (if accepted) a predicted ``identity``."""
+    view = read_settings(ev)
+    facts = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source)
+    ctx.facts.extra[FACTS_KEY] = facts
+    auth = view.auth
+    if auth is None or (view.blind and not auth.authenticators):
+        ctx.facts.authenticators = None
+        ctx.facts.authenticators_ref = auth.ref if auth else ""
+        return
+    ctx.facts.authenticators = [summarize(a) for a in auth.authenticators]
+    ctx.facts.authenticators_ref = auth.ref
+    facts.verdict = validate_settings(auth)
+    facts.discovery = discovery_for(ev, auth)
+    tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
+    if not tokens:
+        return
+    facts.token_item = tokens[0]
+    parsed = parse_compact(tokens[0].data)
+    facts.claims = parsed.payload
+    jwks_items = ev.of(Kind.JWKS)
+    keys: KeySet
+    if jwks_items:
+        keys = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)])
+        facts.keys_ref = ", ".join(i.ref for i in jwks_items)
+    else:
+        keys = NoKeySet()
+
+    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+        why = discovery_init_error(facts.discovery, a)
+        return (None, why) if why else (keys, None)
+
+    pred = predict(tokens[0].data, auth, ctx.now, keys_for)
+    facts.prediction = pred
+    ctx.facts.prediction = pred
+    if pred.authenticated and pred.user is not None and ctx.facts.identity is None:
+        u = pred.user
+        ctx.facts.identity = Identity(
+            username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
+        )
+
+
+# --- helpers for findings ----------------------------------------------------------------------
+
+
+def _facts(ctx: Context) -> AuthnFacts | None:
+    f = ctx.facts.extra.get(FACTS_KEY)
+    return f if isinstance(f, AuthnFacts) else None
+
+
+def _blind_result(f: AuthnFacts | None) -> CheckResult:
+    if f is not None and f.view.blind:
+        return CheckResult.unknown(f"the API server's JWT settings cannot be seen: {f.view.blind}")
+    return CheckResult.unknown(f"no API server settings among the inputs; look at {WHERE_TO_LOOK}")
+
+
+def _config_ref(a: JWTAuthenticator, path: str, value: str) -> EvidenceRef:
+    return EvidenceRef("apiserver-config", clean(a.origin(path)), clean(value))
+
+
+def _token_ref(f: AuthnFacts, claim: str | None) -> EvidenceRef:
+    item = f.token_item
+    assert item is not None
+    fp = fingerprint(item.data)
+    claims = f.claims or {}
+    if claim is None:
+        return EvidenceRef("token", f"{item.ref} ({fp})", "")
+    if claim in claims:
+        text = json.dumps(claims[claim], ensure_ascii=False)
+    else:
+        text = f"no {claim!r} claim"
+    return EvidenceRef("token", f"{item.ref} ({fp}) claim {claim}", clean(text, 300))
+
+
+def _log_ref(message: str) -> EvidenceRef:
+    return EvidenceRef("prediction", "kube-apiserver log (predicted)", clean(message))
+
+
+def _log_line_ref(message: str) -> EvidenceRef:
+    """The log line to grep for: the bearer-token union aggregates the authenticator's error after
+    its own ``invalid bearer token`` (seen in the field up to 1.33; kubernetes issue 136887 reports
+    1.34 logging only ``invalid bearer token``)."""
+    line = f'"Unable to authenticate the request" err={quote("[invalid bearer token, " + message + "]")}'
+    return EvidenceRef("prediction", "kube-apiserver log line (predicted, klog text format)", clean(line))
+
+
+def _authenticator(f: AuthnFacts) -> JWTAuthenticator | None:
+    p = f.prediction
+    auth = f.view.auth
+    if p is None or auth is None or p.authenticator is None:
+        return None
+    return auth.authenticators[p.authenticator]
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
+    """``oidc-not-configured`` only when the settings were seen; unknown when they cannot be."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None or (f.view.blind and not f.view.auth.authenticators):
+        return _blind_result(f)
+    auth = f.view.auth
+    if auth.authenticators or auth.startup_errors:
+        n = len(auth.authenticators)
+        notes = "".join(f"; {note}" for note in f.view.notes)
+        return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}{notes}")
+    oidc_flags = [name for name in auth.flags if name.startswith("oidc-")]
+    detail = f" (only {', '.join('--' + n for n in oidc_flags)} set)" if oidc_flags else ""
+    finding = Finding(
+        "oidc-not-configured",
+        f"The API server has no OIDC/JWT authenticator{detail}: every OIDC token is answered 401",
+        [
+            EvidenceRef(
+                "apiserver-config", clean(auth.ref), "no --oidc-issuer-url / --oidc-client-id and no jwt entry"
+            ),
+            _log_ref("invalid bearer token (no authenticator handles the token)"),
+        ],
+        origin=Origin.CONFIG,
+        rank=10,
+    )
+    return CheckResult.failed([finding])
+
+
+def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
+    """``oidc-config-invalid``: settings kube-apiserver refuses (with its start-up message)."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None or f.verdict is None:
+        return _blind_result(f)
+    auth = f.view.auth
+    msg = f.verdict.startup_error
+    if msg is None:
+        return CheckResult.passed(f"kube-apiserver accepts the JWT settings in {auth.ref}")
+    evidence = [EvidenceRef("apiserver-config", clean(auth.ref), clean(msg, 2000))]
+    for v, a in zip(f.verdict.per_authenticator, auth.authenticators, strict=True):
+        for e in v.errors[:5]:
+            evidence.append(EvidenceRef("apiserver-config", clean(_nearest_origin(a, e.path)), clean(e.text())))
+    first = msg if len(msg) < 200 else msg[:199] + "…"
+    finding = Finding(
+        "oidc-config-invalid",
+        f"kube-apiserver refuses these JWT settings: {clean(first)}",
+        evidence,
+        fix=_config_fix(msg),
+        origin=Origin.CONFIG,
+        rank=5,
+    )
+    return CheckResult.failed([finding])
+
+
+def _nearest_origin(a: JWTAuthenticator, path: str) -> str:
+    """Where the setting at ``path`` (or the nearest enclosing one that was recorded) was read."""
+    p = path
+    while p:
+        if p in a.origins:
+            return a.origins[p]
+        cut = max(p.rfind("."), p.rfind("["))
+        p = p[:cut] if cut > 0 else ""
+    return a.ref
+
+
+def _config_fix(msg: str) -> str:
+    if "mutually exclusive" in msg:
+        return "remove every --oidc-* flag and move the settings into the AuthenticationConfiguration jwt entry"
+    if "must be specified together" in msg:
+        return "set both --oidc-issuer-url and --oidc-client-id (or remove all --oidc-* flags)"
+    if "URL scheme must be https" in msg:
+        return "serve the issuer over https and use the https URL (identical to the tokens' iss)"
+    if "prefix is required when claim is set" in msg:
+        return 'add prefix: "" (no prefix) or prefix: "oidc:" next to the claim'
+    if "unsupported signing alg" in msg:
+        return "list only asymmetric algorithms (RS256/384/512, ES256/384/512, PS256/384/512) in --oidc-signing-algs"
+    if "disallowed issuers" in msg:
+        return "use an issuer URL different from --service-account-issuer"
+    return "change the setting named in the message; kube-apiserver does not start until it is valid"
+
+
+def check_discovery(ev: Evidence, ctx: Context) -> CheckResult:
+    """``discovery-issuer-mismatch``: the bundled discovery document vs the configured URL."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None:
+        return _blind_result(f)
+    if not ev.of(Kind.DISCOVERY):
+        return CheckResult.skipped("no discovery document (.well-known/openid-configuration) among the inputs")
+    if f.verdict is not None and f.verdict.startup_error is not None:
+        return CheckResult.skipped("the settings are invalid (see authn.config-valid)")
+    findings = []
+    for a in f.view.auth.authenticators:
+        message = discovery_init_error(f.discovery, a)
+        if message is None:
+            continue
+        item, got = f.discovery[a.issuer.url]
+        findings.append(
+            Finding(
+                "discovery-issuer-mismatch",
+                f"The API server's authenticator never initialises: discovery says issuer {got!r}, "
+                f"the API server is configured with {a.issuer.url!r}",
+                [
+                    _config_ref(a, "issuer.url", a.issuer.url),
+                    EvidenceRef("discovery", f"{item.ref} issuer", clean(got)),
+                    _log_ref(f"oidc authenticator: initializing plugin: {message}"),
+                    _log_ref("oidc: authenticator not initialized (for every token of this issuer)"),
+                ],
+                fix=f"make the configured issuer URL exactly {got!r} (and the tokens' iss the same), "
+                "or fix the IdP's public URL so discovery reports the configured one",
+                rank=8,
+            )
+        )
+    if findings:
+        return CheckResult.failed(findings)
+    return CheckResult.passed("the discovery document's issuer equals the configured URL")
+
+
+_STAGE_CAUSE = {
+    "audience": "audience-mismatch",
+    "alg": "signing-alg-not-allowed",
+    "signature": "signature-invalid",
+    "email-verified": "email-not-verified",
+    "required-claim": "required-claim-mismatch",
+    "claim-rule": "required-claim-mismatch",
+    "user-rule": "claim-mapping-error",
+    "extra": "claim-mapping-error",
+    "uid": "claim-mapping-error",
+    "expired": "token-expired",
+    "nbf": "token-not-yet-valid",
+    "distributed": "groups-distributed-claims",
+    "distributed-unfetched": "groups-distributed-claims",
+    "claims-json": "token-malformed",
+    "malformed": "token-malformed",
+}
+
+
+def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
+    """The predicted verdict for the first token, as a finding with the exact log string."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None or (f.view.blind and not f.view.auth.authenticators):
+        return _blind_result(f)
+    if f.token_item is None:
+        return CheckResult.skipped("no token among the inputs")
+    p = f.prediction
+    if p is None or p.stage in ("config", "config-only"):
+        return CheckResult.skipped("the settings are invalid (see authn.config-valid): no prediction")
+    auth = f.view.auth
+    if not auth.authenticators:
+        return CheckResult.skipped("no JWT authenticator configured (see authn.configured)")
+    if not p.handled:
+        return _not_handled(f, auth)
+    a = _authenticator(f)
+    assert a is not None
+    if p.authenticated and p.user is not None:
+        return _accepted(f, a, p, ctx)
+    if p.stage == "cel-unsupported":
+        return CheckResult.unknown("; ".join(p.notes) or "an expression could not be evaluated here")
+    if p.stage == "not-initialized":
+        return CheckResult.unknown(
+            "the API server's authenticator would not initialise (see authn.discovery); every token of this "
+            "issuer gets: oidc: authenticator not initialized"
+        )
+    cause = _STAGE_CAUSE.get(p.stage)
+    if p.stage == "username":
+        cause = "claim-mapping-error" if a.claim_mappings.username.expression else "username-claim-missing"
+    elif p.stage == "groups":
+        cause = "claim-mapping-error" if a.claim_mappings.groups.expression else "groups-claim-invalid"
+    if cause is None:
+        return CheckResult.unknown(f"prediction stopped at {p.stage}: {p.error}")
+    return CheckResult.failed([_rejection(f, a, p, cause)])
+
+
+def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
+    assert f.token_item is not None
+    iss = untrusted_issuer(f.token_item.data)
+    if iss is None:
+        return CheckResult.failed(
+            [
+                Finding(
+                    "token-malformed",
+                    "The API server would not even try the token: it is not a compact JWT with a readable iss",
+                    [_token_ref(f, None), _log_ref("invalid bearer token")],
+                    rank=20,
+                )
+            ]
+        )
+    configured = [a.issuer.url for a in auth.authenticators]
+    a0 = auth.authenticators[0]
+    return CheckResult.failed(
+        [
+            Finding(
+                "issuer-mismatch",
+                f"The API server would skip the token: its iss {iss!r} is not exactly a configured issuer "
+                f"({', '.join(repr(c) for c in configured)})",
+                [
+                    _config_ref(a0, "issuer.url", a0.issuer.url),
+                    _token_ref(f, "iss"),
+                    _log_ref("invalid bearer token (no JWT authenticator handles this iss; not an oidc: error)"),
+                ],
+                fix=f"make the configured issuer URL and the token's iss identical, byte for byte "
+                f"(e.g. --oidc-issuer-url={iss} or issuer.url: {iss!r})",
+                rank=15,
+            )
+        ]
+    )
+
+
+def _configured_value(a: JWTAuthenticator, auth: ApiServerAuth, p: Prediction, cause: str) -> EvidenceRef:
+    m = a.claim_mappings
+    if cause == "audience-mismatch":
+        return _config_ref(a, "issuer.audiences", json.dumps(a.issuer.audiences))
+    if cause == "signing-alg-not-allowed":
+        return EvidenceRef("apiserver-config", clean(auth.signing_algs_ref or auth.ref), json.dumps(auth.signing_algs))
+    if cause in ("username-claim-missing", "email-not-verified"):
+        return _config_ref(a, "claimMappings.username.claim", m.username.claim or m.username.expression)
+    if cause in ("groups-claim-invalid", "groups-distributed-claims"):
+        return _config_ref(a, "claimMappings.groups.claim", m.groups.claim or m.groups.expression)
+    if cause == "required-claim-mismatch":
+        for i, r in enumerate(a.claim_validation_rules):
+            if (r.claim and r.claim == p.claim) or (r.expression and r.expression in (p.error or "")):
+                value = f"{r.claim}={r.required_value}" if r.claim else r.expression
+                return _config_ref(a, f"claimValidationRules[{i}]", value)
+    if cause == "claim-mapping-error":
+        for path, expr in (
+            ("claimMappings.username.expression", m.username.expression),
+            ("claimMappings.groups.expression", m.groups.expression),
+            ("claimMappings.uid.expression", m.uid.expression),
+        ):
+            if expr and expr in (p.error or ""):
+                return _config_ref(a, path, expr)
+        for i, e in enumerate(m.extra):
+            if e.value_expression and e.value_expression in (p.error or ""):
+                return _config_ref(a, f"claimMappings.extra[{i}]", e.value_expression)
+        for i, u in enumerate(a.user_validation_rules):
+            if u.expression in (p.error or ""):
+                return _config_ref(a, f"userValidationRules[{i}]", u.expression)
+    return _config_ref(a, "issuer.url", a.issuer.url)
+
+
+_TOKEN_CLAIM = {
+    "audience-mismatch": "aud",
+    "token-expired": "exp",
+    "token-not-yet-valid": "nbf",
+    "email-not-verified": "email_verified",
+}
+
+_FIX = {
+    "audience-mismatch": "make the client that obtains the token use client id {want} (or add an audience mapper "
+    "emitting {want}); with AuthenticationConfiguration you may list the token's audience in issuer.audiences",
+    "signing-alg-not-allowed": "allow the algorithm: --oidc-signing-algs={alg} (or use AuthenticationConfiguration, "
+    "which accepts every asymmetric algorithm), or make the IdP sign with RS256",
+    "signature-invalid": "the token was not signed by a key the issuer publishes: re-login; check the issuer's "
+    "key rotation and that no other IdP issues tokens with this iss",
+    "username-claim-missing": "request the scope that carries {claim!r}, add an IdP mapper for it, or choose "
+    "another username claim",
+    "email-not-verified": "verify the user's email in the IdP, or use another username claim",
+    "groups-claim-invalid": "emit the groups claim as a string or an array of strings",
+    "groups-distributed-claims": "limit the groups the IdP emits (Azure: groupMembershipClaims=ApplicationGroup) "
+    "so they are in the token, or use another authentication path",
+    "required-claim-mismatch": "fix the IdP claim or the rule",
+    "claim-mapping-error": "fix the expression (use has(), claims.?x.orValue(...) for optional claims)",
+    "token-expired": "get a fresh token (refresh earlier, see the proxy findings); check clocks",
+    "token-not-yet-valid": "fix NTP on the IdP and the control plane",
+    "token-malformed": "send the id_token as a compact JWT",
+    "discovery-issuer-mismatch": "make the configured issuer URL identical to the discovery document's issuer",
+}
+
+
+def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) -> Finding:
+    auth = f.view.auth
+    assert auth is not None
+    error = p.error or ""
+    claim = _TOKEN_CLAIM.get(cause, p.claim)
+    evidence = [_configured_value(a, auth, p, cause), _token_ref(f, claim)]
+    if cause in ("token-expired", "token-not-yet-valid"):
+        leeway = " (60 s leeway for nbf)" if cause == "token-not-yet-valid" else " (no leeway for exp)"
+        evidence[0] = EvidenceRef("clock", f"now ({f.now_source})", f"{iso(f.now)}{leeway}")
+    if cause == "signing-alg-not-allowed" and f.token_item is not None:
+        header = parse_compact(f.token_item.data).header or {}
+        evidence[1] = EvidenceRef("token", f"{f.token_item.ref} header alg", clean(str(header.get("alg"))))
+    if error:
+        evidence.append(_log_ref(error))
+        evidence.append(_log_line_ref(error))
+    if p.remote_error and p.remote_error != error:
+        evidence.append(_log_ref(p.remote_error))
+    for n in p.notes:
+        evidence.append(EvidenceRef("prediction", "note", clean(n)))
+    if p.stage == "distributed-unfetched":
+        title = (
+            f"The API server would have to fetch the {p.claim!r} claim from its distributed-claims endpoint "
+            "(groups overage): the token does not carry the groups"
+        )
+    else:
+        title = f"The API server would reject the token: {clean(error, 220)}"
+    want = json.dumps(a.issuer.audiences[0]) if a.issuer.audiences else "the configured client id"
+    alg = ""
+    if f.token_item is not None:
+        alg = str((parse_compact(f.token_item.data).header or {}).get("alg", ""))
+    fix = _FIX.get(cause, "").format(want=want, alg=",".join([*auth.signing_algs, alg]), claim=p.claim or "")
+    return Finding(
+        cause,
+        title,
+        evidence,
+        fix=fix,
+        origin=Origin.PREDICTED,
+        rank=20,
+        explains=("rbac-no-binding", "group-name-mismatch") if cause == "groups-distributed-claims" else (),
+    )
+
+
+def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -> CheckResult:
+    assert p.user is not None
+    u = p.user
+    groups = ", ".join(u.groups) or "none"
+    sig = {"verified": "signature verified", "not-checked": "signature NOT checked: no JWKS among the inputs"}.get(
+        p.signature, p.signature
+    )
+    evidence = [
+        EvidenceRef("prediction", "predicted user", clean(f"username={u.username} uid={u.uid} groups=[{groups}]")),
+        _config_ref(a, "claimMappings.username.prefix", repr(a.claim_mappings.username.prefix or "")),
+        _token_ref(f, a.claim_mappings.username.claim or None),
+    ]
+    # The API server's own word beats this prediction: an observed OIDC error (log line, error text)
+    # means something the settings do not show (unreachable issuer, CA) stops the token.
+    observed = [x for x in ctx.facts.failures if "oidc" in x.text.lower()]
+    caveat = ""
+    if observed:
+        caveat = f"; but the API server reported: {clean(observed[0].text, 160)}"
+        evidence.append(EvidenceRef("log", clean(observed[0].ref), clean(observed[0].text, 300)))
+    findings = [
+        Finding(
+            "token-accepted",
+            f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig}){caveat}",
+            evidence,
+            fix="authentication works; if requests still fail with 403, the cause is in RBAC",
+            origin=Origin.PREDICTED,
+        )
+    ]
+    return CheckResult(Status.PASS, f"accepted as {u.username!r}; {sig}", findings)
+
+
+def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
+    """``groups-claim-missing``: a configured groups claim absent from the token (silent on the server)."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None or (f.view.blind and not f.view.auth.authenticators):
+        return _blind_result(f)
+    if f.token_item is None or f.prediction is None:
+        return CheckResult.skipped("no token among the inputs")
+    a = _authenticator(f)
+    if a is None or not f.prediction.handled:
+        return CheckResult.skipped("no configured authenticator handles the token")
+    gclaim = a.claim_mappings.groups.claim
+    if not gclaim:
+        if a.claim_mappings.groups.expression:
+            return CheckResult.skipped("groups come from a CEL expression")
+        return CheckResult.skipped("no groups claim is configured (--oidc-groups-claim): the user has no OIDC groups")
+    claims = f.claims or {}
+    if gclaim in claims:
+        return CheckResult.passed(f"the token carries the {gclaim!r} claim")
+    if f.prediction.error is not None:
+        return CheckResult.skipped(
+            f"the token has no {gclaim!r} claim, but the API server rejects it before groups matter (authn.prediction)"
+        )
+    names = claims.get("_claim_names")
+    if isinstance(names, dict) and gclaim in names:
+        return CheckResult.passed(f"the {gclaim!r} claim is distributed (see authn.prediction)")
+    finding = Finding(
+        "groups-claim-missing",
+        f"The API server would see no groups: the token has no {gclaim!r} claim (configured groups claim; "
+        "the API server says nothing, RBAC then finds no group binding)",
+        [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, gclaim)],
+        fix=f"request the scope that carries {gclaim!r} (often `groups`) in the proxy/client, add a groups mapper "
+        "in the IdP, or point the groups claim at a claim the token has",
+        origin=Origin.PREDICTED,
+        rank=18,
+        explains=("rbac-no-binding", "group-name-mismatch"),
+    )
+    return CheckResult.failed([finding])
+
+
+CHECKS: list[Check] = [
+    Check("authn.configured", ("oidc-not-configured",), check_configured, "the API server has a JWT authenticator"),
+    Check("authn.config-valid", ("oidc-config-invalid",), check_config_valid, "kube-apiserver accepts the settings"),
+    Check(
+        "authn.discovery",
+        ("discovery-issuer-mismatch",),
+        check_discovery,
+        "the discovery document's issuer is the configured URL",
+    ),
+    Check(
+        "authn.prediction",
+        (
+            "issuer-mismatch",
+            "audience-mismatch",
+            "signing-alg-not-allowed",
+            "signature-invalid",
+            "username-claim-missing",
+            "email-not-verified",
+            "groups-claim-invalid",
+            "groups-distributed-claims",
+            "required-claim-mismatch",
+            "claim-mapping-error",
+            "token-expired",
+            "token-not-yet-valid",
+            "token-malformed",
+            "discovery-issuer-mismatch",
+            "token-accepted",
+        ),
+        check_prediction,
+        "what the API server's JWT authenticator would do with the token",
+    ),
+    Check(
+        "authn.groups-claim",
+        ("groups-claim-missing",),
+        check_groups_claim,
+        "the configured groups claim is in the token",
+    ),
+]

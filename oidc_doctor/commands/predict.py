@@ -1,0 +1,259 @@
+"""``oidc-doctor predict``: what kube-apiserver's JWT authenticator would do with one token.
+
+Settings come from ``--bundle DIR``, ``--auth-config FILE``, ``--apiserver-manifest FILE`` or
+repeated ``--apiserver-arg=--flag=value`` (combinable with ``--auth-config``). Without
+``--token`` only the configuration is validated. This is the one place the authn engine may
+use the network: discovery, JWKS and distributed claims, with the configured CA and explicit
+timeouts; ``--jwks FILE`` (or a JWKS in the bundle) keeps it offline, ``--offline`` forbids it.
+
+Exit status: 0 authenticated (or, without a token, a valid configuration), 1 not, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from oidc_doctor.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+    from oidc_doctor.authn.verify import KeySet, Prediction
+    from oidc_doctor.io import IO
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``predict``."""
+    parser.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or $OIDC_DOCTOR_TOKEN")
+    src = parser.add_argument_group("API server settings (one of, --apiserver-arg combines with --auth-config)")
+    src.add_argument("--bundle", metavar="DIR", help="an evidence folder (settings, token and JWKS are read from it)")
+    src.add_argument("--auth-config", metavar="FILE", help="an AuthenticationConfiguration file")
+    src.add_argument("--apiserver-manifest", metavar="FILE", help="a kube-apiserver Pod / static pod manifest")
+    src.add_argument(
+        "--apiserver-arg",
+        metavar="--FLAG=VALUE",
+        action="append",
+        default=[],
+        help="one kube-apiserver flag, e.g. --apiserver-arg=--oidc-issuer-url=https://idp (repeatable)",
+    )
+    parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
+    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
+    parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
+    parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _read_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(path, e.strerror or "cannot read") from e
+    except UnicodeDecodeError as e:
+        raise InputError(path, "not UTF-8 text") from e
+
+
+def read_token(src: str, io: IO) -> str:
+    """The token from ``-``, ``@FILE``, ``$OIDC_DOCTOR_TOKEN`` (or another ``$NAME``) or the argument.
+
+    Reading and unwrapping (quotes, ``Bearer``, ``Authorization:``) is the token area's
+    :mod:`oidc_doctor.token.source`, so ``predict`` and ``token`` accept the same inputs.
+    """
+    from oidc_doctor.token.source import ENV_VAR, normalise, read_token_source
+
+    if src.startswith("$"):
+        name = src[1:]
+        if name == ENV_VAR:
+            text = read_token_source(None, io)
+        else:
+            text = io.env.get(name, "")
+            if not text:
+                raise UsageError(f"--token {src}: the environment variable is empty or unset")
+    else:
+        text = read_token_source(src, io)
+    token = normalise(text)
+    if not token:
+        raise UsageError("--token: no token found")
+    return token
+
+
+def _load(path: str) -> list[Any]:
+    from oidc_doctor.loader import load_documents
+
+    return [d.data for d in load_documents(_read_file(path), path)]
+
+
+def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, str | None]:
+    """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
+    from oidc_doctor.authn import sources
+    from oidc_doctor.authn.flags import Flag, parse_args, translate
+
+    if args.bundle and (args.apiserver_manifest or args.auth_config or args.apiserver_arg):
+        raise UsageError("--bundle brings its own settings: do not combine it with other settings options")
+    if args.bundle:
+        from oidc_doctor.authn.settings import read_settings
+        from oidc_doctor.bundle import read_bundle
+        from oidc_doctor.evidence import Kind
+
+        ev = read_bundle(Path(args.bundle))
+        view = read_settings(ev)
+        tokens = ev.of(Kind.TOKEN)
+        token = tokens[0].data if tokens and isinstance(tokens[0].data, str) else None
+        return view.auth, view.blind, ev, token
+    # Flags: from a manifest (Pod, kubeadm, k3s/RKE2 node), then --apiserver-arg, then --auth-config
+    # as the file --authentication-config names.
+    flags: list[Flag] | None = None
+    ref = "--apiserver-arg"
+    if args.apiserver_manifest:
+        found = _manifest_settings(args.apiserver_manifest)
+        # A Pod, kubeadm config or k3s/RKE2 node is a command line that more flags may join;
+        # an AuthenticationConfiguration, EKS or GKE document is complete by itself.
+        from_flags = found.source == "flags" or (found.source == "authentication-config" and bool(found.flags))
+        if not from_flags:
+            if args.apiserver_arg or args.auth_config:
+                raise UsageError(
+                    f"{args.apiserver_manifest} holds complete settings: do not add --apiserver-arg/--auth-config"
+                )
+            return found, "", None, None
+        flags = [Flag(name, value, where) for name, values in found.flags.items() for value, where in values]
+        ref = found.ref
+    if args.apiserver_arg:
+        words = [w if w.startswith("--") else f"--{w}" for w in args.apiserver_arg]
+        flags = [*(flags or []), *parse_args(words, "--apiserver-arg")]
+    if args.auth_config and flags is not None and not any(f.name == "authentication-config" for f in flags):
+        flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
+    flags_auth = translate(flags, ref) if flags is not None else None
+    if args.auth_config:
+        docs = [d for d in _load(args.auth_config) if sources.is_auth_config(d)]
+        if not docs:
+            raise InputError(args.auth_config, "no AuthenticationConfiguration (apiserver.config.k8s.io) in this file")
+        config = sources.parse_auth_config(docs[0], args.auth_config, args.auth_config)
+        if flags_auth is not None:
+            return sources.link_auth_config(flags_auth, config), "", None, None
+        return config, "", None, None
+    if flags_auth is not None:
+        if flags_auth.auth_config_path:
+            why = (
+                f"--authentication-config={flags_auth.auth_config_path} is named but its content was not given "
+                "(add --auth-config FILE)"
+            )
+            return flags_auth, why, None, None
+        return flags_auth, "", None, None
+    raise UsageError("give the API server settings: --bundle, --auth-config, --apiserver-manifest or --apiserver-arg")
+
+
+def _manifest_settings(path: str) -> ApiServerAuth:
+    """The API server settings held by a manifest file, recognised as the bundle reader does."""
+    from oidc_doctor.authn.settings import SETTINGS_KINDS, auth_from_item
+    from oidc_doctor.bundle import classify_object
+    from oidc_doctor.evidence import Item
+
+    for doc in _load(path):
+        kind, _why, data = classify_object(doc)
+        if kind in SETTINGS_KINDS:
+            auth = auth_from_item(Item(kind, path, data, Path(path)))
+            if auth is not None:
+                return auth
+    raise InputError(path, "no kube-apiserver Pod (or other API server settings) in this file")
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
+    from oidc_doctor.authn import verify
+    from oidc_doctor.evidence import Kind
+    from oidc_doctor.jose import parse_jwks
+    from oidc_doctor.text import parse_time
+
+    now = parse_time(args.now) if args.now else datetime.now(UTC)
+    auth, blind, ev, bundle_token = _settings(args)
+    token = read_token(args.token, io) if args.token else bundle_token
+    if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
+        reason = blind or "no API server settings were found"
+        raise InputError(args.bundle or "settings", f"the API server's JWT settings cannot be seen: {reason}")
+
+    static = None
+    if args.jwks:
+        try:
+            static = verify.StaticKeys(parse_jwks(json.loads(_read_file(args.jwks))))
+        except ValueError as e:
+            raise InputError(args.jwks, f"not JSON: {e}") from e
+    elif ev is not None and ev.of(Kind.JWKS):
+        static = verify.StaticKeys([k for item in ev.of(Kind.JWKS) for k in parse_jwks(item.data)])
+    fetcher = None
+    if not args.offline:
+        from oidc_doctor.authn.remote import HttpFetcher
+
+        fetcher = HttpFetcher()  # discovery/JWKS when no keys were given; distributed claims always
+
+    from oidc_doctor.authn.remote import online
+
+    ca_override = _read_file(args.ca_file) if args.ca_file else None
+    keys_for, resolver_for = online(auth, now, static, fetcher, ca_override)
+    if ev is not None and static is not None and ev.of(Kind.DISCOVERY):
+        # Offline keys from a bundle: its discovery document stands in for the issuer's.
+        from oidc_doctor.authn.settings import discovery_for, discovery_init_error
+
+        found = discovery_for(ev, auth)
+        online_keys_for = keys_for
+
+        def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+            why = discovery_init_error(found, a)
+            return (None, why) if why else online_keys_for(a)
+
+    pred = verify.predict(token, auth, now, keys_for, resolver_for)
+    if args.offline and token is not None and pred.handled:
+        pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+    _print(pred, args.format, io, token is not None, auth)
+    if token is None:
+        return 0 if pred.error is None else 1
+    if pred.stage in verify.UNKNOWN_STAGES:
+        return 2  # no verdict: the notes say what could not be done
+    return 0 if pred.authenticated else 1
+
+
+def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerAuth) -> None:
+    from oidc_doctor.text import clean
+
+    if fmt == "json":
+        out = pred.to_json()
+        out["settings"] = auth.ref
+        out["signing_algs"] = list(auth.signing_algs)
+        print(json.dumps(out, indent=2, ensure_ascii=False), file=io.stdout)
+        return
+    lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
+    if not had_token:
+        lines.append("configuration: " + ("valid" if pred.error is None else "INVALID"))
+        if pred.error:
+            lines.append(f"error:         {clean(pred.error)}")
+    else:
+        which = f" (jwt[{pred.authenticator}], issuer {clean(pred.issuer)})" if pred.handled else ""
+        lines.append(f"handled:       {'yes' if pred.handled else 'no'}{which}")
+        lines.append(f"authenticated: {'yes' if pred.authenticated else 'no'}")
+        if pred.error:
+            lines.append(f"error:         {clean(pred.error)}")
+        elif not pred.handled and not auth.authenticators:
+            lines.append(
+                "error:         (none: no JWT authenticator is configured; the API server answers 401 and logs "
+                "only `invalid bearer token`)"
+            )
+        elif not pred.handled and pred.notes and pred.notes[0].startswith("no JWT authenticator reads"):
+            lines.append("error:         (none: the token is not a compact JWT with a readable iss)")
+        elif not pred.handled and pred.stage == "issuer":
+            lines.append(
+                "error:         (none from this authenticator: the token's iss matches no configured issuer; "
+                "the API server answers 401 and logs only `invalid bearer token`)"
+            )
+        if pred.user is not None:
+            lines.append(f"username:      {clean(pred.user.username)}")
+            lines.append(f"uid:           {clean(pred.user.uid)}")
+            groups = ", ".join(clean(g) for g in pred.user.groups)
+            lines.append(f"groups:        [{groups}] (+ system:authenticated, added by the API server)")
+            for k, v in pred.user.extra.items():
+                lines.append(f"extra:         {clean(k)} = {[clean(x) for x in v]}")
+        if pred.handled:
+            lines.append(f"signature:     {pred.signature}")
+    for n in pred.notes:
+        lines.append(f"note:          {clean(n)}")
+    print("\n".join(lines), file=io.stdout)
