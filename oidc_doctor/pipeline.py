@@ -143,6 +143,27 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def _corroborate(findings: list[Finding]) -> list[Finding]:
+    """Fold a prediction into the observation of the same cause: one finding, both kinds of evidence.
+
+    When the API server's own word (a log line) and our prediction name the same cause, the
+    observed finding keeps its title and gains the prediction's evidence; the prediction's fix
+    is kept when it is more specific than the catalogue's default.
+    """
+    observed = {f.cause: f for f in findings if f.origin == Origin.OBSERVED}
+    out = []
+    for f in findings:
+        seen = observed.get(f.cause)
+        if seen is None or f.origin != Origin.PREDICTED or f.severity != seen.severity:
+            out.append(f)
+            continue
+        known = {(e.source, e.ref, e.text) for e in seen.evidence}
+        seen.evidence += [e for e in f.evidence if (e.source, e.ref, e.text) not in known]
+        if seen.fix == BY_CODE[seen.cause].fix and f.fix:
+            seen.fix = f.fix
+    return out
+
+
 def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report:
     """Derive facts, run every check, rank the findings.
 
@@ -165,5 +186,5 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report
             f.check = f.check or check.id
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
-    report.findings = rank(_dedupe(findings), ctx)
+    report.findings = rank(_corroborate(_dedupe(findings)), ctx)
     return report

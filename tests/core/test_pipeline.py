@@ -138,3 +138,19 @@ def test_a_finding_whose_evidence_another_of_its_cause_contains_is_dropped() -> 
         [_check("t.a", CheckResult.failed([generic, other])), _check("t.b", CheckResult.failed([specific]))],
     )
     assert specific in report.findings and other in report.findings and generic not in report.findings
+
+
+def test_a_prediction_is_folded_into_the_observation_of_the_same_cause() -> None:
+    log = EvidenceRef("log", "apiserver.log:2", 'expected audience "kubernetes" got ["kubeapps"]')
+    cfg = EvidenceRef("apiserver-config", "pod --oidc-client-id", '["kubernetes"]')
+    observed = Finding("audience-mismatch", "the log says", [log], origin=Origin.OBSERVED)
+    predicted = Finding("audience-mismatch", "we predict", [cfg], fix="use client id kubernetes")
+    unrelated = Finding("token-expired", "expired", origin=Origin.PREDICTED)
+    report = run(
+        Evidence(),
+        _ctx(),
+        [_check("t.a", CheckResult.failed([predicted, unrelated])), _check("t.b", CheckResult.failed([observed]))],
+    )
+    assert [f.title for f in report.findings] == ["the log says", "expired"]
+    assert report.findings[0].evidence == [log, cfg]
+    assert report.findings[0].fix == "use client id kubernetes"
