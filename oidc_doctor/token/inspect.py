@@ -58,9 +58,10 @@ LARGE_TOKEN_BYTES = 4096
 #: Google's issuer as tokens sometimes spell it; the API server reads it as the https URL
 #: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
 GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
-#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
 _BEARER_WORD = re.compile(r"bearer\s", re.IGNORECASE)
-_GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number (a pattern
+#: compiled on first use: time claims are nearly always JSON numbers, not strings).
+_GO_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 
 
 class TimeClaim(Record):
@@ -284,7 +285,7 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
         seconds: float
         if _is_number(value):
             seconds = value
-        elif isinstance(value, str) and _GO_NUMBER.fullmatch(value):
+        elif isinstance(value, str) and re.fullmatch(_GO_NUMBER, value):
             # go-oidc decodes these into a json.Number, which also takes a string holding a number.
             seconds = float(value)
         else:
