@@ -56,3 +56,8 @@ class FrozenRecord(Record):
 
     def __hash__(self) -> int:
         return hash(self._values())
+
+    def __reduce__(self) -> tuple[type[FrozenRecord], tuple[Any, ...]]:
+        # copy, deepcopy and pickle rebuild through __init__ (assignment is refused); every frozen
+        # record's __init__ takes its fields in order.
+        return type(self), self._values()

@@ -64,3 +64,16 @@ def test_frozen_records_refuse_assignment_and_hash_by_fields() -> None:
 def test_mutable_records_are_unhashable_like_dataclasses() -> None:
     with pytest.raises(TypeError):
         hash(Finding("token-expired", "t"))
+
+
+def test_records_survive_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    ref = EvidenceRef("token", "r", "x")
+    assert copy.deepcopy(ref) == ref and pickle.loads(pickle.dumps(ref)) == ref  # noqa: S301 - our own bytes
+    assert copy.copy(BY_CODE["token-expired"]) == BY_CODE["token-expired"]
+    finding = Finding("token-expired", "t", [ref], rank=3)
+    clone = copy.deepcopy(finding)
+    assert clone == finding and clone.evidence is not finding.evidence
+    assert pickle.loads(pickle.dumps(finding)) == finding  # noqa: S301 - our own bytes
