@@ -1,13 +1,13 @@
 """Plain record classes: equality, ``repr`` and (when frozen) hashing by their fields.
 
 The records every command loads (``model``, ``evidence``, ``checks.base``, ``causes``, ``io``,
-``jose``, the token report) were dataclasses. Importing :mod:`dataclasses` pulls in ``inspect``
-(and with it ``ast``, ``dis``, ``tokenize``), and each ``@dataclass`` compiles its generated
-methods at import time: together about 10 ms of a one-shot command's start-up, a third of the
-``token`` command's budget (see ``benchmarks/bench_token.py``). These bases give the same
-behaviour from code compiled once into the bytecode cache: a subclass lists its fields, in
-order, as ``_fields`` (and ``__slots__``) and writes its ``__init__``; ``==`` compares records of the same class
-field by field and ``repr`` reads like a dataclass's.
+``jose``, the token report, ``pipeline``) were dataclasses. Importing :mod:`dataclasses` pulls in
+``inspect`` (and with it ``ast``, ``dis``, ``tokenize``), and each ``@dataclass`` compiles its
+generated methods at import time: with ``hashlib`` they took the ``token`` command from 40 to
+60 ms (see ``benchmarks/bench_token.py``). These bases give the same behaviour from code
+compiled once into the bytecode cache: a subclass lists its fields, in order, as ``_fields``
+(and ``__slots__ = _fields``) and writes its ``__init__``; ``==`` compares records of the same
+class field by field and ``repr`` reads like a dataclass's.
 """
 
 from __future__ import annotations
