@@ -3,8 +3,8 @@
 The records every command loads (``model``, ``evidence``, ``checks.base``, ``causes``, ``io``,
 ``jose``, the token report, ``pipeline``) were dataclasses. Importing :mod:`dataclasses` pulls in
 ``inspect`` (and with it ``ast``, ``dis``, ``tokenize``), and each ``@dataclass`` compiles its
-generated methods at import time: with ``hashlib`` they took the ``token`` command from 40 to
-60 ms (see ``benchmarks/bench_token.py``). These bases give the same behaviour from code
+generated methods at import time: replacing them (and ``hashlib``) took the ``token`` command
+from 60 to 40 ms (see ``benchmarks/bench_token.py``). These bases give the same behaviour from code
 compiled once into the bytecode cache: a subclass lists its fields, in order, as ``_fields``
 (and ``__slots__ = _fields``) and writes its ``__init__``; ``==`` compares records of the same
 class field by field and ``repr`` reads like a dataclass's.
