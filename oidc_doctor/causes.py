@@ -8,8 +8,9 @@ defaults kept here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from oidc_doctor.record import FrozenRecord
 
 
 class Severity(StrEnum):
@@ -20,16 +21,28 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Cause:
-    """One root-cause code with its human knowledge."""
+class Cause(FrozenRecord):
+    """One root-cause code with its human knowledge (immutable)."""
 
+    _fields = ("code", "area", "meaning", "evidence", "fix", "severity")
+    __slots__ = _fields
     code: str
     area: str
     meaning: str
     evidence: str
     fix: str
-    severity: Severity = Severity.ERROR
+    severity: Severity
+
+    def __init__(
+        self, code: str, area: str, meaning: str, evidence: str, fix: str, severity: Severity = Severity.ERROR
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "code", code)
+        setattr_(self, "area", area)
+        setattr_(self, "meaning", meaning)
+        setattr_(self, "evidence", evidence)
+        setattr_(self, "fix", fix)
+        setattr_(self, "severity", severity)
 
 
 _AREAS = {

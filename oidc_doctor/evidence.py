@@ -8,10 +8,13 @@ the content, not the file name), a human reference for evidence, and the parsed 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from oidc_doctor.record import Record
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Kind(StrEnum):
@@ -38,25 +41,40 @@ class Kind(StrEnum):
     LIVE = "live"  # data: dict of live API answers (SelfSubjectReview, ...)
 
 
-@dataclass
-class Item:
+class Item(Record):
     """One recognised input: a file, or one document of a multi-document file."""
 
+    _fields = ("kind", "ref", "data", "path", "line")
+    __slots__ = _fields
     kind: Kind
     ref: str  # e.g. "bundle/apiserver.yaml#2 Pod kube-system/kube-apiserver-cp1"
     data: Any
-    path: Path | None = None
-    line: int | None = None
+    path: Path | None
+    line: int | None
+
+    def __init__(self, kind: Kind, ref: str, data: Any, path: Path | None = None, line: int | None = None) -> None:
+        self.kind = kind
+        self.ref = ref
+        self.data = data
+        self.path = path
+        self.line = line
 
 
-@dataclass
-class InputRecord:
+class InputRecord(Record):
     """A line of the report's ``inputs``: what a file was taken for, or why it was skipped."""
 
+    _fields = ("ref", "kind", "objects", "reason")
+    __slots__ = _fields
     ref: str
     kind: str
-    objects: int = 0
-    reason: str = ""
+    objects: int
+    reason: str
+
+    def __init__(self, ref: str, kind: str, objects: int = 0, reason: str = "") -> None:
+        self.ref = ref
+        self.kind = kind
+        self.objects = objects
+        self.reason = reason
 
     def to_json(self) -> dict[str, Any]:
         """The REPORT.md shape."""
@@ -66,14 +84,28 @@ class InputRecord:
         return out
 
 
-@dataclass
-class Evidence:
-    """Everything the sources found. Checks read it; only sources write it."""
+class Evidence(Record):
+    """Everything the sources found. Checks read it; only sources write it.
 
-    items: list[Item] = field(default_factory=list)
-    inputs: list[InputRecord] = field(default_factory=list)
-    #: Places the sources could not look, by area ("apiserver-config", "rbac", ...), with the reason.
-    blind: dict[str, str] = field(default_factory=dict)
+    ``blind``: places the sources could not look, by area ("apiserver-config", "rbac", ...), with
+    the reason.
+    """
+
+    _fields = ("items", "inputs", "blind")
+    __slots__ = _fields
+    items: list[Item]
+    inputs: list[InputRecord]
+    blind: dict[str, str]
+
+    def __init__(
+        self,
+        items: list[Item] | None = None,
+        inputs: list[InputRecord] | None = None,
+        blind: dict[str, str] | None = None,
+    ) -> None:
+        self.items = [] if items is None else items
+        self.inputs = [] if inputs is None else inputs
+        self.blind = {} if blind is None else blind
 
     def of(self, *kinds: Kind) -> list[Item]:
         """Items of the given kinds, in input order."""

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TextIO
 
+from oidc_doctor.record import Record
 
-@dataclass
-class IO:
-    """Streams and environment a command uses; ``main`` builds the real one."""
 
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    env: Mapping[str, str] = field(default_factory=dict)
+class IO(Record):
+    """Streams and environment a command uses; ``main`` builds the real one.
+
+    Streams left out are the process's (``sys.stdin`` ... at construction); ``env`` defaults to
+    an empty mapping.
+    """
+
+    _fields = ("stdin", "stdout", "stderr", "env")
+    __slots__ = _fields
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    env: Mapping[str, str]
+
+    def __init__(
+        self,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stdin = sys.stdin if stdin is None else stdin
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.env = {} if env is None else env
 
     @property
     def stdout_tty(self) -> bool:

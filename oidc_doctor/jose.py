@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from oidc_doctor.record import Record
 
 #: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
 ASYMMETRIC_ALGS: tuple[str, ...] = (
@@ -35,8 +35,17 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def fingerprint(token: str) -> str:
-    """``sha256:`` + the first 12 hex digits of the token's SHA-256: how reports name a token."""
-    return "sha256:" + hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    """``sha256:`` + the first 12 hex digits of the token's SHA-256: how reports name a token.
+
+    Hashed with ``cryptography`` (a dependency, loaded anyway to verify the signature) rather
+    than ``hashlib``, whose import (OpenSSL's ``_hashlib`` once more) costs about 2 ms of the
+    ``token`` command's start-up.
+    """
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(token.encode("utf-8", "surrogateescape"))
+    return "sha256:" + digest.finalize().hex()[:12]
 
 
 def b64url_decode(part: str) -> tuple[bytes | None, str | None]:
@@ -74,22 +83,61 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-@dataclass
-class ParsedJWS:
-    """A compact JWS taken apart, with every problem found on the way."""
+class ParsedJWS(Record):
+    """A compact JWS taken apart, with every problem found on the way.
 
+    ``strict_ok`` is True when the API server's strict parser would accept the structure (3
+    parts, clean base64url, JSON); ``alg_problem`` is the problem with the header's ``alg``
+    (missing, not a string, ``none``, HMAC), also in ``problems``.
+    """
+
+    _fields = (
+        "raw",
+        "parts",
+        "header",
+        "payload",
+        "payload_bytes",
+        "signature",
+        "signing_input",
+        "problems",
+        "strict_ok",
+        "alg_problem",
+    )
+    __slots__ = _fields
     raw: str
     parts: int
-    header: dict[str, Any] | None = None
-    payload: dict[str, Any] | None = None
-    payload_bytes: bytes | None = None
-    signature: bytes | None = None
-    signing_input: bytes = b""
-    problems: list[str] = field(default_factory=list)
-    #: True when the API server's strict parser would accept the structure (3 parts, clean base64url, JSON).
-    strict_ok: bool = False
-    #: The problem with the header's ``alg`` (missing, not a string, ``none``, HMAC), also in ``problems``.
-    alg_problem: str | None = None
+    header: dict[str, Any] | None
+    payload: dict[str, Any] | None
+    payload_bytes: bytes | None
+    signature: bytes | None
+    signing_input: bytes
+    problems: list[str]
+    strict_ok: bool
+    alg_problem: str | None
+
+    def __init__(
+        self,
+        raw: str,
+        parts: int,
+        header: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+        payload_bytes: bytes | None = None,
+        signature: bytes | None = None,
+        signing_input: bytes = b"",
+        problems: list[str] | None = None,
+        strict_ok: bool = False,
+        alg_problem: str | None = None,
+    ) -> None:
+        self.raw = raw
+        self.parts = parts
+        self.header = header
+        self.payload = payload
+        self.payload_bytes = payload_bytes
+        self.signature = signature
+        self.signing_input = signing_input
+        self.problems = [] if problems is None else problems
+        self.strict_ok = strict_ok
+        self.alg_problem = alg_problem
 
     @property
     def alg(self) -> str | None:
@@ -198,16 +246,33 @@ class KeyError_(Exception):
     """A JWK that cannot be turned into a public key."""
 
 
-@dataclass
-class Jwk:
+class Jwk(Record):
     """One key of a JWKS, with its public key or the reason it is unusable."""
 
+    _fields = ("kid", "kty", "alg", "use", "key", "error")
+    __slots__ = _fields
     kid: str | None
     kty: str | None
     alg: str | None
     use: str | None
-    key: Any = None
-    error: str | None = None
+    key: Any
+    error: str | None
+
+    def __init__(
+        self,
+        kid: str | None,
+        kty: str | None,
+        alg: str | None,
+        use: str | None,
+        key: Any = None,
+        error: str | None = None,
+    ) -> None:
+        self.kid = kid
+        self.kty = kty
+        self.alg = alg
+        self.use = use
+        self.key = key
+        self.error = error
 
     def usable_for(self, alg: str) -> bool:
         """Whether this key's type fits ``alg`` (and its declared ``alg``, if any)."""

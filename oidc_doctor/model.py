@@ -5,11 +5,12 @@ Checks produce these as data; renderers turn them into text or JSON and never de
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from oidc_doctor.causes import Severity, cause
+from oidc_doctor.causes import Severity
+from oidc_doctor.causes import cause as _cause
+from oidc_doctor.record import FrozenRecord, Record
 
 
 class Origin(StrEnum):
@@ -29,43 +30,67 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class EvidenceRef:
-    """One piece of evidence: where it was seen (``source``, ``ref``) and what was seen."""
+class EvidenceRef(FrozenRecord):
+    """One piece of evidence: where it was seen (``source``, ``ref``) and what was seen (immutable)."""
 
+    _fields = ("source", "ref", "text")
+    __slots__ = _fields
     source: str  # token | apiserver-config | rbac | log | proxy | discovery | jwks | error-text | live
     ref: str  # file, object and field, e.g. "kube-system/kube-apiserver-cp1 --oidc-username-prefix"
     text: str
+
+    def __init__(self, source: str, ref: str, text: str) -> None:
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "text", text)
 
     def to_json(self) -> dict[str, str]:
         """The REPORT.md shape."""
         return {"source": self.source, "ref": self.ref, "text": self.text}
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """A cause found, with both sides of the mismatch and the fix.
 
     ``rank`` is a hint for ordering within the same origin: lower comes first. ``explains``
     lists the cause codes this finding is the root cause of (they are ordered after it).
+    ``severity`` and ``fix`` default to the catalogue's; an unknown cause code raises ``ValueError``.
     """
 
+    _fields = ("cause", "title", "evidence", "fix", "severity", "origin", "rank", "explains", "check")
+    __slots__ = _fields
     cause: str
     title: str
-    evidence: list[EvidenceRef] = field(default_factory=list)
-    fix: str = ""
-    severity: Severity | None = None
-    origin: Origin = Origin.PREDICTED
-    rank: int = 50
-    explains: tuple[str, ...] = ()
-    check: str = ""
+    evidence: list[EvidenceRef]
+    fix: str
+    severity: Severity | None
+    origin: Origin
+    rank: int
+    explains: tuple[str, ...]
+    check: str
 
-    def __post_init__(self) -> None:
-        entry = cause(self.cause)  # raises on an unknown code
-        if self.severity is None:
-            self.severity = entry.severity
-        if not self.fix:
-            self.fix = entry.fix
+    def __init__(
+        self,
+        cause: str,
+        title: str,
+        evidence: list[EvidenceRef] | None = None,
+        fix: str = "",
+        severity: Severity | None = None,
+        origin: Origin = Origin.PREDICTED,
+        rank: int = 50,
+        explains: tuple[str, ...] = (),
+        check: str = "",
+    ) -> None:
+        entry = _cause(cause)  # raises on an unknown code
+        self.cause = cause
+        self.title = title
+        self.evidence = [] if evidence is None else evidence
+        self.fix = fix or entry.fix
+        self.severity = entry.severity if severity is None else severity
+        self.origin = origin
+        self.rank = rank
+        self.explains = explains
+        self.check = check
 
     def to_json(self) -> dict[str, Any]:
         """The REPORT.md shape (plus ``origin`` and ``check``)."""
@@ -80,13 +105,19 @@ class Finding:
         }
 
 
-@dataclass
-class CheckResult:
+class CheckResult(Record):
     """What one check reports: its status, why, and its findings."""
 
+    _fields = ("status", "reason", "findings")
+    __slots__ = _fields
     status: Status
-    reason: str = ""
-    findings: list[Finding] = field(default_factory=list)
+    reason: str
+    findings: list[Finding]
+
+    def __init__(self, status: Status, reason: str = "", findings: list[Finding] | None = None) -> None:
+        self.status = status
+        self.reason = reason
+        self.findings = [] if findings is None else findings
 
     @classmethod
     def unknown(cls, reason: str) -> CheckResult:
@@ -109,15 +140,30 @@ class CheckResult:
         return cls(Status.FAIL, reason, findings)
 
 
-@dataclass
-class Identity:
+class Identity(Record):
     """A Kubernetes user as the API server sees it (or as we predict it)."""
 
+    _fields = ("username", "groups", "uid", "extra", "source")
+    __slots__ = _fields
     username: str
-    groups: list[str] = field(default_factory=list)
-    uid: str = ""
-    extra: dict[str, list[str]] = field(default_factory=dict)
-    source: str = "prediction"  # selfsubjectreview | prediction | forbidden-message
+    groups: list[str]
+    uid: str
+    extra: dict[str, list[str]]
+    source: str  # selfsubjectreview | prediction | forbidden-message
+
+    def __init__(
+        self,
+        username: str,
+        groups: list[str] | None = None,
+        uid: str = "",
+        extra: dict[str, list[str]] | None = None,
+        source: str = "prediction",
+    ) -> None:
+        self.username = username
+        self.groups = [] if groups is None else groups
+        self.uid = uid
+        self.extra = {} if extra is None else extra
+        self.source = source
 
     def with_authenticated(self) -> list[str]:
         """Groups as RBAC sees them: the API server adds ``system:authenticated``.
@@ -141,14 +187,25 @@ class Identity:
         }
 
 
-@dataclass(frozen=True)
-class AuthenticatorSummary:
-    """One JWT authenticator of the API server, reduced to what other areas need.
+class AuthenticatorSummary(FrozenRecord):
+    """One JWT authenticator of the API server, reduced to what other areas need (immutable).
 
     The authn engine produces these from flags, AuthenticationConfiguration, k3s args, EKS or
     GKE settings; RBAC and proxy checks compare against them.
     """
 
+    _fields = (
+        "issuer",
+        "audiences",
+        "username_claim",
+        "username_prefix",
+        "groups_claim",
+        "groups_prefix",
+        "ref",
+        "username_expression",
+        "groups_expression",
+    )
+    __slots__ = _fields
     issuer: str
     audiences: tuple[str, ...]
     username_claim: str | None  # None when the username comes from a CEL expression
@@ -156,26 +213,88 @@ class AuthenticatorSummary:
     groups_claim: str | None
     groups_prefix: str
     ref: str  # where the settings were read, for evidence
-    username_expression: str | None = None
-    groups_expression: str | None = None
+    username_expression: str | None
+    groups_expression: str | None
+
+    def __init__(
+        self,
+        issuer: str,
+        audiences: tuple[str, ...],
+        username_claim: str | None,
+        username_prefix: str,
+        groups_claim: str | None,
+        groups_prefix: str,
+        ref: str,
+        username_expression: str | None = None,
+        groups_expression: str | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "issuer", issuer)
+        setattr_(self, "audiences", audiences)
+        setattr_(self, "username_claim", username_claim)
+        setattr_(self, "username_prefix", username_prefix)
+        setattr_(self, "groups_claim", groups_claim)
+        setattr_(self, "groups_prefix", groups_prefix)
+        setattr_(self, "ref", ref)
+        setattr_(self, "username_expression", username_expression)
+        setattr_(self, "groups_expression", groups_expression)
 
 
-@dataclass
-class ObservedFailure:
+class ObservedFailure(Record):
     """A failure the user saw or a server logged, parsed from text.
 
     ``status`` is 401, 403 or None; ``user`` is the quoted username of a 403 (the API server's
     own computed name); ``kind`` is e.g. "unauthorized", "forbidden", "logged-out".
     """
 
+    _fields = (
+        "kind",
+        "ref",
+        "text",
+        "status",
+        "user",
+        "verb",
+        "resource",
+        "api_group",
+        "namespace",
+        "subresource",
+        "path",
+    )
+    __slots__ = _fields
     kind: str
     ref: str
     text: str
-    status: int | None = None
-    user: str | None = None
-    verb: str | None = None
-    resource: str | None = None
-    api_group: str | None = None
-    namespace: str | None = None
-    subresource: str | None = None
-    path: str | None = None
+    status: int | None
+    user: str | None
+    verb: str | None
+    resource: str | None
+    api_group: str | None
+    namespace: str | None
+    subresource: str | None
+    path: str | None
+
+    def __init__(
+        self,
+        kind: str,
+        ref: str,
+        text: str,
+        status: int | None = None,
+        user: str | None = None,
+        verb: str | None = None,
+        resource: str | None = None,
+        api_group: str | None = None,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.ref = ref
+        self.text = text
+        self.status = status
+        self.user = user
+        self.verb = verb
+        self.resource = resource
+        self.api_group = api_group
+        self.namespace = namespace
+        self.subresource = subresource
+        self.path = path

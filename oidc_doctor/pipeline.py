@@ -12,7 +12,6 @@ Ranking (DESIGN.md): the first finding should explain the observed failure.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.causes import BY_CODE, Severity
@@ -20,6 +19,7 @@ from oidc_doctor.checks import all_checks, derivers
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, InputRecord
 from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status
+from oidc_doctor.record import Record
 from oidc_doctor.text import iso
 
 SCHEMA = "oidc-doctor/report/v1"
@@ -36,26 +36,44 @@ _AREAS_FOR_FAILURE = {
 _FORBIDDEN_TOKEN_CAUSES = frozenset(("groups-claim-missing", "proxy-token-not-forwarded"))
 
 
-@dataclass
-class CheckRecord:
+class CheckRecord(Record):
     """One line of the report's ``checks`` list."""
 
+    _fields = ("id", "result")
+    __slots__ = _fields
     id: str
     result: CheckResult
+
+    def __init__(self, id: str, result: CheckResult) -> None:
+        self.id = id
+        self.result = result
 
     def to_json(self) -> dict[str, str]:
         """The REPORT.md shape."""
         return {"id": self.id, "status": str(self.result.status), "reason": self.result.reason}
 
 
-@dataclass
-class Report:
+class Report(Record):
     """The outcome of one diagnosis, in the order REPORT.md fixes."""
 
+    _fields = ("ctx", "findings", "checks", "inputs")
+    __slots__ = _fields
     ctx: Context
-    findings: list[Finding] = field(default_factory=list)
-    checks: list[CheckRecord] = field(default_factory=list)
-    inputs: list[InputRecord] = field(default_factory=list)
+    findings: list[Finding]
+    checks: list[CheckRecord]
+    inputs: list[InputRecord]
+
+    def __init__(
+        self,
+        ctx: Context,
+        findings: list[Finding] | None = None,
+        checks: list[CheckRecord] | None = None,
+        inputs: list[InputRecord] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.findings = [] if findings is None else findings
+        self.checks = [] if checks is None else checks
+        self.inputs = [] if inputs is None else inputs
 
     @property
     def identity(self) -> Identity | None:

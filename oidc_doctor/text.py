@@ -11,12 +11,24 @@ from datetime import UTC, datetime, timedelta
 
 from oidc_doctor.errors import UsageError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
+#: Characters :func:`clean` removes: C0 controls but tab and newline, DEL, C1 controls, zero-width
+#: and bidi controls. A ``str.translate`` table, not a regular expression: compiling a character
+#: class with these ranges costs about 0.4 ms of every command's start-up.
+_CONTROL = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
 
 #: Characters JSON encoders leave raw but a terminal acts on (DEL, C1 controls, bidi overrides, ...),
-#: and lone surrogates (which no UTF-8 stream can carry).
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: and lone surrogates (which no UTF-8 stream can carry). Compiled on first use by
+#: :func:`json_text`: pure-ASCII output without DEL, the usual case, never needs it.
+_UNSAFE_IN_JSON = r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def json_text(text: str) -> str:
@@ -26,12 +38,16 @@ def json_text(text: str) -> str:
     strings, so escaping them keeps the document valid and equal while nothing hostile reaches a
     terminal.
     """
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if text.isascii() and "\x7f" not in text:
+        return text  # the only unsafe ASCII character is DEL
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def clean(value: object, limit: int | None = None) -> str:
     """``str(value)`` without control characters (tabs and newlines become spaces), maybe cut."""
-    s = _CONTROL.sub("", str(value)).replace("\t", " ").replace("\n", " ")
+    s = str(value)
+    if not s.isprintable():  # every character removed or replaced here is unprintable
+        s = s.translate(_CONTROL).replace("\t", " ").replace("\n", " ")
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

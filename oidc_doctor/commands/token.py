@@ -6,13 +6,16 @@ read. The token itself is never printed: the output names it by its fingerprint.
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.errors import UsageError
-from oidc_doctor.io import IO
 from oidc_doctor.text import json_text
+
+if TYPE_CHECKING:
+    import argparse
+
+    from oidc_doctor.io import IO
 
 SCHEMA = "oidc-doctor/token/v1"
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.causes import Severity
-from oidc_doctor.checks.base import Options
 from oidc_doctor.jose import (
     ASYMMETRIC_ALGS,
     VERIFIABLE_ALGS,
@@ -32,7 +30,11 @@ from oidc_doctor.jose import (
     verify_signature,
 )
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin, Status
+from oidc_doctor.record import Record
 from oidc_doctor.text import clean, from_epoch, human_duration, iso, relative
+
+if TYPE_CHECKING:
+    from oidc_doctor.checks.base import Options
 
 #: Check ids, one per aspect; ``oidc_doctor.checks.token.CHECKS`` registers them.
 DECODE = "token.decode"
@@ -56,19 +58,27 @@ LARGE_TOKEN_BYTES = 4096
 #: Google's issuer as tokens sometimes spell it; the API server reads it as the https URL
 #: (oidc.go: "accounts.google.com" is treated as "https://accounts.google.com").
 GOOGLE_ISSUER_ALIAS = ("accounts.google.com", "https://accounts.google.com")
-#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number.
 _BEARER_WORD = re.compile(r"bearer\s", re.IGNORECASE)
-_GO_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+#: A JSON number as Go's encoding/json accepts it inside a string for a json.Number (a pattern
+#: compiled on first use: time claims are nearly always JSON numbers, not strings).
+_GO_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 
 
-@dataclass
-class TimeClaim:
+class TimeClaim(Record):
     """One time claim: its raw value, the time it means (UTC), or what is wrong with it."""
 
+    _fields = ("name", "value", "at", "problem")
+    __slots__ = _fields
     name: str
     value: Any
-    at: datetime | None = None
-    problem: str | None = None
+    at: datetime | None
+    problem: str | None
+
+    def __init__(self, name: str, value: Any, at: datetime | None = None, problem: str | None = None) -> None:
+        self.name = name
+        self.value = value
+        self.at = at
+        self.problem = problem
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         """``{"value", "utc", "relative"}`` or ``{"value", "problem"}``."""
@@ -77,17 +87,36 @@ class TimeClaim:
         return {"value": self.value, "utc": iso(self.at), "relative": relative(self.at, now)}
 
 
-@dataclass
-class Signature:
+class Signature(Record):
     """The signature verdict: ``valid``, ``invalid`` or ``unknown`` (could not check), and why."""
 
+    _fields = ("status", "reason", "kid", "alg", "accepted_algs", "algs_source", "keys_ref")
+    __slots__ = _fields
     status: str
     reason: str
-    kid: str | None = None
-    alg: str | None = None
-    accepted_algs: tuple[str, ...] = ()
-    algs_source: str = ""
-    keys_ref: str = ""
+    kid: str | None
+    alg: str | None
+    accepted_algs: tuple[str, ...]
+    algs_source: str
+    keys_ref: str
+
+    def __init__(
+        self,
+        status: str,
+        reason: str,
+        kid: str | None = None,
+        alg: str | None = None,
+        accepted_algs: tuple[str, ...] = (),
+        algs_source: str = "",
+        keys_ref: str = "",
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.kid = kid
+        self.alg = alg
+        self.accepted_algs = accepted_algs
+        self.algs_source = algs_source
+        self.keys_ref = keys_ref
 
     def to_json(self) -> dict[str, Any]:
         """The ``signature`` object of the token command's JSON."""
@@ -102,22 +131,54 @@ class Signature:
         }
 
 
-@dataclass
-class KeyInputs:
-    """What the judges know besides the token: keys, discovery, and why keys may be missing."""
+class KeyInputs(Record):
+    """What the judges know besides the token: keys, discovery, and why keys may be missing.
 
-    jwks: dict[str, Any] | None = None
-    jwks_ref: str = ""
-    discovery: dict[str, Any] | None = None
-    discovery_ref: str = ""
-    #: Why no JWKS is at hand (offline, issuer unreachable, ...); None when there is one.
-    unavailable: str | None = None
+    ``unavailable`` says why no JWKS is at hand (offline, issuer unreachable, ...); None when
+    there is one.
+    """
+
+    _fields = ("jwks", "jwks_ref", "discovery", "discovery_ref", "unavailable")
+    __slots__ = _fields
+    jwks: dict[str, Any] | None
+    jwks_ref: str
+    discovery: dict[str, Any] | None
+    discovery_ref: str
+    unavailable: str | None
+
+    def __init__(
+        self,
+        jwks: dict[str, Any] | None = None,
+        jwks_ref: str = "",
+        discovery: dict[str, Any] | None = None,
+        discovery_ref: str = "",
+        unavailable: str | None = None,
+    ) -> None:
+        self.jwks = jwks
+        self.jwks_ref = jwks_ref
+        self.discovery = discovery
+        self.discovery_ref = discovery_ref
+        self.unavailable = unavailable
 
 
-@dataclass
-class TokenReport:
+class TokenReport(Record):
     """Everything known about one token. ``aspects`` holds one result per check id."""
 
+    _fields = (
+        "ref",
+        "fingerprint",
+        "size",
+        "parsed",
+        "header",
+        "claims",
+        "times",
+        "lifetime_s",
+        "signature",
+        "findings",
+        "notes",
+        "aspects",
+    )
+    __slots__ = _fields
     ref: str
     fingerprint: str
     size: int
@@ -127,9 +188,37 @@ class TokenReport:
     times: dict[str, TimeClaim]
     lifetime_s: float | None
     signature: Signature
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    aspects: dict[str, CheckResult] = field(default_factory=dict)
+    findings: list[Finding]
+    notes: list[str]
+    aspects: dict[str, CheckResult]
+
+    def __init__(
+        self,
+        ref: str,
+        fingerprint: str,
+        size: int,
+        parsed: ParsedJWS,
+        header: dict[str, Any] | None,
+        claims: dict[str, Any] | None,
+        times: dict[str, TimeClaim],
+        lifetime_s: float | None,
+        signature: Signature,
+        findings: list[Finding] | None = None,
+        notes: list[str] | None = None,
+        aspects: dict[str, CheckResult] | None = None,
+    ) -> None:
+        self.ref = ref
+        self.fingerprint = fingerprint
+        self.size = size
+        self.parsed = parsed
+        self.header = header
+        self.claims = claims
+        self.times = times
+        self.lifetime_s = lifetime_s
+        self.signature = signature
+        self.findings = [] if findings is None else findings
+        self.notes = [] if notes is None else notes
+        self.aspects = {} if aspects is None else aspects
 
     @property
     def label(self) -> str:
@@ -196,7 +285,7 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
         seconds: float
         if _is_number(value):
             seconds = value
-        elif isinstance(value, str) and _GO_NUMBER.fullmatch(value):
+        elif isinstance(value, str) and re.fullmatch(_GO_NUMBER, value):
             # go-oidc decodes these into a json.Number, which also takes a string holding a number.
             seconds = float(value)
         else:

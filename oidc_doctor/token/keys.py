@@ -15,7 +15,7 @@ raise :class:`InputError`, which ends the command with exit status 2.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.errors import InputError
@@ -42,7 +42,9 @@ def load_jwks_file(path: str) -> dict[str, Any]:
     """A JWKS document from a file; :class:`InputError` naming ``--jwks FILE`` when it is not one."""
     where = f"--jwks {path}"
     try:
-        data = Path(path).read_bytes()
+        # open(), not pathlib: importing pathlib costs about 2 ms of the command's start-up.
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as e:
         raise InputError(where, f"cannot be read: {e.strerror or e}") from e
     try:
@@ -77,7 +79,7 @@ class KeyResolver:
         if self.ca_file is None:
             return ssl.create_default_context()
         where = f"--ca-file {self.ca_file}"
-        if not Path(self.ca_file).is_file():
+        if not os.path.isfile(self.ca_file):
             raise InputError(where, "cannot be read: no such file")
         try:
             return ssl.create_default_context(cafile=self.ca_file)

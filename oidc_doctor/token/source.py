@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from pathlib import Path
 
 from oidc_doctor.errors import InputError
 from oidc_doctor.io import IO
@@ -27,16 +26,17 @@ MAX_INPUT_BYTES = 4 * 1024 * 1024
 _AUTH_HEADER = re.compile(r"^authorization\s*:\s*", re.IGNORECASE)
 _BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
 _QUOTES = "\"'`"
-_B64_CHARS = re.compile(r"^[A-Za-z0-9+/_=-]+$")
+# The patterns below are compiled on first use (re's cache): the token command needs none of them
+# for a plain token, and compiling them all at import costs a visible share of its start-up.
+_B64_CHARS = r"^[A-Za-z0-9+/_=-]+$"
 #: A JWS or JWE in compact form: base64url segments joined by dots (header segment first).
-_COMPACT = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_=+/-]*){2,4}$")
+_COMPACT = r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_=+/-]*){2,4}$"
 #: A named field holding a compact JWS (kubeconfig ``id-token:``, JSON ``"id_token":``, ``token=``).
-_NAMED = re.compile(
-    r"""["']?\b(id[_-]?token|idtoken|access[_-]?token|token)["']?\s*[:=]\s*["']?"""
-    r"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
-    re.IGNORECASE,
+_NAMED = (
+    r"""(?i)["']?\b(id[_-]?token|idtoken|access[_-]?token|token)["']?\s*[:=]\s*["']?"""
+    r"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)"
 )
-_CREDENTIAL = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+_CREDENTIAL = r"^[A-Za-z0-9._~+/=-]+$"
 
 
 def describe_source(src: str | None) -> str:
@@ -82,11 +82,11 @@ def read_token_source(src: str | None, io: IO) -> str:
             if len(text) > MAX_INPUT_BYTES:
                 raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
     elif src.startswith("@"):
-        path = Path(src[1:])
         if not src[1:]:
             raise InputError(where, "names no file: write @FILE, e.g. @token.txt")
         try:
-            with path.open("rb") as f:
+            # open(), not pathlib: importing pathlib costs about 2 ms of the command's start-up.
+            with open(src[1:], "rb") as f:
                 data = f.read(MAX_INPUT_BYTES + 1)
         except OSError as e:
             raise InputError(where, f"cannot be read: {e.strerror or e}") from e
@@ -110,7 +110,7 @@ def _strip_quotes(s: str) -> str:
 
 def _unwrap_base64(s: str) -> str | None:
     """The JWT inside a base64 wrapping of a whole token, or None when ``s`` is not one."""
-    if "." in s or len(s) < 16 or not _B64_CHARS.match(s):
+    if "." in s or len(s) < 16 or not re.match(_B64_CHARS, s):
         return None
     padded = s.replace("-", "+").replace("_", "/").rstrip("=")
     try:
@@ -122,7 +122,7 @@ def _unwrap_base64(s: str) -> str | None:
     except UnicodeDecodeError:
         return None
     inner = _strip_prefixes(_strip_quotes(inner))
-    return inner if _COMPACT.match(inner) else None
+    return inner if re.match(_COMPACT, inner) else None
 
 
 def _strip_prefixes(s: str) -> str:
@@ -152,7 +152,7 @@ def _looks_like_jws(candidate: str) -> bool:
     """A compact JWS/JWE whose first segment decodes to a JSON object (a JOSE header)."""
     from oidc_doctor.jose import b64url_decode
 
-    if not _COMPACT.match(candidate):
+    if not re.match(_COMPACT, candidate):
         return False
     data, _ = b64url_decode(candidate.split(".", 1)[0])
     if data is None:
@@ -173,7 +173,7 @@ def extract_token(text: str) -> str | None:
     whole = normalise(text) if text.strip() else ""
     candidates = [whole] if whole and whole.count(".") == 2 else []
     candidates += [normalise(line) for line in text.splitlines() if line.strip()]
-    named = sorted(_NAMED.finditer(text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
+    named = sorted(re.finditer(_NAMED, text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
     candidates += [m.group(2) for m in named]
     for c in candidates:
         if c.count(".") == 2 and _looks_like_jws(c):
@@ -193,7 +193,7 @@ def is_credential_like(text: str) -> bool:
     if re.search(r"\S\s+\S", _strip_prefixes(_strip_quotes(text.strip()))):
         return False  # words separated by spaces: a sentence ("logs me out every 5 minutes"), not a credential
     s = normalise(text)
-    if len(s) < 20 or not _CREDENTIAL.match(s) or "://" in s:
+    if len(s) < 20 or not re.match(_CREDENTIAL, s) or "://" in s:
         return False
     if s.count(".") == 2 and _looks_like_jws(s):
         return False  # a JWT: extract_token's business
