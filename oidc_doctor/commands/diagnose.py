@@ -17,6 +17,22 @@ if TYPE_CHECKING:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``diagnose``."""
     p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)")
+    p.add_argument(
+        "--context",
+        metavar="NAME",
+        help="read a live cluster through this kubeconfig context (combinable with --bundle); with --token, "
+        "the token's SelfSubjectReview is asked of that API server",
+    )
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file for --context (default: $KUBECONFIG)")
+    p.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        action="extend",
+        nargs="+",
+        default=None,
+        help="live: namespaces of proxies, ingresses and Helm releases (default: all)",
+    )
     p.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or the text itself")
     p.add_argument(
         "--error",
@@ -88,6 +104,37 @@ def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:
     return datetime.now(UTC), "clock"
 
 
+def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None, *, rbac_only: bool = False) -> None:
+    """Read the cluster of ``--context`` into ``ev`` (and the token's SelfSubjectReview).
+
+    Refused reads make the areas that need them blind (checks say unknown); an unreachable API
+    server or a kubeconfig problem ends the command (exit 2).
+    """
+    from oidc_doctor.live.client import ApiClient
+    from oidc_doctor.live.kubeconfig import load
+    from oidc_doctor.live.readers import ReadOptions, read_cluster
+    from oidc_doctor.live.sinks import EvidenceSink
+
+    cfg = load(args.context, args.kubeconfig, env=dict(io.env))
+    if token is not None:
+        from oidc_doctor.token.source import normalise
+
+        token = normalise(token)
+    opts = ReadOptions(
+        namespaces=getattr(args, "namespace", None),
+        proxies=not rbac_only,
+        issuer=not rbac_only,
+        token=token,
+    )
+    with ApiClient(cfg, stderr=io.stderr) as client:
+        got = read_cluster(client, EvidenceSink(ev), opts)
+    unreachable = [n for n in got.notes if n.outcome in ("unreachable", "unauthorized") and n.area != "jwks"]
+    if unreachable and not any(got.counts.values()):
+        from oidc_doctor.live.client import LiveError
+
+        raise LiveError(f"nothing could be read from {cfg.server} (context {cfg.context}): {unreachable[0].reason}")
+
+
 def run(args: argparse.Namespace, io: IO) -> int:
     """Build the evidence, run the pipeline, print the report; exit 1 on any error finding."""
     from oidc_doctor import pipeline
@@ -97,17 +144,24 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.render import render
     from oidc_doctor.text import parse_duration
 
-    if not (args.bundle or args.token or args.error):
-        raise UsageError("diagnose: give --bundle DIR, --token SRC or --error TEXT")
+    live = bool(args.context or args.kubeconfig)
+    if not (args.bundle or args.token or args.error or live):
+        raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
     if args.bundle:
+        from oidc_doctor.live.manifest import apply_manifest
+
         read_bundle(Path(args.bundle), ev)
+        apply_manifest(Path(args.bundle), ev)
+    token = None
     if args.token:
         from oidc_doctor.token.source import read_token_source
 
         token = read_token_source(args.token, io)
         ev.add(Item(Kind.TOKEN, "--token", token))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
+    if live:
+        read_live(args, io, ev, token)
     for i, text in enumerate(args.error, 1):
         ev.add(Item(Kind.ERROR_TEXT, f"--error[{i}]", text))
         ev.inputs.append(InputRecord(f"--error[{i}]", str(Kind.ERROR_TEXT), objects=1))
