@@ -145,7 +145,7 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
     from oidc_doctor.evidence import Item, Kind
 
     if args.token is not None:
-        from oidc_doctor.token.source import describe_source, normalise, read_token_source
+        from oidc_doctor.token.source import describe_source, normalise
 
         item = Item(Kind.TOKEN, describe_source(args.token), normalise(args.token_text))
     else:

@@ -44,6 +44,7 @@ def docs(relative: str) -> list[Any]:
 def apiserver_pod(issuer: str = "https://idp.example.com/realms/k8s") -> dict[str, Any]:
     """The authn fixture's kube-apiserver Pod, labelled as kubeadm labels it, with ``issuer``."""
     [pod] = docs("authn/fixtures/apiserver-prefix-oidc-OK.yaml")
+    assert isinstance(pod, dict)
     pod["metadata"]["labels"] = {"component": "kube-apiserver", "tier": "control-plane"}
     cmd = pod["spec"]["containers"][0]["command"]
     pod["spec"]["containers"][0]["command"] = [
