@@ -21,7 +21,7 @@ from oidc_doctor.proxy.helm import encode_release
 
 TESTS = Path(__file__).resolve().parent.parent
 USER_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"  # fixed, never verified
-ALICE = {
+ALICE: dict[str, Any] = {
     "username": "oidc:alice@example.com",
     "uid": "0e5f2c",
     "groups": ["oidc:dev", "system:authenticated"],
