@@ -116,10 +116,6 @@ def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None,
     from oidc_doctor.live.sinks import EvidenceSink
 
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
-    if token is not None:
-        from oidc_doctor.token.source import normalise
-
-        token = normalise(token)
     opts = ReadOptions(
         namespaces=getattr(args, "namespace", None),
         proxies=not rbac_only,
@@ -155,9 +151,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
         apply_manifest(Path(args.bundle), ev)
     token = None
     if args.token:
-        from oidc_doctor.token.source import read_token_source
+        from oidc_doctor.token.source import normalise, read_token_source
 
-        token = read_token_source(args.token, io)
+        # normalised once, as the bundle reader does (a file's trailing newline is not the token's)
+        token = normalise(read_token_source(args.token, io))
         ev.add(Item(Kind.TOKEN, "--token", token))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
     if live:

@@ -127,7 +127,12 @@ def _read_live(args: argparse.Namespace, io: IO, ev: Any) -> None:
     """RBAC (and, with ``--token``, the token's SelfSubjectReview and the API server settings) read live."""
     from oidc_doctor.commands.diagnose import read_live
 
-    read_live(args, io, ev, args.token_text, rbac_only=True)
+    token = None
+    if args.token_text is not None:
+        from oidc_doctor.token.source import normalise
+
+        token = normalise(args.token_text)
+    read_live(args, io, ev, token, rbac_only=True)
 
 
 def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any, Any]:

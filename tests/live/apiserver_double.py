@@ -417,3 +417,62 @@ class ApiServerDouble:
             "client-certificate-data": base64.b64encode(cert.cert_chain_pems[0].bytes()).decode(),
             "client-key-data": base64.b64encode(cert.private_key_pem.bytes()).decode(),
         }
+
+
+class IssuerDouble:
+    """An OpenID issuer that serves a fixed discovery document and JWKS over HTTPS and records headers.
+
+    Used to prove what reaches an issuer (never a credential); the real provider in ``tests/idp``
+    covers real keys and tokens.
+    """
+
+    def __init__(self) -> None:
+        self.ca = trustme.CA()
+        self.headers: list[dict[str, str]] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def issuer(self) -> str:
+        """``https://127.0.0.1:PORT``."""
+        assert self._server is not None
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> IssuerDouble:
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            """Discovery at the well-known path, an empty key set at /jwks."""
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                """Answer and record."""
+                issuer.headers.append(dict(self.headers))
+                if self.path == "/.well-known/openid-configuration":
+                    body: dict[str, Any] = {"issuer": issuer.issuer, "jwks_uri": issuer.issuer + "/jwks"}
+                elif self.path == "/jwks":
+                    body = {"keys": []}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1").configure_cert(ctx)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()

@@ -20,7 +20,31 @@ from oidc_doctor.loader import load_documents
 from oidc_doctor.proxy.helm import encode_release
 
 TESTS = Path(__file__).resolve().parent.parent
-USER_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"  # fixed, never verified
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    """A JWT-shaped string whose signature nobody made: the double compares it, never verifies it."""
+    import json
+
+    def part(obj: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.{part('not-a-signature')}"
+
+
+#: The user's token: claims that agree with what the double's SelfSubjectReview answers (ALICE).
+USER_TOKEN = _jwt(
+    {
+        "iss": "https://idp.example.com/realms/k8s",
+        "aud": "kubernetes",
+        "sub": "alice",
+        "email": "alice@example.com",
+        "email_verified": True,
+        "groups": ["dev"],
+        "iat": 1_900_000_000,
+        "exp": 4_100_000_000,
+    }
+)
 ALICE: dict[str, Any] = {
     "username": "oidc:alice@example.com",
     "uid": "0e5f2c",
