@@ -45,7 +45,7 @@ def apply_note(ev: Evidence, note: dict[str, Any], *, blind: bool) -> None:
     kind = "absent" if outcome == "absent" else "unreadable"
     ev.inputs.append(InputRecord(f"live {what}", kind, reason=reason))
     if blind and area:
-        ev.blind[area] = "; ".join(filter(None, [ev.blind.get(area), reason]))
+        ev.blind[area] = "; ".join(filter(None, [ev.blind.get(area), f"{what}: {reason}" if what else reason]))
 
 
 def apply_manifest(folder: Path, ev: Evidence) -> bool:

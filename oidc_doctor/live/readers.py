@@ -104,7 +104,11 @@ class _Reader:
         self.sink.note(note)
 
     def failed(self, area: str, what: str, e: LiveError, *, blind: bool = True) -> None:
-        self.note(Note(area, what, outcome_of(e), str(e), blind))
+        # "GET /path: the API server answered 403 ...": ``what`` names the request already
+        text = str(e)
+        method_path, sep, rest = text.partition(": ")
+        short = rest if sep and method_path.split(" ", 1)[0] in ("GET", "POST") and " " in method_path else text
+        self.note(Note(area, what, outcome_of(e), short, blind))
 
     def write(self, name: str, what: str, objs: Iterable[dict[str, Any]]) -> int:
         """Stream ``objs`` into group ``name``; a refused read mid-way is noted, what came is kept."""
