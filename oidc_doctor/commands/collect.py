@@ -94,9 +94,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for f in sink.files:
         out.write(f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}\n")
     if got.notes:
-        out.write("Not collected (recorded in .collect-manifest.json; checks that need it say unknown):\n")
+        out.write(f"Not collected (recorded in {MANIFEST}):\n")
         for n in got.notes:
-            out.write(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}\n")
+            blind = f" [a blind spot for the {n.area} checks]" if n.blind else ""
+            out.write(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}\n")
     if sink.token_fingerprint:
         kept = "written to token.txt" if args.include_token else "not written (add --include-token to keep it)"
         out.write(f"Token {sink.token_fingerprint}: {kept}\n")
