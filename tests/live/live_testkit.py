@@ -41,7 +41,7 @@ USER_TOKEN = _jwt(
         "email": "alice@example.com",
         "email_verified": True,
         "groups": ["dev"],
-        "iat": 1_900_000_000,
+        "iat": 1_700_000_000,
         "exp": 4_100_000_000,
     }
 )
