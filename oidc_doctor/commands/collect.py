@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.live.client import ApiClient, LiveError
     from oidc_doctor.live.kubeconfig import load
     from oidc_doctor.live.manifest import MANIFEST, SCHEMA
-    from oidc_doctor.live.readers import ReadOptions, read_cluster
+    from oidc_doctor.live.readers import ReadOptions, nothing_read, read_cluster
     from oidc_doctor.live.sinks import BundleSink, private_open
 
     if args.include_token and not args.token:
@@ -84,11 +84,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     }
     with private_open(folder / MANIFEST) as mf:
         mf.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
-    cluster_files = [f for f in sink.files if not str(f["file"]).startswith(("issuer-", "token"))]
-    if not cluster_files:
-        first = next((n for n in got.notes if n.outcome in ("unauthorized", "unreachable")), None)
-        why = first.reason if first is not None else "every read was refused or empty"
-        raise LiveError(f"collect: nothing could be read from {cfg.server} (context {cfg.context}): {why}")
+    why = nothing_read(got, cfg.server, cfg.context)
+    if why is not None:
+        raise LiveError(f"collect: {why}")
     out = io.stdout
     out.write(f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):\n")
     for f in sink.files:

@@ -112,7 +112,7 @@ def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None,
     """
     from oidc_doctor.live.client import ApiClient
     from oidc_doctor.live.kubeconfig import load
-    from oidc_doctor.live.readers import ReadOptions, read_cluster
+    from oidc_doctor.live.readers import ReadOptions, nothing_read, read_cluster
     from oidc_doctor.live.sinks import EvidenceSink
 
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
@@ -124,11 +124,11 @@ def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None,
     )
     with ApiClient(cfg, stderr=io.stderr) as client:
         got = read_cluster(client, EvidenceSink(ev), opts)
-    unreachable = [n for n in got.notes if n.outcome in ("unreachable", "unauthorized") and n.area != "jwks"]
-    if unreachable and not any(got.counts.values()):
+    why = nothing_read(got, cfg.server, cfg.context)
+    if why is not None:
         from oidc_doctor.live.client import LiveError
 
-        raise LiveError(f"nothing could be read from {cfg.server} (context {cfg.context}): {unreachable[0].reason}")
+        raise LiveError(why)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

@@ -110,6 +110,14 @@ class _TokenFile(httpx.Auth):
         yield request
 
 
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both OSError and ValueError
+        return False
+    return True
+
+
 class ExecAuth(httpx.Auth):
     """An exec credential plugin (client-go ``plugin/pkg/client/auth/exec``): run, read status.token.
 
@@ -134,12 +142,15 @@ class ExecAuth(httpx.Auth):
             {"apiVersion": ex.apiVersion, "kind": "ExecCredential", "spec": {"interactive": interactive}}
         ).decode()
         argv = [ex.command, *(ex.args or [])]
+        # The plugin talks to the user on stderr (kubelogin's browser prompt): hand it the real
+        # stream; a stream without a file descriptor (an in-process caller's buffer) gets a copy.
+        piped = self._stderr is not None and not _has_fileno(self._stderr)
         try:
             proc = subprocess.run(  # the user's own kubeconfig names this command
                 argv,
                 env=env,
                 stdout=subprocess.PIPE,
-                stderr=self._stderr,
+                stderr=subprocess.PIPE if piped else self._stderr,
                 stdin=sys.stdin if interactive else subprocess.DEVNULL,
                 check=False,
                 timeout=300,
@@ -149,6 +160,8 @@ class ExecAuth(httpx.Auth):
             raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
+        if piped and proc.stderr:
+            self._stderr.write(proc.stderr.decode("utf-8", "replace"))
         if proc.returncode != 0:
             raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
         try:

@@ -333,6 +333,24 @@ class _Reader:
         self.write("selfsubjectreview", "POST selfsubjectreviews with the token", [review])
 
 
+def nothing_read(got: Collected, server: str, context: str) -> str | None:
+    """Why a run read nothing from the cluster (unreachable, credentials rejected), or None."""
+    cluster = {k: n for k, n in got.counts.items() if not k.startswith(("issuer-", "selfsubjectreview"))}
+    if any(cluster.values()):
+        return None
+    first = next((n for n in got.notes if n.outcome in ("unauthorized", "unreachable") and n.area != "jwks"), None)
+    if first is None:
+        return None
+    why = f"nothing could be read from {server} (context {context}): {first.reason}"
+    if first.outcome == "unauthorized":
+        why += (
+            "; the API server rejects this context's own credentials: if they are the OIDC login being "
+            "debugged, that is the failure: run `oidc-doctor whoami --context "
+            f"{context}`, or read the cluster with another context and pass the token with --token"
+        )
+    return why
+
+
 def read_cluster(client: ApiClient, sink: Sink, opts: ReadOptions) -> Collected:
     """Read everything ``opts`` asks for into ``sink``; never raises for a refused or absent read."""
     r = _Reader(client, sink, opts)

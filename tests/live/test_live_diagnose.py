@@ -189,3 +189,31 @@ def test_rbac_live_without_rights_is_one_line_and_exit_2(double: ApiServerDouble
 def test_rbac_needs_a_bundle_or_a_context(tmp_path: Path) -> None:
     status, _, err = run(["rbac", "who", "--user", "x"])
     assert status == 2 and "give --bundle DIR or --context NAME" in err
+
+
+def test_rejected_context_credentials_say_that_this_is_the_failure(double: ApiServerDouble, tmp_path: Path) -> None:
+    populate(double)
+    kc = str(double.kubeconfig(tmp_path / "kubeconfig", {"token": "expired-oidc-login"}, context="oidc"))
+    status, out, err = run(["diagnose", "--kubeconfig", kc, "--context", "oidc"])
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "401 Unauthorized" in err and "oidc-doctor whoami --context oidc" in err
+
+
+def test_a_managed_control_plane_is_recognised_from_the_server_url() -> None:
+    from oidc_doctor.authn.settings import read_settings
+    from oidc_doctor.evidence import Evidence
+    from oidc_doctor.live.manifest import Note
+    from oidc_doctor.live.sinks import EvidenceSink
+
+    ev = Evidence()
+    server = "https://0123ABCD.gr7.eu-west-1.eks.amazonaws.com"
+    EvidenceSink(ev).note(
+        Note(
+            "apiserver-config",
+            "the API server's OIDC settings",
+            "not-readable",
+            f"{server} shows no kube-apiserver Pod, kubeadm-config or k3s/RKE2 node args",
+        )
+    )
+    view = read_settings(ev)
+    assert view.managed == "EKS" and "describe-identity-provider-config" in view.blind

@@ -143,3 +143,27 @@ def test_only_system_authenticated_says_groups_are_missing(double: ApiServerDoub
     status, out, _ = run(["whoami", "--kubeconfig", kc, "--token", _token(tmp_path)])
     assert status == 0 and "Only system:authenticated" in out
     assert "nothing: no rule allows this user anything in this namespace" in out
+
+
+def test_an_exec_plugin_login_like_kubelogin_is_reviewed(double: ApiServerDouble, tmp_path: Path) -> None:
+    import stat
+    import sys
+
+    plugin = tmp_path / "kubectl-oidc_login"
+    plugin.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "print('Please visit the following URL in your browser', file=sys.stderr)\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',\n"
+        f"  'status': {{'token': {USER_TOKEN!r}}}}}))\n"
+    )
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "./kubectl-oidc_login"}}
+    kc = str(double.kubeconfig(tmp_path / "kubeconfig", user))
+    status, out, err = run(["whoami", "--kubeconfig", kc, "--format", "json"])
+    assert out, err
+    assert "Please visit the following URL" in err  # the plugin's own prompt reaches the user
+    doc = json.loads(out)
+    assert status == 0 and doc["user"]["username"] == "oidc:alice@example.com"
+    assert doc["credentials"] == {"source": f"kubeconfig context double: exec plugin {plugin}", "fingerprint": None}
+    assert all(r.headers["Authorization"] == f"Bearer {USER_TOKEN}" for r in double.requests)
