@@ -117,7 +117,8 @@ def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None,
 
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
     opts = ReadOptions(
-        namespaces=getattr(args, "namespace", None),
+        # ``rbac can -n NS`` names the request's namespace, not namespaces to read
+        namespaces=None if rbac_only else args.namespace,
         proxies=not rbac_only,
         issuer=not rbac_only,
         token=token,
