@@ -241,3 +241,22 @@ def test_an_unreachable_api_server_ends_with_one_line_and_exit_2(tmp_path: Path)
         kc = str(gone.kubeconfig(tmp_path / "kubeconfig"))
     status, out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
     assert status == 2 and out == "" and err.count("\n") == 1 and "cannot reach https://127.0.0.1:" in err
+
+
+def test_kubeadm_config_and_a_gke_clientconfig_are_collected_when_present(
+    double: ApiServerDouble, tmp_path: Path
+) -> None:
+    from live_testkit import docs
+
+    for obj in [
+        *docs("authn/fixtures/kubeadm-config-configmap-OK.yaml"),
+        *docs("authn/fixtures/gke-clientconfig-OK.yaml"),
+    ]:
+        double.add(obj)
+    status, _, err, bundle = _collect(double, tmp_path)
+    assert status == 0, err
+    ev = read_bundle(bundle)
+    assert len(ev.of(Kind.KUBEADM_CONFIG)) == 1 and len(ev.of(Kind.GKE_CLIENTCONFIG)) == 1
+    notes = _manifest(bundle)["notes"]
+    assert isinstance(notes, list)
+    assert not [n for n in notes if "kubeadm-config" in n["what"] or "clientconfigs" in n["what"]]
