@@ -9,11 +9,13 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("oidc_doctor.commands.token", "decode and verify one token"),
     "predict": ("oidc_doctor.commands.predict", "what the API server's JWT authenticator would do with a token"),
-    "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle (and options)"),
+    "diagnose": ("oidc_doctor.commands.diagnose", "find the root cause from a bundle and/or a live cluster"),
     "logs": (
         "oidc_doctor.commands.logs",
         "classify authentication lines of API server, proxy and ingress logs",
     ),
     "proxy": ("oidc_doctor.commands.proxy", "oauth2-proxy / Kubeapps session checks; authz-header enable|disable"),
-    "rbac": ("oidc_doctor.commands.rbac", "who is bound / may an identity do X, from a bundle"),
+    "rbac": ("oidc_doctor.commands.rbac", "who is bound / may an identity do X, from a bundle or live"),
+    "whoami": ("oidc_doctor.commands.whoami", "live: who the API server says the token is (SelfSubjectReview)"),
+    "collect": ("oidc_doctor.commands.collect", "live: write a redacted bundle from a cluster"),
 }

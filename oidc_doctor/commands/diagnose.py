@@ -17,6 +17,22 @@ if TYPE_CHECKING:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``diagnose``."""
     p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)")
+    p.add_argument(
+        "--context",
+        metavar="NAME",
+        help="read a live cluster through this kubeconfig context (combinable with --bundle); with --token, "
+        "the token's SelfSubjectReview is asked of that API server",
+    )
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file for --context (default: $KUBECONFIG)")
+    p.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        action="extend",
+        nargs="+",
+        default=None,
+        help="live: namespaces of proxies, ingresses and Helm releases (default: all)",
+    )
     p.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or the text itself")
     p.add_argument(
         "--error",
@@ -88,6 +104,34 @@ def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:
     return datetime.now(UTC), "clock"
 
 
+def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None, *, rbac_only: bool = False) -> None:
+    """Read the cluster of ``--context`` into ``ev`` (and the token's SelfSubjectReview).
+
+    Refused reads make the areas that need them blind (checks say unknown); an unreachable API
+    server or a kubeconfig problem ends the command (exit 2).
+    """
+    from oidc_doctor.live.client import ApiClient
+    from oidc_doctor.live.kubeconfig import load
+    from oidc_doctor.live.readers import ReadOptions, nothing_read, read_cluster
+    from oidc_doctor.live.sinks import EvidenceSink
+
+    cfg = load(args.context, args.kubeconfig, env=dict(io.env))
+    opts = ReadOptions(
+        # ``rbac can -n NS`` names the request's namespace, not namespaces to read
+        namespaces=None if rbac_only else args.namespace,
+        proxies=not rbac_only,
+        issuer=not rbac_only,
+        token=token,
+    )
+    with ApiClient(cfg, stderr=io.stderr) as client:
+        got = read_cluster(client, EvidenceSink(ev), opts)
+    why = nothing_read(got, cfg.server, cfg.context)
+    if why is not None:
+        from oidc_doctor.live.client import LiveError
+
+        raise LiveError(why)
+
+
 def run(args: argparse.Namespace, io: IO) -> int:
     """Build the evidence, run the pipeline, print the report; exit 1 on any error finding."""
     from oidc_doctor import pipeline
@@ -97,17 +141,25 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.render import render
     from oidc_doctor.text import parse_duration
 
-    if not (args.bundle or args.token or args.error):
-        raise UsageError("diagnose: give --bundle DIR, --token SRC or --error TEXT")
+    live = bool(args.context or args.kubeconfig)
+    if not (args.bundle or args.token or args.error or live):
+        raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
     if args.bundle:
-        read_bundle(Path(args.bundle), ev)
-    if args.token:
-        from oidc_doctor.token.source import read_token_source
+        from oidc_doctor.live.manifest import apply_manifest
 
-        token = read_token_source(args.token, io)
+        read_bundle(Path(args.bundle), ev)
+        apply_manifest(Path(args.bundle), ev)
+    token = None
+    if args.token:
+        from oidc_doctor.token.source import normalise, read_token_source
+
+        # normalised once, as the bundle reader does (a file's trailing newline is not the token's)
+        token = normalise(read_token_source(args.token, io))
         ev.add(Item(Kind.TOKEN, "--token", token))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
+    if live:
+        read_live(args, io, ev, token)
     for i, text in enumerate(args.error, 1):
         ev.add(Item(Kind.ERROR_TEXT, f"--error[{i}]", text))
         ev.inputs.append(InputRecord(f"--error[{i}]", str(Kind.ERROR_TEXT), objects=1))

@@ -61,7 +61,9 @@ def _identity_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--group", action="append", default=[], help="a group of the user (repeatable; with --user or --error)"
     )
-    p.add_argument("--bundle", required=True, type=Path, help="folder of evidence (kubectl RBAC output, ...)")
+    p.add_argument("--bundle", type=Path, help="folder of evidence (kubectl RBAC output, ...)")
+    p.add_argument("--context", metavar="NAME", help="read RBAC live through this kubeconfig context")
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file for --context (default: $KUBECONFIG)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -73,11 +75,35 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.loader import gc_paused
     from oidc_doctor.rbac.index import RbacIndex, default_groups
 
+    live = bool(args.context or args.kubeconfig)
+    args.token_text = None
+    if args.token is not None:  # read once: stdin cannot be read twice
+        from oidc_doctor.token.source import read_token_source
+
+        args.token_text = read_token_source(args.token, io)
+    if args.bundle is None and not live:
+        raise UsageError(f"rbac {args.rbac_command}: give --bundle DIR or --context NAME")
+    from oidc_doctor.evidence import Evidence
+
+    ev = Evidence()
     with gc_paused():  # 55,000 bindings become 55,000 items: nothing to collect while reading
-        ev = read_bundle(args.bundle)
+        if args.bundle is not None:
+            from oidc_doctor.live.manifest import apply_manifest
+
+            read_bundle(args.bundle, ev)
+            apply_manifest(args.bundle, ev)
+        if live:
+            _read_live(args, io, ev)
         idx = RbacIndex.from_evidence(ev)
     if len(idx) == 0:
-        raise InputError(str(args.bundle), "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found")
+        where = str(args.bundle) if args.bundle is not None else f"context {args.context or '(current)'}"
+        why = ev.blind.get("rbac")
+        raise InputError(
+            where,
+            f"RBAC cannot be read: {why}"
+            if why
+            else "no RBAC objects (ClusterRole, Role, ClusterRoleBinding, RoleBinding) found",
+        )
     claims: dict[str, Any] | None = None
     auth = None
     failed = None  # the request a 403 in --error (or in the bundle) names
@@ -97,6 +123,18 @@ def run(args: argparse.Namespace, io: IO) -> int:
     return _can(idx, who, claims, auth, inputs, args, io)
 
 
+def _read_live(args: argparse.Namespace, io: IO, ev: Any) -> None:
+    """RBAC (and, with ``--token``, the token's SelfSubjectReview and the API server settings) read live."""
+    from oidc_doctor.commands.diagnose import read_live
+
+    token = None
+    if args.token_text is not None:
+        from oidc_doctor.token.source import normalise
+
+        token = normalise(args.token_text)
+    read_live(args, io, ev, token, rbac_only=True)
+
+
 def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any, Any]:
     """The identity the pipeline's derivers find from ``--token`` or ``--error`` and the bundle.
 
@@ -112,9 +150,9 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
     from oidc_doctor.evidence import Item, Kind
 
     if args.token is not None:
-        from oidc_doctor.token.source import describe_source, normalise, read_token_source
+        from oidc_doctor.token.source import describe_source, normalise
 
-        item = Item(Kind.TOKEN, describe_source(args.token), normalise(read_token_source(args.token, io)))
+        item = Item(Kind.TOKEN, describe_source(args.token), normalise(args.token_text))
     else:
         item = Item(Kind.ERROR_TEXT, "--error", args.error)
     ev.items.insert(0, item)  # what the command line names comes before the bundle's own files

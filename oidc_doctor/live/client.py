@@ -47,7 +47,7 @@ class LiveError(DoctorError):
         self.reason = reason
 
 
-def _ssl_context(cfg: LoadedConfig) -> ssl.SSLContext | bool:
+def _ssl_context(cfg: LoadedConfig, *, client_cert: bool = True) -> ssl.SSLContext | bool:
     cluster = cfg.single.cluster
     user = cfg.single.user
     if cluster.insecure:
@@ -63,7 +63,7 @@ def _ssl_context(cfg: LoadedConfig) -> ssl.SSLContext | bool:
             ctx = ssl.create_default_context()
     except (ssl.SSLError, OSError, ValueError) as e:
         raise LiveError(f"kubeconfig cluster CA for context {cfg.context!r} cannot be loaded: {e}") from e
-    if user is not None and (user.client_cert or user.client_cert_data):
+    if client_cert and user is not None and (user.client_cert or user.client_cert_data):
         _load_client_cert(ctx, user, cfg.context)
     return ctx
 
@@ -110,6 +110,14 @@ class _TokenFile(httpx.Auth):
         yield request
 
 
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both OSError and ValueError
+        return False
+    return True
+
+
 class ExecAuth(httpx.Auth):
     """An exec credential plugin (client-go ``plugin/pkg/client/auth/exec``): run, read status.token.
 
@@ -134,12 +142,15 @@ class ExecAuth(httpx.Auth):
             {"apiVersion": ex.apiVersion, "kind": "ExecCredential", "spec": {"interactive": interactive}}
         ).decode()
         argv = [ex.command, *(ex.args or [])]
+        # The plugin talks to the user on stderr (kubelogin's browser prompt): hand it the real
+        # stream; a stream without a file descriptor (an in-process caller's buffer) gets a copy.
+        piped = self._stderr is not None and not _has_fileno(self._stderr)
         try:
             proc = subprocess.run(  # the user's own kubeconfig names this command
                 argv,
                 env=env,
                 stdout=subprocess.PIPE,
-                stderr=self._stderr,
+                stderr=subprocess.PIPE if piped else self._stderr,
                 stdin=sys.stdin if interactive else subprocess.DEVNULL,
                 check=False,
                 timeout=300,
@@ -149,6 +160,8 @@ class ExecAuth(httpx.Auth):
             raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
+        if piped and proc.stderr:
+            self._stderr.write(proc.stderr.decode("utf-8", "replace"))
         if proc.returncode != 0:
             raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
         try:
@@ -212,14 +225,18 @@ class ApiClient:
         stderr: Any = None,
         timeout_s: float = REQUEST_TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
+        token: str | None = None,
     ) -> None:
         self.cfg = cfg
         self._timeout_s = timeout_s
         self._clock = clock
-        self._auth = _auth(cfg, stderr)
+        # ``token``: the user's own token (``--token``) replaces every kubeconfig credential, the
+        # client certificate included: kube-apiserver's union authenticator tries x509 before
+        # bearer tokens, so a certificate sent along would answer for the token.
+        self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
         self._http = httpx.Client(
             base_url=cfg.server,
-            verify=_ssl_context(cfg),
+            verify=_ssl_context(cfg, client_cert=token is None),
             auth=self._auth,
             timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
             transport=transport,
@@ -286,6 +303,10 @@ class ApiClient:
     def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET one object."""
         return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST one JSON object (a review: SelfSubjectReview, SelfSubjectRulesReview)."""
+        return self.request("POST", path, body=orjson.dumps(body), content_type="application/json")
 
     def list(self, path: str, label_selector: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Every item of a collection, following ``metadata.continue`` pages."""

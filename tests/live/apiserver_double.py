@@ -7,10 +7,16 @@ honestly to the stored object by the independent ``jsonpatch`` library (a failed
 422 like the API server's); and the workload status a rollout goes through. It speaks real TLS
 with a ``trustme`` CA and is reached through the real client library with a real kubeconfig file.
 
+It also answers GET and list of kube-apiserver Pods, Nodes, RBAC objects and GKE ClientConfigs
+(cluster-scoped kinds at ``/api/v1/nodes``, ``/apis/rbac.authorization.k8s.io/v1/clusterroles``),
+and POSTs of ``SelfSubjectReview`` (only the versions in ``review_versions``; others are 404 as on
+an older API server) and ``SelfSubjectRulesReview`` with fixed answers.
+
 Authentication is a fixed comparison, never our own code: a request passes when it carries
-``Authorization: Bearer <the token given to the double>`` or a TLS client certificate that the
-double's client CA signed (verified by the ``ssl`` module). Anything else gets the API server's
-401 Status. Paths listed in ``forbidden`` get a 403 Status.
+``Authorization: Bearer <the token given to the double>`` (the user ``ADMIN``), a token listed in
+``users`` (the fixed userInfo given with it), or a TLS client certificate that the double's client
+CA signed (verified by the ``ssl`` module). Anything else gets the API server's 401 Status. Paths
+listed in ``forbidden`` get a 403 Status worded as kube-apiserver words it.
 """
 
 from __future__ import annotations
@@ -38,7 +44,17 @@ _GROUP_PATHS = {
     "ConfigMap": ("/api/v1", "configmaps"),
     "Secret": ("/api/v1", "secrets"),
     "Ingress": ("/apis/networking.k8s.io/v1", "ingresses"),
+    "Pod": ("/api/v1", "pods"),
+    "Node": ("/api/v1", "nodes"),
+    "ClusterRole": ("/apis/rbac.authorization.k8s.io/v1", "clusterroles"),
+    "ClusterRoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings"),
+    "Role": ("/apis/rbac.authorization.k8s.io/v1", "roles"),
+    "RoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "rolebindings"),
+    "ClientConfig": ("/apis/authentication.gke.io/v2alpha1", "clientconfigs"),
 }
+_CLUSTER_SCOPED = {"Node", "ClusterRole", "ClusterRoleBinding"}
+#: What the double answers a SelfSubjectReview with for the kubeconfig's own credentials.
+ADMIN = {"username": "kubernetes-admin", "groups": ["kubeadm:cluster-admins", "system:authenticated"]}
 
 
 @dataclass
@@ -65,6 +81,25 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
+def _forbidden_message(rec: Recorded, username: str) -> str:
+    """kube-apiserver's 403 wording (k8s.io/apiserver ``responsewriters/errors.go`` forbiddenMessage,
+    wrapped by ``errors.NewForbidden``) for the request's path."""
+    parts = rec.path.strip("/").split("/")
+    group = "" if parts[0] == "api" else parts[1]
+    rest = parts[2:] if parts[0] == "api" else parts[3:]
+    verb = {"GET": "list", "POST": "create", "PATCH": "patch"}[rec.method]
+    namespace = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    resource = rest[0] if rest else ""
+    if len(rest) >= 2 and rec.method == "GET":
+        verb = "get"
+    qualified = f"{resource}.{group}" if group else resource
+    scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+    what = f'{qualified} "{rest[1]}"' if len(rest) >= 2 else qualified
+    return f'{what} is forbidden: User "{username}" cannot {verb} resource "{resource}" in API group "{group}" {scope}'
+
+
 @dataclass
 class ApiServerDouble:
     """The double's state: stored objects, recorded requests, and how it answers."""
@@ -72,6 +107,11 @@ class ApiServerDouble:
     token: str = "double-token"
     rollout: Rollout = "instant"
     forbidden: set[str] = field(default_factory=set)
+    #: Other accepted bearer tokens and the userInfo a SelfSubjectReview answers for each (fixed).
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The SelfSubjectRulesReview ``status`` answered per username (fixed; default: no rules).
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    review_versions: set[str] = field(default_factory=lambda: {"v1", "v1beta1", "v1alpha1"})
     objects: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     #: GETs left before a progressive rollout reports done, per object key.
@@ -90,6 +130,8 @@ class ApiServerDouble:
         """Store one object (a workload gets a completed rollout status)."""
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
+        if obj["kind"] in _CLUSTER_SCOPED:
+            meta["namespace"] = ""
         meta.setdefault("namespace", "default")
         meta.setdefault("generation", 1)
         meta.setdefault("resourceVersion", "1000")
@@ -176,6 +218,10 @@ class ApiServerDouble:
                 """PATCH an object with a JSON Patch."""
                 self._handle("PATCH")
 
+            def do_POST(self) -> None:
+                """POST a review."""
+                self._handle("POST")
+
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
@@ -203,12 +249,25 @@ class ApiServerDouble:
 
     # --- answers -----------------------------------------------------------------------------
 
+    def _user(self, rec: Recorded) -> dict[str, Any] | None:
+        auth = rec.headers.get("Authorization") or ""
+        if auth == f"Bearer {self.token}":
+            return ADMIN
+        if auth.startswith("Bearer ") and auth[7:] in self.users:
+            return self.users[auth[7:]]
+        if rec.client_cert and not auth:
+            return {"username": "alice@example.com", "groups": ["system:authenticated"]}
+        return None
+
     def answer(self, rec: Recorded) -> tuple[int, dict[str, Any]]:
         """The fixed answer for one request."""
-        if not rec.client_cert and rec.headers.get("Authorization") != f"Bearer {self.token}":
+        user = self._user(rec)
+        if user is None:
             return 401, _status(401, "Unauthorized", "Unauthorized")
         if rec.path in self.forbidden:
-            return 403, _status(403, "Forbidden", f"the double forbids {rec.path} (as RBAC would)")
+            return 403, _status(403, "Forbidden", _forbidden_message(rec, user["username"]))
+        if rec.method == "POST":
+            return self._review(rec, user)
         route = self._route(rec.path)
         if route is None:
             return 404, _status(404, "NotFound", "the server could not find the requested resource")
@@ -225,6 +284,31 @@ class ApiServerDouble:
             return self._patch((kind, namespace, name), rec)
         return 405, _status(405, "MethodNotAllowed", "the double does not answer this method")
 
+    def _review(self, rec: Recorded, user: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        parts = rec.path.strip("/").split("/")
+        if len(parts) != 4 or parts[0] != "apis":
+            return 405, _status(405, "MethodNotAllowed", "the double only takes reviews by POST")
+        group, version, plural = parts[1], parts[2], parts[3]
+        body = json.loads(rec.body or b"{}")
+        if group == "authentication.k8s.io" and plural == "selfsubjectreviews" and version in self.review_versions:
+            return 201, {
+                "kind": "SelfSubjectReview",
+                "apiVersion": f"{group}/{version}",
+                "metadata": {"creationTimestamp": None},
+                "status": {"userInfo": copy.deepcopy(user)},
+            }
+        if group == "authorization.k8s.io" and version == "v1" and plural == "selfsubjectrulesreviews":
+            empty = {"resourceRules": [], "nonResourceRules": [], "incomplete": False}
+            status = self.rules.get(user["username"], empty)
+            return 201, {
+                "kind": "SelfSubjectRulesReview",
+                "apiVersion": "authorization.k8s.io/v1",
+                "metadata": {"creationTimestamp": None},
+                "spec": body.get("spec") or {},
+                "status": copy.deepcopy(status),
+            }
+        return 404, _status(404, "NotFound", "the server could not find the requested resource")
+
     @staticmethod
     def _route(path: str) -> tuple[str, str, str] | None:
         for kind, (prefix, plural) in _GROUP_PATHS.items():
@@ -233,6 +317,8 @@ class ApiServerDouble:
             rest = path[len(prefix) + 1 :].split("/")
             if rest == [plural]:
                 return kind, "", ""
+            if kind in _CLUSTER_SCOPED and len(rest) == 2 and rest[0] == plural:
+                return kind, "", rest[1]
             if len(rest) in (3, 4) and rest[0] == "namespaces" and rest[2] == plural:
                 return kind, rest[1], rest[3] if len(rest) == 4 else ""
         return None
@@ -258,11 +344,8 @@ class ApiServerDouble:
         meta: dict[str, Any] = {"resourceVersion": "2000"}
         if start + limit < len(items):
             meta["continue"] = str(start + limit)
-        api = (
-            "apps/v1"
-            if kind in ("Deployment", "StatefulSet", "DaemonSet")
-            else ("networking.k8s.io/v1" if kind == "Ingress" else "v1")
-        )
+        prefix = _GROUP_PATHS[kind][0]
+        api = prefix.removeprefix("/apis/").removeprefix("/api/")
         return {"kind": f"{kind}List", "apiVersion": api, "metadata": meta, "items": page}
 
     def _patch(self, key: tuple[str, str, str], rec: Recorded) -> tuple[int, dict[str, Any]]:
@@ -334,3 +417,62 @@ class ApiServerDouble:
             "client-certificate-data": base64.b64encode(cert.cert_chain_pems[0].bytes()).decode(),
             "client-key-data": base64.b64encode(cert.private_key_pem.bytes()).decode(),
         }
+
+
+class IssuerDouble:
+    """An OpenID issuer that serves a fixed discovery document and JWKS over HTTPS and records headers.
+
+    Used to prove what reaches an issuer (never a credential); the real provider in ``tests/idp``
+    covers real keys and tokens.
+    """
+
+    def __init__(self) -> None:
+        self.ca = trustme.CA()
+        self.headers: list[dict[str, str]] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def issuer(self) -> str:
+        """``https://127.0.0.1:PORT``."""
+        assert self._server is not None
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> IssuerDouble:
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            """Discovery at the well-known path, an empty key set at /jwks."""
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                """Answer and record."""
+                issuer.headers.append(dict(self.headers))
+                if self.path == "/.well-known/openid-configuration":
+                    body: dict[str, Any] = {"issuer": issuer.issuer, "jwks_uri": issuer.issuer + "/jwks"}
+                elif self.path == "/jwks":
+                    body = {"keys": []}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1").configure_cert(ctx)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()

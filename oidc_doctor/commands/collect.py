@@ -1,0 +1,103 @@
+"""``oidc-doctor collect -o DIR``: write a redacted bundle (BUNDLE.md) from a live cluster.
+
+Reads what ``diagnose`` needs (:mod:`oidc_doctor.live.readers`) with the kubeconfig's
+credentials and writes one JSON List per group, plus ``.collect-manifest.json`` naming each file
+and each read that was refused (403), absent (404) or unreachable — those never abort the
+collection. Secret data is never copied except the chart name, version and masked values of Helm
+release records. With ``--token`` the user's token is sent to the kubeconfig's API server (and
+nowhere else) as a SelfSubjectReview; the token itself is written only with ``--include-token``.
+
+Exit status: 0 the bundle was written, 2 nothing could be read (unreachable server, rejected
+credentials) or the folder cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from oidc_doctor.errors import UsageError
+from oidc_doctor.io import IO
+from oidc_doctor.text import clean
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``collect``."""
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="the new bundle folder (must not hold files)")
+    live_arguments(p)
+    p.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        action="extend",
+        nargs="+",
+        default=None,
+        help="namespaces of proxies, ingresses and Helm releases (repeatable; default: all). RBAC is read "
+        "in every namespace, kube-apiserver in kube-system",
+    )
+    p.add_argument("--token", metavar="SRC", help="the user's token (- stdin, @FILE): its SelfSubjectReview is kept")
+    p.add_argument("--include-token", action="store_true", help="also write the token itself into the bundle")
+    p.add_argument("--no-issuer", action="store_true", help="do not fetch the issuer's discovery document and JWKS")
+
+
+def live_arguments(p: argparse.ArgumentParser) -> None:
+    """``--context`` and ``--kubeconfig``, shared by the live commands."""
+    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    """Read the cluster into a new bundle folder; print what was written and what was not."""
+    import orjson
+
+    from oidc_doctor.live.client import ApiClient, LiveError
+    from oidc_doctor.live.kubeconfig import load
+    from oidc_doctor.live.manifest import MANIFEST, SCHEMA
+    from oidc_doctor.live.readers import ReadOptions, nothing_read, read_cluster
+    from oidc_doctor.live.sinks import BundleSink, private_open
+
+    if args.include_token and not args.token:
+        raise UsageError("collect: --include-token needs --token SRC")
+    token = None
+    if args.token:
+        from oidc_doctor.token.source import normalise, read_token_source
+
+        token = normalise(read_token_source(args.token, io))
+    cfg = load(args.context, args.kubeconfig, env=dict(io.env))
+    folder = Path(args.output)
+    sink = BundleSink(folder, include_token=args.include_token)
+    opts = ReadOptions(namespaces=args.namespace, issuer=not args.no_issuer, token=token)
+    with ApiClient(cfg, stderr=io.stderr) as client:
+        got = read_cluster(client, sink, opts)
+    manifest = {
+        "schema": SCHEMA,
+        "collected_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "context": cfg.context,
+        "server": cfg.server,
+        "namespaces": args.namespace,
+        "files": sink.files,
+        "notes": [n.to_json() for n in got.notes],
+        "token": {"fingerprint": sink.token_fingerprint, "included": bool(args.include_token)}
+        if sink.token_fingerprint
+        else None,
+    }
+    with private_open(folder / MANIFEST) as mf:
+        mf.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+    why = nothing_read(got, cfg.server, cfg.context)
+    if why is not None:
+        raise LiveError(f"collect: {why}")
+    out = io.stdout
+    out.write(f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):\n")
+    for f in sink.files:
+        out.write(f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}\n")
+    if got.notes:
+        out.write(f"Not collected (recorded in {MANIFEST}):\n")
+        for n in got.notes:
+            blind = f" [a blind spot for the {n.area} checks]" if n.blind else ""
+            out.write(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}\n")
+    if sink.token_fingerprint:
+        kept = "written to token.txt" if args.include_token else "not written (add --include-token to keep it)"
+        out.write(f"Token {sink.token_fingerprint}: {kept}\n")
+    out.write(f"Diagnose it with: oidc-doctor diagnose --bundle {folder}\n")
+    return 0

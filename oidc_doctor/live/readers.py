@@ -1,0 +1,512 @@
+"""Read what a diagnosis needs from a live cluster, into a bundle folder or straight into Evidence.
+
+One set of readers serves ``collect`` (a :class:`~oidc_doctor.live.bundle_writer.BundleSink`
+streams each group to a JSON List file) and ``diagnose --context`` / ``rbac --context`` (an
+:class:`EvidenceSink` adds the same objects as a bundle would, recognised by
+:func:`oidc_doctor.bundle.classify_object`). What is read:
+
+- kube-apiserver Pods (``kube-system``, ``component=kube-apiserver``), the ``kubeadm-config``
+  ConfigMap, Nodes reduced to their ``k3s.io/node-args`` / ``rke2.io/node-args`` annotations, and
+  GKE's ``ClientConfig`` (``kube-public/default``) when the cluster has one;
+- RBAC: ClusterRoles, ClusterRoleBindings, Roles, RoleBindings of all namespaces, page by page;
+- workloads with an oauth2-proxy container and the ConfigMaps they mount or read, Ingresses,
+  and Helm release records (``owner=helm``) reduced to chart name, version and masked values;
+- with the API server's JWT settings known: each issuer's discovery document and JWKS, fetched
+  with no credential at all (the issuer never receives a token);
+- with the user's token: its SelfSubjectReview, sent only to the kubeconfig's API server.
+
+A read the API server refuses (403), an absent object (404) or an unreachable issuer becomes a
+:class:`Note` and, where checks depend on it, ``Evidence.blind[area]``: never an abort.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from oidc_doctor.live.client import ApiClient, LiveError, core_path, workload_path
+from oidc_doctor.live.manifest import Note
+from oidc_doctor.live.redact import redact_args, redact_configmap, redact_workload
+
+NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
+#: GKE Identity Service's per-cluster OIDC settings (``kubectl -n kube-public get clientconfig default``).
+GKE_CLIENTCONFIG = "/apis/authentication.gke.io/v2alpha1/namespaces/kube-public/clientconfigs/default"
+RBAC_RESOURCES = ("clusterroles", "clusterrolebindings", "roles", "rolebindings")
+#: SelfSubjectReview versions, newest first: v1 since Kubernetes 1.28, v1beta1 1.27, v1alpha1 1.26
+#: (kubernetes ``staging/src/k8s.io/api/authentication/*/types.go``; ``kubectl auth whoami`` tries them so).
+REVIEW_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+
+
+def outcome_of(e: LiveError) -> str:
+    """``forbidden`` / ``absent`` / ``unauthorized`` / ``unreachable`` for an API error."""
+    return {403: "forbidden", 404: "absent", 401: "unauthorized"}.get(
+        e.status or 0, "unreachable" if e.status is None else "error"
+    )
+
+
+class Group(Protocol):
+    """One group of objects (one file of a bundle)."""
+
+    def add(self, obj: dict[str, Any]) -> None:
+        """Add one object."""
+
+    def close(self) -> int:
+        """Finish the group; the number of objects added."""
+
+
+class Sink(Protocol):
+    """Where readers put what they read."""
+
+    def group(self, name: str, what: str) -> Group:
+        """Start a group ``name`` (a file stem) of objects read by ``what``."""
+
+    def note(self, note: Note) -> None:
+        """Record something that could not be read."""
+
+    def token(self, token: str) -> None:
+        """The user's token, when it is to be kept (``--include-token``, or a diagnosis)."""
+
+
+@dataclass
+class ReadOptions:
+    """What to read."""
+
+    namespaces: list[str] | None = None  # None: all namespaces
+    rbac: bool = True
+    proxies: bool = True
+    issuer: bool = True  # fetch discovery and JWKS (no credentials)
+    token: str | None = None  # the user's token: its SelfSubjectReview
+
+
+@dataclass
+class Collected:
+    """What the readers saw, for the caller's summary."""
+
+    notes: list[Note] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    settings_objects: list[dict[str, Any]] = field(default_factory=list)
+    review: dict[str, Any] | None = None  # the SelfSubjectReview answered for the token
+    review_error: LiveError | None = None
+
+
+class _Reader:
+    def __init__(self, client: ApiClient, sink: Sink, opts: ReadOptions) -> None:
+        self.client = client
+        self.sink = sink
+        self.opts = opts
+        self.out = Collected()
+
+    def note(self, note: Note) -> None:
+        self.out.notes.append(note)
+        self.sink.note(note)
+
+    def failed(self, area: str, what: str, e: LiveError, *, blind: bool = True) -> None:
+        # "GET /path: the API server answered 403 ...": ``what`` names the request already
+        text = str(e)
+        method_path, sep, rest = text.partition(": ")
+        short = rest if sep and method_path.split(" ", 1)[0] in ("GET", "POST") and " " in method_path else text
+        self.note(Note(area, what, outcome_of(e), short, blind))
+
+    def write(self, name: str, what: str, objs: Iterable[dict[str, Any]]) -> int:
+        """Stream ``objs`` into group ``name``; a refused read mid-way is noted, what came is kept."""
+        g = self.sink.group(name, what)
+        try:
+            for obj in objs:
+                g.add(obj)
+        finally:
+            n = g.close()
+            self.out.counts[name] = self.out.counts.get(name, 0) + n
+        return n
+
+    def paths(self, make: Any) -> list[str]:
+        """One path per namespace asked for, or the all-namespaces path."""
+        if self.opts.namespaces:
+            return [make(ns) for ns in self.opts.namespaces]
+        return [make(None)]
+
+    # --- the API server's settings --------------------------------------------------------------
+
+    def settings(self) -> None:
+        path = core_path("pods", "kube-system")
+        pods_err: LiveError | None = None
+        try:
+            pods = [redact_workload(p) for p in self.client.iter_list(path, "component=kube-apiserver")]
+            self.write("apiserver-pods", f"list {path}?labelSelector=component=kube-apiserver", pods)
+            self.out.settings_objects += pods
+            for pod in pods:
+                self._auth_config_note(pod)
+        except LiveError as e:
+            pods_err = e
+            self.failed("apiserver-config", f"list {path}?labelSelector=component=kube-apiserver", e, blind=False)
+        path = core_path("configmaps", "kube-system") + "/kubeadm-config"
+        try:
+            cm = self.client.get(path)
+            cm.setdefault("kind", "ConfigMap")
+            cm.setdefault("apiVersion", "v1")
+            (cm.get("metadata") or {}).pop("managedFields", None)
+            self.write("kubeadm-config", f"get {path}", [cm])
+            self.out.settings_objects.append(cm)
+        except LiveError as e:
+            self.failed("apiserver-config", f"get {path}", e, blind=False)
+        try:
+            nodes = list(self._nodes())
+            self.write("nodes", "list /api/v1/nodes (node-args annotations only)", nodes)
+            self.out.settings_objects += nodes
+        except LiveError as e:
+            self.failed("apiserver-config", "list /api/v1/nodes", e, blind=False)
+        try:
+            cc = self.client.get(GKE_CLIENTCONFIG)
+            (cc.get("metadata") or {}).pop("managedFields", None)
+            self.write("gke-clientconfig", f"get {GKE_CLIENTCONFIG}", [cc])
+            self.out.settings_objects.append(cc)
+        except LiveError as e:
+            # absent on every cluster that is not GKE with Identity Service: not worth a blind spot
+            self.failed("gke", f"get {GKE_CLIENTCONFIG}", e, blind=False)
+        if not self.out.settings_objects:
+            server = self.client.cfg.server
+            why = (
+                f"the kube-apiserver Pods of {server} cannot be read ({pods_err})"
+                if pods_err is not None and pods_err.status != 404
+                else f"{server} shows no kube-apiserver Pod, kubeadm-config or k3s/RKE2 node args "
+                "(a managed control plane hides them)"
+            )
+            self.note(Note("apiserver-config", "the API server's OIDC settings", "not-readable", why))
+
+    def _nodes(self) -> Iterator[dict[str, Any]]:
+        for node in self.client.iter_list("/api/v1/nodes"):
+            meta = node.get("metadata") or {}
+            ann = meta.get("annotations") or {}
+            kept = {k: ann[k] for k in NODE_ARGS_ANNOTATIONS if isinstance(ann.get(k), str)}
+            if not kept:
+                continue
+            for k, v in kept.items():
+                kept[k] = _redact_node_args(v)
+            yield {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": meta.get("name", ""), "labels": meta.get("labels") or {}, "annotations": kept},
+            }
+
+    def _auth_config_note(self, pod: dict[str, Any]) -> None:
+        from oidc_doctor.authn.sources import from_pod
+
+        auth = from_pod(pod, "live")
+        if auth is not None and auth.auth_config_path:
+            name = (pod.get("metadata") or {}).get("name", "")
+            self.note(
+                Note(
+                    "auth-config",
+                    f"--authentication-config={auth.auth_config_path} of Pod kube-system/{name}",
+                    "not-readable",
+                    "a file on the control-plane node, not readable through the API: copy it into the bundle "
+                    f"(ssh NODE cat {auth.auth_config_path})",
+                    blind=False,
+                )
+            )
+
+    # --- RBAC ----------------------------------------------------------------------------------
+
+    def rbac(self) -> None:
+        for res in RBAC_RESOURCES:
+            path = f"/apis/rbac.authorization.k8s.io/v1/{res}"
+            try:
+                self.write(f"rbac-{res}", f"list {path}", self.client.iter_list(path))
+            except LiveError as e:
+                self.failed("rbac", f"list {path}", e)
+
+    # --- proxies, ingresses, Helm ---------------------------------------------------------------
+
+    def proxies(self) -> None:
+        from oidc_doctor.proxy.settings import find_proxies
+
+        found: list[dict[str, Any]] = []
+        for kind in ("Deployment", "StatefulSet", "DaemonSet"):
+            for path in self.paths(lambda ns, k=kind: workload_path(k, ns or "")):
+                try:
+                    for obj in self.client.iter_list(path):
+                        if find_proxies(obj, "live"):
+                            found.append(redact_workload(obj))
+                except LiveError as e:
+                    self.failed("proxy", f"list {path}", e)
+        self.write("proxy-workloads", "workloads with an oauth2-proxy container", found)
+        cms: list[dict[str, Any]] = []
+        for ns, name in sorted(_configmap_refs(found)):
+            path = core_path("configmaps", ns) + f"/{name}"
+            try:
+                cm = self.client.get(path)
+            except LiveError as e:
+                self.failed("proxy", f"get {path}", e, blind=e.status != 404)
+                continue
+            cm.setdefault("kind", "ConfigMap")
+            cm.setdefault("apiVersion", "v1")
+            cms.append(redact_configmap(cm))
+        self.write("proxy-configmaps", "ConfigMaps the proxies mount or read", cms)
+        for path in self.paths(
+            lambda ns: (
+                f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses"
+                if ns
+                else "/apis/networking.k8s.io/v1/ingresses"
+            )
+        ):
+            try:
+                self.write("ingresses", f"list {path}", (_strip(i) for i in self.client.iter_list(path)))
+            except LiveError as e:
+                self.failed("ingress", f"list {path}", e, blind=False)
+        for path in self.paths(lambda ns: core_path("secrets", ns)):
+            try:
+                releases = (
+                    reduce_helm_release(s)
+                    for s in self.client.iter_list(path, "owner=helm")
+                    if s.get("type") == "helm.sh/release.v1"
+                )
+                self.write("helm-releases", f"list {path}?labelSelector=owner=helm", (r for r in releases if r))
+            except LiveError as e:
+                self.failed("helm", f"list {path}?labelSelector=owner=helm", e, blind=False)
+
+    # --- the issuer ----------------------------------------------------------------------------
+
+    def issuer(self) -> None:
+        from oidc_doctor.authn.remote import WELL_KNOWN, HttpFetcher
+        from oidc_doctor.authn.settings import read_settings
+        from oidc_doctor.authn.verify import FetchError
+        from oidc_doctor.evidence import Evidence
+        from oidc_doctor.live.sinks import EvidenceSink
+
+        ev = Evidence()
+        g = EvidenceSink(ev).group("settings", "the API server's settings")
+        for obj in self.out.settings_objects:
+            g.add(obj)
+        view = read_settings(ev)
+        if view.auth is None:
+            return
+        fetcher = HttpFetcher()
+        seen: set[str] = set()
+        for a in view.auth.authenticators:
+            url = a.issuer.discovery_url or a.issuer.url.rstrip("/") + WELL_KNOWN
+            if not a.issuer.url or url in seen:
+                continue
+            seen.add(url)
+            ca = a.issuer.certificate_authority if "BEGIN CERTIFICATE" in a.issuer.certificate_authority else ""
+            try:
+                # no headers: the issuer never receives a credential
+                status, text, body, _ = fetcher.get(url, {}, ca)
+                doc = _json_object(body) if status == 200 else None
+                if doc is None:
+                    raise FetchError(f"{url}: {text if status != 200 else 'not a JSON object'}")
+                self.write("issuer-discovery", f"GET {url} (no credentials)", [doc])
+                jwks_uri = doc.get("jwks_uri")
+                if not isinstance(jwks_uri, str) or not jwks_uri:
+                    raise FetchError(f"{url}: the discovery document has no jwks_uri")
+                status, text, body, _ = fetcher.get(jwks_uri, {}, ca)
+                keys = _json_object(body) if status == 200 else None
+                if keys is None or not isinstance(keys.get("keys"), list):
+                    raise FetchError(f"{jwks_uri}: {text if status != 200 else 'not a JWKS'}")
+                self.write("issuer-jwks", f"GET {jwks_uri} (no credentials)", [keys])
+            except FetchError as e:
+                self.note(
+                    Note(
+                        "jwks",
+                        f"discovery and JWKS of {a.issuer.url}",
+                        "unreachable",
+                        f"fetched from this machine, not from the API server: {e}",
+                    )
+                )
+
+    # --- the user's token ------------------------------------------------------------------------
+
+    def review(self, token: str) -> None:
+        self.sink.token(token)
+        with ApiClient(self.client.cfg, token=token) as user_client:
+            try:
+                review = self_subject_review(user_client)
+            except LiveError as e:
+                self.out.review_error = e
+                if e.status in (401, 403):
+                    # the API server's own answer to the token: a bundle reads it as the error text
+                    self.write("selfsubjectreview-status", "POST selfsubjectreviews with the token", [_status(e)])
+                self.failed("token", "POST selfsubjectreviews with the token", e, blind=False)
+                return
+        self.out.review = review
+        self.write("selfsubjectreview", "POST selfsubjectreviews with the token", [review])
+
+
+def nothing_read(got: Collected, server: str, context: str) -> str | None:
+    """Why a run read nothing from the cluster (unreachable, credentials rejected), or None."""
+    cluster = {k: n for k, n in got.counts.items() if not k.startswith(("issuer-", "selfsubjectreview"))}
+    if any(cluster.values()):
+        return None
+    first = next((n for n in got.notes if n.outcome in ("unauthorized", "unreachable") and n.area != "jwks"), None)
+    if first is None:
+        return None
+    why = f"nothing could be read from {server} (context {context}): {first.reason}"
+    if first.outcome == "unauthorized":
+        why += (
+            "; the API server rejects this context's own credentials: if they are the OIDC login being "
+            "debugged, that is the failure: run `oidc-doctor whoami --context "
+            f"{context}`, or read the cluster with another context and pass the token with --token"
+        )
+    return why
+
+
+def read_cluster(client: ApiClient, sink: Sink, opts: ReadOptions) -> Collected:
+    """Read everything ``opts`` asks for into ``sink``; never raises for a refused or absent read."""
+    r = _Reader(client, sink, opts)
+    r.settings()
+    if opts.rbac:
+        r.rbac()
+    if opts.proxies:
+        r.proxies()
+    if opts.issuer:
+        r.issuer()
+    if opts.token is not None:
+        r.review(opts.token)
+    return r.out
+
+
+def self_subject_review(client: ApiClient) -> dict[str, Any]:
+    """POST a SelfSubjectReview (v1, else v1beta1, else v1alpha1 on 404); the answer with kind set."""
+    last: LiveError | None = None
+    for version in REVIEW_VERSIONS:
+        api = f"authentication.k8s.io/{version}"
+        try:
+            answer = client.post(f"/apis/{api}/selfsubjectreviews", {"apiVersion": api, "kind": "SelfSubjectReview"})
+        except LiveError as e:
+            if e.status == 404:
+                last = e
+                continue
+            raise
+        answer.setdefault("apiVersion", api)
+        answer.setdefault("kind", "SelfSubjectReview")
+        return answer
+    assert last is not None
+    raise LiveError(
+        "the API server serves no SelfSubjectReview API (authentication.k8s.io v1, v1beta1, v1alpha1: "
+        "Kubernetes older than 1.26, or the APISelfSubjectReview feature is off)",
+        404,
+        "NotFound",
+    )
+
+
+def self_subject_rules_review(client: ApiClient, namespace: str) -> dict[str, Any]:
+    """POST a SelfSubjectRulesReview for ``namespace`` (authorization.k8s.io/v1)."""
+    api = "authorization.k8s.io/v1"
+    return client.post(
+        f"/apis/{api}/selfsubjectrulesreviews",
+        {"apiVersion": api, "kind": "SelfSubjectRulesReview", "spec": {"namespace": namespace}},
+    )
+
+
+def _status(e: LiveError) -> dict[str, Any]:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "reason": e.reason,
+        "code": e.status,
+        "message": str(e),
+    }
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    import orjson
+
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
+def _redact_node_args(value: str) -> str:
+    """k3s/RKE2 node-args is a JSON list of the server's argv (k3s masks ``--token`` itself; be sure)."""
+    import orjson
+
+    try:
+        argv = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+    if not isinstance(argv, list):
+        return value
+    return orjson.dumps(redact_args(argv)).decode()
+
+
+def _configmap_refs(workloads: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(namespace, name) of every ConfigMap a workload mounts (volumes, projected) or reads (env)."""
+    out: set[tuple[str, str]] = set()
+    for obj in workloads:
+        ns = str((obj.get("metadata") or {}).get("namespace") or "default")
+        tmpl = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for vol in tmpl.get("volumes") or []:
+            if not isinstance(vol, dict):
+                continue
+            if isinstance(vol.get("configMap"), dict) and vol["configMap"].get("name"):
+                out.add((ns, str(vol["configMap"]["name"])))
+            for src in (vol.get("projected") or {}).get("sources") or []:
+                if isinstance(src, dict) and isinstance(src.get("configMap"), dict) and src["configMap"].get("name"):
+                    out.add((ns, str(src["configMap"]["name"])))
+        for c in [*(tmpl.get("containers") or []), *(tmpl.get("initContainers") or [])]:
+            if not isinstance(c, dict):
+                continue
+            for ef in c.get("envFrom") or []:
+                if isinstance(ef, dict) and isinstance(ef.get("configMapRef"), dict) and ef["configMapRef"].get("name"):
+                    out.add((ns, str(ef["configMapRef"]["name"])))
+            for env in c.get("env") or []:
+                ref = ((env or {}).get("valueFrom") or {}).get("configMapKeyRef") if isinstance(env, dict) else None
+                if isinstance(ref, dict) and ref.get("name"):
+                    out.add((ns, str(ref["name"])))
+    return out
+
+
+def reduce_helm_release(secret: dict[str, Any]) -> dict[str, Any] | None:
+    """A Helm release Secret with only chart name, version and masked values, encoded as Helm does.
+
+    The rendered manifest, templates, files, hooks and notes are dropped; values under
+    secret-looking keys become ``<redacted>`` (BUNDLE.md). The result is again a valid
+    ``helm.sh/release.v1`` Secret, so the bundle reader and the proxy checks read it unchanged.
+    """
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.proxy.helm import as_dict, encode_release, mask, release_payload
+
+    meta = as_dict(secret.get("metadata"))
+    where = f"Secret {meta.get('namespace', '')}/{meta.get('name', '')}"
+    try:
+        payload = release_payload(secret, where)
+    except InputError:
+        return None
+    chart = as_dict(payload.get("chart"))
+    chart_meta = as_dict(chart.get("metadata"))
+    info = as_dict(payload.get("info"))
+    reduced = {
+        "name": payload.get("name"),
+        "namespace": payload.get("namespace"),
+        "version": payload.get("version"),
+        "info": {"status": info.get("status")},
+        "chart": {
+            "metadata": {k: chart_meta[k] for k in ("name", "version", "appVersion") if k in chart_meta},
+            "values": mask(copy.deepcopy(as_dict(chart.get("values")))),
+        },
+        "config": mask(copy.deepcopy(as_dict(payload.get("config")))),
+    }
+    labels = as_dict(meta.get("labels"))
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": {
+            "name": meta.get("name", ""),
+            "namespace": meta.get("namespace", ""),
+            "labels": {k: v for k, v in labels.items() if k in ("name", "owner", "status", "version")},
+        },
+        # Kubernetes base64-encodes Secret data over Helm's own base64 (pkg/storage/driver/secrets.go)
+        "data": {"release": base64.b64encode(encode_release(reduced).encode()).decode()},
+    }
