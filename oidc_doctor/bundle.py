@@ -36,7 +36,8 @@ _RBAC_KINDS = {"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"}
 _WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 
 
-def _describe(obj: dict[str, Any]) -> str:
+def describe(obj: dict[str, Any]) -> str:
+    """``Kind namespace/name`` of a Kubernetes object, for evidence references."""
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     assert isinstance(meta, dict)
     name = meta.get("name", "")
@@ -96,7 +97,7 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     if kind == "Pod":
         containers = _containers(obj)
         if containers is None:
-            raise _Broken(f"{_describe(obj)} has no spec.containers list")
+            raise Broken(f"{describe(obj)} has no spec.containers list")
         if any(_is_apiserver_container(c) for c in containers):
             return Kind.APISERVER_POD, "", obj
         return Kind.WORKLOAD, "", obj
@@ -115,7 +116,7 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.RBAC, "", obj
     if kind in _WORKLOAD_KINDS:
         if _containers(obj) is None:
-            raise _Broken(f"{_describe(obj)} has no spec.template.spec.containers list")
+            raise Broken(f"{describe(obj)} has no spec.template.spec.containers list")
         return Kind.WORKLOAD, "", obj
     if kind == "ConfigMap":
         return _classify_configmap(obj)
@@ -159,14 +160,14 @@ def _classify_configmap(obj: dict[str, Any]) -> tuple[Kind | None, str, Any]:
     if isinstance(data, dict):
         inner = data.get("ClusterConfiguration")
         if isinstance(inner, str):
-            docs = [d.data for d in load_documents(inner, _describe(obj) + " data.ClusterConfiguration")]
+            docs = [d.data for d in load_documents(inner, describe(obj) + " data.ClusterConfiguration")]
             for d in docs:
                 if isinstance(d, dict) and d.get("kind") == "ClusterConfiguration":
                     return Kind.KUBEADM_CONFIG, "", d
         for value in data.values():
             if isinstance(value, str) and "AuthenticationConfiguration" in value:
                 try:
-                    docs = [d.data for d in load_documents(value, _describe(obj))]
+                    docs = [d.data for d in load_documents(value, describe(obj))]
                 except InputError:
                     continue
                 for d in docs:
@@ -175,8 +176,8 @@ def _classify_configmap(obj: dict[str, Any]) -> tuple[Kind | None, str, Any]:
     return Kind.CONFIGMAP, "", obj
 
 
-class _Broken(Exception):
-    """A recognised object whose shape is broken."""
+class Broken(Exception):
+    """A recognised object whose shape is broken (named in the inputs, never fatal)."""
 
 
 def _decode_text(raw: bytes) -> str | None:
@@ -290,7 +291,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
 def _recognised(obj: Any) -> bool:
     try:
         return classify_object(obj)[0] is not None
-    except (_Broken, InputError):
+    except (Broken, InputError):
         return True
 
 
@@ -302,13 +303,13 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
         where = f"{ref}#{doc.index + 1}" if many else ref
         try:
             kind, reason, data = classify_object(doc.data)
-        except (_Broken, InputError) as e:
+        except (Broken, InputError) as e:
             ev.inputs.append(InputRecord(where, "broken", reason=str(e)))
             continue
         if kind is None:
             skipped.append(reason)
             continue
-        label = _describe(doc.data) if isinstance(doc.data, dict) and "kind" in doc.data else str(kind)
+        label = describe(doc.data) if isinstance(doc.data, dict) and "kind" in doc.data else str(kind)
         ev.add(Item(kind, f"{where} {label}", data, path=path))
         counts[str(kind)] += 1
     for kind_name, n in counts.items():
@@ -336,4 +337,8 @@ def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
             read_file(path, ref, ev)
         except DoctorError as e:
             ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
+    # A bundle written by `collect` says what it could not read: those areas stay blind offline.
+    from oidc_doctor.live.manifest import apply_manifest
+
+    apply_manifest(folder, ev)
     return ev

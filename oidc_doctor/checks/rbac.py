@@ -160,6 +160,14 @@ def _prepared(ev: Evidence, ctx: Context) -> Analysis | CheckResult:
     return CheckResult.unknown(a) if isinstance(a, str) else a
 
 
+def _partial(ev: Evidence) -> CheckResult | None:
+    """``unknown`` when part of RBAC could not be read: an absence is then no evidence."""
+    reason = ev.blind.get("rbac")
+    if reason:
+        return CheckResult.unknown(f"part of RBAC could not be read ({reason}): the missing grant may be there")
+    return None
+
+
 def check_subjects(ev: Evidence, ctx: Context) -> CheckResult:
     """Near misses: prefix, claim, group name; a groups claim that never arrives."""
     a = _prepared(ev, ctx)
@@ -178,6 +186,8 @@ def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
     if isinstance(a, CheckResult):
         return a
     if a.binding:
+        if partial := _partial(ev):
+            return partial  # "no binding" may only mean the binding was in what could not be read
         return CheckResult.failed(a.binding)
     if a.uncertain:
         return CheckResult.unknown(a.uncertain)
@@ -206,6 +216,8 @@ def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
             "says 403, the evidence is older than the cluster or another authorizer denies it"
         )
     if a.permissions:
+        if partial := _partial(ev):
+            return partial
         return CheckResult.failed(a.permissions)
     if a.uncertain:
         return CheckResult.unknown(a.uncertain)

@@ -146,10 +146,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
     if args.bundle:
-        from oidc_doctor.live.manifest import apply_manifest
-
         read_bundle(Path(args.bundle), ev)
-        apply_manifest(Path(args.bundle), ev)
     token = None
     if args.token:
         from oidc_doctor.token.source import normalise, read_token_source

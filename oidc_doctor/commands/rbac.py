@@ -88,10 +88,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     ev = Evidence()
     with gc_paused():  # 55,000 bindings become 55,000 items: nothing to collect while reading
         if args.bundle is not None:
-            from oidc_doctor.live.manifest import apply_manifest
-
             read_bundle(args.bundle, ev)
-            apply_manifest(args.bundle, ev)
         if live:
             _read_live(args, io, ev)
         idx = RbacIndex.from_evidence(ev)

@@ -112,17 +112,17 @@ class _EvidenceGroup:
 
     def add(self, obj: dict[str, Any]) -> None:
         """Recognise the object as the bundle reader would and add it."""
-        from oidc_doctor.bundle import _Broken, _describe, classify_object
+        from oidc_doctor.bundle import Broken, classify_object, describe
 
         ref = f"live {self.what}"
         try:
             kind, _why, data = classify_object(obj)
-        except (_Broken, InputError) as e:
+        except (Broken, InputError) as e:
             self.ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
             return
         if kind is None:
             return
-        self.ev.add(Item(kind, f"{ref}: {_describe(obj)}", data))
+        self.ev.add(Item(kind, f"{ref}: {describe(obj)}", data))
         self.counts[str(kind)] = self.counts.get(str(kind), 0) + 1
 
     def close(self) -> int:
