@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oidc_doctor.errors import InputError, UsageError
+from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.bundle import read_bundle
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
-    from oidc_doctor.render import render
+    from oidc_doctor.render import emit
     from oidc_doctor.text import parse_duration
 
     live = bool(args.context or args.kubeconfig)
@@ -172,13 +172,4 @@ def run(args: argparse.Namespace, io: IO) -> int:
         options.request = parse_request(args.request)
     ctx = Context(now=now, now_source=now_source, options=options)
     report = pipeline.run(ev, ctx)
-    text = render(report, args.format, tty=io.stdout_tty and not args.output)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise InputError(args.output, f"cannot write the report: {e.strerror or e}") from e
-        io.warn(f"report written to {args.output}")
-    else:
-        io.stdout.write(text)
-    return report.exit_status()
+    return emit(report, args.format, args.output, io)

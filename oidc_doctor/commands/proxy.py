@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oidc_doctor.errors import InputError, UsageError
+from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.checks.proxy import CHECKS
     from oidc_doctor.evidence import Evidence
-    from oidc_doctor.render import render
+    from oidc_doctor.render import emit
     from oidc_doctor.text import parse_duration, parse_time
 
     ev = Evidence()
@@ -116,16 +116,7 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     if args.settings:
         io.stdout.write(_settings_text(ctx.facts.extra.get("proxy.state")))
         return 0
-    text = render(report, args.format, tty=io.stdout_tty and not args.output)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise InputError(args.output, f"cannot write the report: {e.strerror or e}") from e
-        io.warn(f"report written to {args.output}")
-    else:
-        io.stdout.write(text)
-    return report.exit_status()
+    return emit(report, args.format, args.output, io)
 
 
 #: Options shown even when left at their default: the ones the checks judge.

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from oidc_doctor.pipeline import Report
+
+if TYPE_CHECKING:
+    from oidc_doctor.io import IO
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -28,3 +33,20 @@ def render(report: Report, fmt: str, *, tty: bool = False) -> str:
     from oidc_doctor.render.text import render_text
 
     return render_text(report)
+
+
+def emit(report: Report, fmt: str, output: str | None, io: IO) -> int:
+    """Print the report (or write it to ``output``) and return the judging exit status (0 or 1)."""
+    text = render(report, fmt, tty=io.stdout_tty and not output)
+    if output:
+        from oidc_doctor.errors import InputError
+
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise InputError(output, f"cannot write the report: {e.strerror or e}") from e
+        io.warn(f"report written to {output}")
+    else:
+        io.stdout.write(text)
+    return report.exit_status()
