@@ -348,8 +348,17 @@ def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
 # --- client id, issuer and scope against the API server --------------------------------------
 
 
-def _authenticators(ctx: Context) -> list[AuthenticatorSummary] | None:
-    return ctx.facts.authenticators
+def _proxies_and_authenticators(ctx: Context) -> tuple[ProxyState, list[AuthenticatorSummary]] | CheckResult:
+    """The proxies and the API server's JWT authenticators, or why a comparison cannot be made."""
+    state = _state(ctx)
+    if (r := _no_proxy(state)) is not None:
+        return r
+    auths = ctx.facts.authenticators
+    if auths is None:
+        return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
+    if not auths:
+        return CheckResult.skipped("the API server has no JWT authenticator")
+    return state, auths
 
 
 def _aud_list(claims: dict[str, Any] | None) -> list[str]:
@@ -373,14 +382,10 @@ def _relevant(auths: list[AuthenticatorSummary], issuer: Setting) -> list[Authen
 
 def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
     """The proxy's ``--client-id`` is an audience the API server accepts."""
-    state = _state(ctx)
-    if (r := _no_proxy(state)) is not None:
-        return r
-    auths = _authenticators(ctx)
-    if auths is None:
-        return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
-    if not auths:
-        return CheckResult.skipped("the API server has no JWT authenticator")
+    prepared = _proxies_and_authenticators(ctx)
+    if isinstance(prepared, CheckResult):
+        return prepared
+    state, auths = prepared
     findings: list[Finding] = []
     unknown: list[str] = []
     token_aud = _aud_list(ctx.facts.token_claims)
@@ -448,14 +453,10 @@ def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
 
 def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
     """The proxy's ``--oidc-issuer-url`` is exactly an issuer the API server trusts."""
-    state = _state(ctx)
-    if (r := _no_proxy(state)) is not None:
-        return r
-    auths = _authenticators(ctx)
-    if auths is None:
-        return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
-    if not auths:
-        return CheckResult.skipped("the API server has no JWT authenticator")
+    prepared = _proxies_and_authenticators(ctx)
+    if isinstance(prepared, CheckResult):
+        return prepared
+    state, auths = prepared
     findings: list[Finding] = []
     unknown: list[str] = []
     looked = 0
@@ -517,14 +518,10 @@ _GROUPS_WITHOUT_SCOPE = frozenset({"azure", "entra-id", "adfs", "google", "githu
 
 def check_scope_claims(ev: Evidence, ctx: Context) -> CheckResult:
     """The proxy requests the scopes that put the API server's username and groups claims in the token."""
-    state = _state(ctx)
-    if (r := _no_proxy(state)) is not None:
-        return r
-    auths = _authenticators(ctx)
-    if auths is None:
-        return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
-    if not auths:
-        return CheckResult.skipped("the API server has no JWT authenticator")
+    prepared = _proxies_and_authenticators(ctx)
+    if isinstance(prepared, CheckResult):
+        return prepared
+    state, auths = prepared
     claims = ctx.facts.token_claims
     findings: list[Finding] = []
     unknown: list[str] = []
