@@ -120,6 +120,15 @@ def _no_proxy(state: ProxyState) -> CheckResult | None:
     return None
 
 
+def _outcome(findings: list[Finding], unknown: list[str], passed: str) -> CheckResult:
+    """Findings fail the check; otherwise any proxy that could not be judged makes it unknown."""
+    if findings:
+        return CheckResult.failed(findings)
+    if unknown:
+        return CheckResult.unknown("; ".join(unknown))
+    return CheckResult.passed(passed)
+
+
 def _ev(s: Setting) -> EvidenceRef:
     return EvidenceRef("proxy", clean(s.ref), clean(s.describe()))
 
@@ -238,11 +247,9 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                 f"{inst.ref}: --cookie-refresh={go_duration_str(refresh)}; the token lifetime is unknown "
                 "(give a token or --token-lifetime)"
             )
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed(f"cookie refresh shorter than the token lifetime ({human_duration(lifetime or 0)})")
+    return _outcome(
+        findings, unknown, f"cookie refresh shorter than the token lifetime ({human_duration(lifetime or 0)})"
+    )
 
 
 def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
@@ -318,11 +325,7 @@ def check_refresh_support(ev: Evidence, ctx: Context) -> CheckResult:
                 rank=11,
             )
         )
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed("every proxy's provider refreshes sessions")
+    return _outcome(findings, unknown, "every proxy's provider refreshes sessions")
 
 
 def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
@@ -444,11 +447,7 @@ def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
                 explains=("audience-mismatch",),
             )
         )
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed("every proxy's client id is an accepted audience")
+    return _outcome(findings, unknown, "every proxy's client id is an accepted audience")
 
 
 def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
@@ -583,11 +582,7 @@ def check_scope_claims(ev: Evidence, ctx: Context) -> CheckResult:
                             rank=8,
                         )
                     )
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed("the proxy requests the scopes for the username and groups claims")
+    return _outcome(findings, unknown, "the proxy requests the scopes for the username and groups claims")
 
 
 def _scope_fix(cfg: ProxyConfig, scope_text: str, add: str) -> str:
@@ -751,11 +746,7 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
                 rank=20,
             )
         )
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed("no proxy exposes the id_token to browsers")
+    return _outcome(findings, unknown, "no proxy exposes the id_token to browsers")
 
 
 # --- header sizes ------------------------------------------------------------------------------
