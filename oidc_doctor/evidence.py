@@ -121,3 +121,8 @@ class Evidence(Record):
     def add(self, item: Item) -> None:
         """Record one item."""
         self.items.append(item)
+
+    def add_first(self, item: Item) -> None:
+        """Record an item the command line names: it comes before the files' own (a ``--token``
+        outranks a token found in the bundle, which checks take first)."""
+        self.items.insert(0, item)

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
         # normalised once, as the bundle reader does (a file's trailing newline is not the token's)
         token = normalise(read_token_source(args.token, io))
-        ev.add(Item(Kind.TOKEN, "--token", token))
+        ev.add_first(Item(Kind.TOKEN, "--token", token))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
     if live:
         read_live(args, io, ev, token)

@@ -107,7 +107,7 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
         from oidc_doctor.evidence import InputRecord, Item, Kind
         from oidc_doctor.token.source import read_token_source
 
-        ev.add(Item(Kind.TOKEN, "--token", read_token_source(args.token, io)))
+        ev.add_first(Item(Kind.TOKEN, "--token", read_token_source(args.token, io)))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
     now, source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None

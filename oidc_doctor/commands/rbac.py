@@ -152,7 +152,7 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
         item = Item(Kind.TOKEN, describe_source(args.token), normalise(args.token_text))
     else:
         item = Item(Kind.ERROR_TEXT, "--error", args.error)
-    ev.items.insert(0, item)  # what the command line names comes before the bundle's own files
+    ev.add_first(item)
     ctx = Context(now=datetime.now(UTC))  # a command, not a check: RBAC does not depend on the time
     for derive in derivers():
         derive(ev, ctx)

@@ -198,3 +198,29 @@ def test_request_is_read_as_kubectl_auth_can_i_takes_it(text: str, parsed: dict[
     from oidc_doctor.commands.diagnose import parse_request
 
     assert parse_request(text) == parsed
+
+
+def test_a_token_on_the_command_line_outranks_the_bundles_own(tmp_path: Path) -> None:
+    expired = (EXAMPLES / "token-expired" / "id_token.txt").read_text().strip()
+    (tmp_path / "t.txt").write_text(expired)
+    o, out, _ = _io()
+    bundle = str(EXAMPLES / "healthy")
+    main(
+        [
+            "diagnose",
+            "--bundle",
+            bundle,
+            "--token",
+            f"@{tmp_path / 't.txt'}",
+            "--now",
+            "2026-11-28T10:25:12Z",
+            "--format",
+            "json",
+        ],
+        o,
+    )
+    report = json.loads(out.getvalue())
+    assert report["findings"][0]["cause"] == "token-expired"
+    # The API server's verdict is predicted for the named token, not for the bundle's healthy one.
+    assert report["identity"] is None
+    assert not any(f["cause"] == "token-accepted" for f in report["findings"])
