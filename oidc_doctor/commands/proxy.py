@@ -137,6 +137,7 @@ _SHOWN_DEFAULTS = (
 def _settings_text(state: Any) -> str:
     """Every proxy's settings: value, source and where it was set, credentials redacted."""
     from oidc_doctor.checks.proxy import ProxyState
+    from oidc_doctor.logs.mask import mask
     from oidc_doctor.proxy.kubeapps import KubeappsInfo, show_chart
     from oidc_doctor.proxy.providers import show
     from oidc_doctor.text import clean
@@ -158,7 +159,9 @@ def _settings_text(state: Any) -> str:
         for name in names:
             s = cfg.get(name)
             value = s.shown if s.known else "(not visible)"
-            out.append(f"  --{name}={clean(value, 120)}  [{s.source}: {clean(s.ref, 160)}]")
+            # a value may hold a token even where no credential belongs (a pasted id_token): mask
+            # before cutting, so no piece of it shows
+            out.append(f"  --{name}={clean(mask(str(value)), 120)}  [{s.source}: {clean(s.ref, 160)}]")
         for name in cfg.secret_env:
             out.append(f"  from a Secret (never read): {clean(name)}")
         for p in cfg.problems:

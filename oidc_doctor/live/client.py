@@ -28,6 +28,7 @@ import orjson
 
 from oidc_doctor.errors import DoctorError
 from oidc_doctor.live.kubeconfig import LoadedConfig
+from oidc_doctor.text import clean
 
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 10.0
@@ -289,6 +290,17 @@ class ApiClient:
             data = orjson.loads(bytes(content)) if content else {}
         except orjson.JSONDecodeError:
             data = {}
+        if 300 <= resp.status_code < 400:
+            # Never followed (httpx's default, kept on purpose): the auth flow would put the
+            # credentials on the redirected request, wherever it points. An empty 3xx body must
+            # not read as an empty success either.
+            where = clean(resp.headers.get("location", ""), 200)
+            raise LiveError(
+                f"{method} {path}: the API server answered {resp.status_code} {resp.reason_phrase}, a redirect "
+                f"to {where or '(no location)'}: not followed, so credentials stay with {self.cfg.server}",
+                resp.status_code,
+                "Redirect",
+            )
         if resp.status_code >= 400:
             reason = str(data.get("reason") or resp.reason_phrase) if isinstance(data, dict) else resp.reason_phrase
             message = str(data.get("message") or "") if isinstance(data, dict) else ""
