@@ -235,6 +235,12 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        if cfg.single.cluster.insecure and stderr is not None:
+            # honoured as kubectl honours it, but never silently: credentials go to whoever answers
+            stderr.write(
+                f"oidc-doctor: warning: kubeconfig cluster of context {clean(cfg.context)!r} sets "
+                "insecure-skip-tls-verify: the API server's certificate is NOT verified\n"
+            )
         self._http = httpx.Client(
             base_url=cfg.server,
             verify=_ssl_context(cfg, client_cert=token is None),

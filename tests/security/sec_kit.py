@@ -137,6 +137,8 @@ class Stranger:
                     doc: dict[str, Any] | None = {"issuer": me.url, "jwks_uri": me.url + "/jwks"}
                 elif self.path == "/jwks":
                     doc = {"keys": []}
+                elif self.path == "/big":
+                    doc = {"keys": [], "padding": "x" * (2 << 20)}
                 else:
                     doc = None
                 data = json.dumps(doc or {"kind": "Status", "code": 404}).encode()
