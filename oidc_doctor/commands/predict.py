@@ -220,7 +220,9 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
         out = pred.to_json()
         out["settings"] = auth.ref
         out["signing_algs"] = list(auth.signing_algs)
-        print(json.dumps(out, indent=2, ensure_ascii=False), file=io.stdout)
+        from oidc_doctor.text import json_text
+
+        print(json_text(json.dumps(out, indent=2, ensure_ascii=False)), file=io.stdout)
         return
     lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
     if not had_token:

@@ -153,7 +153,9 @@ def _settings_text(state: Any) -> str:
             k = cfg.kubeapps
             seen = "values read from the release record" if k.values_seen else "release record not seen"
             out.append(
-                f"  Kubeapps chart {show_chart(k.chart_version)}, release {k.namespace}/{k.release_name} ({seen})"
+                clean(
+                    f"  Kubeapps chart {show_chart(k.chart_version)}, release {k.namespace}/{k.release_name} ({seen})"
+                )
             )
         names = sorted(set(cfg.settings) | set(_SHOWN_DEFAULTS))
         for name in names:
@@ -262,7 +264,9 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
             print("Dry run: nothing was changed. Apply it with --apply, or run:\n", file=out)
             print(f"  {plan.kubectl()}\n", file=out)
             print("JSON patch:", file=out)
-            print(json.dumps(plan.ops, indent=2), file=out)
+            from oidc_doctor.text import json_text
+
+            print(json_text(json.dumps(plan.ops, indent=2)), file=out)
         else:
             assert client is not None
             _apply(client, plan, parse_duration(args.timeout, "--timeout"), io)
