@@ -63,7 +63,9 @@ def _ssl_context(cfg: LoadedConfig, *, client_cert: bool = True) -> ssl.SSLConte
         else:
             ctx = ssl.create_default_context()
     except (ssl.SSLError, OSError, ValueError) as e:
-        raise LiveError(f"kubeconfig cluster CA for context {cfg.context!r} cannot be loaded: {e}") from e
+        where = "" if cluster.certificate_auth_data else f" {cluster.certificate_auth}"
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise LiveError(f"kubeconfig cluster CA{where} for context {cfg.context!r} cannot be loaded: {why}") from e
     if client_cert and user is not None and (user.client_cert or user.client_cert_data):
         _load_client_cert(ctx, user, cfg.context)
     return ctx
@@ -84,7 +86,9 @@ def _load_client_cert(ctx: ssl.SSLContext, user: Any, context: str) -> None:
         else:
             ctx.load_cert_chain(str(user.client_cert), str(user.client_key) if user.client_key else None)
     except (ssl.SSLError, OSError, ValueError) as e:
-        raise LiveError(f"kubeconfig client certificate for context {context!r} cannot be loaded: {e}") from e
+        where = "" if user.client_cert_data else f" {user.client_cert}"
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise LiveError(f"kubeconfig client certificate{where} for context {context!r} cannot be loaded: {why}") from e
 
 
 class _Bearer(httpx.Auth):
