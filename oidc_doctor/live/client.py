@@ -317,7 +317,11 @@ class ApiClient:
             text = f"{method} {path}: the API server answered {resp.status_code} {reason}"
             if message:
                 text += f": {message}"
-            raise LiveError(text, resp.status_code, reason)
+            # a proxy or webhook in front may echo the request's Authorization header or cookie
+            # back: whatever this text reaches (stderr, a collected bundle), no credential does
+            from oidc_doctor.logs.mask import mask
+
+            raise LiveError(mask(text), resp.status_code, mask(reason))
         if not isinstance(data, dict):
             raise LiveError(f"{method} {path}: the answer is not a JSON object")
         return data

@@ -215,3 +215,33 @@ def test_a_redirect_to_another_host_does_not_carry_the_token(
     assert status in expected, (status, out, err)
     assert "307 Temporary Redirect" in out + err and "not followed" in out + err, (out, err)
     assert "Traceback" not in err and not leaks(out + err, windows(token))
+
+
+def test_a_status_body_echoing_the_token_reaches_no_output_and_no_bundle(tmp_path: Path) -> None:
+    from apiserver_double import Recorded, _status
+
+    token = make_token("https://idp.example.com", aud="kubernetes")
+    with ApiServerDouble(users={token: ALICE}) as double:
+        populate(double)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        answer = double.answer
+
+        def echo(rec: Recorded) -> tuple[int, dict[str, Any]]:
+            # a proxy in front of the API server that quotes the request's credentials back
+            if rec.method == "POST":
+                auth = rec.headers.get("Authorization", "")
+                return 401, _status(401, f"Unauthorized {auth}", f"Unauthorized: {auth}; Cookie: s={token}")
+            return answer(rec)
+
+        double.answer = echo  # type: ignore[method-assign]
+        for argv in (
+            ["whoami", "--token", token],  # also a raw token argument: warned about, never echoed
+            ["whoami", "--token", token, "--format", "json"],
+            ["diagnose", "--token", token, "--format", "json"],
+            ["rbac", "who", "--token", token],
+            ["collect", "-o", str(tmp_path / "b"), "--token", token, "--no-issuer"],
+        ):
+            status, out, err = run([*argv, "--kubeconfig", kc])
+            assert status in (0, 1, 2) and "Traceback" not in err
+            assert not leaks(out + err, windows(token)), (argv, leaks(out + err, windows(token)))
+    assert "401" in tree_text(tmp_path / "b") and not leaks(tree_text(tmp_path / "b"), windows(token))
