@@ -245,3 +245,45 @@ def test_a_status_body_echoing_the_token_reaches_no_output_and_no_bundle(tmp_pat
             assert status in (0, 1, 2) and "Traceback" not in err
             assert not leaks(out + err, windows(token)), (argv, leaks(out + err, windows(token)))
     assert "401" in tree_text(tmp_path / "b") and not leaks(tree_text(tmp_path / "b"), windows(token))
+
+
+def test_hostile_strings_from_the_api_server_are_cleaned(tmp_path: Path) -> None:
+    from apiserver_double import Recorded, _status
+    from test_security_hostile import EVIL, RAW_CONTROL
+
+    token = make_token("https://idp.example.com", aud="kubernetes")
+    user: dict[str, Any] = {
+        "username": "oidc:alice" + EVIL,
+        "uid": EVIL,
+        "groups": ["dev" + EVIL],
+        "extra": {"k" + EVIL: [EVIL]},
+    }
+    rules: dict[str, Any] = {
+        "resourceRules": [{"verbs": ["get" + EVIL], "apiGroups": [EVIL], "resources": ["pods" + EVIL]}],
+        "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/x" + EVIL]}],
+        "incomplete": False,
+    }
+    with ApiServerDouble(users={token: user}, rules={user["username"]: rules}) as double:
+        populate(double)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        runs = [
+            ["whoami", "--token", token],
+            ["whoami", "--token", token, "--format", "json"],
+            ["diagnose", "--token", token],
+            ["rbac", "who", "--token", token],
+        ]
+        outputs = [run([*argv, "--kubeconfig", kc]) for argv in runs]
+        answer = double.answer
+
+        def hostile(rec: Recorded) -> tuple[int, dict[str, Any]]:
+            if rec.method == "POST" or "rbac" in rec.path:
+                return 403, _status(403, "Forbidden" + EVIL, "forbidden" + EVIL)
+            return answer(rec)
+
+        double.answer = hostile  # type: ignore[method-assign]
+        for argv in (runs[0], runs[3], ["collect", "-o", str(tmp_path / "b"), "--token", token, "--no-issuer"]):
+            outputs.append(run([*argv, "--kubeconfig", kc]))
+    for status, out, err in outputs:
+        assert status in (0, 1, 2)
+        assert not RAW_CONTROL.search(out.replace("\n", "")), out
+        assert not RAW_CONTROL.search(err.replace("\n", "")), err
