@@ -42,5 +42,9 @@ class IO(Record):
         return bool(isatty and isatty()) and self.env.get("TERM") != "dumb"
 
     def warn(self, message: str) -> None:
-        """One line on stderr."""
+        """One line on stderr, without control characters (messages quote files, servers, tokens)."""
+        if not message.isprintable():
+            from oidc_doctor.text import clean
+
+            message = clean(message)
         print(f"oidc-doctor: {message}", file=self.stderr)

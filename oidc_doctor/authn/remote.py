@@ -11,6 +11,8 @@ a verifier per distributed-claim issuer built by discovery with the same audienc
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -39,15 +41,26 @@ def _status_text(code: int) -> str:
         return str(code)
 
 
+#: The most a discovery document, JWKS or distributed-claim answer may hold (a hostile or broken
+#: endpoint must not fill memory).
+MAX_BODY_BYTES = 1 << 20
+
+
 @dataclass
 class HttpFetcher:
     """GET over HTTPS with httpx; the CA is the configured one, else the host's roots."""
 
     connect_timeout: float = 5.0
     total_timeout: float = 10.0
+    #: The clock the whole-request deadline is read from (tests move it instead of waiting).
+    clock: Callable[[], float] = time.monotonic
 
     def get(self, url: str, headers: dict[str, str], ca_pem: str) -> tuple[int, str, bytes, str]:
-        """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text."""
+        """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text.
+
+        httpx's timeouts bound each connect and each read, not the whole answer: the body is
+        read in chunks against a deadline, as Go's ``http.Client.Timeout`` bounds it.
+        """
         import ssl
 
         import httpx
@@ -56,16 +69,29 @@ class HttpFetcher:
         if ca_pem:
             ctx = ssl.create_default_context(cadata=ca_pem)
         timeout = httpx.Timeout(self.total_timeout, connect=self.connect_timeout)
+        deadline = self.clock() + self.total_timeout
         try:
-            with httpx.Client(verify=ctx, timeout=timeout, follow_redirects=True, trust_env=False) as c:
-                r = c.get(url, headers=headers)
+            with (
+                httpx.Client(verify=ctx, timeout=timeout, follow_redirects=True, trust_env=False) as c,
+                c.stream("GET", url, headers=headers) as r,
+            ):
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if self.clock() > deadline:
+                        raise FetchError(
+                            f"Get {quote(url)}: context deadline exceeded "
+                            "(Client.Timeout or context cancellation while reading body)"
+                        )
+                    if len(body) > MAX_BODY_BYTES:
+                        raise FetchError(f"Get {quote(url)}: the answer is larger than 1 MiB")
         except httpx.TimeoutException as e:
             raise FetchError(
                 f"Get {quote(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
             ) from e
         except httpx.HTTPError as e:
             raise FetchError(f"Get {quote(url)}: {_why(e, url)}") from e
-        return r.status_code, _status_text(r.status_code), r.content, r.headers.get("content-type", "")
+        return r.status_code, _status_text(r.status_code), bytes(body), r.headers.get("content-type", "")
 
 
 def _why(e: Exception, url: str) -> str:

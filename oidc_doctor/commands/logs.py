@@ -97,7 +97,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for info, (path, kind) in zip(summary.files, paths, strict=False):
         info["kind"] = kind or ("not sniffed" if str(path) == "-" else "unrecognised")
     if args.format == "json":
-        io.stdout.write(json.dumps(summary.to_json(), indent=2) + "\n")
+        from oidc_doctor.text import json_text
+
+        io.stdout.write(json_text(json.dumps(summary.to_json(), indent=2)) + "\n")
     else:
         _text(summary, io.stdout)
     return 1 if summary.by_cause else 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,9 +47,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
+#: The largest settings file read (a ``kubectl get nodes -o yaml`` of a big cluster fits; a 2 GB
+#: file given by mistake is refused before it is read).
+MAX_SETTINGS_BYTES = 256 << 20
+
+
 def _read_file(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_SETTINGS_BYTES:
+                raise InputError(path, "is larger than 256 MiB: not a settings file")
+            return f.read().decode("utf-8")
+    except IsADirectoryError as e:
+        raise InputError(path, "is a folder, not a file") from e
     except OSError as e:
         raise InputError(path, e.strerror or "cannot read") from e
     except UnicodeDecodeError as e:
@@ -147,16 +158,21 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
 def _manifest_settings(path: str) -> ApiServerAuth:
     """The API server settings held by a manifest file, recognised as the bundle reader does."""
     from oidc_doctor.authn.settings import SETTINGS_KINDS, auth_from_item
-    from oidc_doctor.bundle import classify_object
+    from oidc_doctor.bundle import Broken, classify_object
     from oidc_doctor.evidence import Item
 
+    broken = ""
     for doc in _load(path):
-        kind, _why, data = classify_object(doc)
+        try:
+            kind, _why, data = classify_object(doc)
+        except Broken as e:  # a Pod without containers: named, never an internal error
+            broken = f" ({e})"
+            continue
         if kind in SETTINGS_KINDS:
             auth = auth_from_item(Item(kind, path, data, Path(path)))
             if auth is not None:
                 return auth
-    raise InputError(path, "no kube-apiserver Pod (or other API server settings) in this file")
+    raise InputError(path, f"no kube-apiserver Pod (or other API server settings) in this file{broken}")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -177,7 +193,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.jwks:
         try:
             static = verify.StaticKeys(parse_jwks(json.loads(_read_file(args.jwks))))
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:  # RecursionError: nested too deeply
             raise InputError(args.jwks, f"not JSON: {e}") from e
     elif ev is not None and ev.of(Kind.JWKS):
         static = verify.StaticKeys([k for item in ev.of(Kind.JWKS) for k in parse_jwks(item.data)])
@@ -220,7 +236,9 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
         out = pred.to_json()
         out["settings"] = auth.ref
         out["signing_algs"] = list(auth.signing_algs)
-        print(json.dumps(out, indent=2, ensure_ascii=False), file=io.stdout)
+        from oidc_doctor.text import json_text
+
+        print(json_text(json.dumps(out, indent=2, ensure_ascii=False)), file=io.stdout)
         return
     lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
     if not had_token:

@@ -137,6 +137,7 @@ _SHOWN_DEFAULTS = (
 def _settings_text(state: Any) -> str:
     """Every proxy's settings: value, source and where it was set, credentials redacted."""
     from oidc_doctor.checks.proxy import ProxyState
+    from oidc_doctor.logs.mask import mask
     from oidc_doctor.proxy.kubeapps import KubeappsInfo, show_chart
     from oidc_doctor.proxy.providers import show
     from oidc_doctor.text import clean
@@ -152,13 +153,17 @@ def _settings_text(state: Any) -> str:
             k = cfg.kubeapps
             seen = "values read from the release record" if k.values_seen else "release record not seen"
             out.append(
-                f"  Kubeapps chart {show_chart(k.chart_version)}, release {k.namespace}/{k.release_name} ({seen})"
+                clean(
+                    f"  Kubeapps chart {show_chart(k.chart_version)}, release {k.namespace}/{k.release_name} ({seen})"
+                )
             )
         names = sorted(set(cfg.settings) | set(_SHOWN_DEFAULTS))
         for name in names:
             s = cfg.get(name)
             value = s.shown if s.known else "(not visible)"
-            out.append(f"  --{name}={clean(value, 120)}  [{s.source}: {clean(s.ref, 160)}]")
+            # a value may hold a token even where no credential belongs (a pasted id_token): mask
+            # before cutting, so no piece of it shows
+            out.append(f"  --{name}={clean(mask(str(value)), 120)}  [{s.source}: {clean(s.ref, 160)}]")
         for name in cfg.secret_env:
             out.append(f"  from a Secret (never read): {clean(name)}")
         for p in cfg.problems:
@@ -259,7 +264,9 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
             print("Dry run: nothing was changed. Apply it with --apply, or run:\n", file=out)
             print(f"  {plan.kubectl()}\n", file=out)
             print("JSON patch:", file=out)
-            print(json.dumps(plan.ops, indent=2), file=out)
+            from oidc_doctor.text import json_text
+
+            print(json_text(json.dumps(plan.ops, indent=2)), file=out)
         else:
             assert client is not None
             _apply(client, plan, parse_duration(args.timeout, "--timeout"), io)

@@ -172,7 +172,9 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
 def _emit_json(io: IO, doc: dict[str, Any]) -> None:
     import orjson
 
-    io.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    from oidc_doctor.text import json_text
+
+    io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
 
 
 def _findings_text(findings: list[Finding]) -> list[str]:

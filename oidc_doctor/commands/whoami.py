@@ -126,7 +126,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.format == "json":
         import orjson
 
-        io.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        from oidc_doctor.text import json_text
+
+        io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         io.stdout.write(_text(doc))
     return 0 if doc["status"] == 201 else 1

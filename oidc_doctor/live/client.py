@@ -28,6 +28,7 @@ import orjson
 
 from oidc_doctor.errors import DoctorError
 from oidc_doctor.live.kubeconfig import LoadedConfig
+from oidc_doctor.text import clean
 
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 10.0
@@ -62,7 +63,9 @@ def _ssl_context(cfg: LoadedConfig, *, client_cert: bool = True) -> ssl.SSLConte
         else:
             ctx = ssl.create_default_context()
     except (ssl.SSLError, OSError, ValueError) as e:
-        raise LiveError(f"kubeconfig cluster CA for context {cfg.context!r} cannot be loaded: {e}") from e
+        where = "" if cluster.certificate_auth_data else f" {cluster.certificate_auth}"
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise LiveError(f"kubeconfig cluster CA{where} for context {cfg.context!r} cannot be loaded: {why}") from e
     if client_cert and user is not None and (user.client_cert or user.client_cert_data):
         _load_client_cert(ctx, user, cfg.context)
     return ctx
@@ -83,7 +86,9 @@ def _load_client_cert(ctx: ssl.SSLContext, user: Any, context: str) -> None:
         else:
             ctx.load_cert_chain(str(user.client_cert), str(user.client_key) if user.client_key else None)
     except (ssl.SSLError, OSError, ValueError) as e:
-        raise LiveError(f"kubeconfig client certificate for context {context!r} cannot be loaded: {e}") from e
+        where = "" if user.client_cert_data else f" {user.client_cert}"
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise LiveError(f"kubeconfig client certificate{where} for context {context!r} cannot be loaded: {why}") from e
 
 
 class _Bearer(httpx.Auth):
@@ -234,6 +239,12 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        if cfg.single.cluster.insecure and stderr is not None:
+            # honoured as kubectl honours it, but never silently: credentials go to whoever answers
+            stderr.write(
+                f"oidc-doctor: warning: kubeconfig cluster of context {clean(cfg.context)!r} sets "
+                "insecure-skip-tls-verify: the API server's certificate is NOT verified\n"
+            )
         self._http = httpx.Client(
             base_url=cfg.server,
             verify=_ssl_context(cfg, client_cert=token is None),
@@ -289,13 +300,28 @@ class ApiClient:
             data = orjson.loads(bytes(content)) if content else {}
         except orjson.JSONDecodeError:
             data = {}
+        if 300 <= resp.status_code < 400:
+            # Never followed (httpx's default, kept on purpose): the auth flow would put the
+            # credentials on the redirected request, wherever it points. An empty 3xx body must
+            # not read as an empty success either.
+            where = clean(resp.headers.get("location", ""), 200)
+            raise LiveError(
+                f"{method} {path}: the API server answered {resp.status_code} {resp.reason_phrase}, a redirect "
+                f"to {where or '(no location)'}: not followed, so credentials stay with {self.cfg.server}",
+                resp.status_code,
+                "Redirect",
+            )
         if resp.status_code >= 400:
             reason = str(data.get("reason") or resp.reason_phrase) if isinstance(data, dict) else resp.reason_phrase
             message = str(data.get("message") or "") if isinstance(data, dict) else ""
             text = f"{method} {path}: the API server answered {resp.status_code} {reason}"
             if message:
                 text += f": {message}"
-            raise LiveError(text, resp.status_code, reason)
+            # a proxy or webhook in front may echo the request's Authorization header or cookie
+            # back: whatever this text reaches (stderr, a collected bundle), no credential does
+            from oidc_doctor.logs.mask import mask
+
+            raise LiveError(mask(text), resp.status_code, mask(reason))
         if not isinstance(data, dict):
             raise LiveError(f"{method} {path}: the answer is not a JSON object")
         return data

@@ -68,13 +68,24 @@ def _resolve(entry: dict[str, Any], keys: tuple[str, ...], base: Path) -> None:
             entry[k] = str(Path(v).expanduser())
 
 
+#: Larger than any real kubeconfig; a huge file given by mistake is refused before it is parsed.
+MAX_KUBECONFIG_BYTES = 16 << 20
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_KUBECONFIG_BYTES:
+                raise InputError(str(path), "is larger than 16 MiB: not a kubeconfig")
+            text = f.read().decode("utf-8")
     except OSError as e:
         raise InputError(str(path), f"cannot read kubeconfig: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), "kubeconfig is not UTF-8 text") from e
     try:
         doc = yaml.safe_load(text) or {}
+    except RecursionError as e:
+        raise InputError(str(path), "kubeconfig YAML is nested too deeply") from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

@@ -72,7 +72,14 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
     m = _FORBIDDEN.search(text)
     if not m:
         return None
-    f = ObservedFailure("forbidden", ref, original.strip(), status=403, user=_unquote(m.group(1)))
+    user = _unquote(m.group(1))
+    if user and user.startswith("eyJ"):
+        # a token quoted as the user (an API server whose username claim is the raw token, or a
+        # pasted mix-up) is a credential: shown and matched by fingerprint only
+        from oidc_doctor.logs.mask import mask
+
+        user = mask(user)
+    f = ObservedFailure("forbidden", ref, original.strip(), status=403, user=user)
     f.verb = m.group("verb")
     if m.group("path") is not None:
         f.path = _unquote(m.group("path"))

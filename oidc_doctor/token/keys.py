@@ -44,9 +44,13 @@ def load_jwks_file(path: str) -> dict[str, Any]:
     try:
         # open(), not pathlib: importing pathlib costs about 2 ms of the command's start-up.
         with open(path, "rb") as f:
-            data = f.read()
+            if os.fstat(f.fileno()).st_size > MAX_DOCUMENT_BYTES:
+                raise InputError(where, "is larger than 1 MiB: not a JWKS")
+            data = f.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as e:
         raise InputError(where, f"cannot be read: {e.strerror or e}") from e
+    if len(data) > MAX_DOCUMENT_BYTES:  # a pipe or device reports no size
+        raise InputError(where, "is larger than 1 MiB: not a JWKS")
     try:
         doc = loads_strict(data.decode("utf-8"))
     except (ValueError, RecursionError) as e:

@@ -1,0 +1,88 @@
+"""Offline commands on inputs that hide a known token everywhere: no output stream, written report
+or request to anyone but the user's API server holds any 20-character piece of the token's
+payload or signature, nor the proxy's client or cookie secret. The issuer (a recording HTTPS
+server) is fetched for discovery and JWKS, and receives no credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sec_kit import PROXY_SECRETS, Stranger, leaks, make_token, run, token_bundle, windows
+
+
+@pytest.fixture
+def stranger() -> Iterator[Stranger]:
+    with Stranger() as s:
+        yield s
+
+
+def test_no_offline_command_shows_writes_or_sends_the_token(
+    stranger: Stranger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca = tmp_path / "issuer-ca.pem"
+    stranger.ca.cert_pem.write_to_path(str(ca))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    token = make_token(stranger.url)
+    good_aud = make_token(stranger.url, aud="kubernetes")
+    secret = windows(token) | windows(good_aud) | set(PROXY_SECRETS)
+    bundle = token_bundle(tmp_path, token, stranger.url)
+    src = tmp_path / "t.txt"
+    src.write_text(f"Bearer {token}\n")
+    src2 = tmp_path / "t2.txt"
+    src2.write_text(good_aud)
+    b, t, t2 = str(bundle), f"@{src}", f"@{src2}"
+    reports = [tmp_path / f"report.{ext}" for ext in ("txt", "json", "md", "html")]
+    commands = [
+        ["token", t],
+        ["token", t, "--format", "json"],
+        ["token", t, "--ca-file", str(ca), "--client-id", "kubernetes"],
+        ["token", "-"],
+        ["diagnose", "--bundle", b],
+        *(["diagnose", "--bundle", b, "--format", f] for f in ("json", "markdown", "html")),
+        *(
+            ["diagnose", "--bundle", b, "--token", t2, "--error", f"Bearer {token}", "--format", f, "-o", str(r)]
+            for f, r in zip(("text", "json", "markdown", "html"), reports, strict=True)
+        ),
+        ["predict", "--bundle", b],
+        ["predict", "--bundle", b, "--token", t2, "--format", "json"],
+        [
+            "predict",
+            "--token",
+            t,
+            f"--apiserver-arg=--oidc-issuer-url={stranger.url}",
+            "--apiserver-arg=--oidc-client-id=x",
+        ],
+        ["rbac", "who", "--bundle", b, "--token", t2],
+        ["rbac", "can", "list", "pods", "--bundle", b, "--token", t2, "--format", "json"],
+        ["rbac", "who", "--bundle", b, "--error", f'pods is forbidden: User "{token}" cannot list resource "pods"'],
+        ["logs", str(bundle / "kube-apiserver.log"), str(bundle / "auth-proxy.log")],
+        ["logs", str(bundle / "kube-apiserver.log"), str(bundle / "auth-proxy.log"), "--format", "json"],
+        ["proxy", "--bundle", b],
+        ["proxy", "--bundle", b, "--settings"],
+        ["proxy", "--bundle", b, "--format", "markdown"],
+        ["proxy", "--bundle", b, "--format", "html"],
+        ["proxy", "authz-header", "enable", "--bundle", b],
+    ]
+    for argv in commands:
+        status, out, err = run(argv, stdin=token if argv[-1] == "-" else "")
+        assert status in (0, 1, 2), argv
+        assert "Traceback" not in err and "internal error" not in err, (argv, err)
+        assert not leaks(out + err, secret), (argv, leaks(out + err, secret))
+    for report in reports:
+        assert report.stat().st_size > 0 and not leaks(report.read_text(), secret), report
+    assert {s.path for s in stranger.seen} >= {"/.well-known/openid-configuration", "/jwks"}
+    for s in stranger.seen:
+        assert s.method == "GET" and not {k.lower() for k in s.headers} & {"authorization", "cookie"}
+    assert not leaks(stranger.everything(), secret)
+
+
+def test_proxy_settings_mask_a_token_pasted_into_a_flag(tmp_path: Path) -> None:
+    token = make_token("https://idp.example.com")
+    bundle = token_bundle(tmp_path, token, "https://idp.example.com")
+    status, out, _ = run(["proxy", "--bundle", str(bundle), "--settings"])
+    assert status == 0
+    [line] = [ln for ln in out.splitlines() if "--extra-jwt-issuers=" in ln]
+    assert "<masked sha256:" in line and not leaks(line, windows(token))
