@@ -103,11 +103,19 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
     pred = predict(tokens[0].data, auth, ctx.now, keys_for)
     facts.prediction = pred
     ctx.facts.prediction = pred
-    if pred.authenticated and pred.user is not None and ctx.facts.identity is None:
+    if pred.authenticated and pred.user is not None:
         u = pred.user
-        ctx.facts.identity = Identity(
-            username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
-        )
+        cur = ctx.facts.identity
+        if cur is None:
+            ctx.facts.identity = Identity(
+                username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
+            )
+        elif cur.source == "forbidden-message" and cur.username == u.username and not cur.groups:
+            # A 403 quotes the user but never its groups; when it names the very user this token
+            # maps to, the token's predicted groups are the ones the API server saw.
+            ctx.facts.identity = Identity(
+                username=cur.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source=cur.source
+            )
 
 
 # --- helpers for findings ----------------------------------------------------------------------
