@@ -29,6 +29,9 @@ _ERROR_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+#: The last line kubectl prints when a request fails (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go).
+_KUBECTL_ERROR = re.compile(r"(?:error: |Error from server \()")
+
 #: Blank lines and YAML comment lines before a document's first key.
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
 
@@ -131,6 +134,14 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if token:
             return Kind.TOKEN, "", token
         return None, "a kubeconfig without an oidc auth-provider id-token", obj
+    if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):
+        # What an exec plugin prints, e.g. `kubectl oidc-login get-token` (int128/kubelogin):
+        # {"kind":"ExecCredential",...,"status":{"expirationTimestamp":...,"token":"eyJ..."}}.
+        status = obj.get("status")
+        token = status.get("token") if isinstance(status, dict) else None
+        if isinstance(token, str) and token.strip():
+            return Kind.TOKEN, "", token.strip()
+        return None, "an ExecCredential without status.token (client certificates are not used)", obj
     if kind == "Status" and obj.get("code") in (401, 403):
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
@@ -210,6 +221,10 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
         return None, None
     log = sniff_log(text)
     if log is not None and len(lines) > 1:
+        if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
+            # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get
+            # current server API group list: ...") then the error it ends with.
+            return Kind.ERROR_TEXT, stripped
         return log, None
     if len(lines) <= 5:
         token = extract_token(text)
@@ -317,7 +332,9 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
     if skipped and not counts:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason=skipped[0]))
     elif skipped:
-        ev.inputs.append(InputRecord(ref, "unrecognised", objects=len(skipped), reason=skipped[0]))
+        # The other documents of a file that is used (the Services and ServiceAccounts of a
+        # `helm template` or `kubectl get all` output) are expected there: ignored, not a problem.
+        ev.inputs.append(InputRecord(ref, "ignored", objects=len(skipped), reason=skipped[0]))
 
 
 def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
