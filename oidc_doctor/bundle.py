@@ -90,6 +90,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if isinstance(obj.get("keys"), list):
             return Kind.JWKS, "", obj
         if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
+            if _is_service_account_discovery(obj):
+                return None, "the API server's own service-account issuer discovery, not the identity provider's", obj
             return Kind.DISCOVERY, "", obj
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
@@ -147,6 +149,22 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+def _is_service_account_discovery(obj: dict[str, Any]) -> bool:
+    """``kubectl get --raw /.well-known/openid-configuration``: the service-account issuer's document.
+
+    kube-apiserver serves it with only issuer, jwks_uri (path ``/openid/v1/jwks``), response types
+    ``["id_token"]``, subject types and algorithms (pkg/serviceaccount/openidmetadata.go): no
+    authorization or token endpoint, so nobody logs in there. Taking it for the OIDC issuer's
+    document would invent an issuer mismatch.
+    """
+    if "authorization_endpoint" in obj or "token_endpoint" in obj:
+        return False
+    jwks_uri = obj.get("jwks_uri")
+    return (isinstance(jwks_uri, str) and jwks_uri.endswith("/openid/v1/jwks")) or obj.get(
+        "response_types_supported"
+    ) == ["id_token"]
 
 
 def _kubeconfig_id_token(obj: dict[str, Any]) -> str | None:

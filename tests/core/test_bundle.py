@@ -266,3 +266,19 @@ def test_kubectl_stderr_with_its_klog_lines_is_the_error_text(tmp_path: Path) ->
     ev = read_bundle(_bundle(tmp_path, {"kubectl.txt": text}))
     assert [i.kind for i in ev.items] == [Kind.ERROR_TEXT]
     assert "Unauthorized" in ev.items[0].data
+
+
+def test_service_account_issuer_discovery_is_not_the_identity_providers(tmp_path: Path) -> None:
+    # `kubectl get --raw /.well-known/openid-configuration` answers for the service-account issuer.
+    sa = {
+        "issuer": "https://kubernetes.default.svc.cluster.local",
+        "jwks_uri": "https://172.18.0.2:6443/openid/v1/jwks",
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    idp = {"issuer": "https://idp.example.com", "jwks_uri": "https://idp.example.com/keys"}
+    ev = read_bundle(_bundle(tmp_path, {"sa.json": json.dumps(sa), "idp.json": json.dumps(idp)}))
+    assert [i.data["issuer"] for i in ev.of(Kind.DISCOVERY)] == ["https://idp.example.com"]
+    by = {r.ref.split("/", 1)[1]: r for r in ev.inputs}
+    assert by["sa.json"].kind == "unrecognised" and "service-account issuer" in by["sa.json"].reason
