@@ -378,11 +378,14 @@ def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     if isinstance(req, dict):
         for k, v in req.items():
             flags.append(Flag("oidc-required-claim", f"{k}={v}", f"{ref} oidc.requiredClaims.{k}"))
-    auth = translate(flags, ref, SOURCE_EKS)
     status = oidc.get("status")
     if isinstance(status, str) and status != "ACTIVE":
-        auth.notes.append(f"EKS reports the identity provider config as {status}: it is not in effect yet")
-    return auth
+        # CREATING (associating takes 20-40 minutes) or DELETING: the control plane does not run
+        # these settings, so no OIDC token is accepted yet (aws eks describe-identity-provider-config).
+        auth = translate([], ref, SOURCE_EKS)
+        auth.notes.append(f"EKS reports the identity provider config as {status}: it is not in effect")
+        return auth
+    return translate(flags, ref, SOURCE_EKS)
 
 
 def from_gke(obj: dict[str, Any], where: str) -> ApiServerAuth | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from oidc_doctor.authn.goformat import quote
-from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
     SettingsView,
@@ -185,6 +185,7 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}{notes}")
     oidc_flags = [name for name in auth.flags if name.startswith("oidc-")]
     detail = f" (only {', '.join('--' + n for n in oidc_flags)} set)" if oidc_flags else ""
+    detail += "".join(f" ({note})" for note in auth.notes)
     finding = Finding(
         "oidc-not-configured",
         f"The API server has no OIDC/JWT authenticator{detail}: every OIDC token is answered 401",
@@ -197,6 +198,11 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
         origin=Origin.CONFIG,
         rank=10,
     )
+    if auth.source == SOURCE_EKS and auth.notes:
+        finding.fix = (
+            "wait until `aws eks describe-identity-provider-config` shows status ACTIVE (associating an "
+            "identity provider takes 20-40 minutes); a config being deleted must be associated again"
+        )
     return CheckResult.failed([finding])
 
 
