@@ -1837,6 +1837,479 @@ def _combo_iss_groups() -> Files:
     }
 
 
+# --- batch 2 ---------------------------------------------------------------------------------
+
+
+@bundle(
+    "k3s-nodes-json-journald-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"node-args", "token", "jwks", "apiserver-log"},
+)
+def _k3s_aud() -> Files:
+    args = [
+        "server",
+        "--kube-apiserver-arg",
+        f"oidc-issuer-url={KEYCLOAK}",
+        "--kube-apiserver-arg",
+        "oidc-client-id=kubernetes",
+        "--kube-apiserver-arg",
+        "oidc-username-claim=email",
+        "--kube-apiserver-arg",
+        "oidc-groups-claim=groups",
+    ]
+    err = '[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["kubeapps"]]'
+    journal = [
+        "Nov 28 10:20:01 k3s-server-1 k3s[812]: I1128 10:20:01.551203     812 controller.go:615] quota admission added evaluator for: leases.coordination.k8s.io",
+        f'Nov 28 10:24:58 k3s-server-1 k3s[812]: E1128 10:24:58.412090     812 authentication.go:73] "Unable to authenticate the request" err={go_quote(err)}',
+        f'Nov 28 10:25:03 k3s-server-1 k3s[812]: E1128 10:25:03.009871     812 authentication.go:73] "Unable to authenticate the request" err={go_quote(err)}',
+    ]
+    return {
+        "nodes.json": to_json(klist([k3s_node("k3s-server-1", args)])),
+        "journalctl-u-k3s.txt": "\n".join(journal) + "\n",
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "authconfig-v1-azure-FAILS-claim-mapping-error-upn",
+    first="claim-mapping-error",
+    kinds={"apiserver-pod", "auth-config", "token", "jwks", "error-text"},
+)
+def _azure_upn() -> Files:
+    claims = azure_claims(_claim_names=None, _claim_sources=None, groups=["f4b5c6d7-0000-4e8a-9c1f-2d6b8e4a7f01"])
+    claims = {k: v for k, v in claims.items() if v is not None}
+    cfg = f"""apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: {AZURE}
+    audiences:
+    - {claims["aud"]}
+  claimMappings:
+    username:
+      expression: '"aad:" + claims.upn'
+    groups:
+      claim: groups
+      prefix: "aad:"
+"""
+    return {
+        "kube-apiserver.yaml": to_yaml(auth_config_pod("cp1")),
+        "structured-authn.yaml": cfg,
+        "id_token.txt": sign(claims, "nOo3ZDrODXEK1jKWhXslHR_KXEg"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "nOo3ZDrODXEK1jKWhXslHR_KXEg")]}),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "keycloak-access-token-FAILS-wrong-token-type",
+    first="wrong-token-type",
+    kinds={"apiserver-pod", "token", "jwks", "error-text"},
+)
+def _keycloak_access_token() -> Files:
+    claims = {
+        "exp": NOW + 180,
+        "iat": NOW - 120,
+        "auth_time": NOW - 125,
+        "jti": "onrtac:0f6d3c2a-1b4e-4f5a-9c8d-7e6f5a4b3c2d",
+        "iss": KEYCLOAK,
+        "aud": "account",
+        "sub": "3f2a9c1e-7b5d-4e8a-9c1f-2d6b8e4a7f01",
+        "typ": "Bearer",
+        "azp": "kubeapps",
+        "sid": "b8c4e0f2-1a3d-4c5e-8f7a-9b0c1d2e3f40",
+        "acr": "1",
+        "allowed-origins": ["https://kubeapps.example.com"],
+        "realm_access": {"roles": ["offline_access", "default-roles-k8s", "uma_authorization"]},
+        "resource_access": {"account": {"roles": ["manage-account", "manage-account-links", "view-profile"]}},
+        "scope": "openid email profile groups",
+        "email_verified": True,
+        "name": "Alice Liddell",
+        "groups": ["dev", "platform"],
+        "preferred_username": "alice",
+        "email": "alice@example.com",
+    }
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "access_token.txt": "Authorization: Bearer " + sign(claims, "rK3m-sig") + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "azure-v1-sts-issuer-FAILS-issuer-mismatch",
+    first="issuer-mismatch",
+    kinds={"apiserver-pod", "token", "jwks", "error-text"},
+)
+def _azure_v1() -> Files:
+    client = "6731de76-14a6-49ae-97bc-6eba6914391e"
+    claims = {
+        "aud": client,
+        "iss": f"https://sts.windows.net/{AZURE_TID}/",
+        "iat": NOW - 300,
+        "nbf": NOW - 300,
+        "exp": NOW + 3300,
+        "amr": ["pwd", "mfa"],
+        "family_name": "Liddell",
+        "given_name": "Alice",
+        "ipaddr": "203.0.113.7",
+        "name": "Alice Liddell",
+        "oid": "00000000-0000-0000-66f3-3332eca7ea81",
+        "rh": "I",
+        "sub": "l3_roISQU222bULS9yi2k0XpqpOiMz5H3ZACo1GeXA",
+        "tid": AZURE_TID,
+        "unique_name": "alice@contoso.onmicrosoft.com",
+        "upn": "alice@contoso.onmicrosoft.com",
+        "uti": "Fk3Sb7CvGUWk9vGb1m5nAA",
+        "ver": "1.0",
+    }
+    flags = [
+        f"--oidc-issuer-url={AZURE}",
+        f"--oidc-client-id={client}",
+        "--oidc-username-claim=upn",
+        "--oidc-username-prefix=aad:",
+        "--oidc-groups-claim=groups",
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", flags)),
+        "id_token.txt": sign(claims, "nOo3ZDrODXEK1jKWhXslHR_KXEg"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "nOo3ZDrODXEK1jKWhXslHR_KXEg")]}),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "azure-guid-groups-whoami-FAILS-group-name-mismatch",
+    first="group-name-mismatch",
+    username="aad:alice@contoso.onmicrosoft.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "live", "error-text"},
+)
+def _azure_guid_groups() -> Files:
+    gids = ["f4b5c6d7-1a2b-4e8a-9c1f-2d6b8e4a7f01", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]
+    claims = azure_claims(_claim_names=None, _claim_sources=None, groups=gids)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    flags = [
+        f"--oidc-issuer-url={AZURE}",
+        f"--oidc-client-id={claims['aud']}",
+        "--oidc-username-claim=preferred_username",
+        "--oidc-username-prefix=aad:",
+        "--oidc-groups-claim=groups",
+        "--oidc-groups-prefix=aad:",
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", flags)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "k8s-developers-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "aad:k8s-developers"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(claims, "nOo3ZDrODXEK1jKWhXslHR_KXEg"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "nOo3ZDrODXEK1jKWhXslHR_KXEg")]}),
+        "whoami.json": to_json(
+            whoami("aad:alice@contoso.onmicrosoft.com", [f"aad:{g}" for g in gids] + ["system:authenticated"])
+        ),
+        "error.txt": forbidden("aad:alice@contoso.onmicrosoft.com", "list", "pods", "", "dev"),
+    }
+
+
+@bundle(
+    "oauth2-proxy-log-FAILS-email-not-verified",
+    first="email-not-verified",
+    kinds={"apiserver-pod", "token", "jwks", "proxy-log"},
+)
+def _email_not_verified() -> Files:
+    proxy_log = [
+        "[2026/11/28 10:20:02] [oauthproxy.go:166] Cookie settings: name:_oauth2_proxy secure(https):true httponly:true expiry:168h0m0s domains: path:/ samesite: refresh:after 2m0s",
+        "[2026/11/28 10:24:40] [oauthproxy.go:899] Error creating session during OAuth2 callback: email in id_token (alice@example.com) isn't verified",
+        '10.42.0.17 - 7d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a - - [2026/11/28 10:24:40] kubeapps.example.com GET - "/oauth2/callback?code=REDACTED&state=REDACTED" HTTP/1.1 "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0" 500 2987 0.041',
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(
+            apiserver_pod(
+                "cp1", [f"--oidc-issuer-url={KEYCLOAK}", "--oidc-client-id=kubernetes", "--oidc-username-claim=email"]
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(email_verified=False), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "oauth2-proxy.log": "\n".join(proxy_log) + "\n",
+    }
+
+
+@bundle(
+    "ingress-nginx-FAILS-proxy-header-too-large",
+    first="proxy-header-too-large",
+    kinds={"apiserver-pod", "token", "jwks", "ingress-log", "ingress"},
+)
+def _header_too_large() -> Files:
+    groups = [f"team-{i:03d}-{'x' * 24}" for i in range(160)]
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "annotations": {
+                "meta.helm.sh/release-name": "kubeapps",
+                "meta.helm.sh/release-namespace": "kubeapps",
+                "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+            },
+            "creationTimestamp": ts(-86400 * 20),
+            "generation": 1,
+            "labels": {
+                "app.kubernetes.io/instance": "kubeapps",
+                "app.kubernetes.io/managed-by": "Helm",
+                "app.kubernetes.io/name": "kubeapps",
+                "helm.sh/chart": "kubeapps-14.1.2",
+            },
+            "name": "kubeapps",
+            "namespace": "kubeapps",
+            "resourceVersion": rv("ing", "kubeapps"),
+            "uid": uid("ing", "kubeapps"),
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "kubeapps.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "backend": {"service": {"name": "kubeapps", "port": {"name": "http"}}},
+                                "path": "/",
+                                "pathType": "ImplementationSpecific",
+                            }
+                        ]
+                    },
+                }
+            ],
+            "tls": [{"hosts": ["kubeapps.example.com"], "secretName": "kubeapps.example.com-tls"}],
+        },
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.40"}]}},
+    }
+    log = [
+        "-------------------------------------------------------------------------------",
+        "NGINX Ingress controller",
+        "  Release:       v1.11.3",
+        "  Build:         0106de65cfccb74405a6dfa7d9daffc6f0a6ef1a",
+        "  Repository:    https://github.com/kubernetes/ingress-nginx",
+        "  nginx version: nginx/1.25.5",
+        "",
+        "-------------------------------------------------------------------------------",
+        "",
+        '203.0.113.7 - - [28/Nov/2026:10:24:59 +0000] "GET /oauth2/callback?code=REDACTED&state=REDACTED HTTP/2.0" 502 150 "https://keycloak.example.com/" "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0" 1342 0.038 [kubeapps-kubeapps-http] [] 10.42.1.17:3000 0 0.037 502 4c0b7f2e9d1a8b3c6e5f4a2d1c0b9a8e',
+        '2026/11/28 10:24:59 [error] 31#31: *51207 upstream sent too big header while reading response header from upstream, client: 203.0.113.7, server: kubeapps.example.com, request: "GET /oauth2/callback?code=REDACTED&state=REDACTED HTTP/2.0", upstream: "http://10.42.1.17:3000/oauth2/callback?code=REDACTED&state=REDACTED", host: "kubeapps.example.com", referrer: "https://keycloak.example.com/"',
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "ingress.yaml": to_yaml(klist([ingress])),
+        "ingress-nginx-controller.log": "\n".join(log) + "\n",
+        "id_token.txt": sign(keycloak_claims(groups=groups), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "kubeadm-json-with-sa-issuer-discovery-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "live"},
+    unused=["kubectl-get-raw-well-known.json"],
+)
+def _sa_discovery() -> Files:
+    sa_discovery = {
+        "issuer": "https://kubernetes.default.svc.cluster.local",
+        "jwks_uri": "https://172.18.0.2:6443/openid/v1/jwks",
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    return {
+        "kube-apiserver-pods.json": to_json(klist([apiserver_pod("cp1", LEGACY_KEYCLOAK)])),
+        "rbac.json": to_json(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "kubelogin-cache.json": json.dumps(
+            {
+                "id_token": sign(keycloak_claims(), "rK3m-sig"),
+                "refresh_token": "eyJhbGciOiJIUzUxMiIsInR5cCIgOiAiSldUIiwia2lkIiA6ICJhYmMifQ.e30.c2ln",
+            }
+        ),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "kubectl-get-raw-well-known.json": json.dumps(sa_discovery),
+        "whoami.json": to_json(whoami("oidc:alice@example.com", ["oidc:dev", "oidc:platform", "system:authenticated"])),
+    }
+
+
+@bundle(
+    "oauth2-proxy-cfg-FAILS-proxy-cookie-refresh-too-long",
+    first="proxy-cookie-refresh-too-long",
+    kinds={"apiserver-pod", "token", "jwks", "workload", "configmap"},
+)
+def _refresh_too_long() -> Files:
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "labels": {"app.kubernetes.io/name": "oauth2-proxy", "helm.sh/chart": "oauth2-proxy-7.8.1"},
+            "name": "oauth2-proxy",
+            "namespace": "auth",
+            "resourceVersion": rv("d", "o2p"),
+            "uid": uid("d", "o2p"),
+        },
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "oauth2-proxy"}},
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": "oauth2-proxy"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "args": [
+                                "--http-address=0.0.0.0:4180",
+                                "--metrics-address=0.0.0.0:44180",
+                                "--config=/etc/oauth2_proxy/oauth2_proxy.cfg",
+                            ],
+                            "env": [
+                                {
+                                    "name": "OAUTH2_PROXY_CLIENT_SECRET",
+                                    "valueFrom": {"secretKeyRef": {"key": "client-secret", "name": "oauth2-proxy"}},
+                                },
+                                {
+                                    "name": "OAUTH2_PROXY_COOKIE_SECRET",
+                                    "valueFrom": {"secretKeyRef": {"key": "cookie-secret", "name": "oauth2-proxy"}},
+                                },
+                            ],
+                            "image": "quay.io/oauth2-proxy/oauth2-proxy:v7.7.1",
+                            "name": "oauth2-proxy",
+                            "volumeMounts": [
+                                {
+                                    "mountPath": "/etc/oauth2_proxy/oauth2_proxy.cfg",
+                                    "name": "configmain",
+                                    "subPath": "oauth2_proxy.cfg",
+                                }
+                            ],
+                        }
+                    ],
+                    "volumes": [{"configMap": {"defaultMode": 420, "name": "oauth2-proxy"}, "name": "configmain"}],
+                },
+            },
+        },
+    }
+    cfg = "\n".join(
+        [
+            'provider = "oidc"',
+            f'oidc_issuer_url = "{KEYCLOAK}"',
+            'client_id = "kubernetes"',
+            'email_domains = [ "*" ]',
+            'upstreams = [ "http://headlamp.headlamp.svc.cluster.local:80" ]',
+            "pass_authorization_header = true",
+            'cookie_refresh = "1h"',
+            'cookie_expire = "168h"',
+            'scope = "openid email groups"',
+        ]
+    )
+    cm = {
+        "apiVersion": "v1",
+        "data": {"oauth2_proxy.cfg": cfg},
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "oauth2-proxy",
+            "namespace": "auth",
+            "resourceVersion": rv("cm", "o2p"),
+            "uid": uid("cm", "o2p"),
+        },
+    }
+    return {
+        "oauth2-proxy.yaml": to_yaml(klist([deploy, cm])),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "okta-access-token-eks-FAILS-wrong-token-type",
+    first="wrong-token-type",
+    kinds={"eks-idp", "token", "jwks", "error-text"},
+)
+def _okta_access_token() -> Files:
+    claims = {
+        "ver": 1,
+        "jti": "AT.nLxM1cY2nC8xJ3q0fKdv9vRxm6W0Lq3fgX9jR8h2Bzc",
+        "iss": OKTA,
+        "aud": "api://default",
+        "iat": NOW - 60,
+        "exp": NOW + 3540,
+        "cid": "0oa9x8w7v6u5t4s3r2q1",
+        "uid": "00u1a2b3c4d5e6f7g8h9",
+        "scp": ["openid", "email", "groups", "profile"],
+        "auth_time": NOW - 65,
+        "sub": "alice@example.com",
+        "groups": ["Everyone", "k8s-admins"],
+    }
+    return {
+        "idp.json": json.dumps(eks_config("0oa9x8w7v6u5t4s3r2q1", OKTA, "email", "okta:", "groups", "okta:"), indent=4)
+        + "\n",
+        "token.txt": sign(claims, "kQ1mZx9Lr3v"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "kQ1mZx9Lr3v")]}),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "combo-headlamp-FAILS-proxy-token-not-forwarded-before-groups-claim-missing",
+    first="proxy-token-not-forwarded",
+    kinds={"apiserver-pod", "token", "jwks", "workload", "rbac", "error-text"},
+)
+def _combo_anon_groups() -> Files:
+    files = _headlamp_not_forwarded()
+    files["id_token.txt"] = sign(keycloak_claims(groups=None), "rK3m-sig")
+    files["rbac.yaml"] = to_yaml(
+        rbac(
+            binding(
+                "ClusterRoleBinding",
+                "oidc-dev-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+            )
+        )
+    )
+    return files
+
+
+@bundle(
+    "eks-config-creating-FAILS-oidc-not-configured",
+    first="oidc-not-configured",
+    kinds={"eks-idp", "token", "jwks", "error-text"},
+)
+def _eks_creating() -> Files:
+    cfg = eks_config("0oa9x8w7v6u5t4s3r2q1", OKTA, "email", "okta:", "groups", "okta:")
+    cfg["identityProviderConfig"]["oidc"]["status"] = "CREATING"
+    claims = okta_claims()
+    return {
+        "idp.json": json.dumps(cfg, indent=4) + "\n",
+        "id_token.txt": sign(claims, "kQ1mZx9Lr3v"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "kQ1mZx9Lr3v")]}),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():

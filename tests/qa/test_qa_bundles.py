@@ -50,8 +50,11 @@ def test_bundle_names_its_first_cause_and_reads_every_file(name: str) -> None:
         assert causes and causes[0] == expect["first"], causes
     for code in expect.get("present", []):
         assert code in causes, causes
-    kinds = {r["kind"] for r in report["inputs"]}
+    unused = {f"{name}/{f}" for f in expect.get("unused", [])}
+    kinds = {r["kind"] for r in report["inputs"] if r["ref"] not in unused}
     assert not kinds & {"unrecognised", "broken", "unreadable"}, report["inputs"]
+    # Files a user may send that are not the evidence asked for are named as not used.
+    assert {r["ref"] for r in report["inputs"] if r["kind"] == "unrecognised"} == unused
     assert set(expect["kinds"]) <= kinds, report["inputs"]
     if "username" in expect:
         assert report["identity"] is not None and report["identity"]["username"] == expect["username"]
