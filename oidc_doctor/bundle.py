@@ -93,6 +93,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             if _is_service_account_discovery(obj):
                 return None, "the API server's own service-account issuer discovery, not the identity provider's", obj
             return Kind.DISCOVERY, "", obj
+        if any(k in obj for k in K3S_CONFIG_KEYS):
+            return Kind.NODE_ARGS, "", obj  # /etc/rancher/{k3s,rke2}/config.yaml
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
             return Kind.EKS_IDP, "", obj
@@ -149,6 +151,11 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+#: The keys of a k3s / RKE2 config file (/etc/rancher/k3s/config.yaml) that carry API server flags;
+#: a ``+`` suffix appends in drop-in files (docs.k3s.io/installation/configuration).
+K3S_CONFIG_KEYS = ("kube-apiserver-arg", "kube-apiserver-arg+")
 
 
 def _is_service_account_discovery(obj: dict[str, Any]) -> bool:
@@ -284,7 +291,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         return
     body = _LEADING_COMMENTS.sub("", text_head)  # "# Source: kubeapps/templates/..." (helm template)
     first = body[:1]
-    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.-]+:\s)", body)
+    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.+-]+:\s)", body)
     if gzipped or size > MAX_STRUCTURED_BYTES or (not structured and size > HEAD_BYTES):
         kind = sniff_log(text_head)
         if kind is None:

@@ -106,8 +106,27 @@ def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 
 
+def from_k3s_config(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a k3s/RKE2 config file: ``kube-apiserver-arg`` is a list of ``name=value``
+    (a single string is one value), ``kube-apiserver-arg+`` appends (drop-in files)."""
+    flags: list[Flag] = []
+    for key in ("kube-apiserver-arg", "kube-apiserver-arg+"):
+        raw = obj.get(key)
+        values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                continue
+            name, _, value = v.removeprefix("--").partition("=")
+            flags.append(Flag(name, value, f"{where} {key}[{i}] {name}"))
+    if not flags and not any(k in obj for k in ("kube-apiserver-arg", "kube-apiserver-arg+")):
+        return None
+    return translate(flags, f"{where} kube-apiserver-arg")
+
+
 def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
-    """Settings from a k3s/RKE2 server node's ``node-args`` annotation."""
+    """Settings from a k3s/RKE2 server node's ``node-args`` annotation (or a k3s/RKE2 config file)."""
+    if "kind" not in node:
+        return from_k3s_config(node, where)
     meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     assert isinstance(meta, dict)
     ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
