@@ -2310,6 +2310,49 @@ def _eks_creating() -> Files:
     }
 
 
+@bundle(
+    "k3s-config-file-HEALTHY",
+    healthy=True,
+    username="alice@example.com",
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
+    kinds={"node-args", "token", "jwks", "rbac"},
+)
+def _k3s_config_healthy() -> Files:
+    cfg = "\n".join(
+        [
+            'write-kubeconfig-mode: "0644"',
+            "tls-san:",
+            '  - "k3s.example.com"',
+            "disable:",
+            "  - traefik",
+            "kube-apiserver-arg:",
+            f'  - "oidc-issuer-url={KEYCLOAK}"',
+            '  - "oidc-client-id=kubernetes"',
+            '  - "oidc-username-claim=email"',
+            '  - "oidc-groups-claim=groups"',
+            '  - "oidc-groups-prefix=oidc:"',
+            "",
+        ]
+    )
+    return {
+        "etc-rancher-k3s-config.yaml": cfg,
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
