@@ -110,6 +110,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.WORKLOAD, "", obj
     if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):
         return Kind.KUBEADM_CONFIG, "", obj
+    if kind == "Cluster" and api.startswith("kind.x-k8s.io"):
+        return Kind.KUBEADM_CONFIG, "", _kind_cluster_configuration(obj)
     if kind == "Node":
         ann = (obj.get("metadata") or {}).get("annotations") or {}
         if isinstance(ann, dict) and ("k3s.io/node-args" in ann or "rke2.io/node-args" in ann):
@@ -172,6 +174,44 @@ def _is_service_account_discovery(obj: dict[str, Any]) -> bool:
     return (isinstance(jwks_uri, str) and jwks_uri.endswith("/openid/v1/jwks")) or obj.get(
         "response_types_supported"
     ) == ["id_token"]
+
+
+def _kind_cluster_configuration(obj: dict[str, Any]) -> dict[str, Any]:
+    """The ClusterConfiguration a kind cluster config makes: its ``kubeadmConfigPatches``.
+
+    kind merges each patch (a YAML string) into the kubeadm config it generates (kind
+    pkg/cluster/internal/kubeadm/config.go; sigs.k8s.io/kind docs "kubeadmConfigPatches"):
+    top-level patches apply to every node, a control-plane node's own patches to that node.
+    Without a ClusterConfiguration patch the API server runs without OIDC flags.
+    """
+    patches: list[Any] = []
+    top = obj.get("kubeadmConfigPatches")
+    patches += top if isinstance(top, list) else []
+    nodes = obj.get("nodes")
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("role", "control-plane") == "control-plane":
+            own = node.get("kubeadmConfigPatches")
+            patches += own if isinstance(own, list) else []
+            break  # the first control-plane node runs the API server the bundle is about
+    args: dict[str, Any] = {}
+    for patch in patches:
+        if not isinstance(patch, str):
+            continue
+        for doc in load_documents(patch, describe(obj) + " kubeadmConfigPatches"):
+            cc = doc.data
+            if not (isinstance(cc, dict) and cc.get("kind") == "ClusterConfiguration"):
+                continue
+            api_server = cc.get("apiServer")
+            extra = api_server.get("extraArgs") if isinstance(api_server, dict) else None
+            if isinstance(extra, dict):
+                args.update({str(k): v for k, v in extra.items()})
+            elif isinstance(extra, list):
+                args.update({str(e["name"]): e.get("value") for e in extra if isinstance(e, dict) and "name" in e})
+    return {
+        "apiVersion": "kubeadm.k8s.io/v1beta3",
+        "kind": "ClusterConfiguration",
+        "apiServer": {"extraArgs": args},
+    }
 
 
 def _kubeconfig_id_token(obj: dict[str, Any]) -> str | None:
