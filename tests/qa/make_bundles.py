@@ -2353,6 +2353,59 @@ def _k3s_config_healthy() -> Files:
     }
 
 
+@bundle(
+    "kind-config-dex-HEALTHY",
+    healthy=True,
+    username="alice@example.com",
+    groups=["acme:platform", "acme:sre", "system:authenticated"],
+    kinds={"kubeadm-config", "token", "jwks", "rbac"},
+)
+def _kind_config_healthy() -> Files:
+    dex = "https://dex.127.0.0.1.nip.io:32000"
+    cfg = f"""kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+name: oidc
+nodes:
+- role: control-plane
+  kubeadmConfigPatches:
+  - |
+    kind: InitConfiguration
+    nodeRegistration:
+      kubeletExtraArgs:
+        node-labels: "ingress-ready=true"
+  - |
+    kind: ClusterConfiguration
+    apiServer:
+      extraArgs:
+        oidc-issuer-url: {dex}
+        oidc-client-id: kubernetes
+        oidc-username-claim: email
+        oidc-groups-claim: groups
+        oidc-ca-file: /etc/ca-certificates/dex/ca.pem
+  extraMounts:
+  - hostPath: ./dex-ca.pem
+    containerPath: /etc/ca-certificates/dex/ca.pem
+    readOnly: true
+- role: worker
+"""
+    return {
+        "kind-oidc.yaml": cfg,
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "acme-platform-admin",
+                    "ClusterRole",
+                    "cluster-admin",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "acme:platform"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(dex_claims(iss=dex), "9d1c0f2e"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "9d1c0f2e")]}),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
