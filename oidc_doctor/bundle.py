@@ -29,6 +29,9 @@ _ERROR_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+#: The last line kubectl prints when a request fails (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go).
+_KUBECTL_ERROR = re.compile(r"(?:error: |Error from server \()")
+
 #: Blank lines and YAML comment lines before a document's first key.
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
 
@@ -87,7 +90,11 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if isinstance(obj.get("keys"), list):
             return Kind.JWKS, "", obj
         if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
+            if _is_service_account_discovery(obj):
+                return None, "the API server's own service-account issuer discovery, not the identity provider's", obj
             return Kind.DISCOVERY, "", obj
+        if any(k in obj for k in K3S_CONFIG_KEYS):
+            return Kind.NODE_ARGS, "", obj  # /etc/rancher/{k3s,rke2}/config.yaml
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
             return Kind.EKS_IDP, "", obj
@@ -103,6 +110,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.WORKLOAD, "", obj
     if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):
         return Kind.KUBEADM_CONFIG, "", obj
+    if kind == "Cluster" and api.startswith("kind.x-k8s.io"):
+        return Kind.KUBEADM_CONFIG, "", _kind_cluster_configuration(obj)
     if kind == "Node":
         ann = (obj.get("metadata") or {}).get("annotations") or {}
         if isinstance(ann, dict) and ("k3s.io/node-args" in ann or "rke2.io/node-args" in ann):
@@ -131,11 +140,78 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if token:
             return Kind.TOKEN, "", token
         return None, "a kubeconfig without an oidc auth-provider id-token", obj
+    if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):
+        # What an exec plugin prints, e.g. `kubectl oidc-login get-token` (int128/kubelogin):
+        # {"kind":"ExecCredential",...,"status":{"expirationTimestamp":...,"token":"eyJ..."}}.
+        status = obj.get("status")
+        token = status.get("token") if isinstance(status, dict) else None
+        if isinstance(token, str) and token.strip():
+            return Kind.TOKEN, "", token.strip()
+        return None, "an ExecCredential without status.token (client certificates are not used)", obj
     if kind == "Status" and obj.get("code") in (401, 403):
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
+
+
+#: The keys of a k3s / RKE2 config file (/etc/rancher/k3s/config.yaml) that carry API server flags;
+#: a ``+`` suffix appends in drop-in files (docs.k3s.io/installation/configuration).
+K3S_CONFIG_KEYS = ("kube-apiserver-arg", "kube-apiserver-arg+")
+
+
+def _is_service_account_discovery(obj: dict[str, Any]) -> bool:
+    """``kubectl get --raw /.well-known/openid-configuration``: the service-account issuer's document.
+
+    kube-apiserver serves it with only issuer, jwks_uri (path ``/openid/v1/jwks``), response types
+    ``["id_token"]``, subject types and algorithms (pkg/serviceaccount/openidmetadata.go): no
+    authorization or token endpoint, so nobody logs in there. Taking it for the OIDC issuer's
+    document would invent an issuer mismatch.
+    """
+    if "authorization_endpoint" in obj or "token_endpoint" in obj:
+        return False
+    jwks_uri = obj.get("jwks_uri")
+    return (isinstance(jwks_uri, str) and jwks_uri.endswith("/openid/v1/jwks")) or obj.get(
+        "response_types_supported"
+    ) == ["id_token"]
+
+
+def _kind_cluster_configuration(obj: dict[str, Any]) -> dict[str, Any]:
+    """The ClusterConfiguration a kind cluster config makes: its ``kubeadmConfigPatches``.
+
+    kind merges each patch (a YAML string) into the kubeadm config it generates (kind
+    pkg/cluster/internal/kubeadm/config.go; sigs.k8s.io/kind docs "kubeadmConfigPatches"):
+    top-level patches apply to every node, a control-plane node's own patches to that node.
+    Without a ClusterConfiguration patch the API server runs without OIDC flags.
+    """
+    patches: list[Any] = []
+    top = obj.get("kubeadmConfigPatches")
+    patches += top if isinstance(top, list) else []
+    nodes = obj.get("nodes")
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("role", "control-plane") == "control-plane":
+            own = node.get("kubeadmConfigPatches")
+            patches += own if isinstance(own, list) else []
+            break  # the first control-plane node runs the API server the bundle is about
+    args: dict[str, Any] = {}
+    for patch in patches:
+        if not isinstance(patch, str):
+            continue
+        for doc in load_documents(patch, describe(obj) + " kubeadmConfigPatches"):
+            cc = doc.data
+            if not (isinstance(cc, dict) and cc.get("kind") == "ClusterConfiguration"):
+                continue
+            api_server = cc.get("apiServer")
+            extra = api_server.get("extraArgs") if isinstance(api_server, dict) else None
+            if isinstance(extra, dict):
+                args.update({str(k): v for k, v in extra.items()})
+            elif isinstance(extra, list):
+                args.update({str(e["name"]): e.get("value") for e in extra if isinstance(e, dict) and "name" in e})
+    return {
+        "apiVersion": "kubeadm.k8s.io/v1beta3",
+        "kind": "ClusterConfiguration",
+        "apiServer": {"extraArgs": args},
+    }
 
 
 def _kubeconfig_id_token(obj: dict[str, Any]) -> str | None:
@@ -210,6 +286,10 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
         return None, None
     log = sniff_log(text)
     if log is not None and len(lines) > 1:
+        if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
+            # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get
+            # current server API group list: ...") then the error it ends with.
+            return Kind.ERROR_TEXT, stripped
         return log, None
     if len(lines) <= 5:
         token = extract_token(text)
@@ -251,7 +331,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         return
     body = _LEADING_COMMENTS.sub("", text_head)  # "# Source: kubeapps/templates/..." (helm template)
     first = body[:1]
-    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.-]+:\s)", body)
+    structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.+-]+:\s)", body)
     if gzipped or size > MAX_STRUCTURED_BYTES or (not structured and size > HEAD_BYTES):
         kind = sniff_log(text_head)
         if kind is None:
@@ -317,7 +397,9 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
     if skipped and not counts:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason=skipped[0]))
     elif skipped:
-        ev.inputs.append(InputRecord(ref, "unrecognised", objects=len(skipped), reason=skipped[0]))
+        # The other documents of a file that is used (the Services and ServiceAccounts of a
+        # `helm template` or `kubectl get all` output) are expected there: ignored, not a problem.
+        ev.inputs.append(InputRecord(ref, "ignored", objects=len(skipped), reason=skipped[0]))
 
 
 def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:

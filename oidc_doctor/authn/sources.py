@@ -106,8 +106,27 @@ def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 
 
+def from_k3s_config(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a k3s/RKE2 config file: ``kube-apiserver-arg`` is a list of ``name=value``
+    (a single string is one value), ``kube-apiserver-arg+`` appends (drop-in files)."""
+    flags: list[Flag] = []
+    for key in ("kube-apiserver-arg", "kube-apiserver-arg+"):
+        raw = obj.get(key)
+        values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                continue
+            name, _, value = v.removeprefix("--").partition("=")
+            flags.append(Flag(name, value, f"{where} {key}[{i}] {name}"))
+    if not flags and not any(k in obj for k in ("kube-apiserver-arg", "kube-apiserver-arg+")):
+        return None
+    return translate(flags, f"{where} kube-apiserver-arg")
+
+
 def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
-    """Settings from a k3s/RKE2 server node's ``node-args`` annotation."""
+    """Settings from a k3s/RKE2 server node's ``node-args`` annotation (or a k3s/RKE2 config file)."""
+    if "kind" not in node:
+        return from_k3s_config(node, where)
     meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     assert isinstance(meta, dict)
     ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
@@ -378,11 +397,14 @@ def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     if isinstance(req, dict):
         for k, v in req.items():
             flags.append(Flag("oidc-required-claim", f"{k}={v}", f"{ref} oidc.requiredClaims.{k}"))
-    auth = translate(flags, ref, SOURCE_EKS)
     status = oidc.get("status")
     if isinstance(status, str) and status != "ACTIVE":
-        auth.notes.append(f"EKS reports the identity provider config as {status}: it is not in effect yet")
-    return auth
+        # CREATING (associating takes 20-40 minutes) or DELETING: the control plane does not run
+        # these settings, so no OIDC token is accepted yet (aws eks describe-identity-provider-config).
+        auth = translate([], ref, SOURCE_EKS)
+        auth.notes.append(f"EKS reports the identity provider config as {status}: it is not in effect")
+        return auth
+    return translate(flags, ref, SOURCE_EKS)
 
 
 def from_gke(obj: dict[str, Any], where: str) -> ApiServerAuth | None:

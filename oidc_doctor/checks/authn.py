@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from oidc_doctor.authn.goformat import quote
-from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
+from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
     SettingsView,
@@ -103,11 +103,19 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
     pred = predict(tokens[0].data, auth, ctx.now, keys_for)
     facts.prediction = pred
     ctx.facts.prediction = pred
-    if pred.authenticated and pred.user is not None and ctx.facts.identity is None:
+    if pred.authenticated and pred.user is not None:
         u = pred.user
-        ctx.facts.identity = Identity(
-            username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
-        )
+        cur = ctx.facts.identity
+        if cur is None:
+            ctx.facts.identity = Identity(
+                username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
+            )
+        elif cur.source == "forbidden-message" and cur.username == u.username and not cur.groups:
+            # A 403 quotes the user but never its groups; when it names the very user this token
+            # maps to, the token's predicted groups are the ones the API server saw.
+            ctx.facts.identity = Identity(
+                username=cur.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source=cur.source
+            )
 
 
 # --- helpers for findings ----------------------------------------------------------------------
@@ -177,6 +185,7 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}{notes}")
     oidc_flags = [name for name in auth.flags if name.startswith("oidc-")]
     detail = f" (only {', '.join('--' + n for n in oidc_flags)} set)" if oidc_flags else ""
+    detail += "".join(f" ({note})" for note in auth.notes)
     finding = Finding(
         "oidc-not-configured",
         f"The API server has no OIDC/JWT authenticator{detail}: every OIDC token is answered 401",
@@ -189,6 +198,11 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
         origin=Origin.CONFIG,
         rank=10,
     )
+    if auth.source == SOURCE_EKS and auth.notes:
+        finding.fix = (
+            "wait until `aws eks describe-identity-provider-config` shows status ACTIVE (associating an "
+            "identity provider takes 20-40 minutes); a config being deleted must be associated again"
+        )
     return CheckResult.failed([finding])
 
 

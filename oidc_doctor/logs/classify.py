@@ -247,7 +247,8 @@ def classify_startup_error(error: str) -> Verdict:
     m = re.search(r'expected "([^"]*)" got "([^"]*)"', error)
     if m:
         detail = {"configured": m.group(1), "discovered": m.group(2)}
-    m = re.search(r'Get "?(https?://[^"\s:]+[^"\s]*?)"?:', error)
+    # Go's url.Error: `Get "URL": err` (Go >= 1.14), `Get URL: err` before; the URL may hold a port.
+    m = re.search(r'Get "(https?://[^"]+)"', error) or re.search(r"Get (https?://\S+?):(?:\s|$)", error)
     if m:
         detail["url"] = m.group(1)
     return Verdict(STARTUP, code, error, None, detail)

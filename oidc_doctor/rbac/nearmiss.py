@@ -341,6 +341,17 @@ def _norm_group(name: str, prefix: str | None) -> str:
     return name.strip("/").rsplit("/", 1)[-1].lower()
 
 
+def _bound_keys(name: str, prefix: str | None) -> list[str]:
+    """Keys a bound group name may match: with a known server prefix the bound name may also be
+    the bare group itself — group names often hold a colon (Dex's GitHub ``org:team``)."""
+    keys = [_norm_group(name, prefix)]
+    if prefix and not name.startswith(prefix):
+        whole = name.strip("/").rsplit("/", 1)[-1].lower()
+        if whole not in keys:
+            keys.append(whole)
+    return keys
+
+
 def _group_near_misses(
     idx: RbacIndex, who: Who, req: Request | None, auth: AuthenticatorSummary | None, origin: Origin
 ) -> list[Finding]:
@@ -355,8 +366,8 @@ def _group_near_misses(
     out: list[Finding] = []
     bound_names = [n for n in idx.subject_names("Group") if n not in have and not n.startswith("system:")]
     for name in bound_names:
-        key = _norm_group(name, gprefix)
-        for g in by_norm.get(key, ()):
+        matches = [g for key in _bound_keys(name, gprefix) for g in by_norm.get(key, ())]
+        for g in dict.fromkeys(matches):
             bindings = _pick(idx, idx.bindings_naming("Group", name), req)
             if bindings:
                 out.append(_group_finding(idx, who, name, g, bindings, auth, origin))
@@ -371,6 +382,8 @@ def _group_near_misses(
 def _group_kind(bound: str, group: str, prefix: str | None) -> str:
     b = bound[len(prefix) :] if prefix and bound.startswith(prefix) else split_prefix(bound)[1]
     g = group[len(prefix) :] if prefix and group.startswith(prefix) else split_prefix(group)[1]
+    if prefix and bound == g:
+        return "groups prefix differs"  # "acme:platform" bound, the server makes "dex:acme:platform"
     if b.startswith("/") != g.startswith("/") or b.count("/") != g.count("/"):
         return "Keycloak full group path vs plain name"
     if bound.lower() == group.lower():

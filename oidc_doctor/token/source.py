@@ -139,6 +139,12 @@ def normalise(text: str) -> str:
     the line breaks of a wrapped token, and a base64 wrapping of a whole JWT. A second ``Bearer ``
     is kept (the judge reports the doubled prefix).
     """
+    if text.lstrip().startswith("{"):
+        # JSON holding the token: `kubectl oidc-login get-token` prints an ExecCredential
+        # (status.token, int128/kubelogin), a token endpoint answers with id_token.
+        named = _named_token(text)
+        if named is not None:
+            return named
     s = _strip_prefixes(_strip_quotes(text.strip()))
     s = _strip_quotes(s)
     if _BEARER.match(s):
@@ -173,9 +179,17 @@ def extract_token(text: str) -> str | None:
     whole = normalise(text) if text.strip() else ""
     candidates = [whole] if whole and whole.count(".") == 2 else []
     candidates += [normalise(line) for line in text.splitlines() if line.strip()]
-    named = sorted(re.finditer(_NAMED, text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
-    candidates += [m.group(2) for m in named]
     for c in candidates:
+        if c.count(".") == 2 and _looks_like_jws(c):
+            return c
+    return _named_token(text)
+
+
+def _named_token(text: str) -> str | None:
+    """The JWS in a named field (``id_token`` first, then ``access_token``/``token``), or None."""
+    named = sorted(re.finditer(_NAMED, text), key=lambda m: 0 if "id" in m.group(1).lower() else 1)
+    for m in named:
+        c = m.group(2)
         if c.count(".") == 2 and _looks_like_jws(c):
             return c
     return None

@@ -208,3 +208,13 @@ def test_control_plane_nodes_that_disagree_are_named() -> None:
     report = diagnose(Evidence([pod(*OIDC), second]))
     reason = check(report, "authn.configured").reason
     assert "disagree" in reason and "kube-apiserver-cp2" in reason
+
+
+@pytest.mark.parametrize("status", ["CREATING", "DELETING"])
+def test_eks_config_not_active_is_not_configured_yet(status: str) -> None:
+    eks = {"identityProviderConfig": {"oidc": {"issuerUrl": ISS, "clientId": "kubernetes", "status": status}}}
+    report = diagnose(Evidence([Item(Kind.EKS_IDP, "bundle/eks.json", eks), token_item(), jwks_item()]))
+    first = report.findings[0]
+    assert first.cause == "oidc-not-configured" and status in first.title
+    assert "ACTIVE" in (first.fix or "")
+    assert not any(f.cause == "token-accepted" for f in report.findings)

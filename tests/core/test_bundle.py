@@ -228,3 +228,57 @@ def test_yaml_with_leading_comments_is_read_as_objects(tmp_path: Path) -> None:
     text = "# Source: chart/templates/rbac.yaml\n\n  # indented comment\n" + yaml.safe_dump(rb)
     ev = read_bundle(_bundle(tmp_path, {"rbac.yaml": text}))
     assert [i.kind for i in ev.items] == [Kind.RBAC]
+
+
+def test_kubelogin_exec_credential_is_a_token(tmp_path: Path) -> None:
+    # `kubectl oidc-login get-token` prints an ExecCredential (client.authentication.k8s.io/v1beta1).
+    cred = {
+        "kind": "ExecCredential",
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "spec": {"interactive": False},
+        "status": {"expirationTimestamp": "2026-11-28T10:30:00Z", "token": JWT},
+    }
+    ev = read_bundle(_bundle(tmp_path, {"get-token.json": json.dumps(cred)}))
+    assert [i.data for i in ev.of(Kind.TOKEN)] == [JWT]
+    assert [r.kind for r in ev.inputs] == ["token"]
+
+
+def test_other_documents_of_a_used_file_are_ignored_not_unrecognised(tmp_path: Path) -> None:
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubeapps"}}
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "kubeapps"},
+        "spec": {"template": {"spec": {"containers": [{"name": "auth-proxy", "args": ["--provider=oidc"]}]}}},
+    }
+    text = "---\n# Source: kubeapps/templates/frontend/service.yaml\n" + yaml.safe_dump(svc)
+    text += "---\n# Source: kubeapps/templates/frontend/deployment.yaml\n" + yaml.safe_dump(deploy)
+    kinds = _kinds(_bundle(tmp_path, {"helm-template.yaml": text}))
+    assert kinds["helm-template.yaml"] == {"workload", "ignored"}
+
+
+def test_kubectl_stderr_with_its_klog_lines_is_the_error_text(tmp_path: Path) -> None:
+    text = (
+        "E1128 10:25:08.318522   48211 memcache.go:265] couldn't get current server API group list: "
+        "the server has asked for the client to provide credentials\n"
+        "error: You must be logged in to the server (Unauthorized)\n"
+    )
+    ev = read_bundle(_bundle(tmp_path, {"kubectl.txt": text}))
+    assert [i.kind for i in ev.items] == [Kind.ERROR_TEXT]
+    assert "Unauthorized" in ev.items[0].data
+
+
+def test_service_account_issuer_discovery_is_not_the_identity_providers(tmp_path: Path) -> None:
+    # `kubectl get --raw /.well-known/openid-configuration` answers for the service-account issuer.
+    sa = {
+        "issuer": "https://kubernetes.default.svc.cluster.local",
+        "jwks_uri": "https://172.18.0.2:6443/openid/v1/jwks",
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    idp = {"issuer": "https://idp.example.com", "jwks_uri": "https://idp.example.com/keys"}
+    ev = read_bundle(_bundle(tmp_path, {"sa.json": json.dumps(sa), "idp.json": json.dumps(idp)}))
+    assert [i.data["issuer"] for i in ev.of(Kind.DISCOVERY)] == ["https://idp.example.com"]
+    by = {r.ref.split("/", 1)[1]: r for r in ev.inputs}
+    assert by["sa.json"].kind == "unrecognised" and "service-account issuer" in by["sa.json"].reason

@@ -20,6 +20,7 @@ from oidc_doctor.logs.classify import (
     STARTUP,
     classify_line,
     classify_request_error,
+    classify_startup_error,
 )
 
 # --- field notes (c.1): the wrapper formats, quoted exactly ------------------------------------
@@ -599,3 +600,22 @@ def test_only_unable_to_authenticate_lines_count_as_failures() -> None:
     assert v is not None and v.kind == REQUEST and not v.failure_line
     w = classify_line(C1_LINES[0][0].encode())
     assert w is not None and w.failure_line
+
+
+@pytest.mark.parametrize(
+    ("error", "url"),
+    [
+        (
+            'Get "https://dex.127.0.0.1.nip.io:32000/.well-known/openid-configuration": tls: failed to verify '
+            "certificate: x509: certificate signed by unknown authority",
+            "https://dex.127.0.0.1.nip.io:32000/.well-known/openid-configuration",
+        ),
+        (
+            "Get https://idp.example.com:8443/.well-known/openid-configuration: x509: certificate signed by "
+            "unknown authority",
+            "https://idp.example.com:8443/.well-known/openid-configuration",
+        ),
+    ],
+)
+def test_startup_error_url_keeps_its_port(error: str, url: str) -> None:
+    assert classify_startup_error(error).detail["url"] == url

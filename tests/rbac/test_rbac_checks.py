@@ -285,3 +285,16 @@ def test_full_pipeline_puts_the_expected_cause_first(name: str) -> None:
     causes = [f.cause for f in report.findings]
     assert causes, name
     assert causes[0] == _EXPECTED[name]["first"], causes
+
+
+def test_group_with_a_colon_bound_without_the_servers_groups_prefix() -> None:
+    # Dex's GitHub connector emits "org:team"; with --oidc-groups-prefix=oidc: the server sees
+    # "oidc:acme:platform". A binding of the bare "acme:platform" is a prefix near miss, not "no binding".
+    ev = _ev(VIEW, _rb("dev", "platform", "view", ("Group", "acme:platform")))
+    ctx = Context(now=NOW)
+    ctx.facts.identity = Identity("oidc:alice", groups=["oidc:acme:platform"], source="selfsubjectreview")
+    ctx.facts.authenticators = [_auth()]
+    findings, _ = _run(ev, ctx)
+    assert findings[0].cause == "group-name-mismatch", [f.cause for f in findings]
+    assert "groups prefix differs" in findings[0].title
+    assert '"acme:platform"' in findings[0].title and '"oidc:acme:platform"' in findings[0].title

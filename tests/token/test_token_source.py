@@ -200,3 +200,17 @@ def test_opaque_credentials_are_credential_like(text: str) -> None:
 )
 def test_words_urls_documents_and_jwts_are_not_credential_like(text: str) -> None:
     assert not is_credential_like(text)
+
+
+def test_kubelogin_exec_credential_and_token_responses_give_the_jwt() -> None:
+    # `kubectl oidc-login get-token ... | oidc-doctor token -` (int128/kubelogin prints an ExecCredential).
+    cred = {
+        "kind": "ExecCredential",
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "spec": {"interactive": False},
+        "status": {"expirationTimestamp": "2026-11-28T10:30:00Z", "token": TOKEN},
+    }
+    assert normalise(json.dumps(cred) + "\n") == TOKEN
+    assert normalise(json.dumps(cred, indent=4)) == TOKEN
+    response = {"access_token": "opaque-not-a-jwt", "id_token": TOKEN, "token_type": "Bearer"}
+    assert normalise(json.dumps(response)) == TOKEN
