@@ -92,9 +92,14 @@ class KeyResolver:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            from http.cookiejar import CookieJar, DefaultCookiePolicy
+
             import httpx
 
             self._client = httpx.Client(
+                # no cookie is kept, so none is sent with a later fetch (DESIGN.md: the issuer
+                # receives no credential)
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
                 verify=self._ssl_context(),
                 timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
                 follow_redirects=True,
