@@ -163,6 +163,8 @@ class ExecAuth(httpx.Auth):
         except FileNotFoundError as e:
             hint = f" ({ex.installHint.strip()})" if ex.installHint else ""
             raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
+        except OSError as e:  # not executable, name too long, ...
+            raise LiveError(f"exec plugin {ex.command!r} cannot be run: {e.strerror or e}") from e
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
         if piped and proc.stderr:
@@ -294,6 +296,10 @@ class ApiClient:
             raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
         except httpx.HTTPError as e:
             raise LiveError(f"{method} {path}: cannot reach {self.cfg.server}: {e}") from e
+        except (UnicodeError, ValueError) as e:  # a server URL no client can use (idna, port)
+            raise LiveError(
+                f"{method} {path}: the kubeconfig server {self.cfg.server!r} is not a usable URL: {e}"
+            ) from e
         except ssl.SSLError as e:  # pragma: no cover - httpx wraps these as ConnectError
             raise LiveError(f"{method} {path}: TLS error with {self.cfg.server}: {e}") from e
         try:

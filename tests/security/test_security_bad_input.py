@@ -181,3 +181,32 @@ def test_random_bytes_in_any_file_slot(tmp_path: Path, data: bytes) -> None:
     ):
         status, _out, err = run(argv)
         _assert_clean(argv, status, err)
+
+
+def test_a_token_pasted_into_the_wrong_kubeconfig_field_is_one_line_and_never_shown(tmp_path: Path) -> None:
+    import yaml
+    from sec_kit import leaks, make_token, windows
+
+    token = make_token("https://idp.example.com")
+    users: list[dict[str, object]] = [
+        {"token": [token]},
+        {"tokenFile": token},
+        {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": token}},
+        {"exec": {"apiVersion": token, "command": "kubectl-oidc_login"}},
+        {"client-certificate-data": token, "client-key-data": token},
+    ]
+    for user in users:
+        for server in ("https://127.0.0.1:9", token, f"https://{token}:6443"):
+            kc = {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": server}}],
+                "users": [{"name": "u", "user": user}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            }
+            (tmp_path / "kc").write_text(yaml.safe_dump(kc))
+            for cmd in (["whoami"], ["rbac", "who", "--user", "x"], ["collect", "-o", str(tmp_path / "o")]):
+                status, out, err = run([*cmd, "--kubeconfig", str(tmp_path / "kc")])
+                _assert_clean(cmd, status, err)
+                assert status == 2 and not leaks(out + err, windows(token)), (user, server, err)
