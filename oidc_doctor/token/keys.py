@@ -148,6 +148,9 @@ class KeyResolver:
 
         try:
             with client.stream("GET", url) as response:
+                if url.startswith("https://") and response.url.scheme != "https":
+                    # keys read over plain http could be anyone's: never let them make a signature valid
+                    raise FetchError(f"{url} redirected to {response.url} (plain http): not used")
                 if response.status_code != 200:
                     raise FetchError(f"{url} answered HTTP {response.status_code}")
                 body = bytearray()
