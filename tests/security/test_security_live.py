@@ -287,3 +287,22 @@ def test_hostile_strings_from_the_api_server_are_cleaned(tmp_path: Path) -> None
         assert status in (0, 1, 2)
         assert not RAW_CONTROL.search(out.replace("\n", "")), out
         assert not RAW_CONTROL.search(err.replace("\n", "")), err
+
+
+def test_bundle_files_are_created_new_and_never_through_a_planted_symlink(tmp_path: Path) -> None:
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.live.sinks import private_open
+
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("someone else's file\n")
+    target.chmod(0o666)
+    (tmp_path / "token.txt").symlink_to(target)
+    with pytest.raises(InputError, match="cannot create a new private file"):
+        private_open(tmp_path / "token.txt")
+    (tmp_path / "planted.json").write_text("")
+    with pytest.raises(InputError):
+        private_open(tmp_path / "planted.json")
+    assert target.read_text() == "someone else's file\n"
+    with private_open(tmp_path / "new.json") as f:
+        f.write(b"{}")
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o600
