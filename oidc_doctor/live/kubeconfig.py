@@ -92,6 +92,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise InputError(str(path), f"broken kubeconfig YAML{line}") from e
     if not isinstance(doc, dict):
         raise InputError(str(path), "kubeconfig is not a YAML mapping")
+    from oidc_doctor.loader import check_aliases
+
+    check_aliases([doc], text.encode(), str(path))
     _check_shape(doc, str(path))
     base = path.parent
     for c in doc.get("clusters") or []:

@@ -120,6 +120,28 @@ def test_logs_reads_bad_log_files_without_a_traceback(tmp_path: Path) -> None:
         _assert_clean(["logs", name], status, err)
 
 
+def test_yaml_alias_bombs_are_refused_not_expanded(tmp_path: Path) -> None:
+    bomb = "x:\n" + "".join("  " + line + "\n" for line in LAUGHS.splitlines())
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver-x, namespace: kube-system}\n"
+        + bomb
+        + "spec:\n  containers:\n  - name: kube-apiserver\n    command: *j\n    args: *j\n"
+    )
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "pod.yaml").write_text(pod)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(bomb + "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {exec: {args: *j}}}]\n")
+    for argv in (
+        ["diagnose", "--bundle", str(bundle), "--format", "json"],
+        ["predict", "--apiserver-manifest", str(bundle / "pod.yaml")],
+        ["whoami", "--kubeconfig", str(kubeconfig)],
+    ):
+        status, out, err = run(argv)
+        _assert_clean(argv, status, err)
+        assert "aliases expand" in out + err, argv
+
+
 def test_a_bundle_with_symlink_loops_is_one_line(tmp_path: Path) -> None:
     b = tmp_path / "loops"
     b.mkdir()
