@@ -163,6 +163,7 @@ def test_no_output_carries_control_characters_or_markup(tmp_path: Path, tty: boo
             json.loads(stdout)
         if fmt == "html":
             assert "<script" not in stdout.lower() and "<img" not in stdout.lower(), argv
+            assert "Content-Security-Policy content=\"default-src 'none'" in stdout
         if fmt == "markdown":
             _check_markdown(stdout)
 
