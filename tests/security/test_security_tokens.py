@@ -86,3 +86,34 @@ def test_proxy_settings_mask_a_token_pasted_into_a_flag(tmp_path: Path) -> None:
     assert status == 0
     [line] = [ln for ln in out.splitlines() if "--extra-jwt-issuers=" in ln]
     assert "<masked sha256:" in line and not leaks(line, windows(token))
+
+
+def test_a_credential_riding_inside_the_tokens_claims_is_masked(tmp_path: Path) -> None:
+    import shutil
+
+    from sec_kit import EXAMPLES
+
+    inner = make_token("https://graph.example.com")
+    token = make_token(
+        "https://keycloak.example.com/realms/k8s",
+        aud="kubernetes",
+        groups=["dev", inner],
+        refresh_token=inner,
+        _claim_names={"roles": "src1"},
+        _claim_sources={"src1": {"endpoint": "https://127.0.0.1:9/claims", "access_token": inner}},
+    )
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLES / "healthy", bundle)
+    (bundle / "id_token.txt").write_text(token)
+    src = tmp_path / "t.txt"
+    src.write_text(token)
+    runs = [["token", f"@{src}", "--offline"], ["token", f"@{src}", "--offline", "--format", "json"]]
+    runs += [["diagnose", "--bundle", str(bundle), "--format", f] for f in ("text", "json", "markdown", "html")]
+    runs += [["predict", "--bundle", str(bundle), "--format", "json", "--offline"]]
+    runs += [["rbac", "who", "--bundle", str(bundle), "--token", f"@{src}", "--format", "json"]]
+    for argv in runs:
+        status, out, err = run(argv)
+        assert status in (0, 1, 2), (argv, err)
+        assert not leaks(out + err, windows(inner)), (argv, leaks(out + err, windows(inner)))
+    status, out, _ = run(["token", f"@{src}", "--offline", "--format", "json"])
+    assert '"access_token": "<masked sha256:' in out and '"refresh_token": "<masked sha256:' in out
