@@ -117,3 +117,44 @@ def test_a_credential_riding_inside_the_tokens_claims_is_masked(tmp_path: Path) 
         assert not leaks(out + err, windows(inner)), (argv, leaks(out + err, windows(inner)))
     status, out, _ = run(["token", f"@{src}", "--offline", "--format", "json"])
     assert '"access_token": "<masked sha256:' in out and '"refresh_token": "<masked sha256:' in out
+
+
+def test_proxy_secrets_in_env_toml_and_alpha_config_never_show(tmp_path: Path) -> None:
+    import yaml
+    from sec_kit import CLIENT_SECRET, COOKIE_SECRET
+
+    bundle = token_bundle(tmp_path, make_token("https://idp.example.com"), "https://idp.example.com")
+    docs = list(yaml.safe_load_all((bundle / "kubeapps.yaml").read_text()))
+    for doc in docs:
+        if doc and doc.get("kind") == "Deployment":
+            spec = doc["spec"]["template"]["spec"]
+            for c in spec["containers"]:
+                if c["name"] == "auth-proxy":
+                    c["args"] = [a for a in c["args"] if "secret" not in a]
+                    c["args"] += ["--config=/etc/oauth2-proxy/oauth2_proxy.cfg", "--alpha-config=/etc/alpha/alpha.yaml"]
+                    c["env"] = [{"name": "OAUTH2_PROXY_CLIENT_SECRET", "value": CLIENT_SECRET + "-env"}]
+                    c["volumeMounts"] = [
+                        {"name": "cfg", "mountPath": "/etc/oauth2-proxy"},
+                        {"name": "alpha", "mountPath": "/etc/alpha"},
+                    ]
+            spec["volumes"] = [
+                {"name": "cfg", "configMap": {"name": "proxy-cfg"}},
+                {"name": "alpha", "configMap": {"name": "proxy-alpha"}},
+            ]
+    toml = f'client_secret = "{CLIENT_SECRET}-toml"\ncookie_secret = "{COOKIE_SECRET}-toml"\n'
+    alpha = f"providers:\n- id: oidc\n  clientID: kubeapps\n  clientSecret: {CLIENT_SECRET}-alpha\n"
+    for name, key, text in (("proxy-cfg", "oauth2_proxy.cfg", toml), ("proxy-alpha", "alpha.yaml", alpha)):
+        meta = {"name": name, "namespace": "kubeapps"}
+        docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {key: text}})
+    (bundle / "kubeapps.yaml").write_text(yaml.safe_dump_all(docs))
+    for argv in (
+        ["proxy", "--bundle", str(bundle), "--settings"],
+        ["proxy", "--bundle", str(bundle), "--format", "json"],
+        ["diagnose", "--bundle", str(bundle), "--format", "markdown"],
+        ["diagnose", "--bundle", str(bundle), "--format", "html"],
+    ):
+        status, out, err = run(argv)
+        assert status in (0, 1), err
+        assert CLIENT_SECRET not in out + err and COOKIE_SECRET not in out + err, argv
+    _status, out, _ = run(["proxy", "--bundle", str(bundle), "--settings"])
+    assert "--cookie-secret=<redacted>" in out  # read (its length is judged), never shown
