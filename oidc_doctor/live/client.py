@@ -241,6 +241,11 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        if str(cfg.server).startswith("http://") and stderr is not None:
+            stderr.write(
+                f"oidc-doctor: warning: the API server of context {clean(cfg.context)!r} is plain http: "
+                "credentials are sent unencrypted\n"
+            )
         if cfg.single.cluster.insecure and stderr is not None:
             # honoured as kubectl honours it, but never silently: credentials go to whoever answers
             stderr.write(

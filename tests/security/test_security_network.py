@@ -199,3 +199,18 @@ def test_an_issuer_redirect_to_plain_http_is_not_trusted(tmp_path: Path, monkeyp
         plain.server_close()
     assert status in (0, 1), err
     assert "plain http" in out and not leaks(out, windows(token))
+
+
+def test_a_plain_http_api_server_is_never_silent(token: str, tmp_path: Path) -> None:
+    kc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "kubeconfig-token"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "c",
+    }
+    (tmp_path / "kc").write_text(yaml.safe_dump(kc))
+    status, _out, err = run(["whoami", "--kubeconfig", str(tmp_path / "kc"), "--token", _token_file(tmp_path, token)])
+    assert status == 2
+    assert "plain http: credentials are sent unencrypted" in err
