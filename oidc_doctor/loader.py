@@ -152,6 +152,8 @@ def _pyyaml(raw: bytes, where: str) -> list[Any]:
         docs = [d for d in yaml.load_all(raw, Loader=_YamlLoader) if d is not None]
         check_aliases(docs, raw, where)
         return docs
+    except ValueError as e:  # a scalar no constructor takes: an integer of more than 4,300 digits
+        raise InputError(where, f"broken YAML: {str(e).split(';')[0]}") from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

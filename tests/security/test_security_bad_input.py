@@ -45,6 +45,7 @@ def _inputs(d: Path) -> dict[str, Path]:
         "billion-laughs": mk("l.yaml", LAUGHS + "kind: Pod\napiVersion: v1\nmetadata: {name: x}\n"),
         "huge-line": mk("h.log", "E1128 10:00:00.000000 1 a.go:1] " + "x" * (20 << 20) + "\n"),
         "not-utf8": mk("u.txt", b"\xff\xfe\xfa kind: Pod \x80\x81\n"),
+        "5000-digit-integer": mk("i.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {generation: " + "9" * 5000 + "}\n"),
         "pod-without-containers": mk("p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\n"),
         "kubeconfig-missing-files": mk(
             "kc.yaml",
