@@ -158,3 +158,18 @@ def test_proxy_secrets_in_env_toml_and_alpha_config_never_show(tmp_path: Path) -
         assert CLIENT_SECRET not in out + err and COOKIE_SECRET not in out + err, argv
     _status, out, _ = run(["proxy", "--bundle", str(bundle), "--settings"])
     assert "--cookie-secret=<redacted>" in out  # read (its length is judged), never shown
+
+
+def test_reports_name_the_token_by_its_sha256_fingerprint_only(tmp_path: Path) -> None:
+    import re
+
+    from oidc_doctor.jose import fingerprint
+
+    token = make_token("https://keycloak.example.com/realms/k8s")
+    bundle = token_bundle(tmp_path, token, "https://keycloak.example.com/realms/k8s")
+    mark = fingerprint(token)
+    assert re.fullmatch(r"sha256:[0-9a-f]{12}", mark)
+    for fmt in ("text", "json", "markdown", "html"):
+        status, out, _ = run(["diagnose", "--bundle", str(bundle), "--format", fmt])
+        assert status == 1 and mark in out, fmt
+        assert not leaks(out, windows(token))
