@@ -233,3 +233,35 @@ def test_a_token_pasted_into_the_wrong_kubeconfig_field_is_one_line_and_never_sh
                 status, out, err = run([*cmd, "--kubeconfig", str(tmp_path / "kc")])
                 _assert_clean(cmd, status, err)
                 assert status == 2 and not leaks(out + err, windows(token)), (user, server, err)
+
+
+def test_a_gzip_bomb_in_a_helm_release_is_refused_not_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+    import gzip
+    import json
+
+    import yaml
+
+    from oidc_doctor.proxy import helm
+
+    monkeypatch.setattr(helm, "MAX_RELEASE_BYTES", 1 << 20)  # the real bound is 128 MiB; same code path
+    release = {"name": "kubeapps", "chart": {"metadata": {"name": "kubeapps", "version": "7.0.0"}}}
+    body = json.dumps({**release, "padding": " " * (4 << 20)}).encode()
+    encoded = base64.b64encode(base64.b64encode(gzip.compress(body, 1))).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": {"name": "sh.helm.release.v1.kubeapps.v1", "namespace": "kubeapps", "labels": {"owner": "helm"}},
+        "data": {"release": encoded},
+    }
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "release.yaml").write_text(yaml.safe_dump(secret))
+    from oidc_doctor.errors import InputError
+
+    with pytest.raises(InputError, match="decompresses to more than 128 MiB"):
+        helm.release_payload(secret, "release.yaml")
+    for argv in (["proxy", "--bundle", str(bundle)], ["diagnose", "--bundle", str(bundle)]):
+        status, _out, err = run(argv)
+        _assert_clean(argv, status, err)
