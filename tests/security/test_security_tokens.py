@@ -173,3 +173,19 @@ def test_reports_name_the_token_by_its_sha256_fingerprint_only(tmp_path: Path) -
         status, out, _ = run(["diagnose", "--bundle", str(bundle), "--format", fmt])
         assert status == 1 and mark in out, fmt
         assert not leaks(out, windows(token))
+
+
+def test_a_token_given_where_a_name_belongs_is_refused_and_not_echoed() -> None:
+    token = make_token("https://idp.example.com")
+    for argv in (
+        ["rbac", "who", "--user", token, "--bundle", "examples/healthy"],
+        ["rbac", "can", "list", "pods", "--user", token, "--bundle", "examples/healthy"],
+        ["token", token, "--format", token],
+        ["diagnose", "--bogus", token],
+        ["diagnose", "--bundle", token],
+        ["whoami", "--context", token, "--kubeconfig", "/nonexistent"],
+    ):
+        status, out, err = run(argv)
+        assert status == 2 and not leaks(out + err, windows(token)), (argv, err)
+    _status, _out, err = run(["rbac", "who", "--user", token, "--bundle", "examples/healthy"])
+    assert "pass it with --token" in err
