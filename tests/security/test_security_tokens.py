@@ -25,6 +25,9 @@ def test_no_offline_command_shows_writes_or_sends_the_token(
     ca = tmp_path / "issuer-ca.pem"
     stranger.ca.cert_pem.write_to_path(str(ca))
     monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    netrc = tmp_path / "netrc"  # credentials for the issuer's host that no fetch may pick up
+    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-password-Xq1\n")
+    monkeypatch.setenv("NETRC", str(netrc))
     token = make_token(stranger.url)
     good_aud = make_token(stranger.url, aud="kubernetes")
     secret = windows(token) | windows(good_aud) | set(PROXY_SECRETS)
@@ -77,6 +80,7 @@ def test_no_offline_command_shows_writes_or_sends_the_token(
     for s in stranger.seen:
         assert s.method == "GET" and not {k.lower() for k in s.headers} & {"authorization", "cookie"}
     assert not leaks(stranger.everything(), secret)
+    assert "netrc" not in stranger.everything() and "bmV0cmM" not in stranger.everything()
 
 
 def test_proxy_settings_mask_a_token_pasted_into_a_flag(tmp_path: Path) -> None:
