@@ -62,7 +62,10 @@ def test_every_live_command_keeps_the_token_between_the_user_and_the_api_server(
 ) -> None:
     user_token = make_token(stranger.url, aud="kubernetes")
     kube_token = make_token(stranger.url, sub="kubeconfig-user")
-    secret = windows(user_token) | windows(kube_token) | set(PROXY_SECRETS)
+    import live_testkit as kit
+
+    planted = {kit.CLIENT_SECRET, kit.OPAQUE_SECRET, kit.HELM_SECRET, kit.TOML_SECRET, kit.COOKIE_SECRET}
+    secret = windows(user_token) | windows(kube_token) | set(PROXY_SECRETS) | planted
     with ApiServerDouble(token=kube_token, users={user_token: ALICE}) as double:
         populate(double, issuer=stranger.url)
         kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
