@@ -168,7 +168,11 @@ class ExecAuth(httpx.Auth):
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
         if piped and proc.stderr:
-            self._stderr.write(proc.stderr.decode("utf-8", "replace"))
+            from oidc_doctor.logs.mask import mask_jwts
+
+            # the plugin's words, without control characters or a token it may have logged
+            text = proc.stderr.decode("utf-8", "replace")
+            self._stderr.write("\n".join(mask_jwts(clean(line)) for line in text.split("\n")))
         if proc.returncode != 0:
             raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
         try:

@@ -309,3 +309,24 @@ def test_bundle_files_are_created_new_and_never_through_a_planted_symlink(tmp_pa
     with private_open(tmp_path / "new.json") as f:
         f.write(b"{}")
     assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_exec_plugins_stderr_is_passed_on_cleaned_and_without_the_token(tmp_path: Path) -> None:
+    token = make_token("https://idp.example.com", aud="kubernetes")
+    plugin = tmp_path / "chatty-get-token"
+    cred = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": token}}
+    plugin.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"sys.stderr.write('\\x1b[2Jopen the browser; got {token}\\n')\n"
+        f"print({json.dumps(json.dumps(cred))})\n"
+    )
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    user = {
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin), "interactiveMode": "Never"}
+    }
+    with ApiServerDouble(token=token) as double:
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig", user))
+        status, out, err = run(["whoami", "--kubeconfig", kc])
+    assert status == 0, err
+    assert "open the browser; got <masked sha256:" in err
+    assert "\x1b" not in err and not leaks(out + err, windows(token))
