@@ -223,6 +223,23 @@ def _from_live(client: ApiClient, args: argparse.Namespace, kind: str) -> dict[s
     return _one(found, kind, args, f"namespace {ns} of context {client.cfg.context}")
 
 
+class _CleanLines:
+    """A text stream that strips control characters from every line written through it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with each line cleaned (line breaks kept)."""
+        from oidc_doctor.text import clean
+
+        return int(self._stream.write("\n".join(clean(line) for line in text.split("\n"))))
+
+    def flush(self) -> None:
+        """Flush the underlying stream."""
+        self._stream.flush()
+
+
 def _authz_header(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.proxy.kubeapps import parse_chart_version
     from oidc_doctor.proxy.patch import build, helm_note
@@ -236,7 +253,7 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
         obj = _from_bundle(args, kind) if args.bundle else _from_live(client, args, kind)  # type: ignore[arg-type]
         plan = build(obj, args.state, args.container)
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        out = io.stdout
+        out = _CleanLines(io.stdout)  # names, notes and the kubectl command come from the workload
         target = f"{plan.kind.lower()} {plan.namespace}/{plan.name}"
         print(f"Container {clean(plan.container)} (index {plan.index}) of {clean(target)}.", file=out)
         for note in plan.notes:

@@ -75,6 +75,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.loader import gc_paused
     from oidc_doctor.rbac.index import RbacIndex, default_groups
 
+    if args.user is not None and args.user.startswith("eyJ") and args.user.count(".") >= 2:
+        # a token pasted as the user name would be echoed in every line: say where it belongs
+        raise UsageError("--user: this is a token, not a user name: pass it with --token - (stdin) or --token @FILE")
     live = bool(args.context or args.kubeconfig)
     args.token_text = None
     if args.token is not None:  # read once: stdin cannot be read twice

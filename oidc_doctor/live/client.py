@@ -163,10 +163,16 @@ class ExecAuth(httpx.Auth):
         except FileNotFoundError as e:
             hint = f" ({ex.installHint.strip()})" if ex.installHint else ""
             raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
+        except OSError as e:  # not executable, name too long, ...
+            raise LiveError(f"exec plugin {ex.command!r} cannot be run: {e.strerror or e}") from e
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
         if piped and proc.stderr:
-            self._stderr.write(proc.stderr.decode("utf-8", "replace"))
+            from oidc_doctor.logs.mask import mask_jwts
+
+            # the plugin's words, without control characters or a token it may have logged
+            text = proc.stderr.decode("utf-8", "replace")
+            self._stderr.write("\n".join(mask_jwts(clean(line)) for line in text.split("\n")))
         if proc.returncode != 0:
             raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
         try:
@@ -239,6 +245,11 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        if str(cfg.server).startswith("http://") and stderr is not None:
+            stderr.write(
+                f"oidc-doctor: warning: the API server of context {clean(cfg.context)!r} is plain http: "
+                "credentials are sent unencrypted\n"
+            )
         if cfg.single.cluster.insecure and stderr is not None:
             # honoured as kubectl honours it, but never silently: credentials go to whoever answers
             stderr.write(
@@ -294,6 +305,10 @@ class ApiClient:
             raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
         except httpx.HTTPError as e:
             raise LiveError(f"{method} {path}: cannot reach {self.cfg.server}: {e}") from e
+        except (UnicodeError, ValueError) as e:  # a server URL no client can use (idna, port)
+            raise LiveError(
+                f"{method} {path}: the kubeconfig server {self.cfg.server!r} is not a usable URL: {e}"
+            ) from e
         except ssl.SSLError as e:  # pragma: no cover - httpx wraps these as ConnectError
             raise LiveError(f"{method} {path}: TLS error with {self.cfg.server}: {e}") from e
         try:

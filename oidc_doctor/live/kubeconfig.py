@@ -86,12 +86,17 @@ def _read(path: Path) -> dict[str, Any]:
         doc = yaml.safe_load(text) or {}
     except RecursionError as e:
         raise InputError(str(path), "kubeconfig YAML is nested too deeply") from e
+    except ValueError as e:  # an integer of more than 4,300 digits
+        raise InputError(str(path), f"broken kubeconfig YAML: {str(e).split(';')[0]}") from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(str(path), f"broken kubeconfig YAML{line}") from e
     if not isinstance(doc, dict):
         raise InputError(str(path), "kubeconfig is not a YAML mapping")
+    from oidc_doctor.loader import check_aliases
+
+    check_aliases([doc], text.encode(), str(path))
     _check_shape(doc, str(path))
     base = path.parent
     for c in doc.get("clusters") or []:

@@ -24,7 +24,13 @@ TOKEN_FILE = "token.txt"
 
 def private_open(path: Path) -> IO[bytes]:
     """A new file only its owner can read: a bundle holds cluster configuration (and maybe a token)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_EXCL and O_NOFOLLOW: a file or symlink planted in the folder after it was found empty
+    # (a shared folder) must not receive the bundle, which may hold the token
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as e:
+        raise InputError(str(path), f"cannot create a new private file: {e.strerror or e}") from e
     return os.fdopen(fd, "wb")
 
 

@@ -46,6 +46,11 @@ def mask(text: str) -> str:
     return _OPAQUE.sub(lambda m: _mark(m.group(0)), text)
 
 
+def mask_jwts(text: str) -> str:
+    """``text`` with only JWT-shaped runs masked (for messages, where long paths must stay)."""
+    return _JWT.sub(lambda m: _mark(m.group(0)), text)
+
+
 def _keep(value: str) -> str:
     """Mask a value unless it already is a mark or a harmless boolean."""
     if value.startswith("<masked") or value.lower() in ("true", "false", "null", "none"):

@@ -82,6 +82,10 @@ def merge_values(defaults: Any, overrides: Any) -> Any:
     return overrides if overrides is not None else defaults
 
 
+#: Larger than any real release record (Secrets hold at most 1 MiB compressed).
+MAX_RELEASE_BYTES = 128 << 20
+
+
 def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
     """Helm's own encoding (base64 of gzipped JSON) → the release JSON object."""
     try:
@@ -89,10 +93,16 @@ def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
     except (binascii.Error, ValueError) as e:
         raise InputError(where, f"Helm release is not base64: {e}") from e
     if raw[:3] == _GZIP_MAGIC:
+        import zlib
+
+        # bounded: a gzip bomb in a bundle (or a hostile cluster) must not fill memory
+        inflater = zlib.decompressobj(wbits=31)
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
+            raw = inflater.decompress(raw, MAX_RELEASE_BYTES + 1)
+        except zlib.error as e:
             raise InputError(where, f"Helm release is not valid gzip: {e}") from e
+        if len(raw) > MAX_RELEASE_BYTES:
+            raise InputError(where, "Helm release decompresses to more than 128 MiB: not read")
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as e:

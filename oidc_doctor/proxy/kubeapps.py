@@ -100,10 +100,12 @@ class KubeappsInfo:
 
     def helm_upgrade(self, setting: str) -> str:
         """The command that applies one ``--set``-style change on top of the deployed values."""
-        chart_pin = f" --version {show_chart(self.chart_version)}" if self.chart_version else ""
-        return (
-            f"helm upgrade {self.release_name} bitnami/kubeapps -n {self.namespace}{chart_pin} --reuse-values {setting}"
-        )
+        import shlex
+
+        chart_pin = f" --version {shlex.quote(show_chart(self.chart_version))}" if self.chart_version else ""
+        # names come from a bundle's labels: quoted, so a pasted command runs nothing else
+        release, namespace = shlex.quote(self.release_name), shlex.quote(self.namespace)
+        return f"helm upgrade {release} bitnami/kubeapps -n {namespace}{chart_pin} --reuse-values {setting}"
 
     def add_flag_fix(self, flag: str) -> str:
         """How to add one oauth2-proxy flag in Helm terms for this chart version."""

@@ -74,8 +74,8 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
         return None
     user = _unquote(m.group(1))
     if user and user.startswith("eyJ"):
-        # a token quoted as the user (an API server whose username claim is the raw token, or a
-        # pasted mix-up) is a credential: shown and matched by fingerprint only
+        # a token where the user's name belongs (a pasted mix-up) is a credential: shown and
+        # matched by fingerprint only
         from oidc_doctor.logs.mask import mask
 
         user = mask(user)

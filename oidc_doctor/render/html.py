@@ -26,6 +26,8 @@ def render_html(report: Report) -> str:
     """The report as a standalone HTML page."""
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        # defence in depth: even if a string escaped escaping, the page may run and fetch nothing
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         "<title>oidc-doctor diagnosis</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>oidc-doctor diagnosis</h1>",

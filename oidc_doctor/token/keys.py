@@ -92,9 +92,14 @@ class KeyResolver:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            from http.cookiejar import CookieJar, DefaultCookiePolicy
+
             import httpx
 
             self._client = httpx.Client(
+                # no cookie is kept, so none is sent with a later fetch (DESIGN.md: the issuer
+                # receives no credential)
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
                 verify=self._ssl_context(),
                 timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
                 follow_redirects=True,
@@ -143,6 +148,9 @@ class KeyResolver:
 
         try:
             with client.stream("GET", url) as response:
+                if url.startswith("https://") and response.url.scheme != "https":
+                    # keys read over plain http could be anyone's: never let them make a signature valid
+                    raise FetchError(f"{url} redirected to {response.url} (plain http): not used")
                 if response.status_code != 200:
                     raise FetchError(f"{url} answered HTTP {response.status_code}")
                 body = bytearray()

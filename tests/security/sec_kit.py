@@ -100,6 +100,7 @@ class Stranger:
 
     It answers an OpenID discovery document (naming itself) and an empty JWKS, so it can stand
     for the issuer; anything else is 404 (a redirect target sees what followed the redirect).
+    Every answer sets a cookie, so a client that keeps cookies between fetches is caught.
     """
 
     seen: list[Seen] = field(default_factory=list)
@@ -145,6 +146,8 @@ class Stranger:
                 self.send_response(200 if doc else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                # a session cookie: a client that kept it would send it with the next fetch
+                self.send_header("Set-Cookie", "issuer_session=s3ss10n-cookie-value; Path=/; Secure")
                 self.end_headers()
                 self.wfile.write(data)
 

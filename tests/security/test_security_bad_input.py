@@ -45,6 +45,7 @@ def _inputs(d: Path) -> dict[str, Path]:
         "billion-laughs": mk("l.yaml", LAUGHS + "kind: Pod\napiVersion: v1\nmetadata: {name: x}\n"),
         "huge-line": mk("h.log", "E1128 10:00:00.000000 1 a.go:1] " + "x" * (20 << 20) + "\n"),
         "not-utf8": mk("u.txt", b"\xff\xfe\xfa kind: Pod \x80\x81\n"),
+        "5000-digit-integer": mk("i.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {generation: " + "9" * 5000 + "}\n"),
         "pod-without-containers": mk("p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\n"),
         "kubeconfig-missing-files": mk(
             "kc.yaml",
@@ -120,6 +121,28 @@ def test_logs_reads_bad_log_files_without_a_traceback(tmp_path: Path) -> None:
         _assert_clean(["logs", name], status, err)
 
 
+def test_yaml_alias_bombs_are_refused_not_expanded(tmp_path: Path) -> None:
+    bomb = "x:\n" + "".join("  " + line + "\n" for line in LAUGHS.splitlines())
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver-x, namespace: kube-system}\n"
+        + bomb
+        + "spec:\n  containers:\n  - name: kube-apiserver\n    command: *j\n    args: *j\n"
+    )
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "pod.yaml").write_text(pod)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(bomb + "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {exec: {args: *j}}}]\n")
+    for argv in (
+        ["diagnose", "--bundle", str(bundle), "--format", "json"],
+        ["predict", "--apiserver-manifest", str(bundle / "pod.yaml")],
+        ["whoami", "--kubeconfig", str(kubeconfig)],
+    ):
+        status, out, err = run(argv)
+        _assert_clean(argv, status, err)
+        assert "aliases expand" in out + err, argv
+
+
 def test_a_bundle_with_symlink_loops_is_one_line(tmp_path: Path) -> None:
     b = tmp_path / "loops"
     b.mkdir()
@@ -179,5 +202,66 @@ def test_random_bytes_in_any_file_slot(tmp_path: Path, data: bytes) -> None:
         ["whoami", "--kubeconfig", str(p)],
         ["logs", str(p)],
     ):
+        status, _out, err = run(argv)
+        _assert_clean(argv, status, err)
+
+
+def test_a_token_pasted_into_the_wrong_kubeconfig_field_is_one_line_and_never_shown(tmp_path: Path) -> None:
+    import yaml
+    from sec_kit import leaks, make_token, windows
+
+    token = make_token("https://idp.example.com")
+    users: list[dict[str, object]] = [
+        {"token": [token]},
+        {"tokenFile": token},
+        {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": token}},
+        {"exec": {"apiVersion": token, "command": "kubectl-oidc_login"}},
+        {"client-certificate-data": token, "client-key-data": token},
+    ]
+    for user in users:
+        for server in ("https://127.0.0.1:9", token, f"https://{token}:6443"):
+            kc = {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": server}}],
+                "users": [{"name": "u", "user": user}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            }
+            (tmp_path / "kc").write_text(yaml.safe_dump(kc))
+            for cmd in (["whoami"], ["rbac", "who", "--user", "x"], ["collect", "-o", str(tmp_path / "o")]):
+                status, out, err = run([*cmd, "--kubeconfig", str(tmp_path / "kc")])
+                _assert_clean(cmd, status, err)
+                assert status == 2 and not leaks(out + err, windows(token)), (user, server, err)
+
+
+def test_a_gzip_bomb_in_a_helm_release_is_refused_not_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+    import gzip
+    import json
+
+    import yaml
+
+    from oidc_doctor.proxy import helm
+
+    monkeypatch.setattr(helm, "MAX_RELEASE_BYTES", 1 << 20)  # the real bound is 128 MiB; same code path
+    release = {"name": "kubeapps", "chart": {"metadata": {"name": "kubeapps", "version": "7.0.0"}}}
+    body = json.dumps({**release, "padding": " " * (4 << 20)}).encode()
+    encoded = base64.b64encode(base64.b64encode(gzip.compress(body, 1))).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "metadata": {"name": "sh.helm.release.v1.kubeapps.v1", "namespace": "kubeapps", "labels": {"owner": "helm"}},
+        "data": {"release": encoded},
+    }
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "release.yaml").write_text(yaml.safe_dump(secret))
+    from oidc_doctor.errors import InputError
+
+    with pytest.raises(InputError, match="decompresses to more than 128 MiB"):
+        helm.release_payload(secret, "release.yaml")
+    for argv in (["proxy", "--bundle", str(bundle)], ["diagnose", "--bundle", str(bundle)]):
         status, _out, err = run(argv)
         _assert_clean(argv, status, err)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sec_kit import EXAMPLES, make_token
+from sec_kit import EXAMPLES, make_token, run
 
 from oidc_doctor.cli import main
 from oidc_doctor.io import IO
@@ -112,7 +112,12 @@ def _commands(bundle: Path, tok: Path) -> list[list[str]]:
             ],
             ["logs", str(bundle / "kube-apiserver.log"), "--format", fmt],
         ]
-    out += [["proxy", "--bundle", b, "--settings"], ["token", HOSTILE], ["diagnose", "--bundle", b, "--now", HOSTILE]]
+    out += [
+        ["proxy", "--bundle", b, "--settings"],
+        ["proxy", "authz-header", "enable", "--bundle", b, "-d", "kubeapps" + EVIL],
+        ["token", HOSTILE],
+        ["diagnose", "--bundle", b, "--now", HOSTILE],
+    ]
     return out
 
 
@@ -158,5 +163,22 @@ def test_no_output_carries_control_characters_or_markup(tmp_path: Path, tty: boo
             json.loads(stdout)
         if fmt == "html":
             assert "<script" not in stdout.lower() and "<img" not in stdout.lower(), argv
+            assert "Content-Security-Policy content=\"default-src 'none'" in stdout
         if fmt == "markdown":
             _check_markdown(stdout)
+
+
+def test_fix_commands_quote_names_from_the_bundle(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLES / "proxy-cookie-refresh-too-long", bundle)
+    text = (bundle / "kubeapps.yaml").read_text()
+    label = "    app.kubernetes.io/component: frontend\n"
+    assert label in text
+    (bundle / "kubeapps.yaml").write_text(
+        text.replace(label, label + "    app.kubernetes.io/instance: 'kubeapps;touch /tmp/pwned'\n", 1)
+    )
+    status, out, _ = run(["proxy", "--bundle", str(bundle), "--now", "2026-11-28T10:25:12Z", "--format", "json"])
+    assert status == 1
+    fixes = " ".join(f["fix"] for f in json.loads(out)["findings"])
+    assert "helm upgrade 'kubeapps;touch /tmp/pwned' " in fixes
+    assert "helm upgrade kubeapps;touch" not in fixes

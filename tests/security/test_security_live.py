@@ -62,7 +62,10 @@ def test_every_live_command_keeps_the_token_between_the_user_and_the_api_server(
 ) -> None:
     user_token = make_token(stranger.url, aud="kubernetes")
     kube_token = make_token(stranger.url, sub="kubeconfig-user")
-    secret = windows(user_token) | windows(kube_token) | set(PROXY_SECRETS)
+    import live_testkit as kit
+
+    planted = {kit.CLIENT_SECRET, kit.OPAQUE_SECRET, kit.HELM_SECRET, kit.TOML_SECRET, kit.COOKIE_SECRET}
+    secret = windows(user_token) | windows(kube_token) | set(PROXY_SECRETS) | planted
     with ApiServerDouble(token=kube_token, users={user_token: ALICE}) as double:
         populate(double, issuer=stranger.url)
         kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
@@ -287,3 +290,43 @@ def test_hostile_strings_from_the_api_server_are_cleaned(tmp_path: Path) -> None
         assert status in (0, 1, 2)
         assert not RAW_CONTROL.search(out.replace("\n", "")), out
         assert not RAW_CONTROL.search(err.replace("\n", "")), err
+
+
+def test_bundle_files_are_created_new_and_never_through_a_planted_symlink(tmp_path: Path) -> None:
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.live.sinks import private_open
+
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("someone else's file\n")
+    target.chmod(0o666)
+    (tmp_path / "token.txt").symlink_to(target)
+    with pytest.raises(InputError, match="cannot create a new private file"):
+        private_open(tmp_path / "token.txt")
+    (tmp_path / "planted.json").write_text("")
+    with pytest.raises(InputError):
+        private_open(tmp_path / "planted.json")
+    assert target.read_text() == "someone else's file\n"
+    with private_open(tmp_path / "new.json") as f:
+        f.write(b"{}")
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_exec_plugins_stderr_is_passed_on_cleaned_and_without_the_token(tmp_path: Path) -> None:
+    token = make_token("https://idp.example.com", aud="kubernetes")
+    plugin = tmp_path / "chatty-get-token"
+    cred = {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": token}}
+    plugin.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"sys.stderr.write('\\x1b[2Jopen the browser; got {token}\\n')\n"
+        f"print({json.dumps(json.dumps(cred))})\n"
+    )
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    user = {
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin), "interactiveMode": "Never"}
+    }
+    with ApiServerDouble(token=token) as double:
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig", user))
+        status, out, err = run(["whoami", "--kubeconfig", kc])
+    assert status == 0, err
+    assert "open the browser; got <masked sha256:" in err
+    assert "\x1b" not in err and not leaks(out + err, windows(token))

@@ -166,3 +166,51 @@ def test_the_emulations_fetcher_bounds_the_whole_answer_in_time_and_size(
             slow.get(issuer.url + "/jwks", {}, ca)
         with pytest.raises(FetchError, match="larger than 1 MiB"):
             HttpFetcher().get(issuer.url + "/big", {}, ca)
+
+
+def test_an_issuer_redirect_to_plain_http_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from test_security_live import _Redirector
+
+    class Plain(BaseHTTPRequestHandler):
+        """Plain-http discovery and an empty JWKS."""
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            body = json.dumps({"issuer": "x", "jwks_uri": "http://127.0.0.1/jwks", "keys": []}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), Plain)
+    threading.Thread(target=plain.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        with _Redirector(f"http://127.0.0.1:{plain.server_address[1]}") as redirector:
+            ca = tmp_path / "ca.pem"
+            redirector.ca.cert_pem.write_to_path(str(ca))
+            token = make_token(redirector.url)
+            status, out, err = run(["token", _token_file(tmp_path, token), "--ca-file", str(ca), "--format", "json"])
+    finally:
+        plain.shutdown()
+        plain.server_close()
+    assert status in (0, 1), err
+    assert "plain http" in out and not leaks(out, windows(token))
+
+
+def test_a_plain_http_api_server_is_never_silent(token: str, tmp_path: Path) -> None:
+    kc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "kubeconfig-token"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "c",
+    }
+    (tmp_path / "kc").write_text(yaml.safe_dump(kc))
+    status, _out, err = run(["whoami", "--kubeconfig", str(tmp_path / "kc"), "--token", _token_file(tmp_path, token)])
+    assert status == 2
+    assert "plain http: credentials are sent unencrypted" in err
