@@ -851,7 +851,7 @@ class YamlDumper(yaml.SafeDumper):
 def _str(dumper: yaml.SafeDumper, s: str) -> yaml.ScalarNode:
     if "\n" in s:
         return dumper.represent_scalar("tag:yaml.org,2002:str", s, style="|")
-    plain_ok = s != "" and not s.startswith(("*", "!", "&", "{", "[", "'", '"', "%", "@", "`", "-", "?", "|", ">"))
+    plain_ok = s != "" and not s.startswith(("*", "!", "&", "{", "[", "'", '"', "%", "@", "`", "- ", "? ", "|", ">"))
     if plain_ok:
         try:
             plain_ok = yaml.safe_load(s) == s
@@ -2403,6 +2403,286 @@ nodes:
         ),
         "id_token.txt": sign(dex_claims(iss=dex), "9d1c0f2e"),
         "keys.json": json.dumps({"keys": [jwk(KEY, "9d1c0f2e")]}),
+    }
+
+
+def helm_release_secret(
+    name: str, ns: str, revision: int, status: str, chart: str, version: str, app_version: str, config: dict[str, Any]
+) -> dict[str, Any]:
+    """A Helm 3 release record as ``kubectl get secret -l owner=helm -o yaml`` shows it."""
+    import base64
+    import gzip
+
+    payload = {
+        "name": name,
+        "info": {
+            "first_deployed": ts(-86400 * 30),
+            "last_deployed": ts(-86400 * (3 - revision)),
+            "deleted": "",
+            "description": "Upgrade complete" if revision > 1 else "Install complete",
+            "status": status,
+        },
+        "chart": {
+            "metadata": {
+                "name": chart,
+                "version": version,
+                "description": "Kubeapps is a web-based UI for launching and managing applications on Kubernetes clusters.",
+                "apiVersion": "v2",
+                "appVersion": app_version,
+            },
+            "values": {"authProxy": {"enabled": False, "provider": "", "additionalFlags": []}},
+        },
+        "config": config,
+        "manifest": "---\n# Source: kubeapps/templates/frontend/deployment.yaml\n",
+        "version": revision,
+        "namespace": ns,
+    }
+    helm_text = base64.b64encode(gzip.compress(json.dumps(payload).encode(), compresslevel=9, mtime=0)).decode()
+    secret_name = f"sh.helm.release.v1.{name}.v{revision}"
+    return {
+        "apiVersion": "v1",
+        "data": {"release": base64.b64encode(helm_text.encode()).decode()},
+        "kind": "Secret",
+        "metadata": {
+            "creationTimestamp": ts(-86400 * (3 - revision)),
+            "labels": {
+                "modifiedAt": str(NOW - 86400 * (3 - revision)),
+                "name": name,
+                "owner": "helm",
+                "status": status,
+                "version": str(revision),
+            },
+            "name": secret_name,
+            "namespace": ns,
+            "resourceVersion": rv("secret", secret_name),
+            "uid": uid("secret", secret_name),
+        },
+        "type": "helm.sh/release.v1",
+    }
+
+
+def kubeapps_deployment(chart: str, proxy_image: str, extra_args: list[str]) -> dict[str, Any]:
+    """The Kubeapps frontend Deployment as ``kubectl -n kubeapps get deploy kubeapps -o yaml`` shows it."""
+    labels = {
+        "app.kubernetes.io/component": "frontend",
+        "app.kubernetes.io/instance": "kubeapps",
+        "app.kubernetes.io/managed-by": "Helm",
+        "app.kubernetes.io/name": "kubeapps",
+        "helm.sh/chart": chart,
+    }
+    env = [
+        {"name": n, "valueFrom": {"secretKeyRef": {"key": k, "name": "kubeapps-oauth2"}}}
+        for n, k in (
+            ("OAUTH2_PROXY_CLIENT_ID", "clientID"),
+            ("OAUTH2_PROXY_CLIENT_SECRET", "clientSecret"),
+            ("OAUTH2_PROXY_COOKIE_SECRET", "cookieSecret"),
+        )
+    ]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "annotations": {
+                "deployment.kubernetes.io/revision": "2",
+                "meta.helm.sh/release-name": "kubeapps",
+                "meta.helm.sh/release-namespace": "kubeapps",
+            },
+            "creationTimestamp": ts(-86400 * 30),
+            "generation": 2,
+            "labels": labels,
+            "managedFields": [
+                managed(
+                    "helm", "Update", {"f:metadata": {"f:labels": {}}, "f:spec": {"f:template": {}}}, api="apps/v1"
+                ),
+                managed("kube-controller-manager", "Update", {"f:status": {}}, api="apps/v1", sub="status"),
+            ],
+            "name": "kubeapps",
+            "namespace": "kubeapps",
+            "resourceVersion": rv("deploy", "kubeapps", chart),
+            "uid": uid("deploy", "kubeapps"),
+        },
+        "spec": {
+            "progressDeadlineSeconds": 600,
+            "replicas": 2,
+            "revisionHistoryLimit": 10,
+            "selector": {
+                "matchLabels": {
+                    "app.kubernetes.io/component": "frontend",
+                    "app.kubernetes.io/instance": "kubeapps",
+                    "app.kubernetes.io/name": "kubeapps",
+                }
+            },
+            "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}, "type": "RollingUpdate"},
+            "template": {
+                "metadata": {"creationTimestamp": None, "labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "image": "docker.io/bitnami/nginx:1.21.0-debian-10-r0",
+                            "imagePullPolicy": "IfNotPresent",
+                            "name": "nginx",
+                            "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
+                            "resources": {},
+                            "terminationMessagePath": "/dev/termination-log",
+                            "terminationMessagePolicy": "File",
+                        },
+                        {
+                            "args": [*KUBEAPPS_AUTH_PROXY_ARGS, *extra_args],
+                            "env": env,
+                            "image": proxy_image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "name": "auth-proxy",
+                            "ports": [{"containerPort": 3000, "name": "proxy", "protocol": "TCP"}],
+                            "resources": {},
+                            "terminationMessagePath": "/dev/termination-log",
+                            "terminationMessagePolicy": "File",
+                        },
+                    ],
+                    "dnsPolicy": "ClusterFirst",
+                    "restartPolicy": "Always",
+                    "schedulerName": "default-scheduler",
+                    "securityContext": {},
+                    "terminationGracePeriodSeconds": 30,
+                },
+            },
+        },
+        "status": {
+            "availableReplicas": 2,
+            "conditions": [
+                {
+                    "lastTransitionTime": ts(-3600),
+                    "lastUpdateTime": ts(-3600),
+                    "message": "Deployment has minimum availability.",
+                    "reason": "MinimumReplicasAvailable",
+                    "status": "True",
+                    "type": "Available",
+                }
+            ],
+            "observedGeneration": 2,
+            "readyReplicas": 2,
+            "replicas": 2,
+            "updatedReplicas": 2,
+        },
+    }
+
+
+@bundle(
+    "kubeapps-helm-release-secrets-FAILS-proxy-cookie-refresh-missing",
+    first="proxy-cookie-refresh-missing",
+    kinds={"apiserver-pod", "workload", "helm-release", "token", "jwks", "error-text"},
+)
+def _kubeapps_release() -> Files:
+    config = {
+        "authProxy": {
+            "enabled": True,
+            "provider": "oidc",
+            "clientID": "kubernetes",
+            "clientSecret": "not-the-real-secret",
+            "cookieSecret": "bm90LXRoZS1yZWFsLXNlY3JldA==",
+            "additionalFlags": [f"--oidc-issuer-url={KEYCLOAK}", "--scope=openid email groups"],
+        }
+    }
+    secrets = klist(
+        [
+            helm_release_secret(
+                "kubeapps", "kubeapps", 1, "superseded", "kubeapps", "7.0.0", "2.3.2", {"authProxy": {"enabled": False}}
+            ),
+            helm_release_secret("kubeapps", "kubeapps", 2, "deployed", "kubeapps", "7.0.0", "2.3.2", config),
+        ]
+    )
+    return {
+        "helm-secrets.yaml": to_yaml(secrets),
+        "kubeapps-deploy.yaml": to_yaml(
+            kubeapps_deployment(
+                "kubeapps-7.0.0",
+                "docker.io/bitnami/oauth2-proxy:7.1.3-debian-10-r66",
+                [f"--oidc-issuer-url={KEYCLOAK}", "--scope=openid email groups"],
+            )
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "what-users-say.txt": "Kubeapps logs me out every 5 minutes and shows 'Unauthorized' until I log in again\n",
+    }
+
+
+@bundle(
+    "headlamp-oauth2-proxy-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "workload", "token", "jwks", "rbac", "live"},
+)
+def _headlamp_healthy() -> Files:
+    files = _headlamp_not_forwarded()
+    text = files.pop("headlamp-ns.yaml").replace(
+        "- --cookie-refresh=1m\n", "- --cookie-refresh=1m\n          - --pass-authorization-header=true\n"
+    )
+    assert "--pass-authorization-header=true" in text
+    files["headlamp-ns.yaml"] = text
+    del files["error.txt"]
+    files["rbac.yaml"] = to_yaml(
+        rbac(
+            binding(
+                "ClusterRoleBinding",
+                "oidc-platform-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:platform"}],
+            )
+        )
+    )
+    files["whoami.yaml"] = to_yaml(
+        whoami("oidc:alice@example.com", ["oidc:dev", "oidc:platform", "system:authenticated"])
+    )
+    return files
+
+
+@bundle(
+    "gke-clientconfig-HEALTHY",
+    healthy=True,
+    kinds={"gke-clientconfig", "token", "jwks", "rbac"},
+)
+def _gke_healthy() -> Files:
+    return {
+        "clientconfig.yaml": to_yaml(gke_clientconfig("groups")),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "kubeadm-config-edited-pod-not-restarted-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-pod", "kubeadm-config", "token", "jwks", "error-text"},
+)
+def _kubeadm_config_drift() -> Files:
+    edited = [f if not f.startswith("--oidc-client-id=") else "--oidc-client-id=kubeapps" for f in LEGACY_KEYCLOAK]
+    cc = to_yaml(
+        {
+            "apiServer": {"extraArgs": dict(f[2:].split("=", 1) for f in edited)},
+            "apiVersion": "kubeadm.k8s.io/v1beta3",
+            "kind": "ClusterConfiguration",
+            "kubernetesVersion": "v1.30.6",
+        }
+    )
+    return {
+        "kube-apiserver-pods.yaml": to_yaml(klist([apiserver_pod("cp1", LEGACY_KEYCLOAK)])),
+        "kubeadm-config.yaml": to_yaml(kubeadm_configmap(cc)),
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
     }
 
 
