@@ -2686,6 +2686,56 @@ def _kubeadm_config_drift() -> Files:
     }
 
 
+@bundle(
+    "keycloak-access-token-with-audience-mapper-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _keycloak_access_token_accepted() -> Files:
+    # Kubeapps' documented Keycloak set-up: the proxy forwards the access token, and an "Audience"
+    # mapper puts the API server's client id into it: kube-apiserver accepts it (it never reads typ).
+    claims = {
+        "exp": NOW + 180,
+        "iat": NOW - 120,
+        "auth_time": NOW - 125,
+        "jti": "onrtac:0f6d3c2a-1b4e-4f5a-9c8d-7e6f5a4b3c2d",
+        "iss": KEYCLOAK,
+        "aud": ["kubernetes", "account"],
+        "sub": "3f2a9c1e-7b5d-4e8a-9c1f-2d6b8e4a7f01",
+        "typ": "Bearer",
+        "azp": "kubeapps",
+        "sid": "b8c4e0f2-1a3d-4c5e-8f7a-9b0c1d2e3f40",
+        "acr": "1",
+        "allowed-origins": ["https://kubeapps.example.com"],
+        "realm_access": {"roles": ["offline_access", "default-roles-k8s", "uma_authorization"]},
+        "resource_access": {"account": {"roles": ["manage-account", "manage-account-links", "view-profile"]}},
+        "scope": "openid email profile groups",
+        "email_verified": True,
+        "name": "Alice Liddell",
+        "groups": ["dev", "platform"],
+        "preferred_username": "alice",
+        "email": "alice@example.com",
+    }
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "access_token.txt": sign(claims, "rK3m-sig") + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
