@@ -958,7 +958,7 @@ def _kubeadm_v1beta3_healthy() -> Files:
     "kubeadm-v1beta4-dex-FAILS-group-name-mismatch",
     first="group-name-mismatch",
     username="dex:alice@example.com",
-    groups=["dex:acme:platform", "dex:acme:sre"],
+    groups=["dex:acme:platform", "dex:acme:sre", "system:authenticated"],
     kinds={"kubeadm-config", "rbac", "token", "jwks", "error-text"},
 )
 def _kubeadm_v1beta4_dex_groups() -> Files:
@@ -1012,7 +1012,7 @@ def _kubeadm_v1beta4_dex_groups() -> Files:
     "k3s-node-args-FAILS-username-prefix-mismatch",
     first="username-prefix-mismatch",
     username=f"{KEYCLOAK}#alice",
-    groups=["oidc:dev", "oidc:platform"],
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
     kinds={"node-args", "rbac", "token", "error-text", "apiserver-log"},
 )
 def _k3s_prefix() -> Files:
@@ -2732,6 +2732,142 @@ def _keycloak_access_token_accepted() -> Files:
             )
         ),
         "access_token.txt": sign(claims, "rK3m-sig") + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+ADMIN_AGG = {
+    "aggregationRule": {
+        "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}}]
+    },
+    **cluster_role(
+        "admin",
+        [
+            {
+                "apiGroups": ["apps"],
+                "resources": ["deployments", "statefulsets"],
+                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            }
+        ],
+    ),
+}
+VIEW_AGG = {
+    "aggregationRule": {
+        "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}}]
+    },
+    **cluster_role("view", []),
+}
+AGG_TO_VIEW = cluster_role(
+    "system:aggregate-to-view",
+    [
+        {
+            "apiGroups": [""],
+            "resources": ["pods", "services", "configmaps", "endpoints", "persistentvolumeclaims"],
+            "verbs": ["get", "list", "watch"],
+        },
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments", "deployments/scale", "replicasets", "statefulsets", "daemonsets"],
+            "verbs": ["get", "list", "watch"],
+        },
+    ],
+    aggregate_to="view",
+)
+BASIC_USER = cluster_role(
+    "system:basic-user",
+    [
+        {
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+            "verbs": ["create"],
+        },
+        {"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},
+    ],
+)
+BASIC_USER_BINDING = binding(
+    "ClusterRoleBinding",
+    "system:basic-user",
+    "ClusterRole",
+    "system:basic-user",
+    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated"}],
+)
+
+
+@bundle(
+    "kubeadm-aggregated-rbac-FAILS-rbac-insufficient-permissions",
+    first="rbac-insufficient-permissions",
+    username="oidc:alice@example.com",
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "error-text"},
+)
+def _rbac_insufficient() -> Files:
+    objs = klist(
+        [
+            CLUSTER_ADMIN,
+            ADMIN_AGG,
+            VIEW_AGG,
+            AGG_TO_VIEW,
+            BASIC_USER,
+            BASIC_USER_BINDING,
+            binding(
+                "RoleBinding",
+                "dev-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                ns="dev",
+            ),
+        ]
+    )
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(objs),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": 'Error from server (Forbidden): deployments.apps "web" is forbidden: User "oidc:alice@example.com" cannot patch resource "deployments" in API group "apps" in the namespace "dev"\n',
+    }
+
+
+@bundle(
+    "keycloak-token-response-json-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _token_response() -> Files:
+    refresh = "eyJhbGciOiJIUzUxMiIsInR5cCIgOiAiSldUIiwia2lkIiA6ICIzZjFhIn0.eyJ0eXAiOiJSZWZyZXNoIn0.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
+    response = {
+        "access_token": sign(keycloak_claims(typ="Bearer", aud="account", azp="kubernetes"), "rK3m-sig"),
+        "expires_in": 300,
+        "refresh_expires_in": 1800,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "id_token": sign(keycloak_claims(), "rK3m-sig"),
+        "not-before-policy": 0,
+        "session_state": "b8c4e0f2-1a3d-4c5e-8f7a-9b0c1d2e3f40",
+        "scope": "openid email profile groups",
+    }
+    objs = klist(
+        [
+            CLUSTER_ADMIN,
+            VIEW_AGG,
+            AGG_TO_VIEW,
+            BASIC_USER,
+            BASIC_USER_BINDING,
+            binding(
+                "RoleBinding",
+                "dev-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                ns="dev",
+            ),
+        ]
+    )
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(objs),
+        "token-response.json": json.dumps(response),
         "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
     }
 
