@@ -276,6 +276,48 @@ def sniff_log(head: str | bytes) -> Kind | None:
     return Kind(kind) if kind else None
 
 
+_DESCRIBE_CONTAINER = re.compile(r"^  (\S[^:]*):\s*$")
+_DESCRIBE_LIST = re.compile(r"^    (Command|Args):\s*$")
+
+
+def describe_pod(text: str) -> dict[str, Any] | None:
+    """The Pod that ``kubectl describe pod`` printed, as far as oidc-doctor needs it, or None.
+
+    kubectl's describe printer (k8s.io/kubectl pkg/describe/describe.go, describeContainerCommand)
+    writes ``Name:``/``Namespace:`` at the top, each container as a two-space-indented
+    ``name:`` under ``Containers:``, and its ``Command:``/``Args:`` one item per line, indented
+    six spaces.
+    """
+    text = text.replace("\r\n", "\n")
+    if not text.startswith("Name:") or "\nContainers:\n" not in text:
+        return None
+    meta: dict[str, str] = {}
+    for key, field in (("Name", "name"), ("Namespace", "namespace")):
+        m = re.search(rf"^{key}:[ \t]+(\S+)[ \t]*$", text, re.MULTILINE)
+        if m:
+            meta[field] = m.group(1)
+    lines = text.splitlines()
+    i = lines.index("Containers:") + 1
+    containers: list[dict[str, Any]] = []
+    while i < len(lines) and (not lines[i] or lines[i].startswith(" ")):
+        line = lines[i]
+        i += 1
+        m = _DESCRIBE_CONTAINER.match(line)
+        if m:
+            containers.append({"name": m.group(1)})
+            continue
+        m = _DESCRIBE_LIST.match(line)
+        if m and containers:
+            values: list[str] = []
+            while i < len(lines) and lines[i].startswith("      "):
+                values.append(lines[i][6:])
+                i += 1
+            containers[-1][m.group(1).lower()] = values
+    if not containers:
+        return None
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": containers}}
+
+
 def classify_text(text: str) -> tuple[Kind | None, Any]:
     """Recognise a text file: a token, a log, or the error text a user saw."""
     from oidc_doctor.token.source import extract_token, is_credential_like, normalise
@@ -284,6 +326,9 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if not lines:
         return None, None
+    described = describe_pod(stripped)
+    if described is not None and any(_is_apiserver_container(c) for c in described["spec"]["containers"]):
+        return Kind.APISERVER_POD, described
     log = sniff_log(text)
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
