@@ -2872,6 +2872,81 @@ def _token_response() -> Files:
     }
 
 
+def kubectl_describe_apiserver(node: str, flags: list[str], image: str) -> str:
+    """``kubectl -n kube-system describe pod kube-apiserver-<node>``."""
+    pod = apiserver_pod(node, flags, image)
+    command = "".join(f"      {w}\n" for w in pod["spec"]["containers"][0]["command"])
+    return (
+        f"Name:                 kube-apiserver-{node}\n"
+        "Namespace:            kube-system\n"
+        "Priority:             2000001000\n"
+        "Priority Class Name:  system-node-critical\n"
+        f"Node:                 {node}/192.168.49.2\n"
+        "Start Time:           Sat, 28 Nov 2026 08:25:12 +0000\n"
+        "Labels:               component=kube-apiserver\n"
+        "                      tier=control-plane\n"
+        "Annotations:          kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint: 192.168.49.2:8443\n"
+        f"                      kubernetes.io/config.hash: {pod['metadata']['annotations']['kubernetes.io/config.hash']}\n"
+        "                      kubernetes.io/config.source: file\n"
+        "Status:               Running\n"
+        "SeccompProfile:       RuntimeDefault\n"
+        "IP:                   192.168.49.2\n"
+        "IPs:\n"
+        "  IP:           192.168.49.2\n"
+        f"Controlled By:  Node/{node}\n"
+        "Containers:\n"
+        "  kube-apiserver:\n"
+        f"    Container ID:  containerd://{hashlib.sha256(node.encode()).hexdigest()}\n"
+        f"    Image:         {image}\n"
+        f"    Image ID:      {image.split(':')[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}\n"
+        "    Port:          <none>\n"
+        "    Host Port:     <none>\n"
+        "    Command:\n" + command + "    State:          Running\n"
+        "      Started:      Sat, 28 Nov 2026 08:25:12 +0000\n"
+        "    Ready:          True\n"
+        "    Restart Count:  0\n"
+        "    Requests:\n"
+        "      cpu:        250m\n"
+        "    Liveness:     http-get https://192.168.49.2:8443/livez delay=10s timeout=15s period=10s #success=1 #failure=8\n"
+        "    Environment:  <none>\n"
+        "    Mounts:\n"
+        "      /etc/kubernetes/pki from k8s-certs (ro)\n"
+        "Conditions:\n"
+        "  Type                        Status\n"
+        "  PodReadyToStartContainers   True \n"
+        "  Initialized                 True \n"
+        "  Ready                       True \n"
+        "  ContainersReady             True \n"
+        "  PodScheduled                True \n"
+        "QoS Class:                   Burstable\n"
+        "Node-Selectors:              <none>\n"
+        "Tolerations:                 :NoExecute op=Exists\n"
+        "Events:                      <none>\n"
+    )
+
+
+@bundle(
+    "minikube-describe-pod-FAILS-username-claim-missing",
+    first="username-claim-missing",
+    kinds={"apiserver-pod", "token", "jwks", "error-text"},
+)
+def _minikube_describe() -> Files:
+    flags = [
+        f"--oidc-issuer-url={KEYCLOAK}",
+        "--oidc-client-id=kubernetes",
+        "--oidc-username-claim=upn",
+        "--oidc-username-prefix=-",
+    ]
+    return {
+        "describe-kube-apiserver.txt": kubectl_describe_apiserver(
+            "minikube", flags, "registry.k8s.io/kube-apiserver:v1.31.0"
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
