@@ -139,7 +139,11 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
-        return None, "a kubeconfig without an oidc auth-provider id-token", obj
+        from oidc_doctor.checks.client import kubelogin_users
+
+        if kubelogin_users(obj):
+            return Kind.KUBECONFIG, "", obj
+        return None, "a kubeconfig without an oidc auth-provider id-token or kubelogin user", obj
     if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):
         # What an exec plugin prints, e.g. `kubectl oidc-login get-token` (int128/kubelogin):
         # {"kind":"ExecCredential",...,"status":{"expirationTimestamp":...,"token":"eyJ..."}}.
