@@ -2947,6 +2947,82 @@ def _minikube_describe() -> Files:
     }
 
 
+def kubeconfig_kubelogin(issuer: str, client_id: str) -> str:
+    """``kubectl config view --minify --raw`` for a user set up as the kubelogin README says."""
+    return f"""apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    server: https://cp1.example.com:6443
+  name: prod
+contexts:
+- context:
+    cluster: prod
+    user: oidc
+  name: oidc@prod
+current-context: oidc@prod
+kind: Config
+preferences: {{}}
+users:
+- name: oidc
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - oidc-login
+      - get-token
+      - --oidc-issuer-url={issuer}
+      - --oidc-client-id={client_id}
+      - --oidc-extra-scope=email
+      - --oidc-extra-scope=groups
+      command: kubectl
+      env: null
+      interactiveMode: IfAvailable
+      provideClusterInfo: false
+"""
+
+
+@bundle(
+    "kubelogin-kubeconfig-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-pod", "kubeconfig", "error-text"},
+)
+def _kubelogin_client() -> Files:
+    return {
+        "kubeconfig.yaml": kubeconfig_kubelogin(KEYCLOAK, "kubectl"),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "kubelogin-kubeconfig-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "kubeconfig", "token", "jwks", "rbac"},
+)
+def _kubelogin_healthy() -> Files:
+    claims = keycloak_claims()
+    return {
+        "kubeconfig.yaml": kubeconfig_kubelogin(KEYCLOAK, "kubernetes"),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "get-token.json": json.dumps(exec_credential(sign(claims, "rK3m-sig"), claims["exp"])) + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
