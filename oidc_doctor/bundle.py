@@ -260,6 +260,18 @@ class Broken(Exception):
     """A recognised object whose shape is broken (named in the inputs, never fatal)."""
 
 
+def _transcode(raw: bytes) -> bytes:
+    """UTF-8 without a byte-order mark: Windows PowerShell's ``kubectl ... > file`` writes UTF-16 LE
+    with a BOM (5.1) or UTF-8 with a BOM (``Out-File -Encoding utf8``)."""
+    if raw[:3] == b"\xef\xbb\xbf":
+        return raw[3:]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be"
+        body = raw[2:]
+        return body[: len(body) - len(body) % 2].decode(codec, errors="replace").encode("utf-8")
+    return raw
+
+
 def _decode_text(raw: bytes) -> str | None:
     if b"\x00" in raw[:HEAD_BYTES]:
         return None
@@ -369,7 +381,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     """Recognise one file and add its items and input records to ``ev``."""
     try:
         size = path.stat().st_size
-        head = _read_head(path)
+        head = _transcode(_read_head(path))
     except OSError as e:
         ev.inputs.append(InputRecord(ref, "unreadable", reason=e.strerror or str(e)))
         return
@@ -389,7 +401,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             ev.add(Item(kind, ref, None, path=path))
             ev.inputs.append(InputRecord(ref, str(kind), objects=1))
         return
-    raw = path.read_bytes()
+    raw = _transcode(path.read_bytes())
     text = _decode_text(raw)
     if text is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))

@@ -325,3 +325,18 @@ def test_kubectl_describe_of_the_apiserver_pod_gives_its_command(tmp_path: Path)
     other = DESCRIBE.replace("kube-apiserver", "coredns")
     ev = read_bundle(_bundle(tmp_path / "other", {"describe.txt": other}))
     assert ev.of(Kind.APISERVER_POD) == []
+
+
+def test_windows_powershell_encodings_are_read(tmp_path: Path) -> None:
+    # PowerShell 5.1 `kubectl get ... > file` writes UTF-16 LE with a BOM; Out-File -Encoding utf8 a UTF-8 BOM.
+    pod = yaml.safe_dump(
+        _pod("kube-apiserver-cp1", "kube-apiserver", ["kube-apiserver", "--oidc-issuer-url=https://x"])
+    )
+    files: dict[str, str | bytes] = {
+        "pods.yaml": b"\xff\xfe" + pod.replace("\n", "\r\n").encode("utf-16-le"),
+        "token.txt": b"\xef\xbb\xbf" + JWT.encode() + b"\r\n",
+        "jwks.json": b"\xfe\xff" + json.dumps({"keys": []}).encode("utf-16-be"),
+    }
+    ev = read_bundle(_bundle(tmp_path, files))
+    assert sorted(str(i.kind) for i in ev.items) == ["apiserver-pod", "jwks", "token"]
+    assert ev.of(Kind.TOKEN)[0].data == JWT
