@@ -876,7 +876,7 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, indent=4) + "\n"
 
 
-Files = dict[str, str]
+Files = dict[str, str | bytes]
 EXPECTED: dict[str, dict[str, Any]] = {}
 BUILDERS: dict[str, Callable[[], Files]] = {}
 
@@ -2614,7 +2614,9 @@ def _kubeapps_release() -> Files:
 )
 def _headlamp_healthy() -> Files:
     files = _headlamp_not_forwarded()
-    text = files.pop("headlamp-ns.yaml").replace(
+    original = files.pop("headlamp-ns.yaml")
+    assert isinstance(original, str)
+    text = original.replace(
         "- --cookie-refresh=1m\n", "- --cookie-refresh=1m\n          - --pass-authorization-header=true\n"
     )
     assert "--pass-authorization-header=true" in text
@@ -3023,6 +3025,39 @@ def _kubelogin_healthy() -> Files:
     }
 
 
+@bundle(
+    "windows-powershell-utf16-files-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _windows_encodings() -> Files:
+    # Windows PowerShell 5.1: `kubectl ... > file` writes UTF-16 LE with a BOM and CRLF line ends;
+    # `Out-File -Encoding utf8` writes UTF-8 with a BOM.
+    def utf16(text: str) -> bytes:
+        return b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
+
+    return {
+        "kube-apiserver.yaml": utf16(to_yaml(klist([apiserver_pod("cp1", LEGACY_KEYCLOAK)]))),
+        "rbac.yaml": utf16(
+            to_yaml(
+                rbac(
+                    binding(
+                        "RoleBinding",
+                        "dev-edit",
+                        "ClusterRole",
+                        "edit",
+                        [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                        ns="dev",
+                    )
+                )
+            )
+        ),
+        "id_token.txt": utf16(sign(keycloak_claims(), "rK3m-sig") + "\n"),
+        "certs.json": b"\xef\xbb\xbf" + json.dumps(keycloak_jwks("rK3m-sig")).encode(),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
@@ -3032,7 +3067,10 @@ def write(out: Path = OUT) -> None:
         folder = out / name
         folder.mkdir()
         for fname, text in build().items():
-            (folder / fname).write_text(text)
+            if isinstance(text, bytes):
+                (folder / fname).write_bytes(text)
+            else:
+                (folder / fname).write_text(text)
     expected = {n: {k: (sorted(v) if isinstance(v, set) else v) for k, v in e.items()} for n, e in EXPECTED.items()}
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 
