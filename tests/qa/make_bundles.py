@@ -3058,6 +3058,26 @@ def _windows_encodings() -> Files:
     }
 
 
+@bundle(
+    "windows-powershell-utf16-log-FAILS-token-expired",
+    first="token-expired",
+    kinds={"apiserver-pod", "token", "apiserver-log"},
+)
+def _windows_log() -> Files:
+    claims = keycloak_claims(iat=NOW - 900, exp=NOW - 600, auth_time=NOW - 905)
+    expiry = datetime.fromtimestamp(claims["exp"], UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    log = [
+        f"I{klog_time(-7200)}       1 options.go:228] external host was not specified, using 10.0.0.10",
+        unable(f"[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: {expiry})]", -4),
+    ]
+    return {
+        "kube-apiserver.yaml": b"\xff\xfe"
+        + to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)).replace("\n", "\r\n").encode("utf-16-le"),
+        "kubectl-logs-kube-apiserver.txt": b"\xff\xfe" + "\r\n".join([*log, ""]).encode("utf-16-le"),
+        "id_token.txt": sign(claims, "rK3m-sig"),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
