@@ -3078,6 +3078,65 @@ def _windows_log() -> Files:
     }
 
 
+@bundle(
+    "combo-kubeadm-FAILS-token-expired-before-rbac-no-binding",
+    first="token-expired",
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "error-text"},
+)
+def _combo_expired_rbac() -> Files:
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "ops-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:ops"}],
+                    ns="ops",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(iat=NOW - 1200, exp=NOW - 900), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "combo-kind-FAILS-issuer-ca-untrusted-before-audience-mismatch",
+    first="issuer-ca-untrusted",
+    kinds={"apiserver-pod", "token", "apiserver-log"},
+)
+def _combo_ca_aud() -> Files:
+    files = _kind_ca()
+    dex = "https://dex.127.0.0.1.nip.io:32000"
+    files["id_token.txt"] = sign(dex_claims(iss=dex, aud="headlamp"), "9d1c0f2e")
+    return files
+
+
+@bundle(
+    "combo-kubeapps-FAILS-audience-mismatch-before-proxy-cookie-refresh-missing",
+    first="audience-mismatch",
+    present=["proxy-cookie-refresh-missing"],
+    kinds={"apiserver-pod", "workload", "token", "jwks", "apiserver-log"},
+)
+def _combo_aud_refresh() -> Files:
+    log = [
+        unable('[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["kubeapps"]]', -3)
+    ]
+    return {
+        "helm-template-kubeapps.yaml": kubeapps_helm_template(
+            "kubeapps-7.0.0", "2.3.2", "docker.io/bitnami/oauth2-proxy:7.1.3-debian-10-r66", []
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "kube-apiserver.log": "\n".join(log) + "\n",
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
