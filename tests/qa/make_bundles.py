@@ -3137,6 +3137,43 @@ def _combo_aud_refresh() -> Files:
     }
 
 
+@bundle(
+    "kubeadm-azure-clock-skew-json-log-FAILS-token-not-yet-valid",
+    first="token-not-yet-valid",
+    kinds={"apiserver-pod", "token", "jwks", "apiserver-log"},
+)
+def _azure_skew() -> Files:
+    # The identity provider's clock runs 3 minutes ahead: iat/nbf are in the control plane's future.
+    claims = azure_claims(_claim_names=None, _claim_sources=None, iat=NOW + 180, nbf=NOW + 180, exp=NOW + 3780)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    flags = [
+        f"--oidc-issuer-url={AZURE}",
+        f"--oidc-client-id={claims['aud']}",
+        "--oidc-username-claim=oid",
+        "--oidc-username-prefix=aad:",
+    ]
+
+    def go_time(t: int) -> str:
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+    err = f"[invalid bearer token, oidc: verify token: oidc: current time {go_time(NOW - 2)} before the nbf (not before) time: {go_time(NOW + 180)}]"
+    lines = [
+        {"ts": NOW - 5000.25, "caller": "app/server.go:169", "msg": "Version: v1.30.6", "v": 0},
+        {
+            "ts": NOW - 2.0,
+            "caller": "authentication/authentication.go:73",
+            "msg": "Unable to authenticate the request",
+            "err": err,
+        },
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", [*flags, "--logging-format=json"])),
+        "kube-apiserver.log": "".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines),
+        "id_token.txt": sign(claims, "nOo3ZDrODXEK1jKWhXslHR_KXEg"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "nOo3ZDrODXEK1jKWhXslHR_KXEg")]}),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
