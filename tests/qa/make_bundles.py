@@ -3174,6 +3174,121 @@ def _azure_skew() -> Files:
     }
 
 
+def headlamp_ingress(annotations: dict[str, str]) -> dict[str, Any]:
+    """Headlamp's Ingress (ingress-nginx) as ``kubectl -n headlamp get ingress headlamp -o yaml`` shows it."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "annotations": {
+                "meta.helm.sh/release-name": "headlamp",
+                "meta.helm.sh/release-namespace": "headlamp",
+                **annotations,
+            },
+            "creationTimestamp": ts(-86400 * 4),
+            "generation": 2,
+            "labels": {
+                "app.kubernetes.io/instance": "headlamp",
+                "app.kubernetes.io/managed-by": "Helm",
+                "app.kubernetes.io/name": "headlamp",
+                "helm.sh/chart": "headlamp-0.25.0",
+            },
+            "name": "headlamp",
+            "namespace": "headlamp",
+            "resourceVersion": rv("ing", "headlamp"),
+            "uid": uid("ing", "headlamp"),
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "headlamp.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "backend": {"service": {"name": "headlamp", "port": {"number": 80}}},
+                                "path": "/",
+                                "pathType": "Prefix",
+                            }
+                        ]
+                    },
+                }
+            ],
+            "tls": [{"hosts": ["headlamp.example.com"], "secretName": "headlamp-tls"}],
+        },
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.41"}]}},
+    }
+
+
+def oauth2_proxy_auth_request_deployment(extra_args: list[str]) -> dict[str, Any]:
+    """oauth2-proxy chart in auth_request mode (the chart's config keeps `upstreams = [ "file:///dev/null" ]`)."""
+    files = _headlamp_not_forwarded()
+    text = files["headlamp-ns.yaml"]
+    assert isinstance(text, str)
+    objs = yaml.safe_load(text)["items"]
+    deploy = objs[0]
+    c = deploy["spec"]["template"]["spec"]["containers"][0]
+    c["args"] = [a for a in c["args"] if not a.startswith("--upstream=")] + [
+        "--reverse-proxy=true",
+        "--set-xauthrequest=true",
+        *extra_args,
+    ]
+    return klist([deploy, objs[1]])
+
+
+@bundle(
+    "headlamp-ingress-auth-url-oauth2-proxy-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "workload", "ingress", "token", "jwks", "rbac"},
+)
+def _headlamp_auth_url_healthy() -> Files:
+    ann = {
+        "nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth",
+        "nginx.ingress.kubernetes.io/auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+        "nginx.ingress.kubernetes.io/auth-response-headers": "Authorization",
+    }
+    return {
+        "oauth2-proxy.yaml": to_yaml(oauth2_proxy_auth_request_deployment(["--set-authorization-header=true"])),
+        "headlamp-ingress.yaml": to_yaml(headlamp_ingress(ann)),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "oidc-platform-view",
+                    "ClusterRole",
+                    "view",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:platform"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "headlamp-ingress-auth-url-FAILS-proxy-token-not-forwarded",
+    first="proxy-token-not-forwarded",
+    kinds={"apiserver-pod", "workload", "ingress", "token", "jwks", "error-text"},
+)
+def _headlamp_auth_url_missing_header() -> Files:
+    ann = {
+        "nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth",
+        "nginx.ingress.kubernetes.io/auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+        "nginx.ingress.kubernetes.io/auth-response-headers": "X-Auth-Request-User,X-Auth-Request-Email",
+    }
+    return {
+        "oauth2-proxy.yaml": to_yaml(oauth2_proxy_auth_request_deployment(["--set-authorization-header=true"])),
+        "headlamp-ingress.yaml": to_yaml(headlamp_ingress(ann)),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": 'Failed to list namespaces: namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope\n',
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
