@@ -3289,6 +3289,75 @@ def _headlamp_auth_url_missing_header() -> Files:
     }
 
 
+def ca_certificate_pem() -> str:
+    """A self-signed CA certificate (RSA, PKCS#1 v1.5: deterministic) for ``certificateAuthority``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cluster-internal-ca")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ENC_KEY.public_key())
+        .serial_number(0x51A7E)
+        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2036, 1, 1, tzinfo=UTC))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ENC_KEY, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@bundle(
+    "authconfig-v1-discovery-url-in-cluster-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "auth-config", "token", "jwks", "discovery", "rbac"},
+)
+def _authconfig_discovery_url() -> Files:
+    # The API server reaches Keycloak through its Service (issuer.discoveryURL); the discovery
+    # document still names the public issuer, which must equal issuer.url.
+    ca = "".join(f"      {line}\n" for line in ca_certificate_pem().splitlines())
+    cfg = f"""apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: {KEYCLOAK}
+    discoveryURL: https://keycloak.keycloak.svc.cluster.local:8443/realms/k8s/.well-known/openid-configuration
+    certificateAuthority: |
+{ca}    audiences:
+    - kubernetes
+  claimMappings:
+    username:
+      claim: email
+      prefix: "oidc:"
+    groups:
+      claim: groups
+      prefix: "oidc:"
+"""
+    return {
+        "kube-apiserver.yaml": to_yaml(auth_config_pod("cp1")),
+        "auth-config.yaml": cfg,
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "openid-configuration.json": json.dumps(keycloak_discovery()),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
