@@ -139,7 +139,7 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
-        from oidc_doctor.checks.client import kubelogin_users
+        from oidc_doctor.authn.sources import kubelogin_users
 
         if kubelogin_users(obj):
             return Kind.KUBECONFIG, "", obj

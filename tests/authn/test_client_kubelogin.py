@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from oidc_doctor.authn.sources import kubelogin_users
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks.base import Context
-from oidc_doctor.checks.client import kubelogin_users
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report, run
