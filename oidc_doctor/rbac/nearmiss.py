@@ -197,10 +197,21 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
     )
 
 
-def _prefix_alternative(new_prefix: str) -> str:
+def _prefix_alternative(new_prefix: str, auth: AuthenticatorSummary | None = None) -> str:
     # Legacy flags spell "no prefix" as "-" (an empty flag means the issuer# default); the
     # AuthenticationConfiguration spells it "" (kubernetes pkg/kubeapiserver/options/authentication.go).
     flag = new_prefix if new_prefix else "-"
+    ref = auth.ref if auth else ""
+    if "node-args" in ref or "kube-apiserver-arg" in ref:
+        return (
+            f"`oidc-username-prefix={flag}` in the `kube-apiserver-arg` list of /etc/rancher/k3s/config.yaml "
+            "(RKE2: /etc/rancher/rke2/config.yaml) on every server node, then restart k3s/rke2-server"
+        )
+    if " EKS " in f" {ref} ":
+        return (
+            f'`usernamePrefix: "{flag}"` in a new EKS identity provider config (the settings of an associated '
+            "one cannot be edited: disassociate it and associate the new one)"
+        )
     return (
         f'`--oidc-username-prefix={flag}` (flags) or `claimMappings.username.prefix: "{new_prefix}"` '
         "(AuthenticationConfiguration)"
@@ -275,7 +286,7 @@ def _prefix_finding(
         "Bind the name the API server uses (safer: changes one binding):\n"
         f"  {fixes.patch_subject(b, i, who.username)}\n"
         f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
-        f"Alternative on the API server side: {_prefix_alternative(bound_prefix)} so that "
+        f"Alternative on the API server side: {_prefix_alternative(bound_prefix, auth)} so that "
         f'users are named "{bound}" — this renames every OIDC user and needs an API server restart.'
     )
     return Finding(

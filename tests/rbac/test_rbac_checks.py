@@ -321,3 +321,30 @@ def test_no_binding_fix_suggests_the_least_privileged_role_not_cluster_admin() -
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "rbac-no-binding"
     assert "--clusterrole=view" in (findings[0].fix or ""), findings[0].fix
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("nodes.yaml Node k3s-server-1 k3s.io/node-args", "`oidc-username-prefix=-` in the `kube-apiserver-arg` list"),
+        ("idp.json EKS corp-sso", '`usernamePrefix: "-"` in a new EKS identity provider config'),
+        ("kube-system/kube-apiserver --oidc-*", "`--oidc-username-prefix=-` (flags)"),
+    ],
+)
+def test_the_prefix_alternative_is_spelled_for_the_platform(ref: str, expected: str) -> None:
+    ev = _ev(VIEW, _rb("dev", "alice-view", "view", ("User", "alice")))
+    ctx = Context(now=NOW)
+    ctx.facts.identity = Identity(f"{KEYCLOAK}#alice", groups=[], source="selfsubjectreview")
+    auth = AuthenticatorSummary(
+        issuer=KEYCLOAK,
+        audiences=("kubernetes",),
+        username_claim="preferred_username",
+        username_prefix=f"{KEYCLOAK}#",
+        groups_claim=None,
+        groups_prefix="",
+        ref=ref,
+    )
+    ctx.facts.authenticators = [auth]
+    findings, _ = _run(ev, ctx)
+    assert findings[0].cause == "username-prefix-mismatch"
+    assert expected in (findings[0].fix or ""), findings[0].fix
