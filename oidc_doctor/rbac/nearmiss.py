@@ -287,7 +287,8 @@ def _prefix_finding(
         f"  {fixes.patch_subject(b, i, who.username)}\n"
         f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
         f"Alternative on the API server side: {_prefix_alternative(bound_prefix, auth)} so that "
-        f'users are named "{bound}" — this renames every OIDC user and needs an API server restart.'
+        f'users are named "{bound}" — this renames every OIDC user'
+        + ("." if auth and " EKS " in f" {auth.ref} " else " and needs an API server restart.")
     )
     return Finding(
         "username-prefix-mismatch",
