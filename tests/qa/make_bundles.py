@@ -3358,6 +3358,36 @@ jwt:
     }
 
 
+@bundle(
+    "eks-google-FAILS-username-prefix-mismatch",
+    first="username-prefix-mismatch",
+    username="google:alice@example.com",
+    kinds={"eks-idp", "rbac", "token", "jwks", "error-text"},
+)
+def _eks_prefix() -> Files:
+    claims = google_claims()
+    return {
+        "identity-provider-config.json": json.dumps(
+            eks_config(claims["aud"], GOOGLE, "email", "google:", None, None), indent=4
+        )
+        + "\n",
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "alice-view",
+                    "ClusterRole",
+                    "view",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice@example.com"}],
+                )
+            )
+        ),
+        "id_token": sign(claims, "1f40f0a8ef3d880978dc82f25c3ec317c6a5b781"),
+        "google-certs.json": json.dumps({"keys": [jwk(KEY, "1f40f0a8ef3d880978dc82f25c3ec317c6a5b781")]}),
+        "error.txt": forbidden("google:alice@example.com", "list", "pods", "", "default"),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
