@@ -281,6 +281,7 @@ def okta_claims(**over: Any) -> dict[str, Any]:
         "sub": "00u1a2b3c4d5e6f7g8h9",
         "name": "Alice Liddell",
         "email": "alice@example.com",
+        "email_verified": True,
         "ver": 1,
         "iss": OKTA,
         "aud": "0oa9x8w7v6u5t4s3r2q1",
@@ -3386,6 +3387,153 @@ def _eks_prefix() -> Files:
         "google-certs.json": json.dumps({"keys": [jwk(KEY, "1f40f0a8ef3d880978dc82f25c3ec317c6a5b781")]}),
         "error.txt": forbidden("google:alice@example.com", "list", "pods", "", "default"),
     }
+
+
+@bundle(
+    "kubeadm-v1beta4-dex-HEALTHY",
+    healthy=True,
+    username="dex:alice@example.com",
+    groups=["dex:acme:platform", "dex:acme:sre", "system:authenticated"],
+    kinds={"kubeadm-config", "rbac", "token", "jwks", "live"},
+)
+def _kubeadm_v1beta4_healthy() -> Files:
+    files = _kubeadm_v1beta4_dex_groups()
+    del files["kubectl-error.txt"]
+    files["rbac.yaml"] = to_yaml(
+        rbac(
+            binding(
+                "RoleBinding",
+                "platform-edit",
+                "ClusterRole",
+                "edit",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "dex:acme:platform"}],
+                ns="platform",
+            )
+        )
+    )
+    files["whoami.yaml"] = to_yaml(
+        whoami("dex:alice@example.com", ["dex:acme:platform", "dex:acme:sre", "system:authenticated"])
+    )
+    return files
+
+
+@bundle(
+    "minikube-describe-pod-HEALTHY",
+    healthy=True,
+    username="alice",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _minikube_healthy() -> Files:
+    flags = [
+        f"--oidc-issuer-url={KEYCLOAK}",
+        "--oidc-client-id=kubernetes",
+        "--oidc-username-claim=preferred_username",
+        "--oidc-username-prefix=-",
+        "--oidc-groups-claim=groups",
+    ]
+    return {
+        "describe-kube-apiserver.txt": kubectl_describe_apiserver(
+            "minikube", flags, "registry.k8s.io/kube-apiserver:v1.31.0"
+        ),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "alice-admin",
+                    "ClusterRole",
+                    "cluster-admin",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "authconfig-v1beta1-okta-keycloak-rules-HEALTHY",
+    healthy=True,
+    username="okta:alice@example.com",
+    groups=["okta:Everyone", "okta:k8s-admins", "system:authenticated"],
+    kinds={"apiserver-pod", "auth-config", "rbac", "token", "jwks"},
+)
+def _authconfig_v1beta1_healthy() -> Files:
+    cfg = {
+        "apiVersion": "apiserver.config.k8s.io/v1beta1",
+        "kind": "AuthenticationConfiguration",
+        "jwt": [
+            {
+                "issuer": {"url": KEYCLOAK, "audiences": ["kubernetes"]},
+                "claimMappings": {
+                    "username": {"claim": "email", "prefix": "kc:"},
+                    "groups": {"claim": "groups", "prefix": "kc:"},
+                },
+            },
+            {
+                "issuer": {
+                    "url": OKTA,
+                    "audiences": ["0oa9x8w7v6u5t4s3r2q1", "0oaDashboardApp1234"],
+                    "audienceMatchPolicy": "MatchAny",
+                },
+                "claimValidationRules": [
+                    {"expression": "claims.ver == 1", "message": "only Okta v1 tokens"},
+                    {"expression": "claims.email_verified == true", "message": "the email must be verified"},
+                    {"expression": "'pwd' in claims.amr && 'mfa' in claims.amr", "message": "MFA is required"},
+                ],
+                "claimMappings": {
+                    "username": {"expression": "'okta:' + claims.email"},
+                    "groups": {"expression": "claims.groups.map(g, 'okta:' + g)"},
+                    "uid": {"claim": "sub"},
+                },
+                "userValidationRules": [
+                    {
+                        "expression": "user.groups.exists(g, g == 'okta:k8s-admins')",
+                        "message": "only k8s-admins may log in",
+                    }
+                ],
+            },
+        ],
+    }
+    claims = okta_claims()
+    return {
+        "kube-apiserver.yaml": to_yaml(auth_config_pod("cp1")),
+        "auth-config.yaml": to_yaml(cfg),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "okta-admins",
+                    "ClusterRole",
+                    "cluster-admin",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "okta:k8s-admins"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(claims, "kQ1mZx9Lr3v"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "kQ1mZx9Lr3v")]}),
+    }
+
+
+@bundle(
+    "authconfig-v1beta1-FAILS-oidc-config-invalid-email-without-email-verified",
+    first="oidc-config-invalid",
+    kinds={"apiserver-pod", "auth-config", "token", "jwks", "error-text"},
+)
+def _authconfig_email_unverified_rule() -> Files:
+    files = _authconfig_v1beta1_healthy()
+    text = files["auth-config.yaml"]
+    assert isinstance(text, str)
+    cfg = yaml.safe_load(text)
+    rules = cfg["jwt"][1]["claimValidationRules"]
+    cfg["jwt"][1]["claimValidationRules"] = [r for r in rules if "email_verified" not in r["expression"]]
+    files["auth-config.yaml"] = to_yaml(cfg)
+    files["error.txt"] = (
+        "The connection to the server cp1.example.com:6443 was refused - did you specify the right host or port?\n"
+        + UNAUTHORIZED
+    )
+    del files["rbac.yaml"]
+    return files
 
 
 def write(out: Path = OUT) -> None:
