@@ -139,7 +139,11 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
-        return None, "a kubeconfig without an oidc auth-provider id-token", obj
+        from oidc_doctor.authn.sources import kubelogin_users
+
+        if kubelogin_users(obj):
+            return Kind.KUBECONFIG, "", obj
+        return None, "a kubeconfig without an oidc auth-provider id-token or kubelogin user", obj
     if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):
         # What an exec plugin prints, e.g. `kubectl oidc-login get-token` (int128/kubelogin):
         # {"kind":"ExecCredential",...,"status":{"expirationTimestamp":...,"token":"eyJ..."}}.
@@ -256,6 +260,18 @@ class Broken(Exception):
     """A recognised object whose shape is broken (named in the inputs, never fatal)."""
 
 
+def _transcode(raw: bytes) -> bytes:
+    """UTF-8 without a byte-order mark: Windows PowerShell's ``kubectl ... > file`` writes UTF-16 LE
+    with a BOM (5.1) or UTF-8 with a BOM (``Out-File -Encoding utf8``)."""
+    if raw[:3] == b"\xef\xbb\xbf":
+        return raw[3:]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16-le" if raw[:2] == b"\xff\xfe" else "utf-16-be"
+        body = raw[2:]
+        return body[: len(body) - len(body) % 2].decode(codec, errors="replace").encode("utf-8")
+    return raw
+
+
 def _decode_text(raw: bytes) -> str | None:
     if b"\x00" in raw[:HEAD_BYTES]:
         return None
@@ -276,6 +292,48 @@ def sniff_log(head: str | bytes) -> Kind | None:
     return Kind(kind) if kind else None
 
 
+_DESCRIBE_CONTAINER = re.compile(r"^  (\S[^:]*):\s*$")
+_DESCRIBE_LIST = re.compile(r"^    (Command|Args):\s*$")
+
+
+def describe_pod(text: str) -> dict[str, Any] | None:
+    """The Pod that ``kubectl describe pod`` printed, as far as oidc-doctor needs it, or None.
+
+    kubectl's describe printer (k8s.io/kubectl pkg/describe/describe.go, describeContainerCommand)
+    writes ``Name:``/``Namespace:`` at the top, each container as a two-space-indented
+    ``name:`` under ``Containers:``, and its ``Command:``/``Args:`` one item per line, indented
+    six spaces.
+    """
+    text = text.replace("\r\n", "\n")
+    if not text.startswith("Name:") or "\nContainers:\n" not in text:
+        return None
+    meta: dict[str, str] = {}
+    for key, field in (("Name", "name"), ("Namespace", "namespace")):
+        m = re.search(rf"^{key}:[ \t]+(\S+)[ \t]*$", text, re.MULTILINE)
+        if m:
+            meta[field] = m.group(1)
+    lines = text.splitlines()
+    i = lines.index("Containers:") + 1
+    containers: list[dict[str, Any]] = []
+    while i < len(lines) and (not lines[i] or lines[i].startswith(" ")):
+        line = lines[i]
+        i += 1
+        m = _DESCRIBE_CONTAINER.match(line)
+        if m:
+            containers.append({"name": m.group(1)})
+            continue
+        m = _DESCRIBE_LIST.match(line)
+        if m and containers:
+            values: list[str] = []
+            while i < len(lines) and lines[i].startswith("      "):
+                values.append(lines[i][6:])
+                i += 1
+            containers[-1][m.group(1).lower()] = values
+    if not containers:
+        return None
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": containers}}
+
+
 def classify_text(text: str) -> tuple[Kind | None, Any]:
     """Recognise a text file: a token, a log, or the error text a user saw."""
     from oidc_doctor.token.source import extract_token, is_credential_like, normalise
@@ -284,6 +342,9 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     if not lines:
         return None, None
+    described = describe_pod(stripped)
+    if described is not None and any(_is_apiserver_container(c) for c in described["spec"]["containers"]):
+        return Kind.APISERVER_POD, described
     log = sniff_log(text)
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
@@ -320,7 +381,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     """Recognise one file and add its items and input records to ``ev``."""
     try:
         size = path.stat().st_size
-        head = _read_head(path)
+        head = _transcode(_read_head(path))
     except OSError as e:
         ev.inputs.append(InputRecord(ref, "unreadable", reason=e.strerror or str(e)))
         return
@@ -340,7 +401,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             ev.add(Item(kind, ref, None, path=path))
             ev.inputs.append(InputRecord(ref, str(kind), objects=1))
         return
-    raw = path.read_bytes()
+    raw = _transcode(path.read_bytes())
     text = _decode_text(raw)
     if text is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))

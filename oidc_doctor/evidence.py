@@ -39,6 +39,7 @@ class Kind(StrEnum):
     INGRESS_LOG = "ingress-log"  # data: None; read the file at ``path``
     ERROR_TEXT = "error-text"  # data: str, what the user saw
     LIVE = "live"  # data: dict of live API answers (SelfSubjectReview, ...)
+    KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
 
 
 class Item(Record):

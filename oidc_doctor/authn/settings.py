@@ -134,6 +134,14 @@ def read_settings(ev: Evidence) -> SettingsView:
                 "the kube-apiserver Pods disagree on their OIDC settings (requests may succeed on one "
                 f"control-plane node and fail on another): {'; '.join(shapes.values())}"
             )
+    kubeadm = parsed.get(Kind.KUBEADM_CONFIG, [])
+    if pods and kubeadm and _shape(pods[0][1]) != _shape(kubeadm[0][1]):
+        # kubeadm reads kubeadm-config only on init/upgrade: editing it changes nothing running.
+        view.notes.append(
+            f"{kubeadm[0][0].ref} differs from the running {pods[0][0].ref}: the Pod's flags are in effect "
+            "(kubeadm-config is read only by `kubeadm init/upgrade`; edit /etc/kubernetes/manifests/"
+            "kube-apiserver.yaml on each control-plane node)"
+        )
     for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS):
         if kind in parsed:
             _item, auth = parsed[kind][0]

@@ -25,12 +25,13 @@ def derivers() -> list[Deriver]:
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
+    from oidc_doctor.checks import authn, client, identity, logs, proxy, rbac, token
 
     return [
         *identity.CHECKS,
         *token.CHECKS,
         *authn.CHECKS,
+        *client.CHECKS,
         *logs.CHECKS,
         *proxy.CHECKS,
         *rbac.CHECKS,

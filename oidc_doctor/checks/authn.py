@@ -113,8 +113,9 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
         elif cur.source == "forbidden-message" and cur.username == u.username and not cur.groups:
             # A 403 quotes the user but never its groups; when it names the very user this token
             # maps to, the token's predicted groups are the ones the API server saw.
+            groups = Identity(u.username, list(u.groups)).with_authenticated()  # as RBAC sees them
             ctx.facts.identity = Identity(
-                username=cur.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source=cur.source
+                username=cur.username, groups=groups, uid=u.uid, extra=dict(u.extra), source=cur.source
             )
 
 

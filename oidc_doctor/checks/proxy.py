@@ -605,7 +605,9 @@ def _reverse_proxy(cfg: ProxyConfig) -> bool | None:
     if not up.known:
         return None
     values = up.value if isinstance(up.value, list) else []
-    return any(not str(v).startswith("static://") for v in values)
+    # `static://202` and `file:///dev/null` (the oauth2-proxy chart's default config) serve no
+    # application: the proxy only answers ingress-nginx's auth_request (auth-url) subrequests.
+    return any(not str(v).startswith(("static://", "file:///dev/null")) for v in values)
 
 
 def _ingress_auth(ing: dict[str, Any]) -> tuple[str | None, list[str] | None]:
@@ -627,10 +629,40 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
     findings: list[Finding] = []
     unknown: list[str] = []
     looked = 0
+    auth_url = any(_ingress_auth(ing)[0] for _, ing in state.ingresses)
     for cfg in state.configs:
         inst = cfg.instance
         rp = _reverse_proxy(cfg)
         if rp is False:
+            if auth_url:
+                # auth_request mode: ingress-nginx copies Authorization from the answer to
+                # /oauth2/auth (auth-response-headers), which carries it only with
+                # --set-authorization-header (oauth2-proxy docs, "Configuring for use with the Nginx
+                # auth_request directive").
+                s = cfg.get("set-authorization-header")
+                if not s.known:
+                    unknown.append(f"{inst.ref}: --set-authorization-header not visible ({s.ref})")
+                    continue
+                looked += 1
+                if not s.value:
+                    fix = (
+                        "add an `Authorization` header from claim `id_token` (prefix `Bearer `) to the alpha "
+                        "config's `injectResponseHeaders`"
+                        if cfg.alpha_config
+                        else _flag_fix(cfg, "--set-authorization-header=true")
+                    )
+                    findings.append(
+                        Finding(
+                            "proxy-token-not-forwarded",
+                            f"{inst.ref} answers the Ingress's auth requests with --set-authorization-header off: "
+                            "its answer carries no Authorization header for the Ingress to pass on, so the API "
+                            "server sees system:anonymous",
+                            [_ev(s)],
+                            fix,
+                            origin=Origin.CONFIG,
+                            rank=6,
+                        )
+                    )
             continue
         info = cfg.kubeapps if isinstance(cfg.kubeapps, KubeappsInfo) else None
         by_access = bool(info and info.frontend_values.get("proxypassAccessTokenAsBearer"))

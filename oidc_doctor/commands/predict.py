@@ -158,10 +158,15 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
 def _manifest_settings(path: str) -> ApiServerAuth:
     """The API server settings held by a manifest file, recognised as the bundle reader does."""
     from oidc_doctor.authn.settings import SETTINGS_KINDS, auth_from_item
-    from oidc_doctor.bundle import Broken, classify_object
-    from oidc_doctor.evidence import Item
+    from oidc_doctor.bundle import Broken, classify_object, describe_pod
+    from oidc_doctor.evidence import Item, Kind
 
     broken = ""
+    described = describe_pod(_read_file(path).strip())  # `kubectl describe pod` text is not YAML
+    if described is not None:
+        auth = auth_from_item(Item(Kind.APISERVER_POD, path, described, Path(path)))
+        if auth is not None:
+            return auth
     for doc in _load(path):
         try:
             kind, _why, data = classify_object(doc)

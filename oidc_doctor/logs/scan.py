@@ -11,6 +11,7 @@ that are shown (``number_lines``), because counting newlines costs more than the
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Callable, Iterable
@@ -47,11 +48,26 @@ def is_gzip(path: Path) -> bool:
         return f.read(2) == _GZIP_MAGIC
 
 
+def has_bom(path: Path) -> bool:
+    """Whether the file starts with a UTF-16 or UTF-8 byte-order mark (Windows PowerShell output)."""
+    with path.open("rb") as f:
+        head = f.read(3)
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or head == b"\xef\xbb\xbf"
+
+
 def open_log(path: Path) -> BufferedIOBase:
-    """Open a log for binary reading, decompressing gzip transparently."""
+    """Open a log for binary reading, decompressing gzip and transcoding a BOM-marked file to UTF-8.
+
+    Windows PowerShell 5.1's ``kubectl logs ... > file`` writes UTF-16 LE with a BOM: such a file
+    is transcoded in memory (and read as a stream, like gzip).
+    """
     try:
         if is_gzip(path):
             return gzip.GzipFile(path, "rb")
+        if has_bom(path):
+            raw = path.read_bytes()
+            codec = "utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-16"
+            return io.BytesIO(raw.decode(codec, errors="replace").encode("utf-8"))
         return path.open("rb")
     except OSError as e:
         raise InputError(str(path), f"cannot read: {e.strerror or e}") from e
@@ -218,9 +234,9 @@ def number_lines(path: Path, examples: Iterable[Example]) -> None:
 
 
 def file_size(path: Path) -> int | None:
-    """Size of a plain file; None for gzip (unknown until decompressed)."""
+    """Size of a plain file; None for gzip or a BOM-marked file (read as a transcoded stream)."""
     try:
-        return None if is_gzip(path) else path.stat().st_size
+        return None if is_gzip(path) or has_bom(path) else path.stat().st_size
     except OSError as e:
         raise InputError(str(path), f"cannot read: {e.strerror or e}") from e
 
@@ -243,7 +259,7 @@ def scan_file(
     label = label or str(path)
     size = file_size(path)
     markers = markers_for(size, kind)
-    info: dict[str, object] = {"file": label, "bytes": size, "gzip": size is None, "read": "whole"}
+    info: dict[str, object] = {"file": label, "bytes": size, "gzip": size is None and is_gzip(path), "read": "whole"}
     bounded = bool(sinks) and all(s.start is not None and s.end is not None for s in sinks)
     rng = ScanRange()
     if bounded and size is not None:

@@ -46,6 +46,12 @@ _MAX_LINES = 200
 
 
 def _decompress(head: bytes) -> bytes:
+    if head[:3] == b"\xef\xbb\xbf":
+        return head[3:]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a BOM (Windows PowerShell redirection)
+        body = head[2:]
+        codec = "utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be"
+        return body[: len(body) - len(body) % 2].decode(codec, errors="replace").encode("utf-8")
     if head[:2] != b"\x1f\x8b":
         return head
     d = zlib.decompressobj(wbits=31)

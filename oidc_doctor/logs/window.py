@@ -167,7 +167,7 @@ def latest_timestamp(path: Path, year_hint: int | None = None) -> datetime | Non
     modification time is the reference (a December line in a file written in January belongs to
     the year before).
     """
-    from oidc_doctor.logs.scan import CHUNK, is_gzip, open_log
+    from oidc_doctor.logs.scan import CHUNK, has_bom, is_gzip, open_log
 
     try:
         ref = (
@@ -175,7 +175,7 @@ def latest_timestamp(path: Path, year_hint: int | None = None) -> datetime | Non
             if year_hint is not None
             else datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
         )
-        if is_gzip(path):
+        if is_gzip(path) or has_bom(path):
             last: datetime | None = None
             with open_log(path) as g:
                 tail = b""

@@ -197,10 +197,21 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
     )
 
 
-def _prefix_alternative(new_prefix: str) -> str:
+def _prefix_alternative(new_prefix: str, auth: AuthenticatorSummary | None = None) -> str:
     # Legacy flags spell "no prefix" as "-" (an empty flag means the issuer# default); the
     # AuthenticationConfiguration spells it "" (kubernetes pkg/kubeapiserver/options/authentication.go).
     flag = new_prefix if new_prefix else "-"
+    ref = auth.ref if auth else ""
+    if "node-args" in ref or "kube-apiserver-arg" in ref:
+        return (
+            f"`oidc-username-prefix={flag}` in the `kube-apiserver-arg` list of /etc/rancher/k3s/config.yaml "
+            "(RKE2: /etc/rancher/rke2/config.yaml) on every server node, then restart k3s/rke2-server"
+        )
+    if " EKS " in f" {ref} ":
+        return (
+            f'`usernamePrefix: "{flag}"` in a new EKS identity provider config (the settings of an associated '
+            "one cannot be edited: disassociate it and associate the new one)"
+        )
     return (
         f'`--oidc-username-prefix={flag}` (flags) or `claimMappings.username.prefix: "{new_prefix}"` '
         "(AuthenticationConfiguration)"
@@ -275,8 +286,9 @@ def _prefix_finding(
         "Bind the name the API server uses (safer: changes one binding):\n"
         f"  {fixes.patch_subject(b, i, who.username)}\n"
         f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
-        f"Alternative on the API server side: {_prefix_alternative(bound_prefix)} so that "
-        f'users are named "{bound}" — this renames every OIDC user and needs an API server restart.'
+        f"Alternative on the API server side: {_prefix_alternative(bound_prefix, auth)} so that "
+        f'users are named "{bound}" — this renames every OIDC user'
+        + ("." if auth and " EKS " in f" {auth.ref} " else " and needs an API server restart.")
     )
     return Finding(
         "username-prefix-mismatch",
@@ -411,8 +423,17 @@ def _group_finding(
             f'(the token carries "{group}")'
         )
     elif "prefix" in kind:
-        p = bound[: len(bound) - len(split_prefix(bound)[1])]
-        alt = f'`--oidc-groups-prefix={p}` (structured: `claimMappings.groups.prefix: "{p}"`)'
+        # The prefix that turns the token's group into the bound name ("" when bound bare).
+        gprefix = auth.groups_prefix if auth else None
+        base = group[len(gprefix) :] if gprefix and group.startswith(gprefix) else split_prefix(group)[1]
+        if base and bound.endswith(base):
+            p = bound[: len(bound) - len(base)]
+        else:
+            p = bound[: len(bound) - len(split_prefix(bound)[1])]
+        if p:
+            alt = f'`--oidc-groups-prefix={p}` (structured: `claimMappings.groups.prefix: "{p}"`)'
+        else:
+            alt = 'no groups prefix: drop `--oidc-groups-prefix` (structured: `claimMappings.groups.prefix: ""`)'
     else:
         alt = "rename the group in the identity provider"
     fix = (
@@ -512,18 +533,23 @@ def _groups_claim_missing(
 
 
 def _best_clusterrole(idx: RbacIndex, req: Request | None) -> str:
-    """A ClusterRole of the evidence that allows the request (fewest rules), else ``view``."""
+    """A ClusterRole of the evidence that allows the request, least privilege first, else ``view``.
+
+    Roles with wildcard rules (``cluster-admin``: two rules, everything) come last: counting rules
+    alone would pick them over ``view``/``edit``, which list every resource one by one.
+    """
     if req is None:
         return "view"
-    best: tuple[int, str] | None = None
+    best: tuple[int, int, str] | None = None
     for name in idx.cluster_roles:
         if name.startswith("system:"):
             continue
         rules = idx.cluster_role_rules(name)
         if any(rule_allows(r, req) for r in rules):
-            cand = (len(rules), name)
+            wild = sum(1 for r in rules if any("*" in (r.get(k) or []) for k in ("verbs", "resources", "apiGroups")))
+            cand = (wild, len(rules), name)
             best = cand if best is None or cand < best else best
-    return best[1] if best else ""
+    return best[2] if best else ""
 
 
 def _kubeapps_note(req: Request | None) -> str:

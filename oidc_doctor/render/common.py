@@ -19,6 +19,16 @@ def headline(report: Report) -> str:
         return f"Most likely root cause: {errors[0].cause} — {clean(errors[0].title)}"
     if warnings:
         return f"No failure explained; {len(warnings)} warning(s)."
+    blind = sum(1 for c in report.checks if c.result.status == Status.UNKNOWN)
+    seen = [f for f in report.ctx.facts.failures if f.status in (401, 403)]
+    if seen and blind:
+        # The user saw a 401/403: "no problem" would contradict them; say what is missing instead.
+        return (
+            f"The {seen[0].status} you saw is not explained by this evidence: {blind} check(s) could not look "
+            "(the `unknown` lines below say what to add)."
+        )
+    if blind:
+        return f"No problem found in what could be checked; {blind} check(s) could not look (see `unknown` below)."
     return "No problem found."
 
 

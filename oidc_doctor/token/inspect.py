@@ -745,7 +745,8 @@ def judge_type(report: TokenReport) -> CheckResult:
     if claims.get("token_use") == "access":
         signs.append("token_use 'access' (an AWS Cognito access token)")
     auds = audiences(claims) or []
-    if "account" in auds:
+    if "account" in auds and not (isinstance(typ, str) and typ.lower() == "id"):
+        # Keycloak marks its id_tokens `typ: ID`; an audience mapper may add `account` to one.
         signs.append("aud 'account' (Keycloak's access-token audience)")
     if not signs:
         return CheckResult.passed("no sign of an access token")

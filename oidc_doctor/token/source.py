@@ -53,8 +53,11 @@ def describe_source(src: str | None) -> str:
 def _decode(data: bytes, where: str) -> str:
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
+    # Windows PowerShell writes `... > token.txt` as UTF-16 with a byte-order mark (5.1), or UTF-8
+    # with one (Out-File -Encoding utf8); the "utf-8-sig"/"utf-16" codecs consume the mark.
+    codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        return data.decode("utf-8")
+        return data.decode(codec)
     except UnicodeDecodeError as e:
         raise InputError(where, f"is not UTF-8 text (byte {e.start}): a token is ASCII text") from e
 

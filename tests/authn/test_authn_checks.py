@@ -218,3 +218,18 @@ def test_eks_config_not_active_is_not_configured_yet(status: str) -> None:
     assert first.cause == "oidc-not-configured" and status in first.title
     assert "ACTIVE" in (first.fix or "")
     assert not any(f.cause == "token-accepted" for f in report.findings)
+
+
+def test_kubeadm_config_that_differs_from_the_running_pod_is_named() -> None:
+    cc = {
+        "apiVersion": "kubeadm.k8s.io/v1beta3",
+        "kind": "ClusterConfiguration",
+        "apiServer": {"extraArgs": {"oidc-issuer-url": ISS, "oidc-client-id": "edited"}},
+    }
+    kubeadm = Item(Kind.KUBEADM_CONFIG, "bundle/kubeadm-config.yaml ConfigMap kube-system/kubeadm-config", cc)
+    report = diagnose(Evidence([pod(*OIDC), kubeadm]))
+    reason = check(report, "authn.configured").reason
+    assert "kubeadm-config" in reason and "Pod's flags are in effect" in reason
+    same = dict(cc, apiServer={"extraArgs": {f[2:].split("=", 1)[0]: f.split("=", 1)[1] for f in OIDC}})
+    report = diagnose(Evidence([pod(*OIDC), Item(Kind.KUBEADM_CONFIG, kubeadm.ref, same)]))
+    assert "differs" not in check(report, "authn.configured").reason

@@ -222,3 +222,29 @@ def test_every_fixture_works_as_an_apiserver_manifest(path: Path) -> None:
     else:
         assert status == 1, err
         assert got["startup_error"] == expect["error"].replace(path.name, str(path)) or got["error"] == expect["error"]
+
+
+def test_kubectl_describe_output_works_as_an_apiserver_manifest(tmp_path: Path) -> None:
+    tok = write_token(tmp_path, groups="admins")
+    describe = tmp_path / "describe.txt"
+    pod = yaml.safe_load((FIXTURES / "apiserver-prefix-oidc-OK.yaml").read_text().split("\n# expect:")[0])
+    words = pod["spec"]["containers"][0]["command"]
+    describe.write_text(
+        "Name:         kube-apiserver-cp1\nNamespace:    kube-system\nContainers:\n  kube-apiserver:\n"
+        "    Image:         registry.k8s.io/kube-apiserver:v1.31.4\n    Command:\n"
+        + "".join(f"      {w}\n" for w in words)
+        + "    State:          Running\nEvents:  <none>\n"
+    )
+    status, out, _ = cli(
+        "predict",
+        "--token",
+        tok,
+        "--apiserver-manifest",
+        str(describe),
+        "--jwks",
+        str(tmp_path / "jwks.json"),
+        "--now",
+        NOW,
+    )
+    assert status == 0, out
+    assert "username:      oidc:alice@example.com" in out

@@ -282,3 +282,61 @@ def test_service_account_issuer_discovery_is_not_the_identity_providers(tmp_path
     assert [i.data["issuer"] for i in ev.of(Kind.DISCOVERY)] == ["https://idp.example.com"]
     by = {r.ref.split("/", 1)[1]: r for r in ev.inputs}
     assert by["sa.json"].kind == "unrecognised" and "service-account issuer" in by["sa.json"].reason
+
+
+DESCRIBE = """Name:                 kube-apiserver-cp1
+Namespace:            kube-system
+Priority:             2000001000
+Node:                 cp1/172.18.0.2
+Labels:               component=kube-apiserver
+                      tier=control-plane
+Status:               Running
+Controlled By:  Node/cp1
+Containers:
+  kube-apiserver:
+    Container ID:  containerd://3b1f0e2d4c5a
+    Image:         registry.k8s.io/kube-apiserver:v1.30.6
+    Port:          <none>
+    Command:
+      kube-apiserver
+      --advertise-address=172.18.0.2
+      --oidc-client-id=kubernetes
+      --oidc-issuer-url=https://idp.example.com
+    State:          Running
+    Ready:          True
+    Mounts:
+      /etc/kubernetes/pki from k8s-certs (ro)
+Conditions:
+  Type              Status
+  Ready             True
+Events:            <none>
+"""
+
+
+def test_kubectl_describe_of_the_apiserver_pod_gives_its_command(tmp_path: Path) -> None:
+    ev = read_bundle(_bundle(tmp_path, {"describe.txt": DESCRIBE}))
+    (item,) = ev.of(Kind.APISERVER_POD)
+    assert item.data["metadata"] == {"name": "kube-apiserver-cp1", "namespace": "kube-system"}
+    (c,) = item.data["spec"]["containers"]
+    assert c["name"] == "kube-apiserver" and c["command"][-2:] == [
+        "--oidc-client-id=kubernetes",
+        "--oidc-issuer-url=https://idp.example.com",
+    ]
+    other = DESCRIBE.replace("kube-apiserver", "coredns")
+    ev = read_bundle(_bundle(tmp_path / "other", {"describe.txt": other}))
+    assert ev.of(Kind.APISERVER_POD) == []
+
+
+def test_windows_powershell_encodings_are_read(tmp_path: Path) -> None:
+    # PowerShell 5.1 `kubectl get ... > file` writes UTF-16 LE with a BOM; Out-File -Encoding utf8 a UTF-8 BOM.
+    pod = yaml.safe_dump(
+        _pod("kube-apiserver-cp1", "kube-apiserver", ["kube-apiserver", "--oidc-issuer-url=https://x"])
+    )
+    files: dict[str, str | bytes] = {
+        "pods.yaml": b"\xff\xfe" + pod.replace("\n", "\r\n").encode("utf-16-le"),
+        "token.txt": b"\xef\xbb\xbf" + JWT.encode() + b"\r\n",
+        "jwks.json": b"\xfe\xff" + json.dumps({"keys": []}).encode("utf-16-be"),
+    }
+    ev = read_bundle(_bundle(tmp_path, files))
+    assert sorted(str(i.kind) for i in ev.items) == ["apiserver-pod", "jwks", "token"]
+    assert ev.of(Kind.TOKEN)[0].data == JWT

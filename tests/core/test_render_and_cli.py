@@ -224,3 +224,17 @@ def test_a_token_on_the_command_line_outranks_the_bundles_own(tmp_path: Path) ->
     # The API server's verdict is predicted for the named token, not for the bundle's healthy one.
     assert report["identity"] is None
     assert not any(f["cause"] == "token-accepted" for f in report["findings"])
+
+
+def test_a_401_the_evidence_cannot_explain_is_not_called_no_problem(tmp_path: Path) -> None:
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lkcCIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"
+    (tmp_path / "token.txt").write_text(jwt + "\n")
+    (tmp_path / "error.txt").write_text("error: You must be logged in to the server (Unauthorized)\n")
+    o, out, _ = _io()
+    assert main(["diagnose", "--bundle", str(tmp_path), "--now", "2026-11-28T10:25:12Z"], o) == 0
+    headline = out.getvalue().splitlines()[1]
+    assert headline.startswith("The 401 you saw is not explained by this evidence") and "could not look" in headline
+    (tmp_path / "error.txt").unlink()
+    o, out, _ = _io()
+    main(["diagnose", "--bundle", str(tmp_path), "--now", "2026-11-28T10:25:12Z"], o)
+    assert out.getvalue().splitlines()[1].startswith("No problem found in what could be checked")

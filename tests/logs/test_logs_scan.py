@@ -307,3 +307,23 @@ def test_a_file_without_times_is_read_whole_for_a_window_and_has_no_latest_time(
     assert "not in order" in str(s.files[0]["read"])
     assert s.auth_failures == 0 and s.untimed_skipped == 1  # no time: outside any window, but counted
     assert latest_timestamp(log, 2026) is None
+
+
+def test_windows_powershell_utf16_log_is_transcoded(tmp_path: Path) -> None:
+    # Windows PowerShell 5.1: `kubectl logs ... > apiserver.log` writes UTF-16 LE with a BOM.
+    line = (
+        'E1128 10:25:08.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: verify token: oidc: token is expired '
+        '(Token Expiry: 2026-11-28 10:15:12 +0000 UTC)]"'
+    )
+    log = tmp_path / "apiserver.log"
+    log.write_bytes(
+        b"\xff\xfe" + ("I1128 10:00:00.000000       1 x.go:1] start\r\n" + line + "\r\n").encode("utf-16-le")
+    )
+    from oidc_doctor.logs.sniff import sniff_log
+
+    assert sniff_log(log.read_bytes()) == "apiserver-log"
+    with scan.open_log(log) as f:
+        assert f.read().splitlines()[1].decode().startswith("E1128 10:25:08")
+    t = latest_timestamp(log, 2026)
+    assert t is not None and (t.hour, t.minute, t.second) == (10, 25, 8)

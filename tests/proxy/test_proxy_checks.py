@@ -269,6 +269,36 @@ def test_set_authorization_header_in_auth_request_mode_is_not_exposed() -> None:
     assert _check("proxy.authz-header-exposed", ev, _healthy_ctx()).status == Status.PASS
 
 
+def _auth_url_ingress() -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "headlamp",
+            "namespace": "headlamp",
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth",
+                "nginx.ingress.kubernetes.io/auth-response-headers": "Authorization",
+            },
+        },
+    }
+
+
+def test_dev_null_upstream_is_auth_request_mode_which_needs_set_authorization_header() -> None:
+    # The oauth2-proxy chart's config says `upstreams = [ "file:///dev/null" ]`: the proxy only answers
+    # the Ingress's auth requests, so --set-authorization-header is required, not an exposure, and
+    # --pass-authorization-header does not matter.
+    mode = ("--upstream=file:///dev/null",)
+    on = evidence(_plain("--set-authorization-header=true", *mode, drop=("--upstream", "--pass-authorization-header")))
+    on.add(Item(Kind.INGRESS, "ingress.yaml", _auth_url_ingress()))
+    assert _check("proxy.authz-header-exposed", on, _healthy_ctx()).status == Status.PASS
+    assert _check("proxy.token-forwarded", on, _healthy_ctx()).status == Status.PASS
+    off = evidence(_plain(*mode, drop=("--upstream", "--pass-authorization-header")))
+    off.add(Item(Kind.INGRESS, "ingress.yaml", _auth_url_ingress()))
+    [f] = _check("proxy.token-forwarded", off, _healthy_ctx()).findings
+    assert f.cause == "proxy-token-not-forwarded" and "--set-authorization-header=true" in f.fix
+
+
 # --- sizes and validity ------------------------------------------------------------------------
 
 

@@ -281,6 +281,7 @@ def okta_claims(**over: Any) -> dict[str, Any]:
         "sub": "00u1a2b3c4d5e6f7g8h9",
         "name": "Alice Liddell",
         "email": "alice@example.com",
+        "email_verified": True,
         "ver": 1,
         "iss": OKTA,
         "aud": "0oa9x8w7v6u5t4s3r2q1",
@@ -851,7 +852,7 @@ class YamlDumper(yaml.SafeDumper):
 def _str(dumper: yaml.SafeDumper, s: str) -> yaml.ScalarNode:
     if "\n" in s:
         return dumper.represent_scalar("tag:yaml.org,2002:str", s, style="|")
-    plain_ok = s != "" and not s.startswith(("*", "!", "&", "{", "[", "'", '"', "%", "@", "`", "-", "?", "|", ">"))
+    plain_ok = s != "" and not s.startswith(("*", "!", "&", "{", "[", "'", '"', "%", "@", "`", "- ", "? ", "|", ">"))
     if plain_ok:
         try:
             plain_ok = yaml.safe_load(s) == s
@@ -876,7 +877,7 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, indent=4) + "\n"
 
 
-Files = dict[str, str]
+Files = dict[str, str | bytes]
 EXPECTED: dict[str, dict[str, Any]] = {}
 BUILDERS: dict[str, Callable[[], Files]] = {}
 
@@ -958,7 +959,7 @@ def _kubeadm_v1beta3_healthy() -> Files:
     "kubeadm-v1beta4-dex-FAILS-group-name-mismatch",
     first="group-name-mismatch",
     username="dex:alice@example.com",
-    groups=["dex:acme:platform", "dex:acme:sre"],
+    groups=["dex:acme:platform", "dex:acme:sre", "system:authenticated"],
     kinds={"kubeadm-config", "rbac", "token", "jwks", "error-text"},
 )
 def _kubeadm_v1beta4_dex_groups() -> Files:
@@ -1012,7 +1013,7 @@ def _kubeadm_v1beta4_dex_groups() -> Files:
     "k3s-node-args-FAILS-username-prefix-mismatch",
     first="username-prefix-mismatch",
     username=f"{KEYCLOAK}#alice",
-    groups=["oidc:dev", "oidc:platform"],
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
     kinds={"node-args", "rbac", "token", "error-text", "apiserver-log"},
 )
 def _k3s_prefix() -> Files:
@@ -2406,6 +2407,1135 @@ nodes:
     }
 
 
+def helm_release_secret(
+    name: str, ns: str, revision: int, status: str, chart: str, version: str, app_version: str, config: dict[str, Any]
+) -> dict[str, Any]:
+    """A Helm 3 release record as ``kubectl get secret -l owner=helm -o yaml`` shows it."""
+    import base64
+    import gzip
+
+    payload = {
+        "name": name,
+        "info": {
+            "first_deployed": ts(-86400 * 30),
+            "last_deployed": ts(-86400 * (3 - revision)),
+            "deleted": "",
+            "description": "Upgrade complete" if revision > 1 else "Install complete",
+            "status": status,
+        },
+        "chart": {
+            "metadata": {
+                "name": chart,
+                "version": version,
+                "description": "Kubeapps is a web-based UI for launching and managing applications on Kubernetes clusters.",
+                "apiVersion": "v2",
+                "appVersion": app_version,
+            },
+            "values": {"authProxy": {"enabled": False, "provider": "", "additionalFlags": []}},
+        },
+        "config": config,
+        "manifest": "---\n# Source: kubeapps/templates/frontend/deployment.yaml\n",
+        "version": revision,
+        "namespace": ns,
+    }
+    helm_text = base64.b64encode(gzip.compress(json.dumps(payload).encode(), compresslevel=9, mtime=0)).decode()
+    secret_name = f"sh.helm.release.v1.{name}.v{revision}"
+    return {
+        "apiVersion": "v1",
+        "data": {"release": base64.b64encode(helm_text.encode()).decode()},
+        "kind": "Secret",
+        "metadata": {
+            "creationTimestamp": ts(-86400 * (3 - revision)),
+            "labels": {
+                "modifiedAt": str(NOW - 86400 * (3 - revision)),
+                "name": name,
+                "owner": "helm",
+                "status": status,
+                "version": str(revision),
+            },
+            "name": secret_name,
+            "namespace": ns,
+            "resourceVersion": rv("secret", secret_name),
+            "uid": uid("secret", secret_name),
+        },
+        "type": "helm.sh/release.v1",
+    }
+
+
+def kubeapps_deployment(chart: str, proxy_image: str, extra_args: list[str]) -> dict[str, Any]:
+    """The Kubeapps frontend Deployment as ``kubectl -n kubeapps get deploy kubeapps -o yaml`` shows it."""
+    labels = {
+        "app.kubernetes.io/component": "frontend",
+        "app.kubernetes.io/instance": "kubeapps",
+        "app.kubernetes.io/managed-by": "Helm",
+        "app.kubernetes.io/name": "kubeapps",
+        "helm.sh/chart": chart,
+    }
+    env = [
+        {"name": n, "valueFrom": {"secretKeyRef": {"key": k, "name": "kubeapps-oauth2"}}}
+        for n, k in (
+            ("OAUTH2_PROXY_CLIENT_ID", "clientID"),
+            ("OAUTH2_PROXY_CLIENT_SECRET", "clientSecret"),
+            ("OAUTH2_PROXY_COOKIE_SECRET", "cookieSecret"),
+        )
+    ]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "annotations": {
+                "deployment.kubernetes.io/revision": "2",
+                "meta.helm.sh/release-name": "kubeapps",
+                "meta.helm.sh/release-namespace": "kubeapps",
+            },
+            "creationTimestamp": ts(-86400 * 30),
+            "generation": 2,
+            "labels": labels,
+            "managedFields": [
+                managed(
+                    "helm", "Update", {"f:metadata": {"f:labels": {}}, "f:spec": {"f:template": {}}}, api="apps/v1"
+                ),
+                managed("kube-controller-manager", "Update", {"f:status": {}}, api="apps/v1", sub="status"),
+            ],
+            "name": "kubeapps",
+            "namespace": "kubeapps",
+            "resourceVersion": rv("deploy", "kubeapps", chart),
+            "uid": uid("deploy", "kubeapps"),
+        },
+        "spec": {
+            "progressDeadlineSeconds": 600,
+            "replicas": 2,
+            "revisionHistoryLimit": 10,
+            "selector": {
+                "matchLabels": {
+                    "app.kubernetes.io/component": "frontend",
+                    "app.kubernetes.io/instance": "kubeapps",
+                    "app.kubernetes.io/name": "kubeapps",
+                }
+            },
+            "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}, "type": "RollingUpdate"},
+            "template": {
+                "metadata": {"creationTimestamp": None, "labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "image": "docker.io/bitnami/nginx:1.21.0-debian-10-r0",
+                            "imagePullPolicy": "IfNotPresent",
+                            "name": "nginx",
+                            "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
+                            "resources": {},
+                            "terminationMessagePath": "/dev/termination-log",
+                            "terminationMessagePolicy": "File",
+                        },
+                        {
+                            "args": [*KUBEAPPS_AUTH_PROXY_ARGS, *extra_args],
+                            "env": env,
+                            "image": proxy_image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "name": "auth-proxy",
+                            "ports": [{"containerPort": 3000, "name": "proxy", "protocol": "TCP"}],
+                            "resources": {},
+                            "terminationMessagePath": "/dev/termination-log",
+                            "terminationMessagePolicy": "File",
+                        },
+                    ],
+                    "dnsPolicy": "ClusterFirst",
+                    "restartPolicy": "Always",
+                    "schedulerName": "default-scheduler",
+                    "securityContext": {},
+                    "terminationGracePeriodSeconds": 30,
+                },
+            },
+        },
+        "status": {
+            "availableReplicas": 2,
+            "conditions": [
+                {
+                    "lastTransitionTime": ts(-3600),
+                    "lastUpdateTime": ts(-3600),
+                    "message": "Deployment has minimum availability.",
+                    "reason": "MinimumReplicasAvailable",
+                    "status": "True",
+                    "type": "Available",
+                }
+            ],
+            "observedGeneration": 2,
+            "readyReplicas": 2,
+            "replicas": 2,
+            "updatedReplicas": 2,
+        },
+    }
+
+
+@bundle(
+    "kubeapps-helm-release-secrets-FAILS-proxy-cookie-refresh-missing",
+    first="proxy-cookie-refresh-missing",
+    kinds={"apiserver-pod", "workload", "helm-release", "token", "jwks", "error-text"},
+)
+def _kubeapps_release() -> Files:
+    config = {
+        "authProxy": {
+            "enabled": True,
+            "provider": "oidc",
+            "clientID": "kubernetes",
+            "clientSecret": "not-the-real-secret",
+            "cookieSecret": "bm90LXRoZS1yZWFsLXNlY3JldA==",
+            "additionalFlags": [f"--oidc-issuer-url={KEYCLOAK}", "--scope=openid email groups"],
+        }
+    }
+    secrets = klist(
+        [
+            helm_release_secret(
+                "kubeapps", "kubeapps", 1, "superseded", "kubeapps", "7.0.0", "2.3.2", {"authProxy": {"enabled": False}}
+            ),
+            helm_release_secret("kubeapps", "kubeapps", 2, "deployed", "kubeapps", "7.0.0", "2.3.2", config),
+        ]
+    )
+    return {
+        "helm-secrets.yaml": to_yaml(secrets),
+        "kubeapps-deploy.yaml": to_yaml(
+            kubeapps_deployment(
+                "kubeapps-7.0.0",
+                "docker.io/bitnami/oauth2-proxy:7.1.3-debian-10-r66",
+                [f"--oidc-issuer-url={KEYCLOAK}", "--scope=openid email groups"],
+            )
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "what-users-say.txt": "Kubeapps logs me out every 5 minutes and shows 'Unauthorized' until I log in again\n",
+    }
+
+
+@bundle(
+    "headlamp-oauth2-proxy-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "workload", "token", "jwks", "rbac", "live"},
+)
+def _headlamp_healthy() -> Files:
+    files = _headlamp_not_forwarded()
+    original = files.pop("headlamp-ns.yaml")
+    assert isinstance(original, str)
+    text = original.replace(
+        "- --cookie-refresh=1m\n", "- --cookie-refresh=1m\n          - --pass-authorization-header=true\n"
+    )
+    assert "--pass-authorization-header=true" in text
+    files["headlamp-ns.yaml"] = text
+    del files["error.txt"]
+    files["rbac.yaml"] = to_yaml(
+        rbac(
+            binding(
+                "ClusterRoleBinding",
+                "oidc-platform-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:platform"}],
+            )
+        )
+    )
+    files["whoami.yaml"] = to_yaml(
+        whoami("oidc:alice@example.com", ["oidc:dev", "oidc:platform", "system:authenticated"])
+    )
+    return files
+
+
+@bundle(
+    "gke-clientconfig-HEALTHY",
+    healthy=True,
+    kinds={"gke-clientconfig", "token", "jwks", "rbac"},
+)
+def _gke_healthy() -> Files:
+    return {
+        "clientconfig.yaml": to_yaml(gke_clientconfig("groups")),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "kubeadm-config-edited-pod-not-restarted-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-pod", "kubeadm-config", "token", "jwks", "error-text"},
+)
+def _kubeadm_config_drift() -> Files:
+    edited = [f if not f.startswith("--oidc-client-id=") else "--oidc-client-id=kubeapps" for f in LEGACY_KEYCLOAK]
+    cc = to_yaml(
+        {
+            "apiServer": {"extraArgs": dict(f[2:].split("=", 1) for f in edited)},
+            "apiVersion": "kubeadm.k8s.io/v1beta3",
+            "kind": "ClusterConfiguration",
+            "kubernetesVersion": "v1.30.6",
+        }
+    )
+    return {
+        "kube-apiserver-pods.yaml": to_yaml(klist([apiserver_pod("cp1", LEGACY_KEYCLOAK)])),
+        "kubeadm-config.yaml": to_yaml(kubeadm_configmap(cc)),
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "keycloak-access-token-with-audience-mapper-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _keycloak_access_token_accepted() -> Files:
+    # Kubeapps' documented Keycloak set-up: the proxy forwards the access token, and an "Audience"
+    # mapper puts the API server's client id into it: kube-apiserver accepts it (it never reads typ).
+    claims = {
+        "exp": NOW + 180,
+        "iat": NOW - 120,
+        "auth_time": NOW - 125,
+        "jti": "onrtac:0f6d3c2a-1b4e-4f5a-9c8d-7e6f5a4b3c2d",
+        "iss": KEYCLOAK,
+        "aud": ["kubernetes", "account"],
+        "sub": "3f2a9c1e-7b5d-4e8a-9c1f-2d6b8e4a7f01",
+        "typ": "Bearer",
+        "azp": "kubeapps",
+        "sid": "b8c4e0f2-1a3d-4c5e-8f7a-9b0c1d2e3f40",
+        "acr": "1",
+        "allowed-origins": ["https://kubeapps.example.com"],
+        "realm_access": {"roles": ["offline_access", "default-roles-k8s", "uma_authorization"]},
+        "resource_access": {"account": {"roles": ["manage-account", "manage-account-links", "view-profile"]}},
+        "scope": "openid email profile groups",
+        "email_verified": True,
+        "name": "Alice Liddell",
+        "groups": ["dev", "platform"],
+        "preferred_username": "alice",
+        "email": "alice@example.com",
+    }
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "access_token.txt": sign(claims, "rK3m-sig") + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+ADMIN_AGG = {
+    "aggregationRule": {
+        "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}}]
+    },
+    **cluster_role(
+        "admin",
+        [
+            {
+                "apiGroups": ["apps"],
+                "resources": ["deployments", "statefulsets"],
+                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            }
+        ],
+    ),
+}
+VIEW_AGG = {
+    "aggregationRule": {
+        "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}}]
+    },
+    **cluster_role("view", []),
+}
+AGG_TO_VIEW = cluster_role(
+    "system:aggregate-to-view",
+    [
+        {
+            "apiGroups": [""],
+            "resources": ["pods", "services", "configmaps", "endpoints", "persistentvolumeclaims"],
+            "verbs": ["get", "list", "watch"],
+        },
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments", "deployments/scale", "replicasets", "statefulsets", "daemonsets"],
+            "verbs": ["get", "list", "watch"],
+        },
+    ],
+    aggregate_to="view",
+)
+BASIC_USER = cluster_role(
+    "system:basic-user",
+    [
+        {
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+            "verbs": ["create"],
+        },
+        {"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},
+    ],
+)
+BASIC_USER_BINDING = binding(
+    "ClusterRoleBinding",
+    "system:basic-user",
+    "ClusterRole",
+    "system:basic-user",
+    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated"}],
+)
+
+
+@bundle(
+    "kubeadm-aggregated-rbac-FAILS-rbac-insufficient-permissions",
+    first="rbac-insufficient-permissions",
+    username="oidc:alice@example.com",
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "error-text"},
+)
+def _rbac_insufficient() -> Files:
+    objs = klist(
+        [
+            CLUSTER_ADMIN,
+            ADMIN_AGG,
+            VIEW_AGG,
+            AGG_TO_VIEW,
+            BASIC_USER,
+            BASIC_USER_BINDING,
+            binding(
+                "RoleBinding",
+                "dev-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                ns="dev",
+            ),
+        ]
+    )
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(objs),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": 'Error from server (Forbidden): deployments.apps "web" is forbidden: User "oidc:alice@example.com" cannot patch resource "deployments" in API group "apps" in the namespace "dev"\n',
+    }
+
+
+@bundle(
+    "keycloak-token-response-json-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _token_response() -> Files:
+    refresh = "eyJhbGciOiJIUzUxMiIsInR5cCIgOiAiSldUIiwia2lkIiA6ICIzZjFhIn0.eyJ0eXAiOiJSZWZyZXNoIn0.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
+    response = {
+        "access_token": sign(keycloak_claims(typ="Bearer", aud="account", azp="kubernetes"), "rK3m-sig"),
+        "expires_in": 300,
+        "refresh_expires_in": 1800,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "id_token": sign(keycloak_claims(), "rK3m-sig"),
+        "not-before-policy": 0,
+        "session_state": "b8c4e0f2-1a3d-4c5e-8f7a-9b0c1d2e3f40",
+        "scope": "openid email profile groups",
+    }
+    objs = klist(
+        [
+            CLUSTER_ADMIN,
+            VIEW_AGG,
+            AGG_TO_VIEW,
+            BASIC_USER,
+            BASIC_USER_BINDING,
+            binding(
+                "RoleBinding",
+                "dev-view",
+                "ClusterRole",
+                "view",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                ns="dev",
+            ),
+        ]
+    )
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(objs),
+        "token-response.json": json.dumps(response),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+def kubectl_describe_apiserver(node: str, flags: list[str], image: str) -> str:
+    """``kubectl -n kube-system describe pod kube-apiserver-<node>``."""
+    pod = apiserver_pod(node, flags, image)
+    command = "".join(f"      {w}\n" for w in pod["spec"]["containers"][0]["command"])
+    return (
+        f"Name:                 kube-apiserver-{node}\n"
+        "Namespace:            kube-system\n"
+        "Priority:             2000001000\n"
+        "Priority Class Name:  system-node-critical\n"
+        f"Node:                 {node}/192.168.49.2\n"
+        "Start Time:           Sat, 28 Nov 2026 08:25:12 +0000\n"
+        "Labels:               component=kube-apiserver\n"
+        "                      tier=control-plane\n"
+        "Annotations:          kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint: 192.168.49.2:8443\n"
+        f"                      kubernetes.io/config.hash: {pod['metadata']['annotations']['kubernetes.io/config.hash']}\n"
+        "                      kubernetes.io/config.source: file\n"
+        "Status:               Running\n"
+        "SeccompProfile:       RuntimeDefault\n"
+        "IP:                   192.168.49.2\n"
+        "IPs:\n"
+        "  IP:           192.168.49.2\n"
+        f"Controlled By:  Node/{node}\n"
+        "Containers:\n"
+        "  kube-apiserver:\n"
+        f"    Container ID:  containerd://{hashlib.sha256(node.encode()).hexdigest()}\n"
+        f"    Image:         {image}\n"
+        f"    Image ID:      {image.split(':')[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}\n"
+        "    Port:          <none>\n"
+        "    Host Port:     <none>\n"
+        "    Command:\n" + command + "    State:          Running\n"
+        "      Started:      Sat, 28 Nov 2026 08:25:12 +0000\n"
+        "    Ready:          True\n"
+        "    Restart Count:  0\n"
+        "    Requests:\n"
+        "      cpu:        250m\n"
+        "    Liveness:     http-get https://192.168.49.2:8443/livez delay=10s timeout=15s period=10s #success=1 #failure=8\n"
+        "    Environment:  <none>\n"
+        "    Mounts:\n"
+        "      /etc/kubernetes/pki from k8s-certs (ro)\n"
+        "Conditions:\n"
+        "  Type                        Status\n"
+        "  PodReadyToStartContainers   True \n"
+        "  Initialized                 True \n"
+        "  Ready                       True \n"
+        "  ContainersReady             True \n"
+        "  PodScheduled                True \n"
+        "QoS Class:                   Burstable\n"
+        "Node-Selectors:              <none>\n"
+        "Tolerations:                 :NoExecute op=Exists\n"
+        "Events:                      <none>\n"
+    )
+
+
+@bundle(
+    "minikube-describe-pod-FAILS-username-claim-missing",
+    first="username-claim-missing",
+    kinds={"apiserver-pod", "token", "jwks", "error-text"},
+)
+def _minikube_describe() -> Files:
+    flags = [
+        f"--oidc-issuer-url={KEYCLOAK}",
+        "--oidc-client-id=kubernetes",
+        "--oidc-username-claim=upn",
+        "--oidc-username-prefix=-",
+    ]
+    return {
+        "describe-kube-apiserver.txt": kubectl_describe_apiserver(
+            "minikube", flags, "registry.k8s.io/kube-apiserver:v1.31.0"
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+def kubeconfig_kubelogin(issuer: str, client_id: str) -> str:
+    """``kubectl config view --minify --raw`` for a user set up as the kubelogin README says."""
+    return f"""apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    server: https://cp1.example.com:6443
+  name: prod
+contexts:
+- context:
+    cluster: prod
+    user: oidc
+  name: oidc@prod
+current-context: oidc@prod
+kind: Config
+preferences: {{}}
+users:
+- name: oidc
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - oidc-login
+      - get-token
+      - --oidc-issuer-url={issuer}
+      - --oidc-client-id={client_id}
+      - --oidc-extra-scope=email
+      - --oidc-extra-scope=groups
+      command: kubectl
+      env: null
+      interactiveMode: IfAvailable
+      provideClusterInfo: false
+"""
+
+
+@bundle(
+    "kubelogin-kubeconfig-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-pod", "kubeconfig", "error-text"},
+)
+def _kubelogin_client() -> Files:
+    return {
+        "kubeconfig.yaml": kubeconfig_kubelogin(KEYCLOAK, "kubectl"),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "kubelogin-kubeconfig-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "kubeconfig", "token", "jwks", "rbac"},
+)
+def _kubelogin_healthy() -> Files:
+    claims = keycloak_claims()
+    return {
+        "kubeconfig.yaml": kubeconfig_kubelogin(KEYCLOAK, "kubernetes"),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "get-token.json": json.dumps(exec_credential(sign(claims, "rK3m-sig"), claims["exp"])) + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "windows-powershell-utf16-files-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _windows_encodings() -> Files:
+    # Windows PowerShell 5.1: `kubectl ... > file` writes UTF-16 LE with a BOM and CRLF line ends;
+    # `Out-File -Encoding utf8` writes UTF-8 with a BOM.
+    def utf16(text: str) -> bytes:
+        return b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
+
+    return {
+        "kube-apiserver.yaml": utf16(to_yaml(klist([apiserver_pod("cp1", LEGACY_KEYCLOAK)]))),
+        "rbac.yaml": utf16(
+            to_yaml(
+                rbac(
+                    binding(
+                        "RoleBinding",
+                        "dev-edit",
+                        "ClusterRole",
+                        "edit",
+                        [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                        ns="dev",
+                    )
+                )
+            )
+        ),
+        "id_token.txt": utf16(sign(keycloak_claims(), "rK3m-sig") + "\n"),
+        "certs.json": b"\xef\xbb\xbf" + json.dumps(keycloak_jwks("rK3m-sig")).encode(),
+    }
+
+
+@bundle(
+    "windows-powershell-utf16-log-FAILS-token-expired",
+    first="token-expired",
+    kinds={"apiserver-pod", "token", "apiserver-log"},
+)
+def _windows_log() -> Files:
+    claims = keycloak_claims(iat=NOW - 900, exp=NOW - 600, auth_time=NOW - 905)
+    expiry = datetime.fromtimestamp(claims["exp"], UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    log = [
+        f"I{klog_time(-7200)}       1 options.go:228] external host was not specified, using 10.0.0.10",
+        unable(f"[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: {expiry})]", -4),
+    ]
+    return {
+        "kube-apiserver.yaml": b"\xff\xfe"
+        + to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)).replace("\n", "\r\n").encode("utf-16-le"),
+        "kubectl-logs-kube-apiserver.txt": b"\xff\xfe" + "\r\n".join([*log, ""]).encode("utf-16-le"),
+        "id_token.txt": sign(claims, "rK3m-sig"),
+    }
+
+
+@bundle(
+    "combo-kubeadm-FAILS-token-expired-before-rbac-no-binding",
+    first="token-expired",
+    kinds={"apiserver-pod", "token", "jwks", "rbac", "error-text"},
+)
+def _combo_expired_rbac() -> Files:
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "ops-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:ops"}],
+                    ns="ops",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(iat=NOW - 1200, exp=NOW - 900), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": UNAUTHORIZED,
+    }
+
+
+@bundle(
+    "combo-kind-FAILS-issuer-ca-untrusted-before-audience-mismatch",
+    first="issuer-ca-untrusted",
+    kinds={"apiserver-pod", "token", "apiserver-log"},
+)
+def _combo_ca_aud() -> Files:
+    files = _kind_ca()
+    dex = "https://dex.127.0.0.1.nip.io:32000"
+    files["id_token.txt"] = sign(dex_claims(iss=dex, aud="headlamp"), "9d1c0f2e")
+    return files
+
+
+@bundle(
+    "combo-kubeapps-FAILS-audience-mismatch-before-proxy-cookie-refresh-missing",
+    first="audience-mismatch",
+    present=["proxy-cookie-refresh-missing"],
+    kinds={"apiserver-pod", "workload", "token", "jwks", "apiserver-log"},
+)
+def _combo_aud_refresh() -> Files:
+    log = [
+        unable('[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["kubeapps"]]', -3)
+    ]
+    return {
+        "helm-template-kubeapps.yaml": kubeapps_helm_template(
+            "kubeapps-7.0.0", "2.3.2", "docker.io/bitnami/oauth2-proxy:7.1.3-debian-10-r66", []
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "kube-apiserver.log": "\n".join(log) + "\n",
+    }
+
+
+@bundle(
+    "kubeadm-azure-clock-skew-json-log-FAILS-token-not-yet-valid",
+    first="token-not-yet-valid",
+    kinds={"apiserver-pod", "token", "jwks", "apiserver-log"},
+)
+def _azure_skew() -> Files:
+    # The identity provider's clock runs 3 minutes ahead: iat/nbf are in the control plane's future.
+    claims = azure_claims(_claim_names=None, _claim_sources=None, iat=NOW + 180, nbf=NOW + 180, exp=NOW + 3780)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    flags = [
+        f"--oidc-issuer-url={AZURE}",
+        f"--oidc-client-id={claims['aud']}",
+        "--oidc-username-claim=oid",
+        "--oidc-username-prefix=aad:",
+    ]
+
+    def go_time(t: int) -> str:
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+    err = f"[invalid bearer token, oidc: verify token: oidc: current time {go_time(NOW - 2)} before the nbf (not before) time: {go_time(NOW + 180)}]"
+    lines = [
+        {"ts": NOW - 5000.25, "caller": "app/server.go:169", "msg": "Version: v1.30.6", "v": 0},
+        {
+            "ts": NOW - 2.0,
+            "caller": "authentication/authentication.go:73",
+            "msg": "Unable to authenticate the request",
+            "err": err,
+        },
+    ]
+    return {
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", [*flags, "--logging-format=json"])),
+        "kube-apiserver.log": "".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines),
+        "id_token.txt": sign(claims, "nOo3ZDrODXEK1jKWhXslHR_KXEg"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "nOo3ZDrODXEK1jKWhXslHR_KXEg")]}),
+    }
+
+
+def headlamp_ingress(annotations: dict[str, str]) -> dict[str, Any]:
+    """Headlamp's Ingress (ingress-nginx) as ``kubectl -n headlamp get ingress headlamp -o yaml`` shows it."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "annotations": {
+                "meta.helm.sh/release-name": "headlamp",
+                "meta.helm.sh/release-namespace": "headlamp",
+                **annotations,
+            },
+            "creationTimestamp": ts(-86400 * 4),
+            "generation": 2,
+            "labels": {
+                "app.kubernetes.io/instance": "headlamp",
+                "app.kubernetes.io/managed-by": "Helm",
+                "app.kubernetes.io/name": "headlamp",
+                "helm.sh/chart": "headlamp-0.25.0",
+            },
+            "name": "headlamp",
+            "namespace": "headlamp",
+            "resourceVersion": rv("ing", "headlamp"),
+            "uid": uid("ing", "headlamp"),
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "headlamp.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "backend": {"service": {"name": "headlamp", "port": {"number": 80}}},
+                                "path": "/",
+                                "pathType": "Prefix",
+                            }
+                        ]
+                    },
+                }
+            ],
+            "tls": [{"hosts": ["headlamp.example.com"], "secretName": "headlamp-tls"}],
+        },
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.41"}]}},
+    }
+
+
+def oauth2_proxy_auth_request_deployment(extra_args: list[str]) -> dict[str, Any]:
+    """oauth2-proxy chart in auth_request mode (the chart's config keeps `upstreams = [ "file:///dev/null" ]`)."""
+    files = _headlamp_not_forwarded()
+    text = files["headlamp-ns.yaml"]
+    assert isinstance(text, str)
+    objs = yaml.safe_load(text)["items"]
+    deploy = objs[0]
+    c = deploy["spec"]["template"]["spec"]["containers"][0]
+    c["args"] = [a for a in c["args"] if not a.startswith("--upstream=")] + [
+        "--reverse-proxy=true",
+        "--set-xauthrequest=true",
+        *extra_args,
+    ]
+    return klist([deploy, objs[1]])
+
+
+@bundle(
+    "headlamp-ingress-auth-url-oauth2-proxy-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "workload", "ingress", "token", "jwks", "rbac"},
+)
+def _headlamp_auth_url_healthy() -> Files:
+    ann = {
+        "nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth",
+        "nginx.ingress.kubernetes.io/auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+        "nginx.ingress.kubernetes.io/auth-response-headers": "Authorization",
+    }
+    return {
+        "oauth2-proxy.yaml": to_yaml(oauth2_proxy_auth_request_deployment(["--set-authorization-header=true"])),
+        "headlamp-ingress.yaml": to_yaml(headlamp_ingress(ann)),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "oidc-platform-view",
+                    "ClusterRole",
+                    "view",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:platform"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "headlamp-ingress-auth-url-FAILS-proxy-token-not-forwarded",
+    first="proxy-token-not-forwarded",
+    kinds={"apiserver-pod", "workload", "ingress", "token", "jwks", "error-text"},
+)
+def _headlamp_auth_url_missing_header() -> Files:
+    ann = {
+        "nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth",
+        "nginx.ingress.kubernetes.io/auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+        "nginx.ingress.kubernetes.io/auth-response-headers": "X-Auth-Request-User,X-Auth-Request-Email",
+    }
+    return {
+        "oauth2-proxy.yaml": to_yaml(oauth2_proxy_auth_request_deployment(["--set-authorization-header=true"])),
+        "headlamp-ingress.yaml": to_yaml(headlamp_ingress(ann)),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "error.txt": 'Failed to list namespaces: namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope\n',
+    }
+
+
+def ca_certificate_pem() -> str:
+    """A self-signed CA certificate (RSA, PKCS#1 v1.5: deterministic) for ``certificateAuthority``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cluster-internal-ca")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ENC_KEY.public_key())
+        .serial_number(0x51A7E)
+        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2036, 1, 1, tzinfo=UTC))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ENC_KEY, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@bundle(
+    "authconfig-v1-discovery-url-in-cluster-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "auth-config", "token", "jwks", "discovery", "rbac"},
+)
+def _authconfig_discovery_url() -> Files:
+    # The API server reaches Keycloak through its Service (issuer.discoveryURL); the discovery
+    # document still names the public issuer, which must equal issuer.url.
+    ca = "".join(f"      {line}\n" for line in ca_certificate_pem().splitlines())
+    cfg = f"""apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: {KEYCLOAK}
+    discoveryURL: https://keycloak.keycloak.svc.cluster.local:8443/realms/k8s/.well-known/openid-configuration
+    certificateAuthority: |
+{ca}    audiences:
+    - kubernetes
+  claimMappings:
+    username:
+      claim: email
+      prefix: "oidc:"
+    groups:
+      claim: groups
+      prefix: "oidc:"
+"""
+    return {
+        "kube-apiserver.yaml": to_yaml(auth_config_pod("cp1")),
+        "auth-config.yaml": cfg,
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "dev-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "oidc:dev"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+        "openid-configuration.json": json.dumps(keycloak_discovery()),
+    }
+
+
+@bundle(
+    "eks-google-FAILS-username-prefix-mismatch",
+    first="username-prefix-mismatch",
+    username="google:alice@example.com",
+    kinds={"eks-idp", "rbac", "token", "jwks", "error-text"},
+)
+def _eks_prefix() -> Files:
+    claims = google_claims()
+    return {
+        "identity-provider-config.json": json.dumps(
+            eks_config(claims["aud"], GOOGLE, "email", "google:", None, None), indent=4
+        )
+        + "\n",
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "alice-view",
+                    "ClusterRole",
+                    "view",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice@example.com"}],
+                )
+            )
+        ),
+        "id_token": sign(claims, "1f40f0a8ef3d880978dc82f25c3ec317c6a5b781"),
+        "google-certs.json": json.dumps({"keys": [jwk(KEY, "1f40f0a8ef3d880978dc82f25c3ec317c6a5b781")]}),
+        "error.txt": forbidden("google:alice@example.com", "list", "pods", "", "default"),
+    }
+
+
+@bundle(
+    "kubeadm-v1beta4-dex-HEALTHY",
+    healthy=True,
+    username="dex:alice@example.com",
+    groups=["dex:acme:platform", "dex:acme:sre", "system:authenticated"],
+    kinds={"kubeadm-config", "rbac", "token", "jwks", "live"},
+)
+def _kubeadm_v1beta4_healthy() -> Files:
+    files = _kubeadm_v1beta4_dex_groups()
+    del files["kubectl-error.txt"]
+    files["rbac.yaml"] = to_yaml(
+        rbac(
+            binding(
+                "RoleBinding",
+                "platform-edit",
+                "ClusterRole",
+                "edit",
+                [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "dex:acme:platform"}],
+                ns="platform",
+            )
+        )
+    )
+    files["whoami.yaml"] = to_yaml(
+        whoami("dex:alice@example.com", ["dex:acme:platform", "dex:acme:sre", "system:authenticated"])
+    )
+    return files
+
+
+@bundle(
+    "minikube-describe-pod-HEALTHY",
+    healthy=True,
+    username="alice",
+    kinds={"apiserver-pod", "token", "jwks", "rbac"},
+)
+def _minikube_healthy() -> Files:
+    flags = [
+        f"--oidc-issuer-url={KEYCLOAK}",
+        "--oidc-client-id=kubernetes",
+        "--oidc-username-claim=preferred_username",
+        "--oidc-username-prefix=-",
+        "--oidc-groups-claim=groups",
+    ]
+    return {
+        "describe-kube-apiserver.txt": kubectl_describe_apiserver(
+            "minikube", flags, "registry.k8s.io/kube-apiserver:v1.31.0"
+        ),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "alice-admin",
+                    "ClusterRole",
+                    "cluster-admin",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "authconfig-v1beta1-okta-keycloak-rules-HEALTHY",
+    healthy=True,
+    username="okta:alice@example.com",
+    groups=["okta:Everyone", "okta:k8s-admins", "system:authenticated"],
+    kinds={"apiserver-pod", "auth-config", "rbac", "token", "jwks"},
+)
+def _authconfig_v1beta1_healthy() -> Files:
+    cfg = {
+        "apiVersion": "apiserver.config.k8s.io/v1beta1",
+        "kind": "AuthenticationConfiguration",
+        "jwt": [
+            {
+                "issuer": {"url": KEYCLOAK, "audiences": ["kubernetes"]},
+                "claimMappings": {
+                    "username": {"claim": "email", "prefix": "kc:"},
+                    "groups": {"claim": "groups", "prefix": "kc:"},
+                },
+            },
+            {
+                "issuer": {
+                    "url": OKTA,
+                    "audiences": ["0oa9x8w7v6u5t4s3r2q1", "0oaDashboardApp1234"],
+                    "audienceMatchPolicy": "MatchAny",
+                },
+                "claimValidationRules": [
+                    {"expression": "claims.ver == 1", "message": "only Okta v1 tokens"},
+                    {"expression": "claims.email_verified == true", "message": "the email must be verified"},
+                    {"expression": "'pwd' in claims.amr && 'mfa' in claims.amr", "message": "MFA is required"},
+                ],
+                "claimMappings": {
+                    "username": {"expression": "'okta:' + claims.email"},
+                    "groups": {"expression": "claims.groups.map(g, 'okta:' + g)"},
+                    "uid": {"claim": "sub"},
+                },
+                "userValidationRules": [
+                    {
+                        "expression": "user.groups.exists(g, g == 'okta:k8s-admins')",
+                        "message": "only k8s-admins may log in",
+                    }
+                ],
+            },
+        ],
+    }
+    claims = okta_claims()
+    return {
+        "kube-apiserver.yaml": to_yaml(auth_config_pod("cp1")),
+        "auth-config.yaml": to_yaml(cfg),
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "ClusterRoleBinding",
+                    "okta-admins",
+                    "ClusterRole",
+                    "cluster-admin",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "okta:k8s-admins"}],
+                )
+            )
+        ),
+        "id_token.txt": sign(claims, "kQ1mZx9Lr3v"),
+        "keys.json": json.dumps({"keys": [jwk(KEY, "kQ1mZx9Lr3v")]}),
+    }
+
+
+@bundle(
+    "authconfig-v1beta1-FAILS-oidc-config-invalid-email-without-email-verified",
+    first="oidc-config-invalid",
+    kinds={"apiserver-pod", "auth-config", "token", "jwks", "error-text"},
+)
+def _authconfig_email_unverified_rule() -> Files:
+    files = _authconfig_v1beta1_healthy()
+    text = files["auth-config.yaml"]
+    assert isinstance(text, str)
+    cfg = yaml.safe_load(text)
+    rules = cfg["jwt"][1]["claimValidationRules"]
+    cfg["jwt"][1]["claimValidationRules"] = [r for r in rules if "email_verified" not in r["expression"]]
+    files["auth-config.yaml"] = to_yaml(cfg)
+    files["error.txt"] = (
+        "The connection to the server cp1.example.com:6443 was refused - did you specify the right host or port?\n"
+        + UNAUTHORIZED
+    )
+    del files["rbac.yaml"]
+    return files
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
@@ -2415,7 +3545,10 @@ def write(out: Path = OUT) -> None:
         folder = out / name
         folder.mkdir()
         for fname, text in build().items():
-            (folder / fname).write_text(text)
+            if isinstance(text, bytes):
+                (folder / fname).write_bytes(text)
+            else:
+                (folder / fname).write_text(text)
     expected = {n: {k: (sorted(v) if isinstance(v, set) else v) for k, v in e.items()} for n, e in EXPECTED.items()}
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 

@@ -298,3 +298,53 @@ def test_group_with_a_colon_bound_without_the_servers_groups_prefix() -> None:
     assert findings[0].cause == "group-name-mismatch", [f.cause for f in findings]
     assert "groups prefix differs" in findings[0].title
     assert '"acme:platform"' in findings[0].title and '"oidc:acme:platform"' in findings[0].title
+    assert "no groups prefix" in (findings[0].fix or "") and "--oidc-groups-prefix=acme:" not in (findings[0].fix or "")
+
+
+def test_no_binding_fix_suggests_the_least_privileged_role_not_cluster_admin() -> None:
+    # Real view/edit roles list dozens of rules, cluster-admin two wildcard ones: fewer rules is not less power.
+    admin = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "cluster-admin"},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}],
+    }
+    extra: list[dict[str, Any]] = [
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["list"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["list"]},
+    ]
+    view = dict(VIEW, rules=[*VIEW["rules"], *extra])
+    error = 'pods is forbidden: User "oidc:alice" cannot list resource "pods" in API group "" in the namespace "dev"'
+    ev = _ev(admin, view, error=error)
+    ctx = Context(now=NOW)
+    ctx.facts.identity = Identity("oidc:alice", groups=["oidc:dev"], source="selfsubjectreview")
+    findings, _ = _run(ev, ctx)
+    assert findings[0].cause == "rbac-no-binding"
+    assert "--clusterrole=view" in (findings[0].fix or ""), findings[0].fix
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("nodes.yaml Node k3s-server-1 k3s.io/node-args", "`oidc-username-prefix=-` in the `kube-apiserver-arg` list"),
+        ("idp.json EKS corp-sso", '`usernamePrefix: "-"` in a new EKS identity provider config'),
+        ("kube-system/kube-apiserver --oidc-*", "`--oidc-username-prefix=-` (flags)"),
+    ],
+)
+def test_the_prefix_alternative_is_spelled_for_the_platform(ref: str, expected: str) -> None:
+    ev = _ev(VIEW, _rb("dev", "alice-view", "view", ("User", "alice")))
+    ctx = Context(now=NOW)
+    ctx.facts.identity = Identity(f"{KEYCLOAK}#alice", groups=[], source="selfsubjectreview")
+    auth = AuthenticatorSummary(
+        issuer=KEYCLOAK,
+        audiences=("kubernetes",),
+        username_claim="preferred_username",
+        username_prefix=f"{KEYCLOAK}#",
+        groups_claim=None,
+        groups_prefix="",
+        ref=ref,
+    )
+    ctx.facts.authenticators = [auth]
+    findings, _ = _run(ev, ctx)
+    assert findings[0].cause == "username-prefix-mismatch"
+    assert expected in (findings[0].fix or ""), findings[0].fix

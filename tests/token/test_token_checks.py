@@ -118,3 +118,35 @@ def test_jwks_of_several_files_are_merged() -> None:
     derive_tokens(ev, ctx)
     report: TokenReport = ctx.facts.tokens[0]
     assert report.signature.status == "valid" and report.signature.kid == "two"
+
+
+def _apiserver_pod() -> dict[str, Any]:
+    flags = [f"--oidc-issuer-url={ISSUER}", "--oidc-client-id=kubernetes", "--oidc-username-claim=email"]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "kube-apiserver-cp1", "namespace": "kube-system"},
+        "spec": {"containers": [{"name": "kube-apiserver", "command": ["kube-apiserver", *flags]}]},
+    }
+
+
+def test_access_token_signs_yield_to_the_api_servers_acceptance() -> None:
+    # An RFC 9068 access token whose aud is the API server's client id is accepted by kube-apiserver
+    # (it never looks at the header typ): the type guess must not be the root cause of a healthy setup.
+    k = key()
+    token = sign(claims(client_id="kubernetes", scope="openid email"), k, headers={"typ": "at+jwt"})
+    ev = evidence((Kind.TOKEN, token), (Kind.JWKS, jwks(k)), (Kind.APISERVER_POD, _apiserver_pod()))
+    report = pipeline.run(ev, Context(now=NOW))
+    assert [f.cause for f in report.findings] == ["token-accepted"]
+    (check,) = [c for c in report.checks if c.id == "token.type"]
+    assert check.result.status == Status.PASS and "accepts this token" in check.result.reason
+    # Without the API server's settings the guess stands.
+    report = pipeline.run(evidence((Kind.TOKEN, token), (Kind.JWKS, jwks(k))), Context(now=NOW))
+    assert "wrong-token-type" in [f.cause for f in report.findings]
+
+
+def test_keycloak_id_token_with_an_account_audience_is_no_access_token() -> None:
+    k = key()
+    token = sign(claims(typ="ID", aud=["kubernetes", "account"]), k)
+    report = pipeline.run(evidence((Kind.TOKEN, token), (Kind.JWKS, jwks(k))), Context(now=NOW), CHECKS)
+    assert statuses(report)["token.type"] == Status.PASS

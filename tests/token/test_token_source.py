@@ -214,3 +214,13 @@ def test_kubelogin_exec_credential_and_token_responses_give_the_jwt() -> None:
     assert normalise(json.dumps(cred, indent=4)) == TOKEN
     response = {"access_token": "opaque-not-a-jwt", "id_token": TOKEN, "token_type": "Bearer"}
     assert normalise(json.dumps(response)) == TOKEN
+
+
+def test_windows_powershell_token_files_are_read(tmp_path: Path) -> None:
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes(b"\xff\xfe" + (TOKEN + "\r\n").encode("utf-16-le"))
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf" + TOKEN.encode())
+    io_, _ = _io()
+    assert normalise(read_token_source(f"@{utf16}", io_)) == TOKEN
+    assert normalise(read_token_source(f"@{bom}", io_)) == TOKEN
