@@ -259,6 +259,7 @@ class ObservedFailure(Record):
         "namespace",
         "subresource",
         "path",
+        "name",
     )
     __slots__ = _fields
     kind: str
@@ -272,6 +273,7 @@ class ObservedFailure(Record):
     namespace: str | None
     subresource: str | None
     path: str | None
+    name: str | None  # the object a 403 names: `pods "web" is forbidden` (for resourceNames rules)
 
     def __init__(
         self,
@@ -286,6 +288,7 @@ class ObservedFailure(Record):
         namespace: str | None = None,
         subresource: str | None = None,
         path: str | None = None,
+        name: str | None = None,
     ) -> None:
         self.kind = kind
         self.ref = ref
@@ -298,3 +301,4 @@ class ObservedFailure(Record):
         self.namespace = namespace
         self.subresource = subresource
         self.path = path
+        self.name = name

@@ -114,6 +114,7 @@ def request_from_context(ctx: Context) -> Request | None:
                 resource=f.resource or "",
                 api_group=f.api_group or "",
                 subresource=f.subresource or "",
+                name=f.name or "",
                 namespace=f.namespace or "",
                 path=f.path or "",
             )

@@ -81,6 +81,8 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
         user = mask(user)
     f = ObservedFailure("forbidden", ref, original.strip(), status=403, user=user)
     f.verb = m.group("verb")
+    # apierrors.NewForbidden's prefix: `<resource>[.<group>] ["<name>"] is forbidden: ...`
+    wrapper = _WRAPPER.search(text[: m.start() + 6])
     if m.group("path") is not None:
         f.path = _unquote(m.group("path"))
         return f
@@ -88,8 +90,7 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
         res = _unquote(m.group("res")) or ""
         f.api_group = _unquote(m.group("group"))
         if f.api_group is None:  # 1.9/1.10 form: take the group from the wrapper's "res.group"
-            w = _WRAPPER.search(text[: m.start() + 6])
-            f.api_group = w.group("gr").partition(".")[2] if w else ""
+            f.api_group = wrapper.group("gr").partition(".")[2] if wrapper else ""
     else:  # 1.6-1.8 form: RES[.GROUP][/SUB]
         raw = m.group("oldres")
         base, _, sub = raw.partition("/")
@@ -99,6 +100,7 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
     f.resource, _, sub = res.partition("/")
     f.subresource = sub or None
     f.namespace = _unquote(m.group("ns"))
+    f.name = (wrapper.group("name") or None) if wrapper else None  # `pods "web" is forbidden`
     return f
 
 
