@@ -101,11 +101,17 @@ def _failure_kinds(ctx: Context) -> set[str]:
     return {f.kind for f in ctx.facts.failures}
 
 
-def _relevance(f: Finding, kinds: set[str]) -> int:
-    """0 when the finding's area explains the kind of failure seen, 1 otherwise."""
+def _relevance(f: Finding, kinds: set[str], reviewed: bool = False) -> int:
+    """0 when the finding's area explains the kind of failure seen, 1 otherwise.
+
+    ``reviewed``: the API server itself accepted the token (a SelfSubjectReview), so a predicted
+    or configured authentication failure is contradicted by its own word and comes later.
+    """
+    area = BY_CODE[f.cause].area
+    if reviewed and area in ("config", "token") and f.origin != Origin.OBSERVED:
+        return 1
     if not kinds:
         return 0
-    area = BY_CODE[f.cause].area
     if "forbidden" in kinds and f.cause in _FORBIDDEN_TOKEN_CAUSES:
         return 0
     return 0 if any(area in _AREAS_FOR_FAILURE.get(k, ()) for k in kinds) else 1
@@ -114,12 +120,14 @@ def _relevance(f: Finding, kinds: set[str]) -> int:
 def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
     """Order findings so the first is the most likely root cause of the failure seen."""
     kinds = _failure_kinds(ctx)
+    ident = ctx.facts.identity
+    reviewed = ident is not None and ident.source == "selfsubjectreview"
     ordered = sorted(
         enumerate(findings),
         key=lambda p: (
             _SEVERITY_ORDER[p[1].severity or Severity.ERROR],
             _ORIGIN_ORDER[p[1].origin],
-            _relevance(p[1], kinds),
+            _relevance(p[1], kinds, reviewed),
             p[1].rank,
             p[0],
         ),

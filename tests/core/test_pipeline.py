@@ -154,3 +154,14 @@ def test_a_prediction_is_folded_into_the_observation_of_the_same_cause() -> None
     assert [f.title for f in report.findings] == ["the log says", "expired"]
     assert report.findings[0].evidence == [log, cfg]
     assert report.findings[0].fix == "use client id kubernetes"
+
+
+def test_the_api_servers_review_puts_predicted_authentication_causes_after_others() -> None:
+    from oidc_doctor.model import Identity
+
+    ctx = _ctx()
+    predicted_authn = Finding("issuer-mismatch", "proxy issuer differs", origin=Origin.CONFIG)
+    session = Finding("proxy-cookie-refresh-missing", "no refresh", origin=Origin.CONFIG, rank=90)
+    assert rank([predicted_authn, session], ctx)[0] is predicted_authn
+    ctx.facts.identity = Identity("oidc:alice", ["oidc:dev"], source="selfsubjectreview")
+    assert rank([predicted_authn, session], ctx)[0] is session
