@@ -165,7 +165,7 @@ def _aud_finding(
             f"server accepts audience {shown}"
         )
         fix = (
-            f"use the API server's client in Headlamp: {_fix(cfg, 'oidc-client-id', accepted[0])} (and its "
+            f"use the API server's client in Headlamp: {_fix(cfg, 'oidc-client-id', accepted[0])} (with that client's "
             f"secret); or add an audience mapper at the identity provider so the id_token's aud includes "
             f"`{accepted[0]}`"
             if accepted
