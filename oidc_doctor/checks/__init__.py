@@ -25,7 +25,7 @@ def derivers() -> list[Deriver]:
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import authn, client, identity, logs, proxy, rbac, token
+    from oidc_doctor.checks import authn, client, dashboard, identity, logs, proxy, rbac, token
 
     return [
         *identity.CHECKS,
@@ -34,5 +34,6 @@ def all_checks() -> list[Check]:
         *client.CHECKS,
         *logs.CHECKS,
         *proxy.CHECKS,
+        *dashboard.CHECKS,
         *rbac.CHECKS,
     ]

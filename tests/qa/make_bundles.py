@@ -3536,6 +3536,176 @@ def _authconfig_email_unverified_rule() -> Files:
     return files
 
 
+# --- Headlamp's own OIDC login (kubernetes-sigs/headlamp) --------------------------------------
+
+
+def headlamp_helm_template(oidc: dict[str, str]) -> str:
+    """``helm template headlamp headlamp/headlamp -n headlamp --version 0.45.0 --set config.oidc.secret.create=false
+    --set config.oidc.clientID=... ...`` (Service and Deployment), as chart 0.45.0 renders it: the
+    ``config.oidc`` values become literal ``OIDC_*`` env and ``-oidc-*=$(OIDC_*)`` args
+    (``charts/headlamp/templates/deployment.yaml``)."""
+    labels = (
+        "    helm.sh/chart: headlamp-0.45.0\n"
+        "    app.kubernetes.io/name: headlamp\n"
+        "    app.kubernetes.io/instance: headlamp\n"
+        '    app.kubernetes.io/version: "0.45.0"\n'
+        "    app.kubernetes.io/managed-by: Helm\n"
+    )
+    selector = "app.kubernetes.io/name: headlamp\n{i}app.kubernetes.io/instance: headlamp\n"
+    env_names = {
+        "clientID": "OIDC_CLIENT_ID",
+        "clientSecret": "OIDC_CLIENT_SECRET",
+        "issuerURL": "OIDC_ISSUER_URL",
+        "scopes": "OIDC_SCOPES",
+    }
+    flags = {
+        "clientID": "-oidc-client-id",
+        "clientSecret": "-oidc-client-secret",
+        "issuerURL": "-oidc-idp-issuer-url",
+        "scopes": "-oidc-scopes",
+    }
+    env = "".join(
+        f"            - name: {env_names[k]}\n              value: {oidc[k]}\n" for k in env_names if oidc.get(k)
+    )
+    args = "".join(
+        "            # Check if " + k + " is non empty either from env or oidc.config\n"
+        f'            - "{flags[k]}=$({env_names[k]})"\n'
+        for k in env_names
+        if oidc.get(k)
+    )
+    return (
+        "---\n"
+        "# Source: headlamp/templates/service.yaml\n"
+        "apiVersion: v1\n"
+        "kind: Service\n"
+        "metadata:\n"
+        "  name: headlamp\n"
+        "  namespace: headlamp\n"
+        "  labels:\n" + labels + "spec:\n"
+        "  type: ClusterIP\n"
+        "  ports:\n"
+        "    - port: 80\n"
+        "      targetPort: http\n"
+        "      protocol: TCP\n"
+        "      name: http\n"
+        "  selector:\n"
+        "    " + selector.format(i="    ") + "---\n"
+        "# Source: headlamp/templates/deployment.yaml\n"
+        "# This block of code is used to extract the values from the env.\n"
+        "# This is done to check if the values are non-empty and if they are, they are used in the deployment.yaml.\n"
+        "\n"
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        "  name: headlamp\n"
+        "  namespace: headlamp\n"
+        "  labels:\n" + labels + "spec:\n"
+        "  replicas: 1\n"
+        "  selector:\n"
+        "    matchLabels:\n"
+        "      " + selector.format(i="      ") + "  template:\n"
+        "    metadata:\n"
+        "      labels:\n"
+        "        " + selector.format(i="        ") + "    spec:\n"
+        "      serviceAccountName: headlamp\n"
+        "      automountServiceAccountToken: true\n"
+        "      hostUsers: true\n"
+        "      securityContext:\n"
+        "        {}\n"
+        "      containers:\n"
+        "        - name: headlamp\n"
+        "          securityContext:\n"
+        "            privileged: false\n"
+        "            runAsGroup: 101\n"
+        "            runAsNonRoot: true\n"
+        "            runAsUser: 100\n"
+        '          image: "ghcr.io/headlamp-k8s/headlamp:v0.45.0"\n'
+        "          imagePullPolicy: IfNotPresent\n"
+        "          \n"
+        "          env:\n" + env + "          args:\n"
+        '            - "-in-cluster"\n'
+        '            - "-in-cluster-context-name=main"\n'
+        '            - "-plugins-dir=/headlamp/plugins"\n'
+        '            - "-session-ttl=86400"\n'
+        "            # Check if externalSecret is disabled\n" + args + "          ports:\n"
+        "            - name: http\n"
+        "              containerPort: 4466\n"
+        "              protocol: TCP\n"
+        "          livenessProbe:\n"
+        "            httpGet:\n"
+        '              path: "/"\n'
+        "              port: http\n"
+        "              scheme: HTTP\n"
+        "            initialDelaySeconds: 0\n"
+        "            periodSeconds: 10\n"
+        "            timeoutSeconds: 1\n"
+        "            successThreshold: 1\n"
+        "            failureThreshold: 3\n"
+        "          readinessProbe:\n"
+        "            httpGet:\n"
+        '              path: "/"\n'
+        "              port: http\n"
+        "              scheme: HTTP\n"
+        "            initialDelaySeconds: 0\n"
+        "            periodSeconds: 10\n"
+        "            timeoutSeconds: 1\n"
+        "            successThreshold: 1\n"
+        "            failureThreshold: 3\n"
+        "          resources:\n"
+        "            {}\n"
+    )
+
+
+@bundle(
+    "headlamp-oidc-helm-template-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-pod", "workload", "token", "apiserver-log"},
+)
+def _headlamp_oidc_670() -> Files:
+    """kubernetes-sigs/headlamp#670: Headlamp logs in with its own client; the API server wants `kubernetes`."""
+    log = [
+        unable(
+            '[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["headlamp"]]', -40
+        ),
+        unable('[invalid bearer token, oidc: verify token: oidc: expected audience "kubernetes" got ["headlamp"]]', -5),
+    ]
+    return {
+        "helm-template-headlamp.yaml": headlamp_helm_template(
+            {
+                "clientID": "headlamp",
+                "clientSecret": "9pXf2kQ7vR4mW8sT1yB6nC3jH5dL0aZe",
+                "issuerURL": KEYCLOAK,
+                "scopes": "profile,email",
+            }
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(aud="headlamp", azp="headlamp"), "rK3m-sig"),
+        "kube-apiserver.log": "\n".join(log) + "\n",
+    }
+
+
+@bundle(
+    "headlamp-oidc-helm-template-HEALTHY",
+    healthy=True,
+    username="oidc:alice@example.com",
+    kinds={"apiserver-pod", "workload", "token", "jwks"},
+)
+def _headlamp_oidc_healthy() -> Files:
+    return {
+        "helm-template-headlamp.yaml": headlamp_helm_template(
+            {
+                "clientID": "kubernetes",
+                "clientSecret": "4hT8wQ2nV6xK0rM3pY7cJ1sF5gB9dLzA",
+                "issuerURL": KEYCLOAK,
+                "scopes": "profile,email,groups",
+            }
+        ),
+        "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
+        "id_token.txt": sign(keycloak_claims(aud="kubernetes", azp="kubernetes"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
 def write(out: Path = OUT) -> None:
     """(Re)write every bundle and ``expected.json`` under ``out``."""
     if out.exists():
