@@ -62,7 +62,7 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
         username_prefix=m.username.prefix or "",
         groups_claim=m.groups.claim or None,
         groups_prefix=m.groups.prefix or "",
-        ref=a.origin("claimMappings.username.prefix") if not m.username.expression else a.ref,
+        ref=a.ref,  # the settings object; each consumer says which field its evidence shows
         username_expression=m.username.expression or None,
         groups_expression=m.groups.expression or None,
     )
