@@ -31,7 +31,8 @@ SETTINGS_KINDS = (
 WHERE_TO_LOOK = (
     "kube-apiserver's flags: `kubectl -n kube-system get pod -l component=kube-apiserver -o yaml` "
     "(or /etc/kubernetes/manifests/kube-apiserver.yaml on a control-plane node), "
-    "`kubectl -n kube-system get cm kubeadm-config -o yaml`, k3s/RKE2: `kubectl get nodes -o yaml`, "
+    "`kubectl -n kube-system get cm kubeadm-config -o yaml`, k3s/RKE2: `kubectl get nodes -o yaml` "
+    "(or `journalctl -u k3s` / `journalctl -u rke2-server` from a server node), "
     "and the file named by --authentication-config"
 )
 
