@@ -1,19 +1,22 @@
 """The API server's JWT settings as seen in an :class:`~oidc_doctor.evidence.Evidence`.
 
 Picks the most direct source (the running kube-apiserver Pod, then kubeadm's
-ClusterConfiguration, then k3s/RKE2 node args, then a lone AuthenticationConfiguration, then
-EKS or GKE settings), links ``--authentication-config`` to an AuthenticationConfiguration in
-the same bundle, and says where to look when the settings cannot be seen.
+ClusterConfiguration, then k3s/RKE2 node args, then the last ``Running kube-apiserver`` line
+of a k3s/RKE2 journal, then a lone AuthenticationConfiguration, then EKS or GKE settings),
+links ``--authentication-config`` to an AuthenticationConfiguration in the same bundle, and
+says where to look when the settings cannot be seen.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from oidc_doctor.authn import sources
 from oidc_doctor.authn.model import ApiServerAuth
+from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Item, Kind
 
 SETTINGS_KINDS = (
@@ -28,7 +31,8 @@ SETTINGS_KINDS = (
 WHERE_TO_LOOK = (
     "kube-apiserver's flags: `kubectl -n kube-system get pod -l component=kube-apiserver -o yaml` "
     "(or /etc/kubernetes/manifests/kube-apiserver.yaml on a control-plane node), "
-    "`kubectl -n kube-system get cm kubeadm-config -o yaml`, k3s/RKE2: `kubectl get nodes -o yaml`, "
+    "`kubectl -n kube-system get cm kubeadm-config -o yaml`, k3s/RKE2: `kubectl get nodes -o yaml` "
+    "(or `journalctl -u k3s` / `journalctl -u rke2-server` from a server node), "
     "and the file named by --authentication-config"
 )
 
@@ -115,6 +119,23 @@ def managed_hint(ev: Evidence) -> str:
     return ""
 
 
+def _from_logs(ev: Evidence) -> tuple[Item, ApiServerAuth] | None:
+    """The flags of the last ``Running kube-apiserver`` line among the API server logs (k3s/RKE2)."""
+    from oidc_doctor.authn.k3slog import from_k3s_log
+
+    found: list[tuple[Item, ApiServerAuth]] = []
+    for item in ev.of(Kind.APISERVER_LOG):
+        if item.path is None:
+            continue
+        try:
+            auth = from_k3s_log(item.path, item.ref)
+        except (InputError, OSError, EOFError, zlib.error):
+            continue  # unreadable or corrupt (truncated gzip): the logs check says so
+        if auth is not None:
+            found.append((item, auth))
+    return found[-1] if found else None
+
+
 def read_settings(ev: Evidence) -> SettingsView:
     """The effective settings from the evidence (see the module docstring for the order)."""
     items = ev.of(*SETTINGS_KINDS)
@@ -142,7 +163,13 @@ def read_settings(ev: Evidence) -> SettingsView:
             "(kubeadm-config is read only by `kubeadm init/upgrade`; edit /etc/kubernetes/manifests/"
             "kube-apiserver.yaml on each control-plane node)"
         )
-    for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS):
+    if not any(k in parsed for k in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS)):
+        logged = _from_logs(ev)
+        if logged is not None and (logged[1].auth_config_path or not configs):
+            # k3s/RKE2 journal only: the last start's command line is the next best thing.
+            parsed[Kind.APISERVER_LOG] = [logged]
+            view.items = [*items, logged[0]]
+    for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS, Kind.APISERVER_LOG):
         if kind in parsed:
             _item, auth = parsed[kind][0]
             if auth.auth_config_path:

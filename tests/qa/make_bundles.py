@@ -16,6 +16,7 @@ Miller-Rabin search) and RS256 (PKCS#1 v1.5) signatures are deterministic, so
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import random
@@ -3702,6 +3703,133 @@ def _headlamp_oidc_healthy() -> Files:
         ),
         "kube-apiserver.yaml": to_yaml(apiserver_pod("cp1", LEGACY_KEYCLOAK)),
         "id_token.txt": sign(keycloak_claims(aud="kubernetes", azp="kubernetes"), "rK3m-sig"),
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+# --- k3s / RKE2 journal only ---------------------------------------------------------------------
+
+
+def k3s_running_line(when: str, host: str, unit: str, pid: int, extra: list[str], data_dir: str) -> str:
+    """k3s' ``Running kube-apiserver`` journal line: ``--name=value`` words sorted by name, joined
+    with spaces (k3s-io/k3s pkg/daemons/control/server.go ``config.ArgString``), as a logrus
+    text-formatter message."""
+    tls = f"{data_dir}/server/tls"
+    args = {
+        "admission-control-config-file": f"{data_dir}/server/psa.yaml",
+        "advertise-address": "10.0.0.11",
+        "advertise-port": "6443",
+        "allow-privileged": "true",
+        "anonymous-auth": "false",
+        "api-audiences": "https://kubernetes.default.svc.cluster.local,k3s",
+        "authorization-mode": "Node,RBAC",
+        "bind-address": "127.0.0.1",
+        "cert-dir": f"{tls}/temporary-certs",
+        "client-ca-file": f"{tls}/client-ca.crt",
+        "egress-selector-config-file": f"{data_dir}/server/etc/egress-selector-config.yaml",
+        "enable-admission-plugins": "NodeRestriction",
+        "enable-aggregator-routing": "true",
+        "enable-bootstrap-token-auth": "true",
+        "etcd-cafile": f"{tls}/etcd/server-ca.crt",
+        "etcd-certfile": f"{tls}/etcd/client.crt",
+        "etcd-keyfile": f"{tls}/etcd/client.key",
+        "etcd-servers": "https://127.0.0.1:2379",
+        "profiling": "false",
+        "secure-port": "6444",
+        "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
+        "service-account-key-file": f"{tls}/service.key",
+        "service-account-signing-key-file": f"{tls}/service.current.key",
+        "service-cluster-ip-range": "10.43.0.0/16",
+        "service-node-port-range": "30000-32767",
+        "storage-backend": "etcd3",
+        "tls-cert-file": f"{tls}/serving-kube-apiserver.crt",
+        "tls-private-key-file": f"{tls}/serving-kube-apiserver.key",
+    }
+    for e in extra:
+        k, _, v = e.partition("=")
+        args[k] = v
+    words = " ".join(f"--{k}={v}" for k, v in sorted(args.items()))
+    day, hms = when.split("T")
+    stamp = f"Nov {int(day[-2:])} {hms[:8]}"
+    return f'{stamp} {host} {unit}[{pid}]: time="{when}" level=info msg="Running kube-apiserver {words}"'
+
+
+@bundle(
+    "k3s-journald-only-FAILS-username-prefix-mismatch",
+    first="username-prefix-mismatch",
+    username=f"{KEYCLOAK}#alice",
+    groups=["oidc:dev", "oidc:platform", "system:authenticated"],
+    kinds={"apiserver-log", "rbac", "token", "jwks"},
+)
+def _k3s_journald_prefix() -> Files:
+    """Only ``journalctl -u k3s``: the first start had ``oidc-username-prefix=oidc:``; the restart
+    after editing config.yaml dropped it, so the last start's flags make ``<issuer>#alice``. No
+    kubectl output: the username comes from the flags alone."""
+    common = [
+        f"oidc-issuer-url={KEYCLOAK}",
+        "oidc-client-id=kubernetes",
+        "oidc-username-claim=preferred_username",
+        "oidc-groups-claim=groups",
+        "oidc-groups-prefix=oidc:",
+    ]
+    d = "/var/lib/rancher/k3s"
+    journal = [
+        "Nov 27 16:40:11 k3s-server-1 systemd[1]: Starting k3s.service - Lightweight Kubernetes...",
+        'Nov 27 16:40:12 k3s-server-1 k3s[655]: time="2026-11-27T16:40:12Z" level=info msg="Starting k3s v1.31.4+k3s1 (a4cb1b1d)"',
+        k3s_running_line(
+            "2026-11-27T16:40:14Z", "k3s-server-1", "k3s", 655, [*common, "oidc-username-prefix=oidc:"], d
+        ),
+        "Nov 27 16:40:15 k3s-server-1 k3s[655]: I1127 16:40:15.102334     655 options.go:228] external host was not specified, using 10.0.0.11",
+        "Nov 28 09:58:30 k3s-server-1 systemd[1]: Stopping k3s.service - Lightweight Kubernetes...",
+        "Nov 28 09:58:31 k3s-server-1 systemd[1]: Starting k3s.service - Lightweight Kubernetes...",
+        'Nov 28 09:58:32 k3s-server-1 k3s[812]: time="2026-11-28T09:58:32Z" level=info msg="Starting k3s v1.31.4+k3s1 (a4cb1b1d)"',
+        k3s_running_line("2026-11-28T09:58:34Z", "k3s-server-1", "k3s", 812, common, d),
+        "Nov 28 09:58:35 k3s-server-1 k3s[812]: I1128 09:58:35.204211     812 options.go:228] external host was not specified, using 10.0.0.11",
+        'Nov 28 09:58:41 k3s-server-1 k3s[812]: time="2026-11-28T09:58:41Z" level=info msg="k3s is up and running"',
+    ]
+    return {
+        "journalctl-u-k3s.log": "\n".join(journal) + "\n",
+        "rbac.yaml": to_yaml(
+            rbac(
+                binding(
+                    "RoleBinding",
+                    "alice-edit",
+                    "ClusterRole",
+                    "edit",
+                    [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "oidc:alice"}],
+                    ns="dev",
+                )
+            )
+        ),
+        "id_token.txt": sign(keycloak_claims(), "rK3m-sig") + "\n",
+        "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
+    }
+
+
+@bundle(
+    "rke2-journald-only-FAILS-audience-mismatch",
+    first="audience-mismatch",
+    kinds={"apiserver-log", "token", "jwks"},
+)
+def _rke2_journald_aud() -> Files:
+    """Only ``journalctl -u rke2-server`` (gzip, no failure logged yet): RKE2 logs the same line as
+    k3s; the client id is ``kubernetes``, the token was issued to ``kubeapps``."""
+    d = "/var/lib/rancher/rke2"
+    flags = [
+        f"oidc-issuer-url={KEYCLOAK}",
+        "oidc-client-id=kubernetes",
+        "oidc-username-claim=email",
+        "oidc-groups-claim=groups",
+        "oidc-groups-prefix=oidc:",
+    ]
+    journal = [
+        'Nov 28 08:02:10 rke2-cp-1 rke2[1502]: time="2026-11-28T08:02:10Z" level=info msg="Starting rke2 v1.31.4+rke2r1 (2c3e9ac8)"',
+        k3s_running_line("2026-11-28T08:02:19Z", "rke2-cp-1", "rke2", 1502, flags, d),
+        'Nov 28 08:02:19 rke2-cp-1 rke2[1502]: time="2026-11-28T08:02:19Z" level=info msg="Waiting for API server to become available"',
+    ]
+    return {
+        "journalctl-u-rke2-server.log.gz": gzip.compress(("\n".join(journal) + "\n").encode(), mtime=0),
+        "id_token.txt": sign(keycloak_claims(aud="kubeapps", azp="kubeapps"), "rK3m-sig"),
         "certs.json": json.dumps(keycloak_jwks("rK3m-sig")),
     }
 
