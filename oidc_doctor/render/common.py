@@ -60,3 +60,19 @@ def blind_checks(report: Report) -> list[tuple[str, str, str]]:
         for c in report.checks
         if c.result.status in (Status.UNKNOWN,)
     ]
+
+
+SKIPPED_KINDS = ("unrecognised", "broken", "unreadable", "ignored")
+
+
+def inputs_summary(report: Report) -> str | None:
+    """``9 files: rbac 1234, token 1, ...`` — what the used inputs were taken for, by kind."""
+    used = [i for i in report.inputs if i.kind not in SKIPPED_KINDS]
+    if not used:
+        return None
+    by_kind: dict[str, int] = {}
+    for i in used:
+        by_kind[i.kind] = by_kind.get(i.kind, 0) + max(i.objects, 1)
+    files = len({i.ref.split("#")[0] for i in used})
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{files} input(s) used: {kinds}"

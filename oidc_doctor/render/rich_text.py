@@ -5,7 +5,15 @@ from __future__ import annotations
 import io
 
 from oidc_doctor.pipeline import Report
-from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
+from oidc_doctor.render.common import (
+    SKIPPED_KINDS,
+    blind_checks,
+    check_counts,
+    headline,
+    identity_line,
+    inputs_summary,
+    when,
+)
 from oidc_doctor.text import clean, clean_lines
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
@@ -36,7 +44,10 @@ def render_rich(report: Report, width: int = 100) -> str:
     console.print(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
         console.print(f"  [yellow]{status}[/]: {cid} — {escape(reason)}")
+    summary = inputs_summary(report)
+    if summary:
+        console.print(f"Inputs: {escape(summary)}")
     for i in report.inputs:
-        if i.kind in ("unrecognised", "broken", "unreadable"):
+        if i.kind in SKIPPED_KINDS:
             console.print(f"  [dim]{i.kind}: {escape(clean(i.ref))} — {escape(clean(i.reason))}[/]")
     return buf.getvalue()

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from oidc_doctor.pipeline import Report
-from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
+from oidc_doctor.render.common import (
+    SKIPPED_KINDS,
+    blind_checks,
+    check_counts,
+    headline,
+    identity_line,
+    inputs_summary,
+    when,
+)
 from oidc_doctor.text import clean, clean_lines
 
 
@@ -25,10 +33,10 @@ def render_text(report: Report) -> str:
     out.append(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
         out.append(f"  {status}: {cid} — {reason}")
-    skipped_inputs = [i for i in report.inputs if i.kind in ("unrecognised", "broken", "unreadable")]
-    used = [i for i in report.inputs if i not in skipped_inputs]
-    if used:
-        out.append("Inputs: " + ", ".join(f"{clean(i.ref)} ({i.kind} ×{i.objects})" for i in used))
-    for i in skipped_inputs:
-        out.append(f"  {i.kind}: {clean(i.ref)} — {clean(i.reason)}")
+    summary = inputs_summary(report)
+    if summary:
+        out.append(f"Inputs: {summary}")
+    for i in report.inputs:
+        if i.kind in SKIPPED_KINDS:
+            out.append(f"  {i.kind}: {clean(i.ref)} — {clean(i.reason)}")
     return "\n".join(out) + "\n"

@@ -238,3 +238,15 @@ def test_a_401_the_evidence_cannot_explain_is_not_called_no_problem(tmp_path: Pa
     o, out, _ = _io()
     main(["diagnose", "--bundle", str(tmp_path), "--now", "2026-11-28T10:25:12Z"], o)
     assert out.getvalue().splitlines()[1].startswith("No problem found in what could be checked")
+
+
+def test_text_sums_the_inputs_by_kind_and_names_each_skipped_file(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLES / "kubeapps-audience-mismatch", tmp_path / "b")
+    (tmp_path / "b" / "notes.txt").write_text("remember the milk\n")
+    o, out, _ = _io()
+    main(["diagnose", "--bundle", str(tmp_path / "b"), "--now", "2026-11-28T10:25:12Z"], o)
+    text = out.getvalue()
+    assert "Inputs: 8 input(s) used: rbac 2, apiserver-log 1, apiserver-pod 1, discovery 1, error-text 1," in text
+    assert "  unrecognised: b/notes.txt — no known content" in text
