@@ -133,7 +133,12 @@ def _analysis(ev: Evidence, ctx: Context) -> Analysis | str:
     if idx is None:
         result = ev.blind.get("rbac", _NO_RBAC)
     elif who is None:
-        result = _NO_IDENTITY
+        p = ctx.facts.prediction
+        if p is not None and getattr(p, "handled", False) and not getattr(p, "authenticated", True):
+            # The token in hand never gets past authentication: there is no user for RBAC to judge.
+            result = f"the API server would reject the token ({p.error}): authentication fails before RBAC"
+        else:
+            result = _NO_IDENTITY
     else:
         result = analyze(idx, who, request_from_context(ctx), ctx.facts.token_claims, pick_authenticator(ctx))
     ctx.facts.extra[key] = result

@@ -26,3 +26,10 @@ def test_no_binding_is_unknown_when_part_of_rbac_could_not_be_read() -> None:
     assert status["rbac.binding"].status == Status.UNKNOWN
     assert "403 Forbidden" in status["rbac.binding"].reason
     assert "rbac-no-binding" not in [f.cause for f in partial.findings]
+
+
+def test_a_token_the_api_server_rejects_leaves_rbac_unjudged_and_says_why() -> None:
+    report = run(read_bundle(EXAMPLES / "kubeapps-audience-mismatch"), Context(now=NOW))
+    binding = {c.id: c.result for c in report.checks}["rbac.binding"]
+    assert binding.status == Status.UNKNOWN
+    assert "authentication fails before RBAC" in binding.reason and "expected audience" in binding.reason
