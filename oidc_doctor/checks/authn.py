@@ -85,8 +85,11 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
     if not tokens:
         return
-    facts.token_item = tokens[0]
-    parsed = parse_compact(tokens[0].data)
+    # The token deriver picked the one to judge (command line first, an id_token before an access token).
+    primary = ctx.facts.extra.get("token.primary_ref")
+    token = next((i for i in tokens if i.ref == primary), tokens[0])
+    facts.token_item = token
+    parsed = parse_compact(token.data)
     facts.claims = parsed.payload
     jwks_items = ev.of(Kind.JWKS)
     keys: KeySet
@@ -100,7 +103,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
         why = discovery_init_error(facts.discovery, a)
         return (None, why) if why else (keys, None)
 
-    pred = predict(tokens[0].data, auth, ctx.now, keys_for)
+    pred = predict(token.data, auth, ctx.now, keys_for)
     facts.prediction = pred
     ctx.facts.prediction = pred
     if pred.authenticated and pred.user is not None:

@@ -41,6 +41,23 @@ def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[
     return docs[0].data, docs[0].ref
 
 
+#: ``ctx.facts.extra`` key: the ref of the token other areas judge (the authn prediction, RBAC, proxy).
+PRIMARY_REF = "token.primary_ref"
+
+
+def primary_report(reports: list[ti.TokenReport]) -> ti.TokenReport | None:
+    """The token the other areas judge when there are several: one named on the command line
+    (it comes first), else the first decodable one without access-token signs — the API server
+    validates id_tokens, and a bundle often holds both (``access_token.txt`` sorts first) — else
+    the first decodable one."""
+    decodable = [r for r in reports if r.claims is not None]
+    for r in decodable:
+        kind = r.aspects.get("token.type")
+        if r.ref.startswith("--") or kind is None or kind.status != Status.FAIL:
+            return r
+    return decodable[0] if decodable else None
+
+
 def derive_tokens(ev: Evidence, ctx: Context) -> None:
     """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts.
 
@@ -62,8 +79,9 @@ def derive_tokens(ev: Evidence, ctx: Context) -> None:
         reports.append(ti.inspect_token(item.data, item.ref, ctx.now, ctx.options, keys_in, ctx.now_source))
     facts = ctx.facts
     facts.tokens = list(reports)
-    first = next((r for r in reports if r.claims is not None), None)
+    first = primary_report(reports)
     if first is not None:
+        facts.extra[PRIMARY_REF] = first.ref
         facts.token_claims = first.claims
         facts.token_header = first.header
         facts.token_ref = first.label

@@ -250,3 +250,17 @@ def test_text_sums_the_inputs_by_kind_and_names_each_skipped_file(tmp_path: Path
     text = out.getvalue()
     assert "Inputs: 8 input(s) used: rbac 2, apiserver-log 1, apiserver-pod 1, discovery 1, error-text 1," in text
     assert "  unrecognised: b/notes.txt — no known content" in text
+
+
+def test_with_an_access_token_beside_the_id_token_the_id_token_is_judged(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLES / "healthy", tmp_path / "b")
+    access = (EXAMPLES / "wrong-token-type-access-token" / "id_token.txt").read_text()
+    (tmp_path / "b" / "access_token.txt").write_text(access)  # sorts before id_token.txt
+    o, out, _ = _io()
+    main(["diagnose", "--bundle", str(tmp_path / "b"), "--now", "2026-11-28T10:25:12Z", "--format", "json"], o)
+    report = json.loads(out.getvalue())
+    assert report["identity"]["username"] == "oidc:alice@example.com"
+    assert any(f["cause"] == "token-accepted" for f in report["findings"])
+    assert any(f["cause"] == "wrong-token-type" and "access_token.txt" in json.dumps(f) for f in report["findings"])
