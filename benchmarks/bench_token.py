@@ -88,7 +88,9 @@ def installed_python() -> Path:
     root = Path(__file__).resolve().parents[1]
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", str(root)], check=True)
+    # Dependencies added since the venv was made are installed; the project itself is then
+    # reinstalled so the figures are of the current code.
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(root)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(root)],
         check=True,
