@@ -232,7 +232,11 @@ def write(folder: str, files: dict[str, Any]) -> None:
 
 
 def klog(ts: str, err: str) -> str:
-    """A kube-apiserver (>= 1.21) authentication failure line, Go-quoted."""
+    """A kube-apiserver (>= 1.21) authentication failure line, Go-quoted.
+
+    ``err`` is the bearer-token union's error list as the API server prints it:
+    ``[invalid bearer token, oidc: ...]``.
+    """
     quoted = err.replace("\\", "\\\\").replace('"', '\\"')
     return f'E{ts}       1 authentication.go:73] "Unable to authenticate the request" err="{quoted}"'
 
@@ -328,13 +332,13 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                             "I1128 10:20:01.000000       1 controller.go:615] quota admission added evaluator",
                             klog(
                                 "1128 10:24:58.123456",
-                                "invalid bearer token, oidc: verify token: oidc: expected "
-                                'audience "kubernetes" got ["kubeapps"]',
+                                "[invalid bearer token, oidc: verify token: oidc: expected "
+                                'audience "kubernetes" got ["kubeapps"]]',
                             ),
                             klog(
                                 "1128 10:25:03.654321",
-                                "invalid bearer token, oidc: verify token: oidc: expected "
-                                'audience "kubernetes" got ["kubeapps"]',
+                                "[invalid bearer token, oidc: verify token: oidc: expected "
+                                'audience "kubernetes" got ["kubeapps"]]',
                             ),
                         ]
                     ),
