@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 import jsonpatch
 import trustme
 import yaml
+from tls_support import serve_https
 
 Rollout = Literal["instant", "progressive"]
 
@@ -222,15 +223,7 @@ class ApiServerDouble:
                 """POST a review."""
                 self._handle("POST")
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-        self.client_ca.configure_trust(ctx)
-        ctx.verify_mode = ssl.CERT_OPTIONAL
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve_https(Handler, self.ca.issue_cert("127.0.0.1", "localhost"), self.client_ca)
         return self
 
     def stop(self) -> None:
@@ -464,12 +457,7 @@ class IssuerDouble:
                 self.end_headers()
                 self.wfile.write(data)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1").configure_cert(ctx)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server, _ = serve_https(Handler, self.ca.issue_cert("127.0.0.1"))
         return self
 
     def __exit__(self, *exc: object) -> None:

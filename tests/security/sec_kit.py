@@ -12,14 +12,13 @@ import io
 import json
 import os
 import secrets
-import ssl
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import trustme
+from tls_support import serve_https
 
 from oidc_doctor.cli import main
 from oidc_doctor.io import IO
@@ -153,12 +152,7 @@ class Stranger:
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1").configure_cert(ctx)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server, _ = serve_https(Handler, self.ca.issue_cert("127.0.0.1"))
         return self
 
     def __exit__(self, *exc: object) -> None:

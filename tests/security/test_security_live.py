@@ -7,10 +7,8 @@ redirect cannot carry the token to another host.
 from __future__ import annotations
 
 import json
-import ssl
 import stat
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "live"))
 from apiserver_double import ApiServerDouble
 from live_testkit import ALICE, populate
 from sec_kit import PROXY_SECRETS, Stranger, leaks, make_token, run, tree_text, windows
+from tls_support import serve_https
 
 REVIEWS = {
     "/apis/authentication.k8s.io/v1/selfsubjectreviews",
@@ -157,12 +156,7 @@ class _Redirector:
 
             do_GET = do_POST = do_PATCH = _any
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ca.issue_cert("127.0.0.1").configure_cert(ctx)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server, _ = serve_https(Handler, self.ca.issue_cert("127.0.0.1"))
         return self
 
     @property
