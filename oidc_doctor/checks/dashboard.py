@@ -14,6 +14,7 @@ from typing import Any
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.proxy import near_issuer
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
@@ -186,17 +187,6 @@ def _aud_finding(
     )
 
 
-def _near(a: str, issuers: list[str]) -> str:
-    for i in issuers:
-        if a.rstrip("/") == i.rstrip("/"):
-            return "they differ only by a trailing slash"
-        if a.replace("/auth/realms/", "/realms/") == i.replace("/auth/realms/", "/realms/"):
-            return "they differ by Keycloak's old `/auth` path prefix"
-        if a.replace("http://", "https://") == i.replace("http://", "https://"):
-            return "they differ by http vs https"
-    return ""
-
-
 def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
     """Headlamp's ``-oidc-idp-issuer-url`` is exactly (byte for byte) an issuer the API server trusts."""
     prepared = _prepare(ev, ctx)
@@ -213,7 +203,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
             continue
         if str(iss.value) in issuers:
             continue
-        near = _near(str(iss.value), issuers)
+        near = near_issuer(str(iss.value), issuers)
         findings.append(
             Finding(
                 "issuer-mismatch",

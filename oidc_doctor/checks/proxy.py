@@ -471,7 +471,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
         issuers = [a.issuer for a in auths]
         if str(iss.value) in issuers:
             continue
-        near = _near_issuer(str(iss.value), issuers)
+        near = near_issuer(str(iss.value), issuers)
         fix = (
             f"make the strings identical: the API server's issuer `{issuers[0]}`, the proxy's `{iss.value}` and the "
             "token's `iss` (the API server compares them byte for byte)"
@@ -497,7 +497,8 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.passed("proxy and API server use the same issuer")
 
 
-def _near_issuer(proxy: str, issuers: list[str]) -> str:
+def near_issuer(proxy: str, issuers: list[str]) -> str:
+    """Why ``proxy`` nearly equals one of ``issuers`` (slash, Keycloak ``/auth``, scheme), or ""."""
     for i in issuers:
         if proxy.rstrip("/") == i.rstrip("/"):
             return "they differ only by a trailing slash"

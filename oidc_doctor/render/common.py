@@ -65,6 +65,11 @@ def blind_checks(report: Report) -> list[tuple[str, str, str]]:
 SKIPPED_KINDS = ("unrecognised", "broken", "unreadable", "ignored")
 
 
+def skipped_inputs(report: Report) -> list[tuple[str, str, str]]:
+    """Inputs not used: (kind, ref, reason), cleaned."""
+    return [(i.kind, clean(i.ref), clean(i.reason)) for i in report.inputs if i.kind in SKIPPED_KINDS]
+
+
 def inputs_summary(report: Report) -> str | None:
     """``9 files: rbac 1234, token 1, ...`` — what the used inputs were taken for, by kind."""
     used = [i for i in report.inputs if i.kind not in SKIPPED_KINDS]

@@ -6,12 +6,12 @@ import io
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import (
-    SKIPPED_KINDS,
     blind_checks,
     check_counts,
     headline,
     identity_line,
     inputs_summary,
+    skipped_inputs,
     when,
 )
 from oidc_doctor.text import clean, clean_lines
@@ -47,7 +47,6 @@ def render_rich(report: Report, width: int = 100) -> str:
     summary = inputs_summary(report)
     if summary:
         console.print(f"Inputs: {escape(summary)}")
-    for i in report.inputs:
-        if i.kind in SKIPPED_KINDS:
-            console.print(f"  [dim]{i.kind}: {escape(clean(i.ref))} — {escape(clean(i.reason))}[/]")
+    for kind, ref, reason in skipped_inputs(report):
+        console.print(f"  [dim]{kind}: {escape(ref)} — {escape(reason)}[/]")
     return buf.getvalue()

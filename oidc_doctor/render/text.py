@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import (
-    SKIPPED_KINDS,
     blind_checks,
     check_counts,
     headline,
     identity_line,
     inputs_summary,
+    skipped_inputs,
     when,
 )
 from oidc_doctor.text import clean, clean_lines
@@ -36,7 +36,5 @@ def render_text(report: Report) -> str:
     summary = inputs_summary(report)
     if summary:
         out.append(f"Inputs: {summary}")
-    for i in report.inputs:
-        if i.kind in SKIPPED_KINDS:
-            out.append(f"  {i.kind}: {clean(i.ref)} — {clean(i.reason)}")
+    out += [f"  {kind}: {ref} — {reason}" for kind, ref, reason in skipped_inputs(report)]
     return "\n".join(out) + "\n"
