@@ -21,10 +21,24 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-class Cause(FrozenRecord):
-    """One root-cause code with its human knowledge (immutable)."""
+class Failure(StrEnum):
+    """A kind of failure a user observes; each cause says which kinds it can answer."""
 
-    _fields = ("code", "area", "meaning", "evidence", "fix", "severity")
+    UNAUTHORIZED = "unauthorized"  # 401: the API server rejected the credentials
+    FORBIDDEN = "forbidden"  # 403: authenticated, but RBAC (or no credentials at all) refused
+    LOGGED_OUT = "logged-out"  # the dashboard/proxy session ended
+
+
+class Cause(FrozenRecord):
+    """One root-cause code with its human knowledge and its relations (immutable).
+
+    ``rank``: order among findings of equal standing (lower first). ``answers``: the kinds of observed
+    failure this cause can explain (a 401, a 403, a logged-out session). ``explains``: the codes this
+    cause is a root cause of — its consequences, which are ordered after it (the causal graph).
+    ``fix`` is the default fix text; findings may give a more specific one.
+    """
+
+    _fields = ("code", "area", "meaning", "evidence", "fix", "severity", "rank", "answers", "explains")
     __slots__ = _fields
     code: str
     area: str
@@ -32,9 +46,21 @@ class Cause(FrozenRecord):
     evidence: str
     fix: str
     severity: Severity
+    rank: int
+    answers: tuple[Failure, ...]
+    explains: tuple[str, ...]
 
     def __init__(
-        self, code: str, area: str, meaning: str, evidence: str, fix: str, severity: Severity = Severity.ERROR
+        self,
+        code: str,
+        area: str,
+        meaning: str,
+        evidence: str,
+        fix: str,
+        severity: Severity = Severity.ERROR,
+        rank: int = 50,
+        answers: tuple[str, ...] = (),
+        explains: tuple[str, ...] = (),
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "code", code)
@@ -43,6 +69,9 @@ class Cause(FrozenRecord):
         setattr_(self, "evidence", evidence)
         setattr_(self, "fix", fix)
         setattr_(self, "severity", severity)
+        setattr_(self, "rank", rank)
+        setattr_(self, "answers", tuple(Failure(a) for a in answers))
+        setattr_(self, "explains", explains)
 
 
 _AREAS = {
@@ -63,6 +92,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "apiserver args / AuthenticationConfiguration / k3s node args / EKS config; log: bare `invalid bearer token`",
         "configure issuer and client id (`--oidc-issuer-url` and `--oidc-client-id`, an "
         "AuthenticationConfiguration `jwt` entry, or the EKS identity provider config)",
+        rank=10,
+        answers=("unauthorized",),
+        explains=("issuer-mismatch", "token-malformed"),
     ),
     Cause(
         "oidc-config-invalid",
@@ -72,6 +104,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "unsupported alg (HS256), duplicate issuers",
         "apiserver args; startup log",
         "change the setting the message names",
+        rank=5,
+        answers=("unauthorized",),
+        explains=("oidc-not-configured", "issuer-mismatch", "issuer-unreachable"),
     ),
     Cause(
         "issuer-unreachable",
@@ -79,6 +114,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "the API server cannot fetch discovery or JWKS (DNS, network, wrong discoveryURL)",
         "log `oidc authenticator: initializing plugin: ...`; per request `oidc: authenticator not initialized`",
         "make the issuer reachable from the control plane, or set `issuer.discoveryURL`",
+        rank=12,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "issuer-ca-untrusted",
@@ -86,6 +124,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "the issuer's TLS certificate is not trusted by the API server",
         "log `x509: certificate signed by unknown authority`; no `--oidc-ca-file` / `certificateAuthority`",
         "give the API server the issuer's CA: `--oidc-ca-file` or `issuer.certificateAuthority`",
+        rank=11,
+        answers=("unauthorized",),
+        explains=("issuer-unreachable",),
     ),
     Cause(
         "discovery-issuer-mismatch",
@@ -93,6 +134,24 @@ CATALOGUE: tuple[Cause, ...] = (
         "the discovery document's `issuer` differs from the configured URL (trailing slash, `/auth` path)",
         "discovery JSON; log `issuer did not match the issuer returned by provider`",
         "make the configured URL, the discovery `issuer` and the token's `iss` identical",
+        rank=8,
+        answers=("unauthorized",),
+        explains=("issuer-unreachable",),
+    ),
+    Cause(
+        "apiserver-endpoint-mismatch",
+        "config",
+        "the request never reached the API server whose settings were judged: the kubeconfig or dashboard "
+        "talks to another endpoint (an IP instead of the load balancer name, a node whose API server lacks "
+        "the flags, a Rancher or other proxy in front), or the API servers of one cluster differ",
+        "the prediction accepts the token while a 401 was observed and the API server log has no matching "
+        "line; the kubeconfig's server URL vs the API server's advertise address and certificate names; "
+        "API server Pods with different OIDC flags",
+        "point the kubeconfig or dashboard at the API server that carries the OIDC settings (or give every "
+        "API server of the cluster the same settings, and restart them)",
+        rank=9,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "token-malformed",
@@ -100,6 +159,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "not a signed JWT: opaque access token, JWE (5 parts), bad base64url/JSON, doubled `Bearer `",
         "the token itself; log: bare `invalid bearer token`, or `oidc: malformed jwt`",
         "send the id_token (or a JWT access token the cluster accepts)",
+        rank=10,
+        answers=("unauthorized",),
+        explains=("issuer-mismatch",),
     ),
     Cause(
         "token-expired",
@@ -107,6 +169,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "`exp` is in the past at the time of the request",
         "`exp` vs now/log time; log `token is expired`",
         "refresh the token before it expires (see the proxy's `--cookie-refresh`), and check clocks",
+        rank=20,
+        answers=("unauthorized", "logged-out"),
+        explains=(),
     ),
     Cause(
         "token-not-yet-valid",
@@ -114,6 +179,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "`nbf`/`iat` in the future: clock skew",
         "`nbf`/`iat`; log `before the nbf`",
         "fix the clocks (NTP) on the identity provider and the control plane",
+        rank=21,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "issuer-mismatch",
@@ -121,6 +189,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "token `iss` is not exactly the configured issuer URL (the token is silently skipped)",
         "`iss` vs `--oidc-issuer-url` / `issuer.url` / proxy `--oidc-issuer-url`; log: bare `invalid bearer token`",
         "make the token's `iss` and the configured issuer URL the same string, byte for byte",
+        rank=15,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "audience-mismatch",
@@ -129,6 +200,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "`aud` vs client id / `audiences`; proxy `--client-id`; log `expected audience`",
         "use one OAuth client for the proxy and the API server, add an audience mapper in the "
         "identity provider, or list the audience in `issuer.audiences`",
+        rank=16,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "wrong-token-type",
@@ -137,6 +211,16 @@ CATALOGUE: tuple[Cause, ...] = (
         "an id_token is validated, or the reverse",
         "token claims; Kubeapps `proxypassAccessTokenAsBearer`",
         "send the token type the cluster validates (normally the id_token)",
+        rank=12,
+        answers=("unauthorized", "forbidden"),
+        explains=(
+            "audience-mismatch",
+            "issuer-mismatch",
+            "username-claim-missing",
+            "groups-claim-missing",
+            "signature-invalid",
+            "email-not-verified",
+        ),
     ),
     Cause(
         "signing-alg-not-allowed",
@@ -144,6 +228,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "header `alg` not in the accepted algorithms (legacy default: RS256 only)",
         "header vs `--oidc-signing-algs`; log `unsupported algorithm`",
         "allow the algorithm (`--oidc-signing-algs=...`) or make the identity provider sign with RS256",
+        rank=30,
+        answers=("unauthorized",),
+        explains=("signature-invalid",),
     ),
     Cause(
         "signature-invalid",
@@ -151,6 +238,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "signature does not verify, or `kid` not in the issuer's JWKS (key rotation, other IdP with same `iss`)",
         "JWKS; log `failed to verify signature`",
         "check the issuer's keys, then log in again for a freshly signed token",
+        rank=31,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "username-claim-missing",
@@ -158,6 +248,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "the username claim (`--oidc-username-claim`, default `sub`) is absent",
         "claims; log `claim not present`",
         "request the scope that adds the claim, or choose a claim the token carries",
+        rank=17,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "email-not-verified",
@@ -165,6 +258,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "username claim is `email` and `email_verified` is false",
         "claims; log `email not verified`; proxy `isn't verified`",
         "verify the email in the identity provider, or use another username claim",
+        rank=19,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "groups-claim-missing",
@@ -173,6 +269,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "claims; proxy `--scope`; whoami shows only `system:authenticated`",
         "request the `groups` scope, add a groups mapper in the identity provider, or set "
         "`--oidc-groups-claim` to the claim that holds them",
+        rank=5,
+        answers=("forbidden",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions", "group-name-mismatch"),
     ),
     Cause(
         "groups-claim-invalid",
@@ -180,6 +279,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "groups claim of a type the server cannot parse",
         "claims; log `parse groups claim`",
         "emit the groups claim as a string or an array of strings",
+        rank=18,
+        answers=("unauthorized",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
     ),
     Cause(
         "groups-distributed-claims",
@@ -188,6 +290,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "claims; log `could not expand distributed claims`",
         'limit the groups emitted (e.g. Azure "groups assigned to the application"), or use '
         "another authentication path",
+        rank=18,
+        answers=("unauthorized", "forbidden"),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions", "group-name-mismatch", "groups-claim-missing"),
     ),
     Cause(
         "required-claim-mismatch",
@@ -195,6 +300,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "`--oidc-required-claim` / `claimValidationRules` (claim or CEL expression) not satisfied",
         "claims vs rules; log `required claim ...`, `error evaluating claim validation expression`",
         "fix the rule or the claim the identity provider emits",
+        rank=18,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "claim-mapping-error",
@@ -202,6 +310,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "structured-config CEL mapping fails, yields an empty username, or a `userValidationRules` rule fails",
         "AuthenticationConfiguration; log `error evaluating ... claim expression`, `empty username via CEL`",
         "fix the expression",
+        rank=18,
+        answers=("unauthorized",),
+        explains=(),
     ),
     Cause(
         "username-prefix-mismatch",
@@ -210,6 +321,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "default `ISSUER#`)",
         "effective username vs binding subjects; 403 message",
         "bind the exact username the API server computes, or change the username prefix",
+        rank=10,
+        answers=("forbidden",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
     ),
     Cause(
         "username-claim-mismatch",
@@ -217,6 +331,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "a binding names another claim's value (email bound, server uses `sub`)",
         "claims vs subjects",
         "bind the value the server uses, or change the username claim",
+        rank=10,
+        answers=("forbidden",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
     ),
     Cause(
         "group-name-mismatch",
@@ -224,6 +341,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "a group binding nearly matches: missing groups prefix, Keycloak full path `/grp`, case, GUID vs name",
         "group values vs Group subjects",
         "bind the exact group name, or change the identity provider's mapper or the groups prefix",
+        rank=12,
+        answers=("forbidden",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
     ),
     Cause(
         "rbac-no-binding",
@@ -231,6 +351,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "no binding at all for the user or any of its groups",
         "RBAC",
         "create a binding for the user or one of its groups",
+        rank=30,
+        answers=("forbidden",),
+        explains=(),
     ),
     Cause(
         "rbac-insufficient-permissions",
@@ -238,6 +361,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "bindings exist but do not allow the failing request",
         "roles' rules vs request (from `--error` or `--request`)",
         "grant the missing verb/resource",
+        rank=40,
+        answers=("forbidden",),
+        explains=(),
     ),
     Cause(
         "proxy-cookie-refresh-missing",
@@ -247,6 +373,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "Kubeapps >= 7.1.0: `authProxy.cookieRefresh` (default 2m); older charts: upgrade, or "
         "`--cookie-refresh=2m` in `authProxy.additionalFlags` (<= 7.x; `authProxy.extraFlags` from "
         "8.0); plain oauth2-proxy: `--cookie-refresh=2m`",
+        rank=10,
+        answers=("logged-out",),
+        explains=("token-expired",),
     ),
     Cause(
         "proxy-cookie-refresh-too-long",
@@ -254,6 +383,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "refresh interval not shorter than the token lifetime (e.g. Keycloak 5 min) or than `--cookie-expire`",
         "interval vs `exp - iat`; cookie-expire",
         "set `--cookie-refresh` shorter than the token lifetime and than `--cookie-expire`",
+        rank=10,
+        answers=("logged-out",),
+        explains=("token-expired",),
     ),
     Cause(
         "proxy-refresh-unsupported",
@@ -262,6 +394,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "`keycloak`; `keycloak-oidc` and `adfs` only from v7.2)",
         "`--provider`, proxy image version",
         "use `--provider=oidc` (or `keycloak-oidc` on oauth2-proxy >= 7.2)",
+        rank=11,
+        answers=("logged-out",),
+        explains=("token-expired",),
     ),
     Cause(
         "proxy-token-not-forwarded",
@@ -270,6 +405,16 @@ CATALOGUE: tuple[Cause, ...] = (
         "not forwarded by ingress)",
         "proxy args; ingress annotations; a 403 naming `system:anonymous`",
         "enable `--pass-authorization-header=true` (and forward `Authorization` at the ingress)",
+        rank=6,
+        answers=("forbidden", "unauthorized"),
+        explains=(
+            "rbac-no-binding",
+            "rbac-insufficient-permissions",
+            "groups-claim-missing",
+            "username-prefix-mismatch",
+            "username-claim-mismatch",
+            "group-name-mismatch",
+        ),
     ),
     Cause(
         "proxy-authorization-header-exposed",
@@ -278,6 +423,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "proxy args",
         "remove it: `oidc-doctor proxy authz-header disable --apply`",
         Severity.WARNING,
+        rank=20,
+        answers=(),
+        explains=(),
     ),
     Cause(
         "proxy-header-too-large",
@@ -286,6 +434,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "token size; log `upstream sent too big header`",
         "raise the ingress header buffers (e.g. `proxy-buffer-size`, Kubeapps "
         "`frontend.largeClientHeaderBuffers`), or emit fewer claims",
+        rank=9,
+        answers=(),
+        explains=(),
     ),
     Cause(
         "proxy-config-invalid",
@@ -293,6 +444,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "settings oauth2-proxy rejects (cookie secret length, refresh >= expire, ...)",
         "proxy config; startup log",
         "change the setting the message names",
+        rank=7,
+        answers=("logged-out",),
+        explains=(),
     ),
     Cause(
         "token-accepted",
@@ -301,10 +455,25 @@ CATALOGUE: tuple[Cause, ...] = (
         "SelfSubjectReview, prediction",
         "nothing to fix on the authentication side",
         Severity.INFO,
+        rank=50,
+        answers=(),
+        explains=(),
     ),
 )
 
 BY_CODE: dict[str, Cause] = {c.code: c for c in CATALOGUE}
+
+
+def consequences(code: str) -> frozenset[str]:
+    """Every code ``code`` explains, directly or through other causes (the graph's closure)."""
+    seen: set[str] = set()
+    todo = list(BY_CODE[code].explains)
+    while todo:
+        c = todo.pop()
+        if c not in seen:
+            seen.add(c)
+            todo.extend(BY_CODE[c].explains)
+    return frozenset(seen)
 
 
 def cause(code: str) -> Cause:
@@ -329,12 +498,17 @@ def render_markdown() -> str:
             "",
             f"## {heading}",
             "",
-            "| code | severity | meaning | evidence | fix |",
-            "|---|---|---|---|---|",
+            "| code | severity | meaning | evidence | fix | answers | root cause of |",
+            "|---|---|---|---|---|---|---|",
         ]
         for c in CATALOGUE:
             if c.area == area:
-                lines.append(f"| `{c.code}` | {c.severity} | {c.meaning} | {c.evidence} | {c.fix} |")
+                answers = ", ".join(str(a) for a in c.answers) or "—"
+                explains = ", ".join(f"`{x}`" for x in c.explains) or "—"
+                lines.append(
+                    f"| `{c.code}` | {c.severity} | {c.meaning} | {c.evidence} | {c.fix} | {answers} | {explains} |"
+                )
+        lines += ["", "Ranking: a cause comes before every cause it is the root cause of (directly or through others)."]
     return "\n".join(lines) + "\n"
 
 

@@ -52,12 +52,14 @@ class EvidenceRef(FrozenRecord):
 class Finding(Record):
     """A cause found, with both sides of the mismatch and the fix.
 
-    ``rank`` is a hint for ordering within the same origin: lower comes first. ``explains``
-    lists the cause codes this finding is the root cause of (they are ordered after it).
-    ``severity`` and ``fix`` default to the catalogue's; an unknown cause code raises ``ValueError``.
+    ``severity``, ``fix``, ``rank`` and ``explains`` default to the catalogue's (``causes.py`` owns
+    the relations between causes); an unknown cause code raises ``ValueError``. ``bare`` marks an
+    observation that carries no reason (a bare ``invalid bearer token`` line) or lies far from the
+    moment judged: it is the API server's word, but it does not say why, so a prediction that
+    explains it comes first.
     """
 
-    _fields = ("cause", "title", "evidence", "fix", "severity", "origin", "rank", "explains", "check")
+    _fields = ("cause", "title", "evidence", "fix", "severity", "origin", "rank", "explains", "check", "bare")
     __slots__ = _fields
     cause: str
     title: str
@@ -68,6 +70,7 @@ class Finding(Record):
     rank: int
     explains: tuple[str, ...]
     check: str
+    bare: bool
 
     def __init__(
         self,
@@ -77,9 +80,10 @@ class Finding(Record):
         fix: str = "",
         severity: Severity | None = None,
         origin: Origin = Origin.PREDICTED,
-        rank: int = 50,
+        rank: int | None = None,
         explains: tuple[str, ...] = (),
         check: str = "",
+        bare: bool = False,
     ) -> None:
         entry = _cause(cause)  # raises on an unknown code
         self.cause = cause
@@ -88,9 +92,10 @@ class Finding(Record):
         self.fix = fix or entry.fix
         self.severity = entry.severity if severity is None else severity
         self.origin = origin
-        self.rank = rank
-        self.explains = explains
+        self.rank = entry.rank if rank is None else rank
+        self.explains = tuple(dict.fromkeys((*entry.explains, *explains)))
         self.check = check
+        self.bare = bare
 
     def to_json(self) -> dict[str, Any]:
         """The REPORT.md shape (plus ``origin`` and ``check``)."""

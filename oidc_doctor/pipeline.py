@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from oidc_doctor.causes import BY_CODE, Severity
+from oidc_doctor.causes import BY_CODE, Severity, consequences
 from oidc_doctor.checks import all_checks, derivers
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, InputRecord
@@ -25,15 +25,6 @@ from oidc_doctor.text import iso
 SCHEMA = "oidc-doctor/report/v1"
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-_ORIGIN_ORDER = {Origin.OBSERVED: 0, Origin.PREDICTED: 1, Origin.CONFIG: 2}
-# Which catalogue areas explain which kind of observed failure.
-_AREAS_FOR_FAILURE = {
-    "unauthorized": ("config", "token"),
-    "forbidden": ("rbac",),
-    "logged-out": ("proxy",),
-}
-# Cause codes that explain a 403 although their area is "token" (silent on the server).
-_FORBIDDEN_TOKEN_CAUSES = frozenset(("groups-claim-missing", "proxy-token-not-forwarded"))
 
 
 class CheckRecord(Record):
@@ -101,45 +92,67 @@ def _failure_kinds(ctx: Context) -> set[str]:
     return {f.kind for f in ctx.facts.failures}
 
 
+def _standing(f: Finding) -> int:
+    """How strongly the evidence speaks: the API server's word with a reason, then a prediction, then
+    a configuration reading or a word without a reason (a bare ``invalid bearer token``, a line far
+    from the moment judged)."""
+    if f.origin == Origin.OBSERVED:
+        return 2 if f.bare else 0
+    return 1 if f.origin == Origin.PREDICTED else 2
+
+
 def _relevance(f: Finding, kinds: set[str], reviewed: bool = False) -> int:
-    """0 when the finding's area explains the kind of failure seen, 1 otherwise.
+    """0 when the cause can answer the kind of failure seen (the catalogue's ``answers``), 1 otherwise.
 
     ``reviewed``: the API server itself accepted the token (a SelfSubjectReview), so a predicted
     or configured authentication failure is contradicted by its own word and comes later.
     """
-    area = BY_CODE[f.cause].area
-    if reviewed and area in ("config", "token") and f.origin != Origin.OBSERVED:
+    entry = BY_CODE[f.cause]
+    if reviewed and entry.area in ("config", "token") and f.origin != Origin.OBSERVED:
         return 1
     if not kinds:
         return 0
-    if "forbidden" in kinds and f.cause in _FORBIDDEN_TOKEN_CAUSES:
-        return 0
-    return 0 if any(area in _AREAS_FOR_FAILURE.get(k, ()) for k in kinds) else 1
+    return 0 if kinds & {str(a) for a in entry.answers} else 1
+
+
+def _before(a: Finding, b: Finding) -> bool:
+    """``a`` must come before ``b``: ``a``'s cause is a root cause of ``b``'s (the catalogue's graph)."""
+    return (
+        a.severity == b.severity and a.cause != b.cause and (b.cause in consequences(a.cause) or b.cause in a.explains)
+    )
 
 
 def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
-    """Order findings so the first is the most likely root cause of the failure seen."""
+    """Order findings so the first is the most likely root cause of the failure seen.
+
+    Sort by severity, by whether the cause answers the failure seen, by the standing of the evidence
+    and by the catalogue's rank; then let every root cause come before its consequences (a stable
+    topological order over the catalogue's causal graph).
+    """
     kinds = _failure_kinds(ctx)
     ident = ctx.facts.identity
     reviewed = ident is not None and ident.source == "selfsubjectreview"
-    ordered = sorted(
-        enumerate(findings),
-        key=lambda p: (
-            _SEVERITY_ORDER[p[1].severity or Severity.ERROR],
-            _ORIGIN_ORDER[p[1].origin],
-            _relevance(p[1], kinds, reviewed),
-            p[1].rank,
-            p[0],
-        ),
-    )
-    out = [f for _, f in ordered]
-    # A root cause moves before the first finding it explains (stable, one pass per root).
-    for root in [f for f in out if f.explains]:
-        targets = [i for i, f in enumerate(out) if f.cause in root.explains and f is not root]
-        here = out.index(root)
-        if targets and targets[0] < here and root.severity == out[targets[0]].severity:
-            out.pop(here)
-            out.insert(targets[0], root)
+    ordered = [
+        f
+        for _, f in sorted(
+            enumerate(findings),
+            key=lambda p: (
+                _SEVERITY_ORDER[p[1].severity or Severity.ERROR],
+                _relevance(p[1], kinds, reviewed),
+                _standing(p[1]),
+                p[1].rank,
+                p[0],
+            ),
+        )
+    ]
+    out: list[Finding] = []
+    while ordered:
+        pick = next(
+            (f for f in ordered if not any(_before(g, f) for g in ordered if g is not f)),
+            ordered[0],  # a cycle cannot happen (the catalogue test forbids it); stay total anyway
+        )
+        ordered.remove(pick)
+        out.append(pick)
     return out
 
 

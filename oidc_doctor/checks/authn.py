@@ -29,7 +29,16 @@ from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, p
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
-from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Identity, Origin, Status
+from oidc_doctor.model import (
+    AuthenticatorSummary,
+    CheckResult,
+    EvidenceRef,
+    Finding,
+    Identity,
+    ObservedFailure,
+    Origin,
+    Status,
+)
 from oidc_doctor.text import clean, iso
 
 FACTS_KEY = "authn"
@@ -50,6 +59,8 @@ class AuthnFacts:
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
     keys_ref: str = ""
     now_source: str = "clock"
+    #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
+    apiserver_logs: tuple[str, ...] = ()
 
 
 def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
@@ -71,7 +82,12 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
 def derive_authn(ev: Evidence, ctx: Context) -> None:
     """Fill ``authenticators``, ``prediction`` and (if accepted) a predicted ``identity``."""
     view = read_settings(ev)
-    facts = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source)
+    facts = AuthnFacts(
+        view=view,
+        now=ctx.now,
+        now_source=ctx.now_source,
+        apiserver_logs=tuple(i.ref for i in ev.of(Kind.APISERVER_LOG)),
+    )
     ctx.facts.extra[FACTS_KEY] = facts
     auth = view.auth
     if auth is None or (view.blind and not auth.authenticators):
@@ -503,23 +519,54 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
         _config_ref(a, "claimMappings.username.prefix", repr(a.claim_mappings.username.prefix or "")),
         _token_ref(f, a.claim_mappings.username.claim or None),
     ]
-    # The API server's own word beats this prediction: an observed OIDC error (log line, error text)
-    # means something the settings do not show (unreachable issuer, CA) stops the token.
-    observed = [x for x in ctx.facts.failures if "oidc" in x.text.lower()]
-    caveat = ""
-    if observed:
-        caveat = f"; but the API server reported: {clean(observed[0].text, 160)}"
-        evidence.append(EvidenceRef("log", clean(observed[0].ref), clean(observed[0].text, 300)))
+    # The API server's own word beats this prediction. A 401 it logged with a reason is its own
+    # finding (checks/logs.py), and "authentication works" beside it would contradict it.
+    refused = [x for x in ctx.facts.failures if x.kind == "unauthorized"]
+    from_log = [x for x in refused if _from_apiserver_log(x.ref, f.apiserver_logs)]
+    if from_log:
+        return CheckResult.passed(
+            f"predicted: accepted as {u.username!r}; but the API server logged a 401 ({clean(from_log[0].text, 160)})"
+        )
+    if refused:
+        return CheckResult.failed([_endpoint_mismatch(f, u.username, refused[0], evidence)])
     findings = [
         Finding(
             "token-accepted",
-            f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig}){caveat}",
+            f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig})",
             evidence,
             fix="authentication works; if requests still fail with 403, the cause is in RBAC",
             origin=Origin.PREDICTED,
         )
     ]
     return CheckResult(Status.PASS, f"accepted as {u.username!r}; {sig}", findings)
+
+
+def _from_apiserver_log(ref: str, log_refs: tuple[str, ...]) -> bool:
+    return any(ref == r or ref.startswith(r + ":") for r in log_refs)
+
+
+def _endpoint_mismatch(f: AuthnFacts, username: str, seen: ObservedFailure, evidence: list[EvidenceRef]) -> Finding:
+    """A 401 was seen, yet the settings judged accept the token: the request went elsewhere.
+
+    Either the client talks to another endpoint than the API server whose settings are in hand (a
+    node IP, a Rancher/other proxy, an API server without the flags), or the API servers differ.
+    """
+    where = (
+        "the API server log in the inputs holds no authentication failure near that time"
+        if f.apiserver_logs
+        else "no API server log among the inputs to confirm which server answered"
+    )
+    return Finding(
+        "apiserver-endpoint-mismatch",
+        f"A 401 was seen, but the API server settings in hand accept the token as {username!r}: the request "
+        f"did not reach an API server with these settings ({where})",
+        [EvidenceRef("error-text", clean(seen.ref), clean(seen.text, 300)), *evidence],
+        fix="compare the kubeconfig's (or dashboard's) server URL with the API server that carries these OIDC "
+        "settings (`kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'`); point it at that "
+        "server, or give every API server of the cluster the same settings; if the 401 came from another "
+        "token, add that token to the inputs",
+        origin=Origin.PREDICTED,
+    )
 
 
 def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
@@ -588,6 +635,7 @@ CHECKS: list[Check] = [
             "token-malformed",
             "discovery-issuer-mismatch",
             "token-accepted",
+            "apiserver-endpoint-mismatch",
         ),
         check_prediction,
         "what the API server's JWT authenticator would do with the token",

@@ -157,7 +157,7 @@ def test_without_jwks_the_acceptance_says_the_signature_was_not_checked() -> Non
 def test_missing_groups_claim_explains_rbac_findings_and_names_both_sides() -> None:
     report = diagnose(Evidence([pod(*OIDC), token_item(), jwks_item()]))
     (f,) = [f for f in report.findings if f.cause == "groups-claim-missing"]
-    assert set(f.explains) == {"rbac-no-binding", "group-name-mismatch"}
+    assert {"rbac-no-binding", "group-name-mismatch"} <= set(f.explains)
     assert f.evidence[0].text == "groups" and f.evidence[0].ref.endswith("--oidc-groups-claim")
     assert f.evidence[1].text == "no 'groups' claim"
 
@@ -189,17 +189,33 @@ def test_invalid_settings_report_config_origin_with_kube_message() -> None:
     assert 'jwt[0].issuer.url: Invalid value: "http://idp": URL scheme must be https' in f.evidence[0].text
 
 
-def test_acceptance_names_an_observed_oidc_failure() -> None:
+def test_an_observed_401_beside_an_accepting_prediction_is_an_endpoint_mismatch() -> None:
     from oidc_doctor.model import ObservedFailure
 
     ctx = Context(now=NOW)
+    ctx.facts.failures.append(ObservedFailure("unauthorized", "bundle/error.txt", "error: You must be logged in"))
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item()]), ctx)
+    causes = [f.cause for f in report.findings]
+    # No "authentication works" beside a 401: the settings in hand accept the token, so the
+    # request went to another server (or came with another token).
+    assert "token-accepted" not in causes
+    (f,) = [f for f in report.findings if f.cause == "apiserver-endpoint-mismatch"]
+    assert "no API server log among the inputs" in f.title
+    assert f.evidence[0].ref == "bundle/error.txt"
+
+
+def test_a_401_the_api_server_logged_is_left_to_its_log_finding() -> None:
+    from oidc_doctor.model import ObservedFailure
+
+    ctx = Context(now=NOW)
+    log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None)
     ctx.facts.failures.append(
         ObservedFailure("unauthorized", "bundle/apiserver.log:3", "oidc: authenticator not initialized", status=401)
     )
-    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item()]), ctx)
-    (f,) = [f for f in report.findings if f.cause == "token-accepted"]
-    assert f.title.endswith("but the API server reported: oidc: authenticator not initialized")
-    assert f.evidence[-1].source == "log"
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), ctx)
+    causes = [f.cause for f in report.findings]
+    assert "token-accepted" not in causes and "apiserver-endpoint-mismatch" not in causes
+    assert "but the API server logged a 401" in check(report, "authn.prediction").reason
 
 
 def test_control_plane_nodes_that_disagree_are_named() -> None:

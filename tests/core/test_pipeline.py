@@ -48,8 +48,21 @@ def test_a_403_puts_rbac_causes_before_token_causes() -> None:
 
 def test_a_403_keeps_a_missing_groups_claim_relevant() -> None:
     groups = Finding("groups-claim-missing", "no groups claim")
-    token = Finding("wrong-token-type", "access token")
+    token = Finding("token-expired", "expired")
     assert rank([token, groups], _ctx("forbidden"))[0] is groups
+
+
+def test_a_root_cause_comes_before_an_observed_consequence() -> None:
+    # An access token sent instead of the id_token: the log's audience line is a consequence.
+    seen = Finding("audience-mismatch", 'expected audience "kubernetes" got ["account"]', origin=Origin.OBSERVED)
+    root = Finding("wrong-token-type", "an access token was sent")
+    assert rank([seen, root], _ctx("unauthorized")) == [root, seen]
+
+
+def test_a_bare_observation_comes_after_the_prediction_that_explains_it() -> None:
+    bare = Finding("issuer-mismatch", "invalid bearer token", origin=Origin.OBSERVED, bare=True)
+    pred = Finding("email-not-verified", "email_verified is false")
+    assert rank([bare, pred], _ctx("unauthorized"))[0] is pred
 
 
 def test_a_root_cause_moves_before_what_it_explains() -> None:

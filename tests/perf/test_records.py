@@ -39,7 +39,8 @@ def test_a_finding_takes_severity_and_fix_from_the_catalogue_and_refuses_unknown
     f = Finding("proxy-authorization-header-exposed", "t")
     assert f.severity == BY_CODE["proxy-authorization-header-exposed"].severity == Severity.WARNING
     assert f.fix == BY_CODE["proxy-authorization-header-exposed"].fix and f.origin == Origin.PREDICTED
-    assert f.rank == 50 and f.evidence == [] and f.explains == () and f.check == ""
+    entry = BY_CODE["proxy-authorization-header-exposed"]
+    assert f.rank == entry.rank and f.evidence == [] and f.explains == entry.explains and f.check == ""
     mine = Finding("proxy-authorization-header-exposed", "t", fix="mine", severity=Severity.ERROR)
     assert mine.fix == "mine" and mine.severity == Severity.ERROR
     with pytest.raises(ValueError, match="unknown cause code"):
