@@ -156,50 +156,40 @@ def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
     return out
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Drop findings that add nothing: the same cause and title, or the same cause with evidence
-    (by source and place) wholly contained in another finding's (several checks may see one fact,
-    one of them with more context)."""
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for f in findings:
-        key = (f.cause, f.title)
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-
-    def places(f: Finding) -> set[tuple[str, str]]:
-        return {(e.source, e.ref) for e in f.evidence}
-
-    out = []
-    for f in unique:
-        mine = places(f)
-        covered = mine and any(
-            g is not f and g.cause == f.cause and mine < places(g) and g.severity == f.severity for g in unique
-        )
-        if not covered:
-            out.append(f)
-    return out
+def _representative_key(f: Finding, i: int, group: list[Finding]) -> tuple[int, int, int, int, int]:
+    """Which finding of one cause speaks for it: the word of the API server when a prediction confirms it."""
+    corroborated = any(g.origin == Origin.PREDICTED for g in group)
+    standing = 0 if corroborated and f.origin == Origin.OBSERVED else _standing(f)
+    return (_SEVERITY_ORDER[f.severity or Severity.ERROR], standing, f.rank, -len(f.evidence), i)
 
 
-def _corroborate(findings: list[Finding]) -> list[Finding]:
-    """Fold a prediction into the observation of the same cause: one finding, both kinds of evidence.
+def _one_per_cause(findings: list[Finding]) -> list[Finding]:
+    """One finding per cause, with all its evidence (several checks may see one fact).
 
-    When the API server's own word (a log line) and our prediction name the same cause, the
-    observed finding keeps its title and gains the prediction's evidence; the prediction's fix
-    is kept when it is more specific than the catalogue's default.
+    The representative is the finding with the strongest standing (the API server's word with a
+    reason, then a prediction, ...); the others give it their evidence, and their fix when its own
+    is only the catalogue's default. When the API server's word without a reason and a prediction
+    name the same cause, together they are a reasoned observation.
     """
-    observed = {f.cause: f for f in findings if f.origin == Origin.OBSERVED}
-    out = []
+    by_cause: dict[str, list[Finding]] = {}
     for f in findings:
-        seen = observed.get(f.cause)
-        if seen is None or f.origin != Origin.PREDICTED or f.severity != seen.severity:
-            out.append(f)
-            continue
-        known = {(e.source, e.ref, e.text) for e in seen.evidence}
-        seen.evidence += [e for e in f.evidence if (e.source, e.ref, e.text) not in known]
-        if seen.fix == BY_CODE[seen.cause].fix and f.fix:
-            seen.fix = f.fix
+        by_cause.setdefault(f.cause, []).append(f)
+    out = []
+    for group in by_cause.values():
+        rep = min(enumerate(group), key=lambda p: _representative_key(p[1], p[0], group))[1]
+        known = {(e.source, e.ref, e.text) for e in rep.evidence}
+        for f in group:
+            if f is rep:
+                continue
+            if rep.origin == Origin.OBSERVED and f.origin == Origin.PREDICTED:
+                rep.bare = False
+            fresh = [e for e in f.evidence if (e.source, e.ref, e.text) not in known]
+            rep.evidence += fresh
+            known |= {(e.source, e.ref, e.text) for e in fresh}
+            if rep.fix == BY_CODE[rep.cause].fix and f.fix:
+                rep.fix = f.fix
+            rep.explains = tuple(dict.fromkeys((*rep.explains, *f.explains)))
+        out.append(rep)
     return out
 
 
@@ -225,5 +215,5 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report
             f.check = f.check or check.id
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
-    report.findings = rank(_corroborate(_dedupe(findings)), ctx)
+    report.findings = rank(_one_per_cause(findings), ctx)
     return report

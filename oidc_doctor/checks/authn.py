@@ -333,6 +333,30 @@ _STAGE_CAUSE = {
 }
 
 
+def _stage_cause(p: Prediction, a: JWTAuthenticator) -> str | None:
+    """The cause code of a rejection at ``p.stage`` (None when the stage names no cause)."""
+    if p.stage == "username":
+        return "claim-mapping-error" if a.claim_mappings.username.expression else "username-claim-missing"
+    if p.stage == "groups":
+        return "claim-mapping-error" if a.claim_mappings.groups.expression else "groups-claim-invalid"
+    return _STAGE_CAUSE.get(p.stage)
+
+
+def predicted_outcome(ctx: Context) -> str | None:
+    """The prediction for the judged token in one word: ``"accepted"``, the cause code of the
+    rejection, or None when there is no prediction (no settings, no token, could not evaluate)."""
+    f = _facts(ctx)
+    if f is None or f.prediction is None or f.view.auth is None:
+        return None
+    p = f.prediction
+    if p.authenticated:
+        return "accepted"
+    if not p.handled:
+        return "token-malformed" if f.token_item is None or untrusted_issuer(f.token_item.data) is None else None
+    a = _authenticator(f)
+    return _stage_cause(p, a) if a is not None else None
+
+
 def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
     """The predicted verdict for the first token, as a finding with the exact log string."""
     f = _facts(ctx)
@@ -359,11 +383,7 @@ def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
             "the API server's authenticator would not initialise (see authn.discovery); every token of this "
             "issuer gets: oidc: authenticator not initialized"
         )
-    cause = _STAGE_CAUSE.get(p.stage)
-    if p.stage == "username":
-        cause = "claim-mapping-error" if a.claim_mappings.username.expression else "username-claim-missing"
-    elif p.stage == "groups":
-        cause = "claim-mapping-error" if a.claim_mappings.groups.expression else "groups-claim-invalid"
+    cause = _stage_cause(p, a)
     if cause is None:
         return CheckResult.unknown(f"prediction stopped at {p.stage}: {p.error}")
     return CheckResult.failed([_rejection(f, a, p, cause)])

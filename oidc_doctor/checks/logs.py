@@ -7,9 +7,9 @@ classifies the authentication lines by cause and stores two summaries per log ki
 the API server, a "logged out" from the proxy), which steers the ranking of every finding.
 
 The checks turn each cause into a finding of origin OBSERVED: the server's own word outranks a
-prediction. Causes seen near ``ctx.now`` get a lower rank than old ones, and a bare ``invalid
-bearer token`` (issuer mismatch or no OIDC at all: the line cannot tell) comes after specific
-causes.
+prediction when it carries a reason near ``ctx.now``. Lines far from that moment, and a bare
+``invalid bearer token`` the other evidence cannot read (:func:`_bare_reading`), are marked
+``bare``: they come after the prediction that explains them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
@@ -33,13 +34,6 @@ ERRORS = "logs.errors"  # dict[kind, list[str]]: files that could not be read
 UNCLASSIFIED = "logs.unclassified"  # list of {"ref", "count", "line"}: shown as-is
 
 _LOG_KINDS = (Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
-_RANK_NEAR, _RANK_OLD, _RANK_CONFIG = 10, 40, 30
-_BARE_PENALTY = 8  # a bare "invalid bearer token" after the specific causes
-#: A proxy that does not refresh sessions is why the API server later sees expired tokens.
-_EXPLAINS = {
-    "proxy-cookie-refresh-missing": ("token-expired",),
-    "proxy-refresh-unsupported": ("token-expired",),
-}
 
 
 def derive_logs(ev: Evidence, ctx: Context) -> None:
@@ -92,20 +86,46 @@ def _evidence(ex: Example | None, what: str = "") -> list[EvidenceRef]:
     return [EvidenceRef("log", ex.ref + (f" ({what})" if what else ""), ex.text)]
 
 
-def _bare_context(ctx: Context) -> str:
-    """What the other evidence adds to a bare ``invalid bearer token``, naming both sides."""
+#: Why a bare ``invalid bearer token`` may carry no reason although a JWT authenticator took the token.
+_REASON_DROPPED = (
+    "the reason was not logged (kube-apiserver 1.34 logs only `invalid bearer token`, kubernetes issue "
+    "136887; some loggers, e.g. vcluster's, drop it too)"
+)
+
+
+def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
+    """What a bare ``invalid bearer token`` line means with the other evidence: (cause, words, bare).
+
+    The line alone cannot tell an issuer mismatch from OIDC not configured or a dropped reason. The
+    settings and the token can: no authenticator → not configured; an ``iss`` no authenticator has →
+    issuer mismatch; an ``iss`` one has → the reason was dropped, and the prediction names it. ``bare``
+    stays True when the reading is the prediction's, not the line's.
+    """
     auths = ctx.facts.authenticators
+    unsure = "issuer mismatch or OIDC not configured"
     if auths is None:
-        return ""
+        return "issuer-mismatch", unsure, True
     if not auths:
-        return f"; the API server settings ({ctx.facts.authenticators_ref or 'seen'}) hold no OIDC authenticator"
+        where = ctx.facts.authenticators_ref or "seen"
+        return "oidc-not-configured", f"the API server settings ({where}) hold no OIDC authenticator", False
     issuers = ", ".join(repr(a.issuer) for a in auths)
     iss = (ctx.facts.token_claims or {}).get("iss")
-    if isinstance(iss, str):
-        if iss not in [a.issuer for a in auths]:
-            return f"; the token's iss {iss!r} is not the configured issuer {issuers}"
-        return f"; the token's iss {iss!r} is configured, so the token itself was not usable as a JWT"
-    return f"; the API server's issuer is {issuers}"
+    if not isinstance(iss, str):
+        return "issuer-mismatch", f"{unsure}; the API server's issuer is {issuers}", True
+    if iss not in [a.issuer for a in auths]:
+        return "issuer-mismatch", f"the token's iss {iss!r} is not the configured issuer {issuers}", False
+    outcome = predicted_outcome(ctx)
+    if outcome == "accepted":
+        return (
+            "apiserver-endpoint-mismatch",
+            f"the token's iss {iss!r} is configured and the settings in hand accept the token: {_REASON_DROPPED}, "
+            "or the failing request carried another token or reached an API server with other settings",
+            True,
+        )
+    if outcome is not None:
+        words = f"the token's iss {iss!r} is configured: {_REASON_DROPPED}; the prediction says `{outcome}`"
+        return outcome, words, True
+    return "issuer-mismatch", f"the token's iss {iss!r} is configured: {_REASON_DROPPED}", True
 
 
 def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -> Finding:
@@ -114,23 +134,14 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
     if st.explained_by is not None and st.explained_by is not shown:
         evidence += _evidence(st.explained_by, "start-up line behind `authenticator not initialized`")
     bare = code == "issuer-mismatch" and any(d.get("bare") for d in st.details)
-    if st.kind in (PROXY, INGRESS) and st.failure is None:
-        rank = _RANK_CONFIG
-    else:
-        rank = _RANK_NEAR if near is not None else _RANK_OLD
-    if bare:
-        rank += _BARE_PENALTY
     text = title(near if near is not None else st)
+    weak = near is None and not (st.kind in (PROXY, INGRESS) and st.failure is None)  # far from the moment judged
     if bare:
-        text += _bare_context(ctx)
+        code, words, weak_reading = _bare_reading(ctx)
+        text = "the API server logged a bare `invalid bearer token`: " + words
+        weak = weak or weak_reading
     return Finding(
-        cause=code,
-        title=text,
-        evidence=evidence,
-        fix=fix(st),
-        origin=Origin.OBSERVED,
-        rank=rank,
-        explains=_EXPLAINS.get(code, ()),
+        cause=code, title=text, evidence=evidence, fix="" if bare else fix(st), origin=Origin.OBSERVED, bare=weak
     )
 
 

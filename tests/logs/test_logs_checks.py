@@ -191,7 +191,7 @@ def test_bare_invalid_bearer_token_names_both_issuers_when_the_settings_are_know
     ctx.facts.authenticators = [auth]
     ctx.facts.token_claims = {"iss": "https://idp.example.com/realms/k8s/"}
     (f,) = check_apiserver(ev, ctx).findings
-    assert "issuer mismatch or OIDC not configured" in f.title
+    assert f.cause == "issuer-mismatch" and not f.bare  # the settings and the token confirm the reading
     assert (
         "the token's iss 'https://idp.example.com/realms/k8s/' is not the configured issuer "
         "'https://idp.example.com/realms/k8s'" in f.title
@@ -200,6 +200,10 @@ def test_bare_invalid_bearer_token_names_both_issuers_when_the_settings_are_know
     ctx.facts.authenticators_ref = "kube-system/kube-apiserver-cp1"
     (f,) = check_apiserver(ev, ctx).findings
     assert f.title.endswith("the API server settings (kube-system/kube-apiserver-cp1) hold no OIDC authenticator")
+    assert f.cause == "oidc-not-configured"  # not an issuer mismatch: there is no issuer to mismatch
+    ctx.facts.authenticators = None
+    (f,) = check_apiserver(ev, ctx).findings
+    assert f.cause == "issuer-mismatch" and f.bare and "issuer mismatch or OIDC not configured" in f.title
 
 
 def test_report_extra_gives_the_logs_json_per_kind(tmp_path: Path) -> None:

@@ -1,0 +1,89 @@
+"""The first line names the real cause: regression bundles for the classes of issue 10.
+
+Each case starts from a bundled example (``examples/``) and adds the evidence a user pastes in the
+field, with the log lines in the form kube-apiserver prints them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from oidc_doctor.cli import main
+from oidc_doctor.io import IO
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NOW = "2026-11-28T10:25:12Z"
+
+
+def _bundle(tmp_path: Path, example: str, **files: str) -> Path:
+    dest = tmp_path / example
+    shutil.copytree(EXAMPLES / example, dest)
+    for name, text in files.items():
+        (dest / name).write_text(text)
+    return dest
+
+
+def _diagnose(bundle: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["diagnose", "--bundle", str(bundle), "--now", NOW, "--format", "json", *extra],
+        IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}),
+    )
+    assert status in (0, 1), err.getvalue()
+    return status, json.loads(out.getvalue())
+
+
+def _causes(report: dict[str, Any]) -> list[str]:
+    return [f["cause"] for f in report["findings"]]
+
+
+# kube-apiserver >= 1.21 klog text; 1.34 (kubernetes issue 136887) and some loggers keep only the
+# bearer union's own "invalid bearer token", dropping the OIDC authenticator's reason.
+BARE = (
+    'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+    'err="invalid bearer token"\n'
+)
+
+
+def test_a_bare_line_with_the_issuer_configured_lets_the_prediction_lead(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path, "email-not-verified", **{"kube-apiserver.log": BARE})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "email-not-verified", causes
+    assert "issuer-mismatch" not in causes
+    first = report["findings"][0]
+    assert "reason was not logged" in first["title"]
+    assert {e["source"] for e in first["evidence"]} >= {"log", "prediction"}
+    assert causes.count("email-not-verified") == 1
+
+
+def test_a_bare_line_without_any_authenticator_is_oidc_not_configured(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path, "oidc-not-configured", **{"kube-apiserver.log": BARE})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "oidc-not-configured", causes
+    assert "issuer-mismatch" not in causes
+
+
+def test_an_access_token_comes_before_the_audience_line_it_causes(tmp_path: Path) -> None:
+    line = (
+        'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: verify token: oidc: expected audience \\"kubernetes\\" '
+        'got [\\"account\\"]]"\n'
+    )
+    bundle = _bundle(tmp_path, "wrong-token-type-access-token", **{"kube-apiserver.log": line})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "wrong-token-type", causes
+    assert "audience-mismatch" in causes
+
+
+def test_a_401_beside_settings_that_accept_the_token_names_the_endpoint(tmp_path: Path) -> None:
+    _, report = _diagnose(EXAMPLES / "apiserver-endpoint-mismatch")
+    causes = _causes(report)
+    assert causes[0] == "apiserver-endpoint-mismatch", causes
+    assert "token-accepted" not in causes
