@@ -84,6 +84,12 @@ class Analysis:
     permissions: list[Finding] = field(default_factory=list)
 
 
+#: Group names no OIDC token brings: Kubernetes' own, kubeadm's client-certificate group
+#: (`kubeadm:cluster-admins`, bound by default since kubeadm 1.29, which moved admin.conf to it and added super-admin.conf), EKS's access-entry
+#: groups. A binding naming one does not mean the user lacks OIDC groups.
+NON_OIDC_GROUP_PREFIXES = ("system:", "kubeadm:", "eks:")
+
+
 def is_default_group(group: str) -> bool:
     """Groups every authenticated user or service account carries: they do not make a binding 'yours'."""
     return group in _DEFAULT_GROUPS or group.startswith("system:serviceaccounts:")
@@ -159,7 +165,10 @@ def analyze(
     origin = _origin(who)
     out.subjects += _username_near_misses(idx, who, request, claims, auth, origin)
     out.subjects += _group_near_misses(idx, who, request, auth, origin)
-    out.subjects += _groups_claim_missing(idx, who, request, claims, auth, origin)
+    if not out.meaningful or request is not None:
+        # A user bound in its own right, with no failing request known, misses nothing: the groups
+        # bound elsewhere are other people's (kubeadm's default `kubeadm:cluster-admins`, say).
+        out.subjects += _groups_claim_missing(idx, who, request, claims, auth, origin)
     group_bound = [n for n in idx.subject_names("Group") if not n.startswith("system:")]
     if not who.groups_known and group_bound and not out.subjects:
         # A 403 names the user, not its groups; without the token the groups stay unknown, and
@@ -492,7 +501,9 @@ def _groups_claim_missing(
         return []
     gprefix = auth.groups_prefix if auth else ""
     candidates = [
-        n for n in idx.subject_names("Group") if not n.startswith("system:") and (not gprefix or n.startswith(gprefix))
+        n
+        for n in idx.subject_names("Group")
+        if not n.startswith(NON_OIDC_GROUP_PREFIXES) and (not gprefix or n.startswith(gprefix))
     ]
     granting = [n for n in candidates if _pick(idx, idx.bindings_naming("Group", n), req)]
     if not granting:

@@ -87,3 +87,45 @@ def test_a_401_beside_settings_that_accept_the_token_names_the_endpoint(tmp_path
     causes = _causes(report)
     assert causes[0] == "apiserver-endpoint-mismatch", causes
     assert "token-accepted" not in causes
+
+
+KUBEADM_ADMINS = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kubeadm:cluster-admins
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: Group
+  name: kubeadm:cluster-admins
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: alice-view
+  namespace: dev
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: view
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: oidc:alice@example.com
+"""
+
+
+def test_kubeadm_default_admin_group_is_no_false_groups_alarm(tmp_path: Path) -> None:
+    # kubeadm >= 1.29 binds the client-certificate group kubeadm:cluster-admins by default; with no
+    # groups claim configured and alice bound by name, everything works.
+    bundle = _bundle(tmp_path, "healthy", **{"kubeadm-rbac.yaml": KUBEADM_ADMINS})
+    pod = (bundle / "kube-apiserver.yaml").read_text()
+    pod = pod.replace("    - --oidc-groups-claim=groups\n", "").replace("    - '--oidc-groups-prefix=oidc:'\n", "")
+    (bundle / "kube-apiserver.yaml").write_text(pod)
+    status, report = _diagnose(bundle)
+    assert status == 0, _causes(report)
+    assert {f["severity"] for f in report["findings"]} == {"info"}, _causes(report)
