@@ -85,8 +85,9 @@ class Analysis:
 
 
 #: Group names no OIDC token brings: Kubernetes' own, kubeadm's client-certificate group
-#: (`kubeadm:cluster-admins`, bound by default since kubeadm 1.29, which moved admin.conf to it and added super-admin.conf), EKS's access-entry
-#: groups. A binding naming one does not mean the user lacks OIDC groups.
+#: (`kubeadm:cluster-admins`, bound by default since kubeadm 1.29, which moved admin.conf to it and
+#: added super-admin.conf), EKS's access-entry groups. A binding naming one does not mean the user
+#: lacks OIDC groups.
 NON_OIDC_GROUP_PREFIXES = ("system:", "kubeadm:", "eks:")
 
 
