@@ -18,3 +18,7 @@ class InputError(DoctorError):
 
 class UsageError(DoctorError):
     """Bad command-line usage."""
+
+
+class NothingToJudge(DoctorError):
+    """No check could look at anything: the inputs hold nothing usable. Not a healthy verdict."""

@@ -17,6 +17,7 @@ from typing import Any
 from oidc_doctor.causes import BY_CODE, Severity, consequences
 from oidc_doctor.checks import all_checks, derivers
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.errors import NothingToJudge
 from oidc_doctor.evidence import Evidence, InputRecord
 from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status
 from oidc_doctor.record import Record
@@ -85,6 +86,7 @@ class Report(Record):
             "findings": [f.to_json() for f in self.findings],
             "checks": [c.to_json() for c in self.checks],
             "inputs": [i.to_json() for i in self.inputs],
+            "not_judged": [{"area": a, "add": what} for a, what in not_judged(self.checks)],
         }
 
 
@@ -217,3 +219,42 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report
         findings.extend(result.findings)
     report.findings = rank(_one_per_cause(findings), ctx)
     return report
+
+
+def require_judged(report: Report) -> Report:
+    """The report, unless no check could look at anything: nothing judged is not healthy (exit 2)."""
+    if not any(c.result.status in (Status.PASS, Status.FAIL) for c in report.checks):
+        raise NothingToJudge(_nothing_judged(report))
+    return report
+
+
+#: The areas a diagnosis stands on, by check-id prefix, and what to add when one is blind.
+JUDGED_AREAS = {
+    "token": "the token (id_token.txt, or --token @FILE)",
+    "authn": "the API server's OIDC settings (kube-apiserver Pod/manifest, AuthenticationConfiguration, ...)",
+    "rbac": "the RBAC bindings (kubectl get clusterrolebindings,rolebindings -A -o yaml)",
+    "proxy": "the auth proxy (the oauth2-proxy Deployment or its Helm values)",
+}
+
+
+def not_judged(checks: list[CheckRecord]) -> list[tuple[str, str]]:
+    """The areas no check of which could look: ``(area, what to add)``, for the report to say so."""
+    out = []
+    for area, what in JUDGED_AREAS.items():
+        mine = [c for c in checks if c.id.split(".", 1)[0] == area]
+        if mine and all(c.result.status in (Status.UNKNOWN, Status.SKIPPED) for c in mine):
+            out.append((area, what))
+    return out
+
+
+def _nothing_judged(report: Report) -> str:
+    used = [i.ref for i in report.inputs if i.kind not in ("unrecognised", "broken", "unreadable")]
+    skipped = len(report.inputs) - len(used)
+    seen = (
+        f"{len(used)} input(s) read ({', '.join(used[:3])}{', ...' if len(used) > 3 else ''})"
+        if used
+        else "no input read"
+    )
+    return f"nothing to judge: {seen}, {skipped} skipped, and no check could look at them; add " + "; ".join(
+        what for _, what in not_judged(report.checks)
+    )

@@ -171,5 +171,5 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.request:
         options.request = parse_request(args.request)
     ctx = Context(now=now, now_source=now_source, options=options)
-    report = pipeline.run(ev, ctx)
+    report = pipeline.require_judged(pipeline.run(ev, ctx))
     return emit(report, args.format, args.output, io)

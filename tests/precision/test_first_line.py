@@ -129,3 +129,26 @@ def test_kubeadm_default_admin_group_is_no_false_groups_alarm(tmp_path: Path) ->
     status, report = _diagnose(bundle)
     assert status == 0, _causes(report)
     assert {f["severity"] for f in report["findings"]} == {"info"}, _causes(report)
+
+
+def test_a_bundle_with_nothing_usable_is_not_called_healthy(tmp_path: Path) -> None:
+    bundle = tmp_path / "stray"
+    bundle.mkdir()
+    (bundle / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\ndata:\n  LOG_LEVEL: debug\n"
+    )
+    (bundle / "note.txt").write_text("hi, the login does not work, please help\n")
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["diagnose", "--bundle", str(bundle)], IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
+    assert status == 2
+    assert out.getvalue() == ""
+    (line,) = err.getvalue().splitlines()
+    assert "nothing to judge" in line and "cm.yaml" in line and "the token" in line
+
+
+def test_blind_areas_are_named_as_not_judged(tmp_path: Path) -> None:
+    bundle = tmp_path / "token-only"
+    bundle.mkdir()
+    shutil.copy(EXAMPLES / "healthy" / "id_token.txt", bundle / "id_token.txt")
+    _, report = _diagnose(bundle)
+    assert {n["area"] for n in report["not_judged"]} == {"authn", "rbac", "proxy"}
