@@ -249,12 +249,13 @@ def not_judged(checks: list[CheckRecord]) -> list[tuple[str, str]]:
 
 def _nothing_judged(report: Report) -> str:
     used = [i.ref for i in report.inputs if i.kind not in ("unrecognised", "broken", "unreadable")]
-    skipped = len(report.inputs) - len(used)
+    skipped = [i for i in report.inputs if i.kind in ("unrecognised", "broken", "unreadable")]
     seen = (
         f"{len(used)} input(s) read ({', '.join(used[:3])}{', ...' if len(used) > 3 else ''})"
         if used
         else "no input read"
     )
-    return f"nothing to judge: {seen}, {skipped} skipped, and no check could look at them; add " + "; ".join(
+    why = f" ({skipped[0].ref}: {skipped[0].reason})" if skipped and skipped[0].reason else ""
+    return f"nothing to judge: {seen}, {len(skipped)} skipped{why}, and no check could look at them; add " + "; ".join(
         what for _, what in not_judged(report.checks)
     )

@@ -11,7 +11,7 @@ server logs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from oidc_doctor.authn.settings import (
 )
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
 from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
+from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
@@ -61,6 +62,8 @@ class AuthnFacts:
     now_source: str = "clock"
     #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
     apiserver_logs: tuple[str, ...] = ()
+    #: every other id_token of the inputs, each with its own prediction (item, claims, prediction).
+    others: tuple[tuple[Item, dict[str, Any] | None, Prediction], ...] = ()
 
 
 def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
@@ -122,6 +125,14 @@ def derive_authn(ev: Evidence, ctx: Context) -> None:
     pred = predict(token.data, auth, ctx.now, keys_for)
     facts.prediction = pred
     ctx.facts.prediction = pred
+    # Every other token that looks like an id_token gets its own verdict (access tokens beside an
+    # id_token are not what the API server receives; the token checks judge them on their own).
+    access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
+    facts.others = tuple(
+        (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
+        for i in tokens
+        if i is not token and i.ref not in access
+    )
     if pred.authenticated and pred.user is not None:
         u = pred.user
         cur = ctx.facts.identity
@@ -357,9 +368,35 @@ def predicted_outcome(ctx: Context) -> str | None:
     return _stage_cause(p, a) if a is not None else None
 
 
+def _looks_like_access_token(report: Any) -> bool:
+    aspect = getattr(report, "aspects", {}).get("token.type")
+    return aspect is not None and aspect.status == Status.FAIL
+
+
 def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:
-    """The predicted verdict for the first token, as a finding with the exact log string."""
+    """The predicted verdict for the judged token, as a finding with the exact log string; every other
+    id_token of the inputs is predicted too, and its rejection reported under its own name."""
     f = _facts(ctx)
+    result = _judge_prediction(f, ctx)
+    if f is None or not f.others:
+        return result
+    extra: list[Finding] = []
+    for item, claims, pred in f.others:
+        other = _judge_prediction(replace(f, token_item=item, claims=claims, prediction=pred), ctx)
+        for finding in other.findings:
+            if finding.severity == Severity.ERROR:
+                finding.title = f"{item.ref}: {finding.title}"
+                extra.append(finding)
+    if f.token_item is not None:  # several verdicts: each names its token
+        for finding in result.findings:
+            finding.title = f"{f.token_item.ref}: {finding.title}"
+    if not extra:
+        return result
+    why = f"{len(f.others) + 1} tokens; {f.token_item.ref if f.token_item else '?'} is the one judged first"
+    return CheckResult.failed([*result.findings, *extra], f"{result.reason}; {why}" if result.reason else why)
+
+
+def _judge_prediction(f: AuthnFacts | None, ctx: Context) -> CheckResult:
     if f is None or f.view.auth is None or (f.view.blind and not f.view.auth.authenticators):
         return _blind_result(f)
     if f.token_item is None:

@@ -21,6 +21,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOSTILE = "evil\x1b[31mred\x07\r<script>alert(1)</script>"
 
 
+#: A token for commands that need something to judge (the healthy example's id_token).
+TOKEN_ARG = "@" + str(Path(__file__).resolve().parents[2] / "examples" / "healthy" / "id_token.txt")
+
+
 def _report() -> object:
     ctx = Context(now=datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC), now_source="flag")
     ctx.facts.identity = Identity("oidc:alice", ["oidc:dev"], source="prediction")
@@ -131,14 +135,15 @@ def test_diagnose_json_report_on_an_example_bundle(tmp_path: Path) -> None:
 def test_diagnose_writes_the_report_to_a_file(tmp_path: Path) -> None:
     o, out, err = _io()
     target = tmp_path / "report.html"
-    main(["diagnose", "--error", "Unauthorized", "--format", "html", "-o", str(target)], o)
+    main(["diagnose", "--token", TOKEN_ARG, "--error", "Unauthorized", "--format", "html", "-o", str(target)], o)
     assert target.read_text().startswith("<!doctype html>")
     assert out.getvalue() == "" and "report written" in err.getvalue()
 
 
 def test_diagnose_reports_an_unwritable_output_as_exit_2(tmp_path: Path) -> None:
     o, _, err = _io()
-    assert main(["diagnose", "--error", "Unauthorized", "-o", str(tmp_path / "no" / "such" / "r.txt")], o) == 2
+    argv = ["diagnose", "--token", TOKEN_ARG, "--error", "Unauthorized", "-o", str(tmp_path / "no" / "such" / "r.txt")]
+    assert main(argv, o) == 2
     assert "cannot write the report" in err.getvalue()
 
 
@@ -152,8 +157,14 @@ def test_without_now_the_newest_log_line_sets_the_time() -> None:
 
 def test_without_now_or_logs_the_clock_is_used_and_said() -> None:
     o, out, _ = _io()
-    main(["diagnose", "--error", "Unauthorized", "--format", "json"], o)
+    main(["diagnose", "--token", TOKEN_ARG, "--error", "Unauthorized", "--format", "json"], o)
     assert json.loads(out.getvalue())["now_source"] == "clock"
+
+
+def test_an_error_text_alone_is_nothing_to_judge() -> None:
+    o, out, err = _io()
+    assert main(["diagnose", "--error", "Unauthorized"], o) == 2
+    assert out.getvalue() == "" and "nothing to judge: 1 input(s) read (--error[1])" in err.getvalue()
 
 
 def test_multi_line_fixes_keep_their_lines() -> None:

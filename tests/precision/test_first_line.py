@@ -152,3 +152,14 @@ def test_blind_areas_are_named_as_not_judged(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "healthy" / "id_token.txt", bundle / "id_token.txt")
     _, report = _diagnose(bundle)
     assert {n["area"] for n in report["not_judged"]} == {"authn", "rbac", "proxy"}
+
+
+def test_every_id_token_of_a_bundle_gets_its_own_verdict(tmp_path: Path) -> None:
+    # alice's id_token is fine; a second id_token, issued to the dashboard's own client, is not.
+    second = (EXAMPLES / "kubeapps-audience-mismatch" / "id_token.txt").read_text()
+    bundle = _bundle(tmp_path, "healthy", **{"id_token-dashboard.txt": second})
+    status, report = _diagnose(bundle)
+    assert status == 1
+    (f,) = [f for f in report["findings"] if f["cause"] == "audience-mismatch"]
+    assert f["title"].startswith(f"{bundle.name}/id_token-dashboard.txt: "), f["title"]
+    assert status == 1 and "token-accepted" not in [g["cause"] for g in report["findings"] if g["severity"] == "error"]
