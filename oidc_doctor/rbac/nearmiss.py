@@ -207,6 +207,28 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
     )
 
 
+def unquoted(prefix: str) -> str | None:
+    """The prefix without the quotes a manifest passed along, when it has them (else None).
+
+    In YAML, ``- --oidc-groups-prefix="oidc:"`` is a plain scalar: the quotes reach kube-apiserver
+    and become part of every name (``"oidc:"dev``). Shells remove them; YAML list items do not.
+    """
+    if len(prefix) >= 2 and prefix[0] == prefix[-1] and prefix[0] in "\"'":
+        return prefix[1:-1]
+    return None
+
+
+def _quote_fix(flag: str, prefix: str, auth: AuthenticatorSummary | None) -> str:
+    inner = unquoted(prefix) or prefix
+    where = f" ({auth.ref})" if auth else ""
+    return (
+        f"Remove the quotes from the flag value{where}: `- --{flag}={prefix}` in a YAML list passes the quotes "
+        f"to kube-apiserver, which then puts {prefix} (quotes included) before every name. Write "
+        f"`- --{flag}={inner}` (or quote the whole item: `- '--{flag}={inner}'`); the API server restarts with "
+        "the manifest. Do not bind the quoted names: they are the bug."
+    )
+
+
 def _prefix_alternative(new_prefix: str, auth: AuthenticatorSummary | None = None) -> str:
     # Legacy flags spell "no prefix" as "-" (an empty flag means the issuer# default); the
     # AuthenticationConfiguration spells it "" (kubernetes pkg/kubeapiserver/options/authentication.go).
@@ -292,6 +314,16 @@ def _prefix_finding(
     i = _subject_index(b, "User", bound) or 0
     where = binding_label(b) + (f" (and {len(bindings) - 1} more)" if len(bindings) > 1 else "")
     server = f'username prefix "{prefix}"' if prefix else "no username prefix"
+    if unquoted(prefix) == bound_prefix:
+        server = f"its username prefix is {prefix}, quotes included"
+        return Finding(
+            "username-prefix-mismatch",
+            f'{where} names user "{bound}"; the API server sees "{who.username}" ({server})',
+            [who.evidence(), _rb_evidence(b, "User", bound)]
+            + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {prefix!r}")] if auth else []),
+            fix=_quote_fix("oidc-username-prefix", prefix, auth),
+            origin=origin,
+        )
     fix = (
         "Bind the name the API server uses (safer: changes one binding):\n"
         f"  {fixes.patch_subject(b, i, who.username)}\n"
@@ -427,6 +459,17 @@ def _group_finding(
     b = bindings[0]
     i = _subject_index(b, "Group", bound) or 0
     kind = _group_kind(bound, group, auth.groups_prefix if auth else None)
+    quoted = auth.groups_prefix if auth and unquoted(auth.groups_prefix) is not None else None
+    if quoted is not None and group.startswith(quoted) and bound == (unquoted(quoted) or "") + group[len(quoted) :]:
+        return Finding(
+            "group-name-mismatch",
+            f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" '
+            f"(its groups prefix is {quoted}, quotes included)",
+            [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(b, "Group", bound)]
+            + [EvidenceRef("apiserver-config", auth.ref if auth else "", f"groups prefix {quoted!r}")],
+            fix=_quote_fix("oidc-groups-prefix", quoted, auth),
+            origin=origin,
+        )
     if "Keycloak" in kind:
         alt = (
             'in Keycloak, switch the groups mapper\'s "Full group path" to match the binding '

@@ -163,3 +163,35 @@ def test_every_id_token_of_a_bundle_gets_its_own_verdict(tmp_path: Path) -> None
     (f,) = [f for f in report["findings"] if f["cause"] == "audience-mismatch"]
     assert f["title"].startswith(f"{bundle.name}/id_token-dashboard.txt: "), f["title"]
     assert status == 1 and "token-accepted" not in [g["cause"] for g in report["findings"] if g["severity"] == "error"]
+
+
+def _quoted_flag(tmp_path: Path, flag: str) -> dict[str, Any]:
+    bundle = _bundle(tmp_path, "healthy")
+    if flag == "oidc-username-prefix":  # alice bound by name, not through her group
+        rbac = (bundle / "rbac.yaml").read_text()
+        (bundle / "rbac.yaml").write_text(
+            rbac.replace("  kind: Group\n  name: oidc:dev", "  kind: User\n  name: oidc:alice@example.com")
+        )
+    pod = (bundle / "kube-apiserver.yaml").read_text()
+    # A plain YAML list item keeps the quotes: kube-apiserver receives --oidc-...-prefix="oidc:".
+    quoted = pod.replace(f"    - '--{flag}=oidc:'\n", f'    - --{flag}="oidc:"\n')
+    assert quoted != pod
+    (bundle / "kube-apiserver.yaml").write_text(quoted)
+    return _diagnose(bundle)[1]
+
+
+def test_a_quoted_groups_prefix_names_the_flag_not_a_quoted_binding(tmp_path: Path) -> None:
+    report = _quoted_flag(tmp_path, "oidc-groups-prefix")
+    first = report["findings"][0]
+    assert first["cause"] == "group-name-mismatch", _causes(report)
+    assert "quotes included" in first["title"]
+    assert "Remove the quotes" in first["fix"] and "--oidc-groups-prefix=oidc:" in first["fix"]
+    assert "kubectl" not in first["fix"]  # no binding for the quoted name
+
+
+def test_a_quoted_username_prefix_names_the_flag(tmp_path: Path) -> None:
+    report = _quoted_flag(tmp_path, "oidc-username-prefix")
+    assert report["identity"]["username"] == '"oidc:"alice@example.com'
+    first = report["findings"][0]
+    assert first["cause"] == "username-prefix-mismatch", _causes(report)
+    assert "Remove the quotes" in first["fix"] and "kubectl" not in first["fix"]
