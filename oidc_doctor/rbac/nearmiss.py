@@ -465,8 +465,12 @@ def _group_finding(
             "group-name-mismatch",
             f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" '
             f"(its groups prefix is {quoted}, quotes included)",
-            [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(b, "Group", bound)]
-            + [EvidenceRef("apiserver-config", auth.ref if auth else "", f"groups prefix {quoted!r}")],
+            [
+                who.evidence(),
+                EvidenceRef(who.evidence().source, "groups", group),
+                _rb_evidence(b, "Group", bound),
+                EvidenceRef("apiserver-config", auth.ref if auth else "", f"groups prefix {quoted!r}"),
+            ],
             fix=_quote_fix("oidc-groups-prefix", quoted, auth),
             origin=origin,
         )
