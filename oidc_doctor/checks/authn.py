@@ -17,6 +17,7 @@ from typing import Any
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
+from oidc_doctor.authn.nested import nested_claim, nested_fix
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
     SettingsView,
@@ -651,6 +652,17 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
     names = claims.get("_claim_names")
     if isinstance(names, dict) and gclaim in names:
         return CheckResult.passed(f"the {gclaim!r} claim is distributed (see authn.prediction)")
+    nested = nested_claim(claims, gclaim)
+    if nested is not None:
+        finding = Finding(
+            "groups-claim-missing",
+            f"The API server would see no groups: {gclaim!r} is a path into nested claims, and a claim name is "
+            f"never a path (the token carries {clean(json.dumps(nested, ensure_ascii=False), 120)} there)",
+            [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, gclaim.split(".", 1)[0])],
+            fix=nested_fix(gclaim),
+            origin=Origin.PREDICTED,
+        )
+        return CheckResult.failed([finding])
     finding = Finding(
         "groups-claim-missing",
         f"The API server would see no groups: the token has no {gclaim!r} claim (configured groups claim; "
@@ -659,8 +671,6 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
         fix=f"request the scope that carries {gclaim!r} (often `groups`) in the proxy/client, add a groups mapper "
         "in the IdP, or point the groups claim at a claim the token has",
         origin=Origin.PREDICTED,
-        rank=18,
-        explains=("rbac-no-binding", "group-name-mismatch"),
     )
     return CheckResult.failed([finding])
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidc_doctor.authn.nested import nested_claim, nested_fix
 from oidc_doctor.model import AuthenticatorSummary, EvidenceRef, Finding, Origin
 from oidc_doctor.rbac import fixes
 from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, namespace_name, role_ref
@@ -564,6 +565,9 @@ def _groups_claim_missing(
             "Set `--oidc-groups-claim=groups` (structured: "
             '`claimMappings.groups: {claim: groups, prefix: ""}`) and make the token carry it'
         )
+    elif (nested := nested_claim(claims, claim)) is not None:
+        why = f"`{claim}` is a path into nested claims, which the API server never follows (found: {nested!r})"
+        fix = "Reach the nested claim: " + nested_fix(claim)
     else:
         why = f"the token carries no `{claim}` claim"
         if overage:

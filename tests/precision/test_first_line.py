@@ -37,6 +37,17 @@ def _diagnose(bundle: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     return status, json.loads(out.getvalue())
 
 
+def _with_claims(token_file: Path, **claims: Any) -> str:
+    """The token with claims changed (its signature no longer matches: judge it without keys)."""
+    import base64
+
+    head, body, sig = token_file.read_text().strip().split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload.update(claims)
+    raw = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    return f"{head}.{raw}.{sig}\n"
+
+
 def _causes(report: dict[str, Any]) -> list[str]:
     return [f["cause"] for f in report["findings"]]
 
@@ -195,3 +206,29 @@ def test_a_quoted_username_prefix_names_the_flag(tmp_path: Path) -> None:
     first = report["findings"][0]
     assert first["cause"] == "username-prefix-mismatch", _causes(report)
     assert "Remove the quotes" in first["fix"] and "kubectl" not in first["fix"]
+
+
+def test_a_nested_groups_claim_is_named_nested_with_a_cel_fix(tmp_path: Path) -> None:
+    from oidc_doctor.authn.nested import nested_claim
+
+    claims = {"realm_access": {"roles": ["dev", "offline_access"]}, "groups": None}
+    assert nested_claim(claims, "realm_access.roles") == ["dev", "offline_access"]
+    assert nested_claim(claims, "realm_access.missing") is None
+    assert nested_claim({"realm_access.roles": ["x"]}, "realm_access.roles") is None  # a real top-level name
+    bundle = _bundle(tmp_path, "healthy")
+    pod = (bundle / "kube-apiserver.yaml").read_text()
+    (bundle / "kube-apiserver.yaml").write_text(
+        pod.replace("--oidc-groups-claim=groups", "--oidc-groups-claim=realm_access.roles")
+    )
+    # Keycloak's realm roles; the claims are changed, so the keys go (the signature is not judged).
+    (bundle / "id_token.txt").write_text(_with_claims(bundle / "id_token.txt", realm_access={"roles": ["dev"]}))
+    (bundle / "jwks.json").unlink()
+    _, report = _diagnose(
+        bundle,
+        "--error",
+        "Error from server (Forbidden): pods is forbidden: User "
+        '"oidc:alice@example.com" cannot list resource "pods" in API group "" in the namespace "dev"',
+    )
+    first = report["findings"][0]
+    assert first["cause"] == "groups-claim-missing", _causes(report)
+    assert "path into nested claims" in first["title"]
