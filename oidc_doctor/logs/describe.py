@@ -73,6 +73,10 @@ def title(st: CauseStats) -> str:
         conf, disc = _d(st, "configured"), _d(st, "discovered")
         if code == "discovery-issuer-mismatch" and conf and disc:
             text = f"the API server is configured with issuer {conf!r}; discovery returns issuer {disc!r}"
+        elif code == "issuer-ca-untrusted" and host_name_mismatch(_tls_text(st)):
+            text = "the issuer's TLS certificate is not issued for the issuer's host name" + (
+                f" ({url})" if url else ""
+            )
         elif code == "issuer-ca-untrusted":
             text = "the API server does not trust the issuer's TLS certificate" + (f" ({url})" if url else "")
         else:
@@ -105,9 +109,35 @@ def title(st: CauseStats) -> str:
     return f"{text} ({_times(st)})"
 
 
+#: Go crypto/x509 HostnameError and its IP form (crypto/x509/verify.go): the chain is trusted, the
+#: name is not in the certificate — a CA file does not help.
+_HOST_NAME_ERRORS = (
+    "certificate is valid for",
+    "certificate is not valid for any names",
+    "doesn't contain any IP SANs",
+)
+
+
+def _tls_text(st: CauseStats) -> str:
+    """The TLS error: the line's own, or the start-up line behind `authenticator not initialized`."""
+    return st.error + ("\n" + st.explained_by.text if st.explained_by is not None else "")
+
+
+def host_name_mismatch(error: str) -> bool:
+    """Whether a TLS error says the certificate names other hosts (not an untrusted CA)."""
+    return any(m in error for m in _HOST_NAME_ERRORS)
+
+
 def fix(st: CauseStats) -> str:
     """A fix more exact than the catalogue's when the line tells more; "" for the default."""
     code = st.code or ""
+    if code == "issuer-ca-untrusted" and host_name_mismatch(_tls_text(st)):
+        return (
+            "the certificate does not name the host in the issuer URL: reissue it with that host name in its "
+            "subject alternative names, or use an issuer URL whose host the certificate names (the issuer URL, "
+            "the discovery `issuer` and the token's `iss` must then change together); a CA file does not help — "
+            "the CA is trusted, the name is not"
+        )
     if code == "issuer-mismatch" and any(d.get("bare") for d in st.details):
         return (
             "compare the token's `iss` with `--oidc-issuer-url` / `issuer.url` byte for byte (scheme, "

@@ -232,3 +232,17 @@ def test_a_nested_groups_claim_is_named_nested_with_a_cel_fix(tmp_path: Path) ->
     first = report["findings"][0]
     assert first["cause"] == "groups-claim-missing", _causes(report)
     assert "path into nested claims" in first["title"]
+
+
+def test_a_certificate_for_another_host_is_not_called_an_untrusted_ca(tmp_path: Path) -> None:
+    log = (EXAMPLES / "issuer-ca-untrusted" / "kube-apiserver.log").read_text()
+    log = log.replace(
+        "x509: certificate signed by unknown authority",
+        "x509: certificate is valid for ingress.local, not keycloak.example.com",
+    )
+    bundle = _bundle(tmp_path, "issuer-ca-untrusted", **{"kube-apiserver.log": log})
+    _, report = _diagnose(bundle)
+    first = report["findings"][0]
+    assert first["cause"] == "issuer-ca-untrusted", _causes(report)
+    assert "not issued for the issuer's host name" in first["title"]
+    assert "subject alternative names" in first["fix"] and "--oidc-ca-file" not in first["fix"]
