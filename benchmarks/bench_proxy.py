@@ -90,9 +90,9 @@ def checks(n: int = 2000) -> None:
         loaded = json.loads(path.read_text())
         ev = Evidence([Item(Kind.WORKLOAD, f"w{i}", o) for i, o in enumerate(loaded["items"])])
         ctx = Context(now=datetime(2026, 11, 28, tzinfo=UTC))
-        ctx.facts.token_lifetime_s = 300.0
-        ctx.facts.token_size = 900
-        derive_proxies(ev, ctx)
+        ctx = ctx.but(facts=ctx.facts.but(token_lifetime_s=300.0))
+        ctx = ctx.but(facts=ctx.facts.but(token_size=900))
+        ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
         for c in CHECKS:
             c.run(ev, ctx)
         times.append(time.perf_counter() - t)

@@ -1,4 +1,4 @@
-"""Runs derivers and checks over the evidence, ranks the findings, and builds the report.
+"""Derives the facts, runs the checks over the evidence, ranks the findings, and builds the report.
 
 Ranking (DESIGN.md): the first finding should explain the observed failure.
 1. ``error`` before ``warning`` before ``info``.
@@ -15,10 +15,11 @@ import os
 from typing import Any
 
 from oidc_doctor.causes import BY_CODE, Severity, consequences
-from oidc_doctor.checks import all_checks, derivers
+from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.errors import NothingToJudge
 from oidc_doctor.evidence import Evidence, InputRecord
+from oidc_doctor.facts import derive_all
 from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status
 from oidc_doctor.record import Record
 from oidc_doctor.text import iso
@@ -202,8 +203,7 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report
     ``OIDC_DOCTOR_STRICT=1`` (the test suite) the error propagates instead.
     """
     strict = os.environ.get("OIDC_DOCTOR_STRICT") == "1"
-    for derive in derivers():
-        derive(ev, ctx)
+    ctx = derive_all(ev, ctx)
     report = Report(ctx=ctx, inputs=list(ev.inputs))
     findings: list[Finding] = []
     for check in checks if checks is not None else all_checks():

@@ -1,26 +1,12 @@
-"""The explicit registry of derivers and checks; a test enumerates it.
+"""The explicit registry of checks; a test enumerates it.
 
-Order matters for derivers (later ones read what earlier ones derived); checks run in list order
-but their findings are ranked afterwards (``oidc_doctor.pipeline.rank``).
+Checks run in list order, but their findings are ranked afterwards (``oidc_doctor.pipeline.rank``).
+The facts they read are derived before, in the order :func:`oidc_doctor.facts.derive_all` fixes.
 """
 
 from __future__ import annotations
 
-from oidc_doctor.checks.base import Check, Deriver
-
-
-def derivers() -> list[Deriver]:
-    """Derivers in the order they run."""
-    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
-
-    return [
-        logs.derive_logs,
-        identity.derive_reviewed_identity,
-        token.derive_tokens,
-        rbac.derive_failures,  # after the token deriver, before the authn one (which predicts)
-        authn.derive_authn,
-        proxy.derive_proxies,
-    ]
+from oidc_doctor.checks.base import Check
 
 
 def all_checks() -> list[Check]:

@@ -36,20 +36,19 @@ from oidc_doctor.model import (
     CheckResult,
     EvidenceRef,
     Finding,
-    Identity,
     ObservedFailure,
     Origin,
     Status,
 )
 from oidc_doctor.text import clean, iso
+from oidc_doctor.token.inspect import TokenReport
 
-FACTS_KEY = "authn"
 LOG_PREFIX = 'kube-apiserver log (predicted): "Unable to authenticate the request" err='
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuthnFacts:
-    """What ``derive_authn`` found, for the checks (``ctx.facts.extra["authn"]``)."""
+    """What ``derive_authn`` found, for the checks (``ctx.facts.authn``)."""
 
     view: SettingsView
     now: datetime  # ctx.now: checks never read the wall clock
@@ -83,79 +82,67 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
     )
 
 
-def derive_authn(ev: Evidence, ctx: Context) -> None:
-    """Fill ``authenticators``, ``prediction`` and (if accepted) a predicted ``identity``."""
+def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
+    """The API server area's facts: ``authn`` (settings, validation, predictions) and the summary
+    ``authenticators`` other areas compare against (None when the settings cannot be seen)."""
     view = read_settings(ev)
+    auth = view.auth
+    logs = tuple(i.ref for i in ev.of(Kind.APISERVER_LOG))
+    if auth is None or (view.blind and not auth.authenticators):
+        facts = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
+        return {"authn": facts, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
+    summary = {"authenticators": tuple(summarize(a) for a in auth.authenticators), "authenticators_ref": auth.ref}
+    discovery = discovery_for(ev, auth)
+    verdict = validate_settings(auth)
+    tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
+    if not tokens:
+        facts = AuthnFacts(
+            view=view,
+            now=ctx.now,
+            now_source=ctx.now_source,
+            apiserver_logs=logs,
+            verdict=verdict,
+            discovery=discovery,
+        )
+        return {"authn": facts, **summary}
+    # The token area picked the one to judge (command line first, an id_token before an access token).
+    primary = ctx.facts.primary.ref if ctx.facts.primary is not None else None
+    token = next((i for i in tokens if i.ref == primary), tokens[0])
+    jwks_items = ev.of(Kind.JWKS)
+    keys: KeySet = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
+
+    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+        why = discovery_init_error(discovery, a)
+        return (None, why) if why else (keys, None)
+
+    # Every other token that looks like an id_token gets its own verdict (access tokens beside an
+    # id_token are not what the API server receives; the token checks judge them on their own).
+    access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
     facts = AuthnFacts(
         view=view,
         now=ctx.now,
         now_source=ctx.now_source,
-        apiserver_logs=tuple(i.ref for i in ev.of(Kind.APISERVER_LOG)),
+        apiserver_logs=logs,
+        verdict=verdict,
+        discovery=discovery,
+        token_item=token,
+        claims=parse_compact(token.data).payload,
+        prediction=predict(token.data, auth, ctx.now, keys_for),
+        keys_ref=", ".join(i.ref for i in jwks_items),
+        others=tuple(
+            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
+            for i in tokens
+            if i is not token and i.ref not in access
+        ),
     )
-    ctx.facts.extra[FACTS_KEY] = facts
-    auth = view.auth
-    if auth is None or (view.blind and not auth.authenticators):
-        ctx.facts.authenticators = None
-        ctx.facts.authenticators_ref = auth.ref if auth else ""
-        return
-    ctx.facts.authenticators = [summarize(a) for a in auth.authenticators]
-    ctx.facts.authenticators_ref = auth.ref
-    facts.verdict = validate_settings(auth)
-    facts.discovery = discovery_for(ev, auth)
-    tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
-    if not tokens:
-        return
-    # The token deriver picked the one to judge (command line first, an id_token before an access token).
-    primary = ctx.facts.extra.get("token.primary_ref")
-    token = next((i for i in tokens if i.ref == primary), tokens[0])
-    facts.token_item = token
-    parsed = parse_compact(token.data)
-    facts.claims = parsed.payload
-    jwks_items = ev.of(Kind.JWKS)
-    keys: KeySet
-    if jwks_items:
-        keys = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)])
-        facts.keys_ref = ", ".join(i.ref for i in jwks_items)
-    else:
-        keys = NoKeySet()
-
-    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-        why = discovery_init_error(facts.discovery, a)
-        return (None, why) if why else (keys, None)
-
-    pred = predict(token.data, auth, ctx.now, keys_for)
-    facts.prediction = pred
-    ctx.facts.prediction = pred
-    # Every other token that looks like an id_token gets its own verdict (access tokens beside an
-    # id_token are not what the API server receives; the token checks judge them on their own).
-    access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
-    facts.others = tuple(
-        (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
-        for i in tokens
-        if i is not token and i.ref not in access
-    )
-    if pred.authenticated and pred.user is not None:
-        u = pred.user
-        cur = ctx.facts.identity
-        if cur is None:
-            ctx.facts.identity = Identity(
-                username=u.username, groups=list(u.groups), uid=u.uid, extra=dict(u.extra), source="prediction"
-            )
-        elif cur.source == "forbidden-message" and cur.username == u.username and not cur.groups:
-            # A 403 quotes the user but never its groups; when it names the very user this token
-            # maps to, the token's predicted groups are the ones the API server saw.
-            groups = Identity(u.username, list(u.groups)).with_authenticated()  # as RBAC sees them
-            ctx.facts.identity = Identity(
-                username=cur.username, groups=groups, uid=u.uid, extra=dict(u.extra), source=cur.source
-            )
+    return {"authn": facts, **summary}
 
 
 # --- helpers for findings ----------------------------------------------------------------------
 
 
 def _facts(ctx: Context) -> AuthnFacts | None:
-    f = ctx.facts.extra.get(FACTS_KEY)
-    return f if isinstance(f, AuthnFacts) else None
+    return ctx.facts.authn
 
 
 def _blind_result(f: AuthnFacts | None) -> CheckResult:
@@ -369,8 +356,8 @@ def predicted_outcome(ctx: Context) -> str | None:
     return _stage_cause(p, a) if a is not None else None
 
 
-def _looks_like_access_token(report: Any) -> bool:
-    aspect = getattr(report, "aspects", {}).get("token.type")
+def _looks_like_access_token(report: TokenReport) -> bool:
+    aspect = report.aspects.get("token.type")
     return aspect is not None and aspect.status == Status.FAIL
 
 
@@ -600,7 +587,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
 
 
 def _from_apiserver_log(ref: str, log_refs: tuple[str, ...]) -> bool:
-    return any(ref == r or ref.startswith(r + ":") for r in log_refs)
+    return any(ref == r or ref.startswith((r + ":", r + "@")) for r in log_refs)  # file:line or file@offset
 
 
 def _endpoint_mismatch(f: AuthnFacts, username: str, seen: ObservedFailure, evidence: list[EvidenceRef]) -> Finding:

@@ -1,9 +1,9 @@
 """What a check is, and the context it runs in.
 
 A check is a pure function of (evidence, context): it never reads the wall clock (``ctx.now``
-is injected), never does I/O and never prints. Facts shared between checks (the decoded token,
-the API server's authenticators, the identity) are computed once by *derivers* that run before
-the checks, in the order ``oidc_doctor.checks.DERIVERS`` lists them.
+is injected), never does I/O, never prints and never writes to the facts. Facts shared between
+checks (the decoded token, the API server's authenticators, the identity) are derived once, area
+by area, by :func:`oidc_doctor.facts.derive_all`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from oidc_doctor.evidence import Evidence
-    from oidc_doctor.model import AuthenticatorSummary, CheckResult, Identity, ObservedFailure
+    from oidc_doctor.facts import Facts
+    from oidc_doctor.model import CheckResult
 
 
 class Options(Record):
@@ -67,75 +68,11 @@ class Options(Record):
         self.request = request
 
 
-class Facts(Record):
-    """Derived facts shared by checks; each deriver fills its own fields.
+class Context(FrozenRecord):
+    """What a check may read besides the evidence (immutable: :meth:`but` makes a changed copy).
 
-    ``authenticators`` is None when the API server's settings could not be seen (then checks
-    that need them say ``unknown``), and an empty list when they were seen and hold no JWT
-    authenticator. ``token_claims``/``token_header`` are the first decodable token's, for other
-    areas (RBAC near misses, proxy). ``extra`` holds anything else a deriver wants to share, by a
-    namespaced key ("logs.events", ...).
+    ``facts`` are derived once per run by :func:`oidc_doctor.facts.derive_all`.
     """
-
-    _fields = (
-        "tokens",
-        "token_claims",
-        "token_header",
-        "token_ref",
-        "token_lifetime_s",
-        "token_size",
-        "authenticators",
-        "authenticators_ref",
-        "prediction",
-        "identity",
-        "failures",
-        "extra",
-    )
-    __slots__ = _fields
-    tokens: list[Any]  # one report per token input (token area)
-    token_claims: dict[str, Any] | None
-    token_header: dict[str, Any] | None
-    token_ref: str
-    token_lifetime_s: float | None  # exp - iat
-    token_size: int | None  # bytes
-    authenticators: list[AuthenticatorSummary] | None
-    authenticators_ref: str
-    prediction: Any  # the authn engine's result for the first token, if any
-    identity: Identity | None
-    failures: list[ObservedFailure]
-    extra: dict[str, Any]
-
-    def __init__(
-        self,
-        tokens: list[Any] | None = None,
-        token_claims: dict[str, Any] | None = None,
-        token_header: dict[str, Any] | None = None,
-        token_ref: str = "",
-        token_lifetime_s: float | None = None,
-        token_size: int | None = None,
-        authenticators: list[AuthenticatorSummary] | None = None,
-        authenticators_ref: str = "",
-        prediction: Any = None,
-        identity: Identity | None = None,
-        failures: list[ObservedFailure] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.tokens = [] if tokens is None else tokens
-        self.token_claims = token_claims
-        self.token_header = token_header
-        self.token_ref = token_ref
-        self.token_lifetime_s = token_lifetime_s
-        self.token_size = token_size
-        self.authenticators = authenticators
-        self.authenticators_ref = authenticators_ref
-        self.prediction = prediction
-        self.identity = identity
-        self.failures = [] if failures is None else failures
-        self.extra = {} if extra is None else extra
-
-
-class Context(Record):
-    """What a check may read besides the evidence."""
 
     _fields = ("now", "now_source", "options", "facts")
     __slots__ = _fields
@@ -147,10 +84,20 @@ class Context(Record):
     def __init__(
         self, now: datetime, now_source: str = "clock", options: Options | None = None, facts: Facts | None = None
     ) -> None:
-        self.now = now
-        self.now_source = now_source
-        self.options = Options() if options is None else options
-        self.facts = Facts() if facts is None else facts
+        from oidc_doctor.facts import Facts
+
+        setattr_ = object.__setattr__
+        setattr_(self, "now", now)
+        setattr_(self, "now_source", now_source)
+        setattr_(self, "options", Options() if options is None else options)
+        setattr_(self, "facts", Facts() if facts is None else facts)
+
+    def __hash__(self) -> int:  # options are mutable: identity is enough for a run's context
+        return id(self)
+
+    def but(self, **changes: Any) -> Context:
+        """A copy with ``changes`` (``now``, ``now_source``, ``options``, ``facts``)."""
+        return Context(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
 
 
 class Check(FrozenRecord):
@@ -171,6 +118,3 @@ class Check(FrozenRecord):
         setattr_(self, "causes", causes)
         setattr_(self, "run", run)
         setattr_(self, "summary", summary)
-
-
-Deriver = Callable[["Evidence", Context], None]

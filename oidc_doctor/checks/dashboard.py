@@ -53,7 +53,7 @@ def _prepare(ev: Evidence, ctx: Context) -> tuple[list[HeadlampConfig], list[Aut
         return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
     if not auths:
         return CheckResult.skipped("the API server has no JWT authenticator")
-    return configs, auths
+    return configs, list(auths)
 
 
 def _ev(s: HSetting) -> EvidenceRef:

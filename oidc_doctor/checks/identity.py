@@ -34,13 +34,13 @@ def _identity(info: dict[str, Any]) -> Identity:
     )
 
 
-def derive_reviewed_identity(ev: Evidence, ctx: Context) -> None:
-    """Set ``facts.identity`` from the first SelfSubjectReview in the evidence."""
+def derive_reviewed_identity(ev: Evidence) -> Identity | None:
+    """The identity of the first SelfSubjectReview in the evidence (None without one)."""
     for item in ev.of(Kind.LIVE):
         info = _user_info(item)
         if info is not None:
-            ctx.facts.identity = _identity(info)
-            return
+            return _identity(info)
+    return None
 
 
 def check_reviewed(ev: Evidence, ctx: Context) -> CheckResult:

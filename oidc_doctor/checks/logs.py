@@ -1,10 +1,9 @@
 """Checks on logs: what the API server, oauth2-proxy and the ingress said about the logins.
 
 The deriver :func:`derive_logs` reads every log file of the evidence once (streaming, whole),
-classifies the authentication lines by cause and stores two summaries per log kind in
-``ctx.facts.extra``: ``logs.summary`` (the whole files) and ``logs.near`` (lines within
-:data:`NEAR` of ``ctx.now``). Failures near ``ctx.now`` become ``ctx.facts.failures`` (a 401 from
-the API server, a "logged out" from the proxy), which steers the ranking of every finding.
+classifies the authentication lines by cause and returns :class:`LogFacts`: two summaries per log
+kind (the whole files, and the lines within :data:`NEAR` of ``ctx.now``) and the failures near
+``ctx.now`` (a 401 from the API server, a "logged out" from the proxy), which steer the ranking.
 
 The checks turn each cause into a finding of origin OBSERVED: the server's own word outranks a
 prediction when it carries a reason near ``ctx.now``. Lines far from that moment, and a bare
@@ -25,24 +24,56 @@ from oidc_doctor.logs.classify import INGRESS, PROXY
 from oidc_doctor.logs.describe import fix, title
 from oidc_doctor.logs.summary import CauseStats, Example, Summary
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, ObservedFailure, Origin
+from oidc_doctor.record import FrozenRecord
 
 #: Lines within this time of ``ctx.now`` are "near": they weigh most.
 NEAR = timedelta(minutes=5)
-SUMMARY = "logs.summary"  # dict[kind, Summary]: the whole files
-NEAR_SUMMARY = "logs.near"  # dict[kind, Summary]: lines near ctx.now
-ERRORS = "logs.errors"  # dict[kind, list[str]]: files that could not be read
-UNCLASSIFIED = "logs.unclassified"  # list of {"ref", "count", "line"}: shown as-is
 
 _LOG_KINDS = (Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
 
 
-def derive_logs(ev: Evidence, ctx: Context) -> None:
-    """Scan every log file into per-kind summaries and record the failures near ``ctx.now``."""
+class LogFacts(FrozenRecord):
+    """What the logs say, per log kind (immutable record; the summaries are read-only by contract).
+
+    ``summary``: the whole files; ``near``: lines within :data:`NEAR` of ``ctx.now``; ``errors``:
+    files that could not be read; ``unclassified``: lines shown as-is; ``failures``: the failures
+    seen near ``ctx.now`` (a 401 from the API server, a "logged out" from the proxy).
+    """
+
+    _fields = ("summary", "near", "errors", "unclassified", "failures")
+    __slots__ = _fields
+    summary: dict[str, Summary]
+    near: dict[str, Summary]
+    errors: dict[str, list[str]]
+    unclassified: tuple[dict[str, Any], ...]
+    failures: tuple[ObservedFailure, ...]
+
+    def __init__(
+        self,
+        summary: dict[str, Summary],
+        near: dict[str, Summary],
+        errors: dict[str, list[str]],
+        unclassified: tuple[dict[str, Any], ...] = (),
+        failures: tuple[ObservedFailure, ...] = (),
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "summary", summary)
+        setattr_(self, "near", near)
+        setattr_(self, "errors", errors)
+        setattr_(self, "unclassified", tuple(unclassified))
+        setattr_(self, "failures", tuple(failures))
+
+    def __hash__(self) -> int:  # holds dicts: identity is enough
+        return id(self)
+
+
+def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
+    """Scan every log file into per-kind summaries and the failures near ``ctx.now``."""
     from oidc_doctor.logs.scan import number_lines, scan_file
 
     items = [i for i in ev.of(*_LOG_KINDS) if i.path is not None]
     if not items:
-        return
+        return None
     whole: dict[str, Summary] = {}
     near: dict[str, Summary] = {}
     errors: dict[str, list[str]] = {}
@@ -62,22 +93,21 @@ def derive_logs(ev: Evidence, ctx: Context) -> None:
         near.setdefault(kind, Summary(start=n.start, end=n.end)).merge(n)
     for s in [*whole.values(), *near.values()]:
         s.finish()
-    ctx.facts.extra[SUMMARY] = whole
-    ctx.facts.extra[NEAR_SUMMARY] = near
-    ctx.facts.extra[ERRORS] = errors
-    ctx.facts.extra[UNCLASSIFIED] = [
+    unclassified = [
         {"ref": st.example.ref, "count": st.count, "line": st.example.text}
         for s in whole.values()
         for st in s.unknown.values()
         if st.example is not None
     ]
+    failures = []
     for s in near.values():
         for st in [*s.by_cause.values(), *s.unknown.values()]:
             ex = st.latest or st.example
             if st.failure is None or ex is None:
                 continue
             status = 401 if st.failure == "unauthorized" else None
-            ctx.facts.failures.append(ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status))
+            failures.append(ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status))
+    return LogFacts(whole, near, errors, tuple(unclassified), tuple(failures))
 
 
 def _evidence(ex: Example | None, what: str = "") -> list[EvidenceRef]:
@@ -148,9 +178,10 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
 def _check(ev: Evidence, ctx: Context, log_kind: Kind, what: str) -> CheckResult:
     if not ev.of(log_kind):
         return CheckResult.skipped(f"no {what} among the inputs")
-    whole: Summary | None = ctx.facts.extra.get(SUMMARY, {}).get(str(log_kind))
-    near_all: Summary | None = ctx.facts.extra.get(NEAR_SUMMARY, {}).get(str(log_kind))
-    errors: list[str] = ctx.facts.extra.get(ERRORS, {}).get(str(log_kind), [])
+    logs = ctx.facts.logs
+    whole = logs.summary.get(str(log_kind)) if logs else None
+    near_all = logs.near.get(str(log_kind)) if logs else None
+    errors: list[str] = logs.errors.get(str(log_kind), []) if logs else []
     if whole is None:
         reason = "; ".join(errors) if errors else f"the {what} was not read"
         return CheckResult.unknown(reason)
@@ -234,10 +265,10 @@ CHECKS: list[Check] = [
 def report_extra(ctx: Context) -> dict[str, Any] | None:
     """The logs part a report may add under an extra key: per log kind, the ``oidc-doctor logs``
     JSON of the whole files and of the lines near ``ctx.now``; None when no log was read."""
-    whole: dict[str, Summary] = ctx.facts.extra.get(SUMMARY, {})
-    if not whole:
+    logs = ctx.facts.logs
+    if logs is None or not logs.summary:
         return None
-    near: dict[str, Summary] = ctx.facts.extra.get(NEAR_SUMMARY, {})
+    whole, near = logs.summary, logs.near
     return {
         kind: {"whole": s.to_json(), "near_now": near[kind].to_json() if kind in near else None}
         for kind, s in whole.items()

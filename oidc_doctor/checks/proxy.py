@@ -41,12 +41,10 @@ from oidc_doctor.proxy.settings import (
 )
 from oidc_doctor.text import clean, human_duration
 
-KEY = "proxy.state"
-
 
 @dataclass
 class ProxyState:
-    """What the deriver found, shared by the proxy checks (``ctx.facts.extra["proxy.state"]``)."""
+    """What the deriver found, shared by the proxy checks (``ctx.facts.proxy``)."""
 
     configs: list[ProxyConfig] = field(default_factory=list)
     releases: list[helm.HelmRelease] = field(default_factory=list)
@@ -60,8 +58,8 @@ class ProxyState:
     blind: str = ""
 
 
-def derive_proxies(ev: Evidence, ctx: Context) -> None:
-    """Find proxies, read their settings and Helm values; store a :class:`ProxyState`."""
+def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
+    """Find proxies, read their settings and Helm values (the proxy area's facts)."""
     state = ProxyState(blind=ev.blind.get("proxy", ""))
     configmaps = [(i.ref, i.data) for i in ev.of(Kind.CONFIGMAP) if isinstance(i.data, dict)]
     decoded = []
@@ -104,12 +102,11 @@ def derive_proxies(ev: Evidence, ctx: Context) -> None:
                 m = re.search(r"large_client_header_buffers\s+(\d+\s+\d+[kKmM]?)\s*;", value)
                 if m:
                     state.nginx_buffers.append((f"{ref} data.{key}", ns, m.group(1)))
-    ctx.facts.extra[KEY] = state
+    return state
 
 
 def _state(ctx: Context) -> ProxyState:
-    st = ctx.facts.extra.get(KEY)
-    return st if isinstance(st, ProxyState) else ProxyState()
+    return ctx.facts.proxy if ctx.facts.proxy is not None else ProxyState()
 
 
 def _no_proxy(state: ProxyState) -> CheckResult | None:
@@ -361,7 +358,7 @@ def _proxies_and_authenticators(ctx: Context) -> tuple[ProxyState, list[Authenti
         return CheckResult.unknown("the API server's OIDC settings are not in the evidence")
     if not auths:
         return CheckResult.skipped("the API server has no JWT authenticator")
-    return state, auths
+    return state, list(auths)
 
 
 def _aud_list(claims: dict[str, Any] | None) -> list[str]:

@@ -1,9 +1,10 @@
 """RBAC checks: who the API server says the user is, what binds it, and why a request is denied.
 
 The deriver :func:`derive_failures` reads the failure texts the user saw (``--error`` and error
-text files) into ``ctx.facts.failures``; a 403's quoted user becomes the identity (source
-``forbidden-message``) unless a SelfSubjectReview already gave one: the API server's own word
-outranks a prediction. The checks then compare that identity with the RBAC objects of the
+text files) beside the logs' failures; a 403's quoted user becomes the identity (source
+``forbidden-message``, :func:`oidc_doctor.facts.identity_of`) unless a SelfSubjectReview gave one:
+the API server's own word outranks a prediction. :func:`derive_rbac` indexes the RBAC objects and
+analyses that identity once. The checks then compare that identity with the RBAC objects of the
 evidence (``oidc_doctor.rbac``).
 """
 
@@ -13,11 +14,12 @@ from typing import Any
 
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
-from oidc_doctor.model import AuthenticatorSummary, CheckResult, Identity
+from oidc_doctor.model import AuthenticatorSummary, CheckResult, ObservedFailure
 from oidc_doctor.rbac.forbidden import parse_failures
 from oidc_doctor.rbac.index import RbacIndex, default_groups
 from oidc_doctor.rbac.nearmiss import Analysis, Who, analyze, anonymous_finding
 from oidc_doctor.rbac.rules import Request
+from oidc_doctor.record import FrozenRecord
 
 _NO_RBAC = (
     "no RBAC objects in the evidence (add the output of `kubectl get clusterroles,clusterrolebindings,"
@@ -29,32 +31,59 @@ _NO_IDENTITY = (
 )
 
 
-def derive_failures(ev: Evidence, ctx: Context) -> None:
-    """Parse ``--error`` texts and error text files into ``ctx.facts.failures`` (and the identity)."""
+def derive_failures(ev: Evidence, ctx: Context) -> tuple[ObservedFailure, ...]:
+    """The failures seen: the logs' (near ``ctx.now``), then ``--error`` texts and error text files."""
     texts: list[tuple[str, str]] = [(t, "--error") for t in ctx.options.error_texts]
     texts += [(i.data, i.ref) for i in ev.of(Kind.ERROR_TEXT) if isinstance(i.data, str)]
-    for text, ref in texts:
-        for f in parse_failures(text, ref):
-            ctx.facts.failures.append(f)
-            if f.kind == "forbidden" and f.user is not None:
-                current = ctx.facts.identity
-                # The first 403 wins; a SelfSubjectReview outranks it, a prediction does not.
-                if current is None or current.source == "prediction":
-                    ctx.facts.identity = Identity(username=f.user, source="forbidden-message")
+    logs = ctx.facts.logs
+    seen = list(logs.failures) if logs is not None else []
+    return (*seen, *(f for text, ref in texts for f in parse_failures(text, ref)))
+
+
+class RbacFacts(FrozenRecord):
+    """The RBAC area's facts: the bindings' index (None without RBAC objects) and the analysis of
+    the identity (or why none could be made)."""
+
+    _fields = ("index", "analysis")
+    __slots__ = _fields
+    index: RbacIndex | None
+    analysis: Analysis | str
+
+    def __init__(self, index: RbacIndex | None, analysis: Analysis | str) -> None:
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "analysis", analysis)
+
+    def __hash__(self) -> int:  # holds an index: identity is enough
+        return id(self)
+
+
+def derive_rbac(ev: Evidence, ctx: Context) -> RbacFacts:
+    """Index the RBAC objects once and analyse the identity the facts name."""
+    idx = RbacIndex.from_evidence(ev) if ev.has(Kind.RBAC) else None
+    who = who_from_context(ctx)
+    result: Analysis | str
+    if idx is None:
+        result = ev.blind.get("rbac", _NO_RBAC)
+    elif who is None:
+        p = ctx.facts.prediction
+        if p is not None and p.handled and not p.authenticated:
+            # The token in hand never gets past authentication: there is no user for RBAC to judge.
+            result = f"the API server would reject the token ({p.error}): authentication fails before RBAC"
+        else:
+            result = _NO_IDENTITY
+    else:
+        result = analyze(idx, who, request_from_context(ctx), ctx.facts.token_claims, pick_authenticator(ctx))
+    return RbacFacts(idx, result)
 
 
 def rbac_index(ev: Evidence, ctx: Context) -> RbacIndex | None:
     """The index of the evidence's RBAC objects (built once per run), or None without any."""
-    key = "rbac.index"
-    if key not in ctx.facts.extra:
-        ctx.facts.extra[key] = RbacIndex.from_evidence(ev) if ev.has(Kind.RBAC) else None
-    value: RbacIndex | None = ctx.facts.extra[key]
-    return value
+    return ctx.facts.rbac.index if ctx.facts.rbac is not None else None
 
 
 def pick_authenticator(ctx: Context) -> AuthenticatorSummary | None:
     """The authenticator for the token's issuer, or the only one."""
-    auths = ctx.facts.authenticators or []
+    auths = ctx.facts.authenticators or ()
     claims = ctx.facts.token_claims or {}
     for a in auths:
         if claims.get("iss") == a.issuer:
@@ -123,26 +152,7 @@ def request_from_context(ctx: Context) -> Request | None:
 
 def _analysis(ev: Evidence, ctx: Context) -> Analysis | str:
     """The shared analysis, or the reason it could not be made."""
-    key = "rbac.analysis"
-    if key in ctx.facts.extra:
-        cached: Analysis | str = ctx.facts.extra[key]
-        return cached
-    result: Analysis | str
-    idx = rbac_index(ev, ctx)
-    who = who_from_context(ctx)
-    if idx is None:
-        result = ev.blind.get("rbac", _NO_RBAC)
-    elif who is None:
-        p = ctx.facts.prediction
-        if p is not None and getattr(p, "handled", False) and not getattr(p, "authenticated", True):
-            # The token in hand never gets past authentication: there is no user for RBAC to judge.
-            result = f"the API server would reject the token ({p.error}): authentication fails before RBAC"
-        else:
-            result = _NO_IDENTITY
-    else:
-        result = analyze(idx, who, request_from_context(ctx), ctx.facts.token_claims, pick_authenticator(ctx))
-    ctx.facts.extra[key] = result
-    return result
+    return ctx.facts.rbac.analysis if ctx.facts.rbac is not None else _NO_RBAC
 
 
 def check_anonymous(ev: Evidence, ctx: Context) -> CheckResult:

@@ -41,10 +41,6 @@ def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[
     return docs[0].data, docs[0].ref
 
 
-#: ``ctx.facts.extra`` key: the ref of the token other areas judge (the authn prediction, RBAC, proxy).
-PRIMARY_REF = "token.primary_ref"
-
-
 def primary_report(reports: list[ti.TokenReport]) -> ti.TokenReport | None:
     """The token the other areas judge when there are several: one named on the command line
     (it comes first), else the first decodable one without access-token signs — the API server
@@ -58,8 +54,9 @@ def primary_report(reports: list[ti.TokenReport]) -> ti.TokenReport | None:
     return decodable[0] if decodable else None
 
 
-def derive_tokens(ev: Evidence, ctx: Context) -> None:
-    """Build a :class:`~oidc_doctor.token.inspect.TokenReport` per token; fill the token facts.
+def derive_tokens(ev: Evidence, ctx: Context) -> dict[str, Any]:
+    """A :class:`~oidc_doctor.token.inspect.TokenReport` per token, and the one other areas judge
+    (``tokens`` and ``primary`` of the facts).
 
     A ``Kind.TOKEN`` item's data is the token as ``oidc_doctor.token.source.extract_token`` or
     ``normalise`` returned it (normalising twice would hide a doubled ``Bearer``).
@@ -77,21 +74,23 @@ def derive_tokens(ev: Evidence, ctx: Context) -> None:
             unavailable = ev.blind.get(BLIND_JWKS) or "no JWKS among the inputs (add the issuer's JWKS to the bundle)"
         keys_in = ti.KeyInputs(jwks, jwks_ref, discovery, discovery_ref, unavailable)
         reports.append(ti.inspect_token(item.data, item.ref, ctx.now, ctx.options, keys_in, ctx.now_source))
-    facts = ctx.facts
-    facts.tokens = list(reports)
     first = primary_report(reports)
-    if first is not None:
-        facts.extra[PRIMARY_REF] = first.ref
-        facts.token_claims = first.claims
-        facts.token_header = first.header
-        facts.token_ref = first.label
-        facts.token_lifetime_s = first.lifetime_s
-        facts.token_size = first.size
+    if first is None:
+        return {"tokens": tuple(reports)}
+    return {
+        "tokens": tuple(reports),
+        "primary": first,
+        "token_claims": first.claims,
+        "token_header": first.header,
+        "token_ref": first.label,
+        "token_lifetime_s": first.lifetime_s,
+        "token_size": first.size,
+    }
 
 
 def aggregate(check_id: str, ctx: Context) -> CheckResult:
     """One check's result over every token: any fail, else any unknown, else pass."""
-    reports = [r for r in ctx.facts.tokens if isinstance(r, ti.TokenReport)]
+    reports = list(ctx.facts.tokens)
     if not reports:
         return CheckResult.skipped("no token among the inputs")
     results = [r.aspects[check_id] for r in reports]
@@ -137,7 +136,7 @@ def _judge_type(ctx: Context) -> CheckResult:
     """The access-token signs are a guess; the API server's (predicted) acceptance outranks them."""
     result = aggregate(ti.TYPE, ctx)
     pred = ctx.facts.prediction
-    accepted = pred is not None and bool(getattr(pred, "authenticated", False))
+    accepted = pred is not None and pred.authenticated
     if result.status == Status.FAIL and len(ctx.facts.tokens) == 1 and accepted:
         return CheckResult.passed(
             f"{result.reason}; but the API server accepts this token (predicted), so it validates this token type"

@@ -115,7 +115,7 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
     report = pipeline.run(ev, ctx, checks=[*CHECKS, *dashboard.CHECKS])  # dashboards' own OIDC clients too
     if args.settings:
-        io.stdout.write(_settings_text(ctx.facts.extra.get("proxy.state")))
+        io.stdout.write(_settings_text(report.ctx.facts.proxy))
         return 0
     return emit(report, args.format, args.output, io)
 

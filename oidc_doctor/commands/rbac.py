@@ -136,7 +136,7 @@ def _read_live(args: argparse.Namespace, io: IO, ev: Any) -> None:
 
 
 def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any, Any]:
-    """The identity the pipeline's derivers find from ``--token`` or ``--error`` and the bundle.
+    """The identity the pipeline's facts find from ``--token`` or ``--error`` and the bundle.
 
     The username of a token is what the authn engine predicts from the API server's settings in
     the bundle, or what a SelfSubjectReview or a 403 text in the bundle says; this command does
@@ -144,10 +144,10 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
     """
     from datetime import UTC, datetime
 
-    from oidc_doctor.checks import derivers
     from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
     from oidc_doctor.evidence import Item, Kind
+    from oidc_doctor.facts import derive_all
 
     if args.token is not None:
         from oidc_doctor.token.source import describe_source, normalise
@@ -156,9 +156,7 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
     else:
         item = Item(Kind.ERROR_TEXT, "--error", args.error)
     ev.add_first(item)
-    ctx = Context(now=datetime.now(UTC))  # a command, not a check: RBAC does not depend on the time
-    for derive in derivers():
-        derive(ev, ctx)
+    ctx = derive_all(ev, Context(now=datetime.now(UTC)))  # RBAC does not depend on the time
     who = who_from_context(ctx)
     if who is None:
         where = "--token" if args.token is not None else "--error"

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if keys_in.unavailable:
         ev.blind[BLIND_JWKS] = keys_in.unavailable
     ctx = Context(now=now, now_source=now_source, options=options)
-    derive_tokens(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(**derive_tokens(ev, ctx)))
     checks = [(c.id, c.run(ev, ctx)) for c in CHECKS]
     findings = rank([f for _, r in checks for f in r.findings], ctx)
     report: TokenReport = ctx.facts.tokens[0]

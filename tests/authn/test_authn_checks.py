@@ -92,7 +92,7 @@ def test_example_bundle_yields_the_authn_cause(example: str, cause: str) -> None
 
 def test_authenticators_summary_has_effective_prefixes() -> None:
     ctx = Context(now=NOW)
-    run(Evidence([pod(f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubernetes")]), ctx)
+    ctx = run(Evidence([pod(f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubernetes")]), ctx).ctx
     assert ctx.facts.authenticators is not None
     (a,) = ctx.facts.authenticators
     assert (a.issuer, a.audiences, a.username_claim, a.username_prefix) == (ISS, ("kubernetes",), "sub", ISS + "#")
@@ -103,7 +103,8 @@ def test_authenticators_summary_has_effective_prefixes() -> None:
 def test_settings_without_jwt_authenticator_give_an_empty_list_and_not_configured() -> None:
     ctx = Context(now=NOW)
     report = run(Evidence([pod("--authorization-mode=Node,RBAC"), token_item()]), ctx)
-    assert ctx.facts.authenticators == []
+    ctx = report.ctx
+    assert ctx.facts.authenticators == ()
     assert report.findings[0].cause == "oidc-not-configured"
     assert report.findings[0].origin == Origin.CONFIG
 
@@ -111,6 +112,7 @@ def test_settings_without_jwt_authenticator_give_an_empty_list_and_not_configure
 def test_no_settings_source_is_unknown_never_not_configured() -> None:
     ctx = Context(now=NOW)
     report = run(Evidence([token_item()]), ctx)
+    ctx = report.ctx
     assert ctx.facts.authenticators is None
     result = check(report, "authn.configured")
     assert result.status == Status.UNKNOWN
@@ -135,6 +137,7 @@ def test_managed_control_plane_says_where_to_look() -> None:
 def test_accepted_token_sets_the_predicted_identity() -> None:
     ctx = Context(now=NOW)
     report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item()]), ctx)
+    ctx = report.ctx
     assert ctx.facts.identity is not None
     ident = report.to_json()["identity"]
     assert ident == {
@@ -177,7 +180,7 @@ def test_rejection_finding_carries_the_exact_api_server_string() -> None:
 def test_eks_settings_use_legacy_prefix_semantics() -> None:
     eks = {"identityProviderConfig": {"oidc": {"issuerUrl": ISS, "clientId": "kubernetes", "status": "ACTIVE"}}}
     ctx = Context(now=NOW)
-    run(Evidence([Item(Kind.EKS_IDP, "bundle/eks.json", eks)]), ctx)
+    ctx = run(Evidence([Item(Kind.EKS_IDP, "bundle/eks.json", eks)]), ctx).ctx
     assert ctx.facts.authenticators is not None
     assert ctx.facts.authenticators[0].username_prefix == ISS + "#"
 
@@ -190,11 +193,8 @@ def test_invalid_settings_report_config_origin_with_kube_message() -> None:
 
 
 def test_an_observed_401_beside_an_accepting_prediction_is_an_endpoint_mismatch() -> None:
-    from oidc_doctor.model import ObservedFailure
-
-    ctx = Context(now=NOW)
-    ctx.facts.failures.append(ObservedFailure("unauthorized", "bundle/error.txt", "error: You must be logged in"))
-    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item()]), ctx)
+    error = Item(Kind.ERROR_TEXT, "bundle/error.txt", "error: You must be logged in to the server (Unauthorized)")
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), error]), Context(now=NOW))
     causes = [f.cause for f in report.findings]
     # No "authentication works" beside a 401: the settings in hand accept the token, so the
     # request went to another server (or came with another token).
@@ -204,15 +204,14 @@ def test_an_observed_401_beside_an_accepting_prediction_is_an_endpoint_mismatch(
     assert f.evidence[0].ref == "bundle/error.txt"
 
 
-def test_a_401_the_api_server_logged_is_left_to_its_log_finding() -> None:
-    from oidc_doctor.model import ObservedFailure
-
-    ctx = Context(now=NOW)
-    log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None)
-    ctx.facts.failures.append(
-        ObservedFailure("unauthorized", "bundle/apiserver.log:3", "oidc: authenticator not initialized", status=401)
+def test_a_401_the_api_server_logged_is_left_to_its_log_finding(tmp_path: Path) -> None:
+    path = tmp_path / "apiserver.log"
+    path.write_text(
+        'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: authenticator not initialized]"\n'
     )
-    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), ctx)
+    log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=path)
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
     causes = [f.cause for f in report.findings]
     assert "token-accepted" not in causes and "apiserver-endpoint-mismatch" not in causes
     assert "but the API server logged a 401" in check(report, "authn.prediction").reason

@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
 
 def _ctx(*failures: str) -> Context:
     ctx = Context(now=NOW, now_source="flag")
-    ctx.facts.failures = [ObservedFailure(kind=k, ref="--error", text=k) for k in failures]
+    ctx = ctx.but(facts=ctx.facts.but(failures=[ObservedFailure(kind=k, ref="--error", text=k) for k in failures]))
     return ctx
 
 
@@ -176,5 +176,5 @@ def test_the_api_servers_review_puts_predicted_authentication_causes_after_other
     predicted_authn = Finding("issuer-mismatch", "proxy issuer differs", origin=Origin.CONFIG)
     session = Finding("proxy-cookie-refresh-missing", "no refresh", origin=Origin.CONFIG, rank=90)
     assert rank([predicted_authn, session], ctx)[0] is predicted_authn
-    ctx.facts.identity = Identity("oidc:alice", ["oidc:dev"], source="selfsubjectreview")
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity("oidc:alice", ["oidc:dev"], source="selfsubjectreview")))
     assert rank([predicted_authn, session], ctx)[0] is session

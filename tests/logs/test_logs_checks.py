@@ -9,14 +9,11 @@ from logtext import failure, filler, klog
 
 from oidc_doctor import pipeline
 from oidc_doctor.causes import BY_CODE
-from oidc_doctor.checks import all_checks, derivers
+from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context
 from oidc_doctor.checks.logs import (
     CHECKS,
     LOG_CAUSES,
-    NEAR_SUMMARY,
-    SUMMARY,
-    UNCLASSIFIED,
     check_apiserver,
     derive_logs,
 )
@@ -57,7 +54,6 @@ def test_log_checks_are_registered_with_catalogue_causes() -> None:
     ids = [c.id for c in all_checks()]
     assert {"logs.apiserver", "logs.proxy", "logs.ingress"} <= set(ids)
     assert len(ids) == len(set(ids))
-    assert derive_logs in derivers()
     assert set(LOG_CAUSES) <= set(BY_CODE)
 
 
@@ -76,13 +72,15 @@ def test_observed_findings_rank_near_specific_then_near_bare_then_old(tmp_path: 
 
 def test_failures_near_now_are_recorded_for_ranking(tmp_path: Path) -> None:
     ctx = Context(now=NOW)
-    derive_logs(_apiserver_log(tmp_path), ctx)
-    kinds = {(f.kind, f.status) for f in ctx.facts.failures}
+    ctx = ctx.but(facts=ctx.facts.but(logs=derive_logs(_apiserver_log(tmp_path), ctx)))
+    logs = ctx.facts.logs
+    assert logs is not None
+    kinds = {(f.kind, f.status) for f in logs.failures}
     assert kinds == {("unauthorized", 401)}
-    refs = {f.ref for f in ctx.facts.failures}
+    refs = {f.ref for f in logs.failures}
     assert "bundle/apiserver.log:2" not in refs  # the expired token of three hours ago is not "near"
-    assert set(ctx.facts.extra[SUMMARY]) == {"apiserver-log"}
-    assert set(ctx.facts.extra[NEAR_SUMMARY]["apiserver-log"].by_cause) == {
+    assert set(logs.summary) == {"apiserver-log"}
+    assert set(logs.near["apiserver-log"].by_cause) == {
         "audience-mismatch",
         "issuer-mismatch",
     }
@@ -94,8 +92,8 @@ def test_unknown_authentication_lines_are_shown_in_the_check_reason(tmp_path: Pa
     assert record.result.status == Status.FAIL
     assert "webhook: strange thing" in record.result.reason
     ctx = Context(now=NOW)
-    derive_logs(_apiserver_log(tmp_path), ctx)
-    assert "webhook: strange thing" in ctx.facts.extra[UNCLASSIFIED][0]["line"]
+    ctx = ctx.but(facts=ctx.facts.but(logs=derive_logs(_apiserver_log(tmp_path), ctx)))
+    assert ctx.facts.logs is not None and "webhook: strange thing" in ctx.facts.logs.unclassified[0]["line"]
 
 
 def test_only_unknown_lines_make_the_check_unknown_not_pass(tmp_path: Path) -> None:
@@ -131,7 +129,7 @@ def test_proxy_cookie_refresh_disabled_and_session_expiry(tmp_path: Path) -> Non
     report = pipeline.run(_evidence(tmp_path, Kind.PROXY_LOG, text, "proxy.log"), ctx, checks=CHECKS)
     codes = {f.cause for f in report.findings}
     assert codes == {"proxy-cookie-refresh-missing", "proxy-refresh-unsupported"}
-    assert {f.kind for f in ctx.facts.failures} == {"logged-out"}
+    assert {f.kind for f in report.ctx.facts.failures} == {"logged-out"}
 
 
 def test_ingress_header_too_large(tmp_path: Path) -> None:
@@ -187,21 +185,21 @@ def test_bare_invalid_bearer_token_names_both_issuers_when_the_settings_are_know
     auth = AuthenticatorSummary("https://idp.example.com/realms/k8s", ("kubernetes",), "email", "", None, "", "pod")
     # The check alone: other areas' derivers (which fill these facts) are not part of this test.
     ctx = Context(now=NOW)
-    derive_logs(ev, ctx)
-    ctx.facts.authenticators = [auth]
-    ctx.facts.token_claims = {"iss": "https://idp.example.com/realms/k8s/"}
+    ctx = ctx.but(facts=ctx.facts.but(logs=derive_logs(ev, ctx)))
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=(auth,)))
+    ctx = ctx.but(facts=ctx.facts.but(token_claims={"iss": "https://idp.example.com/realms/k8s/"}))
     (f,) = check_apiserver(ev, ctx).findings
     assert f.cause == "issuer-mismatch" and not f.bare  # the settings and the token confirm the reading
     assert (
         "the token's iss 'https://idp.example.com/realms/k8s/' is not the configured issuer "
         "'https://idp.example.com/realms/k8s'" in f.title
     )
-    ctx.facts.authenticators = []
-    ctx.facts.authenticators_ref = "kube-system/kube-apiserver-cp1"
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=()))
+    ctx = ctx.but(facts=ctx.facts.but(authenticators_ref="kube-system/kube-apiserver-cp1"))
     (f,) = check_apiserver(ev, ctx).findings
     assert f.title.endswith("the API server settings (kube-system/kube-apiserver-cp1) hold no OIDC authenticator")
     assert f.cause == "oidc-not-configured"  # not an issuer mismatch: there is no issuer to mismatch
-    ctx.facts.authenticators = None
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=None))
     (f,) = check_apiserver(ev, ctx).findings
     assert f.cause == "issuer-mismatch" and f.bare and "issuer mismatch or OIDC not configured" in f.title
 
@@ -211,7 +209,7 @@ def test_report_extra_gives_the_logs_json_per_kind(tmp_path: Path) -> None:
 
     ctx = Context(now=NOW)
     assert report_extra(ctx) is None
-    derive_logs(_apiserver_log(tmp_path), ctx)
+    ctx = ctx.but(facts=ctx.facts.but(logs=derive_logs(_apiserver_log(tmp_path), ctx)))
     extra = report_extra(ctx)
     assert extra is not None
     assert extra["apiserver-log"]["whole"]["auth_failures"] == 4

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from oidc_doctor.causes import BY_CODE, Severity
-from oidc_doctor.checks.base import Check, Context, Facts, Options
+from oidc_doctor.checks.base import Check, Context, Options
 from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.facts import Facts
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Identity, Origin, Status
 
 
@@ -30,9 +31,9 @@ def test_repr_names_every_field_in_order() -> None:
 def test_mutable_defaults_are_fresh_for_each_record() -> None:
     one, two = Evidence(), Evidence()
     one.items.append(Item(Kind.TOKEN, "t", "x"))
-    assert two.items == [] and Facts().extra == {} and Context(datetime.now(UTC)).facts is not Facts()
+    assert two.items == [] and Facts().failures == () and Context(datetime.now(UTC)).facts is not Facts()
     ctx = Context(datetime(2026, 1, 1, tzinfo=UTC))
-    assert ctx.now_source == "clock" and ctx.options == Options() and ctx.facts.tokens == []
+    assert ctx.now_source == "clock" and ctx.options == Options() and ctx.facts.tokens == ()
 
 
 def test_a_finding_takes_severity_and_fix_from_the_catalogue_and_refuses_unknown_codes() -> None:

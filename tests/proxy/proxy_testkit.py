@@ -112,9 +112,11 @@ def context(
 ) -> Context:
     """A context with the token facts and authenticators other areas would derive."""
     ctx = Context(now=NOW, now_source="flag", options=Options(token_lifetime_s=option_lifetime))
-    ctx.facts.token_lifetime_s = lifetime
-    ctx.facts.token_size = size
-    ctx.facts.token_claims = claims
-    ctx.facts.token_ref = "id_token.txt"
-    ctx.facts.authenticators = auths
-    return ctx
+    facts = ctx.facts.but(
+        token_lifetime_s=lifetime,
+        token_size=size,
+        token_claims=claims,
+        token_ref="id_token.txt",
+        authenticators=None if auths is None else tuple(auths),
+    )
+    return ctx.but(facts=facts)

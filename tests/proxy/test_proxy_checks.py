@@ -40,7 +40,7 @@ def _healthy_ctx(**over: Any) -> Context:
 
 
 def _check(check_id: str, ev: Evidence, ctx: Context) -> CheckResult:
-    derive_proxies(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     [check] = [c for c in CHECKS if c.id == check_id]
     result = check.run(ev, ctx)
     for f in result.findings:
@@ -63,7 +63,7 @@ def _healthy_evidence() -> Evidence:
 def test_a_healthy_setup_passes_every_proxy_check() -> None:
     ev = _healthy_evidence()
     ctx = _healthy_ctx()
-    derive_proxies(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         result = check.run(ev, ctx)
         assert result.status == Status.PASS, (check.id, result.reason, [f.title for f in result.findings])
@@ -72,7 +72,7 @@ def test_a_healthy_setup_passes_every_proxy_check() -> None:
 def test_checks_without_proxies_are_skipped_not_passed() -> None:
     ctx = _healthy_ctx()
     ev = evidence(workload(container("web", "nginx:1.27")))
-    derive_proxies(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         assert check.run(ev, ctx).status == Status.SKIPPED, check.id
 
@@ -247,7 +247,11 @@ def test_ingress_auth_response_headers_without_authorization() -> None:
 def test_a_403_for_system_anonymous_confirms_the_setting_that_explains_it() -> None:
     ctx = _healthy_ctx()
     text = 'pods is forbidden: User "system:anonymous" cannot list resource "pods"'
-    ctx.facts.failures = [ObservedFailure("forbidden", "error.txt", text, status=403, user="system:anonymous")]
+    ctx = ctx.but(
+        facts=ctx.facts.but(
+            failures=[ObservedFailure("forbidden", "error.txt", text, status=403, user="system:anonymous")]
+        )
+    )
     # With the proxy forwarding the token, the anonymous 403 is rbac.anonymous's finding alone.
     assert _check("proxy.token-forwarded", evidence(_plain()), ctx).findings == []
     ev = evidence(_plain("--pass-authorization-header=false", drop=("--pass-authorization-header",)))

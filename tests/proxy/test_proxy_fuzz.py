@@ -56,7 +56,7 @@ def test_deriver_and_checks_survive_any_container_shape(
     obj = workload(c, volumes=volumes if isinstance(volumes, list) else [{"name": "c", "configMap": {"name": "x"}}])
     ev = evidence(obj, configmap("x", cm_data))
     ctx = context()
-    derive_proxies(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         check.run(ev, ctx)
     for action in ("enable", "disable"):
@@ -79,7 +79,7 @@ def test_arbitrary_objects_as_workloads_configmaps_and_releases(obj: Any) -> Non
                 Item(kind, "fuzz", {**obj, "kind": "Deployment", "spec": {"template": {"spec": {"containers": [obj]}}}})
             )
     ctx = context()
-    derive_proxies(ev, ctx)
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         check.run(ev, ctx)
 
@@ -130,7 +130,7 @@ def test_kubeapps_logic_survives_any_release_values(values: dict[str, Any], ap: 
     )
     for ev in (evidence(dep, secret), evidence(secret)):
         ctx = context()
-        derive_proxies(ev, ctx)
+        ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
         for check in CHECKS:
             check.run(ev, ctx)
 
@@ -171,6 +171,6 @@ def test_any_toml_or_alpha_config_text_is_read_without_crashing(toml: str, alpha
         )
         ev = evidence(obj, configmap("cfg", {"f": text}))
         ctx = context()
-        derive_proxies(ev, ctx)
+        ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
         for check in CHECKS:
             check.run(ev, ctx)

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from oidc_doctor.bundle import read_bundle
-from oidc_doctor.checks import all_checks, derivers
+from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context, Options
-from oidc_doctor.checks.rbac import CHECKS, derive_failures
+from oidc_doctor.checks.rbac import CHECKS, derive_failures, derive_rbac
 from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.facts import Facts, identity_of
 from oidc_doctor.model import AuthenticatorSummary, Finding, Identity, Origin, Status
 from oidc_doctor.pipeline import rank, run
 
@@ -47,8 +48,23 @@ def _auth(prefix: str = "oidc:", claim: str = "email", groups_claim: str | None 
     )
 
 
+def _derive(ev: Evidence, ctx: Context) -> Context:
+    """The RBAC area's facts on top of what the test set: failures, the identity, the analysis."""
+    f = ctx.facts.but(failures=derive_failures(ev, ctx))
+    ident = f.identity
+    if ident is None or ident.source == "prediction":
+        ident = identity_of(f) or ident
+    ctx = ctx.but(facts=f.but(identity=ident))
+    return ctx.but(facts=ctx.facts.but(rbac=derive_rbac(ev, ctx)))
+
+
 def _run(ev: Evidence, ctx: Context) -> tuple[list[Finding], dict[str, Status]]:
-    derive_failures(ev, ctx)
+    findings, statuses, _ = _run_ctx(ev, ctx)
+    return findings, statuses
+
+
+def _run_ctx(ev: Evidence, ctx: Context) -> tuple[list[Finding], dict[str, Status], Context]:
+    ctx = _derive(ev, ctx)
     findings: list[Finding] = []
     statuses = {}
     for check in CHECKS:
@@ -57,22 +73,19 @@ def _run(ev: Evidence, ctx: Context) -> tuple[list[Finding], dict[str, Status]]:
         for f in result.findings:
             f.check = check.id
         findings += result.findings
-    return rank(findings, ctx), statuses
+    return rank(findings, ctx), statuses, ctx
 
 
 def _example(name: str, with_token: bool = True, **auth: Any) -> tuple[list[Finding], dict[str, Status], Context]:
     ev = read_bundle(EXAMPLES / name)
     ctx = Context(now=NOW)
     if with_token:
-        ctx.facts.token_claims = _claims(name)
-        ctx.facts.authenticators = [_auth(**auth)]
-    findings, statuses = _run(ev, ctx)
-    return findings, statuses, ctx
+        ctx = ctx.but(facts=ctx.facts.but(token_claims=_claims(name)))
+        ctx = ctx.but(facts=ctx.facts.but(authenticators=(_auth(**auth),)))
+    return _run_ctx(ev, ctx)
 
 
-def test_checks_are_registered_after_the_token_deriver() -> None:
-    names = [d.__name__ for d in derivers()]
-    assert names.index("derive_failures") > names.index("derive_tokens")
+def test_checks_are_registered() -> None:
     ids = [c.id for c in all_checks()]
     assert {"rbac.anonymous", "rbac.subjects", "rbac.binding", "rbac.permissions"} <= set(ids)
 
@@ -93,9 +106,9 @@ def test_default_issuer_prefix_with_a_predicted_identity() -> None:
     ev = read_bundle(EXAMPLES / "rbac-default-issuer-prefix")
     ctx = Context(now=NOW)
     claims = _claims("rbac-default-issuer-prefix")
-    ctx.facts.token_claims = claims
-    ctx.facts.authenticators = [_auth(prefix=KEYCLOAK + "#", claim="sub")]
-    ctx.facts.identity = Identity(f"{KEYCLOAK}#{claims['sub']}", source="prediction")
+    ctx = ctx.but(facts=ctx.facts.but(token_claims=claims))
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=[_auth(prefix=KEYCLOAK + "#", claim="sub")]))
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity(f"{KEYCLOAK}#{claims['sub']}", source="prediction")))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "username-prefix-mismatch"
     assert findings[0].origin == Origin.PREDICTED
@@ -199,8 +212,10 @@ def test_guid_groups_against_named_group_bindings() -> None:
     guid = "6f1c2a3b-1d2e-4f5a-8b9c-0d1e2f3a4b5c"
     ev = _ev(VIEW, _rb("dev", "devs", "view", ("Group", "k8s-developers")))
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity("alice@contoso.com", groups=[guid], source="selfsubjectreview")
-    ctx.options = Options(request={"verb": "list", "resource": "pods", "namespace": "dev"})
+    ctx = ctx.but(
+        facts=ctx.facts.but(identity=Identity("alice@contoso.com", groups=[guid], source="selfsubjectreview"))
+    )
+    ctx = ctx.but(options=Options(request={"verb": "list", "resource": "pods", "namespace": "dev"}))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "group-name-mismatch"
     assert guid in findings[0].title and '"k8s-developers"' in findings[0].title
@@ -210,7 +225,7 @@ def test_guid_groups_against_named_group_bindings() -> None:
 def test_group_case_difference() -> None:
     ev = _ev(VIEW, _rb("dev", "devs", "view", ("Group", "Developers")))
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity("alice", groups=["developers"], source="selfsubjectreview")
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity("alice", groups=["developers"], source="selfsubjectreview")))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "group-name-mismatch" and "letter case" in findings[0].title
 
@@ -222,8 +237,8 @@ def test_kubeapps_namespace_listing_needs_cluster_scope() -> None:
     )
     ev = _ev(VIEW, _rb("dev", "alice-view", "view", ("User", "oidc:alice")), error=error)
     ctx = Context(now=NOW)
-    ctx.facts.token_claims = {"iss": KEYCLOAK, "email": "alice", "groups": []}
-    ctx.facts.authenticators = [_auth()]
+    ctx = ctx.but(facts=ctx.facts.but(token_claims={"iss": KEYCLOAK, "email": "alice", "groups": []}))
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=[_auth()]))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "rbac-insufficient-permissions"
     assert "Kubeapps lists namespaces" in findings[0].title
@@ -234,27 +249,25 @@ def test_kubeapps_namespace_listing_needs_cluster_scope() -> None:
 def test_selfsubjectreview_identity_outranks_the_forbidden_message_and_a_prediction_does_not() -> None:
     error = 'pods is forbidden: User "oidc:bob" cannot list resource "pods" in API group "" in the namespace "x"'
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity("oidc:alice", source="selfsubjectreview")
-    derive_failures(_ev(error=error), ctx)
-    assert ctx.facts.identity.username == "oidc:alice"
-    ctx2 = Context(now=NOW)
-    ctx2.facts.identity = Identity("oidc:alice", source="prediction")
-    derive_failures(_ev(error=error), ctx2)
-    assert ctx2.facts.identity is not None
-    assert (ctx2.facts.identity.username, ctx2.facts.identity.source) == ("oidc:bob", "forbidden-message")
+    failures = derive_failures(_ev(error=error), ctx)
+    reviewed = Identity("oidc:alice", source="selfsubjectreview")
+    ident = identity_of(Facts(reviewed=reviewed, failures=failures))
+    assert ident is not None and ident.username == "oidc:alice"
+    ident = identity_of(Facts(failures=failures))
+    assert ident is not None and (ident.username, ident.source) == ("oidc:bob", "forbidden-message")
 
 
 def test_error_option_texts_are_read_and_unauthorized_recorded() -> None:
     ctx = Context(now=NOW, options=Options(error_texts=["error: You must be logged in to the server (Unauthorized)"]))
-    derive_failures(Evidence(), ctx)
-    assert [(f.kind, f.ref) for f in ctx.facts.failures] == [("unauthorized", "--error")]
-    assert ctx.facts.identity is None
+    failures = derive_failures(Evidence(), ctx)
+    assert [(f.kind, f.ref) for f in failures] == [("unauthorized", "--error")]
+    assert identity_of(Facts(failures=failures)) is None
 
 
 def test_allowed_request_passes_with_the_granting_binding() -> None:
     ev = _ev(VIEW, _rb("dev", "alice-view", "view", ("User", "alice")))
     ctx = Context(now=NOW, options=Options(request={"verb": "get", "resource": "pods", "namespace": "dev"}))
-    ctx.facts.identity = Identity("alice", source="selfsubjectreview")
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity("alice", source="selfsubjectreview")))
     findings, statuses = _run(ev, ctx)
     assert findings == []
     assert statuses["rbac.permissions"] == Status.PASS
@@ -280,7 +293,7 @@ def test_full_pipeline_puts_the_expected_cause_first(name: str) -> None:
     flags (that engine is another area's); the token facts come from the real token deriver.
     """
     ctx = Context(now=NOW)
-    ctx.facts.authenticators = [_auth()]
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=[_auth()]))
     report = run(read_bundle(EXAMPLES / name), ctx)
     causes = [f.cause for f in report.findings]
     assert causes, name
@@ -292,8 +305,10 @@ def test_group_with_a_colon_bound_without_the_servers_groups_prefix() -> None:
     # "oidc:acme:platform". A binding of the bare "acme:platform" is a prefix near miss, not "no binding".
     ev = _ev(VIEW, _rb("dev", "platform", "view", ("Group", "acme:platform")))
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity("oidc:alice", groups=["oidc:acme:platform"], source="selfsubjectreview")
-    ctx.facts.authenticators = [_auth()]
+    ctx = ctx.but(
+        facts=ctx.facts.but(identity=Identity("oidc:alice", groups=["oidc:acme:platform"], source="selfsubjectreview"))
+    )
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=[_auth()]))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "group-name-mismatch", [f.cause for f in findings]
     assert "groups prefix differs" in findings[0].title
@@ -317,7 +332,7 @@ def test_no_binding_fix_suggests_the_least_privileged_role_not_cluster_admin() -
     error = 'pods is forbidden: User "oidc:alice" cannot list resource "pods" in API group "" in the namespace "dev"'
     ev = _ev(admin, view, error=error)
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity("oidc:alice", groups=["oidc:dev"], source="selfsubjectreview")
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity("oidc:alice", groups=["oidc:dev"], source="selfsubjectreview")))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "rbac-no-binding"
     assert "--clusterrole=view" in (findings[0].fix or ""), findings[0].fix
@@ -334,7 +349,7 @@ def test_no_binding_fix_suggests_the_least_privileged_role_not_cluster_admin() -
 def test_the_prefix_alternative_is_spelled_for_the_platform(ref: str, expected: str) -> None:
     ev = _ev(VIEW, _rb("dev", "alice-view", "view", ("User", "alice")))
     ctx = Context(now=NOW)
-    ctx.facts.identity = Identity(f"{KEYCLOAK}#alice", groups=[], source="selfsubjectreview")
+    ctx = ctx.but(facts=ctx.facts.but(identity=Identity(f"{KEYCLOAK}#alice", groups=[], source="selfsubjectreview")))
     auth = AuthenticatorSummary(
         issuer=KEYCLOAK,
         audiences=("kubernetes",),
@@ -344,7 +359,7 @@ def test_the_prefix_alternative_is_spelled_for_the_platform(ref: str, expected: 
         groups_prefix="",
         ref=ref,
     )
-    ctx.facts.authenticators = [auth]
+    ctx = ctx.but(facts=ctx.facts.but(authenticators=[auth]))
     findings, _ = _run(ev, ctx)
     assert findings[0].cause == "username-prefix-mismatch"
     assert expected in (findings[0].fix or ""), findings[0].fix

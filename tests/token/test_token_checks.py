@@ -8,7 +8,7 @@ from token_helpers import ISSUER, NOW, NOW_S, claims, jwks, key, sign
 
 from oidc_doctor import pipeline
 from oidc_doctor.causes import BY_CODE
-from oidc_doctor.checks import all_checks, derivers
+from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context, Options
 from oidc_doctor.checks.token import CHECKS, derive_tokens
 from oidc_doctor.evidence import Evidence, Item, Kind
@@ -32,7 +32,6 @@ def test_registry_holds_the_token_checks_with_unique_ids_and_catalogued_causes()
     ids = [c.id for c in all_checks()]
     assert len(ids) == len(set(ids))
     assert [c.id for c in CHECKS] == list(ASPECTS)
-    assert derive_tokens in derivers()
     for c in CHECKS:
         assert c.causes and all(code in BY_CODE for code in c.causes)
         assert c.summary
@@ -82,8 +81,7 @@ def test_facts_come_from_the_first_decodable_token() -> None:
     good = sign(claims(groups=["ops"]))
     ev = evidence((Kind.TOKEN, "opaque-not-a-jwt-123456"), (Kind.TOKEN, good))
     ctx = Context(now=NOW)
-    derive_tokens(ev, ctx)
-    facts = ctx.facts
+    facts = ctx.facts.but(**derive_tokens(ev, ctx))
     assert len(facts.tokens) == 2 and all(isinstance(t, TokenReport) for t in facts.tokens)
     assert facts.token_claims is not None and facts.token_claims["groups"] == ["ops"]
     assert facts.token_header is not None and facts.token_header["alg"] == "RS256"
@@ -115,8 +113,7 @@ def test_jwks_of_several_files_are_merged() -> None:
     k1, k2 = key("RS256", "one"), key("ES256", "two")
     ev = evidence((Kind.TOKEN, sign(claims(), k2)), (Kind.JWKS, jwks(k1)), (Kind.JWKS, jwks(k2)))
     ctx = Context(now=NOW)
-    derive_tokens(ev, ctx)
-    report: TokenReport = ctx.facts.tokens[0]
+    report: TokenReport = derive_tokens(ev, ctx)["tokens"][0]
     assert report.signature.status == "valid" and report.signature.kid == "two"
 
 
