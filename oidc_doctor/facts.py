@@ -1,8 +1,9 @@
 """Facts derived once per run from the evidence, area by area, in one order: a frozen record.
 
 Each area's deriver (in ``oidc_doctor/checks/<area>.py``) reads the evidence and the facts derived
-before it and returns its own record; :func:`derive_all` calls them in the order below (the order is
-this code, not a comment), and nothing writes into a facts record afterwards: checks only read.
+before it and returns its own record; :func:`oidc_doctor.pipeline.derive_all` calls them in the order
+below (the order is that code, not a comment), and nothing writes into a facts record afterwards:
+checks only read.
 
 1. logs — every log file scanned once: per-kind summaries, failures near the moment judged;
 2. reviewed — a SelfSubjectReview's identity (the API server's own answer);
@@ -26,11 +27,9 @@ from oidc_doctor.record import FrozenRecord
 if TYPE_CHECKING:
     from oidc_doctor.authn.verify import Prediction
     from oidc_doctor.checks.authn import AuthnFacts
-    from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.logs import LogFacts
     from oidc_doctor.checks.proxy import ProxyState
     from oidc_doctor.checks.rbac import RbacFacts
-    from oidc_doctor.evidence import Evidence
     from oidc_doctor.model import AuthenticatorSummary, Identity, ObservedFailure
     from oidc_doctor.token.inspect import TokenReport
 
@@ -153,19 +152,3 @@ def identity_of(facts: Facts) -> Identity | None:
     if user is not None:
         return Identity(user.username, list(user.groups), uid=user.uid, extra=dict(user.extra), source="prediction")
     return None
-
-
-def derive_all(ev: Evidence, ctx: Context) -> Context:
-    """The context with every area's facts derived from ``ev``, in the order of the module doc."""
-    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
-
-    f = Facts()
-    f = f.but(logs=logs.derive_logs(ev, ctx.but(facts=f)))
-    f = f.but(reviewed=identity.derive_reviewed_identity(ev))
-    f = f.but(**token.derive_tokens(ev, ctx.but(facts=f)))
-    f = f.but(failures=rbac.derive_failures(ev, ctx.but(facts=f)))
-    f = f.but(**authn.derive_authn(ev, ctx.but(facts=f)))
-    f = f.but(identity=identity_of(f))
-    f = f.but(rbac=rbac.derive_rbac(ev, ctx.but(facts=f)))
-    f = f.but(proxy=proxy.derive_proxies(ev, ctx.but(facts=f)))
-    return ctx.but(facts=f)

@@ -19,7 +19,7 @@ from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.errors import NothingToJudge
 from oidc_doctor.evidence import Evidence, InputRecord
-from oidc_doctor.facts import derive_all
+from oidc_doctor.facts import Facts, identity_of
 from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status
 from oidc_doctor.record import Record
 from oidc_doctor.text import iso
@@ -194,6 +194,23 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
             rep.explains = tuple(dict.fromkeys((*rep.explains, *f.explains)))
         out.append(rep)
     return out
+
+
+def derive_all(ev: Evidence, ctx: Context) -> Context:
+    """The context with every area's facts derived from ``ev``, in the order :mod:`oidc_doctor.facts`
+    documents: each deriver sees the facts derived before it and returns its own record."""
+    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
+
+    f = Facts()
+    f = f.but(logs=logs.derive_logs(ev, ctx.but(facts=f)))
+    f = f.but(reviewed=identity.derive_reviewed_identity(ev))
+    f = f.but(**token.derive_tokens(ev, ctx.but(facts=f)))
+    f = f.but(failures=rbac.derive_failures(ev, ctx.but(facts=f)))
+    f = f.but(**authn.derive_authn(ev, ctx.but(facts=f)))
+    f = f.but(identity=identity_of(f))
+    f = f.but(rbac=rbac.derive_rbac(ev, ctx.but(facts=f)))
+    f = f.but(proxy=proxy.derive_proxies(ev, ctx.but(facts=f)))
+    return ctx.but(facts=f)
 
 
 def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report:

@@ -147,7 +147,7 @@ def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, A
     from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
     from oidc_doctor.evidence import Item, Kind
-    from oidc_doctor.facts import derive_all
+    from oidc_doctor.pipeline import derive_all
 
     if args.token is not None:
         from oidc_doctor.token.source import describe_source, normalise

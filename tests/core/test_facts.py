@@ -11,8 +11,9 @@ from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context
 from oidc_doctor.evidence import Evidence
-from oidc_doctor.facts import Facts, derive_all, identity_of
+from oidc_doctor.facts import Facts, identity_of
 from oidc_doctor.model import AuthenticatorSummary, Identity, ObservedFailure, Status
+from oidc_doctor.pipeline import derive_all
 
 NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
