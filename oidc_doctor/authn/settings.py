@@ -68,6 +68,8 @@ class SettingsView:
     managed: str = ""  # EKS / GKE / AKS when hinted
     #: Facts worth saying beside the settings (e.g. control-plane nodes that disagree).
     notes: list[str] = field(default_factory=list)
+    #: The kube-apiserver Pods of one cluster whose OIDC settings differ (ref, shape), if any.
+    disagreeing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _basename(p: str | None) -> str:
@@ -93,6 +95,14 @@ def auth_from_item(item: Item) -> ApiServerAuth | None:
     if item.kind == Kind.GKE_CLIENTCONFIG:
         return sources.from_gke(data, where)
     return None
+
+
+def _oidc_flags(auth: ApiServerAuth) -> str:
+    """The OIDC flags of one API server, as a user reads them."""
+    flags = [f"--{k}={v}" for k, vals in sorted(auth.flags.items()) if k.startswith("oidc-") for v, _ in vals]
+    if auth.auth_config_path:
+        flags.append(f"--authentication-config={auth.auth_config_path}")
+    return " ".join(flags) or "no OIDC flags"
 
 
 def _shape(auth: ApiServerAuth) -> str:
@@ -151,6 +161,7 @@ def read_settings(ev: Evidence) -> SettingsView:
         # HA control planes: a node whose flags differ answers the same token differently.
         shapes = {_shape(a): item.ref for item, a in pods}
         if len(shapes) > 1:
+            view.disagreeing = [(item.ref, _oidc_flags(a)) for item, a in pods]
             view.notes.append(
                 "the kube-apiserver Pods disagree on their OIDC settings (requests may succeed on one "
                 f"control-plane node and fail on another): {'; '.join(shapes.values())}"

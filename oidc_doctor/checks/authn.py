@@ -662,9 +662,38 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.failed([finding])
 
 
+def check_endpoints(ev: Evidence, ctx: Context) -> CheckResult:
+    """The API servers of one cluster carry the same OIDC settings (else a login works on one node only)."""
+    f = _facts(ctx)
+    if f is None or f.view.auth is None:
+        return _blind_result(f)
+    pods = [i for i in f.view.items if i.kind == Kind.APISERVER_POD]
+    if len(pods) < 2:
+        return CheckResult.skipped("one API server Pod (or none) among the inputs: nothing to compare")
+    if not f.view.disagreeing:
+        return CheckResult.passed(f"{len(pods)} kube-apiserver Pods carry the same OIDC settings")
+    evidence = [EvidenceRef("apiserver-config", clean(ref), clean(flags, 400)) for ref, flags in f.view.disagreeing]
+    finding = Finding(
+        "apiserver-endpoint-mismatch",
+        f"The {len(f.view.disagreeing)} kube-apiserver Pods disagree on their OIDC settings: a request succeeds or "
+        "fails depending on the control-plane node the load balancer picks",
+        evidence,
+        fix="give every control-plane node the same OIDC flags (edit /etc/kubernetes/manifests/kube-apiserver.yaml "
+        "on each node; the kubelet restarts the Pod), or point the kubeconfig at the node that has them",
+        origin=Origin.CONFIG,
+    )
+    return CheckResult.failed([finding])
+
+
 CHECKS: list[Check] = [
     Check("authn.configured", ("oidc-not-configured",), check_configured, "the API server has a JWT authenticator"),
     Check("authn.config-valid", ("oidc-config-invalid",), check_config_valid, "kube-apiserver accepts the settings"),
+    Check(
+        "authn.endpoints",
+        ("apiserver-endpoint-mismatch",),
+        check_endpoints,
+        "every kube-apiserver Pod carries the same OIDC settings",
+    ),
     Check(
         "authn.discovery",
         ("discovery-issuer-mismatch",),

@@ -223,6 +223,9 @@ def test_control_plane_nodes_that_disagree_are_named() -> None:
     report = diagnose(Evidence([pod(*OIDC), second]))
     reason = check(report, "authn.configured").reason
     assert "disagree" in reason and "kube-apiserver-cp2" in reason
+    (f,) = [f for f in report.findings if f.cause == "apiserver-endpoint-mismatch"]
+    assert "--oidc-client-id=other" in " ".join(e.text for e in f.evidence)
+    assert check(diagnose(Evidence([pod(*OIDC), pod(*OIDC)])), "authn.endpoints").status == Status.PASS
 
 
 @pytest.mark.parametrize("status", ["CREATING", "DELETING"])
