@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from oidc_doctor.errors import UsageError
-from oidc_doctor.proxy.settings import as_dict, as_list, go_bool, is_oauth2_proxy, pod_spec
+from oidc_doctor.gosyntax import go_bool
+from oidc_doctor.proxy.settings import as_dict, as_list, is_oauth2_proxy, pod_spec
 
 FLAG = "--set-authorization-header"
 ENV = "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER"
