@@ -161,17 +161,14 @@ def _lifetime(ctx: Context) -> tuple[float | None, EvidenceRef | None]:
 
 def _refresh_missing_fix(cfg: ProxyConfig) -> str:
     info = cfg.kubeapps
-    if not isinstance(info, KubeappsInfo):
-        return _flag_fix(cfg, "--cookie-refresh=2m") + " (shorter than the id_token lifetime)"
-    if info.args_override is not None:
-        return "Kubeapps: " + info.add_flag_fix("--cookie-refresh=2m")
-    if info.chart_version is not None and info.chart_version < COOKIE_REFRESH_SINCE:
+    if isinstance(info, KubeappsInfo) and info.args_override is None and not info.has_cookie_refresh_value:
         return (
             f"Kubeapps chart {show_chart(info.chart_version)} predates `authProxy.cookieRefresh`: upgrade the chart to "
             f">= {show_chart(COOKIE_REFRESH_SINCE)} (it sets `--cookie-refresh` from `authProxy.cookieRefresh`, "
             f"default 2m), or {info.add_flag_fix('--cookie-refresh=2m')}"
         )
-    return "Kubeapps: " + info.helm_upgrade("--set", "authProxy.cookieRefresh=2m")
+    fix = _flag_fix(cfg, "--cookie-refresh=2m")
+    return fix if isinstance(info, KubeappsInfo) else f"{fix} (shorter than the id_token lifetime)"
 
 
 def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
@@ -251,9 +248,6 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
 def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
     target = max(60.0, math.floor(limit * 0.4 / 60) * 60) if limit >= 120 else max(1.0, limit / 2)
     value = go_duration_str(target).replace("m0s", "m") if target >= 60 else f"{int(target)}s"
-    info = cfg.kubeapps
-    if isinstance(info, KubeappsInfo) and info.args_override is None and info.has_cookie_refresh_value:
-        return f"a shorter interval: Kubeapps: {info.helm_upgrade('--set', f'authProxy.cookieRefresh={value}')}"
     return "a shorter interval: " + _flag_fix(cfg, f"--cookie-refresh={value}")
 
 
@@ -334,13 +328,10 @@ def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
             tag = f"authProxy.image.tag=<a 7.x tag >= {target}>"
             return f"{upgrade}: Kubeapps: {info.helm_upgrade('--set', tag)}"
         return f"{upgrade} (image of container {cfg.instance.container_name}), or use --provider=oidc"
-    if isinstance(info, KubeappsInfo):
-        return (
-            "use the generic OIDC provider: Kubeapps: "
-            + info.helm_upgrade("--set", "authProxy.provider=oidc")
-            + " (with --oidc-issuer-url in the flags), or keycloak-oidc on oauth2-proxy >= v7.2.0"
-        )
-    return "use --provider=oidc with --oidc-issuer-url (or keycloak-oidc on oauth2-proxy >= v7.2.0)"
+    return (
+        f"use the generic OIDC provider: {_flag_fix(cfg, '--provider=oidc')} (with --oidc-issuer-url set), or "
+        "keycloak-oidc on oauth2-proxy >= v7.2.0"
+    )
 
 
 # --- token forwarding and exposure -----------------------------------------------------------
@@ -424,9 +415,7 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
         if s.value:
             continue
         what = "the access token (frontend.proxypassAccessTokenAsBearer)" if by_access else "the id_token"
-        if info is not None and info.args_override is not None:
-            fix = "Kubeapps: " + info.add_flag_fix(f"--{flag}=true")
-        elif cfg.alpha_config:
+        if cfg.alpha_config:
             fix = (
                 "add an `Authorization` header from claim `id_token` (prefix `Bearer `) to the alpha config's "
                 "`injectRequestHeaders`"
