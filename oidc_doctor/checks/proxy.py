@@ -30,15 +30,9 @@ from oidc_doctor.proxy.kubeapps import (
     parse_chart_version,
     show_chart,
 )
+from oidc_doctor.proxy.objects import as_dict, as_list
 from oidc_doctor.proxy.providers import refresh_support, show
-from oidc_doctor.proxy.settings import (
-    ProxyConfig,
-    as_dict,
-    as_list,
-    find_proxies,
-    problems_from_validation,
-    read_settings,
-)
+from oidc_doctor.proxy.settings import ProxyConfig, find_proxies, problems_from_validation, read_settings
 from oidc_doctor.text import clean, human_duration
 
 KEY = "proxy.state"

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from oidc_doctor.clients import Setting
-from oidc_doctor.proxy.settings import ConfigProblem, as_dict, as_list
+from oidc_doctor.proxy.objects import ConfigProblem, as_dict, as_list
 from oidc_doctor.text import clean
 
 _PROVIDER_FIELDS = {

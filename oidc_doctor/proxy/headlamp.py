@@ -30,7 +30,8 @@ from typing import Any
 from oidc_doctor.clients import Setting
 from oidc_doctor.gosyntax import Syntax, go_bool, split_flags
 from oidc_doctor.proxy.helm import HelmRelease
-from oidc_doctor.proxy.settings import Workload, as_dict, as_list, dicts, pod_spec, workload_of
+from oidc_doctor.proxy.objects import as_dict, as_list, dicts
+from oidc_doctor.proxy.settings import Workload, pod_spec, workload_of
 
 ENV_PREFIX = "HEADLAMP_CONFIG_"
 

@@ -19,7 +19,8 @@ from typing import Any, Literal
 
 from oidc_doctor.errors import UsageError
 from oidc_doctor.gosyntax import go_bool
-from oidc_doctor.proxy.settings import as_dict, as_list, is_oauth2_proxy, pod_spec
+from oidc_doctor.proxy.objects import as_dict, as_list
+from oidc_doctor.proxy.settings import is_oauth2_proxy, pod_spec
 
 FLAG = "--set-authorization-header"
 ENV = "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER"

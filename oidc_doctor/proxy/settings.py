@@ -19,6 +19,8 @@ from typing import Any
 
 from oidc_doctor.clients import Setting
 from oidc_doctor.gosyntax import Syntax, go_bool, go_duration, go_duration_str, split_flags
+from oidc_doctor.proxy.alpha import alpha_settings as read_alpha
+from oidc_doctor.proxy.objects import ConfigProblem, as_dict, as_list, dicts
 from oidc_doctor.proxy.options import BY_CFG, LEGACY_ONLY, MAIN_FLAGS, OPTIONS, OptionType, option
 from oidc_doctor.proxy.providers import Version, version_from_image
 from oidc_doctor.text import clean
@@ -45,31 +47,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """``value`` when it is a mapping, else an empty one: manifests are hostile input."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else an empty one."""
-    return value if isinstance(value, list) else []
-
-
-def dicts(value: Any) -> list[dict[str, Any]]:
-    """The mappings of a list (other elements, and non-lists, are ignored)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 _VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
-
-
-@dataclass
-class ConfigProblem:
-    """A setting oauth2-proxy refuses or silently ignores; ``message`` is upstream's text when known."""
-
-    message: str
-    ref: str
-    setting: str = ""
 
 
 @dataclass
@@ -432,8 +410,6 @@ def read_settings(
         if text_ref is not None:
             text, cm_ref = text_ref
             cfg.alpha_config_ref = f"{cm_ref} key {src[2] if src else '?'}"
-            from oidc_doctor.proxy.alpha import alpha_settings as read_alpha
-
             cfg.alpha, alpha_settings, problems = read_alpha(text, cfg.alpha_config_ref)
             cfg.problems.extend(problems)
         # main.go loadYamlOptions parses the args again with the non-legacy flag set and loads the
