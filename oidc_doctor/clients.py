@@ -22,6 +22,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from oidc_doctor.gosyntax import go_duration_str
@@ -49,6 +50,12 @@ class Option(StrEnum):
     CLIENT_ID = "client-id"
     SCOPES = "scopes"
     TOKEN = "token"  # the setting that chooses the access token over the id_token
+
+
+def _frozen(record: Any, *names: str) -> None:
+    """Make the named mapping fields of a frozen dataclass read-only copies."""
+    for name in names:
+        object.__setattr__(record, name, MappingProxyType(dict(getattr(record, name))))
 
 
 def _show(value: Any) -> str:
@@ -135,6 +142,9 @@ class Container:
     alpha_paths: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _frozen(self, "env_names", "file_keys", "alpha_paths", "files")
+
 
 @dataclass(frozen=True)
 class HelmValues:
@@ -157,6 +167,9 @@ class HelmValues:
     flags: tuple[str, ...] = ()
     flags_replace_defaults: bool = False
     values_seen: bool = True
+
+    def __post_init__(self) -> None:
+        _frozen(self, "paths")
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,9 @@ class OidcClient:
     provider: str = ""
     groups_without_scope: bool = False
     builtin_issuer: bool = False  # an oauth2-proxy provider with a fixed issuer (google, github, ...)
+
+    def __post_init__(self) -> None:
+        _frozen(self, "settings")
 
     def get(self, option: Option) -> Setting:
         """The setting of one option."""

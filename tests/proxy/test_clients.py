@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from typing import Any
 
@@ -213,6 +214,14 @@ def test_kubelogin_sending_the_access_token_is_judged_by_the_tokens_audience() -
     [f] = _run(check_audience, ev, context(auths=[authenticator()], claims={"aud": "account"})).findings
     assert "sends the access token (--oidc-use-access-token), whose aud is ['account']" in f.title
     assert "remove `--oidc-use-access-token` from the exec args of user `oidc`" in f.fix
+
+
+def test_a_client_record_cannot_be_changed() -> None:
+    [client] = find_clients(_kubeconfig("--oidc-client-id=kubernetes"), context())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        client.provider = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        client.settings[Option.ISSUER] = client.settings[Option.CLIENT_ID]  # type: ignore[index]
 
 
 def test_no_client_at_all_is_skipped_and_no_api_server_settings_unknown() -> None:
