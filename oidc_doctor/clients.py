@@ -221,10 +221,9 @@ class OidcClient:
         """The program's name as users know it: ``oauth2-proxy``, ``Headlamp``, ``kubelogin``."""
         return {ClientKind.HEADLAMP: "Headlamp"}.get(self.kind, str(self.kind))
 
-    def shown_scopes(self, scopes: Sequence[str] | None = None) -> str:
-        """Scopes written the program's way (kubelogin: the extra scopes after ``openid``)."""
-        items = list(self.scopes or ()) if scopes is None else list(scopes)
-        return ",".join(items) if self.scope_join == "" else self.scope_join.join(items)
+    def shown_scopes(self) -> str:
+        """The scopes it requests, written the program's way (comma-separated for kubelogin)."""
+        return (self.scope_join or ",").join(self.scopes or ())
 
     def how_to_set(self, option: Option, value: str | bool) -> str:
         """How to set one of its options, in the user's terms."""
@@ -235,12 +234,10 @@ class OidcClient:
         s = self.get(Option.SCOPES)
         if self.scope_join == "":  # a repeated list flag: add one more
             return how_to_set(self.where, s, scope, add=True)
-        if self.kind is ClientKind.OAUTH2_PROXY and not s.value:
-            new = f"openid {scope}"  # the provider default is replaced, not extended
-            if self.scopes:
-                new = " ".join([*self.scopes, scope])
-            return how_to_set(self.where, s, new)
-        return how_to_set(self.where, s, self.scope_join.join([*(self.scopes or ()), scope]))
+        # Setting the option replaces the program's default list: keep what it requests now
+        # (oauth2-proxy with no default scope for its provider: `openid` plus the scope).
+        scopes = list(self.scopes or (["openid"] if self.kind is ClientKind.OAUTH2_PROXY else []))
+        return how_to_set(self.where, s, self.scope_join.join([*scopes, scope]))
 
 
 # --- how to set an option -------------------------------------------------------------------------
@@ -309,7 +306,7 @@ def how_to_set(where: Where, s: Setting, value: str | bool, add: bool = False) -
         return f"{'add' if add else 'set'} `{flag_word}` {'to' if add else 'in'} {place}"
     if isinstance(where, HelmValues):
         path = where.paths.get(s.flag)
-        if path is not None and not where.flags_replace_defaults:
+        if path is not None:
             cmd = helm_upgrade(where, "--set", f"{path}={helm_set_value(text)}")
             return f"set Helm value `{path}: {text}` (release {where.namespace}/{where.release}): {cmd}"
         if where.flags_path is not None:
