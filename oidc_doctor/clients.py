@@ -208,6 +208,7 @@ class OidcClient:
     provider: str = ""
     groups_without_scope: bool = False
     builtin_issuer: bool = False  # an oauth2-proxy provider with a fixed issuer (google, github, ...)
+    product: str = ""  # what users call it when it differs from the program (Kubeapps' auth proxy)
 
     def __post_init__(self) -> None:
         _frozen(self, "settings")
@@ -218,8 +219,8 @@ class OidcClient:
 
     @property
     def label(self) -> str:
-        """The program's name as users know it: ``oauth2-proxy``, ``Headlamp``, ``kubelogin``."""
-        return {ClientKind.HEADLAMP: "Headlamp"}.get(self.kind, str(self.kind))
+        """The name users know it by: ``oauth2-proxy``, ``Kubeapps``, ``Headlamp``, ``kubelogin``."""
+        return self.product or {ClientKind.HEADLAMP: "Headlamp"}.get(self.kind, str(self.kind))
 
     def shown_scopes(self) -> str:
         """The scopes it requests, written the program's way (comma-separated for kubelogin)."""

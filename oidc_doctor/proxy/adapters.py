@@ -101,6 +101,7 @@ def from_proxy(cfg: ProxyConfig) -> OidcClient:
         provider=provider,
         groups_without_scope=provider in GROUPS_WITHOUT_SCOPE,
         builtin_issuer=iss.known and not iss.value,
+        product="Kubeapps" if isinstance(cfg.kubeapps, KubeappsInfo) else "",
     )
 
 

@@ -191,6 +191,7 @@ def test_kubeapps_client_id_comes_from_helm_values() -> None:
     [f] = _check("client.audience", ev, _healthy_ctx(auths=[authenticator()], claims=None)).findings
     assert "client `kubeapps`" in f.title
     assert "--set authProxy.clientID=kubernetes" in f.fix
+    assert "use the API server's client in Kubeapps: set Helm value `authProxy.clientID: kubernetes`" in f.fix
     # Without the release the client id stays in its Secret: unknown, not pass.
     blind = evidence(*fixture_docs("kubeapps-7.1.0-deployment.yaml"))
     assert _check("client.audience", blind, _healthy_ctx(auths=[authenticator()])).status == Status.UNKNOWN
