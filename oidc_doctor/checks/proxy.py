@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.clients import Setting, how_to_set
+from oidc_doctor.clients import Setting, how_to_set, shell_command
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.gosyntax import go_duration_str
@@ -484,9 +484,8 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
         if not s.value or _reverse_proxy(cfg) is False:
             continue
         ns = inst.workload.namespace
-        disable = (
-            f"oidc-doctor proxy authz-header disable -n {ns} -d {inst.workload.name} -c {inst.container_name} --apply"
-        )
+        words = ["oidc-doctor", "proxy", "authz-header", "disable", "-n", ns, "-d", inst.workload.name]
+        disable = shell_command([*words, "-c", inst.container_name, "--apply"])
         info = cfg.kubeapps if isinstance(cfg.kubeapps, KubeappsInfo) else None
         if info is not None and any(f.startswith("--set-authorization-header") for f in info.extra_flags):
             fix = (

@@ -265,3 +265,16 @@ def test_headlamp_and_a_proxy_are_judged_by_one_check() -> None:
         "deploy auth/oauth2-proxy container oauth2-proxy",
         "deploy headlamp/headlamp container headlamp",
     ]
+
+
+def test_commands_in_proxy_fixes_quote_hostile_names() -> None:
+    from oidc_doctor.checks.proxy import CHECKS
+
+    obj = workload(container(args=[*PLAIN_ARGS, "--set-authorization-header=true"]), name="x; rm -rf ~")
+    ev = evidence(obj)
+    ctx = context(auths=[authenticator()])
+    derive_proxies(ev, ctx)
+    [check] = [c for c in CHECKS if c.id == "proxy.authz-header-exposed"]
+    [f] = check.run(ev, ctx).findings
+    cmd = f.fix[f.fix.index("oidc-doctor") : f.fix.rindex("`")]
+    assert shlex.split(cmd)[6:8] == ["-d", "x; rm -rf ~"]
