@@ -139,9 +139,9 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
-        from oidc_doctor.authn.sources import kubelogin_users
+        from oidc_doctor.proxy.kubelogin import kubelogin_clients
 
-        if kubelogin_users(obj):
+        if kubelogin_clients(obj, ""):
             return Kind.KUBECONFIG, "", obj
         return None, "a kubeconfig without an oidc auth-provider id-token or kubelogin user", obj
     if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):

@@ -442,35 +442,3 @@ def from_gke(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
         "the rules are the same, its log wording may differ"
     )
     return auth
-
-
-# --- kubeconfig (the kubectl side) --------------------------------------------------------------
-
-
-def kubelogin_users(config: dict[str, Any]) -> list[dict[str, str]]:
-    """``{user, issuer, client_id}`` per kubeconfig user whose exec plugin is kubelogin."""
-    out: list[dict[str, str]] = []
-    users = config.get("users")
-    for u in users if isinstance(users, list) else []:
-        user = u.get("user") if isinstance(u, dict) else None
-        exec_ = user.get("exec") if isinstance(user, dict) else None
-        args = exec_.get("args") if isinstance(exec_, dict) else None
-        if not isinstance(args, list):
-            continue
-        words = [str(a) for a in args]
-        values: dict[str, str] = {}
-        for i, w in enumerate(words):
-            for flag in ("--oidc-issuer-url", "--oidc-client-id"):
-                if w.startswith(flag + "="):
-                    values[flag] = w.split("=", 1)[1]
-                elif w == flag and i + 1 < len(words):
-                    values[flag] = words[i + 1]
-        if "--oidc-issuer-url" in values:
-            out.append(
-                {
-                    "user": str(u.get("name", "")),
-                    "issuer": values["--oidc-issuer-url"],
-                    "client_id": values.get("--oidc-client-id", ""),
-                }
-            )
-    return out

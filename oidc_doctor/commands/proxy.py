@@ -89,7 +89,7 @@ def _client(args: argparse.Namespace, io: IO) -> ApiClient:
 def _checks(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor import pipeline
     from oidc_doctor.bundle import read_bundle
-    from oidc_doctor.checks import dashboard
+    from oidc_doctor.checks import clients
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.checks.proxy import CHECKS
     from oidc_doctor.evidence import Evidence
@@ -113,7 +113,7 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     now, source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None
     ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
-    report = pipeline.run(ev, ctx, checks=[*CHECKS, *dashboard.CHECKS])  # dashboards' own OIDC clients too
+    report = pipeline.run(ev, ctx, checks=[*CHECKS, *clients.CHECKS])  # every OIDC client vs the API server too
     if args.settings:
         io.stdout.write(_settings_text(report.ctx.facts.proxy))
         return 0

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from oidc_doctor.proxy.settings import ConfigProblem, Setting, as_dict, as_list
+from oidc_doctor.clients import Setting
+from oidc_doctor.proxy.objects import ConfigProblem, as_dict, as_list
 from oidc_doctor.text import clean
 
 _PROVIDER_FIELDS = {
@@ -30,6 +31,12 @@ _OIDC_FIELDS = {
     "emailClaim": "oidc-email-claim",
     "userIDClaim": "user-id-claim",
     "extraAudiences": "oidc-extra-audience",
+}
+
+#: Legacy flag name -> where alpha config sets it (for fixes written in alpha config terms).
+ALPHA_PATHS: dict[str, str] = {
+    **{flag: f"providers[0].{key}" for key, flag in _PROVIDER_FIELDS.items()},
+    **{flag: f"providers[0].oidcConfig.{key}" for key, flag in _OIDC_FIELDS.items()},
 }
 
 

@@ -5,8 +5,9 @@ Headlamp (kubernetes-sigs/headlamp) logs users in itself when started with ``-oi
 id_token (or, with ``-oidc-use-access-token``, the access token) to the API server.
 
 Upstream facts encoded here (``backend/pkg/config/config.go``):
-- options are Go ``flag`` flags (``-name=value``, ``--name=value``, ``-name value`` for non-booleans,
-  bare ``-name`` for booleans); parsing stops at the first non-flag argument or ``--``;
+- options are Go ``flag`` flags (``oidc_doctor.gosyntax``: ``-name=value``, ``--name=value``,
+  ``-name value`` for non-booleans, bare ``-name`` for booleans; parsing stops at the first
+  non-flag argument or ``--``);
 - the environment is read through koanf with prefix ``HEADLAMP_CONFIG_``: the rest of the name is
   lower-cased and ``_`` becomes ``-`` (``HEADLAMP_CONFIG_OIDC_CLIENT_ID`` → ``oidc-client-id``);
 - a flag given explicitly beats the environment, which beats the flag's default;
@@ -26,8 +27,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidc_doctor.clients import Setting
+from oidc_doctor.gosyntax import Syntax, go_bool, split_flags
 from oidc_doctor.proxy.helm import HelmRelease
-from oidc_doctor.proxy.settings import Workload, as_dict, as_list, dicts, go_bool, pod_spec, workload_of
+from oidc_doctor.proxy.objects import as_dict, as_list, dicts
+from oidc_doctor.proxy.settings import Workload, pod_spec, workload_of
 
 ENV_PREFIX = "HEADLAMP_CONFIG_"
 
@@ -79,44 +83,14 @@ CHART_KEY = {
 _VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 
-@dataclass(frozen=True)
-class HSetting:
-    """One Headlamp option's value and where it came from.
+def hsetting(name: str, value: str | bool | None, source: str, ref: str) -> Setting:
+    """One Headlamp option's value and where it came from, spelled the Go ``flag`` way (``-name``).
 
     ``source``: ``flag``, ``env``, ``env-secret`` (the value lives in a Secret: named, not read),
     ``helm-values`` (read from the Helm release record for a Secret-held value), ``default`` or
     ``unknown`` (an ``envFrom`` Secret may set it).
     """
-
-    name: str
-    value: str | bool | None
-    source: str
-    ref: str
-
-    @property
-    def known(self) -> bool:
-        """Whether the value itself is visible."""
-        return self.source not in ("env-secret", "unknown")
-
-    @property
-    def secret(self) -> bool:
-        """The client secret is a credential: never shown."""
-        return "secret" in self.name
-
-    def describe(self) -> str:
-        """``-oidc-client-id=headlamp (flag)`` with the origin; credentials are redacted."""
-        if not self.known:
-            return f"-{self.name}: value not visible ({self.ref})"
-        shown = "<redacted>" if self.secret and self.value else _show(self.value)
-        if self.source == "default":
-            return f"-{self.name} not set by flag or env: Headlamp's default `{shown}`"
-        return f"-{self.name}={shown} ({self.source})"
-
-
-def _show(value: str | bool | None) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return "" if value is None else value
+    return Setting(name, value, source, ref, dash="-", program="Headlamp", unset_by="flag or env")
 
 
 @dataclass
@@ -136,7 +110,7 @@ class HeadlampConfig:
     workload: Workload
     container_name: str
     image: str
-    settings: dict[str, HSetting] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
     #: ``envFrom`` Secrets: they may set any ``HEADLAMP_CONFIG_*`` or ``$(VAR)`` (named, never read).
     hidden: list[str] = field(default_factory=list)
     helm: HelmChart | None = None
@@ -146,14 +120,14 @@ class HeadlampConfig:
         """``deploy headlamp/headlamp container headlamp``."""
         return f"{self.workload.short} container {self.container_name}"
 
-    def get(self, name: str) -> HSetting:
+    def get(self, name: str) -> Setting:
         """The effective setting; the default when nothing visible sets it and nothing hidden could."""
         s = self.settings.get(name)
         if s is not None:
             return s
         if self.hidden:
-            return HSetting(name, None, "unknown", "; ".join(self.hidden))
-        return HSetting(name, DEFAULTS.get(name), "default", self.ref)
+            return hsetting(name, None, "unknown", "; ".join(self.hidden))
+        return hsetting(name, DEFAULTS.get(name), "default", self.ref)
 
     @property
     def uses_oidc(self) -> bool:
@@ -198,27 +172,6 @@ def _env(container: dict[str, Any], where: str) -> tuple[dict[str, tuple[str | N
     return env, hidden
 
 
-def _flags(argv: list[str]) -> list[tuple[int, str, str | None]]:
-    """Go ``flag`` parsing: (index, name, value or None for a bare flag); stops at the first non-flag."""
-    out: list[tuple[int, str, str | None]] = []
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--" or not a.startswith("-") or a == "-":
-            break
-        body = a[2:] if a.startswith("--") else a[1:]
-        name, eq, value = body.partition("=")
-        if eq:
-            out.append((i, name, value))
-        elif name in BOOL_FLAGS or i + 1 >= len(argv):
-            out.append((i, name, None))
-        else:
-            out.append((i, name, argv[i + 1]))
-            i += 1
-        i += 1
-    return out
-
-
 def _parse(name: str, raw: str) -> str | bool | None:
     if name in BOOL_FLAGS:
         return go_bool(raw)
@@ -244,17 +197,17 @@ def read_headlamp(obj: dict[str, Any], ref: str, releases: list[HelmRelease] | N
                 continue
             opt = name[len(ENV_PREFIX) :].lower().replace("_", "-")
             cfg.settings[opt] = (
-                HSetting(opt, _parse(opt, value), "env", origin)
+                hsetting(opt, _parse(opt, value), "env", origin)
                 if value is not None
                 else _from_secret(opt, origin, chart)
             )
         command = [str(x) for x in as_list(c.get("command"))]
         args = [str(x) for x in as_list(c.get("args"))]
         head = command[1:]  # command[0] is the program; its flags come before args
-        for idx, name, raw in _flags(head + args):
+        for idx, name, raw in split_flags(head + args, BOOL_FLAGS.__contains__, Syntax.GO_FLAG):
             loc = f"{where} command[{idx + 1}]" if idx < len(head) else f"{where} args[{idx - len(head)}]"
             if raw is None:
-                cfg.settings[name] = HSetting(name, True if name in BOOL_FLAGS else "", "flag", loc)
+                cfg.settings[name] = hsetting(name, True if name in BOOL_FLAGS else "", "flag", loc)
                 continue
             cfg.settings[name] = _expand_flag(name, raw, loc, env, hidden, chart)
         out.append(cfg)
@@ -268,11 +221,11 @@ def _expand_flag(
     env: dict[str, tuple[str | None, str]],
     hidden: list[str],
     chart: HelmChart | None,
-) -> HSetting:
+) -> Setting:
     """A flag value after the kubelet's ``$(VAR)`` expansion, with where its value came from."""
     refs = _VAR_REF.findall(raw)
     if not refs:
-        return HSetting(name, _parse(name, raw), "flag", loc)
+        return hsetting(name, _parse(name, raw), "flag", loc)
     origins = []
     text = raw
     for var in refs:
@@ -281,17 +234,17 @@ def _expand_flag(
             if value is None:
                 if raw == f"$({var})":
                     return _from_secret(name, f"{loc} = $({var}); {origin}", chart)
-                return HSetting(name, None, "env-secret", f"{loc} = {raw}; {origin}")
+                return hsetting(name, None, "env-secret", f"{loc} = {raw}; {origin}")
             text = text.replace(f"$({var})", value)
             origins.append(origin)
         elif hidden:
-            return HSetting(name, None, "unknown", f"{loc} = {raw}; $({var}) may come from " + "; ".join(hidden))
+            return hsetting(name, None, "unknown", f"{loc} = {raw}; $({var}) may come from " + "; ".join(hidden))
         # an undefined variable stays as written (the kubelet leaves $(VAR) unexpanded)
     where = f"{loc} = {raw}" + (f" via {', '.join(origins)}" if origins else "")
-    return HSetting(name, _parse(name, text), "flag", where)
+    return hsetting(name, _parse(name, text), "flag", where)
 
 
-def _from_secret(name: str, origin: str, chart: HelmChart | None) -> HSetting:
+def _from_secret(name: str, origin: str, chart: HelmChart | None) -> Setting:
     """A Secret-held value: from the Helm release values when the chart created that Secret, else unseen."""
     key = CHART_KEY.get(name)
     if chart is not None and chart.values is not None and key and "secret" not in name:
@@ -299,13 +252,13 @@ def _from_secret(name: str, origin: str, chart: HelmChart | None) -> HSetting:
         if f"Secret {secret_name} key {key}" in origin and key in chart.values:
             value = chart.values[key]
             parsed = _parse(name, str(value).lower() if isinstance(value, bool) else str(value))
-            return HSetting(
+            return hsetting(
                 name,
                 parsed,
                 "helm-values",
                 f"{origin}; release {chart.namespace}/{chart.release} config.oidc.{key}",
             )
-    return HSetting(name, None, "env-secret", origin)
+    return hsetting(name, None, "env-secret", origin)
 
 
 def _chart(wl: Workload, releases: list[HelmRelease]) -> HelmChart | None:

@@ -25,8 +25,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidc_doctor.clients import Container, HelmValues, Setting, add_helm_flag, helm_upgrade
 from oidc_doctor.proxy.helm import HelmRelease
-from oidc_doctor.proxy.settings import ProxyConfig, Setting
+from oidc_doctor.proxy.settings import ProxyConfig
 
 ChartVersion = tuple[int, int, int]
 
@@ -34,6 +35,17 @@ COOKIE_REFRESH_SINCE: ChartVersion = (7, 1, 0)
 EXTRA_FLAGS_SINCE: ChartVersion = (8, 0, 0)
 ARGS_SINCE: ChartVersion = (8, 0, 0)
 DEFAULT_LARGE_CLIENT_HEADER_BUFFERS = "4 32k"
+#: The frontend sends oauth2-proxy's access token instead of the id_token with this value on.
+ACCESS_TOKEN_VALUE = "proxypassAccessTokenAsBearer"
+
+#: Values that render oauth2-proxy options (``values.yaml``, ``templates/frontend/deployment.yaml``)...
+_PATHS = {
+    "client-id": "authProxy.clientID",
+    "provider": "authProxy.provider",
+    ACCESS_TOKEN_VALUE: f"frontend.{ACCESS_TOKEN_VALUE}",
+}
+#: ... and from chart 7.1.0 on, while ``authProxy.args`` does not replace the rendered flags.
+_PATHS_7_1 = {"scope": "authProxy.scope", "cookie-refresh": "authProxy.cookieRefresh"}
 
 
 def parse_chart_version(text: str) -> ChartVersion | None:
@@ -98,40 +110,38 @@ class KubeappsInfo:
         v = self.frontend_values.get("largeClientHeaderBuffers")
         return str(v) if v else None
 
-    def helm_upgrade(self, setting: str) -> str:
-        """The command that applies one ``--set``-style change on top of the deployed values."""
-        import shlex
+    def helm(self, container: Container | None = None) -> HelmValues:
+        """Where this auth-proxy's options are set: the release's values, chart-version aware.
 
-        chart_pin = f" --version {shlex.quote(show_chart(self.chart_version))}" if self.chart_version else ""
-        # names come from a bundle's labels: quoted, so a pasted command runs nothing else
-        release, namespace = shlex.quote(self.release_name), shlex.quote(self.namespace)
-        return f"helm upgrade {release} bitnami/kubeapps -n {namespace}{chart_pin} --reuse-values {setting}"
+        ``container`` is the proxy container (for options no value renders); without it the
+        release stands in for it (a release record without its Deployment).
+        """
+        override = self.args_override
+        paths = dict(_PATHS)
+        if override is None and self.has_cookie_refresh_value:
+            paths.update(_PATHS_7_1)
+        if override is not None:
+            del paths["provider"]
+        return HelmValues(
+            release=self.release_name,
+            namespace=self.namespace,
+            chart="bitnami/kubeapps",
+            version=show_chart(self.chart_version) if self.chart_version else None,
+            container=container or Container(f"release {self.namespace}/{self.release_name}", "auth-proxy"),
+            paths=paths,
+            flags_path="authProxy.args" if override is not None else f"authProxy.{self.flags_key}",
+            flags=tuple(override if override is not None else self.extra_flags),
+            flags_replace_defaults=override is not None,
+            values_seen=self.values_seen,
+        )
+
+    def helm_upgrade(self, *args: str) -> str:
+        """The command that applies ``--set``-style arguments on top of the deployed values."""
+        return helm_upgrade(self.helm(), *args)
 
     def add_flag_fix(self, flag: str) -> str:
         """How to add one oauth2-proxy flag in Helm terms for this chart version."""
-        override = self.args_override
-        if override is not None:
-            items = [a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
-            return "`authProxy.args` replaces the chart's default flags, so add it there: " + self.helm_upgrade(
-                f"--set-json 'authProxy.args={_json_list(items)}'"
-            )
-        items = [a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
-        fix = f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
-            f"--set-json 'authProxy.{self.flags_key}={_json_list(items)}'"
-        )
-        if not self.values_seen:
-            # --set-json replaces the whole list: without the release record we cannot list it
-            fix += (
-                f" (the Helm release record was not in the evidence: first add the flags already in "
-                f"`authProxy.{self.flags_key}`, see `helm get values {self.release_name} -n {self.namespace}`)"
-            )
-        return fix
-
-
-def _json_list(items: list[str]) -> str:
-    import json
-
-    return json.dumps(items)
+        return add_helm_flag(self.helm(), flag)
 
 
 def attach(cfg: ProxyConfig, releases: list[HelmRelease]) -> KubeappsInfo:

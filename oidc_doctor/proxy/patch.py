@@ -13,12 +13,14 @@ the value, so the patch never removes the wrong element.
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from oidc_doctor.clients import shell_command
 from oidc_doctor.errors import UsageError
-from oidc_doctor.proxy.settings import as_dict, as_list, go_bool, is_oauth2_proxy, pod_spec
+from oidc_doctor.gosyntax import go_bool
+from oidc_doctor.proxy.objects import as_dict, as_list
+from oidc_doctor.proxy.settings import is_oauth2_proxy, pod_spec
 
 FLAG = "--set-authorization-header"
 ENV = "OAUTH2_PROXY_SET_AUTHORIZATION_HEADER"
@@ -53,9 +55,8 @@ class PatchPlan:
     def kubectl(self) -> str:
         """The equivalent ``kubectl patch`` command."""
         kind = _KIND_ARG.get(self.kind, self.kind.lower())
-        return (
-            f"kubectl -n {shlex.quote(self.namespace)} patch {kind} {shlex.quote(self.name)} "
-            f"--type=json -p {shlex.quote(self.patch_json())}"
+        return shell_command(
+            ["kubectl", "-n", self.namespace, "patch", kind, self.name, "--type=json", "-p", self.patch_json()]
         )
 
 

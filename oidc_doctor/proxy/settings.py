@@ -17,6 +17,10 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidc_doctor.clients import Setting
+from oidc_doctor.gosyntax import Syntax, go_bool, go_duration, go_duration_str, split_flags
+from oidc_doctor.proxy.alpha import alpha_settings as read_alpha
+from oidc_doctor.proxy.objects import ConfigProblem, as_dict, as_list, dicts
 from oidc_doctor.proxy.options import BY_CFG, LEGACY_ONLY, MAIN_FLAGS, OPTIONS, OptionType, option
 from oidc_doctor.proxy.providers import Version, version_from_image
 from oidc_doctor.text import clean
@@ -43,126 +47,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """``value`` when it is a mapping, else an empty one: manifests are hostile input."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else an empty one."""
-    return value if isinstance(value, list) else []
-
-
-def dicts(value: Any) -> list[dict[str, Any]]:
-    """The mappings of a list (other elements, and non-lists, are ignored)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-_GO_DURATION = re.compile(r"^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
-
-
-def go_duration(text: str) -> float | None:
-    """Seconds of a Go ``time.ParseDuration`` string (``2m``, ``1h30m``, ``0``); None if invalid.
-
-    Go accepts a bare ``0`` but no other unit-less number (``time.ParseDuration``).
-    """
-    t = text.strip()
-    if t in ("0", "+0", "-0"):
-        return 0.0
-    if not _GO_DURATION.match(t):
-        return None
-    total = sum(float(n) * _UNITS[u] for n, u in _DURATION_PART.findall(t))
-    return -total if t.startswith("-") else total
-
-
-def go_bool(text: str) -> bool | None:
-    """Go ``strconv.ParseBool``: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False."""
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
-
-
-def go_duration_str(seconds: float) -> str:
-    """Go's ``Duration.String()`` for whole seconds: ``2m0s``, ``168h0m0s``, ``0s``."""
-    s = int(seconds)
-    if s == 0:
-        return "0s"
-    h, rest = divmod(abs(s), 3600)
-    m, sec = divmod(rest, 60)
-    sign = "-" if s < 0 else ""
-    if h:
-        return f"{sign}{h}h{m}m{sec}s"
-    if m:
-        return f"{sign}{m}m{sec}s"
-    return f"{sign}{sec}s"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One option's value and where it came from.
-
-    ``source`` is ``flag``, ``env``, ``env-secret`` (value unknown: read from a Secret),
-    ``config-file``, ``alpha-config``, ``helm-values``, ``default`` or ``unknown`` (a source the
-    tool could not see may set it). ``value`` is parsed: bool, str, list[str], or seconds.
-    """
-
-    flag: str
-    value: Any
-    source: str
-    ref: str
-    raw: str | None = None
-
-    @property
-    def secret(self) -> bool:
-        """Whether the option holds a credential (cookie/client secret, password, token)."""
-        if self.flag.endswith("-file") or self.flag in ("pass-access-token", "skip-jwt-bearer-tokens"):
-            return False
-        return any(w in self.flag for w in ("secret", "password", "token", "jwt-key"))
-
-    @property
-    def shown(self) -> str:
-        """The value as written, or ``<redacted>`` for credentials."""
-        if self.secret and self.value not in (None, ""):
-            return "<redacted>"
-        return self.raw if self.raw is not None else _show(self.value)
-
-    @property
-    def known(self) -> bool:
-        """Whether the value itself is known (not hidden in a Secret or an unseen file)."""
-        return self.source not in ("env-secret", "unknown")
-
-    def describe(self) -> str:
-        """``--cookie-refresh=2m (flag)``; where it was set is ``ref``."""
-        shown = self.shown
-        if not self.known:
-            return f"--{self.flag}: value not visible ({self.source})"
-        if self.source == "default":
-            return f"--{self.flag} not set by flag, env or config file: oauth2-proxy's default {shown}"
-        return f"--{self.flag}={shown} ({self.source})"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, float):
-        return go_duration_str(value)
-    return str(value)
-
-
-@dataclass
-class ConfigProblem:
-    """A setting oauth2-proxy refuses or silently ignores; ``message`` is upstream's text when known."""
-
-    message: str
-    ref: str
-    setting: str = ""
 
 
 @dataclass
@@ -338,35 +223,9 @@ def parse_value(typ: OptionType, raw: str) -> tuple[Any, str | None]:
     return raw, None
 
 
-def split_args(argv: list[str]) -> list[tuple[int, str, str | None]]:
-    """pflag parsing of ``--name=value`` / ``--name value`` / ``--bool``: (position, name, raw).
-
-    Booleans never consume the next word (pflag ``NoOptDefVal``); other flags do when no ``=``.
-    Words that are not flags (the binary name, stray values) are skipped.
-    """
-    out: list[tuple[int, str, str | None]] = []
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            break
-        if word.startswith("-") and not word.startswith("--") and len(word) > 1:
-            # pflag reads one dash as shorthand letters; oauth2-proxy defines none
-            out.append((i, word, None))
-        elif word.startswith("--") and len(word) > 2:
-            body = word[2:]
-            name, eq, value = body.partition("=")
-            if eq:
-                out.append((i, name, value))
-            else:
-                typ = OPTIONS.get(name, ("", MAIN_FLAGS.get(name, "str")))[1]
-                if typ == "bool" or i + 1 >= len(argv):
-                    out.append((i, name, None))
-                else:
-                    out.append((i, name, argv[i + 1]))
-                    i += 1
-        i += 1
-    return out
+def is_bool_flag(name: str) -> bool:
+    """Whether oauth2-proxy registers ``--name`` as a boolean (it then never takes the next word)."""
+    return OPTIONS.get(name, ("", MAIN_FLAGS.get(name, "str")))[1] == "bool"
 
 
 def _expand(raw: str, literal_env: dict[str, str]) -> tuple[str, list[str]]:
@@ -495,7 +354,7 @@ def read_settings(
             argv.append((f"{label}[{j}]", str(a)))
     words = [w for _, w in argv]
     flag_settings: dict[str, Setting] = {}
-    for pos, name, raw in split_args(words):
+    for pos, name, raw in split_flags(words, is_bool_flag, Syntax.PFLAG):
         ref = f"{where} {argv[pos][0]}"
         if name.startswith("-"):
             cfg.problems.append(ConfigProblem(f"unknown shorthand flag: {name[1]!r} in {name}", ref, name))
@@ -551,8 +410,6 @@ def read_settings(
         if text_ref is not None:
             text, cm_ref = text_ref
             cfg.alpha_config_ref = f"{cm_ref} key {src[2] if src else '?'}"
-            from oidc_doctor.proxy.alpha import alpha_settings as read_alpha
-
             cfg.alpha, alpha_settings, problems = read_alpha(text, cfg.alpha_config_ref)
             cfg.problems.extend(problems)
         # main.go loadYamlOptions parses the args again with the non-legacy flag set and loads the

@@ -19,7 +19,6 @@ FORBIDDEN = {
 #: only shrink: a new cycle fails the test.
 KNOWN_CYCLES = {
     frozenset({"oidc_doctor.logs.scan", "oidc_doctor.logs.window"}),
-    frozenset({"oidc_doctor.proxy.settings", "oidc_doctor.proxy.alpha"}),
 }
 
 

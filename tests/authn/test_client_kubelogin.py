@@ -8,12 +8,13 @@ from typing import Any
 
 import yaml
 
-from oidc_doctor.authn.sources import kubelogin_users
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks.base import Context
+from oidc_doctor.clients import Option
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report, run
+from oidc_doctor.proxy.kubelogin import kubelogin_clients
 
 NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
 ISS = "https://idp.example.com/realms/k8s"
@@ -38,8 +39,8 @@ def diagnose(*items: Item) -> Report:
     return run(Evidence(list(items)), Context(now=NOW, now_source="flag"))
 
 
-def result(report: Report) -> Any:
-    return next(c.result for c in report.checks if c.id == "client.kubelogin")
+def result(report: Report, check_id: str = "client.audience") -> Any:
+    return next(c.result for c in report.checks if c.id == check_id)
 
 
 FLAGS = (f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubernetes")
@@ -47,14 +48,17 @@ FLAGS = (f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubernetes")
 
 def test_both_flag_spellings_are_read() -> None:
     cfg = kubeconfig("oidc-login", "get-token", "--oidc-issuer-url", ISS, "--oidc-client-id=kubectl")
-    assert kubelogin_users(cfg) == [{"user": "oidc", "issuer": ISS, "client_id": "kubectl"}]
+    [client] = kubelogin_clients(cfg, "kubeconfig")
+    assert client.get(Option.ISSUER).value == ISS and client.get(Option.CLIENT_ID).value == "kubectl"
+    assert client.get(Option.CLIENT_ID).ref == "kubeconfig users[oidc].exec.args[4]"
 
 
 def test_other_client_id_is_an_audience_mismatch() -> None:
     cfg = kubeconfig("oidc-login", "get-token", f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubectl")
     report = diagnose(pod(*FLAGS), Item(Kind.KUBECONFIG, "bundle/kubeconfig.yaml Config", cfg))
     assert report.findings[0].cause == "audience-mismatch"
-    assert "'kubectl'" in report.findings[0].title and "kubernetes" in report.findings[0].title
+    assert "`kubectl`" in report.findings[0].title and "`kubernetes`" in report.findings[0].title
+    assert "set `--oidc-client-id=kubernetes` in the exec args of user `oidc`" in report.findings[0].fix
 
 
 def test_trailing_slash_issuer_is_an_issuer_mismatch() -> None:
@@ -66,8 +70,9 @@ def test_trailing_slash_issuer_is_an_issuer_mismatch() -> None:
 def test_matching_settings_pass_and_missing_settings_are_unknown() -> None:
     cfg = kubeconfig("oidc-login", "get-token", f"--oidc-issuer-url={ISS}", "--oidc-client-id=kubernetes")
     item = Item(Kind.KUBECONFIG, "bundle/kubeconfig.yaml Config", cfg)
-    assert result(diagnose(pod(*FLAGS), item)).status == Status.PASS
-    assert result(diagnose(item)).status == Status.UNKNOWN
+    for check_id in ("client.audience", "client.issuer", "client.scopes"):
+        assert result(diagnose(pod(*FLAGS), item), check_id).status == Status.PASS, check_id
+        assert result(diagnose(item), check_id).status == Status.UNKNOWN, check_id
 
 
 def test_a_kubelogin_kubeconfig_file_is_recognised(tmp_path: Path) -> None:

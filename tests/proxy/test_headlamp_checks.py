@@ -7,7 +7,7 @@ from typing import Any
 from proxy_testkit import ISSUER, authenticator, container, context, evidence, workload
 
 from oidc_doctor.causes import Severity
-from oidc_doctor.checks.dashboard import check_audience, check_issuer, check_scopes
+from oidc_doctor.checks.clients import check_audience, check_issuer, check_scopes
 
 IMAGE = "ghcr.io/headlamp-k8s/headlamp:v0.45.0"
 HELM_LABELS = {
@@ -44,7 +44,7 @@ def test_issue_670_client_id_not_an_accepted_audience_fails_with_helm_fix() -> N
     (f,) = r.findings
     assert f.cause == "audience-mismatch"
     assert "`headlamp`" in f.title and "`kubernetes`" in f.title
-    assert "--set 'config.oidc.clientID=kubernetes'" in f.fix
+    assert "--set config.oidc.clientID=kubernetes" in f.fix  # shlex.quote leaves a plain word bare
     assert "helm upgrade headlamp headlamp/headlamp -n headlamp --version 0.45.0" in f.fix
     assert "not-shown-123" not in repr(f)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from proxy_testkit import container, evidence, workload
 
-from oidc_doctor.checks.dashboard import headlamps
+from oidc_doctor.checks.clients import headlamps
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.headlamp import is_headlamp, read_headlamp, scopes_of
 

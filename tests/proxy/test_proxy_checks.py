@@ -16,13 +16,16 @@ from proxy_testkit import (
     workload,
 )
 
-from oidc_doctor.checks import all_checks
+from oidc_doctor.checks import all_checks, clients
 from oidc_doctor.checks.base import Context
-from oidc_doctor.checks.proxy import CHECKS, derive_proxies
+from oidc_doctor.checks.proxy import CHECKS as PROXY_CHECKS
+from oidc_doctor.checks.proxy import derive_proxies
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import CheckResult, ObservedFailure, Status
 from oidc_doctor.pipeline import run
 
+#: The proxy-only checks and the checks over every OIDC client (proxies included).
+CHECKS = [*PROXY_CHECKS, *clients.CHECKS]
 CLAIMS = {"iss": ISSUER, "aud": "kubernetes", "email": "alice@example.com", "groups": ["dev"], "sub": "a"}
 
 
@@ -79,7 +82,7 @@ def test_checks_without_proxies_are_skipped_not_passed() -> None:
 
 def test_without_api_server_settings_the_comparisons_are_unknown() -> None:
     ctx = _healthy_ctx(auths=None)
-    for cid in ("proxy.client-audience", "proxy.issuer", "proxy.scope-claims"):
+    for cid in ("client.audience", "client.issuer", "client.scopes"):
         r = _check(cid, evidence(_plain()), ctx)
         assert r.status == Status.UNKNOWN and "not in the evidence" in r.reason
 
@@ -171,7 +174,7 @@ def test_unknown_image_version_with_a_late_provider_is_unknown() -> None:
 def test_client_id_not_among_the_audiences_names_both_sides() -> None:
     ev = evidence(_plain("--client-id=headlamp", drop=("--client-id",)))
     ctx = _healthy_ctx(auths=[authenticator()], claims={**CLAIMS, "aud": "headlamp"})
-    [f] = _check("proxy.client-audience", ev, ctx).findings
+    [f] = _check("client.audience", ev, ctx).findings
     assert f.cause == "audience-mismatch"
     assert "client `headlamp`" in f.title and "`kubernetes`" in f.title
     assert "--client-id=kubernetes" in f.fix
@@ -180,39 +183,40 @@ def test_client_id_not_among_the_audiences_names_both_sides() -> None:
 def test_an_audience_mapper_that_adds_the_accepted_audience_keeps_it_quiet() -> None:
     ev = evidence(_plain("--client-id=headlamp", drop=("--client-id",)))
     ctx = _healthy_ctx(auths=[authenticator()], claims={**CLAIMS, "aud": ["headlamp", "kubernetes"]})
-    assert _check("proxy.client-audience", ev, ctx).status == Status.PASS
+    assert _check("client.audience", ev, ctx).status == Status.PASS
 
 
 def test_kubeapps_client_id_comes_from_helm_values() -> None:
     ev = evidence(*fixture_docs("kubeapps-7.1.0-deployment.yaml"), *fixture_docs("kubeapps-7.1.0-release.yaml"))
-    [f] = _check("proxy.client-audience", ev, _healthy_ctx(auths=[authenticator()], claims=None)).findings
+    [f] = _check("client.audience", ev, _healthy_ctx(auths=[authenticator()], claims=None)).findings
     assert "client `kubeapps`" in f.title
     assert "--set authProxy.clientID=kubernetes" in f.fix
+    assert "use the API server's client in Kubeapps: set Helm value `authProxy.clientID: kubernetes`" in f.fix
     # Without the release the client id stays in its Secret: unknown, not pass.
     blind = evidence(*fixture_docs("kubeapps-7.1.0-deployment.yaml"))
-    assert _check("proxy.client-audience", blind, _healthy_ctx(auths=[authenticator()])).status == Status.UNKNOWN
+    assert _check("client.audience", blind, _healthy_ctx(auths=[authenticator()])).status == Status.UNKNOWN
 
 
 def test_issuer_differing_by_a_trailing_slash() -> None:
     ev = evidence(_plain(f"--oidc-issuer-url={ISSUER}/", drop=("--oidc-issuer-url",)))
-    [f] = _check("proxy.issuer", ev, _healthy_ctx()).findings
+    [f] = _check("client.issuer", ev, _healthy_ctx()).findings
     assert f.cause == "issuer-mismatch"
     assert "trailing slash" in f.title and f"`{ISSUER}/`" in f.title
 
 
 def test_scope_without_groups_or_email() -> None:
     ev = evidence(_plain("--scope=openid", drop=("--scope",)))
-    predicted = _check("proxy.scope-claims", ev, _healthy_ctx(claims=None)).findings
+    predicted = _check("client.scopes", ev, _healthy_ctx(claims=None)).findings
     assert sorted(f.cause for f in predicted) == ["groups-claim-missing", "username-claim-missing"]
     assert all(f.severity == "warning" for f in predicted)
     assert any("--scope=openid groups" in f.fix for f in predicted)
-    seen = _check("proxy.scope-claims", ev, _healthy_ctx(claims={"sub": "a", "email": "a@example.com"})).findings
+    seen = _check("client.scopes", ev, _healthy_ctx(claims={"sub": "a", "email": "a@example.com"})).findings
     assert [(f.cause, f.severity) for f in seen] == [("groups-claim-missing", "error")]
 
 
 def test_default_scope_of_the_provider_is_used_when_unset() -> None:
     ev = evidence(_plain(drop=("--scope",)))
-    [f] = _check("proxy.scope-claims", ev, _healthy_ctx(claims=None)).findings
+    [f] = _check("client.scopes", ev, _healthy_ctx(claims=None)).findings
     assert "`openid email profile`" in f.title and f.cause == "groups-claim-missing"
 
 
@@ -310,7 +314,7 @@ def test_token_larger_than_kubeapps_nginx_buffers() -> None:
     ev = evidence(*fixture_docs("kubeapps-8.0.0-deployment.yaml"), *fixture_docs("kubeapps-8.0.0-release.yaml"))
     [f] = _check("proxy.header-size", ev, _healthy_ctx(size=30000)).findings
     assert f.cause == "proxy-header-too-large" and "32768 bytes" in f.title
-    assert "frontend.largeClientHeaderBuffers='4 128k'" in f.fix
+    assert "--set 'frontend.largeClientHeaderBuffers=4 128k'" in f.fix
 
 
 def test_nginx_buffers_from_the_frontend_configmap_win() -> None:
@@ -403,7 +407,7 @@ def test_alpha_config_proxies_get_fixes_in_alpha_config_terms() -> None:
     assert "injectRequestHeaders" in fwd.fix
     [exposed] = _check("proxy.authz-header-exposed", ev, _healthy_ctx()).findings
     assert "injectResponseHeaders" in exposed.fix
-    assert _check("proxy.client-audience", ev, _healthy_ctx()).status == Status.PASS
+    assert _check("client.audience", ev, _healthy_ctx()).status == Status.PASS
     assert _check("proxy.config-valid", ev, _healthy_ctx()).status == Status.PASS
 
 

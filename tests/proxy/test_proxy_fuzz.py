@@ -6,12 +6,16 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from proxy_testkit import configmap, container, context, evidence, workload
+from proxy_testkit import authenticator, configmap, container, context, evidence, workload
 
-from oidc_doctor.checks.proxy import CHECKS, derive_proxies
+from oidc_doctor.checks import clients, proxy
+from oidc_doctor.checks.proxy import derive_proxies
 from oidc_doctor.errors import UsageError
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.proxy.patch import build
+
+#: The proxy-only checks and the checks over every OIDC client (oauth2-proxy, Headlamp, kubelogin).
+CHECKS = [*proxy.CHECKS, *clients.CHECKS]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=30),
@@ -33,6 +37,14 @@ flag_words = st.sampled_from(
         "--pass-authorization-header=maybe",
         "$(X)",
         "--client-id=$(MISSING)",
+        "--oidc-issuer-url",
+        "--oidc-issuer-url=https://i",
+        "-oidc-idp-issuer-url=https://i/",
+        "-oidc-client-id",
+        "--oidc-use-access-token=maybe",
+        "-oidc-use-access-token",
+        "--oidc-extra-scope=",
+        "-oidc-scopes=a,,b",
     ]
 ) | st.text(max_size=20)
 
@@ -40,6 +52,7 @@ flag_words = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(
     args=st.lists(flag_words, max_size=8),
+    image=st.sampled_from(["quay.io/oauth2-proxy/oauth2-proxy:v7.6.0", "ghcr.io/headlamp-k8s/headlamp:v0.45.0"]),
     env=json_values,
     env_from=json_values,
     mounts=json_values,
@@ -47,15 +60,19 @@ flag_words = st.sampled_from(
     cm_data=st.dictionaries(st.text(max_size=8), st.text(max_size=40), max_size=3),
 )
 def test_deriver_and_checks_survive_any_container_shape(
-    args: list[str], env: Any, env_from: Any, mounts: Any, volumes: Any, cm_data: dict[str, str]
+    args: list[str], image: str, env: Any, env_from: Any, mounts: Any, volumes: Any, cm_data: dict[str, str]
 ) -> None:
     c = container(
-        args=args, env=env if isinstance(env, list) else [env], envFrom=env_from if isinstance(env_from, list) else []
+        image=image,
+        args=args,
+        env=env if isinstance(env, list) else [env],
+        envFrom=env_from if isinstance(env_from, list) else [],
     )
     c["volumeMounts"] = mounts if isinstance(mounts, list) else [{"name": "c", "mountPath": "/c"}]
     obj = workload(c, volumes=volumes if isinstance(volumes, list) else [{"name": "c", "configMap": {"name": "x"}}])
     ev = evidence(obj, configmap("x", cm_data))
-    ctx = context()
+    ev.add(Item(Kind.KUBECONFIG, "fuzz", {"users": [{"name": "u", "user": {"exec": {"args": args}}}]}))
+    ctx = context(auths=[authenticator()], claims={"aud": args[:1]})
     ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         check.run(ev, ctx)
@@ -72,13 +89,14 @@ def test_deriver_and_checks_survive_any_container_shape(
 @given(obj=json_values)
 def test_arbitrary_objects_as_workloads_configmaps_and_releases(obj: Any) -> None:
     ev = Evidence()
-    for kind in (Kind.WORKLOAD, Kind.CONFIGMAP, Kind.HELM_RELEASE, Kind.INGRESS):
+    for kind in (Kind.WORKLOAD, Kind.CONFIGMAP, Kind.HELM_RELEASE, Kind.INGRESS, Kind.KUBECONFIG):
         ev.add(Item(kind, "fuzz", obj))
         if isinstance(obj, dict):
             ev.add(
                 Item(kind, "fuzz", {**obj, "kind": "Deployment", "spec": {"template": {"spec": {"containers": [obj]}}}})
             )
-    ctx = context()
+            ev.add(Item(kind, "fuzz", {"users": [obj, {"user": {"exec": obj}}]}))
+    ctx = context(auths=[authenticator()])
     ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         check.run(ev, ctx)

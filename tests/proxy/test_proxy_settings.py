@@ -6,14 +6,14 @@ from typing import Any
 
 from proxy_testkit import PLAIN_ARGS, configmap, container, workload
 
+from oidc_doctor.gosyntax import Syntax, go_duration, split_flags
 from oidc_doctor.proxy.settings import (
     ProxyConfig,
     find_proxies,
-    go_duration,
+    is_bool_flag,
     problems_from_validation,
     read_settings,
     secret_bytes,
-    split_args,
 )
 
 
@@ -145,7 +145,7 @@ def test_pflag_forms_space_separated_values_and_bare_booleans() -> None:
         "--cookie-refresh",
         "1m",
     ]
-    assert [(n, v) for _, n, v in split_args(words)] == [
+    assert [(n, v) for _, n, v in split_flags(words, is_bool_flag, Syntax.PFLAG)] == [
         ("provider", "oidc"),
         ("pass-authorization-header", None),
         ("scope", "openid email"),
