@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +25,13 @@ if TYPE_CHECKING:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``proxy`` and its ``authz-header`` action."""
+    from oidc_doctor.commands import options
+
     _source_args(p)
-    p.add_argument("--now", metavar="RFC3339", help="judge times against this moment")
-    p.add_argument(
-        "--token", metavar="SRC", help="a token that went through the proxy (- stdin, @FILE): its lifetime and size"
-    )
+    options.now_option(p)
+    options.token_option(p, help="a token that went through the proxy (- stdin, @FILE, $NAME): its lifetime and size")
     p.add_argument("--token-lifetime", metavar="DURATION", help="the id_token lifetime (exp - iat), e.g. 5m")
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    options.output_options(p)
     p.add_argument(
         "--settings",
         action="store_true",
@@ -59,10 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _source_args(p: argparse.ArgumentParser, *, inherit: bool = False) -> None:
     # In the action's parser the defaults are suppressed, so `proxy -n NS authz-header ...` keeps NS.
+    from oidc_doctor.commands.options import source_options
+
     d: dict[str, Any] = {"default": argparse.SUPPRESS} if inherit else {}
-    p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)", **d)
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context to read live", **d)
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)", **d)
+    source_options(p, **d)
     p.add_argument(
         "-n", "--namespace", metavar="NS", help="namespace (default: all for checks, context's for patches)", **d
     )
@@ -92,9 +90,10 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.checks import dashboard
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.checks.proxy import CHECKS
+    from oidc_doctor.commands.result import report_result, write
+    from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Evidence
-    from oidc_doctor.render import emit
-    from oidc_doctor.text import parse_duration, parse_time
+    from oidc_doctor.text import parse_duration
 
     ev = Evidence()
     if args.bundle:
@@ -105,19 +104,21 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
         with _client(args, io) as client:
             read_proxy_objects(client, args.namespace, ev)
     if args.token:
+        from oidc_doctor.commands.options import read_token
         from oidc_doctor.evidence import InputRecord, Item, Kind
-        from oidc_doctor.token.source import read_token_source
 
-        ev.add_first(Item(Kind.TOKEN, "--token", read_token_source(args.token, io)))
+        ev.add_first(Item(Kind.TOKEN, "--token", read_token(args.token, io)))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
-    now, source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
+    moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None
-    ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
+    ctx = Context(now=moment.now, now_source=moment.source, options=Options(token_lifetime_s=lifetime, offline=True))
     report = pipeline.run(ev, ctx, checks=[*CHECKS, *dashboard.CHECKS])  # dashboards' own OIDC clients too
     if args.settings:
-        io.stdout.write(_settings_text(ctx.facts.extra.get("proxy.state")))
-        return 0
-    return emit(report, args.format, args.output, io)
+        from oidc_doctor.commands.result import Result
+
+        text = _settings_text(ctx.facts.extra.get("proxy.state"))
+        return write(Result("proxy", "oidc-doctor/proxy-settings/v1", 0, {"text": text}, lambda: text), args, io)
+    return write(report_result("proxy", report, moment.notes), args, io)
 
 
 #: Options shown even when left at their default: the ones the checks judge.
