@@ -14,7 +14,6 @@ credentials) or the folder cannot be written.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 
 from oidc_doctor.errors import UsageError
@@ -24,8 +23,11 @@ from oidc_doctor.text import clean
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``collect``."""
+    from oidc_doctor.commands import options
+
+    # -o is a folder here (kubectl cp-like); the report commands' -o is a format
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="the new bundle folder (must not hold files)")
-    live_arguments(p)
+    options.live_options(p)
     p.add_argument(
         "-n",
         "--namespace",
@@ -36,15 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="namespaces of proxies, ingresses and Helm releases (repeatable; default: all). RBAC is read "
         "in every namespace, kube-apiserver in kube-system",
     )
-    p.add_argument("--token", metavar="SRC", help="the user's token (- stdin, @FILE): its SelfSubjectReview is kept")
+    options.token_option(p, help="the user's token (- stdin, @FILE, $NAME): its SelfSubjectReview is kept")
     p.add_argument("--include-token", action="store_true", help="also write the token itself into the bundle")
     p.add_argument("--no-issuer", action="store_true", help="do not fetch the issuer's discovery document and JWKS")
-
-
-def live_arguments(p: argparse.ArgumentParser) -> None:
-    """``--context`` and ``--kubeconfig``, shared by the live commands."""
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -61,9 +57,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("collect: --include-token needs --token SRC")
     token = None
     if args.token:
-        from oidc_doctor.token.source import normalise, read_token_source
+        from oidc_doctor.commands.options import read_token
 
-        token = normalise(read_token_source(args.token, io))
+        token = read_token(args.token, io)
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
     folder = Path(args.output)
     sink = BundleSink(folder, include_token=args.include_token)
@@ -72,7 +68,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         got = read_cluster(client, sink, opts)
     manifest = {
         "schema": SCHEMA,
-        "collected_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # read back by the now rule (commands/when.py): a bundle is judged at its collection time
+        "collected_at": io.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "context": cfg.context,
         "server": cfg.server,
         "namespaces": args.namespace,

@@ -164,22 +164,31 @@ def _derived_identity(ev: Any, args: argparse.Namespace, now: Any, now_source: s
     the bundle, or what a SelfSubjectReview or a 403 text in the bundle says; this command does
     not guess it.
     """
-    from oidc_doctor.checks import derivers
+    from oidc_doctor import pipeline
     from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
+    from oidc_doctor.text import iso
 
     ctx = Context(now=now, now_source=now_source)
-    for derive in derivers():
-        derive(ev, ctx)
+    # The same runner as diagnose; no check is needed here, only the facts its derivers find.
+    pipeline.run(ev, ctx, checks=[])
     who = who_from_context(ctx)
     if who is None:
         where = "--token" if args.token is not None else "--error"
-        why = (
-            "the username the API server gives this token cannot be computed: the bundle holds no API "
-            "server OIDC settings, SelfSubjectReview or 403 text that names it; pass --user"
-            if args.token is not None
-            else "names no user (not a 403 message); pass --user"
-        )
+        prediction = ctx.facts.prediction
+        if args.token is None:
+            why = "names no user (not a 403 message); pass --user"
+        elif getattr(prediction, "handled", False) and not getattr(prediction, "authenticated", True):
+            why = (
+                f"the API server would reject this token at {iso(now)} ({now_source}): "
+                f"{getattr(prediction, 'error', '')}; so it has no user (pass --now with the time of the failure, "
+                "or --user)"
+            )
+        else:
+            why = (
+                "the username the API server gives this token cannot be computed: the bundle holds no API "
+                "server OIDC settings, SelfSubjectReview or 403 text that names it; pass --user"
+            )
         raise InputError(where, why)
     return who, ctx.facts.token_claims, pick_authenticator(ctx), request_from_context(ctx)
 
