@@ -27,10 +27,11 @@ class Result(Record):
     ``doc`` is the JSON document (without ``schema``/``version``: the writer adds them from
     ``schema``); ``text`` renders the human form (plain lines, no colour); ``report`` is set for
     the commands whose result is a full diagnosis, rendered by :mod:`oidc_doctor.render`;
-    ``notes`` are report-level remarks (e.g. the judged moment looks wrong) shown in every format.
+    ``notes`` are report-level remarks (e.g. the judged moment looks wrong) shown in every format;
+    ``styled`` optionally gives the text as (rich style, line) pairs for a colour terminal.
     """
 
-    _fields = ("command", "schema", "status", "doc", "text", "report", "notes")
+    _fields = ("command", "schema", "status", "doc", "text", "report", "notes", "styled")
     __slots__ = _fields
     command: str
     schema: str
@@ -39,6 +40,7 @@ class Result(Record):
     text: Callable[[], str]
     report: Report | None
     notes: tuple[str, ...]
+    styled: Callable[[], list[tuple[str, str]]] | None
 
     def __init__(
         self,
@@ -49,6 +51,7 @@ class Result(Record):
         text: Callable[[], str],
         report: Report | None = None,
         notes: tuple[str, ...] = (),
+        styled: Callable[[], list[tuple[str, str]]] | None = None,
     ) -> None:
         self.command = command
         self.schema = schema
@@ -57,6 +60,7 @@ class Result(Record):
         self.text = text
         self.report = report
         self.notes = notes
+        self.styled = styled
 
     def document(self) -> dict[str, Any]:
         """The JSON document: ``schema`` and ``version`` first, the notes when there are any."""
@@ -106,6 +110,8 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
         from oidc_doctor.render import render as render_report
 
         return render_report(result.report, fmt, tty=tty, notes=result.notes)
+    if tty and fmt == "text" and result.styled is not None:
+        return _rich_lines([*result.styled(), *(("yellow", f"note: {n}") for n in result.notes)])
     from oidc_doctor.render.plain import as_html, as_markdown, with_notes
 
     body = with_notes(result.text(), result.notes)
@@ -116,13 +122,34 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
     return body
 
 
+def _rich_lines(lines: list[tuple[str, str]]) -> str:
+    """Styled lines as terminal text (rich is imported only here: on a terminal)."""
+    import io as _io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buf = _io.StringIO()
+    console = Console(file=buf, force_terminal=True, highlight=False, soft_wrap=True)
+    for style, line in lines:
+        console.print(Text(line, style=style))  # Text: no markup is interpreted in the line
+    return buf.getvalue()
+
+
+def colour(args: argparse.Namespace, io: IO, fmt: str, file: str | None) -> bool:
+    """Whether to write colours: text on a terminal, not asked for plainly (``-o text``, ``NO_COLOR``)."""
+    explicit = getattr(args, "format", None) == "text" or getattr(args, "output", None) == "text"
+    # https://no-color.org: any non-empty NO_COLOR turns colour off
+    return fmt == "text" and file is None and not explicit and not io.env.get("NO_COLOR") and io.stdout_tty
+
+
 def write(result: Result, args: argparse.Namespace, io: IO) -> int:
     """Render ``result`` as the command line asks, write it, and return its exit status."""
     from oidc_doctor.commands.options import output_choice
     from oidc_doctor.render.policy import safe_output
 
     fmt, file = output_choice(args, io)
-    tty = fmt == "text" and file is None and io.stdout_tty and result.report is not None
+    tty = colour(args, io, fmt, file)
     text = safe_output(render(result, fmt, tty=tty), ansi=tty)
     if file is None:
         io.stdout.write(text)

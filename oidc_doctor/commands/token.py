@@ -121,7 +121,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
         return "".join(f"{line}\n" for _style, line in lines_for(doc))
 
-    return write(Result("token", SCHEMA, status, doc, text, notes=moment.notes), args, io)
+    def styled() -> list[tuple[str, str]]:
+        from oidc_doctor.token.render import lines_for
+
+        return lines_for(doc)
+
+    return write(Result("token", SCHEMA, status, doc, text, notes=moment.notes, styled=styled), args, io)
 
 
 #: Claim keys whose string values are credentials in their own right (distributed claims'

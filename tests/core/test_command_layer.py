@@ -394,3 +394,29 @@ def test_rbac_and_whoami_accept_now() -> None:
     for argv in (["rbac", "who", "--help"], ["whoami", "--help"], ["proxy", "--help"], ["predict", "--help"]):
         status, out, _ = _run(argv)
         assert status == 0 and "--now" in out and "--output-file" in out, argv
+
+
+# --- colour ----------------------------------------------------------------------------------------
+
+
+def _on_terminal(argv: list[str], env: dict[str, str]) -> str:
+    out = _Tty()
+    status = main(argv, IO(stdin=io.StringIO(), stdout=out, stderr=io.StringIO(), env=env))
+    assert status in (0, 1)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["diagnose", "--bundle", str(EXAMPLES / "healthy"), "--now", NOW],
+        ["token", f"@{EXAMPLES}/healthy/id_token.txt", "--offline", "--now", NOW],
+    ],
+    ids=["diagnose", "token"],
+)
+def test_colour_on_a_terminal_unless_asked_for_plain_text(argv: list[str]) -> None:
+    sgr = re.compile("\x1b\\[[0-9;]*m")
+    assert sgr.search(_on_terminal(argv, {"TERM": "xterm"}))
+    assert not sgr.search(_on_terminal(argv, {"TERM": "xterm", "NO_COLOR": "1"}))
+    assert not sgr.search(_on_terminal([*argv, "-o", "text"], {"TERM": "xterm"}))
+    assert not sgr.search(_on_terminal(argv, {"TERM": "dumb"}))
