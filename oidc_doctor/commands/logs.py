@@ -1,4 +1,4 @@
-"""``oidc-doctor logs FILE... [--around T] [--window D] [--format text|json]``.
+"""``oidc-doctor logs FILE|DIR... [--around T] [--window D] [-o FORMAT]``.
 
 Classifies the authentication lines of kube-apiserver, oauth2-proxy and ingress-nginx logs
 (plain or gzip) by cause. With ``--around`` only lines within ``--window`` of that time are read,

@@ -116,8 +116,9 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     if args.settings:
         from oidc_doctor.commands.result import Result
 
-        text = _settings_text(ctx.facts.extra.get("proxy.state"))
-        return write(Result("proxy", "oidc-doctor/proxy-settings/v1", 0, {"text": text}, lambda: text), args, io)
+        state = ctx.facts.extra.get("proxy.state")
+        doc = {"proxies": _settings_doc(state)}
+        return write(Result("proxy", SETTINGS_SCHEMA, 0, doc, lambda: _settings_text(state)), args, io)
     return write(report_result("proxy", report, moment.notes), args, io)
 
 
@@ -134,6 +135,35 @@ _SHOWN_DEFAULTS = (
     "pass-access-token",
     "upstream",
 )
+
+
+SETTINGS_SCHEMA = "oidc-doctor/proxy-settings/v1"
+
+
+def _settings_doc(state: Any) -> list[dict[str, Any]]:
+    """Every proxy's settings as JSON: the same values, sources and places as the text, masked."""
+    from oidc_doctor.checks.proxy import ProxyState
+    from oidc_doctor.logs.mask import mask
+
+    if not isinstance(state, ProxyState):
+        return []
+    out = []
+    for cfg in state.configs:
+        inst = cfg.instance
+        settings = {}
+        for name in sorted(set(cfg.settings) | set(_SHOWN_DEFAULTS)):
+            s = cfg.get(name)
+            settings[name] = {"value": mask(str(s.shown)) if s.known else None, "source": s.source, "ref": s.ref}
+        out.append(
+            {
+                "ref": inst.ref,
+                "image": inst.image,
+                "settings": settings,
+                "from_secrets": list(cfg.secret_env),
+                "problems": [p.message for p in cfg.problems],
+            }
+        )
+    return out
 
 
 def _settings_text(state: Any) -> str:

@@ -1,6 +1,6 @@
 """``oidc-doctor rbac who|can``: who is bound, and may an identity do something, from a bundle.
 
-``rbac who --user U [--group G]... --bundle DIR [--format text|json]`` lists every binding that
+``rbac who --user U [--group G]... --bundle DIR [-o FORMAT]`` lists every binding that
 applies to the identity (``system:authenticated`` added as the API server does), once each, and
 the near misses (a binding naming the user without its prefix, another claim's value, a group with
 another spelling). ``rbac can VERB RESOURCE [-n NS] ...`` decides one request exactly as the RBAC
