@@ -18,7 +18,6 @@ from pathlib import Path
 
 from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
-from oidc_doctor.text import clean
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -84,17 +83,21 @@ def run(args: argparse.Namespace, io: IO) -> int:
     why = nothing_read(got, cfg.server, cfg.context)
     if why is not None:
         raise LiveError(f"collect: {why}")
-    out = io.stdout
-    out.write(f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):\n")
-    for f in sink.files:
-        out.write(f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}\n")
+    from oidc_doctor.text import clean
+
+    lines = [f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):"]
+    lines += [f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}" for f in sink.files]
     if got.notes:
-        out.write(f"Not collected (recorded in {MANIFEST}):\n")
+        lines.append(f"Not collected (recorded in {MANIFEST}):")
         for n in got.notes:
             blind = f" [a blind spot for the {n.area} checks]" if n.blind else ""
-            out.write(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}\n")
+            lines.append(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}")
     if sink.token_fingerprint:
         kept = "written to token.txt" if args.include_token else "not written (add --include-token to keep it)"
-        out.write(f"Token {sink.token_fingerprint}: {kept}\n")
-    out.write(f"Diagnose it with: oidc-doctor diagnose --bundle {folder}\n")
-    return 0
+        lines.append(f"Token {sink.token_fingerprint}: {kept}")
+    lines.append(f"Diagnose it with: oidc-doctor diagnose --bundle {folder}")
+    from oidc_doctor.commands.result import Result, write
+
+    text = "\n".join(lines) + "\n"
+    # -o is the bundle folder here, so the summary is text on stdout; the manifest is the document
+    return write(Result("collect", SCHEMA, 0, manifest, lambda: text), args, io, fmt="text")

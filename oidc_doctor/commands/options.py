@@ -77,16 +77,21 @@ def is_live(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "context", None) or getattr(args, "kubeconfig", None))
 
 
-def output_options(p: Any) -> None:
-    """``-o/--output FORMAT``, ``--format FORMAT`` (alias) and ``--output-file FILE``."""
+def output_options(p: Any, **extra: Any) -> None:
+    """``-o/--output FORMAT``, ``--format FORMAT`` (alias) and ``--output-file FILE``.
+
+    ``extra`` is passed to every option (a sub-command's copy uses ``default=SUPPRESS`` so that
+    ``proxy -o json authz-header ...`` and ``proxy authz-header ... -o json`` both work).
+    """
     p.add_argument(
         "-o",
         "--output",
         metavar="FORMAT",
         help=f"output format: {'|'.join(FORMATS)} (a file name here is the old form of --output-file)",
+        **extra,
     )
-    p.add_argument("--format", choices=FORMATS, help="the same as -o FORMAT")
-    p.add_argument("--output-file", metavar="FILE", help="write the output to FILE (- = stdout)")
+    p.add_argument("--format", choices=FORMATS, help="the same as -o FORMAT", **extra)
+    p.add_argument("--output-file", metavar="FILE", help="write the output to FILE (- = stdout)", **extra)
 
 
 def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:

@@ -46,6 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     a.add_argument("state", choices=("enable", "disable"))
     _source_args(a, inherit=True)
+    options.output_options(a, default=argparse.SUPPRESS)
     a.add_argument("-d", "--deployment", metavar="NAME", help="the workload (default: the one with a proxy)")
     a.add_argument(
         "--kind", choices=("deployment", "statefulset", "daemonset"), default="deployment", help="workload kind"
@@ -255,27 +256,14 @@ def _from_live(client: ApiClient, args: argparse.Namespace, kind: str) -> dict[s
     return _one(found, kind, args, f"namespace {ns} of context {client.cfg.context}")
 
 
-class _CleanLines:
-    """A text stream that strips control characters from every line written through it."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        """Write ``text`` with each line cleaned (line breaks kept)."""
-        from oidc_doctor.text import clean
-
-        return int(self._stream.write("\n".join(clean(line) for line in text.split("\n"))))
-
-    def flush(self) -> None:
-        """Flush the underlying stream."""
-        self._stream.flush()
+AUTHZ_SCHEMA = "oidc-doctor/proxy-authz-header/v1"
 
 
 def _authz_header(args: argparse.Namespace, io: IO) -> int:
+    from oidc_doctor.commands.result import Result, write
     from oidc_doctor.proxy.kubeapps import parse_chart_version
     from oidc_doctor.proxy.patch import build, helm_note
-    from oidc_doctor.text import clean, parse_duration
+    from oidc_doctor.text import parse_duration
 
     kind = _KINDS[args.kind]
     if args.apply and args.bundle:
@@ -285,53 +273,61 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
         obj = _from_bundle(args, kind) if args.bundle else _from_live(client, args, kind)  # type: ignore[arg-type]
         plan = build(obj, args.state, args.container)
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        out = _CleanLines(io.stdout)  # names, notes and the kubectl command come from the workload
+        # names, notes and the kubectl command come from the workload: the writer cleans them
         target = f"{plan.kind.lower()} {plan.namespace}/{plan.name}"
-        print(f"Container {clean(plan.container)} (index {plan.index}) of {clean(target)}.", file=out)
-        for note in plan.notes:
-            print(f"Note: {clean(note)}", file=out)
-        if plan.blocked:
-            return 2
+        lines = [f"Container {plan.container} (index {plan.index}) of {target}."]
+        notes = list(plan.notes)
         chart_label = str(labels.get("helm.sh/chart", ""))
         release = str(labels.get("app.kubernetes.io/instance") or plan.name)
-        if chart_label.startswith("kubeapps-"):
+        if plan.blocked:
+            pass
+        elif chart_label.startswith("kubeapps-"):
             chart = parse_chart_version(chart_label)
             key = "additionalFlags" if chart is not None and chart < (8, 0, 0) else "extraFlags"
-            print(f"Note: {helm_note(key, release, plan.namespace, args.state)}", file=out)
+            notes.append(helm_note(key, release, plan.namespace, args.state))
         elif labels.get("app.kubernetes.io/managed-by") == "Helm" or chart_label:
-            print(
-                f"Note: Helm manages this workload (release {plan.namespace}/{release}): a later `helm upgrade` "
-                "reverts this patch; to keep the change, set the flag in the chart's values",
-                file=out,
+            notes.append(
+                f"Helm manages this workload (release {plan.namespace}/{release}): a later `helm upgrade` "
+                "reverts this patch; to keep the change, set the flag in the chart's values"
             )
-        if not plan.changes:
-            print("Nothing to change.", file=out)
-            if args.state == "enable":
-                _after_enable(plan, io)
-            return 0
-        if not args.apply:
-            print("Dry run: nothing was changed. Apply it with --apply, or run:\n", file=out)
-            print(f"  {plan.kubectl()}\n", file=out)
-            print("JSON patch:", file=out)
+        lines += [f"Note: {n}" for n in notes]
+        outcome = "blocked" if plan.blocked else "unchanged" if not plan.changes else "dry-run"
+        if outcome == "unchanged":
+            lines.append("Nothing to change.")
+        elif outcome == "dry-run" and not args.apply:
+            lines += ["Dry run: nothing was changed. Apply it with --apply, or run:", "", f"  {plan.kubectl()}", ""]
             from oidc_doctor.text import json_text
 
-            print(json_text(json.dumps(plan.ops, indent=2)), file=out)
-        else:
+            lines += ["JSON patch:", json_text(json.dumps(plan.ops, indent=2))]
+        elif outcome == "dry-run":
             assert client is not None
-            _apply(client, plan, parse_duration(args.timeout, "--timeout"), io)
-        if args.state == "enable":
-            _after_enable(plan, io)
-        return 0
+            lines.append(_apply(client, plan, parse_duration(args.timeout, "--timeout"), io))
+            outcome = "applied"
+        if args.state == "enable" and outcome != "blocked":
+            lines += _after_enable(plan, io)
+        doc = {
+            "target": {"kind": plan.kind, "namespace": plan.namespace, "name": plan.name},
+            "container": {"name": plan.container, "index": plan.index},
+            "state": args.state,
+            "outcome": outcome,
+            "notes": notes,
+            "patch": plan.ops,
+            "kubectl": plan.kubectl() if plan.changes else None,
+        }
+        text = "\n".join(lines) + "\n"
+        status = 2 if plan.blocked else 0
+        return write(Result("proxy authz-header", AUTHZ_SCHEMA, status, doc, lambda: text), args, io)
     finally:
         if client is not None:
             client.close()
 
 
-def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> None:
+def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> str:
+    """Patch, wait for the rollout (progress on stderr), and return the outcome line."""
     from oidc_doctor.live.client import wait_rollout, workload_path
 
     client.patch_json(workload_path(plan.kind, plan.namespace, plan.name), plan.ops)
-    print(f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}; waiting for the rollout...", file=io.stdout)
+    print(f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}; waiting for the rollout...", file=io.stderr)
     message = wait_rollout(
         client,
         plan.kind,
@@ -340,10 +336,11 @@ def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> None
         timeout_s=timeout_s,
         progress=lambda m: print(f"  {m}", file=io.stderr),
     )
-    print(message, file=io.stdout)
+    return f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}: {message}"
 
 
-def _after_enable(plan: PatchPlan, io: IO) -> None:
+def _after_enable(plan: PatchPlan, io: IO) -> list[str]:
+    """Warn (stderr) that the token is exposed, and return how to copy it (for the output)."""
     disable = (
         f"oidc-doctor proxy authz-header disable -n {shlex.quote(plan.namespace)} -d {shlex.quote(plan.name)} "
         f"-c {shlex.quote(plan.container)} --apply"
@@ -352,11 +349,13 @@ def _after_enable(plan: PatchPlan, io: IO) -> None:
         "while this is on, every response of the proxy carries the user's id_token to the browser; "
         f"turn it off when done: {disable}"
     )
-    print(
-        "\nTo copy the token: open the dashboard in the browser, open the developer tools (F12), Network tab, "
+    return [
+        "",
+        "To copy the token: open the dashboard in the browser, open the developer tools (F12), Network tab, "
         "reload, select a request to the dashboard, and under Response Headers copy the value of "
-        "`Authorization` after `Bearer `. Then run\n\n"
-        "  oidc-doctor token -\n\n"
+        "`Authorization` after `Bearer `. Then run",
+        "",
+        "  oidc-doctor token -",
+        "",
         "paste the token and press Ctrl-D. Do not paste it into a web site.",
-        file=io.stdout,
-    )
+    ]

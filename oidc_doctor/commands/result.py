@@ -143,12 +143,18 @@ def colour(args: argparse.Namespace, io: IO, fmt: str, file: str | None) -> bool
     return fmt == "text" and file is None and not explicit and not io.env.get("NO_COLOR") and io.stdout_tty
 
 
-def write(result: Result, args: argparse.Namespace, io: IO) -> int:
-    """Render ``result`` as the command line asks, write it, and return its exit status."""
+def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None = None) -> int:
+    """Render ``result`` as the command line asks (or as ``fmt``), write it, and return its exit status.
+
+    ``fmt`` is for a command without the output options (``collect``, whose ``-o`` is a folder):
+    its result goes to stdout in that format.
+    """
     from oidc_doctor.commands.options import output_choice
     from oidc_doctor.render.policy import safe_output
 
-    fmt, file = output_choice(args, io)
+    file: str | None = None
+    if fmt is None:
+        fmt, file = output_choice(args, io)
     tty = colour(args, io, fmt, file)
     text = safe_output(render(result, fmt, tty=tty), ansi=tty)
     if file is None:

@@ -306,10 +306,22 @@ EVERY_COMMAND = [
     ["rbac", "can", "list", "pods", "-n", "dev", "--user", "x", "--bundle", str(EXAMPLES / "healthy")],
     ["logs", str(EXAMPLES / "issuer-ca-untrusted" / "kube-apiserver.log")],
     ["proxy", "--bundle", str(EXAMPLES / "proxy-cookie-refresh-too-long"), "--now", NOW],
+    ["proxy", "--bundle", str(EXAMPLES / "proxy-cookie-refresh-too-long"), "--settings"],
+    ["proxy", "authz-header", "enable", "--bundle", str(EXAMPLES / "proxy-cookie-refresh-too-long")],
 ]
 
 
-@pytest.mark.parametrize("argv", EVERY_COMMAND, ids=lambda a: " ".join(a[:2]))
+def test_authz_header_dry_run_as_a_document() -> None:
+    argv = ["proxy", "authz-header", "enable", "--bundle", str(EXAMPLES / "proxy-cookie-refresh-too-long")]
+    status, out, err = _run([*argv, "-o", "json"])
+    doc = json.loads(out)
+    assert status == 0 and doc["schema"] == "oidc-doctor/proxy-authz-header/v1"
+    assert doc["outcome"] == "dry-run" and doc["kubectl"].startswith("kubectl -n kubeapps patch deployment kubeapps")
+    assert doc["patch"][0]["op"] == "test" and "--set-authorization-header=true" in json.dumps(doc["patch"])
+    assert "turn it off when done" in err
+
+
+@pytest.mark.parametrize("argv", EVERY_COMMAND, ids=lambda a: " ".join(a[:3]))
 def test_o_json_and_yaml_are_one_document_with_schema_and_version(argv: list[str]) -> None:
     status_j, out_j, err = _run([*argv, "-o", "json"])
     assert status_j in (0, 1), err
@@ -322,7 +334,7 @@ def test_o_json_and_yaml_are_one_document_with_schema_and_version(argv: list[str
     assert json.loads(out_f) == doc
 
 
-@pytest.mark.parametrize("argv", EVERY_COMMAND, ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("argv", EVERY_COMMAND, ids=lambda a: " ".join(a[:3]))
 def test_output_file_writes_the_chosen_format(argv: list[str], tmp_path: Path) -> None:
     target = tmp_path / "out.md"
     status, out, err = _run([*argv, "-o", "markdown", "--output-file", str(target)])
