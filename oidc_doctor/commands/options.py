@@ -140,8 +140,12 @@ def read_token(src: str | None, io: IO) -> str:
         if os.path.isdir(src):
             raise InputError(src, "is a folder, not a token (give @FILE, - for stdin, or the token)")
         if src.count(".") < 2 and ("/" in src or src.endswith((".txt", ".jwt", ".json", ".token"))):
-            # a JWT has two dots and no slash: this is a path that does not exist
-            raise InputError(src, f"no such file, and not a token (did you mean @{src}?)")
+            from oidc_doctor.token.source import is_credential_like
+
+            # A JWT has two dots and no slash: this is a path that does not exist, unless it looks
+            # like an opaque credential (base64 may hold '/'), which is judged, never echoed.
+            if not is_credential_like(src):
+                raise InputError(src, f"no such file, and not a token (did you mean @{src}?)")
     if src == "-":
         isatty = getattr(io.stdin, "isatty", None)
         if isatty is not None and isatty():

@@ -376,6 +376,13 @@ def test_a_missing_token_file_without_its_at_sign_is_not_judged_as_a_token() -> 
     assert status == 2 and "did you mean @no/such/token.txt?" in err and "malformed" not in err
 
 
+def test_an_opaque_token_with_a_slash_is_judged_and_never_echoed() -> None:
+    opaque = "ya29.A0ARrdaM9x/Qz8Kp2LmN4vB7cD1eF3gH5jK6"  # base64 may hold '/': not a path
+    status, out, err = _run(["token", opaque, "--offline", "-o", "json"])
+    assert status == 1 and "token-malformed" in [f["cause"] for f in json.loads(out)["findings"]]
+    assert opaque not in out + err and "did you mean" not in err
+
+
 def test_token_dash_on_a_terminal_says_it_waits_for_stdin() -> None:
     tty = _Tty(_token(iat=1, exp=2))
     status, _, err = _run(["token", "-", "--offline"], stdin=tty)
