@@ -98,11 +98,17 @@ exit status: 0 no error found, 1 at least one error found, 2 the tool could not 
 Output: -o text|json|yaml|markdown|html, --output-file FILE (- = stdout)."""
 
 
+def _prog() -> str:
+    """``kubectl oidc-doctor`` when run as the kubectl plugin (``kubectl-oidc_doctor``), else ``oidc-doctor``."""
+    name = os.path.basename(sys.argv[0] if sys.argv else "")
+    return "kubectl oidc-doctor" if name.startswith("kubectl-") else "oidc-doctor"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that sub-command's options are loaded (fast start)."""
     parser_class = _parser_class()
     parser = parser_class(
-        prog="oidc-doctor",
+        prog=_prog(),
         description="Find out why an OIDC login to Kubernetes fails, and how to fix it.",
         epilog=_EPILOG,
     )
@@ -112,8 +118,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         # With a command chosen, only its parser is built: each sub-parser costs about a
         # millisecond, a visible share of a one-shot command's start-up.
         if only is None or only == name:
-            sub = subs.add_parser(name, help=help_text, description=help_text)
-            _module(module).add_arguments(sub)
+            mod = _module(module)
+            sub = subs.add_parser(name, help=help_text, description=help_text, epilog=getattr(mod, "EPILOG", None))
+            mod.add_arguments(sub)
     return parser
 
 
@@ -128,7 +135,7 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
             args: Any = build_parser(_chosen(argv)).parse_args(argv)
         except _ArgError as e:
             # argparse names the (sub-)command: "oidc-doctor rbac who: ..." reads "rbac who: ...".
-            io.warn(str(e).removeprefix("oidc-doctor").lstrip(": "))
+            io.warn(str(e).removeprefix("kubectl ").removeprefix("oidc-doctor").lstrip(": "))
             return 2
         except _ArgExit as e:
             return e.status

@@ -19,6 +19,12 @@ from pathlib import Path
 from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor collect -o bundle --context prod --token @id_token.txt
+
+exit status: 0 the bundle was written, 2 nothing could be read or the folder cannot be written."""
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``collect``."""

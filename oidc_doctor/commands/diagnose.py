@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from oidc_doctor.evidence import Evidence
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor diagnose --bundle DIR
+  oidc-doctor diagnose --bundle DIR --token @id_token.txt --error "... (Unauthorized)"
+  oidc-doctor diagnose --context prod --token @id_token.txt -o markdown --output-file report.md
+
+exit status: 0 no error found, 1 at least one error (the first is the most likely root cause),
+2 could not run (bad arguments, unreadable input)."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``diagnose``."""
     from oidc_doctor.commands import options

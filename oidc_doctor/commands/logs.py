@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 _PROGRESS_MIN = 256 << 20  # files smaller than this get no progress bar
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor logs kube-apiserver.log auth-proxy.log.gz
+  oidc-doctor logs DIR --around 2026-11-28T10:25:00Z --window 5m -o json
+
+exit status: 0 no cause found, 1 at least one cause found, 2 a file could not be read."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``oidc-doctor logs``."""
     from oidc_doctor.commands.options import output_options

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from oidc_doctor.io import IO
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor predict --bundle DIR --now 2026-11-28T10:25:12Z
+  oidc-doctor predict --token @t.txt --apiserver-arg=--oidc-issuer-url=https://idp --apiserver-arg=--oidc-client-id=k8s
+
+exit status: 0 authenticated (without --token: a valid configuration), 1 not, 2 could not run."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``predict``."""
     from oidc_doctor.commands import options

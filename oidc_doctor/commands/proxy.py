@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from oidc_doctor.proxy.patch import PatchPlan
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor proxy --bundle DIR
+  oidc-doctor proxy --context prod -n kubeapps --settings
+  oidc-doctor proxy authz-header enable -n kubeapps -d kubeapps          (dry run; add --apply)
+
+exit status: 0 no error found, 1 at least one error, 2 could not run."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``proxy`` and its ``authz-header`` action."""
     from oidc_doctor.commands import options

@@ -31,6 +31,14 @@ CAN_SCHEMA = "oidc-doctor/rbac-can/v1"
 _LAST_RUN: list[Any] = []
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor rbac who --user oidc:alice@example.com --group oidc:dev --bundle DIR
+  oidc-doctor rbac can list pods -n dev --token @id_token.txt --bundle DIR
+
+exit status: 0 no error found, 1 no binding / a near miss / a denied request, 2 could not run."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``rbac who`` and ``rbac can``."""
     subs = parser.add_subparsers(dest="rbac_command", metavar="SUBCOMMAND")

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 SCHEMA = "oidc-doctor/token/v1"
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor token @id_token.txt --jwks jwks.json --client-id kubernetes
+  pbpaste | oidc-doctor token - --issuer https://idp.example.com/realms/k8s -o json
+
+exit status: 0 no error found, 1 at least one error, 2 the token or an option could not be read."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     from oidc_doctor.commands import options

@@ -41,6 +41,13 @@ _HOW_403 = [
 ]
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor whoami --context prod --token @id_token.txt -n dev
+
+exit status: 0 authenticated, 1 rejected (401) or forbidden (403), 2 could not ask."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``whoami``."""
     from oidc_doctor.commands import options

@@ -439,3 +439,15 @@ def test_colour_on_a_terminal_unless_asked_for_plain_text(argv: list[str]) -> No
     assert not sgr.search(_on_terminal(argv, {"TERM": "xterm", "NO_COLOR": "1"}))
     assert not sgr.search(_on_terminal([*argv, "-o", "text"], {"TERM": "xterm"}))
     assert not sgr.search(_on_terminal(argv, {"TERM": "dumb"}))
+
+
+@pytest.mark.parametrize("command", ["diagnose", "token", "predict", "logs", "proxy", "rbac", "whoami", "collect"])
+def test_every_commands_help_has_examples_and_exit_status(command: str) -> None:
+    status, out, _ = _run([command, "--help"])
+    assert status == 0 and "examples:" in out and "exit status: 0" in out and f"oidc-doctor {command}" in out
+
+
+def test_the_kubectl_plugin_says_kubectl_oidc_doctor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.argv", ["/usr/local/bin/kubectl-oidc_doctor", "token", "--help"])
+    status, out, _ = _run(["token", "--help"])
+    assert status == 0 and out.startswith("usage: kubectl oidc-doctor token")
