@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TextIO
 
 from oidc_doctor.record import Record
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class IO(Record):
-    """Streams and environment a command uses; ``main`` builds the real one.
+    """Streams, environment and clock a command uses; ``main`` builds the real one.
 
     Streams left out are the process's (``sys.stdin`` ... at construction); ``env`` defaults to
-    an empty mapping.
+    an empty mapping; ``clock`` (the only reader of the wall clock in a command) defaults to the
+    real UTC time, and tests move it to prove nothing depends on today's date.
     """
 
-    _fields = ("stdin", "stdout", "stderr", "env")
+    _fields = ("stdin", "stdout", "stderr", "env", "clock")
     __slots__ = _fields
     stdin: TextIO
     stdout: TextIO
     stderr: TextIO
     env: Mapping[str, str]
+    clock: Callable[[], datetime]
 
     def __init__(
         self,
@@ -29,11 +36,17 @@ class IO(Record):
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.stdin = sys.stdin if stdin is None else stdin
         self.stdout = sys.stdout if stdout is None else stdout
         self.stderr = sys.stderr if stderr is None else stderr
         self.env = {} if env is None else env
+        self.clock = _wall_clock if clock is None else clock
+
+    def now(self) -> datetime:
+        """The current time (aware UTC) from the injected clock."""
+        return self.clock()
 
     @property
     def stdout_tty(self) -> bool:

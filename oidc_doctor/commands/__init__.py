@@ -1,6 +1,10 @@
-"""Sub-commands. Each module has ``add_arguments(parser)`` and ``run(args, io) -> int``.
+"""Sub-commands. Each module has ``add_arguments(parser)``, ``run(args, io) -> int`` and ``EPILOG``.
 
-Only the chosen command's module is imported, so one-shot commands start fast.
+Only the chosen command's module is imported, so one-shot commands start fast. Shared pieces:
+:mod:`~oidc_doctor.commands.options` (option groups declared once),
+:mod:`~oidc_doctor.commands.when` (the one rule for the judged moment) and
+:mod:`~oidc_doctor.commands.result` (typed results and the one writer every command's output
+goes through). See docs/cli.md.
 """
 
 from __future__ import annotations

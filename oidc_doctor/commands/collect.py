@@ -14,18 +14,25 @@ credentials) or the folder cannot be written.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 
 from oidc_doctor.errors import UsageError
 from oidc_doctor.io import IO
-from oidc_doctor.text import clean
+
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor collect -o bundle --context prod --token @id_token.txt
+
+exit status: 0 the bundle was written, 2 nothing could be read or the folder cannot be written."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``collect``."""
+    from oidc_doctor.commands import options
+
+    # -o is a folder here (kubectl cp-like); the report commands' -o is a format
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="the new bundle folder (must not hold files)")
-    live_arguments(p)
+    options.live_options(p)
     p.add_argument(
         "-n",
         "--namespace",
@@ -36,15 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="namespaces of proxies, ingresses and Helm releases (repeatable; default: all). RBAC is read "
         "in every namespace, kube-apiserver in kube-system",
     )
-    p.add_argument("--token", metavar="SRC", help="the user's token (- stdin, @FILE): its SelfSubjectReview is kept")
+    options.token_option(p, help="the user's token (- stdin, @FILE, $NAME): its SelfSubjectReview is kept")
     p.add_argument("--include-token", action="store_true", help="also write the token itself into the bundle")
     p.add_argument("--no-issuer", action="store_true", help="do not fetch the issuer's discovery document and JWKS")
-
-
-def live_arguments(p: argparse.ArgumentParser) -> None:
-    """``--context`` and ``--kubeconfig``, shared by the live commands."""
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -61,9 +62,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("collect: --include-token needs --token SRC")
     token = None
     if args.token:
-        from oidc_doctor.token.source import normalise, read_token_source
+        from oidc_doctor.commands.options import read_token
 
-        token = normalise(read_token_source(args.token, io))
+        token = read_token(args.token, io)
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
     folder = Path(args.output)
     sink = BundleSink(folder, include_token=args.include_token)
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         got = read_cluster(client, sink, opts)
     manifest = {
         "schema": SCHEMA,
-        "collected_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # read back by the now rule (commands/when.py): a bundle is judged at its collection time
+        "collected_at": io.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "context": cfg.context,
         "server": cfg.server,
         "namespaces": args.namespace,
@@ -87,17 +89,21 @@ def run(args: argparse.Namespace, io: IO) -> int:
     why = nothing_read(got, cfg.server, cfg.context)
     if why is not None:
         raise LiveError(f"collect: {why}")
-    out = io.stdout
-    out.write(f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):\n")
-    for f in sink.files:
-        out.write(f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}\n")
+    from oidc_doctor.text import clean
+
+    lines = [f"Bundle written to {folder} from context {clean(cfg.context)} ({clean(cfg.server)}):"]
+    lines += [f"  {f['file']:<32} {f['objects']:>6}  {clean(str(f['what']))}" for f in sink.files]
     if got.notes:
-        out.write(f"Not collected (recorded in {MANIFEST}):\n")
+        lines.append(f"Not collected (recorded in {MANIFEST}):")
         for n in got.notes:
             blind = f" [a blind spot for the {n.area} checks]" if n.blind else ""
-            out.write(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}\n")
+            lines.append(f"  [{n.outcome}] {clean(n.what)}: {clean(n.reason)}{blind}")
     if sink.token_fingerprint:
         kept = "written to token.txt" if args.include_token else "not written (add --include-token to keep it)"
-        out.write(f"Token {sink.token_fingerprint}: {kept}\n")
-    out.write(f"Diagnose it with: oidc-doctor diagnose --bundle {folder}\n")
-    return 0
+        lines.append(f"Token {sink.token_fingerprint}: {kept}")
+    lines.append(f"Diagnose it with: oidc-doctor diagnose --bundle {folder}")
+    from oidc_doctor.commands.result import Result, write
+
+    text = "\n".join(lines) + "\n"
+    # -o is the bundle folder here, so the summary is text on stdout; the manifest is the document
+    return write(Result("collect", SCHEMA, 0, manifest, lambda: text), args, io, fmt="text")

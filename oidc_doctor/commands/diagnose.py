@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,16 +13,21 @@ if TYPE_CHECKING:
     from oidc_doctor.evidence import Evidence
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor diagnose --bundle DIR
+  oidc-doctor diagnose --bundle DIR --token @id_token.txt --error "... (Unauthorized)"
+  oidc-doctor diagnose --context prod --token @id_token.txt -o markdown --output-file report.md
+
+exit status: 0 no error found, 1 at least one error (the first is the most likely root cause),
+2 could not run (bad arguments, unreadable input)."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``diagnose``."""
-    p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)")
-    p.add_argument(
-        "--context",
-        metavar="NAME",
-        help="read a live cluster through this kubeconfig context (combinable with --bundle); with --token, "
-        "the token's SelfSubjectReview is asked of that API server",
-    )
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file for --context (default: $KUBECONFIG)")
+    from oidc_doctor.commands import options
+
+    options.source_options(p)
     p.add_argument(
         "-n",
         "--namespace",
@@ -33,7 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="live: namespaces of proxies, ingresses and Helm releases (default: all)",
     )
-    p.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or the text itself")
+    options.token_option(
+        p, help="the token: - (stdin), @FILE, $NAME or the text itself; with --context its SelfSubjectReview is asked"
+    )
     p.add_argument(
         "--error",
         metavar="TEXT",
@@ -41,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         help="the error the user saw (kubectl, browser, Kubeapps); repeatable",
     )
-    p.add_argument("--now", metavar="RFC3339", help="judge times against this moment (default: logs, else now)")
+    options.now_option(p)
     p.add_argument("--client-id", help="the OAuth client id the API server should accept")
     p.add_argument("--issuer", help="the issuer URL the API server should accept")
     p.add_argument("--signing-algs", metavar="A,B", help="accepted signing algorithms")
@@ -52,8 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the request that failed, as for kubectl auth can-i: 'create deployments.apps -n dev', "
         "'get pods/log web -n dev', 'get /healthz'",
     )
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    options.output_options(p)
 
 
 def parse_request(text: str) -> dict[str, str]:
@@ -83,25 +88,6 @@ def parse_request(text: str) -> dict[str, str]:
         else:
             raise UsageError(f"--request: unexpected {w!r} in {text!r}")
     return out
-
-
-def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:
-    """``--now``, else the newest log line's time (a bundle describes a past moment), else the clock."""
-    from oidc_doctor.text import parse_time
-
-    if args.now:
-        return parse_time(args.now), "flag"
-    from oidc_doctor.evidence import Kind
-    from oidc_doctor.logs.window import latest_timestamp
-
-    times = [
-        t
-        for item in ev.of(Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
-        if item.path is not None and (t := latest_timestamp(item.path)) is not None
-    ]
-    if times:
-        return max(times), "log"
-    return datetime.now(UTC), "clock"
 
 
 def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None, *, rbac_only: bool = False) -> None:
@@ -137,11 +123,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor import pipeline
     from oidc_doctor.bundle import read_bundle
     from oidc_doctor.checks.base import Context, Options
+    from oidc_doctor.commands.options import is_live, read_token
+    from oidc_doctor.commands.result import report_result, write
+    from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
-    from oidc_doctor.render import emit
     from oidc_doctor.text import parse_duration
 
-    live = bool(args.context or args.kubeconfig)
+    live = is_live(args)
     if not (args.bundle or args.token or args.error or live):
         raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
@@ -149,10 +137,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         read_bundle(Path(args.bundle), ev)
     token = None
     if args.token:
-        from oidc_doctor.token.source import normalise, read_token_source
-
         # normalised once, as the bundle reader does (a file's trailing newline is not the token's)
-        token = normalise(read_token_source(args.token, io))
+        token = read_token(args.token, io)
         ev.add_first(Item(Kind.TOKEN, "--token", token))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
     if live:
@@ -160,7 +146,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     for i, text in enumerate(args.error, 1):
         ev.add(Item(Kind.ERROR_TEXT, f"--error[{i}]", text))
         ev.inputs.append(InputRecord(f"--error[{i}]", str(Kind.ERROR_TEXT), objects=1))
-    now, now_source = _now(args, ev)
+    moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
     options = Options(
         client_id=args.client_id,
         issuer=args.issuer,
@@ -170,6 +156,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     )
     if args.request:
         options.request = parse_request(args.request)
-    ctx = Context(now=now, now_source=now_source, options=options)
+    ctx = Context(now=moment.now, now_source=moment.source, options=options)
     report = pipeline.require_judged(pipeline.run(ev, ctx))
-    return emit(report, args.format, args.output, io)
+    return write(report_result("diagnose", report, moment.notes), args, io)

@@ -1,4 +1,4 @@
-"""``oidc-doctor logs FILE... [--around T] [--window D] [--format text|json]``.
+"""``oidc-doctor logs FILE|DIR... [--around T] [--window D] [-o FORMAT]``.
 
 Classifies the authentication lines of kube-apiserver, oauth2-proxy and ingress-nginx logs
 (plain or gzip) by cause. With ``--around`` only lines within ``--window`` of that time are read,
@@ -9,10 +9,9 @@ at least one was, 2 when a file could not be read.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from datetime import timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -25,13 +24,28 @@ if TYPE_CHECKING:
 _PROGRESS_MIN = 256 << 20  # files smaller than this get no progress bar
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor logs kube-apiserver.log auth-proxy.log.gz
+  oidc-doctor logs DIR --around 2026-11-28T10:25:00Z --window 5m -o json
+
+exit status: 0 no cause found, 1 at least one cause found, 2 a file could not be read."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``oidc-doctor logs``."""
-    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or gzip); - reads standard input")
+    from oidc_doctor.commands.options import output_options
+
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="log files (plain or gzip) or folders (their files are read); - reads standard input",
+    )
     p.add_argument("--around", metavar="TIME", help="RFC 3339 time of the login attempt")
     p.add_argument("--window", default="5m", metavar="D", help="keep lines within D of --around (default 5m)")
     p.add_argument("--year", type=int, help="year of klog/journald lines (default: from --around or the file)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    output_options(p)
 
 
 class _Bar:
@@ -69,7 +83,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
         ref = datetime(args.year, 12, 31, 23, 59, 59, tzinfo=UTC)
     paths: list[tuple[Path, str | None]] = []
-    for name in args.files:
+    for name in _expand(args.files):
         path = Path(name)
         if name == "-":
             paths.append((path, None))
@@ -96,13 +110,37 @@ def run(args: argparse.Namespace, io: IO) -> int:
     summary = scan_files(paths, around=around, window=window, ref=ref, progress_for=progress_for, stdin=stdin)
     for info, (path, kind) in zip(summary.files, paths, strict=False):
         info["kind"] = kind or ("not sniffed" if str(path) == "-" else "unrecognised")
-    if args.format == "json":
-        from oidc_doctor.text import json_text
+    from oidc_doctor.commands.result import Result, write
 
-        io.stdout.write(json_text(json.dumps(summary.to_json(), indent=2)) + "\n")
-    else:
-        _text(summary, io.stdout)
-    return 1 if summary.by_cause else 0
+    def text() -> str:
+        buf = StringIO()
+        _text(summary, buf)
+        return buf.getvalue()
+
+    status = 1 if summary.by_cause else 0
+    return write(Result("logs", SCHEMA, status, summary.to_json(), text), args, io)
+
+
+SCHEMA = "oidc-doctor/logs/v1"
+
+
+def _expand(names: list[str]) -> list[str]:
+    """The files named, with a folder replaced by the regular files in it (sorted, hidden ones skipped).
+
+    ``kubectl logs`` output saved per Pod, a support bundle's ``logs/`` folder: people pass the
+    folder. Sub-folders are not walked (a bundle's other evidence is ``diagnose --bundle``'s).
+    """
+    out: list[str] = []
+    for name in names:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            files = sorted(str(p) for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not files:
+                raise InputError(name, "is a folder with no files in it")
+            out += files
+        else:
+            out.append(name)
+    return out
 
 
 def _text(summary: Summary, out: TextIO) -> None:

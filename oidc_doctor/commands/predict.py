@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +25,19 @@ if TYPE_CHECKING:
     from oidc_doctor.io import IO
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor predict --bundle DIR --now 2026-11-28T10:25:12Z
+  oidc-doctor predict --token @t.txt --apiserver-arg=--oidc-issuer-url=https://idp --apiserver-arg=--oidc-client-id=k8s
+
+exit status: 0 authenticated (without --token: a valid configuration), 1 not, 2 could not run."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``predict``."""
-    parser.add_argument("--token", metavar="SRC", help="the token: - (stdin), @FILE, or $OIDC_DOCTOR_TOKEN")
+    from oidc_doctor.commands import options
+
+    options.token_option(parser, help="the token: - (stdin), @FILE, $NAME; default: the bundle's token")
     src = parser.add_argument_group("API server settings (one of, --apiserver-arg combines with --auth-config)")
     src.add_argument("--bundle", metavar="DIR", help="an evidence folder (settings, token and JWKS are read from it)")
     src.add_argument("--auth-config", metavar="FILE", help="an AuthenticationConfiguration file")
@@ -43,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
     parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
     parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
-    parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    options.now_option(parser)
+    options.output_options(parser)
 
 
 #: The largest settings file read (a ``kubectl get nodes -o yaml`` of a big cluster fits; a 2 GB
@@ -64,30 +73,6 @@ def _read_file(path: str) -> str:
         raise InputError(path, e.strerror or "cannot read") from e
     except UnicodeDecodeError as e:
         raise InputError(path, "not UTF-8 text") from e
-
-
-def read_token(src: str, io: IO) -> str:
-    """The token from ``-``, ``@FILE``, ``$OIDC_DOCTOR_TOKEN`` (or another ``$NAME``) or the argument.
-
-    Reading and unwrapping (quotes, ``Bearer``, ``Authorization:``) is the token area's
-    :mod:`oidc_doctor.token.source`, so ``predict`` and ``token`` accept the same inputs.
-    """
-    from oidc_doctor.token.source import ENV_VAR, normalise, read_token_source
-
-    if src.startswith("$"):
-        name = src[1:]
-        if name == ENV_VAR:
-            text = read_token_source(None, io)
-        else:
-            text = io.env.get(name, "")
-            if not text:
-                raise UsageError(f"--token {src}: the environment variable is empty or unset")
-    else:
-        text = read_token_source(src, io)
-    token = normalise(text)
-    if not token:
-        raise UsageError("--token: no token found")
-    return token
 
 
 def _load(path: str) -> list[Any]:
@@ -183,13 +168,15 @@ def _manifest_settings(path: str) -> ApiServerAuth:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
     from oidc_doctor.authn import verify
+    from oidc_doctor.commands.options import read_token
+    from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Kind
     from oidc_doctor.jose import parse_jwks
-    from oidc_doctor.text import parse_time
 
-    now = parse_time(args.now) if args.now else datetime.now(UTC)
     auth, blind, ev, bundle_token = _settings(args)
     token = read_token(args.token, io) if args.token else bundle_token
+    moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
+    now = moment.now
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
         reason = blind or "no API server settings were found"
         raise InputError(args.bundle or "settings", f"the API server's JWT settings cannot be seen: {reason}")
@@ -226,25 +213,28 @@ def run(args: argparse.Namespace, io: IO) -> int:
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
-    _print(pred, args.format, io, token is not None, auth)
     if token is None:
-        return 0 if pred.error is None else 1
-    if pred.stage in verify.UNKNOWN_STAGES:
-        return 2  # no verdict: the notes say what could not be done
-    return 0 if pred.authenticated else 1
+        status = 0 if pred.error is None else 1
+    elif pred.stage in verify.UNKNOWN_STAGES:
+        status = 2  # no verdict: the notes say what could not be done
+    else:
+        status = 0 if pred.authenticated else 1
+    from oidc_doctor.commands.result import Result, write
+    from oidc_doctor.text import iso
+
+    doc = pred.to_json()
+    doc.update(settings=auth.ref, signing_algs=list(auth.signing_algs), now=iso(now), now_source=moment.source)
+    had_token = token is not None
+    result = Result("predict", SCHEMA, status, doc, lambda: _text(pred, had_token, auth), notes=moment.notes)
+    return write(result, args, io)
 
 
-def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerAuth) -> None:
+SCHEMA = "oidc-doctor/predict/v1"
+
+
+def _text(pred: Prediction, had_token: bool, auth: ApiServerAuth) -> str:
     from oidc_doctor.text import clean
 
-    if fmt == "json":
-        out = pred.to_json()
-        out["settings"] = auth.ref
-        out["signing_algs"] = list(auth.signing_algs)
-        from oidc_doctor.text import json_text
-
-        print(json_text(json.dumps(out, indent=2, ensure_ascii=False)), file=io.stdout)
-        return
     lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
     if not had_token:
         lines.append("configuration: " + ("valid" if pred.error is None else "INVALID"))
@@ -279,4 +269,4 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
             lines.append(f"signature:     {pred.signature}")
     for n in pred.notes:
         lines.append(f"note:          {clean(n)}")
-    print("\n".join(lines), file=io.stdout)
+    return "\n".join(lines) + "\n"

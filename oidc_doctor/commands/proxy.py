@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +23,24 @@ if TYPE_CHECKING:
     from oidc_doctor.proxy.patch import PatchPlan
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor proxy --bundle DIR
+  oidc-doctor proxy --context prod -n kubeapps --settings
+  oidc-doctor proxy authz-header enable -n kubeapps -d kubeapps          (dry run; add --apply)
+
+exit status: 0 no error found, 1 at least one error, 2 could not run."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``proxy`` and its ``authz-header`` action."""
+    from oidc_doctor.commands import options
+
     _source_args(p)
-    p.add_argument("--now", metavar="RFC3339", help="judge times against this moment")
-    p.add_argument(
-        "--token", metavar="SRC", help="a token that went through the proxy (- stdin, @FILE): its lifetime and size"
-    )
+    options.now_option(p)
+    options.token_option(p, help="a token that went through the proxy (- stdin, @FILE, $NAME): its lifetime and size")
     p.add_argument("--token-lifetime", metavar="DURATION", help="the id_token lifetime (exp - iat), e.g. 5m")
-    p.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    options.output_options(p)
     p.add_argument(
         "--settings",
         action="store_true",
@@ -48,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     a.add_argument("state", choices=("enable", "disable"))
     _source_args(a, inherit=True)
+    options.output_options(a, default=argparse.SUPPRESS)
     a.add_argument("-d", "--deployment", metavar="NAME", help="the workload (default: the one with a proxy)")
     a.add_argument(
         "--kind", choices=("deployment", "statefulset", "daemonset"), default="deployment", help="workload kind"
@@ -59,10 +67,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _source_args(p: argparse.ArgumentParser, *, inherit: bool = False) -> None:
     # In the action's parser the defaults are suppressed, so `proxy -n NS authz-header ...` keeps NS.
+    from oidc_doctor.commands.options import source_options
+
     d: dict[str, Any] = {"default": argparse.SUPPRESS} if inherit else {}
-    p.add_argument("--bundle", metavar="DIR", help="folder of evidence files (recognised by content)", **d)
-    p.add_argument("--context", metavar="NAME", help="kubeconfig context to read live", **d)
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)", **d)
+    source_options(p, **d)
     p.add_argument(
         "-n", "--namespace", metavar="NS", help="namespace (default: all for checks, context's for patches)", **d
     )
@@ -92,9 +100,10 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.checks import clients
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.checks.proxy import CHECKS
+    from oidc_doctor.commands.result import report_result, write
+    from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Evidence
-    from oidc_doctor.render import emit
-    from oidc_doctor.text import parse_duration, parse_time
+    from oidc_doctor.text import parse_duration
 
     ev = Evidence()
     if args.bundle:
@@ -105,19 +114,22 @@ def _checks(args: argparse.Namespace, io: IO) -> int:
         with _client(args, io) as client:
             read_proxy_objects(client, args.namespace, ev)
     if args.token:
+        from oidc_doctor.commands.options import read_token
         from oidc_doctor.evidence import InputRecord, Item, Kind
-        from oidc_doctor.token.source import read_token_source
 
-        ev.add_first(Item(Kind.TOKEN, "--token", read_token_source(args.token, io)))
+        ev.add_first(Item(Kind.TOKEN, "--token", read_token(args.token, io)))
         ev.inputs.append(InputRecord("--token", str(Kind.TOKEN), objects=1))
-    now, source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
+    moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
     lifetime = parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None
-    ctx = Context(now=now, now_source=source, options=Options(token_lifetime_s=lifetime, offline=True))
+    ctx = Context(now=moment.now, now_source=moment.source, options=Options(token_lifetime_s=lifetime, offline=True))
     report = pipeline.run(ev, ctx, checks=[*CHECKS, *clients.CHECKS])  # every OIDC client vs the API server too
     if args.settings:
-        io.stdout.write(_settings_text(report.ctx.facts.proxy))
-        return 0
-    return emit(report, args.format, args.output, io)
+        from oidc_doctor.commands.result import Result
+
+        state = report.ctx.facts.proxy
+        doc = {"proxies": _settings_doc(state)}
+        return write(Result("proxy", SETTINGS_SCHEMA, 0, doc, lambda: _settings_text(state)), args, io)
+    return write(report_result("proxy", report, moment.notes), args, io)
 
 
 #: Options shown even when left at their default: the ones the checks judge.
@@ -133,6 +145,35 @@ _SHOWN_DEFAULTS = (
     "pass-access-token",
     "upstream",
 )
+
+
+SETTINGS_SCHEMA = "oidc-doctor/proxy-settings/v1"
+
+
+def _settings_doc(state: Any) -> list[dict[str, Any]]:
+    """Every proxy's settings as JSON: the same values, sources and places as the text, masked."""
+    from oidc_doctor.checks.proxy import ProxyState
+    from oidc_doctor.logs.mask import mask
+
+    if not isinstance(state, ProxyState):
+        return []
+    out = []
+    for cfg in state.configs:
+        inst = cfg.instance
+        settings = {}
+        for name in sorted(set(cfg.settings) | set(_SHOWN_DEFAULTS)):
+            s = cfg.get(name)
+            settings[name] = {"value": mask(str(s.shown)) if s.known else None, "source": s.source, "ref": s.ref}
+        out.append(
+            {
+                "ref": inst.ref,
+                "image": inst.image,
+                "settings": settings,
+                "from_secrets": list(cfg.secret_env),
+                "problems": [p.message for p in cfg.problems],
+            }
+        )
+    return out
 
 
 def _settings_text(state: Any) -> str:
@@ -224,27 +265,14 @@ def _from_live(client: ApiClient, args: argparse.Namespace, kind: str) -> dict[s
     return _one(found, kind, args, f"namespace {ns} of context {client.cfg.context}")
 
 
-class _CleanLines:
-    """A text stream that strips control characters from every line written through it."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        """Write ``text`` with each line cleaned (line breaks kept)."""
-        from oidc_doctor.text import clean
-
-        return int(self._stream.write("\n".join(clean(line) for line in text.split("\n"))))
-
-    def flush(self) -> None:
-        """Flush the underlying stream."""
-        self._stream.flush()
+AUTHZ_SCHEMA = "oidc-doctor/proxy-authz-header/v1"
 
 
 def _authz_header(args: argparse.Namespace, io: IO) -> int:
+    from oidc_doctor.commands.result import Result, write
     from oidc_doctor.proxy.kubeapps import parse_chart_version
     from oidc_doctor.proxy.patch import build, helm_note
-    from oidc_doctor.text import clean, parse_duration
+    from oidc_doctor.text import parse_duration
 
     kind = _KINDS[args.kind]
     if args.apply and args.bundle:
@@ -254,53 +282,61 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
         obj = _from_bundle(args, kind) if args.bundle else _from_live(client, args, kind)  # type: ignore[arg-type]
         plan = build(obj, args.state, args.container)
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        out = _CleanLines(io.stdout)  # names, notes and the kubectl command come from the workload
+        # names, notes and the kubectl command come from the workload: the writer cleans them
         target = f"{plan.kind.lower()} {plan.namespace}/{plan.name}"
-        print(f"Container {clean(plan.container)} (index {plan.index}) of {clean(target)}.", file=out)
-        for note in plan.notes:
-            print(f"Note: {clean(note)}", file=out)
-        if plan.blocked:
-            return 2
+        lines = [f"Container {plan.container} (index {plan.index}) of {target}."]
+        notes = list(plan.notes)
         chart_label = str(labels.get("helm.sh/chart", ""))
         release = str(labels.get("app.kubernetes.io/instance") or plan.name)
-        if chart_label.startswith("kubeapps-"):
+        if plan.blocked:
+            pass
+        elif chart_label.startswith("kubeapps-"):
             chart = parse_chart_version(chart_label)
             key = "additionalFlags" if chart is not None and chart < (8, 0, 0) else "extraFlags"
-            print(f"Note: {helm_note(key, release, plan.namespace, args.state)}", file=out)
+            notes.append(helm_note(key, release, plan.namespace, args.state))
         elif labels.get("app.kubernetes.io/managed-by") == "Helm" or chart_label:
-            print(
-                f"Note: Helm manages this workload (release {plan.namespace}/{release}): a later `helm upgrade` "
-                "reverts this patch; to keep the change, set the flag in the chart's values",
-                file=out,
+            notes.append(
+                f"Helm manages this workload (release {plan.namespace}/{release}): a later `helm upgrade` "
+                "reverts this patch; to keep the change, set the flag in the chart's values"
             )
-        if not plan.changes:
-            print("Nothing to change.", file=out)
-            if args.state == "enable":
-                _after_enable(plan, io)
-            return 0
-        if not args.apply:
-            print("Dry run: nothing was changed. Apply it with --apply, or run:\n", file=out)
-            print(f"  {plan.kubectl()}\n", file=out)
-            print("JSON patch:", file=out)
+        lines += [f"Note: {n}" for n in notes]
+        outcome = "blocked" if plan.blocked else "unchanged" if not plan.changes else "dry-run"
+        if outcome == "unchanged":
+            lines.append("Nothing to change.")
+        elif outcome == "dry-run" and not args.apply:
+            lines += ["Dry run: nothing was changed. Apply it with --apply, or run:", "", f"  {plan.kubectl()}", ""]
             from oidc_doctor.text import json_text
 
-            print(json_text(json.dumps(plan.ops, indent=2)), file=out)
-        else:
+            lines += ["JSON patch:", json_text(json.dumps(plan.ops, indent=2))]
+        elif outcome == "dry-run":
             assert client is not None
-            _apply(client, plan, parse_duration(args.timeout, "--timeout"), io)
-        if args.state == "enable":
-            _after_enable(plan, io)
-        return 0
+            lines.append(_apply(client, plan, parse_duration(args.timeout, "--timeout"), io))
+            outcome = "applied"
+        if args.state == "enable" and outcome != "blocked":
+            lines += _after_enable(plan, io)
+        doc = {
+            "target": {"kind": plan.kind, "namespace": plan.namespace, "name": plan.name},
+            "container": {"name": plan.container, "index": plan.index},
+            "state": args.state,
+            "outcome": outcome,
+            "notes": notes,
+            "patch": plan.ops,
+            "kubectl": plan.kubectl() if plan.changes else None,
+        }
+        text = "\n".join(lines) + "\n"
+        status = 2 if plan.blocked else 0
+        return write(Result("proxy authz-header", AUTHZ_SCHEMA, status, doc, lambda: text), args, io)
     finally:
         if client is not None:
             client.close()
 
 
-def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> None:
+def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> str:
+    """Patch, wait for the rollout (progress on stderr), and return the outcome line."""
     from oidc_doctor.live.client import wait_rollout, workload_path
 
     client.patch_json(workload_path(plan.kind, plan.namespace, plan.name), plan.ops)
-    print(f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}; waiting for the rollout...", file=io.stdout)
+    print(f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}; waiting for the rollout...", file=io.stderr)
     message = wait_rollout(
         client,
         plan.kind,
@@ -309,10 +345,11 @@ def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> None
         timeout_s=timeout_s,
         progress=lambda m: print(f"  {m}", file=io.stderr),
     )
-    print(message, file=io.stdout)
+    return f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}: {message}"
 
 
-def _after_enable(plan: PatchPlan, io: IO) -> None:
+def _after_enable(plan: PatchPlan, io: IO) -> list[str]:
+    """Warn (stderr) that the token is exposed, and return how to copy it (for the output)."""
     disable = (
         f"oidc-doctor proxy authz-header disable -n {shlex.quote(plan.namespace)} -d {shlex.quote(plan.name)} "
         f"-c {shlex.quote(plan.container)} --apply"
@@ -321,11 +358,13 @@ def _after_enable(plan: PatchPlan, io: IO) -> None:
         "while this is on, every response of the proxy carries the user's id_token to the browser; "
         f"turn it off when done: {disable}"
     )
-    print(
-        "\nTo copy the token: open the dashboard in the browser, open the developer tools (F12), Network tab, "
+    return [
+        "",
+        "To copy the token: open the dashboard in the browser, open the developer tools (F12), Network tab, "
         "reload, select a request to the dashboard, and under Response Headers copy the value of "
-        "`Authorization` after `Bearer `. Then run\n\n"
-        "  oidc-doctor token -\n\n"
+        "`Authorization` after `Bearer `. Then run",
+        "",
+        "  oidc-doctor token -",
+        "",
         "paste the token and press Ctrl-D. Do not paste it into a web site.",
-        file=io.stdout,
-    )
+    ]

@@ -1,6 +1,6 @@
 """``oidc-doctor rbac who|can``: who is bound, and may an identity do something, from a bundle.
 
-``rbac who --user U [--group G]... --bundle DIR [--format text|json]`` lists every binding that
+``rbac who --user U [--group G]... --bundle DIR [-o FORMAT]`` lists every binding that
 applies to the identity (``system:authenticated`` added as the API server does), once each, and
 the near misses (a binding naming the user without its prefix, another claim's value, a group with
 another spelling). ``rbac can VERB RESOURCE [-n NS] ...`` decides one request exactly as the RBAC
@@ -16,15 +16,27 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from oidc_doctor.commands.result import Result
 from oidc_doctor.errors import InputError, UsageError
 from oidc_doctor.io import IO
 from oidc_doctor.model import Finding
 from oidc_doctor.text import clean
 
+WHO_SCHEMA = "oidc-doctor/rbac-who/v1"
+CAN_SCHEMA = "oidc-doctor/rbac-can/v1"
+
 #: The last run's evidence and index. A command ends the process right after it returns: freeing
 #: 55,000 objects one by one then costs 0.07 s, while the interpreter's exit does not free them.
 #: Holding only the last run keeps in-process callers (tests) from accumulating memory.
 _LAST_RUN: list[Any] = []
+
+
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor rbac who --user oidc:alice@example.com --group oidc:dev --bundle DIR
+  oidc-doctor rbac can list pods -n dev --token @id_token.txt --bundle DIR
+
+exit status: 0 no error found, 1 no binding / a near miss / a denied request, 2 could not run."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,22 +61,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _identity_args(p: argparse.ArgumentParser) -> None:
+    from oidc_doctor.commands import options
+
     ident = p.add_mutually_exclusive_group(required=True)
     ident.add_argument("--user", help="username exactly as the API server sees it (prefix included)")
-    ident.add_argument(
-        "--token",
-        metavar="SRC",
-        help="the user's token (- stdin, @FILE): its identity as the API server would compute it from "
+    options.token_option(
+        p,
+        group=ident,
+        help="the user's token (- stdin, @FILE, $NAME): its identity as the API server would compute it from "
         "the bundle's settings, or as a SelfSubjectReview / 403 text in the bundle says",
     )
     ident.add_argument("--error", metavar="TEXT", help="a 403 text: the user it names (groups unknown)")
     p.add_argument(
         "--group", action="append", default=[], help="a group of the user (repeatable; with --user or --error)"
     )
-    p.add_argument("--bundle", type=Path, help="folder of evidence (kubectl RBAC output, ...)")
-    p.add_argument("--context", metavar="NAME", help="read RBAC live through this kubeconfig context")
-    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file for --context (default: $KUBECONFIG)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    options.source_options(p, bundle_help="folder of evidence (kubectl RBAC output, ...)")
+    options.now_option(p)
+    options.output_options(p)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -78,12 +91,13 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.user is not None and args.user.startswith("eyJ") and args.user.count(".") >= 2:
         # a token pasted as the user name would be echoed in every line: say where it belongs
         raise UsageError("--user: this is a token, not a user name: pass it with --token - (stdin) or --token @FILE")
-    live = bool(args.context or args.kubeconfig)
+    from oidc_doctor.commands.options import is_live, read_token
+
+    live = is_live(args)
+    args.bundle = Path(args.bundle) if args.bundle is not None else None
     args.token_text = None
     if args.token is not None:  # read once: stdin cannot be read twice
-        from oidc_doctor.token.source import read_token_source
-
-        args.token_text = read_token_source(args.token, io)
+        args.token_text = read_token(args.token, io)
     if args.bundle is None and not live:
         raise UsageError(f"rbac {args.rbac_command}: give --bundle DIR or --context NAME")
     from oidc_doctor.evidence import Evidence
@@ -107,75 +121,83 @@ def run(args: argparse.Namespace, io: IO) -> int:
     claims: dict[str, Any] | None = None
     auth = None
     failed = None  # the request a 403 in --error (or in the bundle) names
+    moment = None
     if args.user is not None:
         from oidc_doctor.rbac.nearmiss import Who
 
         who = Who(args.user, default_groups(args.user, args.group), True, "flag", "--user/--group")
     else:
-        who, claims, auth, failed = _derived_identity(ev, args, io)
+        from oidc_doctor.commands.when import judge_time
+        from oidc_doctor.evidence import Item, Kind
+
+        if args.token is not None:
+            from oidc_doctor.token.source import describe_source
+
+            ev.add_first(Item(Kind.TOKEN, describe_source(args.token), args.token_text))
+        else:
+            ev.add_first(Item(Kind.ERROR_TEXT, "--error", args.error))
+        # the token's identity depends on the moment (an expired token has none): the one rule
+        moment = judge_time(args.now, io, ev, args.bundle)
+        who, claims, auth, failed = _derived_identity(ev, args, moment.now, moment.source)
         if args.error is not None and args.group:
             # The 403 names the user; the person running the command knows its groups.
             who.groups, who.groups_known = default_groups(who.username, args.group), True
     inputs = [i.to_json() for i in ev.inputs]
     _LAST_RUN[:] = [ev, idx]
     if args.rbac_command == "who":
-        return _who(idx, who, claims, auth, failed, inputs, args, io)
-    return _can(idx, who, claims, auth, inputs, args, io)
+        result = _who(idx, who, claims, auth, failed, inputs, args)
+    else:
+        result = _can(idx, who, claims, auth, inputs, args)
+    if moment is not None:
+        from oidc_doctor.text import iso
+
+        result.doc.update(now=iso(moment.now), now_source=moment.source)
+        result.notes = moment.notes
+    from oidc_doctor.commands.result import write
+
+    return write(result, args, io)
 
 
 def _read_live(args: argparse.Namespace, io: IO, ev: Any) -> None:
     """RBAC (and, with ``--token``, the token's SelfSubjectReview and the API server settings) read live."""
     from oidc_doctor.commands.diagnose import read_live
 
-    token = None
-    if args.token_text is not None:
-        from oidc_doctor.token.source import normalise
-
-        token = normalise(args.token_text)
-    read_live(args, io, ev, token, rbac_only=True)
+    read_live(args, io, ev, args.token_text, rbac_only=True)
 
 
-def _derived_identity(ev: Any, args: argparse.Namespace, io: IO) -> tuple[Any, Any, Any, Any]:
+def _derived_identity(ev: Any, args: argparse.Namespace, now: Any, now_source: str) -> tuple[Any, Any, Any, Any]:
     """The identity the pipeline's facts find from ``--token`` or ``--error`` and the bundle.
 
     The username of a token is what the authn engine predicts from the API server's settings in
     the bundle, or what a SelfSubjectReview or a 403 text in the bundle says; this command does
     not guess it.
     """
-    from datetime import UTC, datetime
-
+    from oidc_doctor import pipeline
     from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
-    from oidc_doctor.evidence import Item, Kind
-    from oidc_doctor.pipeline import derive_all
+    from oidc_doctor.text import iso
 
-    if args.token is not None:
-        from oidc_doctor.token.source import describe_source, normalise
-
-        item = Item(Kind.TOKEN, describe_source(args.token), normalise(args.token_text))
-    else:
-        item = Item(Kind.ERROR_TEXT, "--error", args.error)
-    ev.add_first(item)
-    ctx = derive_all(ev, Context(now=datetime.now(UTC)))  # RBAC does not depend on the time
+    # The same facts as diagnose derives; no check is needed here.
+    ctx = pipeline.derive_all(ev, Context(now=now, now_source=now_source))
     who = who_from_context(ctx)
     if who is None:
         where = "--token" if args.token is not None else "--error"
-        why = (
-            "the username the API server gives this token cannot be computed: the bundle holds no API "
-            "server OIDC settings, SelfSubjectReview or 403 text that names it; pass --user"
-            if args.token is not None
-            else "names no user (not a 403 message); pass --user"
-        )
+        prediction = ctx.facts.prediction
+        if args.token is None:
+            why = "names no user (not a 403 message); pass --user"
+        elif prediction is not None and prediction.handled and not prediction.authenticated:
+            why = (
+                f"the API server would reject this token at {iso(now)} ({now_source}): "
+                f"{prediction.error or ''}; so it has no user (pass --now with the time of the failure, "
+                "or --user)"
+            )
+        else:
+            why = (
+                "the username the API server gives this token cannot be computed: the bundle holds no API "
+                "server OIDC settings, SelfSubjectReview or 403 text that names it; pass --user"
+            )
         raise InputError(where, why)
     return who, ctx.facts.token_claims, pick_authenticator(ctx), request_from_context(ctx)
-
-
-def _emit_json(io: IO, doc: dict[str, Any]) -> None:
-    import orjson
-
-    from oidc_doctor.text import json_text
-
-    io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
 
 
 def _findings_text(findings: list[Finding]) -> list[str]:
@@ -203,10 +225,8 @@ def _who(
     failed: Any,
     inputs: list[dict[str, Any]],
     args: argparse.Namespace,
-    io: IO,
-) -> int:
+) -> Result:
     from oidc_doctor.rbac.nearmiss import analyze
-    from oidc_doctor.rbac.rules import describe_rule
 
     a = analyze(idx, who, failed, claims, auth)  # the 403's request, when --error names one
     findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
@@ -217,16 +237,13 @@ def _who(
             b["rules"] = rules
             if err:
                 b["error"] = err
-    if args.format == "json":
-        _emit_json(
-            io,
-            {
-                **_identity_json(who),
-                "bindings": bindings,
-                **_outcome_json(findings, a, inputs),
-            },
-        )
-        return _status(findings)
+    doc = {**_identity_json(who), "bindings": bindings, **_outcome_json(findings, a, inputs)}
+    return Result("rbac who", WHO_SCHEMA, _status(findings), doc, lambda: _who_text(who, bindings, a, findings))
+
+
+def _who_text(who: Any, bindings: list[dict[str, Any]], a: Any, findings: list[Finding]) -> str:
+    from oidc_doctor.rbac.rules import describe_rule
+
     out = [_identity_line(who), ""]
     if bindings:
         out.append(f"{'KIND':<19} {'NAMESPACE':<16} {'NAME':<28} {'ROLE':<30} SUBJECTS")
@@ -243,17 +260,16 @@ def _who(
                 out.append(f"    {clean(describe_rule(r))}")
     else:
         out.append("no binding applies")
-    return _finish_text(out, a, findings, io)
+    return _finish_text(out, a, findings)
 
 
-def _finish_text(out: list[str], a: Any, findings: list[Finding], io: IO) -> int:
-    """Append the verdict notes and findings, print, and return the exit status."""
+def _finish_text(out: list[str], a: Any, findings: list[Finding]) -> str:
+    """The lines with the verdict notes and findings appended, as one text."""
     if a.uncertain:
         out += ["", f"undecided: {clean(a.uncertain)}"]
     if findings:
         out += ["", *_findings_text(findings)]
-    io.stdout.write("\n".join(out) + "\n")
-    return _status(findings)
+    return "\n".join(out) + "\n"
 
 
 def _identity_json(who: Any) -> dict[str, Any]:
@@ -278,10 +294,7 @@ def parse_resource(text: str, subresource: str = "") -> tuple[str, str, str]:
     return resource, group, sub or subresource
 
 
-def _can(
-    idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace, io: IO
-) -> int:
-    from oidc_doctor.rbac.index import role_ref
+def _can(idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace) -> Result:
     from oidc_doctor.rbac.nearmiss import analyze
     from oidc_doctor.rbac.rules import Request, describe_rule
 
@@ -297,26 +310,32 @@ def _can(
     granted = None
     if d and d.allowed and d.binding is not None and d.rule is not None:
         granted = {"binding": d.binding.to_json(), "rule": d.rule, "rule_text": describe_rule(d.rule)}
-    if args.format == "json":
-        _emit_json(
-            io,
-            {
-                "allowed": allowed,
-                "request": {
-                    "verb": req.verb,
-                    "resource": req.resource,
-                    "api_group": req.api_group,
-                    "subresource": req.subresource,
-                    "name": req.name,
-                    "namespace": req.namespace,
-                    "path": req.path,
-                },
-                **_identity_json(who),
-                "granted_by": granted,
-                **_outcome_json(findings, a, inputs),
-            },
-        )
-        return _status(findings)
+    doc = {
+        "allowed": allowed,
+        "request": {
+            "verb": req.verb,
+            "resource": req.resource,
+            "api_group": req.api_group,
+            "subresource": req.subresource,
+            "name": req.name,
+            "namespace": req.namespace,
+            "path": req.path,
+        },
+        **_identity_json(who),
+        "granted_by": granted,
+        **_outcome_json(findings, a, inputs),
+    }
+
+    def text() -> str:
+        return _can_text(who, req, d, allowed, a, findings)
+
+    return Result("rbac can", CAN_SCHEMA, _status(findings), doc, text)
+
+
+def _can_text(who: Any, req: Any, d: Any, allowed: bool, a: Any, findings: list[Finding]) -> str:
+    from oidc_doctor.rbac.index import role_ref
+    from oidc_doctor.rbac.rules import describe_rule
+
     verdict = "yes" if allowed else "no"
     may = "may" if allowed else "may not"
     out = [f"{verdict}: {clean(who.username)} {may} {clean(req.describe())}"]
@@ -325,4 +344,4 @@ def _can(
         where = f"{b.kind} {b.namespace + '/' if b.namespace else ''}{b.name}"
         role = "/".join(role_ref(b.binding))
         out.append(f"granted by {clean(where)} -> {clean(role)}: {clean(describe_rule(d.rule))}")
-    return _finish_text(out, a, findings, io)
+    return _finish_text(out, a, findings)

@@ -6,11 +6,9 @@ read. The token itself is never printed: the output names it by its fingerprint.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.errors import UsageError
-from oidc_doctor.text import json_text
 
 if TYPE_CHECKING:
     import argparse
@@ -20,15 +18,19 @@ if TYPE_CHECKING:
 SCHEMA = "oidc-doctor/token/v1"
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor token @id_token.txt --jwks jwks.json --client-id kubernetes
+  pbpaste | oidc-doctor token - --issuer https://idp.example.com/realms/k8s -o json
+
+exit status: 0 no error found, 1 at least one error, 2 the token or an option could not be read."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
-    parser.add_argument(
-        "src",
-        nargs="?",
-        metavar="SRC",
-        help="- (stdin) or @FILE; default: the variable OIDC_DOCTOR_TOKEN. A token given here "
-        "directly works but stays in your shell history",
-    )
+    from oidc_doctor.commands import options
+
+    options.token_option(parser, positional=True)
     parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network call is made)")
     parser.add_argument(
         "--issuer",
@@ -41,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ca-file", metavar="FILE", help="CA bundle (PEM) to trust for the issuer's HTTPS")
     parser.add_argument("--offline", action="store_true", help="make no network call (signature stays unknown)")
-    parser.add_argument("--now", metavar="TIME", help="judge at this RFC 3339 time instead of the clock")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    options.now_option(parser)
+    options.output_options(parser)
 
 
 def _signing_algs(value: str | None) -> tuple[str, ...] | None:
@@ -66,12 +68,15 @@ def run(args: argparse.Namespace, io: IO) -> int:
     """Read, decode, verify and judge one token; print the report."""
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.checks.token import BLIND_JWKS, CHECKS, derive_tokens
+    from oidc_doctor.commands.options import read_token
+    from oidc_doctor.commands.result import Result, write
+    from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Evidence, Item, Kind
     from oidc_doctor.pipeline import rank
-    from oidc_doctor.text import iso, parse_time
+    from oidc_doctor.text import iso
     from oidc_doctor.token.inspect import TokenReport, decode_token
     from oidc_doctor.token.keys import KeyResolver
-    from oidc_doctor.token.source import describe_source, normalise, read_token_source
+    from oidc_doctor.token.source import describe_source
 
     options = Options(
         client_id=args.client_id,
@@ -80,9 +85,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         ca_file=args.ca_file,
         offline=args.offline,
     )
-    now, now_source = (parse_time(args.now), "flag") if args.now else (datetime.now(UTC), "clock")
     ref = describe_source(args.src)
-    token = normalise(read_token_source(args.src, io))
+    token = read_token(args.src, io)
 
     decoded = decode_token(token, ref)
     resolver = KeyResolver(ca_file=args.ca_file, offline=args.offline)
@@ -98,6 +102,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     ev = Evidence()
     ev.add(Item(Kind.TOKEN, ref, token))
+    moment = judge_time(args.now, io, ev)  # no bundle: --now, else the clock
+    now, now_source = moment.now, moment.source
     if keys_in.jwks is not None:
         ev.add(Item(Kind.JWKS, keys_in.jwks_ref, keys_in.jwks))
     if keys_in.discovery is not None:
@@ -116,17 +122,19 @@ def run(args: argparse.Namespace, io: IO) -> int:
         doc["claims"] = _redact(doc["claims"])
     doc["findings"] = [f.to_json() for f in findings]
     doc["checks"] = [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks]
-    if args.format == "json":
-        # The standard library, not orjson: one small document, and orjson's import alone costs
-        # more start-up than the whole verification (see benchmarks/bench_token.py).
-        import json
+    status = 1 if any(f["severity"] == "error" for f in doc["findings"]) else 0
 
-        io.stdout.write(json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
-    else:
-        from oidc_doctor.token.render import lines_for, write
+    def text() -> str:
+        from oidc_doctor.token.render import lines_for
 
-        write(io, lines_for(doc))
-    return 1 if any(f["severity"] == "error" for f in doc["findings"]) else 0
+        return "".join(f"{line}\n" for _style, line in lines_for(doc))
+
+    def styled() -> list[tuple[str, str]]:
+        from oidc_doctor.token.render import lines_for
+
+        return lines_for(doc)
+
+    return write(Result("token", SCHEMA, status, doc, text, notes=moment.notes, styled=styled), args, io)
 
 
 #: Claim keys whose string values are credentials in their own right (distributed claims'

@@ -41,16 +41,24 @@ _HOW_403 = [
 ]
 
 
+#: The end of ``--help``: examples and the exit status.
+EPILOG = """examples:
+  oidc-doctor whoami --context prod --token @id_token.txt -n dev
+
+exit status: 0 authenticated, 1 rejected (401) or forbidden (403), 2 could not ask."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``whoami``."""
-    from oidc_doctor.commands.collect import live_arguments
+    from oidc_doctor.commands import options
 
-    live_arguments(p)
-    p.add_argument(
-        "--token", metavar="SRC", help="the token to test (- stdin, @FILE); default: the kubeconfig user's credentials"
+    options.live_options(p)
+    options.token_option(
+        p, help="the token to test (- stdin, @FILE, $NAME); default: the kubeconfig user's credentials"
     )
     p.add_argument("-n", "--namespace", metavar="NS", help="namespace of the rules review (default: the context's)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    options.now_option(p)
+    options.output_options(p)
 
 
 def _credentials(cfg: LoadedConfig, token_src: str | None, token: str | None) -> dict[str, Any]:
@@ -85,9 +93,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     token = None
     if args.token:
-        from oidc_doctor.token.source import normalise, read_token_source
+        from oidc_doctor.commands.options import read_token
 
-        token = normalise(read_token_source(args.token, io))
+        token = read_token(args.token, io)
     cfg = load(args.context, args.kubeconfig, env=dict(io.env))
     namespace = args.namespace or cfg.namespace
     doc: dict[str, Any] = {
@@ -123,15 +131,40 @@ def run(args: argparse.Namespace, io: IO) -> int:
                 if e.status is None:
                     raise
                 doc["rules_error"] = str(e)
-    if args.format == "json":
-        import orjson
+    from oidc_doctor.commands.result import Result, write
+    from oidc_doctor.commands.when import judge_time
+    from oidc_doctor.evidence import Evidence, Item, Kind
+    from oidc_doctor.text import iso
 
-        from oidc_doctor.text import json_text
+    ev = Evidence()
+    if token is not None:
+        ev.add(Item(Kind.TOKEN, "--token", token))
+    moment = judge_time(args.now, io, ev)
+    doc.update(now=iso(moment.now), now_source=moment.source)
+    if doc["status"] == 401 and token is not None:
+        expired = _expired_note(token, moment.now)
+        if expired:
+            doc["explanation"] = f"{expired}\n{doc['explanation']}"
+    status = 0 if doc["status"] == 201 else 1
+    return write(Result("whoami", SCHEMA, status, doc, lambda: _text(doc), notes=moment.notes), args, io)
 
-        io.stdout.write(json_text(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
-    else:
-        io.stdout.write(_text(doc))
-    return 0 if doc["status"] == 201 else 1
+
+SCHEMA = "oidc-doctor/whoami/v1"
+
+
+def _expired_note(token: str, now: Any) -> str | None:
+    """A line naming the token's expiry when it is before the judged moment (the likely 401)."""
+    from oidc_doctor.jose import parse_compact
+    from oidc_doctor.text import from_epoch, iso
+
+    exp = (parse_compact(token).payload or {}).get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    at = from_epoch(float(exp))
+    if at is None or at >= now:
+        return None
+    # go-oidc verify.go: a token whose exp is before now is refused, with no leeway
+    return f"The token expired at {iso(at)}, before {iso(now)}: the API server rejects expired tokens."
 
 
 def _user(info: dict[str, Any]) -> dict[str, Any]:

@@ -2,51 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from oidc_doctor.pipeline import Report
 
-if TYPE_CHECKING:
-    from oidc_doctor.io import IO
-
-FORMATS = ("text", "json", "markdown", "html")
+FORMATS = ("text", "json", "markdown", "html")  # a report's own renderers; yaml is the JSON document
 
 
-def render(report: Report, fmt: str, *, tty: bool = False) -> str:
-    """The report in ``fmt``; ``tty`` selects rich colours for ``text``."""
+def render(report: Report, fmt: str, *, tty: bool = False, notes: tuple[str, ...] = ()) -> str:
+    """The report in ``fmt``; ``tty`` selects rich colours for ``text``; ``notes`` are report-level remarks."""
     if fmt == "json":
         from oidc_doctor.render.json import render_json
 
-        return render_json(report)
+        return render_json(report, notes)
     if fmt == "markdown":
         from oidc_doctor.render.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, notes)
     if fmt == "html":
         from oidc_doctor.render.html import render_html
 
-        return render_html(report)
+        return render_html(report, notes)
     if tty:
         from oidc_doctor.render.rich_text import render_rich
 
-        return render_rich(report)
+        return render_rich(report, notes=notes)
     from oidc_doctor.render.text import render_text
 
-    return render_text(report)
-
-
-def emit(report: Report, fmt: str, output: str | None, io: IO) -> int:
-    """Print the report (or write it to ``output``) and return the judging exit status (0 or 1)."""
-    text = render(report, fmt, tty=io.stdout_tty and not output)
-    if output:
-        from oidc_doctor.errors import InputError
-
-        try:
-            with open(output, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as e:
-            raise InputError(output, f"cannot write the report: {e.strerror or e}") from e
-        io.warn(f"report written to {output}")
-    else:
-        io.stdout.write(text)
-    return report.exit_status()
+    return render_text(report, notes)

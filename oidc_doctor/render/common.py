@@ -8,7 +8,13 @@ from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report
 from oidc_doctor.text import clean, iso
 
-NOW_SOURCE = {"flag": "from --now", "log": "from the newest log line", "clock": "the current time"}
+NOW_SOURCE = {
+    "flag": "from --now",
+    "log": "from the newest log line",
+    "bundle": "the bundle's collection time",
+    "token": "the newest iat of the bundle's tokens",
+    "clock": "the current time",
+}
 
 
 def headline(report: Report) -> str:

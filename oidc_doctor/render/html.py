@@ -15,6 +15,7 @@ body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0
 code,td{font-family:ui-monospace,monospace;font-size:.9em}table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #eee;text-align:left;padding:.2rem .4rem;vertical-align:top}
 .fix{background:#eef8ee;padding:.4rem;border-radius:3px}
+.note{background:#fff8e1;padding:.4rem;border-radius:3px}
 """
 
 
@@ -22,16 +23,18 @@ def _e(s: object) -> str:
     return escape(clean(s))
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, notes: tuple[str, ...] = ()) -> str:
     """The report as a standalone HTML page."""
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         # defence in depth: even if a string escaped escaping, the page may run and fetch nothing
+        '<meta name=viewport content="width=device-width, initial-scale=1">',
         "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         "<title>oidc-doctor diagnosis</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>oidc-doctor diagnosis</h1>",
         f"<p><em>{_e(when(report))}</em></p>",
+        *(f'<p class="note"><strong>Note:</strong> {_e(n)}</p>' for n in notes),
         f"<p><strong>{_e(headline(report))}</strong></p>",
     ]
     ident = identity_line(report)

@@ -28,9 +28,11 @@ def _code(s: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, notes: tuple[str, ...] = ()) -> str:
     """The report as Markdown: headline, findings with evidence tables, checks that could not look."""
-    out = ["# oidc-doctor diagnosis", "", f"*{when(report)}*", "", f"**{_md(headline(report))}**", ""]
+    out = ["# oidc-doctor diagnosis", "", f"*{when(report)}*", ""]
+    out += [line for n in notes for line in (f"> **Note:** {_md(n)}", "")]
+    out += [f"**{_md(headline(report))}**", ""]
     ident = identity_line(report)
     if ident:
         out += [f"Identity: {_code(ident)}", ""]

@@ -19,7 +19,7 @@ from oidc_doctor.text import clean, clean_lines
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 
 
-def render_rich(report: Report, width: int = 100) -> str:
+def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -> str:
     """The report with colours (ANSI), root cause first."""
     from rich.console import Console
     from rich.markup import escape
@@ -28,6 +28,8 @@ def render_rich(report: Report, width: int = 100) -> str:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=width, highlight=False)
     console.print(f"[bold]oidc-doctor[/] diagnosis at {escape(when(report))}")
+    for note in notes:
+        console.print(f"[yellow]Note:[/] {escape(clean(note))}")
     console.print(f"[bold]{escape(headline(report))}[/]")
     ident = identity_line(report)
     if ident:

@@ -15,9 +15,9 @@ from oidc_doctor.render.common import (
 from oidc_doctor.text import clean, clean_lines
 
 
-def render_text(report: Report) -> str:
+def render_text(report: Report, notes: tuple[str, ...] = ()) -> str:
     """The report as plain text, root cause first."""
-    out = [f"oidc-doctor diagnosis at {when(report)}", headline(report), ""]
+    out = [f"oidc-doctor diagnosis at {when(report)}", *(f"Note: {clean(n)}" for n in notes), headline(report), ""]
     ident = identity_line(report)
     if ident:
         out += [f"Identity: {ident}", ""]

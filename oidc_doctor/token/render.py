@@ -1,19 +1,16 @@
 """The ``token`` command's text output: header, claims with human times, signature, findings.
 
-Plain text when stdout is a pipe or file; ``rich`` styling only on a terminal, imported then and
-not before (it costs ~18 ms of start-up). Every value from the token, the issuer or a file goes
-through :func:`oidc_doctor.text.clean` (control characters stripped) and, on a terminal,
-``rich.text.Text`` (no markup interpretation), so a hostile claim cannot move the cursor or
-forge output.
+Plain lines (the style names are kept for a future coloured form); the command's one writer
+(:mod:`oidc_doctor.commands.result`) prints them and applies the hostile-text policy. Every value
+from the token, the issuer or a file goes through :func:`oidc_doctor.text.clean` (control
+characters stripped) too, so a hostile claim cannot move the cursor or forge output.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from oidc_doctor.io import IO
 from oidc_doctor.text import clean
 
 #: (style, text) lines; the style is a rich style name or "" (plain).
@@ -21,7 +18,6 @@ Line = tuple[str, str]
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATUS_STYLE = {"valid": "green", "invalid": "bold red", "unknown": "yellow"}
 _VALUE_LIMIT = 240
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _value(v: Any) -> str:
@@ -95,22 +91,3 @@ def lines_for(doc: dict[str, Any]) -> list[Line]:
     out += [("", ""), _section("Checks")]
     out += [("dim", f"  {c['id']:<16} {c['status']:<8} {clean(c['reason'], 200)}") for c in doc["checks"]]
     return out
-
-
-def _encodable(text: str) -> str:
-    """``text`` without lone surrogates (a JSON ``\\ud800`` escape decodes to one; no stream takes it)."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def write(io: IO, lines: list[Line]) -> None:
-    """Print the lines: plain on a pipe, styled with rich on a terminal."""
-    lines = [(style, _encodable(text)) for style, text in lines]
-    if not io.stdout_tty:
-        io.stdout.write("\n".join(text for _, text in lines) + "\n")
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    console = Console(file=io.stdout, highlight=False, soft_wrap=True)
-    for style, text in lines:
-        console.print(Text(text, style=style))

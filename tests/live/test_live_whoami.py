@@ -167,3 +167,21 @@ def test_an_exec_plugin_login_like_kubelogin_is_reviewed(double: ApiServerDouble
     assert status == 0 and doc["user"]["username"] == "oidc:alice@example.com"
     assert doc["credentials"] == {"source": f"kubeconfig context double: exec plugin {plugin}", "fingerprint": None}
     assert all(r.headers["Authorization"] == f"Bearer {USER_TOKEN}" for r in double.requests)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "yaml", "markdown", "html"])
+def test_a_hostile_username_from_the_api_server_is_written_safely_in_every_format(tmp_path: Path, fmt: str) -> None:
+    import re
+
+    # Go's encoding/json never writes a lone surrogate (invalid UTF-8 becomes U+FFFD), so the
+    # API server's hostile text is control characters, escapes and bidi overrides.
+    hostile = {**ALICE, "username": "oidc:alice\u202e\x1b]0;owned\x07\x1b[2J\x9b@example.com"}
+    with ApiServerDouble(users={USER_TOKEN: hostile}, rules={hostile["username"]: RULES}) as d:
+        kc = str(d.kubeconfig(tmp_path / "kubeconfig"))
+        status, out, err = run(["whoami", "--kubeconfig", kc, "--token", _token(tmp_path), "-o", fmt])
+    assert status == 0, err
+    assert "internal error" not in err
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff]", out)
+    out.encode("utf-8")
+    if fmt == "json":
+        assert json.loads(out)["user"]["username"] == hostile["username"]  # escaped, the value kept

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REMOVED = (
     "dataclasses",  # pulls inspect, ast, dis, tokenize; class creation compiles code
     "inspect",
-    "argparse",  # with gettext, locale; its help formatter imports shutil (bz2, lzma)
-    "gettext",
+    # argparse (with gettext and locale) is used since the hand-written fast reader went (issue 9:
+    # ~3 ms, not worth a second parser); its stock help formatter's shutil (bz2, lzma) stays out
     "shutil",
     "pathlib",  # with urllib.parse and ipaddress
     "urllib.parse",

@@ -167,7 +167,7 @@ def test_a_bundle_with_symlink_loops_is_one_line(tmp_path: Path) -> None:
         ["token", RAW, "--now", "yesterday"],
         ["logs", "FILE", "--around", "yesterday"],
         ["logs", "FILE", "--window", "-5m"],
-        ["predict", "--apiserver-arg=--oidc-issuer-url=", "--format", "yaml"],
+        ["predict", "--apiserver-arg=--oidc-issuer-url=", "--format", "xml"],
         ["rbac", "can", "--bundle", "BUNDLE", "--user", "x"],
     ],
 )

@@ -65,6 +65,7 @@ def test_no_offline_command_shows_writes_or_sends_the_token(
         ["logs", str(bundle / "kube-apiserver.log"), str(bundle / "auth-proxy.log"), "--format", "json"],
         ["proxy", "--bundle", b],
         ["proxy", "--bundle", b, "--settings"],
+        ["proxy", "--bundle", b, "--settings", "-o", "json"],
         ["proxy", "--bundle", b, "--format", "markdown"],
         ["proxy", "--bundle", b, "--format", "html"],
         ["proxy", "authz-header", "enable", "--bundle", b],
@@ -153,6 +154,8 @@ def test_proxy_secrets_in_env_toml_and_alpha_config_never_show(tmp_path: Path) -
     (bundle / "kubeapps.yaml").write_text(yaml.safe_dump_all(docs))
     for argv in (
         ["proxy", "--bundle", str(bundle), "--settings"],
+        ["proxy", "--bundle", str(bundle), "--settings", "-o", "json"],
+        ["proxy", "--bundle", str(bundle), "--settings", "-o", "yaml"],
         ["proxy", "--bundle", str(bundle), "--format", "json"],
         ["diagnose", "--bundle", str(bundle), "--format", "markdown"],
         ["diagnose", "--bundle", str(bundle), "--format", "html"],

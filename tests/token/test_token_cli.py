@@ -206,7 +206,7 @@ def test_no_token_at_all_exits_2() -> None:
 
 
 def test_unknown_format_exits_2() -> None:
-    r = run_cli(["token", "-", "--format", "yaml"])
+    r = run_cli(["token", "-", "--format", "xml"])
     assert r.status == 2 and "--format" in r.err
 
 

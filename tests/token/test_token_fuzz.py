@@ -92,7 +92,10 @@ def test_source_helpers_never_raise(text: str) -> None:
 )
 def test_arbitrary_claims_in_a_signed_token(extra: dict[str, object]) -> None:
     payload = {**claims(), **extra}
-    for token in (sign(payload), raw_jws({"alg": "RS256", "kid": "x"}, payload)):
+    tokens = [raw_jws({"alg": "RS256", "kid": "x"}, payload)]
+    if isinstance(payload.get("iss"), str):  # PyJWT refuses to sign a non-string iss (the raw JWS keeps it)
+        tokens.append(sign(payload))
+    for token in tokens:
         assert_clean(run_cli(_ARGS, stdin=token.encode()), as_json=True)
 
 
