@@ -77,7 +77,7 @@ class Context(FrozenRecord):
     _fields = ("now", "now_source", "options", "facts")
     __slots__ = _fields
     now: datetime
-    now_source: str  # flag | log | clock
+    now_source: str  # flag | log | bundle | token | clock (commands/when.py)
     options: Options
     facts: Facts
 
