@@ -12,6 +12,7 @@ Ranking (DESIGN.md): the first finding should explain the observed failure.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from typing import Any
 
 from oidc_doctor.causes import BY_CODE, Severity, consequences
@@ -196,31 +197,90 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def derive_all(ev: Evidence, ctx: Context) -> Context:
-    """The context with every area's facts derived from ``ev``, in the order :mod:`oidc_doctor.facts`
-    documents: each deriver sees the facts derived before it and returns its own record."""
-    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
+#: The areas in the order they are derived, each with the areas whose facts its deriver reads.
+AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("logs", ()),
+    ("reviewed", ()),
+    ("tokens", ()),
+    ("failures", ("logs",)),
+    ("authn", ("tokens",)),
+    ("identity", ("reviewed", "failures", "authn")),
+    ("rbac", ("tokens", "failures", "authn", "identity")),
+    ("proxy", ()),
+)
 
+
+def _needed(areas: Collection[str]) -> set[str]:
+    deps = dict(AREAS)
+    unknown = set(areas) - set(deps)
+    if unknown:
+        raise ValueError(f"unknown area(s) {sorted(unknown)}")
+    need: set[str] = set()
+    todo = list(areas)
+    while todo:
+        a = todo.pop()
+        if a not in need:
+            need.add(a)
+            todo.extend(deps[a])
+    return need
+
+
+def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None) -> Context:
+    """The context with every area's facts derived from ``ev``, in the order :mod:`oidc_doctor.facts`
+    documents: each deriver sees the facts derived before it and returns its own record.
+
+    ``areas`` limits the work to those areas and the ones they read (a command that judges only the
+    token does not import or run the RBAC and proxy derivers).
+    """
+    need = _needed(areas) if areas is not None else {a for a, _ in AREAS}
     f = Facts()
-    f = f.but(logs=logs.derive_logs(ev, ctx.but(facts=f)))
-    f = f.but(reviewed=identity.derive_reviewed_identity(ev))
-    f = f.but(**token.derive_tokens(ev, ctx.but(facts=f)))
-    f = f.but(failures=rbac.derive_failures(ev, ctx.but(facts=f)))
-    f = f.but(**authn.derive_authn(ev, ctx.but(facts=f)))
-    f = f.but(identity=identity_of(f))
-    f = f.but(rbac=rbac.derive_rbac(ev, ctx.but(facts=f)))
-    f = f.but(proxy=proxy.derive_proxies(ev, ctx.but(facts=f)))
+    for area, _deps in AREAS:
+        if area not in need:
+            continue
+        c = ctx.but(facts=f)
+        if area == "logs":
+            from oidc_doctor.checks import logs
+
+            f = f.but(logs=logs.derive_logs(ev, c))
+        elif area == "reviewed":
+            from oidc_doctor.checks import identity
+
+            f = f.but(reviewed=identity.derive_reviewed_identity(ev))
+        elif area == "tokens":
+            from oidc_doctor.checks import token
+
+            f = f.but(**token.derive_tokens(ev, c))
+        elif area == "failures":
+            from oidc_doctor.checks import rbac
+
+            f = f.but(failures=rbac.derive_failures(ev, c))
+        elif area == "authn":
+            from oidc_doctor.checks import authn
+
+            f = f.but(**authn.derive_authn(ev, c))
+        elif area == "identity":
+            f = f.but(identity=identity_of(f))
+        elif area == "rbac":
+            from oidc_doctor.checks import rbac
+
+            f = f.but(rbac=rbac.derive_rbac(ev, c))
+        elif area == "proxy":
+            from oidc_doctor.checks import proxy
+
+            f = f.but(proxy=proxy.derive_proxies(ev, c))
     return ctx.but(facts=f)
 
 
-def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None) -> Report:
+def run(
+    ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None
+) -> Report:
     """Derive facts, run every check, rank the findings.
 
     A check that raises is recorded as ``unknown`` with the error (never as a pass); with
     ``OIDC_DOCTOR_STRICT=1`` (the test suite) the error propagates instead.
     """
     strict = os.environ.get("OIDC_DOCTOR_STRICT") == "1"
-    ctx = derive_all(ev, ctx)
+    ctx = derive_all(ev, ctx, areas)
     report = Report(ctx=ctx, inputs=list(ev.inputs))
     findings: list[Finding] = []
     for check in checks if checks is not None else all_checks():

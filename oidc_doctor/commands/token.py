@@ -67,12 +67,12 @@ def _signing_algs(value: str | None) -> tuple[str, ...] | None:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Read, decode, verify and judge one token; print the report."""
     from oidc_doctor.checks.base import Context, Options
-    from oidc_doctor.checks.token import BLIND_JWKS, CHECKS, derive_tokens
+    from oidc_doctor.checks.token import BLIND_JWKS, CHECKS
     from oidc_doctor.commands.options import read_token
     from oidc_doctor.commands.result import Result, write
     from oidc_doctor.commands.when import judge_time
     from oidc_doctor.evidence import Evidence, Item, Kind
-    from oidc_doctor.pipeline import rank
+    from oidc_doctor.pipeline import run
     from oidc_doctor.text import iso
     from oidc_doctor.token.inspect import TokenReport, decode_token
     from oidc_doctor.token.keys import KeyResolver
@@ -110,11 +110,11 @@ def run(args: argparse.Namespace, io: IO) -> int:
         ev.add(Item(Kind.DISCOVERY, keys_in.discovery_ref, keys_in.discovery))
     if keys_in.unavailable:
         ev.blind[BLIND_JWKS] = keys_in.unavailable
-    ctx = Context(now=now, now_source=now_source, options=options)
-    ctx = ctx.but(facts=ctx.facts.but(**derive_tokens(ev, ctx)))
-    checks = [(c.id, c.run(ev, ctx)) for c in CHECKS]
-    findings = rank([f for _, r in checks for f in r.findings], ctx)
-    report: TokenReport = ctx.facts.tokens[0]
+    # The same runner as diagnose, deriving only the token area.
+    judged = run(ev, Context(now=now, now_source=now_source, options=options), CHECKS, areas=("tokens",))
+    findings = judged.findings
+    checks = [(c.id, c.result) for c in judged.checks]
+    report: TokenReport = judged.ctx.facts.tokens[0]
 
     doc: dict[str, Any] = {"schema": SCHEMA, "now": iso(now), "now_source": now_source}
     doc.update(report.to_json(now))
