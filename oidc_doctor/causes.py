@@ -281,7 +281,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "emit the groups claim as a string or an array of strings",
         rank=18,
         answers=("unauthorized",),
-        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
+        explains=(),
     ),
     Cause(
         "groups-distributed-claims",

@@ -57,3 +57,25 @@ def test_check_ids_are_unique_and_name_known_causes() -> None:
         assert c.causes, c.id
         assert set(c.causes) <= set(BY_CODE), c.id
         assert re.fullmatch(r"[a-z]+\.[a-z0-9.-]+", c.id), c.id
+
+
+def test_the_causal_graph_names_real_codes_and_has_no_cycle() -> None:
+    from oidc_doctor.causes import Failure, consequences
+
+    for c in CATALOGUE:
+        assert set(c.explains) <= set(BY_CODE), c.code
+        assert c.code not in consequences(c.code), f"{c.code} explains itself through {sorted(consequences(c.code))}"
+        assert all(isinstance(a, Failure) for a in c.answers), c.code
+        assert c.fix.strip(), f"{c.code} has no fix template"
+    # Each failure kind is answered by some cause, and every error cause answers one (or is a session risk).
+    for kind in Failure:
+        assert any(kind in c.answers for c in CATALOGUE), kind
+
+
+def test_a_root_cause_of_a_consequence_answers_what_the_consequence_answers_or_is_known_to_differ() -> None:
+    # Guard against graph edges that would move an unrelated cause first: a root must share at least
+    # one observed failure kind with what it explains, unless the consequence answers none.
+    for c in CATALOGUE:
+        for x in c.explains:
+            theirs = set(BY_CODE[x].answers)
+            assert not theirs or set(c.answers) & theirs, (c.code, x)
