@@ -171,8 +171,8 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
     """One finding per cause, with all its evidence (several checks may see one fact).
 
     The representative is the finding with the strongest standing (the API server's word with a
-    reason, then a prediction, ...); the others give it their evidence, and their fix when its own
-    is only the catalogue's default. When the API server's word without a reason and a prediction
+    reason, then a prediction, ...); the others give it their evidence. The fix is the most exact one
+    (:func:`_best_fix`). When the API server's word without a reason and a prediction
     name the same cause, together they are a reasoned observation.
     """
     by_cause: dict[str, list[Finding]] = {}
@@ -190,11 +190,23 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
             fresh = [e for e in f.evidence if (e.source, e.ref, e.text) not in known]
             rep.evidence += fresh
             known |= {(e.source, e.ref, e.text) for e in fresh}
-            if rep.fix == BY_CODE[rep.cause].fix and f.fix:
-                rep.fix = f.fix
             rep.explains = tuple(dict.fromkeys((*rep.explains, *f.explains)))
+        rep.fix = _best_fix(group, rep)
         out.append(rep)
     return out
+
+
+#: Whose fix a merged finding keeps: a setting read from the configuration names exactly what to change
+#: (the proxy's client id, the flag), a prediction names the rule, a log line only the symptom.
+_FIX_ORDER = {Origin.CONFIG: 0, Origin.PREDICTED: 1, Origin.OBSERVED: 2}
+
+
+def _best_fix(group: list[Finding], rep: Finding) -> str:
+    default = BY_CODE[rep.cause].fix
+    specific = [f for f in group if f.fix and f.fix != default and f.severity == rep.severity]
+    if not specific:
+        return rep.fix
+    return min(specific, key=lambda f: (_FIX_ORDER[f.origin], f is not rep)).fix
 
 
 #: The areas in the order they are derived, each with the areas whose facts its deriver reads.

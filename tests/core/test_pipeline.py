@@ -178,3 +178,18 @@ def test_the_api_servers_review_puts_predicted_authentication_causes_after_other
     assert rank([predicted_authn, session], ctx)[0] is predicted_authn
     ctx = ctx.but(facts=ctx.facts.but(identity=Identity("oidc:alice", ["oidc:dev"], source="selfsubjectreview")))
     assert rank([predicted_authn, session], ctx)[0] is session
+
+
+def test_one_finding_per_cause_keeps_the_word_of_the_server_and_the_fix_of_the_setting() -> None:
+    log = EvidenceRef("log", "apiserver.log:2", 'expected audience "kubernetes" got ["kubeapps"]')
+    flag = EvidenceRef("proxy", "deploy kubeapps/kubeapps args[4]", "--client-id=kubeapps")
+    observed = Finding("audience-mismatch", "the log says", [log], origin=Origin.OBSERVED)
+    predicted = Finding("audience-mismatch", "we predict", fix="use client id kubernetes")
+    setting = Finding(
+        "audience-mismatch", "the proxy's client", [flag], fix="set --client-id=kubernetes", origin=Origin.CONFIG
+    )
+    checks = [_check(f"t.{i}", CheckResult.failed([f])) for i, f in enumerate((predicted, setting, observed))]
+    report = run(Evidence(), _ctx(), checks)
+    (only,) = report.findings
+    assert only.title == "the log says" and only.fix == "set --client-id=kubernetes"
+    assert {e.source for e in only.evidence} == {"log", "proxy"}
