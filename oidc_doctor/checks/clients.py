@@ -23,7 +23,7 @@ from typing import Any
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.checks.proxy import proxy_state
-from oidc_doctor.clients import ClientKind, OidcClient, Option, Setting, TokenKind
+from oidc_doctor.clients import OidcClient, Option, Setting, TokenKind
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
@@ -120,11 +120,6 @@ def _shown(values: list[str]) -> str:
     return ", ".join(f"`{v}`" for v in values) or "none"
 
 
-def _rank(client: OidcClient) -> int:
-    # The values the three per-program checks passed before; the cause catalogue takes them over.
-    return 30 if client.kind is ClientKind.KUBELOGIN else 5
-
-
 # --- audience -------------------------------------------------------------------------------------
 
 
@@ -205,15 +200,12 @@ def _aud_finding(
     evidence = [_ev(client, s), *(_auth_ev(a, f"audiences {list(a.audiences)}") for a in relevant)]
     if token_aud:
         evidence.append(EvidenceRef("token", clean(ctx.facts.token_ref or "token"), f"aud {token_aud}"))
-    kubelogin = client.kind is ClientKind.KUBELOGIN
     return Finding(
         "audience-mismatch",
         clean(title),
         evidence,
         clean(fix),
         origin=Origin.CONFIG,
-        rank=_rank(client),
-        explains=() if kubelogin else ("audience-mismatch",),
     )
 
 
@@ -271,7 +263,6 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
                     "provider puts in `iss`; otherwise change the API server's issuer"
                 ),
                 origin=Origin.CONFIG,
-                rank=_rank(client),
             )
         )
     if findings or unknown or looked:
@@ -320,8 +311,6 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
                         clean(f"request `groups`: {client.how_to_request('groups')}"),
                         severity=Severity.ERROR if seen else Severity.WARNING,
                         origin=Origin.CONFIG,
-                        rank=8,
-                        explains=("groups-claim-missing", "rbac-no-binding"),
                     )
                 )
             uc = a.username_claim
@@ -338,7 +327,6 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
                         clean(f"request `{need}`: {client.how_to_request(need)}"),
                         severity=Severity.ERROR if seen else Severity.WARNING,
                         origin=Origin.CONFIG,
-                        rank=8,
                     )
                 )
     return _outcome(findings, unknown, "every client requests the scopes for the username and groups claims")

@@ -2,8 +2,8 @@
 bindings carry, missing groups, no binding, or bindings that do not grant the failing request.
 
 Every finding names both sides ("RoleBinding dev/view names `alice@example.com`; the API server
-sees `oidc:alice@example.com`") and carries a fix ready to paste. A root cause lists what it
-explains (``Finding.explains``) so that the ranking puts it first.
+sees `oidc:alice@example.com`") and carries a fix ready to paste. Which cause explains which is the
+cause catalogue's knowledge (``oidc_doctor/causes.py``), not this module's.
 
 Outside facts used here (see also ``/work/shared/reference/kube-apiserver-oidc.md``):
 
@@ -43,7 +43,6 @@ USERNAME_CLAIMS = (
 )
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DEFAULT_GROUPS = frozenset(("system:authenticated", "system:unauthenticated", "system:serviceaccounts"))
-_FAILURE_CAUSES = ("rbac-no-binding", "rbac-insufficient-permissions")
 _MAX_LISTED = 5
 
 
@@ -203,8 +202,6 @@ def anonymous_finding(who: Who, req: Request | None) -> Finding:
         "oauth2-proxy `--pass-authorization-header=true` (Kubeapps: `authProxy.extraFlags` / "
         "`additionalFlags`), and let the ingress forward the `Authorization` header.",
         origin=Origin.OBSERVED,
-        rank=0,
-        explains=_FAILURE_CAUSES,
     )
 
 
@@ -340,8 +337,6 @@ def _prefix_finding(
         + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}")] if auth else []),
         fix=fix,
         origin=origin,
-        rank=10,
-        explains=_FAILURE_CAUSES,
     )
 
 
@@ -383,8 +378,6 @@ def _claim_finding(
         ],
         fix=fix,
         origin=origin,
-        rank=10,
-        explains=_FAILURE_CAUSES,
     )
 
 
@@ -505,8 +498,6 @@ def _group_finding(
         [who.evidence(), EvidenceRef(who.evidence().source, "groups", group), _rb_evidence(b, "Group", bound)],
         fix=fix,
         origin=origin,
-        rank=12,
-        explains=_FAILURE_CAUSES,
     )
 
 
@@ -527,8 +518,6 @@ def _guid_finding(
         [who.evidence(), *[_rb_evidence(x, "Group", named[0]) for x in [b]]],
         fix=fix,
         origin=origin,
-        rank=14,
-        explains=_FAILURE_CAUSES,
     )
 
 
@@ -589,8 +578,6 @@ def _groups_claim_missing(
             ],
             fix=fix,
             origin=origin,
-            rank=5,
-            explains=(*_FAILURE_CAUSES, "group-name-mismatch"),
         )
     ]
 
@@ -659,7 +646,6 @@ def _no_binding(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -
         [who.evidence(), EvidenceRef("rbac", "all bindings", f"{len(idx.bindings)} bindings searched")],
         fix="\n".join(lines),
         origin=origin,
-        rank=30,
     )
 
 
@@ -705,7 +691,6 @@ def _insufficient(idx: RbacIndex, who: Who, req: Request, d: Decision, origin: O
         evidence,
         fix="\n".join(lines),
         origin=origin,
-        rank=40,
     )
 
 
