@@ -280,6 +280,8 @@ AUTHENTIK = "http://sso.server.company.com/application/o/kubernetes/"
 AUTHENTIK_TLS = "https://sso.example.com/application/o/kubernetes/"
 KC_KUBEADM = "https://keycloak.example.com/realms/k8s"
 KC_14279 = "https://sso.example.net/realms/infra"
+SUPERVISOR = "https://pinniped-supervisor.example.com/issuer"
+AKS_TID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 Files = dict[str, Any]
 
@@ -873,6 +875,54 @@ def bundles() -> dict[str, Files]:
         "jwks.json": {"keys": [ec_jwk("infra-es384")]},
         "openid-configuration.json": keycloak_discovery(KC_14279),
     }
+
+    # vmware/pinniped#2089: the Concierge kept validating the old JWTAuthenticator audience.
+    iat = ep("2024-11-04T19:27:05Z")
+    pinniped = {
+        "iss": SUPERVISOR,
+        "sub": "ldaps://ldap.example.com:636?base=ou%3Dusers%2Cdc%3Dexample%2Cdc%3Dcom&sub=dXNlcjE",
+        "aud": ["my-workload-cluster-f1a6e5ae"],
+        "azp": "pinniped-cli",
+        "exp": iat + 120,
+        "iat": iat,
+        "rat": iat - 3,
+        "jti": "e7b9c9e2-4b0f-4f61-8a7e-2d1c3b4a5f60",
+        "username": "pinny",
+        "groups": ["developers"],
+        "additionalClaims": {},
+    }
+    b["pinniped-2089-concierge-stale-audience"] = {
+        "id_token": sign(pinniped, "pinniped-supervisor-1730743200"),
+        "jwks.json": jwks(("pinniped-supervisor-1730743200", KEY)),
+        "openid-configuration.json": discovery(SUPERVISOR, f"{SUPERVISOR}/jwks.json", ["ES256", "RS256"]),
+    }
+
+    # MicrosoftDocs/azure-docs#28105: AKS (legacy AAD) names the user by object id; the binding names the email.
+    iat = ep("2019-03-27T08:11:52Z")
+    aks = {
+        "aud": "a6b0c8d1-2e3f-4a5b-9c7d-8e9f0a1b2c3d",
+        "iss": f"https://sts.windows.net/{AKS_TID}/",
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + 3600,
+        "acr": "1",
+        "aio": "42JgYJi2uv3n",
+        "amr": ["pwd"],
+        "appid": "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+        "appidacr": "0",
+        "family_name": "Zhou",
+        "given_name": "Yuwei",
+        "ipaddr": "203.0.113.77",
+        "name": "Yuwei Zhou",
+        "oid": "9f1c2d3e-4b5a-6978-8c9d-0e1f2a3b4c5d",
+        "scp": "user.read",
+        "sub": "hV3n0bZ1m8cX5tR2wE7yU4iO0pA9sD3fG6hJ1kL5zX8",
+        "tid": AKS_TID,
+        "unique_name": "yuwzho@microsoft.com",
+        "upn": "yuwzho@microsoft.com",
+        "ver": "1.0",
+    }
+    b["aks-docs-28105-object-id-vs-email"] = {"access_token": sign(aks, "nbCwW11w3XkB-xUaXwKRSLjMHGQ")}
     return b
 
 

@@ -20,6 +20,10 @@ import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
 WRONG_TODAY: dict[str, str] = {
+    "aks-docs-28105-object-id-vs-email": "rbac-no-binding first, then a wrong-token-type ERROR for the Azure AD access "
+    "token AKS validates; `az aks show -o json` is not read, so the object-id username rule is unknown",
+    "aks-kubelogin-39-msi-group-vs-user": "no finding, exit 0, although a 403 is observed: rbac.binding is 'unknown' "
+    "(groups not known) and the Group-vs-User subject near-miss is not seen",
     "azure-kubelogin-328-issuer-hash-upn": "rbac-no-binding first: the rbac.subjects near-miss (username-prefix-mismatch) "
     "only fires when the bound ClusterRole (`view`) is in the bundle; built-in roles are not assumed",
     "k3s-5278-claim-flags-without-issuer": "oidc-config-invalid first: the 'issuer-url and client-id together' refusal "
@@ -38,6 +42,8 @@ WRONG_TODAY: dict[str, str] = {
     "Event is classified as an unused object), so the bundle has no time and is judged at the clock",
     "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's "
     "`crypto/rsa: verification error` (another authenticator) is taken as the reason; 1.7's email_verified rule unknown",
+    "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log "
+    "are not read, so the logged `expected audience` and the 401 are not seen",
     "regression-cert-hostname-openunison-27": "issuer-ca-untrusted is first but its fix adds --oidc-ca-file, which is "
     "set; the log says `certificate is valid for ..., not ...` (host name)",
     "regression-duplicate-cause-headlamp-670": "audience-mismatch reported twice (dashboard.headlamp-audience and "
