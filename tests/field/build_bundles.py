@@ -281,6 +281,10 @@ AUTHENTIK_TLS = "https://sso.example.com/application/o/kubernetes/"
 KC_KUBEADM = "https://keycloak.example.com/realms/k8s"
 KC_14279 = "https://sso.example.net/realms/infra"
 SUPERVISOR = "https://pinniped-supervisor.example.com/issuer"
+KC_905 = "https://sso.mj.example.com/realms/mj-kubernetes"
+ENTRA_TID = "6c3f2a1b-0e9d-4c8b-a7f6-5e4d3c2b1a09"
+ENTRA = f"https://login.microsoftonline.com/{ENTRA_TID}/v2.0"
+ENTRA_CLIENT = "2d7e8f90-1a2b-4c3d-9e8f-0a1b2c3d4e5f"
 AKS_TID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
 Files = dict[str, Any]
@@ -923,6 +927,59 @@ def bundles() -> dict[str, Files]:
         "ver": "1.0",
     }
     b["aks-docs-28105-object-id-vs-email"] = {"access_token": sign(aks, "nbCwW11w3XkB-xUaXwKRSLjMHGQ")}
+
+    # int128/kubelogin#1145: Entra ID v2.0 id_tokens carry no `upn`; preferred_username needs the profile scope.
+    iat = ep("2025-01-15T09:20:31Z")
+    entra = {
+        "aud": ENTRA_CLIENT,
+        "iss": ENTRA,
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + 3898,
+        "aio": "AWQAm/8YAAAA9Xq2",
+        "nonce": "Jf0m3kQ9bZ1n8cX5tR2wE7yU4iO0pA9sD3fG6hJ1kL5",
+        "rh": "1.AQ8ATX3gTqh5nkqgOOfC4xS1M5hzI1n-B59Jkl-MsEKMTyYPAI8.",
+        "roles": ["K8S_Dev_Admin"],
+        "sid": "003c7a4d-1e2f-4b5a-9c8d-7e6f5a4b3c2d",
+        "sub": "Zb9kQ3n0T1m4Jx2pYz8cVwA7sD4fG1hJ6kL0zX3cV5",
+        "tid": ENTRA_TID,
+        "uti": "Wq2xF8kN3Umb0pV7Ra1eAA",
+        "ver": "2.0",
+    }
+    b["kubelogin-1145-entra-upn-claim-absent"] = {
+        "id_token": sign(entra, "imi0Y2z0dYKxBttAqK_Tt5hYBTk"),
+        "keys.json": jwks(("imi0Y2z0dYKxBttAqK_Tt5hYBTk", KEY)),
+        "openid-configuration.json": discovery(
+            ENTRA, f"https://login.microsoftonline.com/{ENTRA_TID}/discovery/v2.0/keys"
+        ),
+    }
+    b["kubelogin-1145-entra-preferred-username-HEALTHY"] = {
+        "id_token": sign(
+            dict(entra, name="Schluggi", preferred_username="schluggi@example.onmicrosoft.com"),
+            "imi0Y2z0dYKxBttAqK_Tt5hYBTk",
+        ),
+        "keys.json": jwks(("imi0Y2z0dYKxBttAqK_Tt5hYBTk", KEY)),
+        "openid-configuration.json": discovery(
+            ENTRA, f"https://login.microsoftonline.com/{ENTRA_TID}/discovery/v2.0/keys"
+        ),
+    }
+
+    # int128/kubelogin#905: the roles are nested (realm_access.roles); the legacy flag cannot reach them.
+    iat = ep("2023-03-10T15:02:41Z")
+    kc905 = keycloak_id(
+        KC_905,
+        iat,
+        email="brent.rose@example.com",
+        preferred_username="brose",
+        realm_access={
+            "roles": ["k8s-dev-cluster-admin", "default-roles-mj-kubernetes", "offline_access", "uma_authorization"]
+        },
+    )
+    b["kubelogin-905-keycloak-nested-realm-roles"] = {
+        "id_token": sign(kc905, "mj-k8s-rs256"),
+        "jwks.json": jwks(("mj-k8s-rs256", KEY)),
+        "openid-configuration.json": keycloak_discovery(KC_905),
+    }
     return b
 
 

@@ -3,8 +3,10 @@
 Shared by ``test_field_cases.py`` (pytest) and ``score.py`` (the top-1 table). A case says which
 cause must come FIRST (``first``), which must also appear (``also``), the moment to judge at
 (``now``; absent when the bundle carries its own time), for the class "nothing usable" the
-exit status 2, ``unique`` (no cause reported twice) and ``not_in_first_fix`` (a fix the thread
-shows is wrong must not be proposed first). ``first: null`` means healthy: no error or warning finding at all.
+exit status 2, ``unique`` (no cause reported twice), ``not_in_first_fix`` (a fix the thread
+shows is wrong must not be proposed first) and ``first_says`` (a word the first finding's title or
+fix must use, for near misses whose code is right but whose explanation is not).
+``first: null`` means healthy: no error or warning finding at all.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def judge(name: str) -> Outcome:
     else:
         if not causes or causes[0] != first:
             problems.append(f"first {causes[:1]}, expected {first}")
+        wanted = case.get("first_says")
+        if wanted and findings:
+            said = f"{findings[0].get('title', '')} {findings[0].get('fix', '')}".lower()
+            if str(wanted).lower() not in said:
+                problems.append(f"the first finding does not say {wanted!r}: {str(findings[0].get('title'))[:120]}")
         banned = case.get("not_in_first_fix")
         if banned and findings and banned in str(findings[0].get("fix", "")):
             problems.append(f"the first fix proposes {banned!r}, which the thread shows is not the fix")

@@ -38,6 +38,8 @@ WRONG_TODAY: dict[str, str] = {
     "oidc-not-configured although the API server Pod proves there is no OIDC authenticator",
     "kubeapps-4940-keycloak-group-oidc-prefix": "rbac-no-binding first: the group near-miss (extra oidc: prefix) needs "
     "the cluster-admin ClusterRole object in the bundle",
+    "kubelogin-905-keycloak-nested-realm-roles": "groups-claim-missing is first but says the token has no "
+    "'realm_access.roles' claim; it has, nested: the finding should say so (CEL mapping or a flat mapper)",
     "kubernetes-115954-kind-no-groups-claim": "token-expired first: the one-line audit log is not read (a lone audit "
     "Event is classified as an unused object), so the bundle has no time and is judged at the clock",
     "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's "
@@ -52,6 +54,8 @@ WRONG_TODAY: dict[str, str] = {
     "own refresh (version 0.28.1+) is not modelled",
     "regression-issuer-hash-sub-vs-preferred-username-kubelogin-250": "rbac-no-binding first: username-claim-mismatch "
     "needs the cluster-admin ClusterRole object in the bundle",
+    "regression-nested-groups-claim-kubelogin-114": "groups-claim-missing is first but says `groups` is absent; "
+    "the roles are there, nested under realm_access.roles (issue 10 wants 'nested: map it')",
     "regression-nothing-usable": "exit 0 'no problem found' on a bundle with nothing usable",
     "regression-old-bundle-no-logs-headlamp-670": "token-expired first: no log, no --now, judged at the clock "
     "(the token's iat is not used as the bundle's time)",
