@@ -20,60 +20,35 @@ import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
 WRONG_TODAY: dict[str, str] = {
-    "aks-docs-28105-object-id-vs-email": "rbac-no-binding first, then a wrong-token-type ERROR for the Azure AD access "
-    "token AKS validates; `az aks show -o json` is not read, so the object-id username rule is unknown",
-    "aks-kubelogin-39-msi-group-vs-user": "no finding, exit 0, although a 403 is observed: rbac.binding is 'unknown' "
-    "(groups not known) and the Group-vs-User subject near-miss is not seen",
-    "azure-kubelogin-328-issuer-hash-upn": "rbac-no-binding first: the rbac.subjects near-miss (username-prefix-mismatch) "
-    "only fires when the bound ClusterRole (`view`) is in the bundle; built-in roles are not assumed",
-    "k3s-5278-claim-flags-without-issuer": "oidc-config-invalid first: the 'issuer-url and client-id together' refusal "
-    "is applied to a v1.22 k3s server, which ignored the claim flags and ran without OIDC (version-blind rule)",
-    "kubeadm-1.31-cluster-admins-default-HEALTHY": "groups-claim-missing ERROR on a healthy cluster: rbac.subjects counts "
-    "the default kubeadm:cluster-admins (client-certificate) group binding",
-    "kubeadm-97741-quoted-groups-prefix": "rbac-no-binding first: the group near-miss (quoted prefix) needs the "
-    "cluster-admin ClusterRole object in the bundle, and its fix does not name the quoted flag",
-    "kubeapps-2111-keycloak-access-token": "audience-mismatch (the logged consequence) ranks above wrong-token-type "
-    "(the access token that caused it)",
-    "kubeapps-2207-no-oidc-flags-bare-invalid-bearer": "issuer-mismatch read from a bare `invalid bearer token` outranks "
-    "oidc-not-configured although the API server Pod proves there is no OIDC authenticator",
-    "kubeapps-4940-keycloak-group-oidc-prefix": "rbac-no-binding first: the group near-miss (extra oidc: prefix) needs "
-    "the cluster-admin ClusterRole object in the bundle",
-    "kubelogin-905-keycloak-nested-realm-roles": "groups-claim-missing is first but says the token has no "
-    "'realm_access.roles' claim; it has, nested: the finding should say so (CEL mapping or a flat mapper)",
-    "kubernetes-115954-kind-no-groups-claim": "token-expired first: the one-line audit log is not read (a lone audit "
-    "Event is classified as an unused object), so the bundle has no time and is judged at the clock",
-    "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's "
-    "`crypto/rsa: verification error` (another authenticator) is taken as the reason; 1.7's email_verified rule unknown",
-    "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log "
-    "are not read, so the logged `expected audience` and the 401 are not seen",
-    "regression-cert-hostname-openunison-27": "issuer-ca-untrusted is first but its fix adds --oidc-ca-file, which is "
-    "set; the log says `certificate is valid for ..., not ...` (host name)",
-    "regression-duplicate-cause-headlamp-670": "audience-mismatch reported twice (dashboard.headlamp-audience and "
-    "logs.apiserver)",
-    "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's "
-    "own refresh (version 0.28.1+) is not modelled",
-    "regression-issuer-hash-sub-vs-preferred-username-kubelogin-250": "rbac-no-binding first: username-claim-mismatch "
-    "needs the cluster-admin ClusterRole object in the bundle",
-    "regression-nested-groups-claim-kubelogin-114": "groups-claim-missing is first but says `groups` is absent; "
-    "the roles are there, nested under realm_access.roles (issue 10 wants 'nested: map it')",
-    "regression-nothing-usable": "exit 0 'no problem found' on a bundle with nothing usable",
-    "regression-old-bundle-no-logs-headlamp-670": "token-expired first: no log, no --now, judged at the clock "
-    "(the token's iat is not used as the bundle's time)",
-    "rke-3437-rancher-kube-api-auth": "only token-accepted: no code for 'request did not reach the configured API "
-    "server'; the kube-api-auth log is not recognised and the kubeconfig server URL is not compared",
+    "aks-docs-28105-object-id-vs-email": "rbac-no-binding first, then a wrong-token-type ERROR for the Azure AD access token AKS "
+    "validates; `az aks show -o json` is not read, so the object-id username rule is unknown",
+    "aks-kubelogin-39-msi-group-vs-user": "no finding, exit 0, although a 403 is observed: rbac.binding is 'unknown' (groups not "
+    "known) and the Group-vs-User subject near-miss is not seen",
+    "azure-kubelogin-328-issuer-hash-upn": "rbac-no-binding first: the rbac.subjects near-miss (username-prefix-mismatch) only fires "
+    "when the bound ClusterRole (`view`) is in the bundle; built-in roles are not assumed",
+    "k3s-5278-claim-flags-without-issuer": "oidc-config-invalid first: the 'issuer-url and client-id together' refusal is applied to a"
+    " v1.22 k3s server, which ignored the claim flags and ran without OIDC (version-blind rule)",
+    "kubeadm-97741-quoted-groups-prefix": "rbac-no-binding first: the group near-miss (quoted prefix) needs the cluster-admin "
+    "ClusterRole object in the bundle, and its fix does not name the quoted flag",
+    "kubeapps-4940-keycloak-group-oidc-prefix": "rbac-no-binding first: the group near-miss (extra oidc: prefix) needs the cluster-admin "
+    "ClusterRole object in the bundle",
+    "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's `crypto/rsa: verification error` "
+    "(another authenticator) is taken as the reason; 1.7's email_verified rule unknown",
+    "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log are not read, so "
+    "the logged `expected audience` and the 401 are not seen",
+    "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "
+    "(version 0.28.1+) is not modelled",
+    "regression-issuer-hash-sub-vs-preferred-username-kubelogin-250": "rbac-no-binding first: username-claim-mismatch needs the cluster-admin ClusterRole object "
+    "in the bundle",
+    "regression-nested-groups-claim-kubelogin-114": "groups-claim-missing is first but says `groups` is absent; the roles are there, nested "
+    "under realm_access.roles (issue 10 wants 'nested: map it')",
     "vcluster-136887-email-not-verified": "issuer-mismatch from the reason-less `invalid bearer token` outranks the "
-    "email_verified=false prediction (a warning only: vcluster.yaml's API server args are not read)",
+    "email_verified=false prediction (a warning only: vcluster.yaml's API server args are not "
+    "read)",
 }
 
 #: Cases whose report names one cause more than once today (issue 10: one finding per cause).
-DUPLICATED_TODAY: set[str] = {
-    "headlamp-670-dex-audience",
-    "kubeapps-2686-cookie-refresh-missing",
-    "kubernetes-115954-kind-no-groups-claim",
-    "regression-duplicate-cause-headlamp-670",
-    "regression-headlamp-own-refresh-3143",
-    "regression-old-bundle-no-logs-headlamp-670",
-}
+DUPLICATED_TODAY: set[str] = set()
 
 
 def _param(name: str) -> object:
