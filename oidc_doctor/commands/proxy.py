@@ -138,9 +138,9 @@ _SHOWN_DEFAULTS = (
 def _settings_text(state: Any) -> str:
     """Every proxy's settings: value, source and where it was set, credentials redacted."""
     from oidc_doctor.checks.proxy import ProxyState
-    from oidc_doctor.logs.mask import mask
     from oidc_doctor.proxy.kubeapps import KubeappsInfo, show_chart
     from oidc_doctor.proxy.providers import show
+    from oidc_doctor.secrets import mask_text as mask
     from oidc_doctor.text import clean
 
     if not isinstance(state, ProxyState) or not state.configs:
@@ -168,7 +168,7 @@ def _settings_text(state: Any) -> str:
         for name in cfg.secret_env:
             out.append(f"  from a Secret (never read): {clean(name)}")
         for p in cfg.problems:
-            out.append(f"  problem: {clean(p.message)}")
+            out.append(f"  problem: {clean(mask(p.message))}")
         out.append("")
     return "\n".join(out)
 

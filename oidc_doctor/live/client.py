@@ -168,7 +168,7 @@ class ExecAuth(httpx.Auth):
         except subprocess.TimeoutExpired as e:
             raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
         if piped and proc.stderr:
-            from oidc_doctor.logs.mask import mask_jwts
+            from oidc_doctor.secrets import mask_jwts
 
             # the plugin's words, without control characters or a token it may have logged
             text = proc.stderr.decode("utf-8", "replace")
@@ -334,7 +334,7 @@ class ApiClient:
                 text += f": {message}"
             # a proxy or webhook in front may echo the request's Authorization header or cookie
             # back: whatever this text reaches (stderr, a collected bundle), no credential does
-            from oidc_doctor.logs.mask import mask
+            from oidc_doctor.secrets import mask_text as mask
 
             raise LiveError(mask(text), resp.status_code, mask(reason))
         if not isinstance(data, dict):

@@ -101,7 +101,9 @@ class HSetting:
     @property
     def secret(self) -> bool:
         """The client secret is a credential: never shown."""
-        return "secret" in self.name
+        from oidc_doctor.secrets import looks_secret
+
+        return looks_secret(self.name)
 
     def describe(self) -> str:
         """``-oidc-client-id=headlamp (flag)`` with the origin; credentials are redacted."""

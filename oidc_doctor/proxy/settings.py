@@ -120,16 +120,18 @@ class Setting:
     @property
     def secret(self) -> bool:
         """Whether the option holds a credential (cookie/client secret, password, token)."""
-        if self.flag.endswith("-file") or self.flag in ("pass-access-token", "skip-jwt-bearer-tokens"):
-            return False
-        return any(w in self.flag for w in ("secret", "password", "token", "jwt-key"))
+        from oidc_doctor.secrets import looks_secret
+
+        return looks_secret(self.flag, self.raw if self.raw is not None else self.value)
 
     @property
     def shown(self) -> str:
-        """The value as written, or ``<redacted>`` for credentials."""
+        """The value as written, or ``<redacted>`` for credentials (also inside URLs and lists)."""
+        from oidc_doctor.secrets import REDACTED, mask_text
+
         if self.secret and self.value not in (None, ""):
-            return "<redacted>"
-        return self.raw if self.raw is not None else _show(self.value)
+            return REDACTED
+        return mask_text(self.raw if self.raw is not None else _show(self.value))
 
     @property
     def known(self) -> bool:
