@@ -13,6 +13,7 @@ from oidc_doctor.authn.sources import kubelogin_users
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin
+from oidc_doctor.shell import option, placeholder
 from oidc_doctor.text import clean
 
 
@@ -56,6 +57,7 @@ def check_kubelogin(ev: Evidence, ctx: Context) -> CheckResult:
                 continue
             audiences = [x for a in same for x in a.audiences]
             if u["client_id"] and u["client_id"] not in audiences:
+                want = audiences[0] if audiences else placeholder("the API server client id")
                 findings.append(
                     Finding(
                         "audience-mismatch",
@@ -69,7 +71,7 @@ def check_kubelogin(ev: Evidence, ctx: Context) -> CheckResult:
                                 for a in same
                             ),
                         ],
-                        fix=f"use --oidc-client-id={audiences[0] if audiences else '<the API server client id>'} in "
+                        fix=f"use {option('--oidc-client-id', want, 'the API server client id')} in "
                         "the kubeconfig, or add an audience mapper / list the client in `issuer.audiences`",
                         origin=Origin.CONFIG,
                         rank=30,

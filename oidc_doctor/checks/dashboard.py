@@ -20,6 +20,7 @@ from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.headlamp import CHART_KEY, HeadlampConfig, HSetting, read_headlamp, scopes_of
+from oidc_doctor.shell import helm_set, join, option, placeholder, unsafe
 from oidc_doctor.text import clean
 
 
@@ -77,14 +78,14 @@ def _fix(cfg: HeadlampConfig, flag: str, value: str) -> str:
     key = CHART_KEY.get(flag)
     ch = cfg.helm
     if ch is not None and key:
-        # Helm's --set splits on commas: a literal comma is written `\,` (and the whole pair quoted).
-        pair = f"config.oidc.{key}={value}".replace(",", "\\,")
-        how = (
-            f"helm upgrade {ch.release} headlamp/headlamp -n {ch.namespace} --version {ch.chart_version} "
-            f"--reuse-values --set '{pair}'"
-        )
-        return f"set Helm value `config.oidc.{key}: {value}`: {how}"
-    return f"set `-{flag}={value}` on container {cfg.container_name} of {cfg.workload.short}"
+        argv: list[str | tuple[str, str]] = ["helm", "upgrade", (ch.release, "release"), "headlamp/headlamp"]
+        argv += ["-n", (ch.namespace, "namespace")]
+        if ch.chart_version:
+            argv += ["--version", (ch.chart_version, "chart version")]
+        how = join([*argv, "--reuse-values", *helm_set(f"config.oidc.{key}", value)])
+        shown = placeholder("value") if unsafe(value) else value
+        return f"set Helm value `config.oidc.{key}: {shown}`: {how}"
+    return f"set `{option('-' + flag, value)}` on container {cfg.container_name} of {cfg.workload.short}"
 
 
 def _aud(claims: dict[str, Any] | None) -> list[str]:

@@ -39,6 +39,7 @@ from oidc_doctor.proxy.settings import (
     problems_from_validation,
     read_settings,
 )
+from oidc_doctor.shell import helm_set, join, placeholder, unsafe
 from oidc_doctor.text import clean, human_duration
 
 KEY = "proxy.state"
@@ -145,6 +146,9 @@ def _flag_fix(cfg: ProxyConfig, flag: str) -> str:
     if isinstance(info, KubeappsInfo):
         return "Kubeapps: " + info.add_flag_fix(flag)
     inst = cfg.instance
+    name, eq, value = flag.partition("=")
+    if eq and unsafe(value):  # shown as an args entry to copy: never a value that cannot be shown
+        flag = f"{name}={placeholder('value')}"
     if cfg.alpha_config:
         return f"set `{flag}` on container {inst.container_name} of {inst.workload.short} (or its alpha config)"
     return f"add `{flag}` to the args of container {inst.container_name} in {inst.workload.short}"
@@ -175,7 +179,7 @@ def _refresh_missing_fix(cfg: ProxyConfig) -> str:
             f">= {show_chart(COOKIE_REFRESH_SINCE)} (it sets `--cookie-refresh` from `authProxy.cookieRefresh`, "
             f"default 2m), or {info.add_flag_fix('--cookie-refresh=2m')}"
         )
-    return "Kubeapps: " + info.helm_upgrade("--set authProxy.cookieRefresh=2m")
+    return "Kubeapps: " + info.helm_upgrade(*helm_set("authProxy.cookieRefresh", "2m"))
 
 
 def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
@@ -257,7 +261,7 @@ def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
     value = go_duration_str(target).replace("m0s", "m") if target >= 60 else f"{int(target)}s"
     info = cfg.kubeapps
     if isinstance(info, KubeappsInfo) and info.args_override is None and info.has_cookie_refresh_value:
-        return f"a shorter interval: Kubeapps: {info.helm_upgrade(f'--set authProxy.cookieRefresh={value}')}"
+        return f"a shorter interval: Kubeapps: {info.helm_upgrade(*helm_set('authProxy.cookieRefresh', value))}"
     return "a shorter interval: " + _flag_fix(cfg, f"--cookie-refresh={value}")
 
 
@@ -286,7 +290,7 @@ def _orphan_refresh(r: helm.HelmRelease) -> list[Finding]:
     fix = (
         f"upgrade the chart to >= {show_chart(COOKIE_REFRESH_SINCE)}, or {info.add_flag_fix('--cookie-refresh=2m')}"
         if version is not None and version < COOKIE_REFRESH_SINCE
-        else info.helm_upgrade("--set authProxy.cookieRefresh=2m")
+        else info.helm_upgrade(*helm_set("authProxy.cookieRefresh", "2m"))
     )
     return [Finding("proxy-cookie-refresh-missing", title, ev, fix, origin=Origin.CONFIG, rank=10)]
 
@@ -335,14 +339,13 @@ def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
         target = {"entra-id": "v7.8.0", "cidaas": "v7.12.0"}.get(provider, "v7.2.0")
         upgrade = f"run oauth2-proxy >= {target}"
         if isinstance(info, KubeappsInfo):
-            return (
-                f"{upgrade}: Kubeapps: {info.helm_upgrade('--set authProxy.image.tag=<a 7.x tag >= ' + target + '>')}"
-            )
+            tag = helm_set("authProxy.image.tag", placeholder("a 7.x tag >= " + target))
+            return f"{upgrade}: Kubeapps: {info.helm_upgrade(*tag)}"
         return f"{upgrade} (image of container {cfg.instance.container_name}), or use --provider=oidc"
     if isinstance(info, KubeappsInfo):
         return (
             "use the generic OIDC provider: Kubeapps: "
-            + info.helm_upgrade("--set authProxy.provider=oidc")
+            + info.helm_upgrade(*helm_set("authProxy.provider", "oidc"))
             + " (with --oidc-issuer-url in the flags), or keycloak-oidc on oauth2-proxy >= v7.2.0"
         )
     return "use --provider=oidc with --oidc-issuer-url (or keycloak-oidc on oauth2-proxy >= v7.2.0)"
@@ -407,9 +410,9 @@ def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
         shown = ", ".join(f"`{a}`" for a in accepted) or "none"
         info = cfg.kubeapps
         if isinstance(info, KubeappsInfo):
-            set_client = f"--set authProxy.clientID={accepted[0]}" if accepted else ""
+            set_client = helm_set("authProxy.clientID", accepted[0], "the API server's client id") if accepted else []
             fix = (
-                f"use the API server's client in Kubeapps: {info.helm_upgrade(set_client)}"
+                f"use the API server's client in Kubeapps: {info.helm_upgrade(*set_client)}"
                 if accepted
                 else "share one OAuth client"
             )
@@ -590,8 +593,7 @@ def _scope_fix(cfg: ProxyConfig, scope_text: str, add: str) -> str:
     new = " ".join([*scope_text.split(), add]) if scope_text else f"openid {add}"
     info = cfg.kubeapps
     if isinstance(info, KubeappsInfo) and info.args_override is None and info.has_cookie_refresh_value:
-        setting = f'--set authProxy.scope="{new}"'
-        return f"request `{add}`: Kubeapps: {info.helm_upgrade(setting)}"
+        return f"request `{add}`: Kubeapps: {info.helm_upgrade(*helm_set('authProxy.scope', new, 'scopes'))}"
     return f"request `{add}`: " + _flag_fix(cfg, f"--scope={new}")
 
 
@@ -753,8 +755,12 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
         if not s.value or _reverse_proxy(cfg) is False:
             continue
         ns = inst.workload.namespace
-        disable = (
-            f"oidc-doctor proxy authz-header disable -n {ns} -d {inst.workload.name} -c {inst.container_name} --apply"
+        disable = join(
+            [
+                *("oidc-doctor", "proxy", "authz-header", "disable"),
+                *("-n", (ns, "namespace"), "-d", (inst.workload.name, "deployment")),
+                *("-c", (inst.container_name, "container"), "--apply"),
+            ]
         )
         info = cfg.kubeapps if isinstance(cfg.kubeapps, KubeappsInfo) else None
         if info is not None and any(f.startswith("--set-authorization-header") for f in info.extra_flags):
@@ -848,7 +854,9 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
                     f"the token makes a {worst}-byte request header; Kubeapps' nginx ({cfg.instance.workload.short}) "
                     f"takes headers up to {limit} bytes (large_client_header_buffers {value})",
                     [token_ev, EvidenceRef("proxy", clean(ref), f"large_client_header_buffers {value}")],
-                    f"Kubeapps: {info.helm_upgrade(f'--set frontend.largeClientHeaderBuffers={q(bigger)}')}; or emit "
+                    "Kubeapps: "
+                    + info.helm_upgrade(*helm_set("frontend.largeClientHeaderBuffers", f"4 {bigger}"))
+                    + "; or emit "
                     "fewer claims (groups) in the token",
                     origin=Origin.PREDICTED,
                     rank=9,
@@ -902,11 +910,6 @@ def _is_nginx(ing: dict[str, Any]) -> bool:
     if cls:
         return "nginx" in cls
     return any(str(k).startswith("nginx.ingress.kubernetes.io/") for k in ann) or not ann
-
-
-def q(size: str) -> str:
-    """The ``--set`` value for nginx buffers: ``"4 64k"`` quoted for the shell."""
-    return f"'4 {size}'"
 
 
 def _bigger(need: int) -> str:

@@ -98,40 +98,86 @@ class KubeappsInfo:
         v = self.frontend_values.get("largeClientHeaderBuffers")
         return str(v) if v else None
 
-    def helm_upgrade(self, setting: str) -> str:
-        """The command that applies one ``--set``-style change on top of the deployed values."""
-        import shlex
+    def helm_upgrade(self, *setting: str) -> str:
+        """The command that applies one ``--set``-style change (unquoted argument words, e.g. from
+        :func:`oidc_doctor.shell.helm_set`) on top of the deployed values."""
+        from oidc_doctor.shell import join
 
-        chart_pin = f" --version {shlex.quote(show_chart(self.chart_version))}" if self.chart_version else ""
         # names come from a bundle's labels: quoted, so a pasted command runs nothing else
-        release, namespace = shlex.quote(self.release_name), shlex.quote(self.namespace)
-        return f"helm upgrade {release} bitnami/kubeapps -n {namespace}{chart_pin} --reuse-values {setting}"
+        argv: list[str | tuple[str, str]] = ["helm", "upgrade", (self.release_name, "release"), "bitnami/kubeapps"]
+        argv += ["-n", (self.namespace, "namespace")]
+        if self.chart_version:
+            argv += ["--version", show_chart(self.chart_version)]
+        return join([*argv, "--reuse-values", *setting])
 
     def add_flag_fix(self, flag: str) -> str:
         """How to add one oauth2-proxy flag in Helm terms for this chart version."""
+        from oidc_doctor.shell import PLACEHOLDER_NOTE, helm_set
+
         override = self.args_override
         if override is not None:
-            items = [a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
-            return "`authProxy.args` replaces the chart's default flags, so add it there: " + self.helm_upgrade(
-                f"--set-json 'authProxy.args={_json_list(items)}'"
+            items, held = _without_secrets([a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")])
+            fix = "`authProxy.args` replaces the chart's default flags, so add it there: " + self.helm_upgrade(
+                *helm_set("authProxy.args", [*items, flag])
             )
-        items = [a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")] + [flag]
+            return fix + (f" ({PLACEHOLDER_NOTE}: {held})" if held else "")
+        items, held = _without_secrets([a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")])
         fix = f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
-            f"--set-json 'authProxy.{self.flags_key}={_json_list(items)}'"
+            *helm_set(f"authProxy.{self.flags_key}", [*items, flag])
         )
+        if held:
+            fix += f" ({PLACEHOLDER_NOTE}: {held})"
         if not self.values_seen:
+            from oidc_doctor.shell import join
+
+            get_values = join(
+                ["helm", "get", "values", (self.release_name, "release"), "-n", (self.namespace, "namespace")]
+            )
             # --set-json replaces the whole list: without the release record we cannot list it
             fix += (
                 f" (the Helm release record was not in the evidence: first add the flags already in "
-                f"`authProxy.{self.flags_key}`, see `helm get values {self.release_name} -n {self.namespace}`)"
+                f"`authProxy.{self.flags_key}`, see `{get_values}`)"
             )
         return fix
 
 
-def _json_list(items: list[str]) -> str:
-    import json
+def _without_secrets(flags: list[str]) -> tuple[list[str], str]:
+    """The flags with every credential (``--client-secret``, ``--cookie-secret``, also as a separate
+    word or a token-shaped value) replaced by a placeholder, and a note naming where to find them.
 
-    return json.dumps(items)
+    A fix must never copy a secret (issue 14): ``--set-json`` replaces the whole list, so the
+    user puts the values back from the release (``helm get values``) or, better, a Secret.
+    """
+    from oidc_doctor.secrets import looks_secret
+    from oidc_doctor.shell import placeholder, unsafe
+
+    out: list[str] = []
+    held: list[str] = []
+    pending: str | None = None
+    for word in flags:
+        if pending is not None and not word.startswith("-"):
+            out.append(placeholder(f"value of {pending}"))
+            held.append(pending)
+            pending = None
+            continue
+        pending = None
+        name, eq, value = word.partition("=")
+        if word.startswith("-") and eq and looks_secret(name, value):
+            out.append(f"{name}={placeholder(f'value of {name}')}")
+            held.append(name)
+        elif word.startswith("-") and not eq and looks_secret(name):
+            pending = name
+            out.append(word)
+        elif unsafe(word):
+            out.append(placeholder("a flag that cannot be shown safely"))
+            held.append("a flag with control characters or a credential")
+        else:
+            out.append(word)
+    note = ""
+    if held:
+        names = ", ".join(dict.fromkeys(held))
+        note = f"the values of {names} are not copied into this command; take them from the release"
+    return out, note
 
 
 def attach(cfg: ProxyConfig, releases: list[HelmRelease]) -> KubeappsInfo:

@@ -306,7 +306,7 @@ def test_token_larger_than_kubeapps_nginx_buffers() -> None:
     ev = evidence(*fixture_docs("kubeapps-8.0.0-deployment.yaml"), *fixture_docs("kubeapps-8.0.0-release.yaml"))
     [f] = _check("proxy.header-size", ev, _healthy_ctx(size=30000)).findings
     assert f.cause == "proxy-header-too-large" and "32768 bytes" in f.title
-    assert "frontend.largeClientHeaderBuffers='4 128k'" in f.fix
+    assert "--set 'frontend.largeClientHeaderBuffers=4 128k'" in f.fix
 
 
 def test_nginx_buffers_from_the_frontend_configmap_win() -> None:
