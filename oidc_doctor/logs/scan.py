@@ -63,7 +63,9 @@ def open_log(path: Path) -> BufferedIOBase:
     """
     try:
         if is_gzip(path):
-            return gzip.GzipFile(path, "rb")
+            from oidc_doctor.limits import BoundedGzip
+
+            return BoundedGzip(path)
         if has_bom(path):
             raw = path.read_bytes()
             codec = "utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-16"
