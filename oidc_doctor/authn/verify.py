@@ -36,7 +36,7 @@ from oidc_doctor.authn.goformat import (
 )
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.validation import Compiled, validate_settings
-from oidc_doctor.jose import Jwk, parse_jwks, verify_signature
+from oidc_doctor.jose import Jwk, go_jose_signing_input, parse_jwks, verify_signature
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 NBF_LEEWAY = timedelta(minutes=1)
@@ -493,7 +493,7 @@ def _parse_id_token(token: str) -> tuple[dict[str, Any], bytes, bytes, _IDToken]
     nbf = _json_time(fields["nbf"], "nbf") if fields.get("nbf") is not None else None
     return (
         header,
-        parts[0].encode() + b"." + parts[1].encode(),
+        go_jose_signing_input(header, parts[0], parts[1], payload),
         sig,
         _IDToken(claims, audience, expiry, expiry_unix, nbf, str(fields.get("iss") or "")),
     )
