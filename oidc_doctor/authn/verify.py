@@ -192,10 +192,15 @@ class RemoteKeys:
     fetcher: Fetcher
     ca_pem: str
     cached: list[Jwk] = field(default_factory=list)
+    #: Why these keys came over plain http ("" when they did not): then they never verify a
+    #: signature for this tool, which reports it not checked (kube-apiserver would use them).
+    plain_http: str = ""
 
     def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
         """Cached keys first; on a miss, refetch and retry (remote_jwks.go)."""
         kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
+        if self.plain_http:
+            raise NoKeys(self.plain_http)
         if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         try:
@@ -210,6 +215,11 @@ class RemoteKeys:
             text = body.decode("utf-8", "replace")
             return f"fetching keys oidc: failed to decode keys: {unmarshal_resp_error(ctype, body)} {text}"
         self.cached = parse_jwks(doc)
+        if self.jwks_uri.startswith("http://") or self.jwks_uri in getattr(self.fetcher, "plain_http", ()):
+            self.plain_http = self.plain_http or f"the JWKS came over plain http ({self.jwks_uri})"
+        if self.plain_http:
+            self.cached = []
+            raise NoKeys(self.plain_http)
         if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         return "failed to verify id token signature"
@@ -536,7 +546,7 @@ class Verifier:
                 else time_string(None, unix=t.expiry_unix)
             )
             raise _Reject("expired", f"oidc: token is expired (Token Expiry: {shown})", "exp")
-        if t.nbf is not None and self.now + NBF_LEEWAY < t.nbf:
+        if t.nbf is not None and t.nbf - self.now > NBF_LEEWAY:  # no overflow at the calendar's end
             raise _Reject(
                 "nbf",
                 f"oidc: current time {time_string(self.now)} before the nbf (not before) time: {time_string(t.nbf)}",
@@ -659,7 +669,8 @@ class Authenticator:
             return base
         base.signature = sig_state
         if sig_state == "not-checked":
-            base.notes.append("the signature was not checked: no keys (JWKS) were available")
+            why = getattr(self.verifier.keys, "plain_http", "") or "no keys (JWKS) were available"
+            base.notes.append(f"the signature was not checked: {why}")
         claims = dict(t.claims)
         try:
             self._expand(claims)

@@ -304,6 +304,10 @@ class _Reader:
                 keys = _json_object(body) if status == 200 else None
                 if keys is None or not isinstance(keys.get("keys"), list):
                     raise FetchError(f"{jwks_uri}: {text if status != 200 else 'not a JWKS'}")
+                plain = [u for u in (url, jwks_uri) if u.startswith("http://") or u in fetcher.plain_http]
+                if plain:
+                    # keys anyone on the path could have sent never reach the bundle's checks
+                    raise FetchError(f"{plain[0]}: answered over plain http; its keys are not used")
                 self.write("issuer-jwks", f"GET {jwks_uri} (no credentials)", [keys])
             except FetchError as e:
                 self.note(

@@ -69,7 +69,7 @@ def in_order(f: BinaryIO, size: int, ref: datetime | None) -> bool:
         t = _time_at(f, size * i // _SAMPLES, size, ref)
         if t is None:
             continue
-        if last is not None and t < last - SLACK:
+        if last is not None and t - last < -SLACK:  # a difference never overflows; last - SLACK can
             return False
         last = max(last, t) if last else t
     return last is not None

@@ -34,7 +34,7 @@ def _int(n: int) -> str:
 
 def _probable_prime(bits: int) -> int:
     while True:
-        n = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+        n = secrets.randbits(bits) | (3 << (bits - 2)) | 1  # two top bits: p*q has exactly 2*bits bits
         if all(pow(a, n - 1, n) == 1 for a in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)):
             return n
 
