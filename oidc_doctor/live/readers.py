@@ -384,6 +384,19 @@ def self_subject_review(client: ApiClient) -> dict[str, Any]:
             raise
         answer.setdefault("apiVersion", api)
         answer.setdefault("kind", "SelfSubjectReview")
+        status = answer.get("status")
+        info = status.get("userInfo") if isinstance(status, dict) else None
+        if (
+            answer.get("kind") != "SelfSubjectReview"
+            or not isinstance(info, dict)
+            or not isinstance(info.get("username"), str)
+        ):
+            # a 2xx that is not a review (an HTML login page from a proxy, a 201 with no body)
+            # says nothing about who the token is: "could not ask", never "authenticated"
+            raise LiveError(
+                f"POST /apis/{api}/selfsubjectreviews: the answer is not a SelfSubjectReview with "
+                "status.userInfo.username: could not ask who the token is"
+            )
         return answer
     assert last is not None
     raise LiveError(
