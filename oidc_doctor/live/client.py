@@ -108,10 +108,14 @@ class _TokenFile(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Read the token file at each request (it may be rotated, as service account tokens are)."""
+        from oidc_doctor.errors import InputError
+        from oidc_doctor.limits import read_small
+
         try:
-            token = Path(self._path).read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise LiveError(f"kubeconfig tokenFile {self._path}: {e.strerror or e}") from e
+            # a FIFO or /dev/zero is refused unopened; a token file is a few KiB at most
+            token = read_small(Path(self._path), 1 << 20).decode("utf-8", "replace").strip()
+        except InputError as e:
+            raise LiveError(f"kubeconfig tokenFile {self._path}: {e.problem}") from e
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
 
@@ -295,6 +299,7 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        self._own_token = token
         if str(cfg.server).startswith("http://") and stderr is not None:
             stderr.write(
                 f"oidc-doctor: warning: the API server of context {clean(cfg.context)!r} is plain http: "
@@ -378,13 +383,25 @@ class ApiClient:
             # back: whatever this text reaches (stderr, a collected bundle), no credential does
             from oidc_doctor.secrets import mask_text as mask
 
-            raise LiveError(mask(text), resp.status_code, mask(reason))
+            raise LiveError(self._unsay(mask(text)), resp.status_code, self._unsay(mask(reason)))
         if not isinstance(data, dict):
             raise LiveError(f"{method} {path}: the answer is not a JSON object")
         if not isinstance(data.get("metadata", {}), dict):
             # every reader takes metadata for an object: an answer where it is not is no Kubernetes object
             raise LiveError(f"{method} {path}: the answer's metadata is not a JSON object")
         return data
+
+    def _unsay(self, text: str) -> str:
+        """``text`` without any credential this client sends (an opaque token a server echoed
+        back in its error is no JWT and may be short, so it is replaced by its exact value)."""
+        from oidc_doctor.secrets import mark
+
+        bearer = getattr(self._auth, "_header", "")
+        held = [self._own_token, getattr(self._auth, "_token", None), str(bearer).removeprefix("Bearer ")]
+        for secret in held:
+            if isinstance(secret, str) and len(secret) >= 8 and secret in text:
+                text = text.replace(secret, mark(secret))
+        return text
 
     def _send(
         self,

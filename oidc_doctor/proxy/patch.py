@@ -13,7 +13,6 @@ the value, so the patch never removes the wrong element.
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,11 +51,11 @@ class PatchPlan:
 
     def kubectl(self) -> str:
         """The equivalent ``kubectl patch`` command."""
+        from oidc_doctor.shell import join
+
         kind = _KIND_ARG.get(self.kind, self.kind.lower())
-        return (
-            f"kubectl -n {shlex.quote(self.namespace)} patch {kind} {shlex.quote(self.name)} "
-            f"--type=json -p {shlex.quote(self.patch_json())}"
-        )
+        argv: list[str | tuple[str, str]] = ["kubectl", "-n", (self.namespace, "namespace"), "patch", kind]
+        return join([*argv, (self.name, "name"), "--type=json", "-p", (self.patch_json(), "JSON patch")])
 
 
 def _is_flag(word: str) -> bool:

@@ -288,3 +288,41 @@ def test_the_patch_target_is_exactly_the_object_named(tmp_path: Path) -> None:
     one_line_exit_2(status, err)
     assert "nothing was patched" in err
     assert not [s for s in seen if s.startswith("PATCH")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_token_file_that_is_no_file_is_one_line(tmp_path: Path, kind: str) -> None:
+    import os
+
+    token_file = tmp_path / "token"
+    if kind == "fifo":
+        os.mkfifo(token_file)
+    else:
+        os.symlink("/dev/zero", token_file)
+    with api(tmp_path, {REVIEW: (201, JSON, review({"username": "alice"}))}, user={"tokenFile": str(token_file)}) as (
+        kc,
+        seen,
+    ):
+        status, _, err = run(["whoami", "--kubeconfig", str(kc)])
+    one_line_exit_2(status, err)
+    assert "tokenFile" in err and "not opened" in err
+    assert seen == []
+
+
+def test_a_401_that_echoes_an_opaque_token_does_not_show_it(tmp_path: Path) -> None:
+    opaque = "opaque-test-token-0123456789"
+    body = json.dumps(
+        {
+            "kind": "Status",
+            "status": "Failure",
+            "reason": "Unauthorized",
+            "code": 401,
+            "message": f"token {opaque} rejected",
+        }
+    ).encode()
+    with api(tmp_path, {REVIEW: (401, JSON, body)}) as (kc, _):
+        for fmt in ("text", "json"):
+            status, out, err = run(["whoami", "--kubeconfig", str(kc), "--format", fmt])
+            assert status == 1, err
+            assert opaque not in out + err and opaque[:12] not in out + err
+            assert "rejected" in out + err
