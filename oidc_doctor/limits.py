@@ -42,7 +42,7 @@ MAX_FILES = 10_000
 #: The most a gzip-compressed log inflates to.
 MAX_INFLATED = 4 * 1024 * 1024 * 1024
 #: Beyond this many inflated bytes, the ratio test applies.
-BOMB_FLOOR = 64 * 1024 * 1024
+BOMB_FLOOR = 4 * 1024 * 1024
 #: The highest inflated/compressed ratio accepted beyond BOMB_FLOOR.
 BOMB_RATIO = 200
 #: Side files (the collect manifest) are small: larger ones are refused unread.

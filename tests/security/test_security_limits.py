@@ -260,3 +260,21 @@ def test_a_hostile_collect_manifest_is_refused_unread(tmp_path: Path, kind: str)
         assert recs == []
     else:
         assert len(recs) == 1 and recs[0]["kind"] in ("skipped", "broken"), recs
+
+
+def test_a_bomb_of_empty_lines_after_real_ones_leaves_the_logs_check_unknown(tmp_path: Path) -> None:
+    line = (
+        b'E1128 10:24:58.123456       1 authentication.go:73] "Unable to authenticate the request" '
+        b'err="invalid bearer token, oidc: verify token: oidc: token is expired"\n'
+    )
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    b = healthy(tmp_path)
+    with (b / "kube-apiserver.log.gz").open("wb") as f:
+        f.write(comp.compress(line * 300))
+        for _ in range(80):  # 80 MiB of newlines: 80 million lines for a line-by-line reader
+            f.write(comp.compress(b"\n" * (1 << 20)))
+        f.write(comp.flush())
+    p = cli(["diagnose", "--bundle", str(b), "--format", "json"], timeout=30)
+    assert p.returncode in (0, 1), p.stderr
+    (check,) = [c for c in json.loads(p.stdout)["checks"] if c["id"] == "logs.apiserver"]
+    assert check["status"] == "unknown" and "gzip bomb" in check["reason"]
