@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from oidc_doctor.live.client import ApiClient, LiveError, core_path, workload_path
 from oidc_doctor.live.manifest import Note
-from oidc_doctor.live.redact import redact_args, redact_configmap, redact_workload
+from oidc_doctor.live.redact import redact_args, redact_configmap, redact_ingress, redact_workload
 
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 #: GKE Identity Service's per-cluster OIDC settings (``kubectl -n kube-public get clientconfig default``).
@@ -252,7 +252,7 @@ class _Reader:
             )
         ):
             try:
-                self.write("ingresses", f"list {path}", (_strip(i) for i in self.client.iter_list(path)))
+                self.write("ingresses", f"list {path}", (redact_ingress(i) for i in self.client.iter_list(path)))
             except LiveError as e:
                 self.failed("ingress", f"list {path}", e, blind=False)
         for path in self.paths(lambda ns: core_path("secrets", ns)):

@@ -66,6 +66,19 @@ def redact_workload(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def redact_ingress(obj: dict[str, Any]) -> dict[str, Any]:
+    """An Ingress (changed in place) with credentials in its annotations masked: an ingress-nginx
+    ``configuration-snippet`` may set a static ``Authorization: Bearer ...`` header."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        ann = meta.get("annotations")
+        if isinstance(ann, dict):
+            ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+            meta["annotations"] = mask_tree(ann)
+    return obj
+
+
 def redact_configmap(obj: dict[str, Any]) -> dict[str, Any]:
     """A ConfigMap (changed in place) with secret-looking keys and config lines redacted."""
     meta = obj.get("metadata")

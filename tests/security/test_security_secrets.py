@@ -20,7 +20,7 @@ import yaml
 from sec_kit import EXAMPLES, make_token, run
 
 from oidc_doctor.live.readers import reduce_helm_release
-from oidc_doctor.live.redact import redact_configmap, redact_workload
+from oidc_doctor.live.redact import redact_configmap, redact_ingress, redact_workload
 from oidc_doctor.proxy.helm import encode_release
 from oidc_doctor.secrets import (
     REDACTED,
@@ -351,6 +351,8 @@ def test_collect_redaction_keeps_every_planted_secret_out_of_the_bundle(tmp_path
             written.append(redact_configmap(doc))
         elif kind == "Secret":
             written.append(reduce_helm_release(doc))
+        elif kind == "Ingress":
+            written.append(redact_ingress(doc))
         else:
             written.append(redact_workload(doc))
     text = json.dumps(written)
