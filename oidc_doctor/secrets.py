@@ -195,8 +195,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "oauth2_cookie": re.compile(r"\b(_oauth2_proxy[A-Za-z0-9_-]*=)([^;\s\"',]+)"),
         # An option in any spelling: -name=value, --name=value, --name value, quoted or not.
         "option": re.compile(
-            r"(?<![\w./-])(-{1,2}[A-Za-z][A-Za-z0-9_.-]*)(=|[ \t]+)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"',;]+)"
+            r"(?<![\w./-])(-{1,2}[A-Za-z][A-Za-z0-9_.-]*)(=|[ \t]+(?=[^\s-]))(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"',;]+)"
         ),
+        # A separate value that starts with '-': Go's flag and spf13/pflag take the next word as
+        # the value of a non-boolean flag whatever it looks like (``--cookie-secret -Zm9v...``).
+        "option_dash": re.compile(r"(?<![\w./-])(-{1,2}[A-Za-z][A-Za-z0-9_.-]*)([ \t]+)(-[^\s\"',;]*)"),
         # key = value, key: value, "key": "value" (TOML, YAML, JSON, logfmt, Go struct dumps).
         "pair": re.compile(
             r"(?<![\w-])([\"']?)([A-Za-z][A-Za-z0-9_.-]*)\1(\s*[:=]\s*)"
@@ -276,6 +279,9 @@ def mask_text(text: str) -> str:
     text = p["auth"].sub(_auth, text)
     if "-" in text:
         text = p["option"].sub(_option, text)
+        text = p["option_dash"].sub(
+            lambda m: m.group(1) + m.group(2) + REDACTED if looks_secret(m.group(1)) else m.group(0), text
+        )
     if ":" in text or "=" in text:
         text = p["pair"].sub(_pair, text)
     return p["opaque"].sub(lambda m: mark(m.group(0)), text)
@@ -328,7 +334,8 @@ def mask_args(argv: list[Any]) -> list[Any]:
             out.append(word)
             pending = None
             continue
-        if pending is not None and not word.startswith("-"):
+        if pending is not None:
+            # the next word is the value, even when it starts with '-' (Go flag, spf13/pflag)
             out.append(placeholder(pending, word) if looks_secret(pending, word) else mask_text(word))
             pending = None
             continue

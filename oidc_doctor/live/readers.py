@@ -437,13 +437,6 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _strip(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-    return obj
-
-
 def _redact_node_args(value: str) -> str:
     """k3s/RKE2 node-args is a JSON list of the server's argv (k3s masks ``--token`` itself; be sure)."""
     import orjson

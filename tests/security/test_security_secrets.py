@@ -72,6 +72,9 @@ TEXT_CORPUS: list[tuple[str, str]] = [
     ("JWT anywhere", f"--client-id={JWT}"),
     ("ingress snippet", f'proxy_set_header Authorization "Bearer {S}";'),
     ("k3s datastore", f"--datastore-endpoint=postgres://k3s:{S}@db:5432/k3s"),
+    # found by benchmarks/fuzz.py: a short option before the secret one, a value starting with '-'
+    ("after a short option", f"-A --client-secret={S}"),
+    ("separate value with a dash", f"--cookie-secret -{S}"),
 ]
 
 
@@ -114,6 +117,7 @@ ARGV_CORPUS: list[list[str]] = [
     ["--redis-password", S],
     ["sh", "-c", f"exec oauth2-proxy --client-secret={S} --upstream=http://x"],
     ["--upstream", f"https://u:{S}@x.example.com"],
+    ["--client-secret", f"-{S}"],  # Go's flag and pflag take the next word whatever it starts with
 ]
 
 
