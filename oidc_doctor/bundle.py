@@ -386,7 +386,8 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     except OSError as e:
         ev.inputs.append(InputRecord(ref, "unreadable", reason=e.strerror or str(e)))
         return
-    gzipped = path.open("rb").read(2) == b"\x1f\x8b"
+    with path.open("rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
     text_head = _decode_text(head)
     if text_head is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))

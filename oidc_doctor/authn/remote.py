@@ -202,13 +202,21 @@ class DistributedResolver:
 
 
 def read_local_ca(path: str) -> str:
-    """A CA file named by ``--oidc-ca-file`` when it exists on this machine, else ""."""
-    import os
+    """A CA file named by ``--oidc-ca-file`` when it exists on this machine, else "".
 
-    if not os.path.isfile(path):
+    The path comes from a bundle (a hostile one may name any file): only a regular file of at
+    most 1 MiB that holds a PEM certificate is used.
+    """
+    from pathlib import Path
+
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.limits import read_small
+
+    try:
+        text = read_small(Path(path)).decode("utf-8", "replace")
+    except InputError:
         return ""
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return text if "-----BEGIN CERTIFICATE-----" in text else ""
 
 
 def online(
