@@ -226,3 +226,23 @@ def test_values_that_cannot_be_shown_become_placeholders() -> None:
     assert helm_set("authProxy.clientID", "true") == ["--set-json", 'authProxy.clientID="true"']
     assert helm_set("a", "x,y") == ["--set-json", 'a="x,y"']
     assert helm_set("a", "\x1b[31m", "client id") == ["--set-json", 'a="<client id>"']
+
+
+def test_headlamp_values_with_a_payload_give_safe_commands_and_never_the_client_secret(tmp_path: Path) -> None:
+    src = QA / "headlamp-oidc-helm-template-FAILS-audience-mismatch"
+    bundle = tmp_path / "b"
+    shutil.copytree(src, bundle)
+    f = bundle / "helm-template-headlamp.yaml"
+    quoted = "'" + PAYLOAD.replace("'", "''") + "'"
+    text = f.read_text()
+    secret = "9pXf2kQ7vR4mW8sT1yB6nC3jH5dL0aZe"  # the bundle's own OIDC_CLIENT_SECRET
+    assert secret in text
+    text = text.replace("value: profile,email", f"value: {quoted}").replace("value: headlamp\n", f"value: {quoted}\n")
+    f.write_text(text)
+    fixes = fixes_of(bundle)
+    cmds = [c for fix in fixes for c in commands_in(fix)]
+    assert any(c.startswith("helm upgrade headlamp") for c in cmds), fixes
+    assert paste(cmds, tmp_path) == []
+    for fmt in ("text", "json", "markdown", "html"):
+        _status, out, err = run(["diagnose", "--bundle", str(bundle), "--format", fmt, *NOW])
+        assert secret[:12] not in out + err and secret[-12:] not in out + err
