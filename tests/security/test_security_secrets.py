@@ -364,3 +364,34 @@ def test_collect_redaction_keeps_every_planted_secret_out_of_the_bundle(tmp_path
         assert not leaked(text, secret)
     release = next(w for w in written if w and w.get("kind") == "Secret")
     assert release["type"] == "helm.sh/release.v1"  # still a release record the bundle reader reads
+
+
+def test_collect_writes_no_planted_secret_end_to_end(tmp_path: Path) -> None:
+    """The hostile bundle's objects served by the API server test double, then ``collect`` without
+    ``--include-token``: no file of the written bundle holds a piece of any secret."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "live"))
+    from apiserver_double import ApiServerDouble
+    from live_testkit import populate
+    from sec_kit import tree_text
+
+    bundle = hostile_bundle(tmp_path)
+    with ApiServerDouble(token="opaque-test-token-0123456789") as double:
+        populate(double)
+        for doc in yaml.safe_load_all((bundle / "kubeapps.yaml").read_text()):
+            if doc and doc.get("kind") in ("Deployment", "ConfigMap", "Ingress", "Secret"):
+                double.add(doc)
+        kc = double.kubeconfig(tmp_path / "kubeconfig")
+        out_dir = tmp_path / "collected"
+        status, out, err = run(
+            ["collect", "-o", str(out_dir), "--kubeconfig", str(kc), "--no-issuer", "-n", "kubeapps"]
+        )
+    assert status in (0, 1), err
+    written = tree_text(out_dir)
+    # the hostile objects were collected (so their secrets had a way out): the Ingress snippet,
+    # the proxy's mounted config and the sidecar's shell line are in the bundle, masked
+    assert "configuration-snippet" in written and "oauth2_proxy.cfg" in written
+    assert "oauth2-proxy --provider=oidc --client-secret=<redacted>" in written
+    found = [k for k, v in SECRETS.items() if k not in ("cookiepipe", "claimsec") and leaked(written + out + err, v)]
+    assert found == []
