@@ -82,3 +82,41 @@ def helm_set(key: str, value: Any, what: str = "value") -> list[str]:
 def has_placeholder(command: str) -> bool:
     """Whether a joined command holds a placeholder (``'<…>'``)."""
     return "'<" in command
+
+
+def without_secrets(flags: list[str]) -> tuple[list[str], str]:
+    """The flags with every credential (``--client-secret``, ``--cookie-secret``, also as a separate
+    word or a token-shaped value) replaced by a placeholder, and a note naming where to find them.
+
+    A fix must never copy a secret (issue 14): ``--set-json`` replaces the whole list, so the
+    user puts the values back from the release (``helm get values``) or, better, a Secret.
+    """
+    from oidc_doctor.secrets import looks_secret
+
+    out: list[str] = []
+    held: list[str] = []
+    pending: str | None = None
+    for word in flags:
+        if pending is not None and not word.startswith("-"):
+            out.append(placeholder(f"value of {pending}"))
+            held.append(pending)
+            pending = None
+            continue
+        pending = None
+        name, eq, value = word.partition("=")
+        if word.startswith("-") and eq and looks_secret(name, value):
+            out.append(f"{name}={placeholder(f'value of {name}')}")
+            held.append(name)
+        elif word.startswith("-") and not eq and looks_secret(name):
+            pending = name
+            out.append(word)
+        elif unsafe(word):
+            out.append(placeholder("a flag that cannot be shown safely"))
+            held.append("a flag with control characters or a credential")
+        else:
+            out.append(word)
+    note = ""
+    if held:
+        names = ", ".join(dict.fromkeys(held))
+        note = f"the values of {names} are not copied into this command; take them from the release"
+    return out, note

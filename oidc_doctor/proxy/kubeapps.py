@@ -112,16 +112,16 @@ class KubeappsInfo:
 
     def add_flag_fix(self, flag: str) -> str:
         """How to add one oauth2-proxy flag in Helm terms for this chart version."""
-        from oidc_doctor.shell import PLACEHOLDER_NOTE, helm_set
+        from oidc_doctor.shell import PLACEHOLDER_NOTE, helm_set, without_secrets
 
         override = self.args_override
         if override is not None:
-            items, held = _without_secrets([a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")])
+            items, held = without_secrets([a for a in override if not a.startswith(flag.split("=", 1)[0] + "=")])
             fix = "`authProxy.args` replaces the chart's default flags, so add it there: " + self.helm_upgrade(
                 *helm_set("authProxy.args", [*items, flag])
             )
             return fix + (f" ({PLACEHOLDER_NOTE}: {held})" if held else "")
-        items, held = _without_secrets([a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")])
+        items, held = without_secrets([a for a in self.extra_flags if not a.startswith(flag.split("=", 1)[0] + "=")])
         fix = f"add `{flag}` to `authProxy.{self.flags_key}`: " + self.helm_upgrade(
             *helm_set(f"authProxy.{self.flags_key}", [*items, flag])
         )
@@ -139,45 +139,6 @@ class KubeappsInfo:
                 f"`authProxy.{self.flags_key}`, see `{get_values}`)"
             )
         return fix
-
-
-def _without_secrets(flags: list[str]) -> tuple[list[str], str]:
-    """The flags with every credential (``--client-secret``, ``--cookie-secret``, also as a separate
-    word or a token-shaped value) replaced by a placeholder, and a note naming where to find them.
-
-    A fix must never copy a secret (issue 14): ``--set-json`` replaces the whole list, so the
-    user puts the values back from the release (``helm get values``) or, better, a Secret.
-    """
-    from oidc_doctor.secrets import looks_secret
-    from oidc_doctor.shell import placeholder, unsafe
-
-    out: list[str] = []
-    held: list[str] = []
-    pending: str | None = None
-    for word in flags:
-        if pending is not None and not word.startswith("-"):
-            out.append(placeholder(f"value of {pending}"))
-            held.append(pending)
-            pending = None
-            continue
-        pending = None
-        name, eq, value = word.partition("=")
-        if word.startswith("-") and eq and looks_secret(name, value):
-            out.append(f"{name}={placeholder(f'value of {name}')}")
-            held.append(name)
-        elif word.startswith("-") and not eq and looks_secret(name):
-            pending = name
-            out.append(word)
-        elif unsafe(word):
-            out.append(placeholder("a flag that cannot be shown safely"))
-            held.append("a flag with control characters or a credential")
-        else:
-            out.append(word)
-    note = ""
-    if held:
-        names = ", ".join(dict.fromkeys(held))
-        note = f"the values of {names} are not copied into this command; take them from the release"
-    return out, note
 
 
 def attach(cfg: ProxyConfig, releases: list[HelmRelease]) -> KubeappsInfo:
