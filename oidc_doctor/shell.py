@@ -97,7 +97,7 @@ def without_secrets(flags: list[str]) -> tuple[list[str], str]:
     held: list[str] = []
     pending: str | None = None
     for word in flags:
-        if pending is not None and not word.startswith("-"):
+        if pending is not None:  # Go's flag and pflag take the next word as the value, dash or not
             out.append(placeholder(f"value of {pending}"))
             held.append(pending)
             pending = None
