@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUNDLE ?= examples/kubeapps-audience-mismatch
 DEMO_NOW ?= 2026-11-28T10:25:12Z
 
-.PHONY: demo test lint typecheck unit bench docs clean
+.PHONY: demo test lint typecheck unit bench fuzz docs clean
 
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: lint typecheck unit
 
 bench: $(VENV)/.test idp
 	$(BIN)/python benchmarks/run.py
+
+# Hypothesis over hostile bundles, token shapes, secret shapes and fix quoting (>= 10,000
+# examples; seed corpus in benchmarks/fuzz_corpus/). Not part of `make test`.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(VENV)/.test
+	$(BIN)/python benchmarks/fuzz.py --examples $(FUZZ_EXAMPLES)
 
 docs: $(VENV)/.base
 	$(BIN)/python -m oidc_doctor.causes > docs/causes.md

@@ -15,6 +15,7 @@ from typing import Any
 
 from oidc_doctor.errors import DoctorError, InputError
 from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
+from oidc_doctor.limits import outside, walk
 from oidc_doctor.loader import load_documents
 
 HEAD_BYTES = 64 * 1024
@@ -385,7 +386,8 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     except OSError as e:
         ev.inputs.append(InputRecord(ref, "unreadable", reason=e.strerror or str(e)))
         return
-    gzipped = path.open("rb").read(2) == b"\x1f\x8b"
+    with path.open("rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
     text_head = _decode_text(head)
     if text_head is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
@@ -471,15 +473,23 @@ def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
     if not folder.is_dir():
         raise InputError(str(folder), "not a folder (give the folder that holds the evidence files)")
     base = folder.name or str(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files, skipped = walk(folder)
     if not files:
         raise InputError(str(folder), "the folder holds no files")
+    for path, why in skipped:
+        ev.inputs.append(InputRecord(f"{base}/{path.relative_to(folder).as_posix()}", "skipped", reason=why))
     for path in files:
         ref = f"{base}/{path.relative_to(folder).as_posix()}"
+        first = len(ev.inputs)
         try:
             read_file(path, ref, ev)
         except DoctorError as e:
             ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
+        target = outside(path, folder)
+        if target is not None:
+            # read (a user may link their logs in), but named: it is not part of the bundle
+            for rec in ev.inputs[first:]:
+                rec.reason = "; ".join(filter(None, [rec.reason, f"a link to {target}, outside the bundle"]))
     # A bundle written by `collect` says what it could not read: those areas stay blind offline.
     from oidc_doctor.live.manifest import apply_manifest
 

@@ -144,6 +144,7 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
             return 2
         module = _module(COMMANDS[args.command][0])
         status: int = module.run(args, io)
+        io.stdout.flush()  # a full disk or a closed pipe shows here, not after main returned
         return status
     except DoctorError as e:
         io.warn(str(e))
@@ -152,6 +153,11 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
         io.warn("interrupted")
         return 2
     except BrokenPipeError:
+        return 2
+    except OSError as e:
+        # ENOSPC on standard output (a full disk, /dev/full) and other write failures: one line
+        where = e.filename if isinstance(e.filename, str) else "output"
+        io.warn(f"{where}: cannot write: {e.strerror or e}")
         return 2
     except Exception as e:  # noqa: BLE001 - last line of defence: one line, exit 2, never a traceback
         io.warn(f"internal error: {type(e).__name__}: {e} (set OIDC_DOCTOR_DEBUG=1 for details)")

@@ -18,7 +18,6 @@ the evidence, and ``oidc_doctor.checks.clients`` judges them.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -94,14 +93,18 @@ class Setting:
         """Whether the option holds a credential (client/cookie secret, password, token)."""
         if isinstance(self.value, bool) or self.flag.endswith("-file"):
             return False  # `--pass-access-token`, `-oidc-use-access-token`: switches, not secrets
-        return any(w in self.flag for w in ("secret", "password", "token", "jwt-key"))
+        from oidc_doctor.secrets import looks_secret
+
+        return looks_secret(self.flag) or "jwt-key" in self.flag
 
     @property
     def shown(self) -> str:
-        """The value as written, or ``<redacted>`` for credentials."""
+        """The value as written, or ``<redacted>`` for credentials (also inside URLs and lists)."""
+        from oidc_doctor.secrets import REDACTED, mask_text
+
         if self.secret and self.value not in (None, ""):
-            return "<redacted>"
-        return self.raw if self.raw is not None else _show(self.value)
+            return REDACTED
+        return mask_text(self.raw if self.raw is not None else _show(self.value))
 
     @property
     def known(self) -> bool:
@@ -244,25 +247,23 @@ class OidcClient:
 # --- how to set an option -------------------------------------------------------------------------
 
 
-def shell_command(words: Sequence[str]) -> str:
-    """A command line the user can paste: every word quoted for a POSIX shell where needed.
+def shell_command(words: Sequence[str | tuple[str, str]]) -> str:
+    """A command line the user can paste (:func:`oidc_doctor.shell.join`: quoted, and a value that
+    cannot be shown safely becomes a placeholder)."""
+    from oidc_doctor.shell import join
 
-    The one place commands are quoted (names and values come from hostile input: a pasted
-    command must run nothing else).
-    """
-    return shlex.join(words)
-
-
-def helm_set_value(value: str) -> str:
-    """A value for ``helm --set``: Helm's strvals parser splits on ``,`` and reads ``\\`` escapes."""
-    return value.replace("\\", "\\\\").replace(",", "\\,")
+    return join(words)
 
 
 def helm_upgrade(h: HelmValues, *args: str) -> str:
-    """``helm upgrade`` of the release with its chart version, keeping the deployed values."""
-    words = ["helm", "upgrade", h.release, h.chart, "-n", h.namespace]
+    """``helm upgrade`` of the release with its chart version, keeping the deployed values.
+
+    ``args`` are unquoted argument words (e.g. :func:`oidc_doctor.shell.helm_set`'s).
+    """
+    words: list[str | tuple[str, str]] = ["helm", "upgrade", (h.release, "release"), h.chart]
+    words += ["-n", (h.namespace, "namespace")]
     if h.version:
-        words += ["--version", h.version]
+        words += ["--version", (h.version, "chart version")]
     return shell_command([*words, "--reuse-values", *args])
 
 
@@ -275,18 +276,26 @@ def _toml(value: str | bool) -> str:
 
 
 def add_helm_flag(h: HelmValues, flag: str) -> str:
-    """How to append one flag through the chart's flags list (``--set-json`` replaces the list)."""
+    """How to append one flag through the chart's flags list (``--set-json`` replaces the list).
+
+    The flags already in the list are copied into the command, credentials excepted: those become
+    placeholders, with a note naming them (a fix never copies a secret).
+    """
+    from oidc_doctor.shell import PLACEHOLDER_NOTE, helm_set, without_secrets
+
     path = h.flags_path or ""
     name = flag.split("=", 1)[0]
-    items = [a for a in h.flags if a != name and not a.startswith(name + "=")] + [flag]
-    cmd = helm_upgrade(h, "--set-json", f"{path}={json.dumps(items)}")
+    kept, held = without_secrets([a for a in h.flags if a != name and not a.startswith(name + "=")])
+    cmd = helm_upgrade(h, *helm_set(path, [*kept, flag]))
+    note = f" ({PLACEHOLDER_NOTE}: {held})" if held else ""
     if h.flags_replace_defaults:
-        return f"`{path}` replaces the chart's default flags, so add it there: {cmd}"
-    fix = f"add `{flag}` to `{path}`: {cmd}"
+        return f"`{path}` replaces the chart's default flags, so add it there: {cmd}{note}"
+    fix = f"add `{flag}` to `{path}`: {cmd}{note}"
     if not h.values_seen:
+        get_values = shell_command(["helm", "get", "values", (h.release, "release"), "-n", (h.namespace, "namespace")])
         fix += (
             f" (the Helm release record was not in the evidence: first add the flags already in `{path}`, see "
-            f"`{shell_command(['helm', 'get', 'values', h.release, '-n', h.namespace])}`)"
+            f"`{get_values}`)"
         )
     return fix
 
@@ -308,7 +317,9 @@ def how_to_set(where: Where, s: Setting, value: str | bool, add: bool = False) -
     if isinstance(where, HelmValues):
         path = where.paths.get(s.flag)
         if path is not None:
-            cmd = helm_upgrade(where, "--set", f"{path}={helm_set_value(text)}")
+            from oidc_doctor.shell import helm_set
+
+            cmd = helm_upgrade(where, *helm_set(path, value))
             return f"set Helm value `{path}: {text}` (release {where.namespace}/{where.release}): {cmd}"
         if where.flags_path is not None:
             return f"{where.chart.rsplit('/', 1)[-1].capitalize()}: " + add_helm_flag(where, flag_word)

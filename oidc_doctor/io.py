@@ -61,7 +61,7 @@ class IO(Record):
 
             message = clean(message)
         if "eyJ" in message:  # a token quoted by an error (a kubeconfig field, a path): fingerprint only
-            from oidc_doctor.logs.mask import mask_jwts
+            from oidc_doctor.secrets import mask_jwts
 
             message = mask_jwts(message)
         print(f"oidc-doctor: {message}", file=self.stderr)

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from oidc_doctor.record import Record
+from oidc_doctor.secrets import fingerprint as fingerprint  # the one home of token fingerprints
 
 #: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
 ASYMMETRIC_ALGS: tuple[str, ...] = (
@@ -32,20 +33,6 @@ ASYMMETRIC_ALGS: tuple[str, ...] = (
 VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
 HMAC_ALGS: frozenset[str] = frozenset(("HS256", "HS384", "HS512"))
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-
-
-def fingerprint(token: str) -> str:
-    """``sha256:`` + the first 12 hex digits of the token's SHA-256: how reports name a token.
-
-    Hashed with ``cryptography`` (a dependency, loaded anyway to verify the signature) rather
-    than ``hashlib``, whose import (OpenSSL's ``_hashlib`` once more) costs about 2 ms of the
-    ``token`` command's start-up.
-    """
-    from cryptography.hazmat.primitives import hashes
-
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(token.encode("utf-8", "surrogateescape"))
-    return "sha256:" + digest.finalize().hex()[:12]
 
 
 def b64url_decode(part: str) -> tuple[bytes | None, str | None]:
@@ -190,6 +177,50 @@ def _json_object(data: bytes, what: str, problems: list[str]) -> dict[str, Any] 
     return value
 
 
+#: The ``crit`` names go-jose understands (go-jose/go-jose ``signing.go`` ``DetachedVerify`` checks
+#: ``signature.protected.checkSupportedCritical(supportedCritical)``; only RFC 7797's ``b64``).
+SUPPORTED_CRIT = frozenset({"b64"})
+#: A signing input that no signature matches: a token go-jose refuses to verify gets it.
+UNVERIFIABLE = b"\x00refused by the JOSE header rules"
+
+
+def jws_header_problem(header: dict[str, Any]) -> str | None:
+    """Why go-jose (kube-apiserver's JOSE library) refuses to verify a JWS with this protected
+    header, or None: a ``crit`` that is not a list of names it supports (RFC 7515 4.1.11 says the
+    recipient MUST reject unknown critical parameters; go-jose returns ErrCryptoFailure), or a
+    ``b64`` that is not a boolean."""
+    if "crit" in header:
+        crit = header["crit"]
+        if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+            return "the header's 'crit' is not a list of names"
+        unknown = [c for c in crit if c not in SUPPORTED_CRIT]
+        if unknown:
+            return f"the header's 'crit' names {', '.join(map(repr, unknown))}, which go-jose does not support"
+    if "b64" in header and not isinstance(header["b64"], bool):
+        return "the header's 'b64' is not a boolean"
+    return None
+
+
+def go_jose_signing_input(
+    header: dict[str, Any], header_segment: str, payload_segment: str, payload: bytes | None
+) -> bytes:
+    """The signing input as go-jose computes it (``jws.go`` ``computeAuthData``): with
+    ``"b64": false`` the decoded payload itself follows the dot (RFC 7797), not its base64url form;
+    a header go-jose refuses (:func:`jws_header_problem`) gets :data:`UNVERIFIABLE`, so no key
+    verifies it."""
+    if jws_header_problem(header) is not None:
+        return UNVERIFIABLE
+    if header.get("b64") is False and payload is not None:
+        return header_segment.encode("ascii", "replace") + b"." + payload
+    return (header_segment + "." + payload_segment).encode("ascii", "replace")
+
+
+def _apply_jws_header_rules(parsed: ParsedJWS, payload: bytes | None, header_segment: str) -> None:
+    assert parsed.header is not None
+    segments = parsed.raw.split(".")
+    parsed.signing_input = go_jose_signing_input(parsed.header, header_segment, segments[1], payload)
+
+
 def parse_compact(token: str) -> ParsedJWS:
     """Take a compact JWS apart and describe everything that is wrong with it."""
     segments = token.split(".")
@@ -226,6 +257,8 @@ def parse_compact(token: str) -> ParsedJWS:
         if decoded[2] == b"" and segments[2] == "":
             problems.append("the signature part is empty (an unsigned token)")
     parsed.signing_input = (segments[0] + "." + segments[1]).encode("ascii", "replace")
+    if parsed.header is not None:
+        _apply_jws_header_rules(parsed, decoded[1] if len(decoded) > 1 else None, segments[0])
     parsed.strict_ok = clean and parsed.header is not None and parsed.payload is not None
     if parsed.header is not None:
         alg = parsed.header.get("alg")
@@ -351,6 +384,12 @@ def parse_jwks(doc: object) -> list[Jwk]:
     return [jwk_from_dict(k) for k in doc["keys"] if isinstance(k, dict)]
 
 
+#: Go 1.24's crypto/rsa refuses keys under 1024 bits for every operation, verification
+#: included ("crypto/rsa: 1024-bit keys minimum", golang/go#68762; GODEBUG rsa1024min=0 undoes it),
+#: and kube-apiserver >= 1.33 is built with Go >= 1.24. Keys of 1024-2047 bits still verify there.
+MIN_RSA_BITS = 1024
+
+
 def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes) -> bool:
     """Check one JWS signature with ``cryptography``; False on any mismatch or misuse."""
     from cryptography.exceptions import InvalidSignature
@@ -368,6 +407,8 @@ def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes)
             from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
             if not isinstance(key, rsa.RSAPublicKey):
+                return False
+            if key.key_size < MIN_RSA_BITS:
                 return False
             h = hash_for[alg[2:]]()
             pad = padding.PKCS1v15() if family == "RS" else padding.PSS(padding.MGF1(h), h.digest_size)
@@ -393,6 +434,7 @@ def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes)
             key.verify(signature, signing_input)
         else:
             return False
-    except InvalidSignature:
+    except (InvalidSignature, ValueError, TypeError):
+        # ValueError: a key too small for the padding (a 512-bit key declared for PS512)
         return False
     return True

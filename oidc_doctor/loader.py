@@ -91,22 +91,30 @@ def gc_paused() -> Iterator[None]:
 def parse_text(text: str | bytes, where: str) -> list[Any]:
     """Parse JSON (one value) or YAML (any number of documents) into a list of values.
 
-    Raises :class:`InputError` naming ``where`` and the line when the content is broken.
+    Raises :class:`InputError` naming ``where`` and the line when the content is broken, or
+    nested deeper than :data:`oidc_doctor.limits.MAX_NESTING` levels.
     """
+    from oidc_doctor.limits import check_nesting, check_nesting_shared
+
     raw = text.encode() if isinstance(text, str) else text
     stripped = raw.lstrip()
     with gc_paused():
         if stripped[:1] in (b"{", b"["):
             try:
-                return [orjson.loads(raw)]
+                values = [orjson.loads(raw)]
+                check_nesting(values, where)
+                return values
             except orjson.JSONDecodeError as e:
                 if stripped[:1] == b"{" and not _looks_like_yaml_flow(stripped):
                     raise InputError(where, f"broken JSON: {e}") from e
         if len(raw) >= FAST_YAML_MIN_BYTES:
             fast = fast_yaml(raw)
             if fast is not None:
+                check_nesting(fast, where)  # no aliases here: nothing is shared
                 return fast
-        return _pyyaml(raw, where)
+        values = _pyyaml(raw, where)
+        check_nesting_shared(values, where)  # aliases share objects: each is walked once
+        return values
 
 
 #: An alias token (``*name``) after a space, a flow opener or a comma: quoted '*' does not match.
@@ -280,7 +288,10 @@ def _flatten_into(values: list[Any], out: list[Any]) -> None:
 
 
 def load_documents(text: str | bytes, where: str) -> list[Document]:
-    """Every object of a JSON/YAML text, Lists flattened, numbered in file order."""
+    """Every object of a JSON/YAML text, Lists flattened, numbered in file order.
+
+    A text nested deeper than :data:`oidc_doctor.limits.MAX_NESTING` levels is refused.
+    """
     out: list[Any] = []
     _flatten_into(parse_text(text, where), out)
     return [Document(i, d) for i, d in enumerate(out)]

@@ -11,6 +11,7 @@ from typing import Any
 from oidc_doctor.causes import Severity
 from oidc_doctor.causes import cause as _cause
 from oidc_doctor.record import FrozenRecord, Record
+from oidc_doctor.secrets import mask_text
 
 
 class Origin(StrEnum):
@@ -42,7 +43,8 @@ class EvidenceRef(FrozenRecord):
     def __init__(self, source: str, ref: str, text: str) -> None:
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "ref", ref)
-        object.__setattr__(self, "text", text)
+        # the one secrets policy at the one door every finding's evidence passes
+        object.__setattr__(self, "text", mask_text(text) if isinstance(text, str) else text)
 
     def to_json(self) -> dict[str, str]:
         """The REPORT.md shape."""
@@ -87,9 +89,9 @@ class Finding(Record):
     ) -> None:
         entry = _cause(cause)  # raises on an unknown code
         self.cause = cause
-        self.title = title
+        self.title = mask_text(title) if isinstance(title, str) else title
         self.evidence = [] if evidence is None else evidence
-        self.fix = fix or entry.fix
+        self.fix = mask_text(fix) if fix else entry.fix
         self.severity = entry.severity if severity is None else severity
         self.origin = origin
         self.rank = entry.rank if rank is None else rank

@@ -72,6 +72,21 @@ def parse_time(value: str, what: str = "--now") -> datetime:
     return t.astimezone(UTC)
 
 
+#: The calendar limits, a day inside ``datetime.min``/``max`` so a little more arithmetic on a
+#: clamped time (a microsecond, a minute of slack) cannot overflow either.
+TIME_MIN = datetime(1, 1, 2, tzinfo=UTC)
+TIME_MAX = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def shift(t: datetime, by: timedelta) -> datetime:
+    """``t + by``, clamped to the calendar (:data:`TIME_MIN`..:data:`TIME_MAX`) instead of overflowing."""
+    try:
+        moved = t + by
+    except OverflowError:
+        return TIME_MAX if by > timedelta(0) else TIME_MIN
+    return min(max(moved, TIME_MIN), TIME_MAX)
+
+
 def iso(t: datetime) -> str:
     """``2026-11-28T10:25:12Z`` form (UTC, seconds)."""
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -112,9 +127,19 @@ def parse_duration(value: str, what: str) -> float:
     """A Go-style duration (``2m``, ``1h30m``, ``90s``, ``168h0m0s``) or plain seconds, in seconds."""
     v = value.strip()
     if re.fullmatch(r"\d+(\.\d+)?", v):
+        if not float(v) <= MAX_DURATION_S:
+            raise UsageError(f"{what}: {value!r} is longer than 100 years")
         return float(v)
     units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
     parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)", v)
     if not parts or "".join(n + u for n, u in parts) != v.lstrip("+"):
         raise UsageError(f"{what}: {value!r} is not a duration such as 5m or 1h30m")
-    return sum(float(n) * units[u] for n, u in parts)
+    seconds = sum(float(n) * units[u] for n, u in parts)
+    if not seconds <= MAX_DURATION_S:  # also NaN/inf: datetime arithmetic would overflow
+        raise UsageError(f"{what}: {value!r} is longer than 100 years")
+    return seconds
+
+
+#: The longest duration accepted from the command line: ``timedelta`` and the datetime arithmetic
+#: around it overflow a little beyond (issue 14: a huge ``--window`` was an internal error).
+MAX_DURATION_S = 100 * 365 * 86400.0

@@ -16,25 +16,18 @@ chunks (constant memory, gzip/BOM handled by :func:`oidc_doctor.logs.scan.open_l
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import ApiServerAuth
-from oidc_doctor.jose import fingerprint
 from oidc_doctor.logs.formats import go_unquote_at, strip_prefix
-from oidc_doctor.logs.mask import mask
 from oidc_doctor.logs.scan import CHUNK, open_log
+from oidc_doctor.secrets import REDACTED, looks_secret
+from oidc_doctor.secrets import mask_text as mask
 
 MARKER = b"Running kube-apiserver "
 #: A command line longer than this is not a k3s start-up line (k3s' own is a few KiB).
 MAX_LINE = 1 << 20
-#: Flags whose values are credentials or name them: shown masked, never verbatim.
-_SECRET_WORDS = ("token", "password", "secret", "passwd", "credential")
-
-
-# ``scheme://user:password@host`` (an external datastore endpoint, say): the password is masked.
-_USERINFO = re.compile(r"(://[^/:@\s]*:)([^@/\s]+)@")
 
 
 def _is_command_line(line: bytes, at: int) -> bool:
@@ -102,9 +95,9 @@ def _redact(flag: Flag) -> Flag:
     Everything the report prints from these flags goes through here first: k3s logs the
     command line verbatim, and ``--kube-apiserver-arg`` can carry anything.
     """
-    if any(w in flag.name for w in _SECRET_WORDS) and not flag.name.endswith("-file"):
-        return Flag(flag.name, f"<masked {fingerprint(flag.value)}>", flag.ref)
-    value = _USERINFO.sub(lambda m: f"{m.group(1)}<masked {fingerprint(m.group(2))}>@", mask(flag.value))
+    if looks_secret(flag.name, flag.value) or looks_secret(flag.name):
+        return Flag(flag.name, REDACTED, flag.ref)
+    value = mask(flag.value)
     return flag if value == flag.value else Flag(flag.name, value, flag.ref)
 
 

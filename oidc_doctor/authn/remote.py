@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -30,6 +30,7 @@ from oidc_doctor.authn.verify import (
     unmarshal_resp_error,
     untrusted_issuer_or_error,
 )
+from oidc_doctor.net import Budget
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 
@@ -48,53 +49,58 @@ MAX_BODY_BYTES = 1 << 20
 
 @dataclass
 class HttpFetcher:
-    """GET over HTTPS with httpx; the CA is the configured one, else the host's roots."""
+    """GET over HTTPS (:func:`oidc_doctor.net.get`); the CA is the configured one, else the host's roots.
+
+    All requests of one fetcher share one run budget (20 s), and each is bounded whole, headers
+    included (10 s), as Go's ``http.Client.Timeout`` bounds it.
+    """
 
     connect_timeout: float = 5.0
     total_timeout: float = 10.0
-    #: The clock the whole-request deadline is read from (tests move it instead of waiting).
+    #: The clock the whole-request deadline is read from while the body arrives (tests move it).
     clock: Callable[[], float] = time.monotonic
+    #: The run's network budget, shared by every request of this fetcher.
+    budget: Budget = field(default_factory=Budget)
+    #: URLs whose answer came over plain http (a redirect hop included): their keys never count.
+    plain_http: set[str] = field(default_factory=set)
 
     def get(self, url: str, headers: dict[str, str], ca_pem: str) -> tuple[int, str, bytes, str]:
-        """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text.
-
-        httpx's timeouts bound each connect and each read, not the whole answer: the body is
-        read in chunks against a deadline, as Go's ``http.Client.Timeout`` bounds it.
-        """
+        """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text."""
         import ssl
 
-        import httpx
+        from oidc_doctor.net import Failure, NetError, get
 
-        ctx = ssl.create_default_context()
-        if ca_pem:
-            ctx = ssl.create_default_context(cadata=ca_pem)
-        timeout = httpx.Timeout(self.total_timeout, connect=self.connect_timeout)
-        deadline = self.clock() + self.total_timeout
+        ctx = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
         try:
-            with (
-                httpx.Client(verify=ctx, timeout=timeout, follow_redirects=True, trust_env=False) as c,
-                c.stream("GET", url, headers=headers) as r,
-            ):
-                body = bytearray()
-                for chunk in r.iter_bytes():
-                    body += chunk
-                    if self.clock() > deadline:
-                        raise FetchError(
-                            f"Get {quote(url)}: context deadline exceeded "
-                            "(Client.Timeout or context cancellation while reading body)"
-                        )
-                    if len(body) > MAX_BODY_BYTES:
-                        raise FetchError(f"Get {quote(url)}: the answer is larger than 1 MiB")
-        except httpx.TimeoutException as e:
-            raise FetchError(
-                f"Get {quote(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-            ) from e
-        except httpx.HTTPError as e:
-            raise FetchError(f"Get {quote(url)}: {_why(e, url)}") from e
-        return r.status_code, _status_text(r.status_code), bytes(body), r.headers.get("content-type", "")
+            answer = get(
+                url,
+                verify=ctx,
+                headers=headers,
+                connect=self.connect_timeout,
+                request=self.total_timeout,
+                budget=self.budget,
+                max_body=MAX_BODY_BYTES,
+                clock=self.clock,
+            )
+        except NetError as e:
+            if e.kind == Failure.TOO_LARGE:
+                raise FetchError(f"Get {quote(url)}: the answer is larger than 1 MiB") from e
+            if e.kind in (Failure.TIMEOUT, Failure.BUDGET):
+                why = (
+                    "Client.Timeout or context cancellation while reading body"
+                    if e.in_body
+                    else "Client.Timeout exceeded while awaiting headers"
+                )
+                if e.kind == Failure.BUDGET:
+                    why += f"; oidc-doctor's {self.budget.seconds:g} s budget for this run's requests"
+                raise FetchError(f"Get {quote(url)}: context deadline exceeded ({why})") from e
+            raise FetchError(f"Get {quote(url)}: {_why(e.cause or e, url)}") from e
+        if answer.plain_http:
+            self.plain_http.add(url)
+        return answer.status, _status_text(answer.status), answer.body, answer.content_type
 
 
-def _why(e: Exception, url: str) -> str:
+def _why(e: BaseException, url: str) -> str:
     """Go net/http's words for the common failures (what kube-apiserver's log shows)."""
     from urllib.parse import urlsplit
 
@@ -136,7 +142,11 @@ def discover(issuer_url: str, discovery_url: str, ca_pem: str, fetcher: Any) -> 
         )
     jwks = doc.get("jwks_uri") if isinstance(doc.get("jwks_uri"), str) else ""
     assert isinstance(jwks, str)
-    return RemoteKeys(jwks, fetcher, ca_pem), None
+    keys = RemoteKeys(jwks, fetcher, ca_pem)
+    if url.startswith("http://") or url in getattr(fetcher, "plain_http", ()):
+        # the jwks_uri itself came over plain http: whatever keys it names could be anyone's
+        keys.plain_http = f"the discovery document came over plain http ({url})"
+    return keys, None
 
 
 @dataclass
@@ -192,13 +202,21 @@ class DistributedResolver:
 
 
 def read_local_ca(path: str) -> str:
-    """A CA file named by ``--oidc-ca-file`` when it exists on this machine, else ""."""
-    import os
+    """A CA file named by ``--oidc-ca-file`` when it exists on this machine, else "".
 
-    if not os.path.isfile(path):
+    The path comes from a bundle (a hostile one may name any file): only a regular file of at
+    most 1 MiB that holds a PEM certificate is used.
+    """
+    from pathlib import Path
+
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.limits import read_small
+
+    try:
+        text = read_small(Path(path)).decode("utf-8", "replace")
+    except InputError:
         return ""
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return text if "-----BEGIN CERTIFICATE-----" in text else ""
 
 
 def online(

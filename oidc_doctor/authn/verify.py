@@ -36,7 +36,7 @@ from oidc_doctor.authn.goformat import (
 )
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.validation import Compiled, validate_settings
-from oidc_doctor.jose import Jwk, parse_jwks, verify_signature
+from oidc_doctor.jose import Jwk, go_jose_signing_input, parse_jwks, verify_signature
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 NBF_LEEWAY = timedelta(minutes=1)
@@ -192,10 +192,15 @@ class RemoteKeys:
     fetcher: Fetcher
     ca_pem: str
     cached: list[Jwk] = field(default_factory=list)
+    #: Why these keys came over plain http ("" when they did not): then they never verify a
+    #: signature for this tool, which reports it not checked (kube-apiserver would use them).
+    plain_http: str = ""
 
     def verify(self, header: dict[str, Any], signing_input: bytes, signature: bytes, alg: str) -> str | None:
         """Cached keys first; on a miss, refetch and retry (remote_jwks.go)."""
         kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
+        if self.plain_http:
+            raise NoKeys(self.plain_http)
         if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         try:
@@ -210,6 +215,11 @@ class RemoteKeys:
             text = body.decode("utf-8", "replace")
             return f"fetching keys oidc: failed to decode keys: {unmarshal_resp_error(ctype, body)} {text}"
         self.cached = parse_jwks(doc)
+        if self.jwks_uri.startswith("http://") or self.jwks_uri in getattr(self.fetcher, "plain_http", ()):
+            self.plain_http = self.plain_http or f"the JWKS came over plain http ({self.jwks_uri})"
+        if self.plain_http:
+            self.cached = []
+            raise NoKeys(self.plain_http)
         if _verifies(self.cached, kid, alg, signing_input, signature):
             return None
         return "failed to verify id token signature"
@@ -493,7 +503,7 @@ def _parse_id_token(token: str) -> tuple[dict[str, Any], bytes, bytes, _IDToken]
     nbf = _json_time(fields["nbf"], "nbf") if fields.get("nbf") is not None else None
     return (
         header,
-        parts[0].encode() + b"." + parts[1].encode(),
+        go_jose_signing_input(header, parts[0], parts[1], payload),
         sig,
         _IDToken(claims, audience, expiry, expiry_unix, nbf, str(fields.get("iss") or "")),
     )
@@ -536,7 +546,7 @@ class Verifier:
                 else time_string(None, unix=t.expiry_unix)
             )
             raise _Reject("expired", f"oidc: token is expired (Token Expiry: {shown})", "exp")
-        if t.nbf is not None and self.now + NBF_LEEWAY < t.nbf:
+        if t.nbf is not None and t.nbf - self.now > NBF_LEEWAY:  # no overflow at the calendar's end
             raise _Reject(
                 "nbf",
                 f"oidc: current time {time_string(self.now)} before the nbf (not before) time: {time_string(t.nbf)}",
@@ -659,7 +669,8 @@ class Authenticator:
             return base
         base.signature = sig_state
         if sig_state == "not-checked":
-            base.notes.append("the signature was not checked: no keys (JWKS) were available")
+            why = getattr(self.verifier.keys, "plain_http", "") or "no keys (JWKS) were available"
+            base.notes.append(f"the signature was not checked: {why}")
         claims = dict(t.claims)
         try:
             self._expand(claims)

@@ -40,6 +40,7 @@ from oidc_doctor.model import (
     Origin,
     Status,
 )
+from oidc_doctor.shell import json_arg, option
 from oidc_doctor.text import clean, iso
 from oidc_doctor.token.inspect import TokenReport
 
@@ -442,7 +443,7 @@ def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
                     _log_ref("invalid bearer token (no JWT authenticator handles this iss; not an oidc: error)"),
                 ],
                 fix=f"make the configured issuer URL and the token's iss identical, byte for byte "
-                f"(e.g. --oidc-issuer-url={iss} or issuer.url: {iss!r})",
+                f"(e.g. {option('--oidc-issuer-url', iss, 'the issuer URL')} or issuer.url: {json_arg(iss)})",
                 rank=15,
             )
         ]
@@ -491,7 +492,7 @@ _TOKEN_CLAIM = {
 _FIX = {
     "audience-mismatch": "make the client that obtains the token use client id {want} (or add an audience mapper "
     "emitting {want}); with AuthenticationConfiguration you may list the token's audience in issuer.audiences",
-    "signing-alg-not-allowed": "allow the algorithm: --oidc-signing-algs={alg} (or use AuthenticationConfiguration, "
+    "signing-alg-not-allowed": "allow the algorithm: {alg} (or use AuthenticationConfiguration, "
     "which accepts every asymmetric algorithm), or make the IdP sign with RS256",
     "signature-invalid": "the token was not signed by a key the issuer publishes: re-login; check the issuer's "
     "key rotation and that no other IdP issues tokens with this iss",
@@ -540,7 +541,8 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
     alg = ""
     if f.token_item is not None:
         alg = str((parse_compact(f.token_item.data).header or {}).get("alg", ""))
-    fix = _FIX.get(cause, "").format(want=want, alg=",".join([*auth.signing_algs, alg]), claim=p.claim or "")
+    algs = option("--oidc-signing-algs", ",".join([*auth.signing_algs, alg]), "algorithms")
+    fix = _FIX.get(cause, "").format(want=want, alg=algs, claim=p.claim or "")
     return Finding(
         cause,
         title,

@@ -25,6 +25,7 @@ from oidc_doctor.logs.describe import fix, title
 from oidc_doctor.logs.summary import CauseStats, Example, Summary
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, ObservedFailure, Origin
 from oidc_doctor.record import FrozenRecord
+from oidc_doctor.text import shift
 
 #: Lines within this time of ``ctx.now`` are "near": they weigh most.
 NEAR = timedelta(minutes=5)
@@ -81,7 +82,7 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
         assert item.path is not None
         kind = str(item.kind)
         w = Summary()
-        n = Summary(start=ctx.now - NEAR, end=ctx.now + NEAR)
+        n = Summary(start=shift(ctx.now, -NEAR), end=shift(ctx.now, NEAR))
         try:
             info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now)
             number_lines(item.path, [*w.examples(latest=True), *n.examples()])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.clients import Setting, how_to_set, shell_command
+from oidc_doctor.clients import Setting, how_to_set
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.gosyntax import go_duration_str
@@ -33,6 +33,7 @@ from oidc_doctor.proxy.kubeapps import (
 from oidc_doctor.proxy.objects import as_dict, as_list
 from oidc_doctor.proxy.providers import refresh_support, show
 from oidc_doctor.proxy.settings import ProxyConfig, find_proxies, problems_from_validation, read_settings
+from oidc_doctor.shell import helm_set, join, placeholder
 from oidc_doctor.text import clean, human_duration
 
 
@@ -267,7 +268,7 @@ def _orphan_refresh(r: helm.HelmRelease) -> list[Finding]:
     fix = (
         f"upgrade the chart to >= {show_chart(COOKIE_REFRESH_SINCE)}, or {info.add_flag_fix('--cookie-refresh=2m')}"
         if version is not None and version < COOKIE_REFRESH_SINCE
-        else info.helm_upgrade("--set", "authProxy.cookieRefresh=2m")
+        else info.helm_upgrade(*helm_set("authProxy.cookieRefresh", "2m"))
     )
     return [Finding("proxy-cookie-refresh-missing", title, ev, fix, origin=Origin.CONFIG, rank=10)]
 
@@ -316,8 +317,8 @@ def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
         target = {"entra-id": "v7.8.0", "cidaas": "v7.12.0"}.get(provider, "v7.2.0")
         upgrade = f"run oauth2-proxy >= {target}"
         if isinstance(info, KubeappsInfo):
-            tag = f"authProxy.image.tag=<a 7.x tag >= {target}>"
-            return f"{upgrade}: Kubeapps: {info.helm_upgrade('--set', tag)}"
+            tag = helm_set("authProxy.image.tag", placeholder("a 7.x tag >= " + target))
+            return f"{upgrade}: Kubeapps: {info.helm_upgrade(*tag)}"
         return f"{upgrade} (image of container {cfg.instance.container_name}), or use --provider=oidc"
     return (
         f"use the generic OIDC provider: {_flag_fix(cfg, '--provider=oidc')} (with --oidc-issuer-url set), or "
@@ -481,8 +482,13 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
         if not s.value or _reverse_proxy(cfg) is False:
             continue
         ns = inst.workload.namespace
-        words = ["oidc-doctor", "proxy", "authz-header", "disable", "-n", ns, "-d", inst.workload.name]
-        disable = shell_command([*words, "-c", inst.container_name, "--apply"])
+        disable = join(
+            [
+                *("oidc-doctor", "proxy", "authz-header", "disable"),
+                *("-n", (ns, "namespace"), "-d", (inst.workload.name, "deployment")),
+                *("-c", (inst.container_name, "container"), "--apply"),
+            ]
+        )
         info = cfg.kubeapps if isinstance(cfg.kubeapps, KubeappsInfo) else None
         if info is not None and any(f.startswith("--set-authorization-header") for f in info.extra_flags):
             fix = (
@@ -575,7 +581,9 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
                     f"the token makes a {worst}-byte request header; Kubeapps' nginx ({cfg.instance.workload.short}) "
                     f"takes headers up to {limit} bytes (large_client_header_buffers {value})",
                     [token_ev, EvidenceRef("proxy", clean(ref), f"large_client_header_buffers {value}")],
-                    f"Kubeapps: {info.helm_upgrade('--set', f'frontend.largeClientHeaderBuffers=4 {bigger}')}; or emit "
+                    "Kubeapps: "
+                    + info.helm_upgrade(*helm_set("frontend.largeClientHeaderBuffers", f"4 {bigger}"))
+                    + "; or emit "
                     "fewer claims (groups) in the token",
                     origin=Origin.PREDICTED,
                     rank=9,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +152,7 @@ SETTINGS_SCHEMA = "oidc-doctor/proxy-settings/v1"
 def _settings_doc(state: Any) -> list[dict[str, Any]]:
     """Every proxy's settings as JSON: the same values, sources and places as the text, masked."""
     from oidc_doctor.checks.proxy import ProxyState
-    from oidc_doctor.logs.mask import mask
+    from oidc_doctor.secrets import mask_text as mask
 
     if not isinstance(state, ProxyState):
         return []
@@ -179,9 +178,9 @@ def _settings_doc(state: Any) -> list[dict[str, Any]]:
 def _settings_text(state: Any) -> str:
     """Every proxy's settings: value, source and where it was set, credentials redacted."""
     from oidc_doctor.checks.proxy import ProxyState
-    from oidc_doctor.logs.mask import mask
     from oidc_doctor.proxy.kubeapps import KubeappsInfo, show_chart
     from oidc_doctor.proxy.providers import show
+    from oidc_doctor.secrets import mask_text as mask
     from oidc_doctor.text import clean
 
     if not isinstance(state, ProxyState) or not state.configs:
@@ -209,7 +208,7 @@ def _settings_text(state: Any) -> str:
         for name in cfg.secret_env:
             out.append(f"  from a Secret (never read): {clean(name)}")
         for p in cfg.problems:
-            out.append(f"  problem: {clean(p.message)}")
+            out.append(f"  problem: {clean(mask(p.message))}")
         out.append("")
     return "\n".join(out)
 
@@ -253,13 +252,22 @@ def _one(candidates: list[dict[str, Any]], kind: str, args: argparse.Namespace, 
 
 
 def _from_live(client: ApiClient, args: argparse.Namespace, kind: str) -> dict[str, Any]:
-    from oidc_doctor.live.client import workload_path
+    from oidc_doctor.live.client import LiveError, workload_path
     from oidc_doctor.proxy.settings import find_proxies
+    from oidc_doctor.text import clean
 
     ns = args.namespace or client.cfg.namespace
     if args.deployment:
         obj = client.get(workload_path(kind, ns, args.deployment))
         obj.setdefault("kind", kind)
+        meta = obj.get("metadata")
+        got = (meta.get("namespace"), meta.get("name")) if isinstance(meta, dict) else (None, None)
+        if got != (ns, args.deployment) or obj.get("kind") != kind:
+            # the write path patches exactly what the user named, never what an answer claims
+            raise LiveError(
+                f"asked for {kind} {ns}/{args.deployment}, the API server answered with "
+                f"{clean(obj.get('kind'), 40)} {clean(got[0], 80)}/{clean(got[1], 80)}: nothing was patched"
+            )
         return obj
     found = [o for o in client.list(workload_path(kind, ns)) if find_proxies(o, "live")]
     return _one(found, kind, args, f"namespace {ns} of context {client.cfg.context}")
@@ -332,10 +340,16 @@ def _authz_header(args: argparse.Namespace, io: IO) -> int:
 
 
 def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> str:
-    """Patch, wait for the rollout (progress on stderr), and return the outcome line."""
-    from oidc_doctor.live.client import wait_rollout, workload_path
+    """Patch exactly the object named, wait for the rollout (progress on stderr), return the outcome line."""
+    from oidc_doctor.live.client import LiveError, wait_rollout, workload_path
 
-    client.patch_json(workload_path(plan.kind, plan.namespace, plan.name), plan.ops)
+    answer = client.patch_json(workload_path(plan.kind, plan.namespace, plan.name), plan.ops)
+    meta = answer.get("metadata")
+    if not isinstance(meta, dict) or (meta.get("namespace"), meta.get("name")) != (plan.namespace, plan.name):
+        raise LiveError(
+            f"the PATCH of {plan.kind.lower()} {plan.namespace}/{plan.name} was answered with another object: "
+            "check the workload with kubectl before anything else"
+        )
     print(f"Patched {plan.kind.lower()} {plan.namespace}/{plan.name}; waiting for the rollout...", file=io.stderr)
     message = wait_rollout(
         client,
@@ -350,9 +364,14 @@ def _apply(client: ApiClient, plan: PatchPlan, timeout_s: float, io: IO) -> str:
 
 def _after_enable(plan: PatchPlan, io: IO) -> list[str]:
     """Warn (stderr) that the token is exposed, and return how to copy it (for the output)."""
-    disable = (
-        f"oidc-doctor proxy authz-header disable -n {shlex.quote(plan.namespace)} -d {shlex.quote(plan.name)} "
-        f"-c {shlex.quote(plan.container)} --apply"
+    from oidc_doctor.shell import join
+
+    disable = join(
+        [
+            *("oidc-doctor", "proxy", "authz-header", "disable"),
+            *("-n", (plan.namespace, "namespace"), "-d", (plan.name, "deployment")),
+            *("-c", (plan.container, "container"), "--apply"),
+        ]
     )
     io.warn(
         "while this is on, every response of the proxy carries the user's id_token to the browser; "

@@ -119,7 +119,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     doc: dict[str, Any] = {"schema": SCHEMA, "now": iso(now), "now_source": now_source}
     doc.update(report.to_json(now))
     if isinstance(doc.get("claims"), dict):
-        doc["claims"] = _redact(doc["claims"])
+        from oidc_doctor.secrets import mask_claims
+
+        doc["claims"] = mask_claims(doc["claims"])
     doc["findings"] = [f.to_json() for f in findings]
     doc["checks"] = [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks]
     status = 1 if any(f["severity"] == "error" for f in doc["findings"]) else 0
@@ -136,34 +138,3 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     return write(Result("token", SCHEMA, status, doc, text, notes=moment.notes, styled=styled), args, io)
 
-
-#: Claim keys whose string values are credentials in their own right (distributed claims'
-#: ``_claim_sources.*.access_token``, tokens an IdP nests in its id_token).
-_SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret"})
-
-
-def _redact(value: Any) -> Any:
-    """Claims with nested credentials (a JWT inside a claim, an ``access_token``) masked.
-
-    A token is a credential: one that rides inside another is shown by fingerprint too. Plain
-    walks first, so the usual token (no such value) imports nothing more.
-    """
-    if isinstance(value, str):
-        if "eyJ" not in value:
-            return value
-        from oidc_doctor.logs.mask import mask_jwts
-
-        return mask_jwts(value)
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    if isinstance(value, dict):
-        out: dict[Any, Any] = {}
-        for k, v in value.items():
-            if k in _SECRET_KEYS and isinstance(v, str) and v:
-                from oidc_doctor.jose import fingerprint
-
-                out[k] = f"<masked {fingerprint(v)}>"
-            else:
-                out[k] = _redact(v)
-        return out
-    return value

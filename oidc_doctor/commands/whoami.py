@@ -126,7 +126,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
             doc.update(status=201, authenticated=True, review_api=review.get("apiVersion"), user=_user(info))
             try:
                 rules = self_subject_rules_review(client, namespace)
-                doc["rules"] = {"namespace": namespace, **(rules.get("status") or {})}
+                rules_status = rules.get("status")
+                doc["rules"] = {"namespace": namespace, **(rules_status if isinstance(rules_status, dict) else {})}
             except LiveError as e:
                 if e.status is None:
                     raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import builtins
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -107,12 +108,61 @@ class _TokenFile(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Read the token file at each request (it may be rotated, as service account tokens are)."""
+        from oidc_doctor.errors import InputError
+        from oidc_doctor.limits import read_small
+
         try:
-            token = Path(self._path).read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise LiveError(f"kubeconfig tokenFile {self._path}: {e.strerror or e}") from e
+            # a FIFO or /dev/zero is refused unopened; a token file is a few KiB at most
+            token = read_small(Path(self._path), 1 << 20).decode("utf-8", "replace").strip()
+        except InputError as e:
+            raise LiveError(f"kubeconfig tokenFile {self._path}: {e.problem}") from e
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
+
+
+#: How long a non-interactive exec plugin may take (a token refresh takes a second or two), and
+#: an interactive one (the user logs in); how much it may print (an ExecCredential is a few KiB).
+EXEC_TIMEOUT_S = 60.0
+EXEC_TIMEOUT_INTERACTIVE_S = 300.0
+EXEC_MAX_OUTPUT = 1 << 20
+
+
+def _bounded(proc: subprocess.Popen[bytes], timeout: float, limit: int) -> tuple[bytes, bytes, str]:
+    """Read a child's stdout (and stderr when piped) up to ``limit`` bytes each within ``timeout``
+    seconds: (stdout, stderr, "" or why it was stopped). A plugin that hangs or prints gigabytes is
+    killed instead of hanging or filling memory."""
+    import threading
+
+    buffers: dict[str, bytearray] = {"out": bytearray(), "err": bytearray()}
+    over: list[str] = []
+
+    def drain(stream: Any, name: str) -> None:
+        buf = buffers[name]
+        while chunk := stream.read(65536):
+            buf += chunk
+            if len(buf) > limit:
+                over.append(name)
+                proc.kill()
+                return
+
+    readers = [
+        threading.Thread(target=drain, args=(s, n), daemon=True)
+        for s, n in ((proc.stdout, "out"), (proc.stderr, "err"))
+        if s is not None
+    ]
+    for t in readers:
+        t.start()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return b"", b"", f"did not finish within {timeout:g} s: stopped"
+    for t in readers:
+        t.join(5)
+    if over:
+        return b"", b"", f"printed more than {limit:,} bytes: stopped"
+    return bytes(buffers["out"]), bytes(buffers["err"]), ""
 
 
 def _has_fileno(stream: Any) -> bool:
@@ -150,35 +200,39 @@ class ExecAuth(httpx.Auth):
         # The plugin talks to the user on stderr (kubelogin's browser prompt): hand it the real
         # stream; a stream without a file descriptor (an in-process caller's buffer) gets a copy.
         piped = self._stderr is not None and not _has_fileno(self._stderr)
+        # a login may wait for the user (a browser, a device code); a non-interactive refresh not
+        timeout = EXEC_TIMEOUT_INTERACTIVE_S if interactive else EXEC_TIMEOUT_S
         try:
-            proc = subprocess.run(  # the user's own kubeconfig names this command
+            proc = subprocess.Popen(  # the user's own kubeconfig names this command
                 argv,
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if piped else self._stderr,
                 stdin=sys.stdin if interactive else subprocess.DEVNULL,
-                check=False,
-                timeout=300,
             )
         except FileNotFoundError as e:
             hint = f" ({ex.installHint.strip()})" if ex.installHint else ""
             raise LiveError(f"exec plugin {ex.command!r} not found{hint}") from e
         except OSError as e:  # not executable, name too long, ...
             raise LiveError(f"exec plugin {ex.command!r} cannot be run: {e.strerror or e}") from e
-        except subprocess.TimeoutExpired as e:
-            raise LiveError(f"exec plugin {ex.command!r} did not answer within 300 s") from e
-        if piped and proc.stderr:
-            from oidc_doctor.logs.mask import mask_jwts
+        out, err, why = _bounded(proc, timeout, EXEC_MAX_OUTPUT)
+        if why:
+            raise LiveError(f"exec plugin {ex.command!r} {why}")
+        returncode = proc.returncode
+        if piped and err:
+            from oidc_doctor.secrets import mask_jwts
 
             # the plugin's words, without control characters or a token it may have logged
-            text = proc.stderr.decode("utf-8", "replace")
+            text = err.decode("utf-8", "replace")
             self._stderr.write("\n".join(mask_jwts(clean(line)) for line in text.split("\n")))
-        if proc.returncode != 0:
-            raise LiveError(f"exec plugin {ex.command!r} exited with status {proc.returncode}")
+        if returncode != 0:
+            raise LiveError(f"exec plugin {ex.command!r} exited with status {returncode}")
         try:
-            status = orjson.loads(proc.stdout).get("status") or {}
+            status = orjson.loads(out).get("status") or {}
         except (orjson.JSONDecodeError, AttributeError) as e:
             raise LiveError(f"exec plugin {ex.command!r} printed no ExecCredential JSON") from e
+        if not isinstance(status, dict):
+            raise LiveError(f"exec plugin {ex.command!r} printed an ExecCredential whose status is not an object")
         token = status.get("token")
         if not isinstance(token, str) or not token:
             raise LiveError(
@@ -245,6 +299,7 @@ class ApiClient:
         # client certificate included: kube-apiserver's union authenticator tries x509 before
         # bearer tokens, so a certificate sent along would answer for the token.
         self._auth = _Bearer(token) if token is not None else _auth(cfg, stderr)
+        self._own_token = token
         if str(cfg.server).startswith("http://") and stderr is not None:
             stderr.write(
                 f"oidc-doctor: warning: the API server of context {clean(cfg.context)!r} is plain http: "
@@ -291,16 +346,8 @@ class ApiClient:
             self._auth.ensure_token()
         # httpx's timeouts bound each read, not the whole answer: a server dripping bytes would
         # never trip them, so the body is read in chunks against a deadline (DESIGN.md: 10 s).
-        deadline = self._clock() + self._timeout_s
         try:
-            with self._http.stream(method, path, params=params, content=body, headers=headers) as resp:
-                content = bytearray()
-                for chunk in resp.iter_bytes():
-                    content += chunk
-                    if self._clock() > deadline:
-                        raise LiveError(
-                            f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s to answer"
-                        )
+            resp, content = self._send(method, path, params, body, headers)
         except httpx.TimeoutException as e:
             raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
         except httpx.HTTPError as e:
@@ -334,12 +381,74 @@ class ApiClient:
                 text += f": {message}"
             # a proxy or webhook in front may echo the request's Authorization header or cookie
             # back: whatever this text reaches (stderr, a collected bundle), no credential does
-            from oidc_doctor.logs.mask import mask
+            from oidc_doctor.secrets import mask_text as mask
 
-            raise LiveError(mask(text), resp.status_code, mask(reason))
+            raise LiveError(self._unsay(mask(text)), resp.status_code, self._unsay(mask(reason)))
         if not isinstance(data, dict):
             raise LiveError(f"{method} {path}: the answer is not a JSON object")
+        if not isinstance(data.get("metadata", {}), dict):
+            # every reader takes metadata for an object: an answer where it is not is no Kubernetes object
+            raise LiveError(f"{method} {path}: the answer's metadata is not a JSON object")
         return data
+
+    def _unsay(self, text: str) -> str:
+        """``text`` without any credential this client sends (an opaque token a server echoed
+        back in its error is no JWT and may be short, so it is replaced by its exact value)."""
+        from oidc_doctor.secrets import mark
+
+        bearer = getattr(self._auth, "_header", "")
+        held = [self._own_token, getattr(self._auth, "_token", None), str(bearer).removeprefix("Bearer ")]
+        for secret in held:
+            if isinstance(secret, str) and len(secret) >= 8 and secret in text:
+                text = text.replace(secret, mark(secret))
+        return text
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        body: bytes | None,
+        headers: dict[str, str] | None,
+    ) -> tuple[httpx.Response, bytes]:
+        """The answer and its body within the whole-request limit, headers included.
+
+        httpx's timeouts bound each read, not the whole answer: a server sending one header byte
+        every few seconds (slow-loris), or dripping the body, would never trip them. So the
+        request runs in a worker thread abandoned at the deadline, and the body is read in chunks
+        against the same deadline (DESIGN.md: 10 s).
+        """
+        import threading
+
+        deadline = self._clock() + self._timeout_s
+        outcome: list[tuple[httpx.Response, bytes] | BaseException] = []
+        headers_seen = threading.Event()
+
+        def work() -> None:
+            try:
+                with self._http.stream(method, path, params=params, content=body, headers=headers) as resp:
+                    headers_seen.set()
+                    content = bytearray()
+                    for chunk in resp.iter_bytes():
+                        content += chunk
+                        if self._clock() > deadline:
+                            raise LiveError(
+                                f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s to answer"
+                            )
+                outcome.append((resp, bytes(content)))
+            except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                outcome.append(e)
+
+        worker = threading.Thread(target=work, name="oidc-doctor-api", daemon=True)
+        worker.start()
+        worker.join(self._timeout_s)
+        if not outcome:
+            stage = "sending the body" if headers_seen.is_set() else "sending the headers"
+            raise LiveError(f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s ({stage})")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET one object."""
@@ -358,32 +467,71 @@ class ApiClient:
         params: dict[str, str] = {"limit": str(limit)}
         if label_selector:
             params["labelSelector"] = label_selector
-        while True:
+        seen: set[str] = set()
+        for _page in range(MAX_PAGES):
             page = self.get(path, params)
             kind = str(page.get("kind") or "").removesuffix("List")
             api_version = page.get("apiVersion")
-            for item in page.get("items") or []:
-                if isinstance(item, dict):
+            items = page.get("items")
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("metadata", {}), dict):
                     # list items carry no kind/apiVersion; add them like kubectl get -o json does
                     item.setdefault("kind", kind)
                     if api_version:
                         item.setdefault("apiVersion", api_version)
                     yield item
-            cont = (page.get("metadata") or {}).get("continue")
-            if not cont:
+            meta = page.get("metadata")
+            cont = meta.get("continue") if isinstance(meta, dict) else None
+            if not cont or not isinstance(cont, str):
                 return
-            params["continue"] = str(cont)
+            if cont in seen:
+                # an API server (or something posing as one) that hands back a token it gave
+                # before would page forever
+                raise LiveError(f"GET {path}: the API server repeated a continue token: paging stopped")
+            seen.add(cont)
+            params["continue"] = cont
+        raise LiveError(f"GET {path}: more than {MAX_PAGES} pages of {limit}: paging stopped")
 
     def patch_json(self, path: str, ops: builtins.list[dict[str, Any]]) -> dict[str, Any]:
         """Apply an RFC 6902 JSON Patch; the API server's ``test`` ops guard it."""
         return self.request("PATCH", path, body=orjson.dumps(ops), content_type="application/json-patch+json")
 
 
+#: The most pages one list may take (500 items each: 5 million objects, far beyond any cluster's
+#: RoleBindings); a ``continue`` that never ends is stopped here.
+MAX_PAGES = 10_000
+
 _PLURAL = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets"}
 
 
+#: Kubernetes names (apimachinery ``validation.IsDNS1123Label`` / ``IsDNS1123Subdomain``):
+#: namespaces are labels, most object names subdomains. Checked before a name goes into a request
+#: path, so ``-d ../../secrets/admin-token`` can never address another resource.
+_DNS1123_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+
+
+def check_name(value: str, what: str, *, label: bool = False) -> str:
+    """``value`` when it is a valid Kubernetes name (a DNS-1123 label for namespaces, else a
+    subdomain of at most 253 characters); :class:`UsageError` naming ``what`` otherwise."""
+    from oidc_doctor.errors import UsageError
+
+    ok = _DNS1123_LABEL.fullmatch(value) if label else (len(value) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(value))
+    if not ok:
+        kind = "DNS-1123 label" if label else "DNS-1123 subdomain"
+        raise UsageError(f"{what} {clean(value, 80)!r} is not a Kubernetes name ({kind}): nothing was requested")
+    return value
+
+
 def workload_path(kind: str, namespace: str, name: str = "") -> str:
-    """``/apis/apps/v1/namespaces/NS/deployments/NAME`` (or the collection without a name)."""
+    """``/apis/apps/v1/namespaces/NS/deployments/NAME`` (or the collection without a name).
+
+    Namespace and name are checked to be Kubernetes names first (:func:`check_name`).
+    """
+    if namespace:
+        check_name(namespace, "namespace", label=True)
+    if name:
+        check_name(name, f"{kind} name")
     plural = _PLURAL.get(kind, kind.lower() + "s")
     base = f"/apis/apps/v1/namespaces/{namespace}/{plural}" if namespace else f"/apis/apps/v1/{plural}"
     return f"{base}/{name}" if name else base
@@ -391,6 +539,8 @@ def workload_path(kind: str, namespace: str, name: str = "") -> str:
 
 def core_path(resource: str, namespace: str | None) -> str:
     """``/api/v1/namespaces/NS/configmaps`` or ``/api/v1/configmaps`` (all namespaces)."""
+    if namespace:
+        check_name(namespace, "namespace", label=True)
     return f"/api/v1/namespaces/{namespace}/{resource}" if namespace else f"/api/v1/{resource}"
 
 

@@ -41,7 +41,11 @@ class Note:
 
 def apply_note(ev: Evidence, note: dict[str, Any], *, blind: bool) -> None:
     """One note into ``ev``: ``inputs`` always, ``blind[area]`` when checks depend on it."""
-    area, what, outcome, reason = (str(note.get(k) or "") for k in ("area", "what", "outcome", "reason"))
+    # each field a string (a hand-edited or hostile manifest may hold anything), and short
+    area, what, outcome, reason = (
+        v if isinstance(v := note.get(k), str) else "" for k in ("area", "what", "outcome", "reason")
+    )
+    area, what, reason = area[:100], what[:500], reason[:2000]
     kind = "absent" if outcome == "absent" else "unreadable"
     ev.inputs.append(InputRecord(f"live {what}", kind, reason=reason))
     if blind and area:
@@ -52,18 +56,29 @@ def apply_manifest(folder: Path, ev: Evidence) -> bool:
     """Read ``folder``'s collect manifest, if any, into ``ev`` (blind areas and failed reads)."""
     import orjson
 
+    from oidc_doctor.errors import InputError
+    from oidc_doctor.limits import read_small
+
     path = folder / MANIFEST
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return False
-    except (OSError, orjson.JSONDecodeError) as e:
+    try:
+        # a FIFO, a link to /dev/zero or a sparse 3 GiB file is refused before it is opened or read
+        doc = orjson.loads(read_small(path))
+    except InputError as e:
+        ev.inputs.append(InputRecord(f"{folder.name}/{MANIFEST}", "skipped", reason=e.problem))
+        return False
+    except orjson.JSONDecodeError as e:
         ev.inputs.append(InputRecord(f"{folder.name}/{MANIFEST}", "broken", reason=str(e)))
         return False
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         ev.inputs.append(InputRecord(f"{folder.name}/{MANIFEST}", "unrecognised", reason=f"not {SCHEMA}"))
         return False
-    for note in doc.get("notes") or []:
-        if isinstance(note, dict):
+    notes = doc.get("notes")
+    if notes is not None and not isinstance(notes, list):
+        ev.inputs.append(InputRecord(f"{folder.name}/{MANIFEST}", "broken", reason="`notes` is not a list"))
+        return False
+    for note in notes or []:
+        if isinstance(note, dict) and any(isinstance(note.get(k), str) and note[k] for k in ("what", "reason")):
             apply_note(ev, note, blind=note.get("blind") is True)
     return True

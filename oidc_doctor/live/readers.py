@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from oidc_doctor.live.client import ApiClient, LiveError, core_path, workload_path
 from oidc_doctor.live.manifest import Note
-from oidc_doctor.live.redact import redact_args, redact_configmap, redact_workload
+from oidc_doctor.live.redact import redact_args, redact_configmap, redact_ingress, redact_workload
 
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 #: GKE Identity Service's per-cluster OIDC settings (``kubectl -n kube-public get clientconfig default``).
@@ -252,7 +252,7 @@ class _Reader:
             )
         ):
             try:
-                self.write("ingresses", f"list {path}", (_strip(i) for i in self.client.iter_list(path)))
+                self.write("ingresses", f"list {path}", (redact_ingress(i) for i in self.client.iter_list(path)))
             except LiveError as e:
                 self.failed("ingress", f"list {path}", e, blind=False)
         for path in self.paths(lambda ns: core_path("secrets", ns)):
@@ -304,6 +304,10 @@ class _Reader:
                 keys = _json_object(body) if status == 200 else None
                 if keys is None or not isinstance(keys.get("keys"), list):
                     raise FetchError(f"{jwks_uri}: {text if status != 200 else 'not a JWKS'}")
+                plain = [u for u in (url, jwks_uri) if u.startswith("http://") or u in fetcher.plain_http]
+                if plain:
+                    # keys anyone on the path could have sent never reach the bundle's checks
+                    raise FetchError(f"{plain[0]}: answered over plain http; its keys are not used")
                 self.write("issuer-jwks", f"GET {jwks_uri} (no credentials)", [keys])
             except FetchError as e:
                 self.note(
@@ -380,6 +384,19 @@ def self_subject_review(client: ApiClient) -> dict[str, Any]:
             raise
         answer.setdefault("apiVersion", api)
         answer.setdefault("kind", "SelfSubjectReview")
+        status = answer.get("status")
+        info = status.get("userInfo") if isinstance(status, dict) else None
+        if (
+            answer.get("kind") != "SelfSubjectReview"
+            or not isinstance(info, dict)
+            or not isinstance(info.get("username"), str)
+        ):
+            # a 2xx that is not a review (an HTML login page from a proxy, a 201 with no body)
+            # says nothing about who the token is: "could not ask", never "authenticated"
+            raise LiveError(
+                f"POST /apis/{api}/selfsubjectreviews: the answer is not a SelfSubjectReview with "
+                "status.userInfo.username: could not ask who the token is"
+            )
         return answer
     assert last is not None
     raise LiveError(
@@ -418,13 +435,6 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
-
-
-def _strip(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-    return obj
 
 
 def _redact_node_args(value: str) -> str:

@@ -14,83 +14,19 @@ another length would invent that finding.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-REDACTED = "<redacted>"
-
-_SECRET_WORD = re.compile(r"secret|password|passwd|token|jwt-key|private-key|datastore-endpoint", re.IGNORECASE)
-_BOOL = {"true", "false", "1", "0", "t", "f", "True", "False", "TRUE", "FALSE"}
-_TOML_LINE = re.compile(r"^(\s*)([A-Za-z0-9_.-]+)(\s*=\s*)(.+?)\s*$")
-_YAML_LINE = re.compile(r"^(\s*-?\s*)([A-Za-z0-9_.-]+)(\s*:\s+)(\S.*?)\s*$")
-
-
-def _norm(name: str) -> str:
-    return name.lstrip("-").lower().replace("_", "-")
-
-
-def looks_secret(name: str, value: str | None = None) -> bool:
-    """Whether an option/variable/key named ``name`` holding ``value`` is a credential."""
-    n = _norm(name)
-    if not _SECRET_WORD.search(n) or n.endswith(("-file", "file")):
-        return False
-    if value is not None and value.strip().strip("'\"") in _BOOL:
-        return False
-    return value is None or value.strip().strip("'\"") != ""
-
-
-def placeholder(name: str, value: str) -> str:
-    """``<redacted>``, or for a cookie secret a placeholder oauth2-proxy would read as equally long."""
-    n = _norm(name)
-    if "cookie" in n and "secret" in n:
-        from oidc_doctor.proxy.settings import secret_bytes
-
-        size = len(secret_bytes(value.strip().strip("'\"")))
-        # '<', '*', '>' are outside base64url: the placeholder is taken as raw bytes, like the value
-        return ("<redacted" + "*" * max(0, size - 10) + ">")[:size] if size >= 10 else "*" * size
-    return REDACTED
+from oidc_doctor.secrets import looks_secret, mask_args, mask_config, mask_env, mask_tree, placeholder
 
 
 def redact_args(argv: list[Any]) -> list[Any]:
     """Container args or a k3s node-args list with credential values replaced."""
-    out: list[Any] = []
-    pending: str | None = None
-    for word in argv:
-        if not isinstance(word, str):
-            out.append(word)
-            pending = None
-            continue
-        if pending is not None and not word.startswith("-"):
-            out.append(placeholder(pending, word))
-            pending = None
-            continue
-        pending = None
-        if word.startswith("-") and "=" in word:
-            name, value = word.split("=", 1)
-            out.append(f"{name}={placeholder(name, value)}" if looks_secret(name, value) else word)
-            continue
-        if word.startswith("-") and looks_secret(word):
-            pending = word
-        out.append(word)
-    return out
+    return mask_args(argv)
 
 
 def redact_text(text: str) -> str:
-    """TOML (``key = value``) and YAML (``key: value``) lines whose key looks secret, redacted."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        end = line[len(body) :]
-        for pattern in (_TOML_LINE, _YAML_LINE):
-            m = pattern.match(body)
-            if m and looks_secret(m.group(2), m.group(4)):
-                value = m.group(4)
-                quote = '"' if value.startswith('"') else ("'" if value.startswith("'") else "")
-                new = placeholder(m.group(2), value)
-                body = f"{m.group(1)}{m.group(2)}{m.group(3)}{quote}{new}{quote}"
-                break
-        lines.append(body + end)
-    return "".join(lines)
+    """A config body (TOML, alpha config JSON/YAML) with credential values replaced."""
+    return mask_config(text)
 
 
 def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -113,6 +49,7 @@ def redact_workload(obj: dict[str, Any]) -> dict[str, Any]:
         if isinstance(ann, dict):
             # kubectl apply keeps the whole last-applied object here, secrets in args included
             ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+            meta["annotations"] = mask_tree(ann)
     spec = _pod_spec(obj)
     if spec is None:
         return obj
@@ -125,9 +62,20 @@ def redact_workload(obj: dict[str, Any]) -> dict[str, Any]:
                     c[field] = redact_args(c[field])
             for env in c.get("env") or []:
                 if isinstance(env, dict) and isinstance(env.get("value"), str):
-                    name = str(env.get("name") or "")
-                    if looks_secret(name, env["value"]):
-                        env["value"] = placeholder(name, env["value"])
+                    env["value"] = mask_env(str(env.get("name") or ""), env["value"])
+    return obj
+
+
+def redact_ingress(obj: dict[str, Any]) -> dict[str, Any]:
+    """An Ingress (changed in place) with credentials in its annotations masked: an ingress-nginx
+    ``configuration-snippet`` may set a static ``Authorization: Bearer ...`` header."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        ann = meta.get("annotations")
+        if isinstance(ann, dict):
+            ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+            meta["annotations"] = mask_tree(ann)
     return obj
 
 
@@ -140,6 +88,6 @@ def redact_configmap(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(data, dict):
         for k, v in list(data.items()):
             if isinstance(v, str):
-                data[k] = placeholder(k, v) if looks_secret(k, v) and "\n" not in v else redact_text(v)
+                data[k] = placeholder(k, v) if looks_secret(k, v) and "\n" not in v else mask_config(v)
     obj.pop("binaryData", None)
     return obj

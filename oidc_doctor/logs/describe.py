@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from oidc_doctor.logs.classify import INGRESS, PROXY, REQUEST
-from oidc_doctor.logs.mask import mask
 from oidc_doctor.logs.summary import CauseStats
+from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
 _SOURCE = {REQUEST: "the API server", PROXY: "oauth2-proxy", INGRESS: "the ingress"}

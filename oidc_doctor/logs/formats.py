@@ -96,7 +96,7 @@ def infer_year(month: int, day: int, ref: datetime | None) -> int:
         return datetime.now(UTC).year
     year = ref.year
     try:
-        if datetime(year, month, day, tzinfo=UTC) > ref + timedelta(days=2):
+        if datetime(year, month, day, tzinfo=UTC) - ref > timedelta(days=2):  # no overflow near year 9999
             year -= 1
     except ValueError:  # 29 February in a non-leap reference year
         year -= 1

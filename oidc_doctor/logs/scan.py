@@ -30,6 +30,7 @@ from oidc_doctor.logs.classify import (
 )
 from oidc_doctor.logs.formats import line_time
 from oidc_doctor.logs.summary import Example, Summary
+from oidc_doctor.text import shift
 
 CHUNK = 8 << 20
 #: API server logs below this size are searched for every API server marker; above it only for
@@ -63,7 +64,9 @@ def open_log(path: Path) -> BufferedIOBase:
     """
     try:
         if is_gzip(path):
-            return gzip.GzipFile(path, "rb")
+            from oidc_doctor.limits import BoundedGzip
+
+            return BoundedGzip(path)
         if has_bom(path):
             raw = path.read_bytes()
             codec = "utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-16"
@@ -417,7 +420,7 @@ def scan_files(
     """
     if around is not None:
         w = window or timedelta(minutes=5)
-        summary = Summary(start=around - w, end=around + w)
+        summary = Summary(start=shift(around, -w), end=shift(around, w))
     else:
         summary = Summary()
     reference = ref or around

@@ -20,7 +20,7 @@ from oidc_doctor.logs.classify import (
     STARTUP,
     Verdict,
 )
-from oidc_doctor.logs.mask import mask
+from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
 #: Distinct unknown messages kept (the rest are only counted), and distinct details per cause.

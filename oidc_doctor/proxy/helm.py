@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from oidc_doctor.errors import InputError
+from oidc_doctor.secrets import REDACTED as REDACTED
+from oidc_doctor.secrets import mask_tree
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
@@ -28,10 +29,6 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"
 def as_dict(value: Any) -> dict[str, Any]:
     """``value`` when it is a mapping, else an empty one (release records are hostile input)."""
     return value if isinstance(value, dict) else {}
-
-
-REDACTED = "<redacted>"
-_SECRET_KEY = re.compile(r"secret|password|token|passwd|privatekey|private_key|apikey|api_key", re.IGNORECASE)
 
 
 @dataclass
@@ -52,24 +49,9 @@ class HelmRelease:
     ref: str = ""
 
 
-def looks_secret(key: str) -> bool:
-    """Whether a values key names a credential (``clientSecret``, ``cookieSecret``, ``password``...)."""
-    return bool(_SECRET_KEY.search(key))
-
-
 def mask(value: Any) -> Any:
-    """A copy of ``value`` with every non-empty value under a secret-looking key redacted."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if looks_secret(str(k)) and v not in (None, "", [], {}) and not isinstance(v, bool):
-                out[str(k)] = REDACTED
-            else:
-                out[str(k)] = mask(v)
-        return out
-    if isinstance(value, list):
-        return [mask(v) for v in value]
-    return value
+    """A copy of parsed values with every credential masked (the one policy: :mod:`oidc_doctor.secrets`)."""
+    return mask_tree(value)
 
 
 def merge_values(defaults: Any, overrides: Any) -> Any:

@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from oidc_doctor.clients import shell_command
 from oidc_doctor.errors import UsageError
 from oidc_doctor.gosyntax import go_bool
 from oidc_doctor.proxy.objects import as_dict, as_list
@@ -54,10 +53,11 @@ class PatchPlan:
 
     def kubectl(self) -> str:
         """The equivalent ``kubectl patch`` command."""
+        from oidc_doctor.shell import join
+
         kind = _KIND_ARG.get(self.kind, self.kind.lower())
-        return shell_command(
-            ["kubectl", "-n", self.namespace, "patch", kind, self.name, "--type=json", "-p", self.patch_json()]
-        )
+        argv: list[str | tuple[str, str]] = ["kubectl", "-n", (self.namespace, "namespace"), "patch", kind]
+        return join([*argv, (self.name, "name"), "--type=json", "-p", (self.patch_json(), "JSON patch")])
 
 
 def _is_flag(word: str) -> bool:

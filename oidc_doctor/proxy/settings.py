@@ -589,6 +589,8 @@ def problems_from_validation(cfg: ProxyConfig) -> list[ConfigProblem]:
     secret = cfg.get("cookie-secret")
     secret_file = cfg.get("cookie-secret-file")
     if secret.known and secret.source != "default" and isinstance(secret.value, str):
+        from oidc_doctor.secrets import secret_bytes
+
         n = len(secret_bytes(secret.value))
         if n not in (16, 24, 32):
             out.append(
@@ -603,19 +605,3 @@ def problems_from_validation(cfg: ProxyConfig) -> list[ConfigProblem]:
             ConfigProblem("missing setting: cookie-secret or cookie-secret-file", cfg.instance.ref, "cookie-secret")
         )
     return out
-
-
-def secret_bytes(secret: str) -> bytes:
-    """Upstream ``encryption.SecretBytes``: URL-safe base64 decoding when that yields 16/24/32 bytes."""
-    import base64
-    import binascii
-
-    s = secret.rstrip("=")
-    try:
-        b = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-        # RawURLEncoding rejects the standard alphabet's + and /
-        if "+" not in s and "/" not in s and len(b) in (16, 24, 32):
-            return b
-    except (binascii.Error, ValueError):
-        pass
-    return secret.encode()

@@ -10,7 +10,6 @@ Flag syntax is kubectl's (``kubectl create rolebinding NAME --clusterrole=NAME|-
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from oidc_doctor.rbac.index import binding_label, namespace_name, role_ref, service_account_of
@@ -27,8 +26,11 @@ def object_name(*parts: str) -> str:
 
 
 def q(value: str) -> str:
-    """Shell-quote one value."""
-    return shlex.quote(value)
+    """One shell word (:func:`oidc_doctor.shell.arg`: quoted, or a placeholder when it cannot be
+    shown safely)."""
+    from oidc_doctor.shell import arg
+
+    return arg(value)
 
 
 def subject_flag(kind: str, name: str) -> str:

@@ -76,7 +76,7 @@ def _forbidden(text: str, ref: str, original: str) -> ObservedFailure | None:
     if user and user.startswith("eyJ"):
         # a token where the user's name belongs (a pasted mix-up) is a credential: shown and
         # matched by fingerprint only
-        from oidc_doctor.logs.mask import mask
+        from oidc_doctor.secrets import mask_text as mask
 
         user = mask(user)
     f = ObservedFailure("forbidden", ref, original.strip(), status=403, user=user)

@@ -443,7 +443,7 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
             )
         )
     nbf = report.times.get("nbf")
-    if nbf is not None and nbf.at is not None and now + NBF_LEEWAY < nbf.at:
+    if nbf is not None and nbf.at is not None and nbf.at - now > NBF_LEEWAY:  # no overflow at the calendar's end
         findings.append(
             _time_finding(
                 report,

@@ -25,7 +25,7 @@ from oidc_doctor.token.inspect import KeyInputs, effective_issuer
 if TYPE_CHECKING:
     import ssl
 
-    import httpx
+    from oidc_doctor.net import Budget
 
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 10.0
@@ -73,7 +73,9 @@ class KeyResolver:
         self.offline = offline
         #: Every URL fetched, in order (tests read it; nothing else).
         self.fetches: list[str] = []
-        self._client: httpx.Client | None = None
+        self._budget: Budget | None = None
+        #: URLs whose answer came over plain http (a hop included): never enough for ``valid``.
+        self.plain_http: set[str] = set()
         self._jwks: dict[str, dict[str, Any]] = {}
         self._discovery: dict[str, dict[str, Any]] = {}
 
@@ -90,84 +92,64 @@ class KeyResolver:
         except (ssl.SSLError, OSError, ValueError) as e:
             raise InputError(where, f"holds no usable PEM certificate: {e}") from e
 
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            from http.cookiejar import CookieJar, DefaultCookiePolicy
+    @property
+    def budget(self) -> Budget:
+        """The run's network budget, shared by every fetch of this resolver (made on first use:
+        a ``--jwks`` run never loads the network module)."""
+        if self._budget is None:
+            from oidc_doctor.net import RUN_BUDGET_S, Budget
 
-            import httpx
+            self._budget = Budget(RUN_BUDGET_S)
+        return self._budget
 
-            self._client = httpx.Client(
-                # no cookie is kept, so none is sent with a later fetch (DESIGN.md: the issuer
-                # receives no credential)
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-                verify=self._ssl_context(),
-                timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-                follow_redirects=True,
-                headers={"Accept": "application/json"},
-            )
-        return self._client
+    @budget.setter
+    def budget(self, value: Budget) -> None:
+        self._budget = value
 
     def close(self) -> None:
-        """Close the HTTP connections, if any were opened."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Nothing to close: each GET uses its own connection (kept for callers)."""
 
     def get_json(self, url: str) -> dict[str, Any]:
         """GET ``url`` (no credentials) and parse a JSON object; :class:`FetchError` says why not.
 
-        httpx's timeouts bound each connect and each read, not the whole request (a server that
-        drips a byte at a time never trips them), so the request runs in a worker thread that
-        is abandoned after :data:`REQUEST_TIMEOUT_S`.
+        One bounded GET (:func:`oidc_doctor.net.get`): 5 s to connect, :data:`REQUEST_TIMEOUT_S` for
+        the whole request headers included, all fetches of this resolver within one run budget;
+        an https URL redirected to plain http is refused.
         """
-        import threading
+        from oidc_doctor.net import Failure, NetError, get
 
-        client = self._http()  # in this thread: a bad --ca-file raises InputError here
+        verify = self._ssl_context()  # in this thread: a bad --ca-file raises InputError here
         self.fetches.append(url)
-        outcome: list[dict[str, Any] | Exception] = []
-
-        def work() -> None:
-            try:
-                outcome.append(self._fetch(client, url))
-            except Exception as e:  # noqa: BLE001 - handed to the caller, which raises it
-                outcome.append(e)
-
-        worker = threading.Thread(target=work, name="oidc-doctor-fetch", daemon=True)
-        worker.start()
-        worker.join(REQUEST_TIMEOUT_S)
-        if not outcome:
-            self._client = None  # abandoned with its stuck request; a later fetch opens another
-            raise FetchError(f"{url} took longer than {REQUEST_TIMEOUT_S:g}s")
-        if isinstance(outcome[0], Exception):
-            raise outcome[0]
-        return outcome[0]
-
-    @staticmethod
-    def _fetch(client: httpx.Client, url: str) -> dict[str, Any]:
-        import httpx
-
         try:
-            with client.stream("GET", url) as response:
-                if url.startswith("https://") and response.url.scheme != "https":
-                    # keys read over plain http could be anyone's: never let them make a signature valid
-                    raise FetchError(f"{url} redirected to {response.url} (plain http): not used")
-                if response.status_code != 200:
-                    raise FetchError(f"{url} answered HTTP {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_DOCUMENT_BYTES:
-                        raise FetchError(f"{url} sent more than 1 MiB")
-        except httpx.TimeoutException as e:
-            raise FetchError(f"{url} did not answer in time ({type(e).__name__})") from e
-        except httpx.HTTPError as e:
-            text = str(e) or type(e).__name__
-            hint = ""
-            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-                hint = " (pass the issuer's CA with --ca-file)"
-            raise FetchError(f"{url} could not be reached: {text}{hint}") from e
+            answer = get(
+                url,
+                verify=verify,
+                headers={"Accept": "application/json"},
+                connect=CONNECT_TIMEOUT_S,
+                request=REQUEST_TIMEOUT_S,
+                budget=self.budget,
+                max_body=MAX_DOCUMENT_BYTES,
+                refuse_https_to_http=True,
+            )
+        except NetError as e:
+            if e.kind == Failure.TOO_LARGE:
+                raise FetchError(f"{url} sent more than 1 MiB") from e
+            if e.kind == Failure.TIMEOUT and e.cause is None:
+                raise FetchError(f"{url} took longer than {REQUEST_TIMEOUT_S:g}s") from e
+            if e.kind == Failure.TIMEOUT:
+                raise FetchError(f"{url} {e.detail}") from e
+            if e.kind == Failure.TRANSPORT:
+                hint = ""
+                if "CERTIFICATE_VERIFY_FAILED" in e.detail or "certificate" in e.detail.lower():
+                    hint = " (pass the issuer's CA with --ca-file)"
+                raise FetchError(f"{url} could not be reached: {e.detail}{hint}") from e
+            raise FetchError(str(e)) from e
+        if answer.status != 200:
+            raise FetchError(f"{url} answered HTTP {answer.status}")
+        if answer.plain_http:
+            self.plain_http.add(url)
         try:
-            doc = loads_strict(bytes(body).decode("utf-8"))
+            doc = loads_strict(answer.body.decode("utf-8"))
         except (ValueError, RecursionError) as e:
             raise FetchError(f"{url} did not return JSON") from e
         if not isinstance(doc, dict):
@@ -214,6 +196,14 @@ class KeyResolver:
             return keys_in
         if not isinstance(jwks.get("keys"), list):
             keys_in.unavailable = f"{jwks_uri} is not a JWKS (no 'keys' list)"
+            return keys_in
+        plain = [u for u in (url, jwks_uri) if u.startswith("http://") or u in self.plain_http]
+        if plain:
+            # anyone on the path could have sent these keys (or the jwks_uri naming them)
+            keys_in.unavailable = (
+                f"the keys came over plain http ({plain[0]}): anyone on the network path could have sent "
+                "them, so they cannot show the signature is valid; serve the issuer over https"
+            )
             return keys_in
         self._jwks[jwks_uri] = jwks
         keys_in.jwks = jwks

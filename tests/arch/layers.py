@@ -4,7 +4,8 @@ Layers, from the edge inwards (``docs/architecture.md``):
 - edge: ``cli``, ``commands``, ``__main__`` — may import anything;
 - sources (I/O into Evidence): ``bundle``, ``loader``, ``live``, ``token.source``, ``token.keys``,
   ``io`` — never ``checks``, ``facts``, ``pipeline``, ``render``;
-- contracts: ``evidence``, ``model``, ``causes``, ``record``, ``errors``, ``text``, ``jose`` —
+- contracts: ``evidence``, ``model``, ``causes``, ``record``, ``errors``, ``text``, ``jose``, and the
+  shared modules of outside facts (``secrets``, ``shell``, ``limits``, ``net``, ``gosyntax``) —
   import only other contracts;
 - engines (pure): ``authn``, ``token``, ``rbac``, ``logs``, ``proxy`` — never ``checks``,
   ``facts``, ``pipeline``, ``render``, ``commands``, ``cli``;
@@ -94,6 +95,8 @@ def layer(mod: str) -> str:
         return "source"
     if head in ("evidence", "model", "causes", "record", "errors", "text", "jose", "__init__"):
         return "contract"
+    if head in ("secrets", "shell", "limits", "net", "gosyntax"):
+        return "contract"  # shared modules: one outside fact each, importable by every layer
     if head in ("facts", "checks", "pipeline"):
         return "judgement"
     if head == "render":

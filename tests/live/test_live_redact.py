@@ -9,9 +9,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from oidc_doctor.live.readers import reduce_helm_release
-from oidc_doctor.live.redact import placeholder, redact_args, redact_configmap, redact_text, redact_workload
+from oidc_doctor.live.redact import redact_args, redact_configmap, redact_text, redact_workload
 from oidc_doctor.proxy.helm import decode_release, encode_release
-from oidc_doctor.proxy.settings import secret_bytes
+from oidc_doctor.secrets import placeholder, secret_bytes
 
 SECRET_FLAGS = ["--client-secret", "--cookie-secret", "--redis-password", "--token", "--datastore-endpoint"]
 # values that are not booleans and do not start with "-" (a flag)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oidc_doctor.jose import fingerprint
-from oidc_doctor.logs.mask import mask
+from oidc_doctor.secrets import mask_text as mask
 
 JWT = (
     "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL2lkcCIsInN1YiI6ImFsaWNlIn0."

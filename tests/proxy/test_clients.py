@@ -100,11 +100,12 @@ def test_a_value_held_in_a_secret_names_the_secret() -> None:
     assert "from Secret o key id" in fix and "`--client-id=kubernetes`" in fix
 
 
-def test_helm_values_are_escaped_for_strvals_and_quoted_for_the_shell() -> None:
+def test_helm_values_strvals_would_split_go_as_json_and_are_quoted_for_the_shell() -> None:
     h = HelmValues("rel; rm -rf /", "ns", "headlamp/headlamp", "0.45.0", CONTAINER, {"client-id": "config.oidc.x"})
     fix = how_to_set(h, _s("flag"), "a,b c")
     cmd = fix[fix.index("helm upgrade") :]
-    # The pasted command has exactly these words: the hostile release name is one word, the comma escaped.
+    # The pasted command has exactly these words: the hostile release name is one word, and a value
+    # Helm's strvals would split (a comma) goes through --set-json.
     assert shlex.split(cmd) == [
         "helm",
         "upgrade",
@@ -115,8 +116,8 @@ def test_helm_values_are_escaped_for_strvals_and_quoted_for_the_shell() -> None:
         "--version",
         "0.45.0",
         "--reuse-values",
-        "--set",
-        "config.oidc.x=a\\,b c",
+        "--set-json",
+        'config.oidc.x="a,b c"',
     ]
 
 

@@ -106,11 +106,12 @@ def test_issuer_compared_byte_for_byte_and_trailing_slash_named() -> None:
     assert ok.status == "pass"
 
 
-def test_scopes_without_groups_is_a_warning_with_escaped_helm_fix() -> None:
+def test_scopes_without_groups_is_a_warning_with_a_helm_fix_helm_reads_back_whole() -> None:
     r = check_scopes(evidence(chart_deploy(labels=HELM_LABELS)), context(auths=[authenticator()]))
     (f,) = r.findings
     assert f.cause == "groups-claim-missing" and f.severity == Severity.WARNING
-    assert r"--set 'config.oidc.scopes=profile\,email\,groups'" in f.fix
+    # --set would split the commas: --set-json carries the string as one JSON value
+    assert """--set-json 'config.oidc.scopes="profile,email,groups"'""" in f.fix
 
 
 def test_scopes_without_groups_and_token_without_the_claim_is_an_error() -> None:

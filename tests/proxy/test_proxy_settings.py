@@ -13,8 +13,8 @@ from oidc_doctor.proxy.settings import (
     is_bool_flag,
     problems_from_validation,
     read_settings,
-    secret_bytes,
 )
+from oidc_doctor.secrets import secret_bytes
 
 
 def _read(obj: dict[str, Any], *cms: dict[str, Any]) -> ProxyConfig:

@@ -56,9 +56,11 @@ def check(tmp_path: Path, token: str, *args: str) -> tuple[int, dict[str, Any], 
 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256", "ES384", "PS256"])
-def test_provider_tokens_verify_through_discovery(idp: IdP, tmp_path: Path, alg: str) -> None:
+def test_provider_tokens_verify_through_discovery(idp_https: IdP, tmp_path: Path, alg: str) -> None:
+    idp = idp_https
+    assert idp.ca_file is not None
     token = idp.mint({"email": "alice@example.com", "email_verified": True, "groups": ["dev"]}, alg=alg)
-    status, doc, causes = check(tmp_path, token, "--client-id", "kubernetes")
+    status, doc, causes = check(tmp_path, token, "--client-id", "kubernetes", "--ca-file", idp.ca_file)
     assert (status, causes) == (0, [])
     sig = doc["signature"]
     assert isinstance(sig, dict)
@@ -86,31 +88,42 @@ def test_https_provider_without_its_ca_leaves_the_signature_unknown(idp_https: I
     assert "--ca-file" in str(sig["reason"])
 
 
+def test_plain_http_provider_keys_never_make_the_signature_valid(idp: IdP, tmp_path: Path) -> None:
+    token = idp.mint()
+    status, doc, _ = check(tmp_path, token)
+    assert status in (0, 1)
+    assert doc["signature"]["status"] == "unknown"
+    assert "plain http" in str(doc["signature"]["reason"])
+    assert pyjwt_verdict(idp, token) == "ok"  # the keys do verify it: only their transport is at fault
+
+
 def test_key_rotation_where_the_kid_leaves_the_jwks(idp_factory: Callable[..., IdP], tmp_path: Path) -> None:
-    provider = idp_factory()
+    provider = idp_factory(https=True)
+    assert provider.ca_file is not None
+    ca = ("--ca-file", provider.ca_file)
     old = provider.mint()
     old_kid = provider.kids["RS256"]
     provider.rotate()
     assert old_kid not in {k["kid"] for k in provider.jwks()["keys"]}
 
-    status, doc, causes = check(tmp_path, old)
+    status, doc, causes = check(tmp_path, old, *ca)
     assert (status, causes) == (1, ["signature-invalid"])
     assert old_kid in str(doc["signature"]["reason"])
     assert pyjwt_verdict(provider, old) == "kid-missing"
 
     # The resolver fetched the JWKS twice: once, then once more for the unknown kid.
-    resolver = KeyResolver()
+    resolver = KeyResolver(ca_file=provider.ca_file)
     resolver.resolve(token_iss=provider.issuer, kid=old_kid)
     resolver.close()
     assert resolver.fetches == [provider.discovery_url, provider.jwks_uri, provider.jwks_uri]
 
     fresh = provider.mint()
-    assert (check(tmp_path, fresh)[0], pyjwt_verdict(provider, fresh)) == (0, "ok")
+    assert (check(tmp_path, fresh, *ca)[0], pyjwt_verdict(provider, fresh)) == (0, "ok")
 
 
 def test_refetch_on_unknown_kid_finds_the_rotated_key(idp_factory: Callable[..., IdP]) -> None:
-    provider = idp_factory()
-    resolver = KeyResolver()
+    provider = idp_factory(https=True)
+    resolver = KeyResolver(ca_file=provider.ca_file)
     before = resolver.resolve(token_iss=provider.issuer, kid=provider.kids["RS256"])
     assert before.jwks is not None
     provider.rotate()
@@ -124,14 +137,16 @@ def test_refetch_on_unknown_kid_finds_the_rotated_key(idp_factory: Callable[...,
     assert pyjwt_verdict(provider, token) == "ok"
 
 
-def test_short_lived_token_expires(idp: IdP, tmp_path: Path) -> None:
+def test_short_lived_token_expires(idp_https: IdP, tmp_path: Path) -> None:
+    idp = idp_https
+    assert idp.ca_file is not None
     token = idp.mint(lifetime=1)
     exp = int(jwt.decode(token, options={"verify_signature": False})["exp"])
     at_exp = iso(datetime.fromtimestamp(exp, UTC))
     after = iso(datetime.fromtimestamp(exp + 1, UTC))
-    status, _, causes = check(tmp_path, token, "--now", at_exp)
+    status, _, causes = check(tmp_path, token, "--now", at_exp, "--ca-file", idp.ca_file)
     assert (status, causes) == (0, [])
-    status, doc, causes = check(tmp_path, token, "--now", after)
+    status, doc, causes = check(tmp_path, token, "--now", after, "--ca-file", idp.ca_file)
     assert (status, causes) == (1, ["token-expired"])
     assert doc["signature"]["status"] == "valid"
 
