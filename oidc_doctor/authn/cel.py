@@ -217,6 +217,10 @@ _BIND = re.compile(r"\bcel\s*\.\s*bind\s*\(")
 
 
 def _unsupported_feature(source: str, message: str) -> str | None:
+    if "Unsupported map key type" in message:
+        # cel-go type-checks a map literal keyed by an optional (`{claims.?email: "x"}`,
+        # upstream validation_test.go); cel-cpp refuses it.
+        return "a map literal with an optional key"
     code = _without_strings(source)
     if _BIND.search(code):
         return "cel.bind"
@@ -343,9 +347,25 @@ def compile_expression(source: str, var: str) -> Program:
         feature = _unsupported_feature(source, str(e))
         if feature is not None:
             raise Unsupported(feature) from e
-        raise CompileError("compilation failed: " + _go_issues(_strip_status(str(e)))) from e
-    out = str(expr.return_type().name()).lower()
+        raise CompileError("compilation failed: " + go_type_names(_go_issues(_strip_status(str(e))))) from e
+    try:
+        out = str(expr.return_type().name()).lower()
+    except RuntimeError as e:
+        # cel-cpp checks the expression but cannot name some result types (a map keyed by
+        # an optional); cel-go accepts these, so this engine only cannot run them.
+        raise Unsupported(_unsupported_feature(source, str(e)) or "a result type this engine lacks") from e
     return Program(source=source, var=var, expr=expr, output="bool" if out == "bool" else out)
+
+
+def go_type_names(text: str) -> str:
+    """cel-cpp's type names as cel-go prints them for kube-apiserver's declarations.
+
+    kube-apiserver declares ``claims`` as ``map(string, any)`` (k8s.io/apiserver
+    pkg/authentication/cel/compile.go, ``NewMapType(StringType, AnyType)``); this engine
+    declares it ``map(string, dyn)``, which type-checks alike (cel-go treats ``any`` as
+    dynamic) but prints differently.
+    """
+    return text.replace("map(string, dyn)", "map(string, any)")
 
 
 def _strip_status(text: str) -> str:
@@ -401,18 +421,31 @@ def go_runtime_error(text: str) -> str:
     return t
 
 
-_EMAIL = re.compile(r"\bclaims\s*\.\s*\??\s*email(?![A-Za-z0-9_])")
-_EMAIL_VERIFIED = re.compile(r"\bclaims\s*\.\s*\??\s*email_verified(?![A-Za-z0-9_])")
+def _selects(source: str, field: str) -> bool:
+    # validation.go hasSelectExp(ast, "claims", field): a select (or optional select `.?`)
+    # of `field` whose operand is the identifier `claims` itself, so `claims.email` and
+    # `claims.?email` count but `claims.other.claims.email` does not (there the operand of
+    # `.email` is a select expression, not the identifier).
+    pattern = re.compile(r"(?<![\w.])(\.?)\s*claims\s*\.\s*\??\s*" + field + r"(?![A-Za-z0-9_])")
+    code = _without_strings(source)
+    for m in pattern.finditer(code):
+        if m.group(1):
+            continue  # `.claims` is a field of something else, or a leading-dot global name
+        before = code[: m.start()].rstrip()
+        if before.endswith("."):
+            continue  # `x . claims.email`
+        return True
+    return False
 
 
 def uses_email(source: str) -> bool:
     """Whether an expression selects ``claims.email`` (validation.go ``usesEmailClaim``)."""
-    return bool(_EMAIL.search(_without_strings(source)))
+    return _selects(source, "email")
 
 
 def uses_email_verified(source: str) -> bool:
     """Whether an expression selects ``claims.email_verified``."""
-    return bool(_EMAIL_VERIFIED.search(_without_strings(source)))
+    return _selects(source, "email_verified")
 
 
 def _without_strings(source: str) -> str:

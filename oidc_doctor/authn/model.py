@@ -146,6 +146,16 @@ class ApiServerAuth:
     flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: Other facts worth reporting (e.g. "GKE identity service: users see this provider").
     notes: list[str] = field(default_factory=list)
+    #: The ``anonymous`` section of an AuthenticationConfiguration, when present.
+    anonymous: AnonymousConfig | None = None
+
+
+@dataclass
+class AnonymousConfig:
+    """``anonymous``: ``enabled`` and the request paths of ``conditions[]``."""
+
+    enabled: bool = False
+    condition_paths: list[str] = field(default_factory=list)
 
 
 def all_signing_algs() -> list[str]:

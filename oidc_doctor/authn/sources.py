@@ -21,6 +21,7 @@ from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
     SOURCE_EKS,
     SOURCE_GKE,
+    AnonymousConfig,
     ApiServerAuth,
     ClaimOrExpression,
     ClaimValidationRule,
@@ -184,6 +185,7 @@ _KNOWN: dict[str, tuple[str, ...]] = {
     "extra": ("key", "valueExpression"),
     "userValidationRules": ("expression", "message"),
     "anonymous": ("enabled", "conditions"),
+    "conditions": ("path",),
 }
 
 
@@ -339,8 +341,15 @@ def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) 
             )
             a.origins[f"userValidationRules[{k}]"] = f"{ref} {vp}"
         auth.authenticators.append(a)
-    anon = d.obj(obj.get("anonymous"), "anonymous", "v1.AnonymousAuthConfig")
-    d.check_keys(anon, "anonymous", "anonymous")
+    if obj.get("anonymous") is not None:
+        anon = d.obj(obj.get("anonymous"), "anonymous", "v1.AnonymousAuthConfig")
+        d.check_keys(anon, "anonymous", "anonymous")
+        auth.anonymous = AnonymousConfig(enabled=anon.get("enabled") is True)
+        for k, cc in enumerate(d.lst(anon.get("conditions"), "anonymous.conditions", "[]v1.AnonymousAuthCondition")):
+            cp = f"anonymous.conditions[{k}]"
+            c = d.obj(cc, cp, "v1.AnonymousAuthCondition")
+            d.check_keys(c, "conditions", cp)
+            auth.anonymous.condition_paths.append(d.str_(c, "path", cp, "AnonymousAuthCondition"))
     if d.type_errors:
         auth.startup_errors.append(prefix + d.type_errors[0])
     elif d.unknown:
@@ -369,7 +378,56 @@ def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiSer
     config.disallowed_issuers = list(flags_auth.disallowed_issuers)
     config.flags = flags_auth.flags
     config.startup_errors = [*flags_auth.startup_errors, *config.startup_errors]
+    if config.anonymous is not None and "anonymous-auth" in flags_auth.flags:
+        # kubernetes pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig
+        # (AnonymousAuthConfigurableEndpoints, on by default since 1.32).
+        config.startup_errors.append(ANONYMOUS_FLAG_AND_FILE)
     return config
+
+
+#: kube-apiserver's refusal of ``--anonymous-auth`` next to an ``anonymous:`` section.
+ANONYMOUS_FLAG_AND_FILE = (
+    "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"
+)
+
+#: Kinds the API server's config scheme knows in apiserver.config.k8s.io besides
+#: AuthenticationConfiguration (k8s.io/apiserver pkg/apis/apiserver/v1*/register.go); a file of
+#: one of these decodes, then is refused as the wrong type.
+_OTHER_CONFIG_KINDS = {"AuthorizationConfiguration": "*apiserver.AuthorizationConfiguration"}
+
+
+def load_auth_config_file(text: str, docs: list[Any], path: str) -> ApiServerAuth:
+    """The file named by ``--authentication-config``, loaded as kube-apiserver loads it.
+
+    kubernetes ``pkg/kubeapiserver/options/authentication.go`` ``loadAuthenticationConfig``:
+    empty data, a missing ``kind`` or ``apiVersion``, an unregistered group, version or kind
+    are start-up failures ``failed to load authentication configuration from file "<path>":
+    <reason>`` (apimachinery ``runtime.NewMissingKindErr`` etc. quote the file's text). They
+    come back as ``startup_errors`` of an empty configuration, never as an input error.
+    """
+    loadable = [d for d in docs if is_auth_config(d)]
+    if loadable:
+        return parse_auth_config(loadable[0], path, path)
+    auth = ApiServerAuth(source=SOURCE_AUTH_CONFIG, ref=path, auth_config_path=path)
+    auth.signing_algs = all_signing_algs()
+    prefix = f'failed to load authentication configuration from file "{path}": '
+    first = docs[0] if docs else None
+    if not text:
+        reason = "empty config data"
+    elif not isinstance(first, dict) or not first.get("kind"):
+        # The serializer checks kind before apiVersion and quotes the original bytes.
+        reason = f"Object 'Kind' is missing in '{text}'"
+    elif not first.get("apiVersion"):
+        reason = f"Object 'apiVersion' is missing in '{text}'"
+    else:
+        api, kind = str(first["apiVersion"]), str(first["kind"])
+        version = api.split("/", 1)[1] if "/" in api else ""
+        if api.split("/")[0] == AUTH_CONFIG_GROUP and version in AUTH_CONFIG_VERSIONS and kind in _OTHER_CONFIG_KINDS:
+            reason = f"expected AuthenticationConfiguration, got {_OTHER_CONFIG_KINDS[kind]}"
+        else:
+            reason = f'no kind "{kind}" is registered for version "{api}" in scheme "pkg/runtime/scheme.go:100"'
+    auth.startup_errors.append(prefix + reason)
+    return auth
 
 
 def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:

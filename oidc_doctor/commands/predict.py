@@ -137,10 +137,8 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
     flags_auth = translate(flags, ref) if flags is not None else None
     if args.auth_config:
-        docs = [d for d in _load(args.auth_config) if sources.is_auth_config(d)]
-        if not docs:
-            raise InputError(args.auth_config, "no AuthenticationConfiguration (apiserver.config.k8s.io) in this file")
-        config = sources.parse_auth_config(docs[0], args.auth_config, args.auth_config)
+        text = _read_file(args.auth_config)
+        config = sources.load_auth_config_file(text, _load(args.auth_config) if text else [], args.auth_config)
         if flags_auth is not None:
             return sources.link_auth_config(flags_auth, config), "", None, None
         return config, "", None, None
