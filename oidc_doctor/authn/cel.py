@@ -223,9 +223,10 @@ def _unsupported_feature(source: str, message: str) -> str | None:
         return "a map literal with an optional key"
     code = _without_strings(source)
     if _BIND.search(code):
-        return "cel.bind"
+        # k8s.io/apiserver pkg/cel/environment/base.go enables no ext.Bindings.
+        return "cel.bind, which kube-apiserver's CEL environment does not enable (the API server most likely refuses it)"
     if _TWO_VAR.search(code):
-        return "two-variable comprehensions"
+        return "two-variable comprehensions (kube-apiserver 1.32+)"
     names: list[str] = re.findall(r"undeclared reference to '([\w.]+)'", message)
     return next((n for n in names if n.split(".")[-1] in K8S_ONLY_FUNCTIONS), None)
 
@@ -255,6 +256,10 @@ class Program:
             if text == _SELECT_ON_VALUE:
                 text = self._missing_select(value) or "no such overload"
             return Result(kind="error", value=text)
+        if "optional_type" in self.output and not self.output.startswith("optional_type"):
+            # A list or map holding optional values (`{"k": claims.?x}`): cel-cpp's
+            # plain_value() crashes the process on these, and no claim mapping can use them.
+            return Result(kind="other", value=None)
         try:
             plain = r.plain_value()
         except TypeError:
