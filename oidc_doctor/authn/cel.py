@@ -224,7 +224,10 @@ def _unsupported_feature(source: str, message: str) -> str | None:
     code = _without_strings(source)
     if _BIND.search(code):
         # k8s.io/apiserver pkg/cel/environment/base.go enables no ext.Bindings.
-        return "cel.bind, which kube-apiserver's CEL environment does not enable (the API server most likely refuses it)"
+        return (
+            "cel.bind, which kube-apiserver's CEL environment does not enable "
+            "(the API server most likely refuses it)"
+        )
     if _TWO_VAR.search(code):
         return "two-variable comprehensions (kube-apiserver 1.32+)"
     names: list[str] = re.findall(r"undeclared reference to '([\w.]+)'", message)
