@@ -57,32 +57,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def parse_request(text: str) -> dict[str, str]:
-    """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH`` as kubectl auth can-i takes it."""
-    words = text.split()
-    if len(words) < 2:
-        raise UsageError(f"--request: {text!r} needs a verb and a resource, e.g. 'list pods -n dev'")
-    out = {"verb": words[0].lower()}
-    rest = words[1:]
-    while rest:
-        w = rest.pop(0)
-        if w in ("-n", "--namespace"):
-            if not rest:
-                raise UsageError(f"--request: {w} needs a namespace")
-            out["namespace"] = rest.pop(0)
-        elif w.startswith(("--namespace=", "-n=")):
-            out["namespace"] = w.split("=", 1)[1]
-        elif "resource" not in out and "path" not in out:
-            if w.startswith("/"):
-                out["path"] = w
-                continue
-            resource, _, sub = w.partition("/")
-            name, _, group = resource.partition(".")
-            out.update(resource=name.lower(), api_group=group, subresource=sub)
-        elif "name" not in out:
-            out["name"] = w
-        else:
-            raise UsageError(f"--request: unexpected {w!r} in {text!r}")
-    return out
+    """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH``, resolved as kubectl does."""
+    from oidc_doctor.rbac.resources import parse_request as resolve_request
+
+    try:
+        return resolve_request(text)
+    except ValueError as e:
+        raise UsageError(f"--request: {e}") from e
 
 
 def _now(args: argparse.Namespace, ev: Evidence) -> tuple[datetime, str]:

@@ -275,9 +275,13 @@ def _identity_line(who: Any) -> str:
 
 def parse_resource(text: str, subresource: str = "") -> tuple[str, str, str]:
     """``(resource, api_group, subresource)`` from ``deployments.apps/scale`` (kubectl's form)."""
-    base, _, sub = text.partition("/")
-    resource, _, group = base.partition(".")
-    return resource, group, sub or subresource
+    from oidc_doctor.rbac.resources import Discovery, UnknownResource
+
+    try:
+        r = Discovery().resolve(text)
+    except UnknownResource as e:
+        raise UsageError(str(e)) from e
+    return r.resource, r.group, r.subresource or subresource
 
 
 def _can(
