@@ -22,6 +22,8 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_optional, ext_strings
 
+from oidc_doctor.authn import cel_k8s
+
 CLAIMS = "claims"
 USER = "user"
 
@@ -184,6 +186,7 @@ def _env(var: str) -> Any:
         _ENVS[var] = cel.NewEnv(
             variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
             extensions=[
+                cel_k8s.extension(),
                 ext_optional.ExtOptional(),
                 ext_strings.ExtStrings(),
                 _sets_extension(),
@@ -202,14 +205,9 @@ class Unsupported(Exception):
     """The expression uses a part of kube-apiserver's CEL environment this engine lacks."""
 
 
-#: Functions kube-apiserver's environment has (k8s.io/apiserver pkg/cel/library: URLs, IP, CIDR,
-#: Quantity, Semver; cel-go ext.Lists sortBy/first/last) and this engine does not.
-K8S_ONLY_FUNCTIONS = frozenset(
-    (
-        "url isURL getScheme getHost getHostname getPort getEscapedPath getQuery ip isIP cidr isCIDR "
-        "quantity isQuantity semver isSemver sortBy first last containsIP containsCIDR"
-    ).split()
-)
+#: Functions kube-apiserver's environment has (cel-go ext.Lists v3 sortBy/first/last, k8s's
+#: format library) and this engine does not; URL/IP/CIDR/quantity/semver are in cel_k8s.
+K8S_ONLY_FUNCTIONS = frozenset("sortBy first last format".split())
 _TWO_VAR = re.compile(
     r"\.\s*(all|exists|existsOne|transformList|transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,"
 )
@@ -230,6 +228,11 @@ def _unsupported_feature(source: str, message: str) -> str | None:
         )
     if _TWO_VAR.search(code):
         return "two-variable comprehensions (kube-apiserver 1.32+)"
+    used = {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*(?=\s*\()", code)} & cel_k8s.FUNCTIONS
+    if used and "ERROR" in message:
+        # A compile error in an expression using the k8s libraries: cel-go names their types
+        # (kubernetes.URL, ...) where this engine has tagged maps; do not guess the wording.
+        return f"the k8s CEL libraries ({', '.join(sorted(used))}) with a type error whose wording is not emulated"
     names: list[str] = re.findall(r"undeclared reference to '([\w.]+)'", message)
     return next((n for n in names if n.split(".")[-1] in K8S_ONLY_FUNCTIONS), None)
 
@@ -248,6 +251,8 @@ class Program:
         try:
             r = self.expr.eval(data={self.var: value})
         except RuntimeError as e:
+            if cel_k8s.UNKNOWN_MARKER in str(e):
+                return Result(kind="unsupported", value=str(e).split(cel_k8s.UNKNOWN_MARKER, 1)[1])
             return Result(kind="error", value=go_runtime_error(str(e)))
         kind = str(r.type().name())
         if kind == "ERROR":
@@ -256,6 +261,8 @@ class Program:
             except TypeError:
                 return Result(kind="optional", value=None)  # an optional value has no Python form
             text = go_runtime_error(str(msg))
+            if cel_k8s.UNKNOWN_MARKER in text:
+                return Result(kind="unsupported", value=text.split(cel_k8s.UNKNOWN_MARKER, 1)[1])
             if text == _SELECT_ON_VALUE:
                 text = self._missing_select(value) or "no such overload"
             return Result(kind="error", value=text)
@@ -267,6 +274,9 @@ class Program:
             plain = r.plain_value()
         except TypeError:
             return Result(kind="other", value=None)
+        if isinstance(plain, dict) and cel_k8s.TAG in plain:
+            # A URL/IP/CIDR/quantity/semver value itself: cel-go would name its type.
+            return Result(kind="unsupported", value=f"a {plain[cel_k8s.TAG]} value as the result")
         return Result(kind=_kind(kind), value=plain)
 
     def _missing_select(self, value: Any) -> str | None:
