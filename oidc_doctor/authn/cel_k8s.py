@@ -404,7 +404,9 @@ def extension() -> Any:
             fn("masked", member(v, [v], lambda c: {TAG: "CIDR", "v": str(_network(c))}, "cidr_masked")),
             fn("quantity", glob("quantity", v, [s], _quantity_value, "string_to_quantity")),
             fn("isQuantity", glob("isQuantity", b, [s], _is_quantity, "is_quantity_string")),
-            fn("sign", member(i, [v], lambda q: (_q(q) > 0) - (_q(q) < 0), "quantity_sign")),
+            # quantity.go declares sign as a global overload (cel.Overload), though its comment
+            # shows `<Quantity>.sign()`; cel-go resolves only `sign(q)` for such a declaration.
+            fn("sign", glob("sign", i, [v], lambda q: (_q(q) > 0) - (_q(q) < 0), "quantity_sign")),
             fn("isGreaterThan", member(b, [v, v], lambda a, c: _cmp(a, c) > 0, "k8s_is_greater_than")),
             fn("isLessThan", member(b, [v, v], lambda a, c: _cmp(a, c) < 0, "k8s_is_less_than")),
             fn("compareTo", member(i, [v, v], _cmp, "k8s_compare_to")),
