@@ -56,12 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
 
 
-def parse_request(text: str) -> dict[str, str]:
+def parse_request(text: str, bundle: str | None = None) -> dict[str, str]:
     """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH``, resolved as kubectl does."""
+    from oidc_doctor.rbac.resources import discovery_for_bundle
     from oidc_doctor.rbac.resources import parse_request as resolve_request
 
     try:
-        return resolve_request(text)
+        return resolve_request(text, discovery_for_bundle(bundle))
     except ValueError as e:
         raise UsageError(f"--request: {e}") from e
 
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         token_lifetime_s=parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None,
     )
     if args.request:
-        options.request = parse_request(args.request)
+        options.request = parse_request(args.request, args.bundle)
     ctx = Context(now=now, now_source=now_source, options=options)
     report = pipeline.run(ev, ctx)
     return emit(report, args.format, args.output, io)

@@ -9,13 +9,15 @@ group is the core group), so ``deployments`` must become ``deployments`` in ``ap
 
 The table holds the built-in resources of Kubernetes 1.29 to 1.34 as ``kubectl
 api-resources`` lists them (names, short names, group, namespaced) and the subresources the
-API server serves. CRDs and APIServices extend it (:func:`Discovery.extend`).
+API server serves. CRDs and APIServices extend it (:func:`Discovery.extend`), e.g. those of a
+bundle (:func:`discovery_for_bundle`).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # plural singular shortnames(,) group namespaced(y/n) subresources(,)
@@ -209,6 +211,44 @@ class Discovery:
                 plurals.append(text)
         hint = f"; did you mean {' or '.join(plurals)}?" if plurals else "; give it as RESOURCE.GROUP"
         return f'the server doesn\'t have a resource type "{word}"{hint}'
+
+
+#: Files larger than this are not searched for CRDs (the bundle reader itself keeps logs of
+#: any size; a CRD list of this size is not a realistic bundle).
+MAX_DISCOVERY_FILE_BYTES = 64 * 1024 * 1024
+
+
+def discovery_for_bundle(folder: str | Path | None) -> Discovery:
+    """The built-in table extended by the CRDs and APIServices found in a bundle folder.
+
+    Walks the folder as the bundle reader does (recursively, hidden files skipped) but parses
+    only files that mention ``CustomResourceDefinition`` or ``APIService``; a file that does
+    not parse is left to the bundle reader to report.
+    """
+    from oidc_doctor.errors import DoctorError
+    from oidc_doctor.loader import load_documents
+
+    d = Discovery()
+    if folder is None:
+        return d
+    root = Path(folder)
+    if not root.is_dir():
+        return d
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        try:
+            if path.stat().st_size > MAX_DISCOVERY_FILE_BYTES:
+                continue
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if b"CustomResourceDefinition" not in raw and b"APIService" not in raw:
+            continue
+        try:
+            docs = load_documents(raw, str(path))
+        except DoctorError:
+            continue
+        d.extend([doc.data for doc in docs])
+    return d
 
 
 def parse_request(text: str, discovery: Discovery | None = None) -> dict[str, str]:

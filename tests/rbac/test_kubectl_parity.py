@@ -169,3 +169,42 @@ def test_healthy_example_with_a_deployments_request_has_no_error() -> None:
     assert status == 0, err.getvalue()
     assert [f["cause"] for f in report["findings"] if f["severity"] == "error"] == []
     assert "token-accepted" in [f["cause"] for f in report["findings"]]
+
+
+CRD_BUNDLE = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: crontabs.stable.example.com}
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names: {plural: crontabs, singular: crontab, kind: CronTab, shortNames: [ct]}
+  versions: [{name: v1, served: true, storage: true, subresources: {status: {}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {namespace: dev, name: crontab-editor}
+rules:
+- apiGroups: ["stable.example.com"]
+  resources: ["crontabs"]
+  verbs: ["get", "list", "update"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {namespace: dev, name: crontab-editor}
+subjects: [{kind: User, name: cora, apiGroup: rbac.authorization.k8s.io}]
+roleRef: {kind: Role, name: crontab-editor, apiGroup: rbac.authorization.k8s.io}
+"""
+
+
+@pytest.mark.parametrize(
+    ("word", "verb", "expected"),
+    [("ct", "list", True), ("crontab", "get", True), ("crontabs.stable.example.com", "update", True),
+     ("ct", "delete", False), ("ct/status", "update", False)],
+)
+def test_crds_in_the_bundle_resolve_their_short_names(tmp_path: Path, word: str, verb: str, expected: bool) -> None:
+    (tmp_path / "cluster.yaml").write_text(CRD_BUNDLE)
+    argv = ["rbac", "can", verb, word, "-n", "dev", "--user", "cora", "--bundle", str(tmp_path)]
+    out, err = io.StringIO(), io.StringIO()
+    status = main(argv, IO(stdin=io.StringIO(""), stdout=out, stderr=err, env={}))
+    assert status == (0 if expected else 1), out.getvalue() + err.getvalue()
