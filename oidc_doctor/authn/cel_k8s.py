@@ -81,8 +81,15 @@ def _parse_url(s: str) -> dict[str, Any]:
         }
     m = _URL_PATH.match(s)
     if m:
-        return {TAG: "URL", "scheme": "", "host": "", "hostname": "", "port": "", "path": m.group("path"),
-                "query": m.group("query") or ""}
+        return {
+            TAG: "URL",
+            "scheme": "",
+            "host": "",
+            "hostname": "",
+            "port": "",
+            "path": m.group("path"),
+            "query": m.group("query") or "",
+        }
     raise Unknown(f"url({s!r}): outside the URL forms this emulation parses")
 
 
@@ -210,10 +217,22 @@ def _string(v: Any) -> str:
 
 _QUANTITY = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z")
 _SUFFIX = {
-    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "k": Decimal("1e3"),
-    "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18"),
-    "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30), "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50), "Ei": Decimal(2**60),
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
 }
 
 

@@ -148,6 +148,11 @@ class ApiServerAuth:
     notes: list[str] = field(default_factory=list)
     #: The ``anonymous`` section of an AuthenticationConfiguration, when present.
     anonymous: AnonymousConfig | None = None
+    #: The ``apiVersion`` of the AuthenticationConfiguration file, when one was loaded.
+    auth_config_api: str = ""
+    #: The kube-apiserver version (``v1.30.2``) and where it was read; "" when unknown.
+    kube_version: str = ""
+    kube_version_ref: str = ""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oidc_doctor.authn import version
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
@@ -75,7 +76,11 @@ def from_pod(pod: dict[str, Any], where: str) -> ApiServerAuth | None:
         return None
     words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
     ref = _ref(where, pod)
-    return translate(parse_args(words, ref), ref)
+    auth = translate(parse_args(words, ref), ref)
+    tag = version.from_image(str(c.get("image", "")))
+    if tag:
+        auth.kube_version, auth.kube_version_ref = tag, f"{ref} image {c.get('image')}"
+    return auth
 
 
 def cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -101,7 +106,11 @@ def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
             if isinstance(e, dict) and "name" in e:
                 v = e.get("value")
                 flags.append(Flag(str(e["name"]), "" if v is None else str(v), f"{ref}[{i}] {e['name']}"))
-    return translate(flags, ref)
+    auth = translate(flags, ref)
+    kv = cc.get("kubernetesVersion")
+    if isinstance(kv, str) and version.parse(kv):
+        auth.kube_version, auth.kube_version_ref = kv, f"{_ref(where, obj)} kubernetesVersion"
+    return auth
 
 
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
@@ -160,7 +169,16 @@ def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
             value = value.removeprefix("--")
             name, _, v = value.partition("=")
             flags.append(Flag(name, v, f"{ref} --kube-apiserver-arg {name}"))
-        return translate(flags, ref)
+        auth = translate(flags, ref)
+        status = node.get("status") if isinstance(node.get("status"), dict) else {}
+        assert isinstance(status, dict)
+        info = status.get("nodeInfo") if isinstance(status.get("nodeInfo"), dict) else {}
+        assert isinstance(info, dict)
+        kubelet = info.get("kubeletVersion")
+        if isinstance(kubelet, str) and version.parse(kubelet):
+            # k3s/RKE2 run the API server in the same binary as the kubelet.
+            auth.kube_version, auth.kube_version_ref = kubelet, f"{_ref(where, node)} status.nodeInfo.kubeletVersion"
+        return auth
     return None
 
 
@@ -254,6 +272,7 @@ def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) 
     auth.signing_algs = all_signing_algs()
     auth.signing_algs_ref = f"{ref} (all asymmetric algorithms are allowed with --authentication-config)"
     api = str(obj.get("apiVersion", ""))
+    auth.auth_config_api = api
     version = api.split("/", 1)[1] if "/" in api else ""
     prefix = f'failed to load authentication configuration from file "{path or where}": '
     if version not in AUTH_CONFIG_VERSIONS:
@@ -378,6 +397,7 @@ def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiSer
     config.disallowed_issuers = list(flags_auth.disallowed_issuers)
     config.flags = flags_auth.flags
     config.startup_errors = [*flags_auth.startup_errors, *config.startup_errors]
+    config.kube_version, config.kube_version_ref = flags_auth.kube_version, flags_auth.kube_version_ref
     if config.anonymous is not None and "anonymous-auth" in flags_auth.flags:
         # kubernetes pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig
         # (AnonymousAuthConfigurableEndpoints, on by default since 1.32).

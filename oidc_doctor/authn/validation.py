@@ -478,9 +478,12 @@ def validate_configuration(
 
 def validate_settings(auth: ApiServerAuth) -> ConfigVerdict:
     """Validate every authenticator; build the start-up message kube-apiserver would print."""
+    from oidc_doctor.authn import version
+
     per = [validate_authenticator(a, auth.disallowed_issuers, auth.signing_algs) for a in auth.authenticators]
-    if auth.startup_errors:
-        return ConfigVerdict(per, aggregate(auth.startup_errors))
+    startup = [*auth.startup_errors, *version.startup_errors(auth)]
+    if startup:
+        return ConfigVerdict(per, aggregate(startup))
     # The service-account issuers reach oidc.New, not this file-level check (below).
     file_errors = [
         e

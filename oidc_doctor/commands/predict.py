@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
     parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
     parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
+    parser.add_argument(
+        "--kube-version",
+        metavar="V",
+        help="the kube-apiserver version (v1.30.2) whose rules apply (default: read from the evidence, else newest)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -181,6 +186,7 @@ def _manifest_settings(path: str) -> ApiServerAuth:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
     from oidc_doctor.authn import verify
+    from oidc_doctor.authn import version as kube_version
     from oidc_doctor.evidence import Kind
     from oidc_doctor.jose import parse_jwks
     from oidc_doctor.text import parse_time
@@ -191,6 +197,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
         reason = blind or "no API server settings were found"
         raise InputError(args.bundle or "settings", f"the API server's JWT settings cannot be seen: {reason}")
+    if args.kube_version:
+        auth.kube_version, auth.kube_version_ref = args.kube_version, "--kube-version"
 
     static = None
     if args.jwks:
@@ -224,6 +232,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+    version_note = kube_version.describe(auth)
+    if version_note:
+        pred.notes.append(version_note)
     _print(pred, args.format, io, token is not None, auth)
     if token is None:
         return 0 if pred.error is None else 1

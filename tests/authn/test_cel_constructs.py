@@ -18,7 +18,7 @@ CLAIMS = {"sub": "u1", "email": "a@example.com", "email_verified": True, "groups
 
 #: expression -> expected evaluation over CLAIMS (None: this engine reports it unsupported)
 CASES: dict[str, object] = {
-    'claims.?email_verified.orValue(true) ? claims.email : claims.sub': "a@example.com",
+    "claims.?email_verified.orValue(true) ? claims.email : claims.sub": "a@example.com",
     '{claims.?email: "panda"}': None,
     '{"fancy": claims.?email}': "other",  # a map of optionals: evaluated, not a string
     "['yay', string(claims.email), 'panda'].join(' ')": "yay a@example.com panda",

@@ -199,8 +199,13 @@ roleRef: {kind: Role, name: crontab-editor, apiGroup: rbac.authorization.k8s.io}
 
 @pytest.mark.parametrize(
     ("word", "verb", "expected"),
-    [("ct", "list", True), ("crontab", "get", True), ("crontabs.stable.example.com", "update", True),
-     ("ct", "delete", False), ("ct/status", "update", False)],
+    [
+        ("ct", "list", True),
+        ("crontab", "get", True),
+        ("crontabs.stable.example.com", "update", True),
+        ("ct", "delete", False),
+        ("ct/status", "update", False),
+    ],
 )
 def test_crds_in_the_bundle_resolve_their_short_names(tmp_path: Path, word: str, verb: str, expected: bool) -> None:
     (tmp_path / "cluster.yaml").write_text(CRD_BUNDLE)
