@@ -178,3 +178,24 @@ def test_predict_states_the_start_up_failure_and_never_crashes(case: dict[str, A
         assert got["startup_error"] == "invalid authentication configuration: " + case["want"]
     elif not case["want"]:
         assert got["startup_error"] is None
+
+
+FRAGMENT_CASES = [c for c in RUN if c["test"] != "TestValidateAuthenticationConfiguration"]
+
+
+@pytest.mark.parametrize("case", FRAGMENT_CASES, ids=[f"{c['test']}/{c['name']}" for c in FRAGMENT_CASES])
+def test_predict_never_crashes_on_the_helper_tables(case: dict[str, Any], tmp_path: Path) -> None:
+    if case.get("generate_ca"):
+        case = {**case, "in": _self_signed_ca()}
+    jwt, _ = _fragment_authenticator(case)
+    path = tmp_path / "auth.yaml"
+    path.write_text(yaml.safe_dump(_doc({"jwt": [jwt]})))
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["predict", "--auth-config", str(path), "--format", "json"], IO(io.StringIO(""), out, err, {}))
+    assert status in (0, 1), err.getvalue()
+    got = json.loads(out.getvalue())
+    want = case["want"]
+    if want and case["field"] != "issuer.audiences" and "disallowed" not in want:
+        # the helper's error is among the file's errors, under jwt[0].
+        tail = want.split(": ", 1)[1] if ": " in want else want
+        assert got["startup_error"] is not None and tail.split("\n")[0][:40] in got["startup_error"]
