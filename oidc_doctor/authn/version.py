@@ -14,7 +14,10 @@ Kubernetes feature-gate reference):
 - ``apiserver.config.k8s.io`` serves AuthenticationConfiguration as v1alpha1 from 1.29,
   v1beta1 from 1.30 and v1 from 1.34; another version fails to load.
 - ``anonymous`` exists from 1.31 (AnonymousAuthConfigurableEndpoints: alpha, off, in 1.31;
-  beta, on, from 1.32); before 1.31 strict decoding refuses the field.
+  beta, on, from 1.32); ``issuer.discoveryURL`` and ``issuer.audienceMatchPolicy`` from 1.30;
+  ``issuer.egressSelectorType`` from 1.34 (first release tags holding the fields in
+  k8s.io/apiserver ``pkg/apis/apiserver/v1alpha1/types.go``). Before, strict decoding refuses
+  them (``unknown field "jwt[0].issuer.discoveryURL"``).
 """
 
 from __future__ import annotations
@@ -89,9 +92,21 @@ def startup_errors(auth: ApiServerAuth) -> list[str]:
             prefix + f'no kind "AuthenticationConfiguration" is registered for version "{api}" '
             'in scheme "pkg/runtime/scheme.go:100"'
         ]
+    unknown = [
+        f"jwt[{i}].issuer.{name}"
+        for i, a in enumerate(auth.authenticators)
+        for name, value, since in (
+            ("discoveryURL", a.issuer.discovery_url, 30),
+            ("audienceMatchPolicy", a.issuer.audience_match_policy, 30),
+            ("egressSelectorType", a.issuer.egress_selector_type, 34),
+        )
+        if value and not v.at_least(since)
+    ]
+    if auth.anonymous is not None and not v.at_least(31):
+        unknown.append("anonymous")
+    if unknown:
+        return [prefix + "strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown)]
     if auth.anonymous is not None:
-        if not v.at_least(31):
-            return [prefix + 'strict decoding error: unknown field "anonymous"']
         if v.minor == 31 and _gate(auth, "AnonymousAuthConfigurableEndpoints") is not True:
             return [
                 "invalid authentication configuration: anonymous: Forbidden: anonymous is not supported "

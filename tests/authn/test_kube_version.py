@@ -140,3 +140,27 @@ def test_a_bundle_prints_the_version_it_assumed() -> None:
         IO(stdin=io.StringIO(""), stdout=out, stderr=err, env={}),
     )
     assert "rules of kube-apiserver 1.31 applied (v1.31.4 from" in out.getvalue()
+
+
+def test_fields_newer_than_the_version_fail_strict_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "auth.yaml"
+    path.write_text(
+        "apiVersion: apiserver.config.k8s.io/v1alpha1\nkind: AuthenticationConfiguration\njwt:\n"
+        "- issuer: {url: https://issuer.example, discoveryURL: https://idp.svc/.well-known/openid-configuration,"
+        " audiences: [k], egressSelectorType: cluster}\n"
+        '  claimMappings: {username: {claim: sub, prefix: ""}}\n'
+    )
+    args = ["predict", "--auth-config", str(path), f"--apiserver-arg=--authentication-config={path}"]
+    args += ["--apiserver-arg=--feature-gates=StructuredAuthenticationConfiguration=true", "--format", "json"]
+    out = io.StringIO()
+    main([*args, "--kube-version", "1.29.0"], IO(stdin=io.StringIO(""), stdout=out, stderr=io.StringIO(), env={}))
+    assert json.loads(out.getvalue())["startup_error"] == (
+        f'failed to load authentication configuration from file "{path}": strict decoding error: '
+        'unknown field "jwt[0].issuer.discoveryURL", unknown field "jwt[0].issuer.egressSelectorType"'
+    )
+    out = io.StringIO()
+    main([*args, "--kube-version", "1.33.0"], IO(stdin=io.StringIO(""), stdout=out, stderr=io.StringIO(), env={}))
+    assert json.loads(out.getvalue())["startup_error"].endswith('unknown field "jwt[0].issuer.egressSelectorType"')
+    out = io.StringIO()
+    main([*args, "--kube-version", "1.34.2"], IO(stdin=io.StringIO(""), stdout=out, stderr=io.StringIO(), env={}))
+    assert json.loads(out.getvalue())["startup_error"] is None
