@@ -183,7 +183,11 @@ _ENVS: dict[str, Any] = {}
 def _env(var: str) -> Any:
     if var not in _ENVS:
         dyn = cel.Type.DYN
+        # cel-cpp's two-variable comprehensions (all/exists/existsOne/transformList with
+        # (index, value) or (key, value)); kube-apiserver enables them from 1.32 (base.go).
+        config = cel.NewEnvConfigFromYaml('name: "kube-apiserver"\nextensions:\n- name: "two-var-comprehensions"\n')
         _ENVS[var] = cel.NewEnv(
+            config=config,
             variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
             extensions=[
                 cel_k8s.extension(),
@@ -208,9 +212,8 @@ class Unsupported(Exception):
 #: Functions kube-apiserver's environment has (cel-go ext.Lists v3 sortBy/first/last, k8s's
 #: format library) and this engine does not; URL/IP/CIDR/quantity/semver are in cel_k8s.
 K8S_ONLY_FUNCTIONS = frozenset("sortBy first last format".split())
-_TWO_VAR = re.compile(
-    r"\.\s*(all|exists|existsOne|transformList|transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,"
-)
+#: Two-variable macros cel-cpp type-checks but cannot plan (``cel.@mapInsert`` has no overload).
+_TWO_VAR = re.compile(r"\.\s*(transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,")
 _BIND = re.compile(r"\bcel\s*\.\s*bind\s*\(")
 
 
@@ -227,7 +230,7 @@ def _unsupported_feature(source: str, message: str) -> str | None:
             "(the API server most likely refuses it)"
         )
     if _TWO_VAR.search(code):
-        return "two-variable comprehensions (kube-apiserver 1.32+)"
+        return "transformMap/transformMapEntry (two-variable comprehensions building maps)"
     used = {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*(?=\s*\()", code)} & cel_k8s.FUNCTIONS
     if used and "ERROR" in message:
         # A compile error in an expression using the k8s libraries: cel-go names their types
@@ -359,6 +362,8 @@ def compile_expression(source: str, var: str) -> Program:
         bad = _user_field_error(source)
         if bad is not None:
             raise CompileError("compilation failed: " + bad)
+    if _TWO_VAR.search(_without_strings(source)):
+        raise Unsupported("transformMap/transformMapEntry (two-variable comprehensions building maps)")
     try:
         expr = _env(var).compile(source)
     except RuntimeError as e:

@@ -26,7 +26,12 @@ CASES: dict[str, object] = {
     "claims.sub.getHost()": "error",  # a URL function on a string: cel-go's "no such overload"
     "claims.groups.exists_one(g, g == 'dev') ? 'one' : 'none'": "one",
     "sets.contains(claims.groups, ['dev'])": True,
-    "claims.groups.all(i, g, g != '')": None,  # two-variable comprehension
+    "claims.groups.all(i, g, g != '')": True,  # two-variable comprehensions (kube-apiserver 1.32+)
+    "claims.groups.exists(i, g, i == 1 && g == 'ops')": True,
+    "claims.groups.existsOne(i, g, g == 'dev')": True,
+    "claims.groups.transformList(i, g, i > 0, g.upperAscii())": ["OPS"],
+    "{'a': 'b'}.all(k, v, k == 'a' && v == 'b')": True,
+    "{'a': 'b'}.transformMap(k, v, v + k)": None,  # cel-cpp cannot plan map-building macros
     "cel.bind(e, claims.email, e)": None,
     'url("https://" + claims.sub + ".example.com:8443/x?a=1&a=2").getHost()': "u1.example.com:8443",
     'url("https://idp.example.com/realms/k8s?a=1&a=2").getQuery()': {"a": ["1", "2"]},
