@@ -125,12 +125,11 @@ def _regex_extension() -> Any:
 
 
 def _lists_extension() -> Any:
-    # cel-go ext.Lists (v3) and k8s library.Lists, the parts a Python implementation can give:
-    # distinct, flatten, reverse, slice, sort, isSorted, sum, min, max, lists.range. They apply
-    # to claims/user values (dyn); cel-cpp's checker does not bind them to typed list literals.
+    # k8s library.Lists (pkg/cel/library/lists.go), the parts a Python implementation can give:
+    # isSorted, sum, min, max on claims/user values (dyn). cel-go's ext.Lists (distinct,
+    # flatten, sort, ...) comes from cel-cpp's "lists" library (see _env).
     dyn = cel.Type.DYN
     lst = cel.Type.List(dyn)
-    i = cel.Type.INT
 
     def member(name: str, ret: Any, params: list[Any], impl: Any) -> Any:
         def checked(*args: Any) -> Any:
@@ -142,39 +141,15 @@ def _lists_extension() -> Any:
 
         return cel.FunctionDecl(name, [cel.Overload(f"list_{name}", ret, params, is_member=True, impl=checked)])
 
-    def distinct(a: Any) -> list[Any]:
-        out: list[Any] = []
-        for x in list(a):
-            if x not in out:
-                out.append(x)
-        return out
-
-    def flatten(a: Any) -> list[Any]:
-        out: list[Any] = []
-        for x in list(a):
-            out.extend(list(x) if isinstance(x, list) else [x])
-        return out
-
     return cel.CelExtension(
         "k8s-lists",
         [
-            member("distinct", lst, [lst], distinct),
-            member("flatten", lst, [lst], flatten),
-            member("reverse", lst, [lst], lambda a: list(a)[::-1]),
-            member("slice", lst, [lst, i, i], lambda a, s, e: list(a)[s:e]),
-            member("sort", lst, [lst], lambda a: sorted(list(a))),
             member("isSorted", cel.Type.BOOL, [lst], lambda a: list(a) == sorted(list(a))),
             member("sum", dyn, [lst], lambda a: sum(list(a))),
             member("min", dyn, [lst], lambda a: min(list(a))),
             member("max", dyn, [lst], lambda a: max(list(a))),
-            cel.FunctionDecl("lists.range", [cel.Overload("lists_range_int", cel.Type.List(i), [i], impl=_range_list)]),
         ],
     )
-
-
-def _range_list(n: int) -> list[int]:
-    """``lists.range(n)``: 0 .. n-1."""
-    return list(range(n))
 
 
 _ENVS: dict[str, Any] = {}
@@ -185,7 +160,11 @@ def _env(var: str) -> Any:
         dyn = cel.Type.DYN
         # cel-cpp's two-variable comprehensions (all/exists/existsOne/transformList with
         # (index, value) or (key, value)); kube-apiserver enables them from 1.32 (base.go).
-        config = cel.NewEnvConfigFromYaml('name: "kube-apiserver"\nextensions:\n- name: "two-var-comprehensions"\n')
+        # cel-cpp's "lists" library is cel-go's ext.Lists (distinct, flatten, range, reverse,
+        # slice, sort, sortBy; kube-apiserver 1.34+) without first/last.
+        config = cel.NewEnvConfigFromYaml(
+            'name: "kube-apiserver"\nextensions:\n- name: "two-var-comprehensions"\n- name: "lists"\n'
+        )
         _ENVS[var] = cel.NewEnv(
             config=config,
             variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
