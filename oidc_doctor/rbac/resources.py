@@ -119,6 +119,12 @@ def _builtin() -> list[ApiResource]:
     return out
 
 
+#: Resources RBAC rules name that discovery does not list (kubectl cani.go
+#: nonStandardResourceNames: users, groups; impersonation also checks uids and userextras;
+#: CSR signers are authorized as certificates.k8s.io "signers").
+_NON_DISCOVERY = {"users": "", "groups": "", "uids": "", "userextras": "", "signers": "certificates.k8s.io"}
+
+
 class UnknownResource(ValueError):
     """A resource word that discovery does not know; the message suggests close names."""
 
@@ -176,6 +182,11 @@ class Discovery:
         """``RESOURCE[.VERSION][.GROUP][/SUBRESOURCE]`` as kubectl's RESTMapper resolves it."""
         base, _, sub = word.partition("/")
         base = base.lower()
+        if base == "*":
+            # kubectl cani.go resourceFor: "*" is every resource, not looked up.
+            return Resolved("*", "", sub, True)
+        if base in _NON_DISCOVERY:
+            return Resolved(base, _NON_DISCOVERY[base], sub, False)
         name, _, group = base.partition(".")
         candidates = self._match(name, group)
         if not candidates and group:

@@ -70,6 +70,8 @@ CASES: list[tuple[str, str, str, str, str, str, bool]] = [
     ("olga", "", "get", "daemonsets.apps", "", "ops", True),
     ("olga", "", "get", "pods", "", "ops", False),
     ("olga", "", "get", "deploy", "", "default", False),
+    ("olga", "", "*", "deployments", "", "ops", True),  # kubectl auth can-i '*' deployments
+    ("olga", "", "*", "*", "", "ops", False),  # '*' '*' is every resource in the core group too
     ("max", "monitoring", "get", "/healthz", "", "", True),
     ("max", "monitoring", "get", "/healthz/etcd", "", "", True),
     ("max", "monitoring", "post", "/healthz", "", "", True),
@@ -117,6 +119,10 @@ def test_the_parity_table_has_at_least_40_cases() -> None:
         ("get crd", {"resource": "customresourcedefinitions", "api_group": "apiextensions.k8s.io"}),
         ("get widgets.example.com", {"resource": "widgets", "api_group": "example.com"}),
         ("get /version", {"verb": "get", "path": "/version"}),
+        ("'*' '*'".replace("'", ""), {"verb": "*", "resource": "*", "api_group": ""}),
+        ("impersonate users", {"resource": "users", "api_group": ""}),
+        ("impersonate userextras/scopes", {"resource": "userextras", "subresource": "scopes"}),
+        ("approve signers.certificates.k8s.io", {"resource": "signers", "api_group": "certificates.k8s.io"}),
     ],
 )
 def test_request_words_resolve_as_kubectl_resolves_them(text: str, want: dict[str, str]) -> None:
