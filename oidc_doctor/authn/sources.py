@@ -398,17 +398,8 @@ def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiSer
     config.flags = flags_auth.flags
     config.startup_errors = [*flags_auth.startup_errors, *config.startup_errors]
     config.kube_version, config.kube_version_ref = flags_auth.kube_version, flags_auth.kube_version_ref
-    if config.anonymous is not None and "anonymous-auth" in flags_auth.flags:
-        # kubernetes pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig
-        # (AnonymousAuthConfigurableEndpoints, on by default since 1.32).
-        config.startup_errors.append(ANONYMOUS_FLAG_AND_FILE)
     return config
 
-
-#: kube-apiserver's refusal of ``--anonymous-auth`` next to an ``anonymous:`` section.
-ANONYMOUS_FLAG_AND_FILE = (
-    "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"
-)
 
 #: Kinds the API server's config scheme knows in apiserver.config.k8s.io besides
 #: AuthenticationConfiguration (k8s.io/apiserver pkg/apis/apiserver/v1*/register.go); a file of

@@ -70,8 +70,30 @@ def _gate(auth: ApiServerAuth, gate: str) -> bool | None:
     return value
 
 
+def anonymous_section_enabled(auth: ApiServerAuth) -> bool:
+    """Whether AnonymousAuthConfigurableEndpoints is on (unknown version: the newest, on)."""
+    v = parse(auth.kube_version) if auth.kube_version else None
+    if v is None or v.at_least(32):
+        return True
+    return v.minor == 31 and _gate(auth, "AnonymousAuthConfigurableEndpoints") is True
+
+
+#: kube-apiserver's refusal of ``--anonymous-auth`` next to an ``anonymous:`` section
+#: (kubernetes pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig, when
+#: AnonymousAuthConfigurableEndpoints is on).
+ANONYMOUS_FLAG_AND_FILE = (
+    "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"
+)
+
+
 def startup_errors(auth: ApiServerAuth) -> list[str]:
-    """kube-apiserver's refusals that follow from its version (empty without a version)."""
+    """kube-apiserver's refusals that follow from the flags, the file and the version."""
+    if auth.anonymous is not None and "anonymous-auth" in auth.flags and anonymous_section_enabled(auth):
+        return [ANONYMOUS_FLAG_AND_FILE, *_version_errors(auth)]
+    return _version_errors(auth)
+
+
+def _version_errors(auth: ApiServerAuth) -> list[str]:
     v = parse(auth.kube_version) if auth.kube_version else None
     if v is None or v.major != 1 or auth.source != SOURCE_AUTH_CONFIG or not auth.auth_config_path:
         return []

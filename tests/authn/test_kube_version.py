@@ -88,7 +88,9 @@ def test_anonymous_depends_on_the_version(tmp_path: Path) -> None:
     assert _predict(tmp_path, "v1beta1", "v1.32.0", extra=extra)["startup_error"] is None
     old = _predict(tmp_path, "v1beta1", "v1.30.4", extra=extra)["startup_error"]
     assert isinstance(old, str) and old.endswith('strict decoding error: unknown field "anonymous"')
-    alpha = _predict(tmp_path, "v1beta1", "v1.31.4", extra=extra)["startup_error"]
+    alpha = _predict(tmp_path, "v1beta1", "v1.31.4", "--apiserver-arg=--anonymous-auth=true", extra=extra)[
+        "startup_error"
+    ]
     assert alpha == (
         "invalid authentication configuration: anonymous: Forbidden: anonymous is not supported when "
         "AnonymousAuthConfigurableEndpoints feature gate is disabled"
@@ -164,3 +166,11 @@ def test_fields_newer_than_the_version_fail_strict_decoding(tmp_path: Path) -> N
     out = io.StringIO()
     main([*args, "--kube-version", "1.34.2"], IO(stdin=io.StringIO(""), stdout=out, stderr=io.StringIO(), env={}))
     assert json.loads(out.getvalue())["startup_error"] is None
+
+
+def test_anonymous_auth_flag_conflicts_only_where_the_section_is_on(tmp_path: Path) -> None:
+    extra = "anonymous: {enabled: true}\n"
+    got = _predict(tmp_path, "v1beta1", "v1.32.0", "--apiserver-arg=--anonymous-auth=true", extra=extra)
+    assert got["startup_error"] == (
+        "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"
+    )
