@@ -41,14 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one kube-apiserver flag, e.g. --apiserver-arg=--oidc-issuer-url=https://idp (repeatable)",
     )
     parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
-    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
-    parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
-    parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
     parser.add_argument(
         "--kube-version",
         metavar="V",
         help="the kube-apiserver version (v1.30.2) whose rules apply (default: read from the evidence, else newest)",
     )
+    parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
+    parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
+    parser.add_argument("--now", metavar="TIME", help="judge expiry at this RFC 3339 time (default: now)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -186,7 +186,6 @@ def _manifest_settings(path: str) -> ApiServerAuth:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
     from oidc_doctor.authn import verify
-    from oidc_doctor.authn import version as kube_version
     from oidc_doctor.evidence import Kind
     from oidc_doctor.jose import parse_jwks
     from oidc_doctor.text import parse_time
@@ -230,11 +229,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
             return (None, why) if why else online_keys_for(a)
 
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
+    pred.notes.extend(n for n in [_version_note(auth)] if n)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
-    version_note = kube_version.describe(auth)
-    if version_note:
-        pred.notes.append(version_note)
     _print(pred, args.format, io, token is not None, auth)
     if token is None:
         return 0 if pred.error is None else 1
@@ -289,3 +286,10 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
     for n in pred.notes:
         lines.append(f"note:          {clean(n)}")
     print("\n".join(lines), file=io.stdout)
+
+
+def _version_note(auth: ApiServerAuth) -> str | None:
+    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
+    from oidc_doctor.authn import version
+
+    return version.describe(auth)
