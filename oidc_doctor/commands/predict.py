@@ -95,6 +95,13 @@ def read_token(src: str, io: IO) -> str:
     return token
 
 
+def _version_note(auth: ApiServerAuth) -> str | None:
+    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
+    from oidc_doctor.authn import version
+
+    return version.describe(auth)
+
+
 def _load(path: str) -> list[Any]:
     from oidc_doctor.loader import load_documents
 
@@ -286,10 +293,3 @@ def _print(pred: Prediction, fmt: str, io: IO, had_token: bool, auth: ApiServerA
     for n in pred.notes:
         lines.append(f"note:          {clean(n)}")
     print("\n".join(lines), file=io.stdout)
-
-
-def _version_note(auth: ApiServerAuth) -> str | None:
-    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
-    from oidc_doctor.authn import version
-
-    return version.describe(auth)
