@@ -95,13 +95,6 @@ def read_token(src: str, io: IO) -> str:
     return token
 
 
-def _version_note(auth: ApiServerAuth) -> str | None:
-    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
-    from oidc_doctor.authn import version
-
-    return version.describe(auth)
-
-
 def _load(path: str) -> list[Any]:
     from oidc_doctor.loader import load_documents
 
@@ -188,6 +181,13 @@ def _manifest_settings(path: str) -> ApiServerAuth:
             if auth is not None:
                 return auth
     raise InputError(path, f"no kube-apiserver Pod (or other API server settings) in this file{broken}")
+
+
+def _version_note(auth: ApiServerAuth) -> str | None:
+    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
+    from oidc_doctor.authn import version
+
+    return version.describe(auth)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
