@@ -174,3 +174,31 @@ def test_anonymous_auth_flag_conflicts_only_where_the_section_is_on(tmp_path: Pa
     assert got["startup_error"] == (
         "--anonymous-auth flag cannot be set when anonymous field is configured in authentication configuration file"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "empty config data"),
+        ("apiVersion: apiserver.config.k8s.io/v1beta1\njwt: []\n", "Object 'Kind' is missing in '"),
+    ],
+)
+def test_a_bundle_whose_named_config_does_not_load_predicts_the_load_error(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    # kube-apiserver reads the file --authentication-config names and refuses to start.
+    import shutil
+
+    bundle = tmp_path / "b"
+    shutil.copytree(EXAMPLES / "claim-mapping-error-cel", bundle)
+    (bundle / "auth-config.yaml").write_text(content)
+    out = io.StringIO()
+    status = main(
+        ["predict", "--bundle", str(bundle), "--format", "json", "--offline"],
+        IO(stdin=io.StringIO(""), stdout=out, stderr=io.StringIO(), env={}),
+    )
+    got = json.loads(out.getvalue())
+    assert status == 1
+    assert got["startup_error"].startswith(
+        'failed to load authentication configuration from file "/etc/kubernetes/auth/auth-config.yaml": ' + reason
+    )
