@@ -308,7 +308,7 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         "--oidc-groups-prefix=oidc:",
     )
     cel_config = {
-        "apiVersion": "apiserver.config.k8s.io/v1",
+        "apiVersion": "apiserver.config.k8s.io/v1beta1",  # served from 1.30; v1 only from 1.34
         "kind": "AuthenticationConfiguration",
         "jwt": [
             {

@@ -22,6 +22,8 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_optional, ext_strings
 
+from oidc_doctor.authn import cel_k8s
+
 CLAIMS = "claims"
 USER = "user"
 
@@ -123,12 +125,11 @@ def _regex_extension() -> Any:
 
 
 def _lists_extension() -> Any:
-    # cel-go ext.Lists (v3) and k8s library.Lists, the parts a Python implementation can give:
-    # distinct, flatten, reverse, slice, sort, isSorted, sum, min, max, lists.range. They apply
-    # to claims/user values (dyn); cel-cpp's checker does not bind them to typed list literals.
+    # k8s library.Lists (pkg/cel/library/lists.go), the parts a Python implementation can give:
+    # isSorted, sum, min, max on claims/user values (dyn). cel-go's ext.Lists (distinct,
+    # flatten, sort, ...) comes from cel-cpp's "lists" library (see _env).
     dyn = cel.Type.DYN
     lst = cel.Type.List(dyn)
-    i = cel.Type.INT
 
     def member(name: str, ret: Any, params: list[Any], impl: Any) -> Any:
         def checked(*args: Any) -> Any:
@@ -140,39 +141,15 @@ def _lists_extension() -> Any:
 
         return cel.FunctionDecl(name, [cel.Overload(f"list_{name}", ret, params, is_member=True, impl=checked)])
 
-    def distinct(a: Any) -> list[Any]:
-        out: list[Any] = []
-        for x in list(a):
-            if x not in out:
-                out.append(x)
-        return out
-
-    def flatten(a: Any) -> list[Any]:
-        out: list[Any] = []
-        for x in list(a):
-            out.extend(list(x) if isinstance(x, list) else [x])
-        return out
-
     return cel.CelExtension(
         "k8s-lists",
         [
-            member("distinct", lst, [lst], distinct),
-            member("flatten", lst, [lst], flatten),
-            member("reverse", lst, [lst], lambda a: list(a)[::-1]),
-            member("slice", lst, [lst, i, i], lambda a, s, e: list(a)[s:e]),
-            member("sort", lst, [lst], lambda a: sorted(list(a))),
             member("isSorted", cel.Type.BOOL, [lst], lambda a: list(a) == sorted(list(a))),
             member("sum", dyn, [lst], lambda a: sum(list(a))),
             member("min", dyn, [lst], lambda a: min(list(a))),
             member("max", dyn, [lst], lambda a: max(list(a))),
-            cel.FunctionDecl("lists.range", [cel.Overload("lists_range_int", cel.Type.List(i), [i], impl=_range_list)]),
         ],
     )
-
-
-def _range_list(n: int) -> list[int]:
-    """``lists.range(n)``: 0 .. n-1."""
-    return list(range(n))
 
 
 _ENVS: dict[str, Any] = {}
@@ -181,9 +158,18 @@ _ENVS: dict[str, Any] = {}
 def _env(var: str) -> Any:
     if var not in _ENVS:
         dyn = cel.Type.DYN
+        # cel-cpp's two-variable comprehensions (all/exists/existsOne/transformList with
+        # (index, value) or (key, value)); kube-apiserver enables them from 1.32 (base.go).
+        # cel-cpp's "lists" library is cel-go's ext.Lists (distinct, flatten, range, reverse,
+        # slice, sort, sortBy; kube-apiserver 1.34+) without first/last.
+        config = cel.NewEnvConfigFromYaml(
+            'name: "kube-apiserver"\nextensions:\n- name: "two-var-comprehensions"\n- name: "lists"\n'
+        )
         _ENVS[var] = cel.NewEnv(
+            config=config,
             variables={var: cel.Type.Map(cel.Type.STRING, dyn)},
             extensions=[
+                cel_k8s.extension(),
                 ext_optional.ExtOptional(),
                 ext_strings.ExtStrings(),
                 _sets_extension(),
@@ -202,26 +188,33 @@ class Unsupported(Exception):
     """The expression uses a part of kube-apiserver's CEL environment this engine lacks."""
 
 
-#: Functions kube-apiserver's environment has (k8s.io/apiserver pkg/cel/library: URLs, IP, CIDR,
-#: Quantity, Semver; cel-go ext.Lists sortBy/first/last) and this engine does not.
-K8S_ONLY_FUNCTIONS = frozenset(
-    (
-        "url isURL getScheme getHost getHostname getPort getEscapedPath getQuery ip isIP cidr isCIDR "
-        "quantity isQuantity semver isSemver sortBy first last containsIP containsCIDR"
-    ).split()
-)
-_TWO_VAR = re.compile(
-    r"\.\s*(all|exists|existsOne|transformList|transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,"
-)
+#: Functions kube-apiserver's environment has (cel-go ext.Lists v3 sortBy/first/last, k8s's
+#: format library) and this engine does not; URL/IP/CIDR/quantity/semver are in cel_k8s.
+K8S_ONLY_FUNCTIONS = frozenset("sortBy first last format".split())
+#: Two-variable macros cel-cpp type-checks but cannot plan (``cel.@mapInsert`` has no overload).
+_TWO_VAR = re.compile(r"\.\s*(transformMap|transformMapEntry)\s*\(\s*\w+\s*,\s*\w+\s*,")
 _BIND = re.compile(r"\bcel\s*\.\s*bind\s*\(")
 
 
 def _unsupported_feature(source: str, message: str) -> str | None:
+    if "Unsupported map key type" in message:
+        # cel-go type-checks a map literal keyed by an optional (`{claims.?email: "x"}`,
+        # upstream validation_test.go); cel-cpp refuses it.
+        return "a map literal with an optional key"
     code = _without_strings(source)
     if _BIND.search(code):
-        return "cel.bind"
+        # k8s.io/apiserver pkg/cel/environment/base.go enables no ext.Bindings.
+        return (
+            "cel.bind, which kube-apiserver's CEL environment does not enable "
+            "(the API server most likely refuses it)"
+        )
     if _TWO_VAR.search(code):
-        return "two-variable comprehensions"
+        return "transformMap/transformMapEntry (two-variable comprehensions building maps)"
+    used = {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_.]*(?=\s*\()", code)} & cel_k8s.FUNCTIONS
+    if used and "ERROR" in message:
+        # A compile error in an expression using the k8s libraries: cel-go names their types
+        # (kubernetes.URL, ...) where this engine has tagged maps; do not guess the wording.
+        return f"the k8s CEL libraries ({', '.join(sorted(used))}) with a type error whose wording is not emulated"
     names: list[str] = re.findall(r"undeclared reference to '([\w.]+)'", message)
     return next((n for n in names if n.split(".")[-1] in K8S_ONLY_FUNCTIONS), None)
 
@@ -240,6 +233,8 @@ class Program:
         try:
             r = self.expr.eval(data={self.var: value})
         except RuntimeError as e:
+            if cel_k8s.UNKNOWN_MARKER in str(e):
+                return Result(kind="unsupported", value=str(e).split(cel_k8s.UNKNOWN_MARKER, 1)[1])
             return Result(kind="error", value=go_runtime_error(str(e)))
         kind = str(r.type().name())
         if kind == "ERROR":
@@ -248,13 +243,22 @@ class Program:
             except TypeError:
                 return Result(kind="optional", value=None)  # an optional value has no Python form
             text = go_runtime_error(str(msg))
+            if cel_k8s.UNKNOWN_MARKER in text:
+                return Result(kind="unsupported", value=text.split(cel_k8s.UNKNOWN_MARKER, 1)[1])
             if text == _SELECT_ON_VALUE:
                 text = self._missing_select(value) or "no such overload"
             return Result(kind="error", value=text)
+        if "optional_type" in self.output and not self.output.startswith("optional_type"):
+            # A list or map holding optional values (`{"k": claims.?x}`): cel-cpp's
+            # plain_value() crashes the process on these, and no claim mapping can use them.
+            return Result(kind="other", value=None)
         try:
             plain = r.plain_value()
         except TypeError:
             return Result(kind="other", value=None)
+        if isinstance(plain, dict) and cel_k8s.TAG in plain:
+            # A URL/IP/CIDR/quantity/semver value itself: cel-go would name its type.
+            return Result(kind="unsupported", value=f"a {plain[cel_k8s.TAG]} value as the result")
         return Result(kind=_kind(kind), value=plain)
 
     def _missing_select(self, value: Any) -> str | None:
@@ -337,15 +341,33 @@ def compile_expression(source: str, var: str) -> Program:
         bad = _user_field_error(source)
         if bad is not None:
             raise CompileError("compilation failed: " + bad)
+    if _TWO_VAR.search(_without_strings(source)):
+        raise Unsupported("transformMap/transformMapEntry (two-variable comprehensions building maps)")
     try:
         expr = _env(var).compile(source)
     except RuntimeError as e:
         feature = _unsupported_feature(source, str(e))
         if feature is not None:
             raise Unsupported(feature) from e
-        raise CompileError("compilation failed: " + _go_issues(_strip_status(str(e)))) from e
-    out = str(expr.return_type().name()).lower()
+        raise CompileError("compilation failed: " + go_type_names(_go_issues(_strip_status(str(e))))) from e
+    try:
+        out = str(expr.return_type().name()).lower()
+    except RuntimeError as e:
+        # cel-cpp checks the expression but cannot name some result types (a map keyed by
+        # an optional); cel-go accepts these, so this engine only cannot run them.
+        raise Unsupported(_unsupported_feature(source, str(e)) or "a result type this engine lacks") from e
     return Program(source=source, var=var, expr=expr, output="bool" if out == "bool" else out)
+
+
+def go_type_names(text: str) -> str:
+    """cel-cpp's type names as cel-go prints them for kube-apiserver's declarations.
+
+    kube-apiserver declares ``claims`` as ``map(string, any)`` (k8s.io/apiserver
+    pkg/authentication/cel/compile.go, ``NewMapType(StringType, AnyType)``); this engine
+    declares it ``map(string, dyn)``, which type-checks alike (cel-go treats ``any`` as
+    dynamic) but prints differently.
+    """
+    return text.replace("map(string, dyn)", "map(string, any)")
 
 
 def _strip_status(text: str) -> str:
@@ -401,18 +423,31 @@ def go_runtime_error(text: str) -> str:
     return t
 
 
-_EMAIL = re.compile(r"\bclaims\s*\.\s*\??\s*email(?![A-Za-z0-9_])")
-_EMAIL_VERIFIED = re.compile(r"\bclaims\s*\.\s*\??\s*email_verified(?![A-Za-z0-9_])")
+def _selects(source: str, field: str) -> bool:
+    # validation.go hasSelectExp(ast, "claims", field): a select (or optional select `.?`)
+    # of `field` whose operand is the identifier `claims` itself, so `claims.email` and
+    # `claims.?email` count but `claims.other.claims.email` does not (there the operand of
+    # `.email` is a select expression, not the identifier).
+    pattern = re.compile(r"(?<![\w.])(\.?)\s*claims\s*\.\s*\??\s*" + field + r"(?![A-Za-z0-9_])")
+    code = _without_strings(source)
+    for m in pattern.finditer(code):
+        if m.group(1):
+            continue  # `.claims` is a field of something else, or a leading-dot global name
+        before = code[: m.start()].rstrip()
+        if before.endswith("."):
+            continue  # `x . claims.email`
+        return True
+    return False
 
 
 def uses_email(source: str) -> bool:
     """Whether an expression selects ``claims.email`` (validation.go ``usesEmailClaim``)."""
-    return bool(_EMAIL.search(_without_strings(source)))
+    return _selects(source, "email")
 
 
 def uses_email_verified(source: str) -> bool:
     """Whether an expression selects ``claims.email_verified``."""
-    return bool(_EMAIL_VERIFIED.search(_without_strings(source)))
+    return _selects(source, "email_verified")
 
 
 def _without_strings(source: str) -> str:

@@ -146,6 +146,21 @@ class ApiServerAuth:
     flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: Other facts worth reporting (e.g. "GKE identity service: users see this provider").
     notes: list[str] = field(default_factory=list)
+    #: The ``anonymous`` section of an AuthenticationConfiguration, when present.
+    anonymous: AnonymousConfig | None = None
+    #: The ``apiVersion`` of the AuthenticationConfiguration file, when one was loaded.
+    auth_config_api: str = ""
+    #: The kube-apiserver version (``v1.30.2``) and where it was read; "" when unknown.
+    kube_version: str = ""
+    kube_version_ref: str = ""
+
+
+@dataclass
+class AnonymousConfig:
+    """``anonymous``: ``enabled`` and the request paths of ``conditions[]``."""
+
+    enabled: bool = False
+    condition_paths: list[str] = field(default_factory=list)
 
 
 def all_signing_algs() -> list[str]:

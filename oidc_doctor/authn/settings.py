@@ -191,6 +191,10 @@ def read_settings(ev: Evidence) -> SettingsView:
                 ]
                 chosen = match[0] if match else (configs[0][1] if configs else None)
                 if chosen is None:
+                    # The named file may be in the bundle but not loadable (empty, no kind):
+                    # kube-apiserver's own load error is then the answer.
+                    chosen = _unloadable_config(ev, auth.auth_config_path)
+                if chosen is None:
                     view.auth = auth
                     view.blind = (
                         f"{auth.ref} runs with --authentication-config={auth.auth_config_path}, "
@@ -210,6 +214,59 @@ def read_settings(ev: Evidence) -> SettingsView:
     elif "apiserver-config" in ev.blind:
         view.blind = f"{ev.blind['apiserver-config']}; look at {WHERE_TO_LOOK}"
     return view
+
+
+#: Largest bundle file re-read as a possible AuthenticationConfiguration.
+_MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def _bundle_root(ev: Evidence) -> tuple[str, PurePosixPath] | None:
+    """(the bundle's name in refs, its folder), from any item read from a file."""
+    for item in ev.items:
+        if item.path is None:
+            continue
+        rel = PurePosixPath(item.ref.split(" ", 1)[0].split("#", 1)[0])
+        parts = rel.parts
+        path = PurePosixPath(item.path.as_posix())
+        if len(parts) >= 2 and path.parts[-(len(parts) - 1) :] == parts[1:]:
+            root = PurePosixPath(*path.parts[: len(path.parts) - (len(parts) - 1)])
+            return parts[0], root
+    return None
+
+
+def _unloadable_config(ev: Evidence, config_path: str) -> ApiServerAuth | None:
+    """The bundle file named like ``config_path`` that the reader could not recognise, loaded
+    as kube-apiserver loads it (``failed to load authentication configuration ...``)."""
+    from pathlib import Path
+
+    from oidc_doctor.errors import DoctorError
+    from oidc_doctor.loader import load_documents
+
+    found = _bundle_root(ev)
+    if found is None:
+        return None
+    base, root = found
+    want = _basename(config_path)
+    for rec in ev.inputs:
+        ref = rec.ref.split(" ", 1)[0]
+        if rec.kind not in ("unrecognised", "broken", "ignored") or _basename(ref) != want:
+            continue
+        rel = PurePosixPath(ref)
+        if not rel.parts or rel.parts[0] != base:
+            continue
+        file = Path(str(root.joinpath(*rel.parts[1:])))
+        try:
+            if file.stat().st_size > _MAX_CONFIG_BYTES:
+                return None
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            docs = [d.data for d in load_documents(text, ref)] if text else []
+        except DoctorError:
+            return None  # not YAML: the bundle reader already says so
+        return sources.load_auth_config_file(text, docs, config_path)
+    return None
 
 
 def discovery_for(ev: Evidence, auth: ApiServerAuth) -> dict[str, tuple[Item, str]]:

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oidc_doctor.authn import version
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
     SOURCE_EKS,
     SOURCE_GKE,
+    AnonymousConfig,
     ApiServerAuth,
     ClaimOrExpression,
     ClaimValidationRule,
@@ -74,7 +76,11 @@ def from_pod(pod: dict[str, Any], where: str) -> ApiServerAuth | None:
         return None
     words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
     ref = _ref(where, pod)
-    return translate(parse_args(words, ref), ref)
+    auth = translate(parse_args(words, ref), ref)
+    tag = version.from_image(str(c.get("image", "")))
+    if tag:
+        auth.kube_version, auth.kube_version_ref = tag, f"{ref} image {c.get('image')}"
+    return auth
 
 
 def cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -100,7 +106,11 @@ def from_kubeadm(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
             if isinstance(e, dict) and "name" in e:
                 v = e.get("value")
                 flags.append(Flag(str(e["name"]), "" if v is None else str(v), f"{ref}[{i}] {e['name']}"))
-    return translate(flags, ref)
+    auth = translate(flags, ref)
+    kv = cc.get("kubernetesVersion")
+    if isinstance(kv, str) and version.parse(kv):
+        auth.kube_version, auth.kube_version_ref = kv, f"{_ref(where, obj)} kubernetesVersion"
+    return auth
 
 
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
@@ -159,7 +169,16 @@ def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
             value = value.removeprefix("--")
             name, _, v = value.partition("=")
             flags.append(Flag(name, v, f"{ref} --kube-apiserver-arg {name}"))
-        return translate(flags, ref)
+        auth = translate(flags, ref)
+        status = node.get("status") if isinstance(node.get("status"), dict) else {}
+        assert isinstance(status, dict)
+        info = status.get("nodeInfo") if isinstance(status.get("nodeInfo"), dict) else {}
+        assert isinstance(info, dict)
+        kubelet = info.get("kubeletVersion")
+        if isinstance(kubelet, str) and version.parse(kubelet):
+            # k3s/RKE2 run the API server in the same binary as the kubelet.
+            auth.kube_version, auth.kube_version_ref = kubelet, f"{_ref(where, node)} status.nodeInfo.kubeletVersion"
+        return auth
     return None
 
 
@@ -184,6 +203,7 @@ _KNOWN: dict[str, tuple[str, ...]] = {
     "extra": ("key", "valueExpression"),
     "userValidationRules": ("expression", "message"),
     "anonymous": ("enabled", "conditions"),
+    "conditions": ("path",),
 }
 
 
@@ -252,6 +272,7 @@ def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) 
     auth.signing_algs = all_signing_algs()
     auth.signing_algs_ref = f"{ref} (all asymmetric algorithms are allowed with --authentication-config)"
     api = str(obj.get("apiVersion", ""))
+    auth.auth_config_api = api
     version = api.split("/", 1)[1] if "/" in api else ""
     prefix = f'failed to load authentication configuration from file "{path or where}": '
     if version not in AUTH_CONFIG_VERSIONS:
@@ -339,8 +360,15 @@ def parse_auth_config(obj: dict[str, Any], where: str, path: str | None = None) 
             )
             a.origins[f"userValidationRules[{k}]"] = f"{ref} {vp}"
         auth.authenticators.append(a)
-    anon = d.obj(obj.get("anonymous"), "anonymous", "v1.AnonymousAuthConfig")
-    d.check_keys(anon, "anonymous", "anonymous")
+    if obj.get("anonymous") is not None:
+        anon = d.obj(obj.get("anonymous"), "anonymous", "v1.AnonymousAuthConfig")
+        d.check_keys(anon, "anonymous", "anonymous")
+        auth.anonymous = AnonymousConfig(enabled=anon.get("enabled") is True)
+        for k, cc in enumerate(d.lst(anon.get("conditions"), "anonymous.conditions", "[]v1.AnonymousAuthCondition")):
+            cp = f"anonymous.conditions[{k}]"
+            c = d.obj(cc, cp, "v1.AnonymousAuthCondition")
+            d.check_keys(c, "conditions", cp)
+            auth.anonymous.condition_paths.append(d.str_(c, "path", cp, "AnonymousAuthCondition"))
     if d.type_errors:
         auth.startup_errors.append(prefix + d.type_errors[0])
     elif d.unknown:
@@ -369,7 +397,48 @@ def link_auth_config(flags_auth: ApiServerAuth, config: ApiServerAuth) -> ApiSer
     config.disallowed_issuers = list(flags_auth.disallowed_issuers)
     config.flags = flags_auth.flags
     config.startup_errors = [*flags_auth.startup_errors, *config.startup_errors]
+    config.kube_version, config.kube_version_ref = flags_auth.kube_version, flags_auth.kube_version_ref
     return config
+
+
+#: Kinds the API server's config scheme knows in apiserver.config.k8s.io besides
+#: AuthenticationConfiguration (k8s.io/apiserver pkg/apis/apiserver/v1*/register.go); a file of
+#: one of these decodes, then is refused as the wrong type.
+_OTHER_CONFIG_KINDS = {"AuthorizationConfiguration": "*apiserver.AuthorizationConfiguration"}
+
+
+def load_auth_config_file(text: str, docs: list[Any], path: str) -> ApiServerAuth:
+    """The file named by ``--authentication-config``, loaded as kube-apiserver loads it.
+
+    kubernetes ``pkg/kubeapiserver/options/authentication.go`` ``loadAuthenticationConfig``:
+    empty data, a missing ``kind`` or ``apiVersion``, an unregistered group, version or kind
+    are start-up failures ``failed to load authentication configuration from file "<path>":
+    <reason>`` (apimachinery ``runtime.NewMissingKindErr`` etc. quote the file's text). They
+    come back as ``startup_errors`` of an empty configuration, never as an input error.
+    """
+    loadable = [d for d in docs if is_auth_config(d)]
+    if loadable:
+        return parse_auth_config(loadable[0], path, path)
+    auth = ApiServerAuth(source=SOURCE_AUTH_CONFIG, ref=path, auth_config_path=path)
+    auth.signing_algs = all_signing_algs()
+    prefix = f'failed to load authentication configuration from file "{path}": '
+    first = docs[0] if docs else None
+    if not text:
+        reason = "empty config data"
+    elif not isinstance(first, dict) or not first.get("kind"):
+        # The serializer checks kind before apiVersion and quotes the original bytes.
+        reason = f"Object 'Kind' is missing in '{text}'"
+    elif not first.get("apiVersion"):
+        reason = f"Object 'apiVersion' is missing in '{text}'"
+    else:
+        api, kind = str(first["apiVersion"]), str(first["kind"])
+        version = api.split("/", 1)[1] if "/" in api else ""
+        if api.split("/")[0] == AUTH_CONFIG_GROUP and version in AUTH_CONFIG_VERSIONS and kind in _OTHER_CONFIG_KINDS:
+            reason = f"expected AuthenticationConfiguration, got {_OTHER_CONFIG_KINDS[kind]}"
+        else:
+            reason = f'no kind "{kind}" is registered for version "{api}" in scheme "pkg/runtime/scheme.go:100"'
+    auth.startup_errors.append(prefix + reason)
+    return auth
 
 
 def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.authn.goformat import aggregate, list_v, quote
-from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator, PrefixedClaimOrExpression
+from oidc_doctor.authn.model import AnonymousConfig, ApiServerAuth, JWTAuthenticator, PrefixedClaimOrExpression
 from oidc_doctor.jose import ASYMMETRIC_ALGS
 
 
@@ -435,23 +435,61 @@ class ConfigVerdict:
     startup_error: str | None
 
 
-def validate_settings(auth: ApiServerAuth) -> ConfigVerdict:
-    """Validate every authenticator; build the start-up message kube-apiserver would print."""
-    per = [validate_authenticator(a, auth.disallowed_issuers, auth.signing_algs) for a in auth.authenticators]
-    if auth.startup_errors:
-        return ConfigVerdict(per, aggregate(auth.startup_errors))
-    file_errors: list[str] = []
+def validate_configuration(
+    authenticators: list[JWTAuthenticator],
+    disallowed: list[str],
+    anonymous: AnonymousConfig | None = None,
+    per: list[Validated] | None = None,
+) -> list[str]:
+    """``ValidateAuthenticationConfiguration``: every field error of a configuration, as text.
+
+    k8s.io/apiserver ``pkg/apis/apiserver/validation/validation.go``: more than 64
+    authenticators is the only error then; otherwise each authenticator's errors under
+    ``jwt[i].``, duplicate issuer and discovery URLs, and an ``anonymous`` section with
+    conditions but without ``enabled: true``. ``per`` reuses validations already made.
+    """
+    if len(authenticators) > 64:
+        return [FieldError("jwt", f"Too many: {len(authenticators)}: must have at most 64 items").text()]
+    out: list[str] = []
     seen_urls: set[str] = set()
     seen_disc: set[str] = set()
-    for i, (a, v) in enumerate(zip(auth.authenticators, per, strict=True)):
-        file_errors.extend(e.text(f"jwt[{i}].") for e in v.errors if "disallowed issuers" not in e.body)
+    for i, a in enumerate(authenticators):
+        v = per[i] if per is not None else validate_authenticator(a, disallowed)
+        out.extend(e.text(f"jwt[{i}].") for e in v.errors)
         if a.issuer.url in seen_urls:
-            file_errors.append(duplicate(f"jwt[{i}].issuer.url", a.issuer.url).text())
+            out.append(duplicate(f"jwt[{i}].issuer.url", a.issuer.url).text())
         seen_urls.add(a.issuer.url)
         if a.issuer.discovery_url:
             if a.issuer.discovery_url in seen_disc:
-                file_errors.append(duplicate(f"jwt[{i}].issuer.discoveryURL", a.issuer.discovery_url).text())
+                out.append(duplicate(f"jwt[{i}].issuer.discoveryURL", a.issuer.discovery_url).text())
             seen_disc.add(a.issuer.discovery_url)
+    if anonymous is not None and not anonymous.enabled and anonymous.condition_paths:
+        # field.Invalid with a struct slice: apimachinery prints it with %#v.
+        conds = ", ".join(f"apiserver.AnonymousAuthCondition{{Path:{quote(p)}}}" for p in anonymous.condition_paths)
+        out.append(
+            FieldError(
+                "anonymous.conditions",
+                f"Invalid value: []apiserver.AnonymousAuthCondition{{{conds}}}: "
+                "enabled should be set to true when conditions are defined",
+            ).text()
+        )
+    return out
+
+
+def validate_settings(auth: ApiServerAuth) -> ConfigVerdict:
+    """Validate every authenticator; build the start-up message kube-apiserver would print."""
+    from oidc_doctor.authn import version
+
+    per = [validate_authenticator(a, auth.disallowed_issuers, auth.signing_algs) for a in auth.authenticators]
+    startup = [*auth.startup_errors, *version.startup_errors(auth)]
+    if startup:
+        return ConfigVerdict(per, aggregate(startup))
+    # The service-account issuers reach oidc.New, not this file-level check (below).
+    file_errors = [
+        e
+        for e in validate_configuration(auth.authenticators, [], auth.anonymous, per)
+        if "disallowed issuers" not in e
+    ]
     if file_errors:
         return ConfigVerdict(per, "invalid authentication configuration: " + aggregate(file_errors))
     for v in per:

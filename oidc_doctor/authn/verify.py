@@ -678,8 +678,8 @@ class Authenticator:
         except _Unsupported as u:
             base.stage = "cel-unsupported"
             base.notes.append(
-                f"the expression '{u.source}' uses {u.feature}, which kube-apiserver's CEL environment has and "
-                "this emulation does not: the outcome is unknown"
+                f"the expression '{u.source}' uses {u.feature}, which this emulation cannot evaluate: "
+                "the outcome is unknown"
             )
             return base
         except _Unfetched as u:

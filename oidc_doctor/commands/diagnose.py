@@ -61,33 +61,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     options.output_options(p)
 
 
-def parse_request(text: str) -> dict[str, str]:
-    """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH`` as kubectl auth can-i takes it."""
-    words = text.split()
-    if len(words) < 2:
-        raise UsageError(f"--request: {text!r} needs a verb and a resource, e.g. 'list pods -n dev'")
-    out = {"verb": words[0].lower()}
-    rest = words[1:]
-    while rest:
-        w = rest.pop(0)
-        if w in ("-n", "--namespace"):
-            if not rest:
-                raise UsageError(f"--request: {w} needs a namespace")
-            out["namespace"] = rest.pop(0)
-        elif w.startswith(("--namespace=", "-n=")):
-            out["namespace"] = w.split("=", 1)[1]
-        elif "resource" not in out and "path" not in out:
-            if w.startswith("/"):
-                out["path"] = w
-                continue
-            resource, _, sub = w.partition("/")
-            name, _, group = resource.partition(".")
-            out.update(resource=name.lower(), api_group=group, subresource=sub)
-        elif "name" not in out:
-            out["name"] = w
-        else:
-            raise UsageError(f"--request: unexpected {w!r} in {text!r}")
-    return out
+def parse_request(text: str, bundle: str | None = None) -> dict[str, str]:
+    """``VERB RESOURCE[.GROUP][/SUBRESOURCE] [NAME] [-n NS]`` or ``VERB /PATH``, resolved as kubectl does."""
+    from oidc_doctor.rbac.resources import discovery_for_bundle
+    from oidc_doctor.rbac.resources import parse_request as resolve_request
+
+    try:
+        return resolve_request(text, discovery_for_bundle(bundle))
+    except ValueError as e:
+        raise UsageError(f"--request: {e}") from e
 
 
 def read_live(args: argparse.Namespace, io: IO, ev: Evidence, token: str | None, *, rbac_only: bool = False) -> None:
@@ -155,7 +137,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         token_lifetime_s=parse_duration(args.token_lifetime, "--token-lifetime") if args.token_lifetime else None,
     )
     if args.request:
-        options.request = parse_request(args.request)
+        options.request = parse_request(args.request, args.bundle)
     ctx = Context(now=moment.now, now_source=moment.source, options=options)
     report = pipeline.require_judged(pipeline.run(ev, ctx))
     return write(report_result("diagnose", report, moment.notes), args, io)

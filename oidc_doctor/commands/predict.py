@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one kube-apiserver flag, e.g. --apiserver-arg=--oidc-issuer-url=https://idp (repeatable)",
     )
     parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
+    parser.add_argument(
+        "--kube-version",
+        metavar="V",
+        help="the kube-apiserver version (v1.30.2) whose rules apply (default: read from the evidence, else newest)",
+    )
     parser.add_argument("--ca-file", metavar="FILE", help="CA bundle for the issuer when the settings name a file")
     parser.add_argument("--offline", action="store_true", help="never use the network (signature/claims unchecked)")
     options.now_option(parser)
@@ -122,10 +127,8 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
     flags_auth = translate(flags, ref) if flags is not None else None
     if args.auth_config:
-        docs = [d for d in _load(args.auth_config) if sources.is_auth_config(d)]
-        if not docs:
-            raise InputError(args.auth_config, "no AuthenticationConfiguration (apiserver.config.k8s.io) in this file")
-        config = sources.parse_auth_config(docs[0], args.auth_config, args.auth_config)
+        text = _read_file(args.auth_config)
+        config = sources.load_auth_config_file(text, _load(args.auth_config) if text else [], args.auth_config)
         if flags_auth is not None:
             return sources.link_auth_config(flags_auth, config), "", None, None
         return config, "", None, None
@@ -165,6 +168,13 @@ def _manifest_settings(path: str) -> ApiServerAuth:
     raise InputError(path, f"no kube-apiserver Pod (or other API server settings) in this file{broken}")
 
 
+def _version_note(auth: ApiServerAuth) -> str | None:
+    """The kube-apiserver version whose rules the prediction applied (oidc_doctor/authn/version.py)."""
+    from oidc_doctor.authn import version
+
+    return version.describe(auth)
+
+
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
     from oidc_doctor.authn import verify
@@ -180,6 +190,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
         reason = blind or "no API server settings were found"
         raise InputError(args.bundle or "settings", f"the API server's JWT settings cannot be seen: {reason}")
+    if args.kube_version:
+        auth.kube_version, auth.kube_version_ref = args.kube_version, "--kube-version"
 
     static = None
     if args.jwks:
@@ -211,6 +223,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
             return (None, why) if why else online_keys_for(a)
 
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
+    pred.notes.extend(n for n in [_version_note(auth)] if n)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
     if token is None:

@@ -287,11 +287,15 @@ def _identity_line(who: Any) -> str:
     return f"user {clean(who.username)}  groups {groups}{note}{source}"
 
 
-def parse_resource(text: str, subresource: str = "") -> tuple[str, str, str]:
+def parse_resource(text: str, subresource: str = "", bundle: Path | None = None) -> tuple[str, str, str]:
     """``(resource, api_group, subresource)`` from ``deployments.apps/scale`` (kubectl's form)."""
-    base, _, sub = text.partition("/")
-    resource, _, group = base.partition(".")
-    return resource, group, sub or subresource
+    from oidc_doctor.rbac.resources import UnknownResource, discovery_for_bundle
+
+    try:
+        r = discovery_for_bundle(bundle).resolve(text)
+    except UnknownResource as e:
+        raise UsageError(str(e)) from e
+    return r.resource, r.group, r.subresource or subresource
 
 
 def _can(idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace) -> Result:
@@ -301,7 +305,7 @@ def _can(idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]
     if args.resource.startswith("/"):
         req = Request(verb=args.verb, path=args.resource)
     else:
-        resource, group, sub = parse_resource(args.resource, args.subresource)
+        resource, group, sub = parse_resource(args.resource, args.subresource, args.bundle)
         req = Request(args.verb, resource, group, sub, args.name, args.namespace)
     a = analyze(idx, who, req, claims, auth)
     d = a.decision

@@ -451,7 +451,16 @@ def test_list_and_regex_helpers_of_the_kube_apiserver_environment() -> None:
 
 
 def test_cel_features_this_engine_lacks_give_unknown_never_a_config_error() -> None:
-    auth = structured({"claimValidationRules": [{"expression": "url(claims.site).getHost() == 'corp.example'"}]})
-    p = run(auth, claims(site="https://corp.example/x"))
+    expr = "claims.roles.transformMap(k, v, v).size() > 0"
+    auth = structured({"claimValidationRules": [{"expression": expr}]})
+    p = run(auth, claims(roles={"a": "b"}))
     assert (p.handled, p.authenticated, p.error, p.stage) == (True, False, None, "cel-unsupported")
-    assert "url" in p.notes[-1]
+    assert "transformMap" in p.notes[-1] and expr in p.notes[-1]
+
+
+def test_k8s_url_library_is_evaluated() -> None:
+    # k8s.io/apiserver pkg/cel/library/urls.go: url(...).getHost() is host[:port].
+    auth = structured({"claimValidationRules": [{"expression": "url(claims.site).getHost() == 'corp.example'"}]})
+    assert run(auth, claims(site="https://corp.example/x")).authenticated
+    p = run(auth, claims(site="https://other.example/x"))
+    assert (p.authenticated, p.stage) == (False, "claim-rule")

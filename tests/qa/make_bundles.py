@@ -1259,7 +1259,7 @@ def auth_config_pod(node: str) -> dict[str, Any]:
     return apiserver_pod(
         node,
         ["--authentication-config=/etc/kubernetes/auth/auth-config.yaml"],
-        "registry.k8s.io/kube-apiserver:v1.32.0",
+        "registry.k8s.io/kube-apiserver:v1.34.1",  # AuthenticationConfiguration v1 is served from 1.34
     )
 
 

@@ -100,7 +100,7 @@ def _commands(bundle: Path, tok: Path) -> list[list[str]]:
                 "rbac",
                 "can",
                 "list",
-                "pods" + EVIL,
+                "pods/" + EVIL,  # a hostile subresource: an unknown resource word is now refused (exit 2)
                 "-n",
                 EVIL,
                 "--bundle",
