@@ -327,18 +327,18 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     }
 
 
-def main() -> None:
-    """Write every example bundle and ``expected.json`` (what the end-to-end tests check)."""
+def main(out: Path = HERE) -> None:
+    """Write every example bundle and ``expected.json`` (what the end-to-end tests check) under ``out``."""
     expected: dict[str, Any] = {}
     keep = {"generate.py", "expected.json"}
-    for old in HERE.iterdir():
+    for old in out.iterdir() if out.exists() else ():
         if old.is_dir() and old.name not in keep:
             shutil.rmtree(old)
     for name, (files, expect) in scenarios().items():
-        write_folder(HERE / name, {n: as_written(n, v) for n, v in files.items()})
+        write_folder(out / name, {n: as_written(n, v) for n, v in files.items()})
         expected[name] = expect
-    (HERE / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+    (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
