@@ -25,7 +25,7 @@ from fixturekit.clock import NOW
 from fixturekit.idp import KEYCLOAK as ISSUER
 from fixturekit.jose import ec_jwk, foreign_key, jwk, jwks, sign, sign_es256, signing_key
 from fixturekit.kube import UNAUTHORIZED, binding, group, user
-from fixturekit.out import as_written, write_folder
+from fixturekit.out import as_written, write
 
 HERE = Path(__file__).resolve().parent
 KID = "demo-key-1"
@@ -335,7 +335,7 @@ def main(out: Path = HERE) -> None:
         if old.is_dir() and old.name not in keep:
             shutil.rmtree(old)
     for name, (files, expect) in scenarios().items():
-        write_folder(out / name, {n: as_written(n, v) for n, v in files.items()})
+        write(out / name, {n: as_written(n, v) for n, v in files.items()})
         expected[name] = expect
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 

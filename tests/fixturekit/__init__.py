@@ -14,7 +14,7 @@ first. Modules, each a small set of composable builders:
 - ``apps``: oauth2-proxy, Kubeapps and Headlamp workloads (``kubectl get`` and ``helm template``
   shapes), Helm release Secrets, Ingresses.
 - ``logs``: klog (old and structured forms), JSON, journald, oauth2-proxy and ingress-nginx lines.
-- ``out``: kubectl-style YAML/JSON and ``write(folder, files)``.
+- ``out``: kubectl-style YAML/JSON, files as a user writes them, and ``write(folder, files)``.
 
 Everything is deterministic: the same call writes the same bytes.
 """

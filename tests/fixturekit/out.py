@@ -67,7 +67,7 @@ def utf16(text: str) -> bytes:
     return b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
 
 
-def write_folder(folder: Path, files: Mapping[str, str | bytes]) -> None:
+def write(folder: Path, files: Mapping[str, str | bytes]) -> None:
     """(Re)write ``folder`` to hold exactly ``files`` (text written as given, not re-encoded)."""
     if folder.exists():
         shutil.rmtree(folder)

@@ -31,7 +31,8 @@ from fixturekit.clock import NOW, go_time
 from fixturekit.idp import AZURE, DEX_KIND, GITLAB, GITLAB_APP, GOOGLE, KEYCLOAK, OKTA, OKTA_CLIENT
 from fixturekit.jose import ca_certificate_pem, sign
 from fixturekit.kube import UNAUTHORIZED, Oidc, apiserver_pod, binding, forbidden, group, klist, rbac, user
-from fixturekit.out import Files, compact, to_json, to_yaml, utf16, write_folder
+from fixturekit.out import Files, compact, to_json, to_yaml, utf16
+from fixturekit.out import write as write_folder
 
 HERE = Path(__file__).parent
 OUT = HERE / "bundles"
