@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fixturekit.clock import NOW, klog_time
+from fixturekit.clock import NOW, go_time, klog_time
 
 #: A browser's User-Agent.
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"
@@ -55,8 +55,6 @@ def oidc_init_failed(at: float | str, issuer: str, cause: str) -> str:
 
 def expired(exp: int) -> str:
     """go-oidc's error for an expired token, as the API server wraps it."""
-    from fixturekit.clock import go_time
-
     return f"[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: {go_time(exp)})]"
 
 
