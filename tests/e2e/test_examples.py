@@ -6,8 +6,10 @@ come first and which must be present; together the bundles cover every cause cod
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,25 @@ def test_a_request_steers_the_rbac_verdict() -> None:
 def _io_pair() -> tuple[IO, io.StringIO, io.StringIO]:
     out, err = io.StringIO(), io.StringIO()
     return IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}), out, err
+
+
+def test_the_generator_output_is_committed_as_is(tmp_path: Path) -> None:
+    # examples/generate.py signs with seeded keys: a re-run writes the same bytes as committed.
+    spec = importlib.util.spec_from_file_location("examples_generate", EXAMPLES / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        module.main(tmp_path)
+    finally:
+        del sys.modules[spec.name]
+    fresh = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    committed = {
+        p.relative_to(EXAMPLES): p.read_bytes()
+        for p in EXAMPLES.rglob("*")
+        if p.is_file() and p.name != "generate.py" and "__pycache__" not in p.parts
+    }
+    assert sorted(map(str, fresh)) == sorted(map(str, committed))
+    changed = [str(k) for k in fresh if fresh[k] != committed[k]]
+    assert not changed, f"run `python examples/generate.py` and commit: {changed}"

@@ -15,7 +15,6 @@ uses a nonce derived from the key and the message (RFC 6979's idea, simplified),
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sys
 from datetime import datetime
@@ -31,20 +30,11 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "bundles"
 
 
-def _qa() -> Any:
-    """The QA bundle generator (tests/qa/make_bundles.py), for its seeded key and JWK helpers."""
-    name = "qa_make_bundles"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE.parent / "qa" / "make_bundles.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# The one builder kit (tests/fixturekit): its seeded keys and JWK helper. A script run puts tests/ on the path.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from fixturekit import jose as QA  # noqa: E402
 
-
-QA = _qa()
 KEY: rsa.RSAPrivateKey = QA.seeded_rsa_key("oidc-doctor field key 1")
 OTHER_KEY: rsa.RSAPrivateKey = QA.seeded_rsa_key("oidc-doctor field key 2 (rotated away)")
 
