@@ -40,6 +40,8 @@ class Kind(StrEnum):
     ERROR_TEXT = "error-text"  # data: str, what the user saw
     LIVE = "live"  # data: dict of live API answers (SelfSubjectReview, ...)
     KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
+    APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
+    AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 
 class Item(Record):

@@ -134,7 +134,7 @@ def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
     """
     kinds = _failure_kinds(ctx)
     ident = ctx.facts.identity
-    reviewed = ident is not None and ident.source == "selfsubjectreview"
+    reviewed = ident is not None and ident.source in ("selfsubjectreview", "audit-event")
     ordered = [
         f
         for _, f in sorted(
@@ -199,13 +199,15 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
 def derive_all(ev: Evidence, ctx: Context) -> Context:
     """The context with every area's facts derived from ``ev``, in the order :mod:`oidc_doctor.facts`
     documents: each deriver sees the facts derived before it and returns its own record."""
-    from oidc_doctor.checks import authn, identity, logs, proxy, rbac, token
+    from oidc_doctor.checks import authn, controlplane, identity, logs, proxy, rbac, token
 
     f = Facts()
     f = f.but(logs=logs.derive_logs(ev, ctx.but(facts=f)))
     f = f.but(reviewed=identity.derive_reviewed_identity(ev))
     f = f.but(**token.derive_tokens(ev, ctx.but(facts=f)))
-    f = f.but(failures=rbac.derive_failures(ev, ctx.but(facts=f)))
+    f = f.but(controlplane=controlplane.derive_controlplane(ev, ctx.but(facts=f)))
+    f = f.but(reviewed=f.reviewed or controlplane.audit_identity(f.controlplane))
+    f = f.but(failures=(*rbac.derive_failures(ev, ctx.but(facts=f)), *controlplane.audit_failures(f.controlplane)))
     f = f.but(**authn.derive_authn(ev, ctx.but(facts=f)))
     f = f.but(identity=identity_of(f))
     f = f.but(rbac=rbac.derive_rbac(ev, ctx.but(facts=f)))
