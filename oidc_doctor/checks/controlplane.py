@@ -512,6 +512,11 @@ def check_audit(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.passed(reason) if a.events else CheckResult.unknown(reason)
     ref = a.refs[0] if a.refs else "audit"
     groups = ", ".join(last.groups) or "none"
+    accepted = f"this token (its jti) was accepted {a.accepted.count} time(s) as user {last.username!r}"
+    if any(f.kind == "unauthorized" for f in ctx.facts.failures):
+        # Accepted by some requests, 401 for others: never "authentication works" beside a 401 (the
+        # ranking shows the endpoint or token mismatch the settings and the prediction name).
+        return CheckResult.passed(f"{reason}; {accepted}, yet 401s were seen")
     return CheckResult(
         status=Status.PASS,
         reason=reason,

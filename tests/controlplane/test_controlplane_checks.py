@@ -222,3 +222,16 @@ def test_an_audited_request_with_the_tokens_jti_is_the_api_servers_word_on_the_i
     assert report["identity"]["username"] == "oidc:alice@example.com"
     accepted = next(f for f in report["findings"] if f["cause"] == "token-accepted")
     assert "1 time(s)" in accepted["title"] and accepted["evidence"][0]["ref"].endswith("audit.log:1")
+
+
+def test_an_accepted_jti_beside_observed_401s_is_no_authentication_works_finding(tmp_path: Path) -> None:
+    user = {
+        "username": "oidc:alice@example.com",
+        "groups": ["oidc:dev", "system:authenticated"],
+        "extra": {"authentication.kubernetes.io/credential-id": ["JTI=5d0c3a8e-jti-alice"]},
+    }
+    events = [audit_event("b1", "2026-11-28T10:24:50Z", 200, user=user), failed_login("a1", "2026-11-28T10:25:00Z")]
+    report = diagnose(tmp_path, base(**{"audit.log": json_lines(events)}))
+    assert "token-accepted" not in causes(report)
+    assert "yet 401s were seen" in check(report, "controlplane.audit")["reason"]
+    assert report["identity"]["source"] == "audit-event"
