@@ -69,14 +69,15 @@ class Sample:
     labels: dict[str, str]
     value: float
     line: int = 0
+    shown: str = ""  # the value as the input wrote it
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted(self.labels.items())), self.value, self.line))
 
     def text(self) -> str:
-        """The series as the exposition prints it."""
+        """The series as the exposition prints it (labels sorted, the value as written)."""
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
-        value = repr(self.value) if not self.value.is_integer() else str(int(self.value))
+        value = self.shown or (repr(self.value) if not self.value.is_integer() else str(int(self.value)))
         return f"{self.name}{{{labels}}} {value}" if labels else f"{self.name} {value}"
 
 
@@ -100,7 +101,7 @@ def parse_line(line: str, number: int = 0) -> Sample | None:
     if value is None or math.isnan(value):
         return None
     labels = {k: _unescape(v) for k, v in _LABEL.findall(m.group(2) or "")}
-    return Sample(m.group(1), labels, value, number)
+    return Sample(m.group(1), labels, value, number, m.group(3))
 
 
 def parse_text(lines: Iterable[bytes]) -> list[Sample]:
@@ -173,7 +174,7 @@ def parse_query_result(obj: dict[str, Any]) -> list[Sample]:
             continue
         value = _float(str(point[1]))
         if value is not None and not math.isnan(value):
-            out.append(Sample(name, labels, value))
+            out.append(Sample(name, labels, value, shown=str(point[1])))
     return out
 
 

@@ -164,7 +164,14 @@ def test_rejections_without_a_count_for_the_tokens_issuer_mean_no_authenticator_
     pod = apiserver_pod("cp1", "--oidc-issuer-url=https://dex.example.com", "--oidc-client-id=kubernetes")
     report = diagnose(
         tmp_path,
-        base(**{"kube-apiserver-cp1.yaml": pod, "auth-config.yaml": None, "metrics.txt": exposition(series)}),
+        base(
+            **{
+                "kube-apiserver-cp1.yaml": pod,
+                "auth-config.yaml": None,
+                "metrics.txt": exposition(series),
+                "error.txt": UNAUTHORIZED,
+            }
+        ),
     )
     mismatch = next(f for f in report["findings"] if f["cause"] == "issuer-mismatch")
     assert any(e["source"] == "metrics" for e in mismatch["evidence"])
@@ -235,3 +242,35 @@ def test_an_accepted_jti_beside_observed_401s_is_no_authentication_works_finding
     assert "token-accepted" not in causes(report)
     assert "yet 401s were seen" in check(report, "controlplane.audit")["reason"]
     assert report["identity"]["source"] == "audit-event"
+
+
+def test_rejections_of_other_clients_alone_are_no_finding_for_this_token(tmp_path: Path) -> None:
+    # 25 rejected requests cluster-wide (a stale service-account token, a bad certificate...) but no 401
+    # for this user: the token's issuer simply has not been used since the API server started.
+    series = [*running((CP1, label_hash(AUTH_CONFIG))), ("authentication_attempts", {"result": "error"}, 25)]
+    report = diagnose(tmp_path, base(**{"metrics.txt": exposition(series)}))
+    assert not [f for f in report["findings"] if f["severity"] in ("error", "warning")]
+    assert check(report, "controlplane.authenticators")["status"] == "pass"
+
+
+def test_checks_read_facts_built_directly() -> None:
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks.base import Context
+    from oidc_doctor.checks.controlplane import ControlPlaneFacts, check_config, check_reload
+    from oidc_doctor.controlplane import metrics
+    from oidc_doctor.evidence import Evidence
+    from oidc_doctor.facts import Facts
+
+    line = f'{RELOAD_TS}{{apiserver_id_hash="{CP2}",status="failure"}} 1.7958603124401e+09'
+    sample = metrics.parse_line(line, 3)
+    assert sample is not None and sample.text() == line  # the value as the input wrote it
+    summary = metrics.summarise([sample, metrics.Sample(INFO, {"apiserver_id_hash": CP2, "hash": "sha256:1"}, 1)])
+    cp = ControlPlaneFacts(
+        metrics=summary, metrics_refs=("m.txt",), config_files=(("cfg.yaml", "sha256:1"),), nodes={CP2: "cp2"}
+    )
+    ctx = Context(now=datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC), facts=Facts(controlplane=cp))
+    reload = check_reload(Evidence(), ctx)
+    assert [f.cause for f in reload.findings] == ["auth-config-reload-failed"]
+    assert "(node cp2)" in reload.findings[0].title and reload.findings[0].evidence[0].ref == "m.txt:3"
+    assert str(check_config(Evidence(), ctx).status) == "pass"
