@@ -54,7 +54,7 @@ class Who:
     username: str
     groups: list[str]  # as RBAC sees them (system:authenticated included)
     groups_known: bool = True
-    source: str = "flag"  # selfsubjectreview | prediction | forbidden-message | flag
+    source: str = "flag"  # selfsubjectreview | audit-event | prediction | forbidden-message | flag
     ref: str = ""
 
     @property
