@@ -163,6 +163,17 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
+    if kind == "Lease" and api.startswith("coordination.k8s.io"):
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        # kube-apiserver's identity Lease (pkg/controlplane/apiserver/server.go
+        # IdentityLeaseComponentLabelKey; `k8s.io/component` before 1.27): its name is the identity
+        # whose sha256 the metrics call apiserver_id_hash.
+        if isinstance(labels, dict) and "kube-apiserver" in (
+            labels.get("apiserver.kubernetes.io/identity"),
+            labels.get("k8s.io/component"),
+        ):
+            return Kind.APISERVER_LEASE, "", obj
+        return None, "a Lease that is no kube-apiserver identity Lease", obj
     if api.startswith("audit.k8s.io/") and kind in ("Event", "EventList"):
         from oidc_doctor.controlplane.audit import events_of
 

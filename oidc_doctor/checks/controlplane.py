@@ -41,7 +41,8 @@ class ControlPlaneFacts(FrozenRecord):
 
     ``metrics``: the authentication metrics (None without a metrics input); ``metrics_refs``: where they
     were read; ``config_files``: ``(ref, hash)`` of each AuthenticationConfiguration file in hand whose
-    bytes are known; ``nodes``: ``apiserver_id_hash`` → the node of an API server Pod in hand;
+    bytes are known; ``nodes``: ``apiserver_id_hash`` → the node of an API server Pod or identity
+    Lease in hand; ``leases``: the ``apiserver_id_hash`` of each identity Lease (every API server);
     ``audit``: the audit summary (None without audit events); ``audit_refs``; ``errors``: files that
     could not be read; ``accepted``: the identity the audit log shows the judged token accepted as;
     ``failures``: the failed authentications near ``ctx.now``, one per client.
@@ -52,6 +53,7 @@ class ControlPlaneFacts(FrozenRecord):
         "metrics_refs",
         "config_files",
         "nodes",
+        "leases",
         "audit",
         "audit_refs",
         "errors",
@@ -63,6 +65,7 @@ class ControlPlaneFacts(FrozenRecord):
     metrics_refs: tuple[str, ...]
     config_files: tuple[tuple[str, str], ...]
     nodes: dict[str, str]
+    leases: tuple[str, ...]
     audit: AuditSummary | None
     audit_refs: tuple[str, ...]
     errors: tuple[str, ...]
@@ -75,6 +78,7 @@ class ControlPlaneFacts(FrozenRecord):
         metrics_refs: tuple[str, ...] = (),
         config_files: tuple[tuple[str, str], ...] = (),
         nodes: dict[str, str] | None = None,
+        leases: tuple[str, ...] = (),
         audit: AuditSummary | None = None,
         audit_refs: tuple[str, ...] = (),
         errors: tuple[str, ...] = (),
@@ -86,6 +90,7 @@ class ControlPlaneFacts(FrozenRecord):
         setattr_(self, "metrics_refs", tuple(metrics_refs))
         setattr_(self, "config_files", tuple(config_files))
         setattr_(self, "nodes", {} if nodes is None else nodes)
+        setattr_(self, "leases", tuple(leases))
         setattr_(self, "audit", audit)
         setattr_(self, "audit_refs", tuple(audit_refs))
         setattr_(self, "errors", tuple(errors))
@@ -123,14 +128,32 @@ def config_file_hash(raw: bytes, ref: str) -> str | None:
 
 def _nodes(ev: Evidence) -> dict[str, str]:
     """``apiserver_id_hash`` → node, for each kube-apiserver Pod in hand with a node name (static Pods
-    run in the host network: the hostname their identity is made from is the node's)."""
+    run in the host network: the hostname their identity is made from is the node's) and each
+    identity Lease (its name is the identity; label ``kubernetes.io/hostname`` the host)."""
     out = {}
+    for item in ev.of(Kind.APISERVER_LEASE):
+        meta = item.data.get("metadata") if isinstance(item.data, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if isinstance(name, str) and name:
+            labels = meta.get("labels") if isinstance(meta, dict) and isinstance(meta.get("labels"), dict) else {}
+            assert isinstance(labels, dict)
+            out[label_hash(name)] = str(labels.get("kubernetes.io/hostname") or name)
     for item in ev.of(Kind.APISERVER_POD):
         data = item.data if isinstance(item.data, dict) else {}
         spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
         node = spec.get("nodeName") if isinstance(spec, dict) else None
         if isinstance(node, str) and node:
             out[apiserver_id_hash(node)] = node
+    return out
+
+
+def _lease_hashes(ev: Evidence) -> list[str]:
+    out = []
+    for item in ev.of(Kind.APISERVER_LEASE):
+        meta = item.data.get("metadata") if isinstance(item.data, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if isinstance(name, str) and name:
+            out.append(label_hash(name))
     return out
 
 
@@ -234,6 +257,7 @@ def derive_controlplane(ev: Evidence, ctx: Context) -> ControlPlaneFacts | None:
         metrics_refs=tuple(i.ref for i in readings),
         config_files=tuple(files),
         nodes=_nodes(ev),
+        leases=tuple(_lease_hashes(ev)),
         audit=audit,
         audit_refs=tuple(audit_refs),
         errors=tuple(errors),
@@ -322,14 +346,19 @@ def check_config(ev: Evidence, ctx: Context) -> CheckResult:
                     bare=True,
                 )
             )
+    unseen = sorted(cp.nodes.get(h, short(h)) for h in cp.leases if h not in running)
+    if unseen:
+        findings_note = f"; no metrics from the API server(s) on {', '.join(unseen)}: scrape each of them"
+    else:
+        findings_note = ""
     if findings:
-        return CheckResult.failed(findings)
+        return CheckResult.failed(findings, findings_note.lstrip("; "))
     if not cp.config_files:
         return CheckResult.unknown(
             f"{len(running)} API server(s) run configuration {short(next(iter(distinct)) or '')}; no "
-            "AuthenticationConfiguration file in hand whose bytes could be compared"
+            "AuthenticationConfiguration file in hand whose bytes could be compared" + findings_note
         )
-    return CheckResult.passed(f"the file in hand is the configuration {len(running)} API server(s) run")
+    return CheckResult.passed(f"the file in hand is the configuration {len(running)} API server(s) run" + findings_note)
 
 
 def check_reload(ev: Evidence, ctx: Context) -> CheckResult:

@@ -16,7 +16,8 @@ streams each group to a JSON List file) and ``diagnose --context`` / ``rbac --co
 - with the user's token: its SelfSubjectReview, sent only to the kubeconfig's API server;
 - the API server's authentication metrics (``GET /metrics``, only those families kept), scraped
   again until no new ``apiserver_id_hash`` shows (through a load balancer each scrape reaches one
-  API server), at most :data:`MAX_SCRAPES` times.
+  API server), at most :data:`MAX_SCRAPES` times; and the API servers' identity Leases, which
+  name every API server of the cluster (each ``apiserver_id_hash`` is the sha256 of one's name).
 
 A read the API server refuses (403), an absent object (404) or an unreachable issuer becomes a
 :class:`Note` and, where checks depend on it, ``Evidence.blind[area]``: never an abort.
@@ -46,6 +47,9 @@ MAX_SCRAPES = 8
 QUIET_SCRAPES = 2
 #: Why ``/metrics`` may be refused: the permission that allows it.
 METRICS_PERMISSION = "needs `get` on the non-resource URL /metrics (ClusterRole system:monitoring)"
+#: kube-apiserver identity Leases (pkg/controlplane/apiserver/server.go IdentityLeaseComponentLabelKey).
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+LEASE_SELECTOR = "apiserver.kubernetes.io/identity=kube-apiserver"
 
 
 def outcome_of(e: LiveError) -> str:
@@ -190,6 +194,11 @@ class _Reader:
         result of the authentication series only."""
         from oidc_doctor.controlplane.metrics import parse_text
 
+        try:
+            leases = [_strip(x) for x in self.client.iter_list(LEASES, LEASE_SELECTOR)]
+            self.write("apiserver-leases", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", leases)
+        except LiveError as e:
+            self.failed("metrics", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", e, blind=False)
         seen: set[str] = set()
         quiet = 0
         kept: list[dict[str, Any]] = []

@@ -231,3 +231,23 @@ def test_bundle_recognises_metrics_and_audit_by_content(tmp_path: Path) -> None:
     assert len(big.data) == 2000
     other = next(r for r in ev.inputs if r.ref == "b/other.prom")
     assert other.kind == "unrecognised" and "authentication metrics" in other.reason
+
+
+def test_only_kube_apiserver_identity_leases_are_taken(tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    leases = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {"name": "apiserver-x", "labels": {"apiserver.kubernetes.io/identity": "kube-apiserver"}},
+            },
+            {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "kube-scheduler"}},
+        ],
+    }
+    (folder / "leases.json").write_text(json.dumps(leases))
+    ev = read_bundle(folder)
+    assert [i.data["metadata"]["name"] for i in ev.of(Kind.APISERVER_LEASE)] == ["apiserver-x"]

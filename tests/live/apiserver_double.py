@@ -46,6 +46,7 @@ _GROUP_PATHS = {
     "Secret": ("/api/v1", "secrets"),
     "Ingress": ("/apis/networking.k8s.io/v1", "ingresses"),
     "Pod": ("/api/v1", "pods"),
+    "Lease": ("/apis/coordination.k8s.io/v1", "leases"),
     "Node": ("/api/v1", "nodes"),
     "ClusterRole": ("/apis/rbac.authorization.k8s.io/v1", "clusterroles"),
     "ClusterRoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings"),

@@ -79,3 +79,31 @@ def test_diagnose_context_reads_the_metrics_into_the_same_evidence(tmp_path: Pat
     report = json.loads(out)
     assert any(i["kind"] == "apiserver-metrics" for i in report["inputs"]), err
     assert any(c["id"] == "controlplane.config" and c["status"] != "skipped" for c in report["checks"])
+
+
+def lease(identity: str, host: str) -> dict[str, object]:
+    """An identity Lease as kube-apiserver writes it (pkg/controlplane/apiserver/server.go)."""
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {
+            "name": identity,
+            "namespace": "kube-system",
+            "labels": {"apiserver.kubernetes.io/identity": "kube-apiserver", "kubernetes.io/hostname": host},
+        },
+        "spec": {"holderIdentity": f"{identity}_6f1b0e2c", "leaseDurationSeconds": 3600},
+    }
+
+
+def test_identity_leases_name_the_api_servers_and_the_ones_never_scraped(tmp_path: Path) -> None:
+    with ApiServerDouble(metrics=[scrape("apiserver-aaa", "x")]) as double:
+        populate(double)
+        double.add(lease("apiserver-aaa", "cp1"))
+        double.add(lease("apiserver-ccc", "cp3"))
+        status, err, bundle = collect(double, tmp_path)
+    assert status == 0, err
+    ev = read_bundle(bundle)
+    assert len(ev.of(Kind.APISERVER_LEASE)) == 2
+    status, out, _ = run(["diagnose", "--bundle", str(bundle), "--format", "json"])
+    [config] = [c for c in json.loads(out)["checks"] if c["id"] == "controlplane.config"]
+    assert "no metrics from the API server(s) on cp3" in config["reason"]
