@@ -108,7 +108,13 @@ def _strs(value: Any) -> tuple[str, ...]:
 
 
 def parse_event(obj: dict[str, Any], line: int = 0) -> AuditEvent:
-    """The fields of one ``Event`` object (missing fields are empty)."""
+    """The fields of one ``Event`` object (missing fields are empty).
+
+    The texts shown later are masked here: a WebSocket request may carry its bearer token in the
+    URI (``?access_token=``, which the API server accepts, ``authn_audit.go`` ``getAuthMethods``).
+    """
+    from oidc_doctor.logs.mask import mask
+
     user = obj.get("user") if isinstance(obj.get("user"), dict) else {}
     assert isinstance(user, dict)
     extra_raw = user.get("extra") if isinstance(user.get("extra"), dict) else {}
@@ -124,20 +130,20 @@ def parse_event(obj: dict[str, Any], line: int = 0) -> AuditEvent:
         audit_id=str(obj.get("auditID", "")),
         time=_time(obj.get("stageTimestamp")) or _time(obj.get("requestReceivedTimestamp")),
         code=code if isinstance(code, int) else None,
-        message=str(status.get("message", "")),
+        message=mask(str(status.get("message", ""))),
         username=str(user.get("username", "")),
         uid=str(user.get("uid", "")),
         groups=_strs(user.get("groups")),
         extra={str(k): list(_strs(v)) for k, v in extra_raw.items()},
         source_ips=_strs(obj.get("sourceIPs")),
-        user_agent=str(obj.get("userAgent", "")),
+        user_agent=mask(str(obj.get("userAgent", ""))),
         verb=str(obj.get("verb", "")),
-        uri=str(obj.get("requestURI", "")),
+        uri=mask(str(obj.get("requestURI", ""))),
         resource=str(ref.get("resource", "")),
         namespace=str(ref.get("namespace", "")),
         api_group=str(ref.get("apiGroup", "")),
         decision=str(ann.get(DECISION, "")),
-        reason=str(ann.get(REASON, "")),
+        reason=mask(str(ann.get(REASON, ""))),
         line=line,
     )
 

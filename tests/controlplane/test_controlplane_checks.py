@@ -274,3 +274,14 @@ def test_checks_read_facts_built_directly() -> None:
     assert [f.cause for f in reload.findings] == ["auth-config-reload-failed"]
     assert "(node cp2)" in reload.findings[0].title and reload.findings[0].evidence[0].ref == "m.txt:3"
     assert str(check_config(Evidence(), ctx).status) == "pass"
+
+
+def test_a_token_in_an_audited_uri_never_reaches_the_report(tmp_path: Path) -> None:
+    token = sign_token()
+    uri = f"/api/v1/namespaces/dev/pods/web/exec?command=sh&access_token={token}"
+    events = [failed_login("a1", "2026-11-28T10:25:00Z", uri=uri, verb="get")]
+    files = base(**{"audit.log": json_lines(events)})
+    report = diagnose(tmp_path, files)
+    text = json.dumps(report)
+    assert token not in text and token.split(".")[1] not in text
+    assert "access_token=<masked sha256:" in check(report, "controlplane.audit")["reason"]
