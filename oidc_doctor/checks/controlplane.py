@@ -16,6 +16,7 @@ mean its tokens never reached an authenticator).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -170,10 +171,10 @@ def _audit(ev: Evidence, ctx: Context, errors: list[str]) -> tuple[AuditSummary 
     for item in items:
         events: list[AuditEvent]
         if isinstance(item.data, list):
-            events = item.data
+            events = [e if e.ref else replace(e, ref=item.ref) for e in item.data]
         elif item.path is not None:
             try:
-                events, _skipped = audit.read_events(item.path)
+                events, _skipped = audit.read_events(item.path, item.ref)
             except (OSError, EOFError) as e:
                 errors.append(f"{item.ref}: {e}")
                 continue
@@ -185,7 +186,8 @@ def _audit(ev: Evidence, ctx: Context, errors: list[str]) -> tuple[AuditSummary 
     return summary, refs
 
 
-def _event_ref(ref: str, ev: AuditEvent) -> str:
+def _event_ref(ev: AuditEvent) -> str:
+    ref = ev.ref or "audit"
     return f"{ref}:{ev.line}" if ev.line else ref
 
 
@@ -193,7 +195,6 @@ def _failures(summary: AuditSummary | None) -> list[ObservedFailure]:
     out: list[ObservedFailure] = []
     if summary is None:
         return out
-    ref = summary.refs[0] if summary.refs else "audit"
     for (agent, ip), g in summary.failed_near.items():
         last = g.last
         if last is None:
@@ -203,12 +204,12 @@ def _failures(summary: AuditSummary | None) -> list[ObservedFailure]:
             f"{g.count} x 401 `{last.message}` from {ip or '?'} ({agent or 'no user agent'}), last {when} "
             f"{last.verb} {last.uri}"
         )
-        out.append(ObservedFailure(kind="unauthorized", ref=_event_ref(ref, last), text=text, status=401))
+        out.append(ObservedFailure(kind="unauthorized", ref=_event_ref(last), text=text, status=401))
     for ev in summary.forbidden[-3:]:
         out.append(
             ObservedFailure(
                 kind="forbidden",
-                ref=_event_ref(ref, ev),
+                ref=_event_ref(ev),
                 text=f"403 {ev.verb} {ev.uri}: {ev.reason or ev.message}",
                 status=403,
                 user=ev.username or None,
@@ -543,7 +544,6 @@ def check_audit(ev: Evidence, ctx: Context) -> CheckResult:
         else:
             reason += "; no request of this token (its jti) was audited as accepted"
         return CheckResult.passed(reason) if a.events else CheckResult.unknown(reason)
-    ref = a.refs[0] if a.refs else "audit"
     groups = ", ".join(last.groups) or "none"
     accepted = f"this token (its jti) was accepted {a.accepted.count} time(s) as user {last.username!r}"
     if any(f.kind == "unauthorized" for f in ctx.facts.failures):
@@ -561,7 +561,7 @@ def check_audit(ev: Evidence, ctx: Context) -> CheckResult:
                 [
                     EvidenceRef(
                         "audit",
-                        _event_ref(ref, last),
+                        _event_ref(last),
                         f"{last.verb} {last.uri} → {last.code}; "
                         f"user.extra credential-id {', '.join(last.credential_ids)}",
                     )

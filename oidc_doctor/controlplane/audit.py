@@ -62,9 +62,10 @@ class AuditEvent:
     decision: str
     reason: str
     line: int = 0
+    ref: str = ""  # the input it was read from
 
     def __hash__(self) -> int:
-        return hash((self.audit_id, self.line))
+        return hash((self.audit_id, self.ref, self.line))
 
     @property
     def authentication_failed(self) -> bool:
@@ -107,7 +108,7 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in value) if isinstance(value, list) else ()
 
 
-def parse_event(obj: dict[str, Any], line: int = 0) -> AuditEvent:
+def parse_event(obj: dict[str, Any], line: int = 0, ref: str = "") -> AuditEvent:
     """The fields of one ``Event`` object (missing fields are empty).
 
     The texts shown later are masked here: a WebSocket request may carry its bearer token in the
@@ -121,8 +122,8 @@ def parse_event(obj: dict[str, Any], line: int = 0) -> AuditEvent:
     assert isinstance(extra_raw, dict)
     status = obj.get("responseStatus") if isinstance(obj.get("responseStatus"), dict) else {}
     assert isinstance(status, dict)
-    ref = obj.get("objectRef") if isinstance(obj.get("objectRef"), dict) else {}
-    assert isinstance(ref, dict)
+    target = obj.get("objectRef") if isinstance(obj.get("objectRef"), dict) else {}
+    assert isinstance(target, dict)
     ann = obj.get("annotations") if isinstance(obj.get("annotations"), dict) else {}
     assert isinstance(ann, dict)
     code = status.get("code")
@@ -139,12 +140,13 @@ def parse_event(obj: dict[str, Any], line: int = 0) -> AuditEvent:
         user_agent=mask(str(obj.get("userAgent", ""))),
         verb=str(obj.get("verb", "")),
         uri=mask(str(obj.get("requestURI", ""))),
-        resource=str(ref.get("resource", "")),
-        namespace=str(ref.get("namespace", "")),
-        api_group=str(ref.get("apiGroup", "")),
+        resource=str(target.get("resource", "")),
+        namespace=str(target.get("namespace", "")),
+        api_group=str(target.get("apiGroup", "")),
         decision=str(ann.get(DECISION, "")),
         reason=mask(str(ann.get(REASON, ""))),
         line=line,
+        ref=ref,
     )
 
 
@@ -156,7 +158,7 @@ def _open(path: Path) -> BinaryIO | gzip.GzipFile:
     return path.open("rb")
 
 
-def read_events(path: Path) -> tuple[list[AuditEvent], int]:
+def read_events(path: Path, ref: str = "") -> tuple[list[AuditEvent], int]:
     """The events of a JSON-lines file (plain or gzip) that carry a response, once per ``auditID``,
     and the number of lines that were not audit events (bad JSON, other objects, too long).
 
@@ -184,7 +186,7 @@ def read_events(path: Path) -> tuple[list[AuditEvent], int]:
                 continue
             if not isinstance(obj.get("responseStatus"), dict):
                 continue  # the RequestReceived stage: the same request's later stage says how it ended
-            ev = parse_event(obj, n)
+            ev = parse_event(obj, n, ref)
             if ev.audit_id and ev.audit_id in seen:
                 continue
             seen.add(ev.audit_id)
@@ -192,13 +194,13 @@ def read_events(path: Path) -> tuple[list[AuditEvent], int]:
     return events, skipped
 
 
-def events_of(objects: Iterable[Any]) -> list[AuditEvent]:
+def events_of(objects: Iterable[Any], ref: str = "") -> list[AuditEvent]:
     """The events among already parsed objects (an ``Event`` file, an ``EventList``'s ``items``)."""
     out = []
     seen: set[str] = set()
     for obj in objects:
         if is_event(obj) and isinstance(obj.get("responseStatus"), dict):
-            ev = parse_event(obj)
+            ev = parse_event(obj, ref=ref)
             if ev.audit_id and ev.audit_id in seen:
                 continue
             seen.add(ev.audit_id)
