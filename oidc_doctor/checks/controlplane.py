@@ -42,7 +42,8 @@ class ControlPlaneFacts(FrozenRecord):
 
     ``metrics``: the authentication metrics (None without a metrics input); ``metrics_refs``: where they
     were read; ``config_files``: ``(ref, hash)`` of each AuthenticationConfiguration file in hand whose
-    bytes are known; ``nodes``: ``apiserver_id_hash`` → the node of an API server Pod or identity
+    bytes are known; ``jwks_files``: ``(ref, hash, kids)`` of each JWKS file in hand; ``nodes``:
+    ``apiserver_id_hash`` → the node of an API server Pod or identity
     Lease in hand; ``leases``: the ``apiserver_id_hash`` of each identity Lease (every API server);
     ``audit``: the audit summary (None without audit events); ``audit_refs``; ``errors``: files that
     could not be read; ``accepted``: the identity the audit log shows the judged token accepted as;
@@ -53,6 +54,7 @@ class ControlPlaneFacts(FrozenRecord):
         "metrics",
         "metrics_refs",
         "config_files",
+        "jwks_files",
         "nodes",
         "leases",
         "audit",
@@ -65,6 +67,7 @@ class ControlPlaneFacts(FrozenRecord):
     metrics: MetricsSummary | None
     metrics_refs: tuple[str, ...]
     config_files: tuple[tuple[str, str], ...]
+    jwks_files: tuple[tuple[str, str, tuple[str, ...]], ...]
     nodes: dict[str, str]
     leases: tuple[str, ...]
     audit: AuditSummary | None
@@ -78,6 +81,7 @@ class ControlPlaneFacts(FrozenRecord):
         metrics: MetricsSummary | None = None,
         metrics_refs: tuple[str, ...] = (),
         config_files: tuple[tuple[str, str], ...] = (),
+        jwks_files: tuple[tuple[str, str, tuple[str, ...]], ...] = (),
         nodes: dict[str, str] | None = None,
         leases: tuple[str, ...] = (),
         audit: AuditSummary | None = None,
@@ -90,6 +94,7 @@ class ControlPlaneFacts(FrozenRecord):
         setattr_(self, "metrics", metrics)
         setattr_(self, "metrics_refs", tuple(metrics_refs))
         setattr_(self, "config_files", tuple(config_files))
+        setattr_(self, "jwks_files", tuple(jwks_files))
         setattr_(self, "nodes", {} if nodes is None else nodes)
         setattr_(self, "leases", tuple(leases))
         setattr_(self, "audit", audit)
@@ -252,11 +257,24 @@ def derive_controlplane(ev: Evidence, ctx: Context) -> ControlPlaneFacts | None:
         h = config_file_hash(raw, item.ref)
         if h is not None:
             files.append((item.ref, h))
+    keysets = []
+    for item in ev.of(Kind.JWKS) if summary is not None and summary.jwks else []:
+        if item.path is None or "#" in item.ref.split(" ", 1)[0] or not isinstance(item.data, dict):
+            continue  # one document of several: its own bytes are unknown
+        try:
+            raw = item.path.read_bytes()
+        except OSError as e:
+            errors.append(f"{item.ref}: {e.strerror or e}")
+            continue
+        keys = item.data.get("keys")
+        kids = tuple(str(k.get("kid")) for k in keys if isinstance(k, dict)) if isinstance(keys, list) else ()
+        keysets.append((item.ref, label_hash(raw), kids))
     audit, audit_refs = _audit(ev, ctx, errors)
     return ControlPlaneFacts(
         metrics=summary,
         metrics_refs=tuple(i.ref for i in readings),
         config_files=tuple(files),
+        jwks_files=tuple(keysets),
         nodes=_nodes(ev),
         leases=tuple(_lease_hashes(ev)),
         audit=audit,
@@ -432,9 +450,50 @@ def check_jwks(ev: Evidence, ctx: Context) -> CheckResult:
                 bare=mine is not None and st.issuer_hash != mine,
             )
         )
+    notes, held = _key_sets(cp, m, ctx)
+    findings += held
     if findings:
-        return CheckResult.failed(findings)
-    return CheckResult.passed(f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s)")
+        return CheckResult.failed(findings, notes)
+    return CheckResult.passed(
+        f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s)" + (f"; {notes}" if notes else "")
+    )
+
+
+def _key_sets(cp: ControlPlaneFacts, m: MetricsSummary, ctx: Context) -> tuple[str, list[Finding]]:
+    """The key set each API server holds against the JWKS files in hand (by the hash of their bytes).
+
+    Equal hashes: the control plane holds exactly those keys, so a token ``kid`` absent from them is
+    absent from the control plane's too. Different hashes say nothing: the same keys re-serialised
+    (``jq``, another key order) hash differently.
+    """
+    if not cp.jwks_files:
+        return "", []
+    kid = (ctx.facts.token_header or {}).get("kid")
+    notes: list[str] = []
+    findings: list[Finding] = []
+    for st in m.jwks:
+        if not st.key_set_hash:
+            continue
+        same = next(((ref, kids) for ref, h, kids in cp.jwks_files if h == st.key_set_hash), None)
+        who = _apiserver(cp, st.apiserver_id_hash)
+        if same is None:
+            notes.append(f"{who} holds a key set ({short(st.key_set_hash)}) whose bytes differ from the JWKS in hand")
+            continue
+        ref, kids = same
+        notes.append(f"{who} holds exactly the keys of {ref}")
+        if isinstance(kid, str) and kid not in kids and predicted_outcome(ctx) == "signature-invalid":
+            info = [s for s in st.samples if s.name.endswith("_key_set_info")]
+            findings.append(
+                Finding(
+                    "signature-invalid",
+                    f"{who} holds exactly the keys of {ref} (same sha256), and none has the token's kid {kid!r}: "
+                    "the API server cannot verify this token",
+                    [*(_sample_ref(cp, s) for s in info), EvidenceRef("jwks", ref, f"kids: {', '.join(kids)}")],
+                    origin=Origin.OBSERVED,
+                    bare=True,
+                )
+            )
+    return "; ".join(notes), findings
 
 
 def _never_reached(ctx: Context, iss: str) -> tuple[str, str, bool]:
@@ -597,7 +656,12 @@ CHECKS: list[Check] = [
         check_reload,
         "whether the last automatic reload of the authentication configuration failed",
     ),
-    Check("controlplane.jwks", ("issuer-unreachable",), check_jwks, "whether the control plane can fetch each JWKS"),
+    Check(
+        "controlplane.jwks",
+        ("issuer-unreachable", "signature-invalid"),
+        check_jwks,
+        "whether the control plane can fetch each JWKS, and whether it holds the keys in hand",
+    ),
     Check(
         "controlplane.authenticators",
         (

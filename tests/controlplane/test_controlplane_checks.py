@@ -285,3 +285,37 @@ def test_a_token_in_an_audited_uri_never_reaches_the_report(tmp_path: Path) -> N
     text = json.dumps(report)
     assert token not in text and token.split(".")[1] not in text
     assert "access_token=<masked sha256:" in check(report, "controlplane.audit")["reason"]
+
+
+JWKS_INFO = "apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info"
+
+
+def test_the_control_plane_holding_exactly_the_jwks_in_hand_confirms_a_missing_kid(tmp_path: Path) -> None:
+    n = "x" * 342  # a 2048-bit modulus' length in base64url; the token's kid "k1" is not in the set
+    jwks = json.dumps({"keys": [{"kid": "rotated-2", "kty": "RSA", "alg": "RS256", "n": n, "e": "AQAB"}]})
+    labels = {"apiserver_id_hash": CP1, "jwt_issuer_hash": label_hash(ISSUER)}
+    series = [
+        (JWKS_TS, {**labels, "result": "success"}, NOW_S - 60),
+        (JWKS_INFO, {**labels, "hash": label_hash(jwks)}, 1),
+    ]
+    report = diagnose(
+        tmp_path, base(**{"jwks.json": jwks, "metrics.txt": exposition(series), "error.txt": UNAUTHORIZED})
+    )
+    first = report["findings"][0]
+    assert first["cause"] == "signature-invalid"
+    assert any(e["source"] == "metrics" and label_hash(jwks) in e["text"] for e in first["evidence"])
+    assert "holds exactly the keys of" in check(report, "controlplane.jwks")["reason"]
+
+
+def test_a_re_serialised_jwks_says_nothing_about_the_keys_held(tmp_path: Path) -> None:
+    jwks = {"keys": [{"kid": "k1", "kty": "RSA", "alg": "RS256", "n": "x" * 342, "e": "AQAB"}]}
+    labels = {"apiserver_id_hash": CP1, "jwt_issuer_hash": label_hash(ISSUER)}
+    served = json.dumps(jwks, separators=(",", ":"))
+    series = [
+        (JWKS_TS, {**labels, "result": "success"}, NOW_S - 60),
+        (JWKS_INFO, {**labels, "hash": label_hash(served)}, 1),
+    ]
+    report = diagnose(tmp_path, base(**{"jwks.json": json.dumps(jwks, indent=2), "metrics.txt": exposition(series)}))
+    reason = check(report, "controlplane.jwks")["reason"]
+    assert "whose bytes differ from the JWKS in hand" in reason
+    assert not [f for f in report["findings"] if f["check"] == "controlplane.jwks"]
