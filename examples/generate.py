@@ -324,6 +324,7 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             ),
             {"first": "proxy-config-invalid"},
         ),
+        **controlplane_scenarios(),
     }
 
 
@@ -338,6 +339,198 @@ def main(out: Path = HERE) -> None:
         write(out / name, {n: as_written(n, v) for n, v in files.items()})
         expected[name] = expect
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+
+
+# --- What the control plane records (issue 13): API server metrics, audit events ---------------------
+
+#: The AuthenticationConfiguration of the structured-config examples, as the file on the node holds it
+#: (its sha256 is what the API server reports in `..._last_config_info{hash}`).
+AUTH_CONFIG_FILE = f"""apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: {ISSUER}
+    audiences:
+    - kubernetes
+  claimMappings:
+    username:
+      claim: email
+      prefix: "oidc:"
+    groups:
+      claim: groups
+      prefix: "oidc:"
+"""
+
+#: Help texts and types as kube-apiserver prints them (k8s.io/apiserver
+#: pkg/server/options/authenticationconfig/metrics/metrics.go, plugin/pkg/authenticator/token/oidc/metrics.go,
+#: pkg/endpoints/filters/metrics.go).
+METRIC_HELP = {
+    "apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds": (
+        "gauge",
+        "[BETA] Timestamp of the last automatic reload of authentication configuration split by status and "
+        "apiserver identity.",
+    ),
+    "apiserver_authentication_config_controller_automatic_reloads_total": (
+        "counter",
+        "[BETA] Total number of automatic reloads of authentication configuration split by status and "
+        "apiserver identity.",
+    ),
+    "apiserver_authentication_config_controller_last_config_info": (
+        "gauge",
+        "[ALPHA] Information about the last applied authentication configuration with hash as label, split by "
+        "apiserver identity.",
+    ),
+    "apiserver_authentication_jwt_authenticator_latency_seconds": (
+        "histogram",
+        "[ALPHA] Latency of jwt authentication operations in seconds. This is the time spent authenticating a "
+        "token for cache miss only (i.e. when the token is not found in the cache).",
+    ),
+    "authentication_attempts": ("counter", "[ALPHA] Counter of authenticated attempts."),
+}
+
+
+def apiserver_metrics(series: list[tuple[str, dict[str, str], float]]) -> str:
+    """An excerpt of `kubectl get --raw /metrics`: each family's HELP and TYPE, then its series (labels
+    sorted); a histogram's buckets (upstream's: 1 ms to 10 s), sum and count, ``value`` being its count."""
+    lines = [
+        "# HELP aggregator_discovery_aggregation_count_total [ALPHA] Counter of number of times discovery was "
+        "aggregated",
+        "# TYPE aggregator_discovery_aggregation_count_total counter",
+        "aggregator_discovery_aggregation_count_total 31",
+    ]
+    done: set[str] = set()
+    for name, labels, value in series:
+        kind, text = METRIC_HELP[name]
+        if name not in done:
+            lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
+            done.add(name)
+        if kind == "histogram":
+            for le in (".001", ".005", ".01", ".025", ".05", ".1", ".25", ".5", "1", "2.5", "5", "10", "+Inf"):
+                shown = ",".join(f'{k}="{v}"' for k, v in sorted({**labels, "le": le}.items()))
+                lines.append(f"{name}_bucket{{{shown}}} {int(value)}")
+            shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+            lines += [f"{name}_sum{{{shown}}} {go_float(0.0031 * value)}", f"{name}_count{{{shown}}} {int(value)}"]
+        else:
+            shown = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+            lines.append(f"{name}{{{shown}}} {go_float(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def go_float(value: float) -> str:
+    """A float as Prometheus' Go client prints it: strconv.FormatFloat(v, 'g', -1, 64), the shortest
+    digits, with an exponent when the decimal exponent is below -4 or at least 6 (Go's ftoa.go)."""
+    from decimal import Decimal
+
+    shortest = repr(float(value))
+    if value == 0:
+        return "0"
+    exp = Decimal(shortest).adjusted()
+    if -4 <= exp < 6:
+        return shortest[:-2] if shortest.endswith(".0") else shortest
+    digits = Decimal(shortest).normalize().as_tuple().digits
+    mantissa, e = f"{value:.{max(len(digits) - 1, 0)}e}".split("e")
+    return f"{mantissa}e{e[0]}{e[1:].zfill(2)}"
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _apiserver_id_hash(node: str) -> str:
+    from oidc_doctor.controlplane.hashes import apiserver_id_hash
+
+    return apiserver_id_hash(node)
+
+
+def structured_pod(node: str = "cp1") -> dict[str, Any]:
+    """The kube-apiserver Pod of ``node`` run with ``--authentication-config`` (as `kubectl get pod -o yaml`)."""
+    pod = kube.static_manifest(kube.AUTH_CONFIG_FLAG)
+    # AuthenticationConfiguration v1 is served from kube-apiserver 1.34 (v1beta1 from 1.30).
+    pod["spec"]["containers"][0]["image"] = "registry.k8s.io/kube-apiserver:v1.34.1"
+    pod["metadata"]["name"] = f"kube-apiserver-{node}"
+    pod["spec"]["nodeName"] = node
+    return pod
+
+
+def controlplane_scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Bundles whose cause only the control plane's own records show."""
+    cp1 = _apiserver_id_hash("cp1")
+    # What the API server runs: the file before someone changed the username prefix (a byte-different file).
+    # In the reload example the copy on the node no longer validates while the copy in hand does (an edit
+    # made on the node only); with the API server's log line "failed to validate authentication config"
+    # in the inputs, oidc-config-invalid would come first (it is the reload failure's root cause).
+    running = AUTH_CONFIG_FILE.replace('prefix: "oidc:"\n    groups', 'prefix: "sso:"\n    groups')
+    structured = {
+        "kube-apiserver.yaml": structured_pod(),
+        "auth-config.yaml": AUTH_CONFIG_FILE,
+        "error.txt": UNAUTHORIZED,
+    }
+    reload_at = NOW - 20 * 60 + 0.4401123  # SetToCurrentTime: seconds with a fraction
+    return {
+        "apiserver-config-drift": (
+            base(
+                **structured,
+                **{
+                    "apiserver-metrics.txt": apiserver_metrics(
+                        [
+                            (
+                                "apiserver_authentication_config_controller_last_config_info",
+                                {"apiserver_id_hash": cp1, "hash": _sha256(running)},
+                                1,
+                            ),
+                            ("authentication_attempts", {"result": "error"}, 42),
+                            ("authentication_attempts", {"result": "success"}, 18230),
+                        ]
+                    )
+                },
+            ),
+            {"first": "apiserver-config-drift"},
+        ),
+        "auth-config-reload-failed": (
+            base(
+                **structured,
+                **{
+                    "apiserver-metrics.txt": apiserver_metrics(
+                        [
+                            (
+                                "apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds",
+                                {"apiserver_id_hash": cp1, "status": "failure"},
+                                reload_at,
+                            ),
+                            (
+                                "apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds",
+                                {"apiserver_id_hash": cp1, "status": "success"},
+                                NOW - 3 * 86400 + 0.1187214,
+                            ),
+                            (
+                                "apiserver_authentication_config_controller_automatic_reloads_total",
+                                {"apiserver_id_hash": cp1, "status": "failure"},
+                                1,
+                            ),
+                            (
+                                "apiserver_authentication_config_controller_automatic_reloads_total",
+                                {"apiserver_id_hash": cp1, "status": "success"},
+                                1,
+                            ),
+                            (
+                                "apiserver_authentication_config_controller_last_config_info",
+                                {"apiserver_id_hash": cp1, "hash": _sha256(running)},
+                                1,
+                            ),
+                            (
+                                "apiserver_authentication_jwt_authenticator_latency_seconds",
+                                {"jwt_issuer_hash": _sha256(ISSUER), "result": "success"},
+                                311,
+                            ),
+                        ]
+                    ),
+                },
+            ),
+            {"first": "auth-config-reload-failed"},
+        ),
+    }
 
 
 if __name__ == "__main__":

@@ -101,6 +101,13 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             return Kind.EKS_IDP, "", obj
         if isinstance(obj.get("oidc"), dict) and "identityProviderConfigName" in obj["oidc"]:
             return Kind.EKS_IDP, "", {"identityProviderConfig": obj}
+        from oidc_doctor.controlplane import metrics
+
+        if metrics.is_query_result(obj):
+            samples = metrics.parse_query_result(obj)
+            if samples:
+                return Kind.APISERVER_METRICS, "", samples
+            return None, "a Prometheus query result without kube-apiserver authentication metrics", obj
         return None, "JSON/YAML without a Kubernetes kind, JWKS, discovery or EKS shape", obj
     if kind == "Pod":
         containers = _containers(obj)
@@ -157,6 +164,22 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.ERROR_TEXT, "", _status_text(obj)
     if kind == "SelfSubjectReview" and isinstance(obj.get("status"), dict):
         return Kind.LIVE, "", obj
+    if kind == "Lease" and api.startswith("coordination.k8s.io"):
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        # kube-apiserver's identity Lease (pkg/controlplane/apiserver/server.go
+        # IdentityLeaseComponentLabelKey; `k8s.io/component` before 1.27): its name is the identity
+        # whose sha256 the metrics call apiserver_id_hash.
+        if isinstance(labels, dict) and "kube-apiserver" in (
+            labels.get("apiserver.kubernetes.io/identity"),
+            labels.get("k8s.io/component"),
+        ):
+            return Kind.APISERVER_LEASE, "", obj
+        return None, "a Lease that is no kube-apiserver identity Lease", obj
+    if api.startswith("audit.k8s.io/") and kind in ("Event", "EventList"):
+        from oidc_doctor.controlplane.audit import events_of
+
+        items = obj.get("items") if kind == "EventList" else [obj]
+        return Kind.AUDIT_EVENTS, "", events_of(items if isinstance(items, list) else [])
     return None, f"{kind} ({api or 'no apiVersion'}) is not used by oidc-doctor", obj
 
 
@@ -392,6 +415,8 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     if text_head is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
+    if _read_controlplane(path, ref, text_head, gzipped, ev):
+        return
     body = _LEADING_COMMENTS.sub("", text_head)  # "# Source: kubeapps/templates/..." (helm template)
     first = body[:1]
     structured = first in ("{", "[") or re.match(r"^(?:---|apiVersion:|kind:|[\w.+-]+:\s)", body)
@@ -429,6 +454,34 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         return
     ev.add(Item(kind, ref, data, path=path))
     ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+
+
+def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:
+    """What the control plane records, recognised by its first lines: API server metrics text
+    (``kubectl get --raw /metrics``), audit events (JSON lines). Read whole here (metrics: only the
+    authentication families are kept) or, for audit events, later by the deriver (streaming)."""
+    from oidc_doctor.controlplane import audit, metrics
+
+    if audit.looks_like_audit(head):
+        ev.add(Item(Kind.AUDIT_EVENTS, ref, None, path=path))
+        ev.inputs.append(InputRecord(ref, str(Kind.AUDIT_EVENTS), objects=1))
+        return True
+    if not metrics.looks_like_exposition(head):
+        return False
+    try:
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as f:
+            samples = metrics.parse_text(f)
+    except (OSError, EOFError) as e:
+        ev.inputs.append(InputRecord(ref, "broken", reason=f"API server metrics: {e}"))
+        return True
+    if not samples:
+        ev.inputs.append(
+            InputRecord(ref, "unrecognised", reason="Prometheus metrics without kube-apiserver authentication metrics")
+        )
+        return True
+    ev.add(Item(Kind.APISERVER_METRICS, ref, samples, path=path))
+    ev.inputs.append(InputRecord(ref, str(Kind.APISERVER_METRICS), objects=len(samples)))
+    return True
 
 
 def _recognised(obj: Any) -> bool:

@@ -106,7 +106,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "change the setting the message names",
         rank=5,
         answers=("unauthorized",),
-        explains=("oidc-not-configured", "issuer-mismatch", "issuer-unreachable"),
+        explains=("oidc-not-configured", "issuer-mismatch", "issuer-unreachable", "auth-config-reload-failed"),
     ),
     Cause(
         "issuer-unreachable",
@@ -152,6 +152,36 @@ CATALOGUE: tuple[Cause, ...] = (
         rank=9,
         answers=("unauthorized",),
         explains=(),
+    ),
+    Cause(
+        "apiserver-config-drift",
+        "config",
+        "the AuthenticationConfiguration in hand is not the file the API server runs: its sha256 differs from "
+        "the hash the API server reports for the configuration it loaded (an edit not yet picked up, a file "
+        "on another node, a copy from elsewhere; a copy that differs only in bytes — re-indented, converted "
+        "to JSON — reads as drift too)",
+        "metric `apiserver_authentication_config_controller_last_config_info{apiserver_id_hash,hash}` vs "
+        "`sha256sum` of the AuthenticationConfiguration file in hand",
+        "judge the file the API server runs: on each control-plane node `sha256sum` the `--authentication-config` "
+        "file and compare with the metric's `hash`; send that file (or fix it and let the API server reload it)",
+        rank=6,
+        answers=("unauthorized", "forbidden"),
+        explains=("apiserver-endpoint-mismatch",),
+    ),
+    Cause(
+        "auth-config-reload-failed",
+        "config",
+        "the API server's last automatic reload of the AuthenticationConfiguration failed: the file changed, "
+        "but the previous configuration is still active (the new file does not parse, does not validate, "
+        "changes `anonymous`, or the update timed out)",
+        "metric `apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds"
+        '{status="failure"}` newer than `{status="success"}`; log `failed to load / validate / update '
+        "authentication config`",
+        "read why in the API server log (`kubectl -n kube-system logs -l component=kube-apiserver | grep "
+        "'authentication config'`), fix the file; the API server retries when the file changes again",
+        rank=4,
+        answers=("unauthorized", "forbidden"),
+        explains=("apiserver-config-drift",),
     ),
     Cause(
         "token-malformed",

@@ -40,6 +40,9 @@ class Kind(StrEnum):
     ERROR_TEXT = "error-text"  # data: str, what the user saw
     LIVE = "live"  # data: dict of live API answers (SelfSubjectReview, ...)
     KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
+    APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
+    APISERVER_LEASE = "apiserver-lease"  # data: an API server identity Lease dict (kube-system)
+    AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 
 class Item(Record):

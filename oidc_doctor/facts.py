@@ -8,6 +8,8 @@ checks only read.
 1. logs — every log file scanned once: per-kind summaries, failures near the moment judged;
 2. reviewed — a SelfSubjectReview's identity (the API server's own answer);
 3. tokens — each token judged on its own; the one the other areas judge;
+3b. controlplane — API server metrics and audit events (needs the token's ``jti``); the identity an
+   audit event shows the token accepted as fills ``reviewed`` when no SelfSubjectReview did;
 4. failures — the 401/403/logged-out seen: log lines (1) and error texts;
 5. authn — the API server's settings, their validation, the predicted verdict per token;
 6. identity — one precedence rule (:func:`identity_of`);
@@ -27,6 +29,7 @@ from oidc_doctor.record import FrozenRecord
 if TYPE_CHECKING:
     from oidc_doctor.authn.verify import Prediction
     from oidc_doctor.checks.authn import AuthnFacts
+    from oidc_doctor.checks.controlplane import ControlPlaneFacts
     from oidc_doctor.checks.logs import LogFacts
     from oidc_doctor.checks.proxy import ProxyState
     from oidc_doctor.checks.rbac import RbacFacts
@@ -51,6 +54,7 @@ class Facts(FrozenRecord):
         "token_ref",
         "token_lifetime_s",
         "token_size",
+        "controlplane",
         "failures",
         "authn",
         "authenticators",
@@ -69,6 +73,7 @@ class Facts(FrozenRecord):
     token_ref: str  # its label (file and fingerprint)
     token_lifetime_s: float | None  # exp - iat
     token_size: int | None  # bytes
+    controlplane: ControlPlaneFacts | None
     failures: tuple[ObservedFailure, ...]
     authn: AuthnFacts | None
     authenticators: tuple[AuthenticatorSummary, ...] | None
@@ -88,6 +93,7 @@ class Facts(FrozenRecord):
         token_ref: str = "",
         token_lifetime_s: float | None = None,
         token_size: int | None = None,
+        controlplane: ControlPlaneFacts | None = None,
         failures: tuple[ObservedFailure, ...] = (),
         authn: AuthnFacts | None = None,
         authenticators: tuple[AuthenticatorSummary, ...] | None = None,
@@ -106,6 +112,7 @@ class Facts(FrozenRecord):
         setattr_(self, "token_ref", token_ref)
         setattr_(self, "token_lifetime_s", token_lifetime_s)
         setattr_(self, "token_size", token_size)
+        setattr_(self, "controlplane", controlplane)
         setattr_(self, "failures", tuple(failures))
         setattr_(self, "authn", authn)
         setattr_(self, "authenticators", None if authenticators is None else tuple(authenticators))
@@ -133,7 +140,8 @@ class Facts(FrozenRecord):
 def identity_of(facts: Facts) -> Identity | None:
     """Who the API server sees, by one precedence rule.
 
-    The API server's own answer wins: a SelfSubjectReview, then the user a 403 quotes (with the
+    The API server's own answer wins: a SelfSubjectReview (or an audit event of this token's ``jti``),
+    then the user a 403 quotes (with the
     token's predicted groups when the prediction names that very user: a 403 never shows groups),
     then the prediction from the settings and the token.
     """

@@ -156,7 +156,7 @@ class Identity(Record):
     groups: list[str]
     uid: str
     extra: dict[str, list[str]]
-    source: str  # selfsubjectreview | prediction | forbidden-message
+    source: str  # selfsubjectreview | audit-event | prediction | forbidden-message
 
     def __init__(
         self,

@@ -135,7 +135,7 @@ def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
     """
     kinds = _failure_kinds(ctx)
     ident = ctx.facts.identity
-    reviewed = ident is not None and ident.source == "selfsubjectreview"
+    reviewed = ident is not None and ident.source in ("selfsubjectreview", "audit-event")
     ordered = [
         f
         for _, f in sorted(
@@ -212,9 +212,10 @@ def _best_fix(group: list[Finding], rep: Finding) -> str:
 #: The areas in the order they are derived, each with the areas whose facts its deriver reads.
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logs", ()),
-    ("reviewed", ()),
     ("tokens", ()),
-    ("failures", ("logs",)),
+    ("controlplane", ("tokens",)),
+    ("reviewed", ("controlplane",)),
+    ("failures", ("logs", "controlplane")),
     ("authn", ("tokens",)),
     ("identity", ("reviewed", "failures", "authn")),
     ("rbac", ("tokens", "failures", "authn", "identity")),
@@ -254,18 +255,23 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
             from oidc_doctor.checks import logs
 
             f = f.but(logs=logs.derive_logs(ev, c))
-        elif area == "reviewed":
-            from oidc_doctor.checks import identity
-
-            f = f.but(reviewed=identity.derive_reviewed_identity(ev))
         elif area == "tokens":
             from oidc_doctor.checks import token
 
             f = f.but(**token.derive_tokens(ev, c))
-        elif area == "failures":
-            from oidc_doctor.checks import rbac
+        elif area == "controlplane":
+            from oidc_doctor.checks import controlplane
 
-            f = f.but(failures=rbac.derive_failures(ev, c))
+            f = f.but(controlplane=controlplane.derive_controlplane(ev, c))
+        elif area == "reviewed":
+            from oidc_doctor.checks import controlplane, identity
+
+            # The API server's own answer: a SelfSubjectReview, else an audit event accepting the token's jti.
+            f = f.but(reviewed=identity.derive_reviewed_identity(ev) or controlplane.audit_identity(f.controlplane))
+        elif area == "failures":
+            from oidc_doctor.checks import controlplane, rbac
+
+            f = f.but(failures=(*rbac.derive_failures(ev, c), *controlplane.audit_failures(f.controlplane)))
         elif area == "authn":
             from oidc_doctor.checks import authn
 

@@ -11,13 +11,14 @@ from oidc_doctor.checks.base import Check
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import authn, clients, identity, logs, proxy, rbac, token
+    from oidc_doctor.checks import authn, clients, controlplane, identity, logs, proxy, rbac, token
 
     return [
         *identity.CHECKS,
         *token.CHECKS,
         *authn.CHECKS,
         *logs.CHECKS,
+        *controlplane.CHECKS,
         *proxy.CHECKS,
         *clients.CHECKS,
         *rbac.CHECKS,

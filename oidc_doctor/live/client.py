@@ -341,13 +341,47 @@ class ApiClient:
     ) -> dict[str, Any]:
         """One API call; the JSON object answered, or :class:`LiveError` with the server's reason."""
         headers = {"Content-Type": content_type} if content_type else None
+        resp, content = self._exchange(method, path, params=params, body=body, headers=headers)
+        try:
+            data = orjson.loads(bytes(content)) if content else {}
+        except orjson.JSONDecodeError:
+            data = {}
+        self._raise_for_status(method, path, resp, data)
+        if not isinstance(data, dict):
+            raise LiveError(f"{method} {path}: the answer is not a JSON object")
+        if not isinstance(data.get("metadata", {}), dict):
+            # every reader takes metadata for an object: an answer where it is not is no Kubernetes object
+            raise LiveError(f"{method} {path}: the answer's metadata is not a JSON object")
+        return data
+
+    def get_text(self, path: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
+        """GET a text answer (``/metrics``): its bytes, at most ``max_bytes`` (a longer answer is an error)."""
+        resp, content = self._exchange("GET", path, headers={"Accept": "text/plain"}, max_bytes=max_bytes)
+        try:
+            data = orjson.loads(bytes(content)) if resp.status_code >= 300 and content else {}
+        except orjson.JSONDecodeError:
+            data = {}
+        self._raise_for_status("GET", path, resp, data)
+        return bytes(content)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[httpx.Response, bytes]:
+        """Send one request and read its whole body against the deadline (and ``max_bytes``)."""
         if isinstance(self._auth, ExecAuth):
             # A login through the plugin may take as long as the user needs: not part of the request
             self._auth.ensure_token()
         # httpx's timeouts bound each read, not the whole answer: a server dripping bytes would
         # never trip them, so the body is read in chunks against a deadline (DESIGN.md: 10 s).
         try:
-            resp, content = self._send(method, path, params, body, headers)
+            resp, content = self._send(method, path, params, body, headers, max_bytes)
         except httpx.TimeoutException as e:
             raise LiveError(f"{method} {path}: no answer from {self.cfg.server} within the timeout") from e
         except httpx.HTTPError as e:
@@ -358,10 +392,9 @@ class ApiClient:
             ) from e
         except ssl.SSLError as e:  # pragma: no cover - httpx wraps these as ConnectError
             raise LiveError(f"{method} {path}: TLS error with {self.cfg.server}: {e}") from e
-        try:
-            data = orjson.loads(bytes(content)) if content else {}
-        except orjson.JSONDecodeError:
-            data = {}
+        return resp, content
+
+    def _raise_for_status(self, method: str, path: str, resp: httpx.Response, data: Any) -> None:
         if 300 <= resp.status_code < 400:
             # Never followed (httpx's default, kept on purpose): the auth flow would put the
             # credentials on the redirected request, wherever it points. An empty 3xx body must
@@ -384,12 +417,6 @@ class ApiClient:
             from oidc_doctor.secrets import mask_text as mask
 
             raise LiveError(self._unsay(mask(text)), resp.status_code, self._unsay(mask(reason)))
-        if not isinstance(data, dict):
-            raise LiveError(f"{method} {path}: the answer is not a JSON object")
-        if not isinstance(data.get("metadata", {}), dict):
-            # every reader takes metadata for an object: an answer where it is not is no Kubernetes object
-            raise LiveError(f"{method} {path}: the answer's metadata is not a JSON object")
-        return data
 
     def _unsay(self, text: str) -> str:
         """``text`` without any credential this client sends (an opaque token a server echoed
@@ -410,6 +437,7 @@ class ApiClient:
         params: dict[str, str] | None,
         body: bytes | None,
         headers: dict[str, str] | None,
+        max_bytes: int | None = None,
     ) -> tuple[httpx.Response, bytes]:
         """The answer and its body within the whole-request limit, headers included.
 
@@ -435,6 +463,8 @@ class ApiClient:
                             raise LiveError(
                                 f"{method} {path}: {self.cfg.server} took longer than {self._timeout_s:g} s to answer"
                             )
+                        if max_bytes is not None and len(content) > max_bytes:
+                            raise LiveError(f"{method} {path}: the answer is larger than {max_bytes} bytes")
                 outcome.append((resp, bytes(content)))
             except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
                 outcome.append(e)

@@ -13,7 +13,11 @@ streams each group to a JSON List file) and ``diagnose --context`` / ``rbac --co
   and Helm release records (``owner=helm``) reduced to chart name, version and masked values;
 - with the API server's JWT settings known: each issuer's discovery document and JWKS, fetched
   with no credential at all (the issuer never receives a token);
-- with the user's token: its SelfSubjectReview, sent only to the kubeconfig's API server.
+- with the user's token: its SelfSubjectReview, sent only to the kubeconfig's API server;
+- the API server's authentication metrics (``GET /metrics``, only those families kept), scraped
+  again until no new ``apiserver_id_hash`` shows (through a load balancer each scrape reaches one
+  API server), at most :data:`MAX_SCRAPES` times; and the API servers' identity Leases, which
+  name every API server of the cluster (each ``apiserver_id_hash`` is the sha256 of one's name).
 
 A read the API server refuses (403), an absent object (404) or an unreachable issuer becomes a
 :class:`Note` and, where checks depend on it, ``Evidence.blind[area]``: never an abort.
@@ -38,6 +42,14 @@ RBAC_RESOURCES = ("clusterroles", "clusterrolebindings", "roles", "rolebindings"
 #: SelfSubjectReview versions, newest first: v1 since Kubernetes 1.28, v1beta1 1.27, v1alpha1 1.26
 #: (kubernetes ``staging/src/k8s.io/api/authentication/*/types.go``; ``kubectl auth whoami`` tries them so).
 REVIEW_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+#: Scrapes of ``/metrics`` at most, and scrapes in a row that show no new API server before stopping.
+MAX_SCRAPES = 8
+QUIET_SCRAPES = 2
+#: Why ``/metrics`` may be refused: the permission that allows it.
+METRICS_PERMISSION = "needs `get` on the non-resource URL /metrics (ClusterRole system:monitoring)"
+#: kube-apiserver identity Leases (pkg/controlplane/apiserver/server.go IdentityLeaseComponentLabelKey).
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+LEASE_SELECTOR = "apiserver.kubernetes.io/identity=kube-apiserver"
 
 
 def outcome_of(e: LiveError) -> str:
@@ -78,6 +90,7 @@ class ReadOptions:
     rbac: bool = True
     proxies: bool = True
     issuer: bool = True  # fetch discovery and JWKS (no credentials)
+    metrics: bool = True  # scrape the API server's authentication metrics
     token: str | None = None  # the user's token: its SelfSubjectReview
 
 
@@ -174,6 +187,58 @@ class _Reader:
                 "(a managed control plane hides them)"
             )
             self.note(Note("apiserver-config", "the API server's OIDC settings", "not-readable", why))
+
+    def metrics(self) -> None:
+        """Scrape ``/metrics`` until every API server behind the endpoint was seen (bounded); each
+        scrape that shows a new ``apiserver_id_hash`` (and the first) is kept, as a Prometheus query
+        result of the authentication series only."""
+        from oidc_doctor.controlplane.metrics import parse_text
+
+        try:
+            leases = [_strip(x) for x in self.client.iter_list(LEASES, LEASE_SELECTOR)]
+            self.write("apiserver-leases", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", leases)
+        except LiveError as e:
+            self.failed("metrics", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", e, blind=False)
+        seen: set[str] = set()
+        quiet = 0
+        kept: list[dict[str, Any]] = []
+        for n in range(MAX_SCRAPES):
+            try:
+                body = self.client.get_text("/metrics")
+            except LiveError as e:
+                if n == 0:
+                    why = f"{e} ({METRICS_PERMISSION})" if e.status in (401, 403) else str(e)
+                    self.failed("metrics", "get /metrics", LiveError(why, e.status, e.reason), blind=False)
+                break
+            samples = parse_text(body.splitlines(keepends=True))
+            if not samples:
+                self.note(
+                    Note("metrics", "get /metrics", "absent", "no authentication series (kube-apiserver 1.30+)", False)
+                )
+                break
+            ids = {s.labels["apiserver_id_hash"] for s in samples if s.labels.get("apiserver_id_hash")}
+            if n == 0 or ids - seen:
+                kept.append(
+                    {
+                        "status": "success",
+                        "data": {
+                            "resultType": "vector",
+                            "result": [
+                                {"metric": {"__name__": s.name, **s.labels}, "value": [0, s.shown or str(s.value)]}
+                                for s in samples
+                            ],
+                        },
+                    }
+                )
+                quiet = 0
+            else:
+                quiet += 1
+            seen |= ids
+            if not ids or quiet >= QUIET_SCRAPES:
+                break
+        if kept:
+            what = f"get /metrics x{len(kept)} (authentication series; API servers seen: {len(seen)})"
+            self.write("apiserver-metrics", what, kept)
 
     def _nodes(self) -> Iterator[dict[str, Any]]:
         for node in self.client.iter_list("/api/v1/nodes"):
@@ -365,6 +430,8 @@ def read_cluster(client: ApiClient, sink: Sink, opts: ReadOptions) -> Collected:
         r.proxies()
     if opts.issuer:
         r.issuer()
+    if opts.metrics:
+        r.metrics()
     if opts.token is not None:
         r.review(opts.token)
     return r.out
@@ -435,6 +502,14 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object without ``managedFields`` (bulk a bundle does not need)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
 
 
 def _redact_node_args(value: str) -> str:

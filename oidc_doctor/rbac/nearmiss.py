@@ -53,19 +53,22 @@ class Who:
     username: str
     groups: list[str]  # as RBAC sees them (system:authenticated included)
     groups_known: bool = True
-    source: str = "flag"  # selfsubjectreview | prediction | forbidden-message | flag
+    source: str = "flag"  # selfsubjectreview | audit-event | prediction | forbidden-message | flag
     ref: str = ""
 
     @property
     def observed(self) -> bool:
         """Whether the API server itself said who this is."""
-        return self.source in ("selfsubjectreview", "forbidden-message")
+        return self.source in ("selfsubjectreview", "audit-event", "forbidden-message")
 
     def evidence(self) -> EvidenceRef:
         """Where the identity came from."""
-        source = {"forbidden-message": "error-text", "selfsubjectreview": "live", "prediction": "token"}.get(
-            self.source, "options"
-        )
+        source = {
+            "forbidden-message": "error-text",
+            "selfsubjectreview": "live",
+            "audit-event": "audit",
+            "prediction": "token",
+        }.get(self.source, "options")
         return EvidenceRef(source, self.ref or self.source, f"user {self.username}")
 
 

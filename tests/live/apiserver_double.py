@@ -46,6 +46,7 @@ _GROUP_PATHS = {
     "Secret": ("/api/v1", "secrets"),
     "Ingress": ("/apis/networking.k8s.io/v1", "ingresses"),
     "Pod": ("/api/v1", "pods"),
+    "Lease": ("/apis/coordination.k8s.io/v1", "leases"),
     "Node": ("/api/v1", "nodes"),
     "ClusterRole": ("/apis/rbac.authorization.k8s.io/v1", "clusterroles"),
     "ClusterRoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings"),
@@ -86,6 +87,8 @@ def _forbidden_message(rec: Recorded, username: str) -> str:
     """kube-apiserver's 403 wording (k8s.io/apiserver ``responsewriters/errors.go`` forbiddenMessage,
     wrapped by ``errors.NewForbidden``) for the request's path."""
     parts = rec.path.strip("/").split("/")
+    if parts[0] not in ("api", "apis"):  # a non-resource URL: Forbidden writes "cannot get path ..."
+        return f'forbidden: User "{username}" cannot {rec.method.lower()} path "{rec.path}"'
     group = "" if parts[0] == "api" else parts[1]
     rest = parts[2:] if parts[0] == "api" else parts[3:]
     verb = {"GET": "list", "POST": "create", "PATCH": "patch"}[rec.method]
@@ -113,6 +116,9 @@ class ApiServerDouble:
     #: The SelfSubjectRulesReview ``status`` answered per username (fixed; default: no rules).
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     review_versions: set[str] = field(default_factory=lambda: {"v1", "v1beta1", "v1alpha1"})
+    #: ``GET /metrics`` answers (Prometheus text), one per request in turn, as API servers behind a
+    #: load balancer answer; empty: 404 as for any unknown path.
+    metrics: list[str] = field(default_factory=list)
     objects: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     #: GETs left before a progressive rollout reports done, per object key.
@@ -192,10 +198,11 @@ class ApiServerDouble:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def _answer(self, code: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+            def _answer(self, code: int, body: dict[str, Any] | str) -> None:
+                text = isinstance(body, str)
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(code)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain; version=0.0.4" if text else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -209,7 +216,11 @@ class ApiServerDouble:
                 with double._lock:
                     double.requests.append(rec)
                     code, answer = double.answer(rec)
-                self._answer(code, answer)
+                    text = double.text_answer(rec) if code == 404 else None  # after authn and authz
+                if text is not None:
+                    self._answer(200, text)
+                else:
+                    self._answer(code, answer)
 
             def do_GET(self) -> None:
                 """GET an object or a list."""
@@ -276,6 +287,13 @@ class ApiServerDouble:
         if rec.method == "PATCH" and name:
             return self._patch((kind, namespace, name), rec)
         return 405, _status(405, "MethodNotAllowed", "the double does not answer this method")
+
+    def text_answer(self, rec: Recorded) -> str | None:
+        """``GET /metrics``: the next of :attr:`metrics` in turn (None: not a text path, or none given)."""
+        if rec.path != "/metrics" or rec.method != "GET" or not self.metrics:
+            return None
+        scrapes = sum(1 for r in self.requests if r.path == "/metrics") - 1
+        return self.metrics[scrapes % len(self.metrics)]
 
     def _review(self, rec: Recorded, user: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         parts = rec.path.strip("/").split("/")
