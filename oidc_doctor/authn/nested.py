@@ -22,6 +22,28 @@ def nested_claim(claims: dict[str, Any], dotted: str) -> object | None:
     return value
 
 
+def nested_groups(claims: dict[str, Any]) -> str | None:
+    """The dotted path of a list of names nested in the claims that looks like groups or roles
+    (Keycloak's ``realm_access.roles`` and ``resource_access.<client>.roles``, others' ``*.groups``),
+    or None: where a missing top-level groups claim most likely went."""
+    for path, value in _walk(claims, (), depth=3):
+        if len(path) > 1 and path[-1] in ("roles", "groups") and isinstance(value, list):
+            if value and all(isinstance(v, str) for v in value):
+                return ".".join(path)
+    return None
+
+
+def _walk(value: object, path: tuple[str, ...], depth: int) -> list[tuple[tuple[str, ...], object]]:
+    if not isinstance(value, dict) or depth == 0:
+        return []
+    out: list[tuple[tuple[str, ...], object]] = []
+    for k, v in value.items():
+        if isinstance(k, str):
+            out.append(((*path, k), v))
+            out += _walk(v, (*path, k), depth - 1)
+    return out
+
+
 def nested_fix(dotted: str) -> str:
     """How to reach a nested claim: a CEL mapping (structured config), or a flat claim from the IdP."""
     expr = "claims." + dotted

@@ -17,7 +17,7 @@ from typing import Any
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
-from oidc_doctor.authn.nested import nested_claim, nested_fix
+from oidc_doctor.authn.nested import nested_claim, nested_fix, nested_groups
 from oidc_doctor.authn.settings import (
     WHERE_TO_LOOK,
     SettingsView,
@@ -642,6 +642,17 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
     if isinstance(names, dict) and gclaim in names:
         return CheckResult.passed(f"the {gclaim!r} claim is distributed (see authn.prediction)")
     nested = nested_claim(claims, gclaim)
+    path = nested_groups(claims) if nested is None else None
+    if path is not None:
+        finding = Finding(
+            "groups-claim-missing",
+            f"The API server would see no groups: the token has no {gclaim!r} claim, but carries names nested "
+            f"under `{path}`, which a claim name never reaches",
+            [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, path.split(".", 1)[0])],
+            fix=nested_fix(path),
+            origin=Origin.PREDICTED,
+        )
+        return CheckResult.failed([finding])
     if nested is not None:
         finding = Finding(
             "groups-claim-missing",

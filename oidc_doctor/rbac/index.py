@@ -265,6 +265,8 @@ class RbacIndex:
         ns = namespace_name(b)[0]
         if kind == "ClusterRole":
             if name not in self.cluster_roles:
+                if name in BOOTSTRAP_CLUSTER_ROLES:
+                    return list(BOOTSTRAP_CLUSTER_ROLES[name]), None  # every cluster has it: users rarely send it
                 return [], f'clusterrole.rbac.authorization.k8s.io "{name}" not found'
             return self.cluster_role_rules(name), None
         if kind == "Role":
@@ -334,6 +336,18 @@ class RbacIndex:
 
     def __len__(self) -> int:
         return len(self.bindings) + len(self.roles) + len(self.cluster_roles)
+
+
+#: ClusterRoles whose rules every cluster has, used when a bundle names one without sending it. Only
+#: those whose rules are fixed: ``cluster-admin`` (kubernetes plugin/pkg/auth/authorizer/rbac/
+#: bootstrappolicy/policy.go: every verb on every resource of every group, and every non-resource URL).
+#: ``admin``/``edit``/``view`` are aggregated and change with installed CRDs: they stay unknown.
+BOOTSTRAP_CLUSTER_ROLES: dict[str, tuple[Rule, ...]] = {
+    "cluster-admin": (
+        {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+        {"verbs": ["*"], "nonResourceURLs": ["*"]},
+    ),
+}
 
 
 def _rules(role: dict[str, Any]) -> list[Rule]:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oidc_doctor.authn.nested import nested_claim, nested_fix
+from oidc_doctor.authn.nested import nested_claim, nested_fix, nested_groups
 from oidc_doctor.model import AuthenticatorSummary, EvidenceRef, Finding, Origin
 from oidc_doctor.rbac import fixes
 from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, namespace_name, role_ref
@@ -131,14 +131,17 @@ def _rb_evidence(binding: dict[str, Any], kind: str, name: str) -> EvidenceRef:
 
 
 def _grants(idx: RbacIndex, binding: dict[str, Any], req: Request | None) -> bool:
-    """Whether a binding would allow ``req`` (any binding counts when there is no request)."""
+    """Whether a binding would allow ``req`` (any binding counts when there is no request, or when
+    its role is not in the evidence: an unknown role is no evidence that it does not grant)."""
     if req is None:
         return True
     if binding.get("kind") == "RoleBinding":
         ns = namespace_name(binding)[0]
         if not req.namespace or ns != req.namespace:
             return False
-    rules, _ = idx.role_rules(binding)
+    rules, missing = idx.role_rules(binding)
+    if missing is not None:
+        return True  # the role is not in the evidence: it may grant the request, so the binding still counts
     return any(rule_allows(r, req) for r in rules)
 
 
@@ -560,6 +563,9 @@ def _groups_claim_missing(
     elif (nested := nested_claim(claims, claim)) is not None:
         why = f"`{claim}` is a path into nested claims, which the API server never follows (found: {nested!r})"
         fix = "Reach the nested claim: " + nested_fix(claim)
+    elif (path := nested_groups(claims)) is not None:
+        why = f"the token carries no `{claim}` claim; its names are nested under `{path}`, which no claim name reaches"
+        fix = "Reach the nested claim: " + nested_fix(path)
     else:
         why = f"the token carries no `{claim}` claim"
         if overage:

@@ -20,28 +20,16 @@ import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
 WRONG_TODAY: dict[str, str] = {
-    "aks-docs-28105-object-id-vs-email": "rbac-no-binding first, then a wrong-token-type ERROR for the Azure AD access token AKS "
-    "validates; `az aks show -o json` is not read, so the object-id username rule is unknown",
     "aks-kubelogin-39-msi-group-vs-user": "no finding, exit 0, although a 403 is observed: rbac.binding is 'unknown' (groups not "
     "known) and the Group-vs-User subject near-miss is not seen",
-    "azure-kubelogin-328-issuer-hash-upn": "rbac-no-binding first: the rbac.subjects near-miss (username-prefix-mismatch) only fires "
-    "when the bound ClusterRole (`view`) is in the bundle; built-in roles are not assumed",
     "k3s-5278-claim-flags-without-issuer": "oidc-config-invalid first: the 'issuer-url and client-id together' refusal is applied to a"
     " v1.22 k3s server, which ignored the claim flags and ran without OIDC (version-blind rule)",
-    "kubeadm-97741-quoted-groups-prefix": "rbac-no-binding first: the group near-miss (quoted prefix) needs the cluster-admin "
-    "ClusterRole object in the bundle, and its fix does not name the quoted flag",
-    "kubeapps-4940-keycloak-group-oidc-prefix": "rbac-no-binding first: the group near-miss (extra oidc: prefix) needs the cluster-admin "
-    "ClusterRole object in the bundle",
     "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's `crypto/rsa: verification error` "
     "(another authenticator) is taken as the reason; 1.7's email_verified rule unknown",
     "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log are not read, so "
     "the logged `expected audience` and the 401 are not seen",
     "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "
     "(version 0.28.1+) is not modelled",
-    "regression-issuer-hash-sub-vs-preferred-username-kubelogin-250": "rbac-no-binding first: username-claim-mismatch needs the cluster-admin ClusterRole object "
-    "in the bundle",
-    "regression-nested-groups-claim-kubelogin-114": "groups-claim-missing is first but says `groups` is absent; the roles are there, nested "
-    "under realm_access.roles (issue 10 wants 'nested: map it')",
     "vcluster-136887-email-not-verified": "issuer-mismatch from the reason-less `invalid bearer token` outranks the "
     "email_verified=false prediction (a warning only: vcluster.yaml's API server args are not "
     "read)",
