@@ -96,6 +96,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             return Kind.DISCOVERY, "", obj
         if any(k in obj for k in K3S_CONFIG_KEYS):
             return Kind.NODE_ARGS, "", obj  # /etc/rancher/{k3s,rke2}/config.yaml
+        from oidc_doctor.authn.sources import is_vcluster_values
+
+        if is_vcluster_values(obj):
+            return Kind.NODE_ARGS, "", obj  # vcluster.yaml: the virtual API server's flags
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
             return Kind.EKS_IDP, "", obj

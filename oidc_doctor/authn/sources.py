@@ -133,9 +133,42 @@ def from_k3s_config(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     return translate(flags, f"{where} kube-apiserver-arg")
 
 
+def is_vcluster_values(obj: dict[str, Any]) -> bool:
+    """A vcluster release's values (``vcluster.yaml``, v0.20 and later): ``controlPlane.distro``."""
+    cp = obj.get("controlPlane")
+    return isinstance(cp, dict) and isinstance(cp.get("distro"), dict)
+
+
+def from_vcluster(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a vcluster's values: the virtual API server's flags are
+    ``controlPlane.distro.k8s.apiServer.extraArgs`` (k8s distro) or ``--kube-apiserver-arg=…`` items of
+    ``controlPlane.distro.k3s.extraArgs`` (k3s distro) (vcluster docs, config reference ``controlPlane.distro``)."""
+    distro = obj["controlPlane"]["distro"]
+    flags: list[Flag] = []
+    k8s: dict[str, Any] = distro["k8s"] if isinstance(distro.get("k8s"), dict) else {}
+    api: dict[str, Any] = k8s["apiServer"] if isinstance(k8s.get("apiServer"), dict) else {}
+    for i, v in enumerate(api.get("extraArgs") or []):
+        if isinstance(v, str) and v.startswith("--"):
+            name, _, value = v.removeprefix("--").partition("=")
+            flags.append(Flag(name, value, f"{where} controlPlane.distro.k8s.apiServer.extraArgs[{i}] {name}"))
+    k3s: dict[str, Any] = distro["k3s"] if isinstance(distro.get("k3s"), dict) else {}
+    for i, v in enumerate(k3s.get("extraArgs") or []):
+        if isinstance(v, str) and v.startswith("--kube-apiserver-arg="):
+            name, _, value = v.removeprefix("--kube-apiserver-arg=").removeprefix("--").partition("=")
+            flags.append(Flag(name, value, f"{where} controlPlane.distro.k3s.extraArgs[{i}] {name}"))
+    auth = translate(flags, f"{where} controlPlane.distro (vcluster)")
+    kv = k8s.get("version")
+    if isinstance(kv, str) and version.parse(kv):
+        auth.kube_version, auth.kube_version_ref = kv, f"{where} controlPlane.distro.k8s.version"
+    return auth
+
+
 def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
-    """Settings from a k3s/RKE2 server node's ``node-args`` annotation (or a k3s/RKE2 config file)."""
+    """Settings from a k3s/RKE2 server node's ``node-args`` annotation, a k3s/RKE2 config file, or a
+    vcluster's values (the virtual API server's flags)."""
     if "kind" not in node:
+        if is_vcluster_values(node):
+            return from_vcluster(node, where)
         return from_k3s_config(node, where)
     meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     assert isinstance(meta, dict)

@@ -112,3 +112,30 @@ def test_authentication_config_named_but_missing_is_blind_not_unconfigured(tmp_p
     (tmp_path / "kube-apiserver.yaml").write_text(pod)
     view = read_settings(read_bundle(tmp_path))
     assert view.blind and "/etc/k/authn.yaml" in view.blind
+
+
+def test_vcluster_values_give_the_virtual_api_servers_flags() -> None:
+    # vcluster.yaml (v0.20+): the k8s distro's API server flags, and k3s's --kube-apiserver-arg items.
+    from oidc_doctor.authn.sources import from_node
+
+    values = {
+        "controlPlane": {
+            "distro": {
+                "k8s": {
+                    "enabled": True,
+                    "version": "v1.34.1",
+                    "apiServer": {
+                        "extraArgs": ["--oidc-issuer-url=https://idp.example.org/realms/paas", "--oidc-client-id=kube"]
+                    },
+                },
+                "k3s": {"extraArgs": ["--kube-apiserver-arg=oidc-username-claim=email", "--disable=traefik"]},
+            }
+        }
+    }
+    auth = from_node(values, "bundle/vcluster.yaml")
+    assert auth is not None and len(auth.authenticators) == 1
+    a = auth.authenticators[0]
+    assert (a.issuer.url, a.issuer.audiences) == ("https://idp.example.org/realms/paas", ["kube"])
+    assert a.claim_mappings.username.claim == "email"
+    assert auth.kube_version == "v1.34.1"
+    assert from_node({"controlPlane": {"distro": {"k8s": {"enabled": True}}}}, "v.yaml") is not None

@@ -30,9 +30,6 @@ WRONG_TODAY: dict[str, str] = {
     "the logged `expected audience` and the 401 are not seen",
     "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "
     "(version 0.28.1+) is not modelled",
-    "vcluster-136887-email-not-verified": "issuer-mismatch from the reason-less `invalid bearer token` outranks the "
-    "email_verified=false prediction (a warning only: vcluster.yaml's API server args are not "
-    "read)",
 }
 
 #: Cases whose report names one cause more than once today (issue 10: one finding per cause).
