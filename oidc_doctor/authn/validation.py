@@ -481,7 +481,7 @@ def validate_settings(auth: ApiServerAuth) -> ConfigVerdict:
     from oidc_doctor.authn import version
 
     per = [validate_authenticator(a, auth.disallowed_issuers, auth.signing_algs) for a in auth.authenticators]
-    startup = [*auth.startup_errors, *version.startup_errors(auth)]
+    startup = [*version.legacy_flag_errors(auth)[0], *version.startup_errors(auth)]
     if startup:
         return ConfigVerdict(per, aggregate(startup))
     # The service-account issuers reach oidc.New, not this file-level check (below).

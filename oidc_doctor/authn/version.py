@@ -86,6 +86,34 @@ ANONYMOUS_FLAG_AND_FILE = (
 )
 
 
+#: Before 1.29, kube-apiserver only refused one of ``--oidc-issuer-url``/``--oidc-client-id`` without
+#: the other (``BuiltInAuthenticationOptions.Validate``); claim flags without both were silently
+#: ignored and the server ran with no OIDC authenticator. The "when any oidc-* flags are set"
+#: refusal came with ``--authentication-config`` (kubernetes PR 119142, v1.29).
+LEGACY_TOGETHER = "oidc-issuer-url and oidc-client-id should be specified together"
+
+
+def legacy_flag_errors(auth: ApiServerAuth) -> tuple[list[str], str | None]:
+    """``auth.startup_errors`` as the API server's version words them, and a note when an older
+    server silently ignored claim flags without issuer and client id (instead of refusing them)."""
+    from oidc_doctor.authn.flags import TOGETHER
+
+    v = parse(auth.kube_version) if auth.kube_version else None
+    if v is None or v.major != 1 or v.at_least(29) or TOGETHER not in auth.startup_errors:
+        return list(auth.startup_errors), None
+    has_issuer = bool(auth.flags.get("oidc-issuer-url") and auth.flags["oidc-issuer-url"][-1][0])
+    has_client = bool(auth.flags.get("oidc-client-id") and auth.flags["oidc-client-id"][-1][0])
+    out = [e for e in auth.startup_errors if e != TOGETHER]
+    if has_issuer != has_client:
+        return [*out, LEGACY_TOGETHER], None
+    note = (
+        f"kube-apiserver {v.major}.{v.minor} ({auth.kube_version_ref}) ignores --oidc-* flags without "
+        "--oidc-issuer-url and --oidc-client-id and runs with no OIDC authenticator (1.29 and later refuse "
+        "to start instead)"
+    )
+    return out, note
+
+
 def startup_errors(auth: ApiServerAuth) -> list[str]:
     """kube-apiserver's refusals that follow from the flags, the file and the version."""
     if auth.anonymous is not None and "anonymous-auth" in auth.flags and anonymous_section_enabled(auth):

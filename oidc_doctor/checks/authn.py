@@ -27,6 +27,7 @@ from oidc_doctor.authn.settings import (
 )
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
 from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
+from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
@@ -199,13 +200,14 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
     if f is None or f.view.auth is None or (f.view.blind and not f.view.auth.authenticators):
         return _blind_result(f)
     auth = f.view.auth
-    if auth.authenticators or auth.startup_errors:
+    errors, ignored = legacy_flag_errors(auth)
+    if auth.authenticators or errors:
         n = len(auth.authenticators)
         notes = "".join(f"; {note}" for note in f.view.notes)
         return CheckResult.passed(f"{n} JWT authenticator(s) configured in {auth.ref}{notes}")
     oidc_flags = [name for name in auth.flags if name.startswith("oidc-")]
     detail = f" (only {', '.join('--' + n for n in oidc_flags)} set)" if oidc_flags else ""
-    detail += "".join(f" ({note})" for note in auth.notes)
+    detail += "".join(f" ({note})" for note in [*auth.notes, *([ignored] if ignored else [])])
     finding = Finding(
         "oidc-not-configured",
         f"The API server has no OIDC/JWT authenticator{detail}: every OIDC token is answered 401",

@@ -202,3 +202,32 @@ def test_a_bundle_whose_named_config_does_not_load_predicts_the_load_error(
     assert got["startup_error"].startswith(
         'failed to load authentication configuration from file "/etc/kubernetes/auth/auth-config.yaml": ' + reason
     )
+
+
+def _pod(image: str, *flags: str) -> dict[str, object]:
+    return {
+        "kind": "Pod",
+        "metadata": {"name": "kube-apiserver-cp1", "namespace": "kube-system"},
+        "spec": {"containers": [{"name": "kube-apiserver", "image": image, "command": ["kube-apiserver", *flags]}]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("image", "flags", "startup", "ignored"),
+    [
+        # Claim flags alone: 1.29+ refuses to start; older servers ran without OIDC (k3s-io/k3s#5278, v1.22).
+        ("v1.31.0", ["--oidc-username-claim=email"], "must be specified together when any oidc-* flags", False),
+        ("v1.22.7", ["--oidc-username-claim=email"], None, True),
+        # One of the two without the other was refused by every version, in the old words before 1.29.
+        ("v1.22.7", ["--oidc-client-id=k8s"], "oidc-issuer-url and oidc-client-id should be specified together", False),
+    ],
+)
+def test_claim_flags_without_issuer_follow_the_api_servers_version(
+    image: str, flags: list[str], startup: str | None, ignored: bool
+) -> None:
+    auth = sources.from_pod(_pod(f"registry.k8s.io/kube-apiserver:{image}", *flags), "pod.yaml")
+    assert auth is not None
+    verdict = validate_settings(auth)
+    assert (verdict.startup_error is None) if startup is None else (startup in (verdict.startup_error or ""))
+    _, note = version.legacy_flag_errors(auth)
+    assert (note is not None and "no OIDC authenticator" in note) == ignored
