@@ -63,6 +63,16 @@ def patch_subject(binding: dict[str, Any], index: int, new_name: str) -> str:
     return f"kubectl {ns_flag}patch {target} {q(name)} --type=json -p {q(patch)}"
 
 
+
+def patch_subject_kind(binding: dict[str, Any], index: int, new_kind: str) -> str:
+    """``kubectl patch`` replacing the kind of ``subjects[index]`` (``User`` and ``Group`` share the
+    ``rbac.authorization.k8s.io`` apiGroup, so only the kind changes)."""
+    ns, name = namespace_name(binding)
+    patch = f'[{{"op":"replace","path":"/subjects/{index}/kind","value":{_json_str(new_kind)}}}]'
+    target = "rolebinding" if binding.get("kind") == "RoleBinding" else "clusterrolebinding"
+    ns_flag = f"-n {q(ns)} " if ns else ""
+    return f"kubectl {ns_flag}patch {target} {q(name)} --type=json -p {q(patch)}"
+
 def _json_str(s: str) -> str:
     import json  # only when a fix is written
 

@@ -177,6 +177,10 @@ def analyze(
         # bound elsewhere are other people's (kubeadm's default `kubeadm:cluster-admins`, say).
         out.subjects += _groups_claim_missing(idx, who, request, claims, auth, origin)
     group_bound = [n for n in idx.subject_names("Group") if not n.startswith("system:")]
+    swapped = _kind_swapped(idx, who, request, origin)
+    if swapped is not None and not out.meaningful and not out.subjects:
+        out.binding.append(swapped)
+        return out
     if not who.groups_known and group_bound and not out.subjects:
         # A 403 names the user, not its groups; without the token the groups stay unknown, and
         # some group binding might be the user's. Say so rather than guess.
@@ -618,6 +622,29 @@ def _kubeapps_note(req: Request | None) -> str:
             "it, only a ClusterRole bound by a ClusterRoleBinding."
         )
     return ""
+
+
+def _kind_swapped(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -> Finding | None:
+    """A binding that names the user's very name as a Group (or one of its groups as a User): RBAC
+    matches a subject by kind and name, so it never applies (Azure object IDs, service principals)."""
+    for kind, name, other in (("Group", who.username, "user"), *(("User", g, "group") for g in who.groups)):
+        bindings = _pick(idx, idx.bindings_naming(kind, name), req)
+        if not bindings or is_default_group(name):
+            continue
+        b = bindings[0]
+        i = _subject_index(b, kind, name) or 0
+        right = "User" if kind == "Group" else "Group"
+        patch = fixes.patch_subject_kind(b, i, right)
+        return Finding(
+            "rbac-no-binding",
+            f'{binding_label(b)} names {kind} "{name}", but the API server sees a {other} of that name: a subject '
+            f"matches by kind and name, so no binding applies to it",
+            [who.evidence(), _rb_evidence(b, kind, name)],
+            fix=f"Make the subject a {right}:\n  {patch}\n  or add a binding: "
+            + fixes.same_grant_for(b, right, name),
+            origin=origin,
+        )
+    return None
 
 
 def _no_binding(idx: RbacIndex, who: Who, req: Request | None, origin: Origin) -> Finding:
