@@ -20,8 +20,6 @@ import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
 WRONG_TODAY: dict[str, str] = {
-    "kubernetes-48777-cilogon-email-verified-absent-1.7": "signature-invalid first: the pre-1.10 union error's `crypto/rsa: verification error` "
-    "(another authenticator) is taken as the reason; 1.7's email_verified rule unknown",
     "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log are not read, so "
     "the logged `expected audience` and the 401 are not seen",
     "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "

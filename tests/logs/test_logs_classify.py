@@ -619,3 +619,14 @@ def test_only_unable_to_authenticate_lines_count_as_failures() -> None:
 )
 def test_startup_error_url_keeps_its_port(error: str, url: str) -> None:
     assert classify_startup_error(error).detail["url"] == url
+
+
+def test_a_pre_1_10_union_names_the_oidc_error_not_the_service_account_authenticators() -> None:
+    # kubernetes issue 48777 (1.7): every token authenticator's error is listed; the service-account
+    # one (`crypto/rsa: verification error`) stands before the OIDC reason.
+    union = (
+        "[invalid bearer token, [invalid bearer token, [crypto/rsa: verification error, invalid bearer token, "
+        "'email_verified' claim not present]]]"
+    )
+    assert classify_request_error(union).code == "email-not-verified"
+    assert classify_request_error("[invalid bearer token, crypto/rsa: verification error]").code == "signature-invalid"
