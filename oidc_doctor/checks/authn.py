@@ -218,7 +218,6 @@ def check_configured(ev: Evidence, ctx: Context) -> CheckResult:
             _log_ref("invalid bearer token (no authenticator handles the token)"),
         ],
         origin=Origin.CONFIG,
-        rank=10,
     )
     if auth.source == SOURCE_EKS and auth.notes:
         finding.fix = (
@@ -248,7 +247,6 @@ def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
         evidence,
         fix=_config_fix(msg),
         origin=Origin.CONFIG,
-        rank=5,
     )
     return CheckResult.failed([finding])
 
@@ -308,7 +306,6 @@ def check_discovery(ev: Evidence, ctx: Context) -> CheckResult:
                 ],
                 fix=f"make the configured issuer URL exactly {got!r} (and the tokens' iss the same), "
                 "or fix the IdP's public URL so discovery reports the configured one",
-                rank=8,
             )
         )
     if findings:
@@ -427,7 +424,6 @@ def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
                     "token-malformed",
                     "The API server would not even try the token: it is not a compact JWT with a readable iss",
                     [_token_ref(f, None), _log_ref("invalid bearer token")],
-                    rank=20,
                 )
             ]
         )
@@ -446,7 +442,6 @@ def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
                 ],
                 fix=f"make the configured issuer URL and the token's iss identical, byte for byte "
                 f"(e.g. {option('--oidc-issuer-url', iss, 'the issuer URL')} or issuer.url: {json_arg(iss)})",
-                rank=15,
             )
         ]
     )
@@ -551,8 +546,6 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
         evidence,
         fix=fix,
         origin=Origin.PREDICTED,
-        rank=20,
-        explains=("rbac-no-binding", "group-name-mismatch") if cause == "groups-distributed-claims" else (),
     )
 
 

@@ -195,8 +195,6 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), *chart, *([lifetime_ev] if lifetime_ev else [])],
                     _refresh_missing_fix(cfg),
                     origin=Origin.CONFIG,
-                    rank=10,
-                    explains=("token-expired",),
                 )
             )
             continue
@@ -211,8 +209,6 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), *([lifetime_ev] if lifetime_ev else [])],
                     _too_long_fix(cfg, lifetime),
                     origin=Origin.CONFIG,
-                    rank=10,
-                    explains=("token-expired",),
                 )
             )
         if expire.known and isinstance(expire.value, float) and expire.value and refresh >= expire.value:
@@ -224,7 +220,6 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), _ev(expire)],
                     _too_long_fix(cfg, expire.value),
                     origin=Origin.CONFIG,
-                    rank=12,
                 )
             )
         if lifetime is None:
@@ -270,7 +265,7 @@ def _orphan_refresh(r: helm.HelmRelease) -> list[Finding]:
         if version is not None and version < COOKIE_REFRESH_SINCE
         else info.helm_upgrade(*helm_set("authProxy.cookieRefresh", "2m"))
     )
-    return [Finding("proxy-cookie-refresh-missing", title, ev, fix, origin=Origin.CONFIG, rank=10)]
+    return [Finding("proxy-cookie-refresh-missing", title, ev, fix, origin=Origin.CONFIG)]
 
 
 # --- provider refresh support ----------------------------------------------------------------
@@ -304,7 +299,6 @@ def check_refresh_support(ev: Evidence, ctx: Context) -> CheckResult:
                 [_ev(p), EvidenceRef("proxy", f"{inst.ref} image", clean(inst.image))],
                 _provider_fix(cfg, str(p.value)),
                 origin=Origin.CONFIG,
-                rank=11,
             )
         )
     return _outcome(findings, unknown, "every proxy's provider refreshes sessions")
@@ -392,7 +386,6 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
                             [_ev(s)],
                             fix,
                             origin=Origin.CONFIG,
-                            rank=6,
                         )
                     )
             continue
@@ -421,7 +414,6 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
                 [_ev(s)],
                 fix,
                 origin=Origin.CONFIG,
-                rank=6,
             )
         )
     for ref, ing in state.ingresses:
@@ -442,7 +434,6 @@ def check_token_forwarded(ev: Evidence, ctx: Context) -> CheckResult:
                 "add `nginx.ingress.kubernetes.io/auth-response-headers: Authorization` to the Ingress (and run "
                 "oauth2-proxy with `--set-authorization-header=true` so the auth answer carries it)",
                 origin=Origin.CONFIG,
-                rank=6,
             )
         )
     # A 403 for system:anonymous is the API server's own word that no token arrived. The standalone
@@ -509,7 +500,6 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
                 [_ev(s)],
                 fix,
                 origin=Origin.CONFIG,
-                rank=20,
             )
         )
     return _outcome(findings, unknown, "no proxy exposes the id_token to browsers")
@@ -586,7 +576,6 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
                     + "; or emit "
                     "fewer claims (groups) in the token",
                     origin=Origin.PREDICTED,
-                    rank=9,
                 )
             )
     proxy_namespaces = {c.instance.workload.namespace for c in state.configs}
@@ -619,7 +608,6 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
                     f'annotate the Ingress `nginx.ingress.kubernetes.io/proxy-buffer-size: "{_bigger(need)}"`; or emit '
                     "fewer claims in the token",
                     origin=Origin.PREDICTED,
-                    rank=9,
                 )
             )
     if findings:
@@ -673,7 +661,6 @@ def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
                     [EvidenceRef("proxy", clean(p.ref), clean(p.message))],
                     fix,
                     origin=Origin.CONFIG,
-                    rank=7,
                 )
             )
     if findings:

@@ -388,7 +388,6 @@ def judge_decode(report: TokenReport) -> CheckResult:
         evidence=[_ev(report, "structure", p) for p in problems],
         fix=fix,
         origin=Origin.PREDICTED,
-        rank=10,
     )
     return CheckResult.failed([finding], "; ".join(problems))
 
@@ -399,7 +398,6 @@ def _time_finding(
     claim: TimeClaim,
     when: str,
     title: str,
-    rank: int,
     severity: Severity | None = None,
 ) -> Finding:
     """A finding about one time claim, with the claim and the clock as evidence."""
@@ -408,7 +406,7 @@ def _time_finding(
         _ev(report, claim.name, f"{claim.value} = {iso(claim.at)}"),
         EvidenceRef("clock", "now", when),
     ]
-    return Finding(code, title, evidence=evidence, severity=severity, rank=rank)
+    return Finding(code, title, evidence=evidence, severity=severity)
 
 
 def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckResult:
@@ -425,7 +423,6 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
                 "The token has no 'exp': the API server reads the zero time (0001-01-01) and rejects it as expired",
                 evidence=[_ev(report, "exp", "absent"), EvidenceRef("clock", "now", when)],
                 fix="have the identity provider issue tokens with an expiry (an OIDC id_token carries exp)",
-                rank=20,
             )
         )
     elif exp.at is None:
@@ -439,7 +436,6 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
                 exp,
                 when,
                 f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows no leeway on exp",
-                rank=20,
             )
         )
     nbf = report.times.get("nbf")
@@ -452,7 +448,6 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
                 when,
                 f"The token is not valid before {iso(nbf.at)} ({relative(nbf.at, now)}), beyond the API "
                 "server's 60 s leeway: a clock is wrong",
-                rank=21,
             )
         )
     iat = report.times.get("iat")
@@ -465,7 +460,6 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
                 when,
                 f"The token was issued in the future ({iso(iat.at)}, {relative(iat.at, now)}): clock skew "
                 "between the identity provider and here (the API server itself ignores iat)",
-                rank=22,
                 severity=Severity.WARNING,
             )
         )
@@ -476,7 +470,7 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckRe
 
 
 def _alg_finding(report: TokenReport, title: str, evidence: list[EvidenceRef], fix: str = "") -> Finding:
-    return Finding("signing-alg-not-allowed", title, evidence=evidence, fix=fix, rank=30)
+    return Finding("signing-alg-not-allowed", title, evidence=evidence, fix=fix)
 
 
 def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -> tuple[CheckResult, Signature]:
@@ -559,7 +553,6 @@ def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -
                     "comes from another identity provider with the same iss: log in again for a freshly "
                     "signed token and check that the JWKS is the issuer's"
                 ),
-                rank=31,
             )
         )
     if findings:
@@ -633,7 +626,6 @@ def judge_issuer(report: TokenReport, options: Options, keys_in: KeyInputs) -> C
                         _ev(report, "iss", iss),
                         EvidenceRef("settings", "--issuer", clean(options.issuer)),
                     ],
-                    rank=15,
                 )
             )
         if isinstance(disc_iss, str) and disc_iss != options.issuer:
@@ -648,7 +640,6 @@ def judge_issuer(report: TokenReport, options: Options, keys_in: KeyInputs) -> C
                         EvidenceRef("settings", "--issuer", clean(options.issuer)),
                     ],
                     origin=Origin.CONFIG,
-                    rank=14,
                 )
             )
     elif isinstance(disc_iss, str):
@@ -663,7 +654,6 @@ def judge_issuer(report: TokenReport, options: Options, keys_in: KeyInputs) -> C
                         _ev(report, "iss", iss),
                         EvidenceRef("discovery", keys_in.discovery_ref, clean(disc_iss)),
                     ],
-                    rank=15,
                 )
             )
     if not compared:
@@ -691,7 +681,6 @@ def judge_audience(report: TokenReport, options: Options) -> CheckResult:
             _ev(report, "aud", _go_list(auds)),
             EvidenceRef("settings", "--client-id", clean(options.client_id)),
         ],
-        rank=16,
     )
     return CheckResult.failed([finding], finding.title)
 
@@ -723,7 +712,6 @@ def judge_email(report: TokenReport) -> CheckResult:
         f"email_verified is {what}: an API server whose username claim is `email` rejects the token ({message})",
         evidence=[_ev(report, "email_verified", json.dumps(v))],
         severity=Severity.WARNING,
-        rank=40,
     )
     return CheckResult.failed([finding], finding.title)
 
@@ -756,7 +744,6 @@ def judge_type(report: TokenReport) -> CheckResult:
         evidence=[_ev(report, "claims", s) for s in signs],
         fix="send the id_token (oauth2-proxy: --pass-authorization-header; Kubeapps: leave "
         "proxypassAccessTokenAsBearer off unless the cluster validates access tokens)",
-        rank=12,
     )
     return CheckResult.failed([finding], "; ".join(signs))
 
