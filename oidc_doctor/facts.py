@@ -6,15 +6,14 @@ below (the order is that code, not a comment), and nothing writes into a facts r
 checks only read.
 
 1. logs — every log file scanned once: per-kind summaries, failures near the moment judged;
-2. reviewed — a SelfSubjectReview's identity (the API server's own answer);
-3. tokens — each token judged on its own; the one the other areas judge;
-3b. controlplane — API server metrics and audit events (needs the token's ``jti``); the identity an
-   audit event shows the token accepted as fills ``reviewed`` when no SelfSubjectReview did;
-4. failures — the 401/403/logged-out seen: log lines (1) and error texts;
-5. authn — the API server's settings, their validation, the predicted verdict per token;
-6. identity — one precedence rule (:func:`identity_of`);
-7. rbac — the bindings' index and the analysis of the identity;
-8. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
+2. tokens — each token judged on its own; the one the other areas judge;
+3. controlplane — API server metrics, audit events, identity Leases;
+4. reviewed — the API server's own answer: a SelfSubjectReview, else an audit event for the token;
+5. failures — the 401/403/logged-out seen: log lines, error texts, audit events;
+6. authn — the API server's settings, their validation, the predicted verdict per token;
+7. identity — one precedence rule (:func:`identity_of`);
+8. rbac — the bindings' index and the analysis of the identity;
+9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
