@@ -11,7 +11,7 @@ after the line is logged and only adds non-authentication flags (audit log, clou
 ``--kubelet-preferred-address-types``), so ``journalctl -u rke2-server`` carries it too.
 
 The **last** such line wins: each restart logs the flags it runs with. The file is read in
-chunks (constant memory, gzip/BOM handled by :func:`oidc_doctor.logs.scan.open_log`).
+chunks (constant memory, gzip/BOM handled by :func:`oidc_doctor.logs.files.open_log`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import ApiServerAuth
+from oidc_doctor.logs.files import CHUNK, open_log
 from oidc_doctor.logs.formats import go_unquote_at, strip_prefix
-from oidc_doctor.logs.scan import CHUNK, open_log
 from oidc_doctor.secrets import REDACTED, looks_secret
 from oidc_doctor.secrets import mask_text as mask
 

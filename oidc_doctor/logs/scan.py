@@ -11,7 +11,6 @@ that are shown (``number_lines``), because counting newlines costs more than the
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import zlib
 from collections.abc import Callable, Iterable
@@ -28,52 +27,18 @@ from oidc_doctor.logs.classify import (
     PROXY_MARKERS,
     classify_line,
 )
+from oidc_doctor.logs.files import CHUNK, has_bom, is_gzip, line_start_after, open_log
 from oidc_doctor.logs.formats import line_time
 from oidc_doctor.logs.summary import Example, Summary
 from oidc_doctor.text import shift
 
-CHUNK = 8 << 20
 #: API server logs below this size are searched for every API server marker; above it only for
 #: the core ones (each extra marker is one more pass over the data).
 SMALL = 64 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 #: Examples keep at most this much of a line (a pathological line can be megabytes long).
 MAX_KEPT = 16 << 10
-
-
-def is_gzip(path: Path) -> bool:
-    """Whether the file starts with the gzip magic bytes."""
-    with path.open("rb") as f:
-        return f.read(2) == _GZIP_MAGIC
-
-
-def has_bom(path: Path) -> bool:
-    """Whether the file starts with a UTF-16 or UTF-8 byte-order mark (Windows PowerShell output)."""
-    with path.open("rb") as f:
-        head = f.read(3)
-    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or head == b"\xef\xbb\xbf"
-
-
-def open_log(path: Path) -> BufferedIOBase:
-    """Open a log for binary reading, decompressing gzip and transcoding a BOM-marked file to UTF-8.
-
-    Windows PowerShell 5.1's ``kubectl logs ... > file`` writes UTF-16 LE with a BOM: such a file
-    is transcoded in memory (and read as a stream, like gzip).
-    """
-    try:
-        if is_gzip(path):
-            from oidc_doctor.limits import BoundedGzip
-
-            return BoundedGzip(path)
-        if has_bom(path):
-            raw = path.read_bytes()
-            codec = "utf-8-sig" if raw[:3] == b"\xef\xbb\xbf" else "utf-16"
-            return io.BytesIO(raw.decode(codec, errors="replace").encode("utf-8"))
-        return path.open("rb")
-    except OSError as e:
-        raise InputError(str(path), f"cannot read: {e.strerror or e}") from e
 
 
 @dataclass
@@ -346,12 +311,11 @@ def _scan_parallel(
     """Scan ``[start, end)`` in ``workers`` segments (forked children), then merge in order."""
     import pickle
 
-    from oidc_doctor.logs.window import _line_start_after
 
     with path.open("rb") as f:
         cuts = [start]
         for i in range(1, workers):
-            cuts.append(max(cuts[-1], _line_start_after(f, start + (end - start) * i // workers, end)))
+            cuts.append(max(cuts[-1], line_start_after(f, start + (end - start) * i // workers, end)))
         cuts.append(end)
     children: list[tuple[int, int]] = []  # (pid, read fd)
     for i in range(1, workers):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from oidc_doctor.errors import InputError
+from oidc_doctor.logs.files import line_start_after
 from oidc_doctor.logs.formats import line_time
 
 #: Widening of a window before bisection, and the disorder tolerated between samples.
@@ -90,18 +91,6 @@ def _bisect(f: BinaryIO, size: int, target: datetime, ref: datetime | None) -> t
     return lo, hi
 
 
-def _line_start_after(f: BinaryIO, offset: int, size: int) -> int:
-    f.seek(offset)
-    pos = offset
-    while pos < size:
-        block = f.read(_PROBE)
-        if not block:
-            break
-        nl = block.find(b"\n")
-        if nl != -1:
-            return pos + nl + 1
-        pos += len(block)
-    return size
 
 
 def byte_range(f: BinaryIO, size: int, start: datetime, end: datetime, ref: datetime | None) -> tuple[int, int] | None:
@@ -112,8 +101,8 @@ def byte_range(f: BinaryIO, size: int, start: datetime, end: datetime, ref: date
         return None
     lo, _ = _bisect(f, size, start, ref)
     _, hi = _bisect(f, size, end + timedelta(microseconds=1), ref)
-    first = 0 if lo == 0 else _line_start_after(f, lo, size)
-    last = size if hi >= size else _line_start_after(f, hi, size)
+    first = 0 if lo == 0 else line_start_after(f, lo, size)
+    last = size if hi >= size else line_start_after(f, hi, size)
     return (first, max(first, last))
 
 
@@ -168,7 +157,7 @@ def latest_timestamp(path: Path, year_hint: int | None = None) -> datetime | Non
     modification time is the reference (a December line in a file written in January belongs to
     the year before).
     """
-    from oidc_doctor.logs.scan import CHUNK, has_bom, is_gzip, open_log
+    from oidc_doctor.logs.files import CHUNK, has_bom, is_gzip, open_log
 
     try:
         ref = (

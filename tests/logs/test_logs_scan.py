@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from logtext import failure, filler, klog
 
-from oidc_doctor.logs import latest_timestamp, scan
+from oidc_doctor.logs import files, latest_timestamp, scan
 from oidc_doctor.logs.scan import scan_files
 from oidc_doctor.logs.summary import MAX_UNKNOWN
 
@@ -323,7 +323,7 @@ def test_windows_powershell_utf16_log_is_transcoded(tmp_path: Path) -> None:
     from oidc_doctor.logs.sniff import sniff_log
 
     assert sniff_log(log.read_bytes()) == "apiserver-log"
-    with scan.open_log(log) as f:
+    with files.open_log(log) as f:
         assert f.read().splitlines()[1].decode().startswith("E1128 10:25:08")
     t = latest_timestamp(log, 2026)
     assert t is not None and (t.hour, t.minute, t.second) == (10, 25, 8)
