@@ -142,6 +142,15 @@ class CheckResult(Record):
         return cls(Status.PASS, reason)
 
     @classmethod
+    def outcome(cls, findings: list[Finding], unknown: list[str], passed: str) -> CheckResult:
+        """Findings fail the check; otherwise any item that could not be judged makes it unknown."""
+        if findings:
+            return cls.failed(findings)
+        if unknown:
+            return cls.unknown("; ".join(unknown))
+        return cls.passed(passed)
+
+    @classmethod
     def failed(cls, findings: list[Finding], reason: str = "") -> CheckResult:
         """The check looked and found causes."""
         return cls(Status.FAIL, reason, findings)

@@ -638,33 +638,34 @@ def check_groups_claim(ev: Evidence, ctx: Context) -> CheckResult:
         return CheckResult.passed(f"the {gclaim!r} claim is distributed (see authn.prediction)")
     nested = nested_claim(claims, gclaim)
     path = nested_groups(claims) if nested is None else None
-    if path is not None:
-        finding = Finding(
-            "groups-claim-missing",
-            f"The API server would see no groups: the token has no {gclaim!r} claim, but carries names nested "
-            f"under `{path}`, which a claim name never reaches",
-            [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, path.split(".", 1)[0])],
-            fix=nested_fix(path),
-            origin=Origin.PREDICTED,
-        )
-        return CheckResult.failed([finding])
     if nested is not None:
-        finding = Finding(
-            "groups-claim-missing",
-            f"The API server would see no groups: {gclaim!r} is a path into nested claims, and a claim name is "
-            f"never a path (the token carries {clean(json.dumps(nested, ensure_ascii=False), 120)} there)",
-            [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, gclaim.split(".", 1)[0])],
-            fix=nested_fix(gclaim),
-            origin=Origin.PREDICTED,
+        shown = clean(json.dumps(nested, ensure_ascii=False), 120)
+        why = (
+            f"{gclaim!r} is a path into nested claims, and a claim name is never a path "
+            f"(the token carries {shown} there)"
         )
-        return CheckResult.failed([finding])
+        seen, fix = gclaim, nested_fix(gclaim)
+    elif path is not None:
+        why = (
+            f"the token has no {gclaim!r} claim, but carries names nested under `{path}`, "
+            "which a claim name never reaches"
+        )
+        seen, fix = path, nested_fix(path)
+    else:
+        why = (
+            f"the token has no {gclaim!r} claim (configured groups claim; the API server says nothing, RBAC then "
+            "finds no group binding)"
+        )
+        seen = gclaim
+        fix = (
+            f"request the scope that carries {gclaim!r} (often `groups`) in the proxy/client, add a groups mapper "
+            "in the IdP, or point the groups claim at a claim the token has"
+        )
     finding = Finding(
         "groups-claim-missing",
-        f"The API server would see no groups: the token has no {gclaim!r} claim (configured groups claim; "
-        "the API server says nothing, RBAC then finds no group binding)",
-        [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, gclaim)],
-        fix=f"request the scope that carries {gclaim!r} (often `groups`) in the proxy/client, add a groups mapper "
-        "in the IdP, or point the groups claim at a claim the token has",
+        f"The API server would see no groups: {why}",
+        [_config_ref(a, "claimMappings.groups.claim", gclaim), _token_ref(f, seen.split(".", 1)[0])],
+        fix=fix,
         origin=Origin.PREDICTED,
     )
     return CheckResult.failed([finding])

@@ -83,14 +83,6 @@ def _prepare(ev: Evidence, ctx: Context) -> tuple[list[OidcClient], list[Authent
     return clients, list(auths)
 
 
-def _outcome(findings: list[Finding], unknown: list[str], passed: str) -> CheckResult:
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed(passed)
-
-
 def _ev(client: OidcClient, s: Setting) -> EvidenceRef:
     return EvidenceRef(client.source, clean(s.ref), clean(s.describe()))
 
@@ -160,7 +152,7 @@ def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
         if str(cid.value) in accepted or set(token_aud) & set(accepted):
             continue  # an audience mapper may put an accepted audience into the client's tokens
         findings.append(_aud_finding(client, cid, accepted, relevant, token_aud, ctx))
-    return _outcome(findings, unknown, "every client's token carries an audience the API server accepts")
+    return CheckResult.outcome(findings, unknown, "every client's token carries an audience the API server accepts")
 
 
 def _aud_finding(
@@ -266,7 +258,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
             )
         )
     if findings or unknown or looked:
-        return _outcome(findings, unknown, "every client uses an issuer the API server trusts")
+        return CheckResult.outcome(findings, unknown, "every client uses an issuer the API server trusts")
     return CheckResult.skipped("no client sets an issuer (oauth2-proxy providers with a built-in issuer)")
 
 
@@ -329,7 +321,7 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
                         origin=Origin.CONFIG,
                     )
                 )
-    return _outcome(findings, unknown, "every client requests the scopes for the username and groups claims")
+    return CheckResult.outcome(findings, unknown, "every client requests the scopes for the username and groups claims")
 
 
 CHECKS: list[Check] = [

@@ -113,15 +113,6 @@ def _no_proxy(state: ProxyState) -> CheckResult | None:
     return None
 
 
-def _outcome(findings: list[Finding], unknown: list[str], passed: str) -> CheckResult:
-    """Findings fail the check; otherwise any proxy that could not be judged makes it unknown."""
-    if findings:
-        return CheckResult.failed(findings)
-    if unknown:
-        return CheckResult.unknown("; ".join(unknown))
-    return CheckResult.passed(passed)
-
-
 def _ev(s: Setting) -> EvidenceRef:
     return EvidenceRef("proxy", clean(s.ref), clean(s.describe()))
 
@@ -227,7 +218,7 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                 f"{inst.ref}: --cookie-refresh={go_duration_str(refresh)}; the token lifetime is unknown "
                 "(give a token or --token-lifetime)"
             )
-    return _outcome(
+    return CheckResult.outcome(
         findings, unknown, f"cookie refresh shorter than the token lifetime ({human_duration(lifetime or 0)})"
     )
 
@@ -301,7 +292,7 @@ def check_refresh_support(ev: Evidence, ctx: Context) -> CheckResult:
                 origin=Origin.CONFIG,
             )
         )
-    return _outcome(findings, unknown, "every proxy's provider refreshes sessions")
+    return CheckResult.outcome(findings, unknown, "every proxy's provider refreshes sessions")
 
 
 def _provider_fix(cfg: ProxyConfig, provider: str) -> str:
@@ -502,7 +493,7 @@ def check_header_exposed(ev: Evidence, ctx: Context) -> CheckResult:
                 origin=Origin.CONFIG,
             )
         )
-    return _outcome(findings, unknown, "no proxy exposes the id_token to browsers")
+    return CheckResult.outcome(findings, unknown, "no proxy exposes the id_token to browsers")
 
 
 # --- header sizes ------------------------------------------------------------------------------

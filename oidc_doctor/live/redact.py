@@ -42,14 +42,7 @@ def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 def redact_workload(obj: dict[str, Any]) -> dict[str, Any]:
     """A Pod or workload (changed in place) with credential args and literal env values redacted."""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-        ann = meta.get("annotations")
-        if isinstance(ann, dict):
-            # kubectl apply keeps the whole last-applied object here, secrets in args included
-            ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-            meta["annotations"] = mask_tree(ann)
+    _redact_metadata(obj)
     spec = _pod_spec(obj)
     if spec is None:
         return obj
@@ -69,6 +62,13 @@ def redact_workload(obj: dict[str, Any]) -> dict[str, Any]:
 def redact_ingress(obj: dict[str, Any]) -> dict[str, Any]:
     """An Ingress (changed in place) with credentials in its annotations masked: an ingress-nginx
     ``configuration-snippet`` may set a static ``Authorization: Bearer ...`` header."""
+    _redact_metadata(obj)
+    return obj
+
+
+def _redact_metadata(obj: dict[str, Any]) -> None:
+    """No managedFields; annotations masked, and kubectl's last-applied copy of the whole object (secrets
+    in args included) dropped."""
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         meta.pop("managedFields", None)
@@ -76,7 +76,6 @@ def redact_ingress(obj: dict[str, Any]) -> dict[str, Any]:
         if isinstance(ann, dict):
             ann.pop("kubectl.kubernetes.io/last-applied-configuration", None)
             meta["annotations"] = mask_tree(ann)
-    return obj
 
 
 def redact_configmap(obj: dict[str, Any]) -> dict[str, Any]:
