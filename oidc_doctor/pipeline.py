@@ -100,8 +100,10 @@ def _standing(f: Finding) -> int:
     """How strongly the evidence speaks: the API server's word with a reason, then a prediction, then
     a configuration reading or a word without a reason (a bare ``invalid bearer token``, a line far
     from the moment judged)."""
+    if f.bare:
+        return 2
     if f.origin == Origin.OBSERVED:
-        return 2 if f.bare else 0
+        return 0
     return 1 if f.origin == Origin.PREDICTED else 2
 
 

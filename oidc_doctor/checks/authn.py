@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from oidc_doctor.authn.goformat import quote
@@ -570,7 +570,26 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
             f"predicted: accepted as {u.username!r}; but the API server logged a 401 ({clean(from_log[0].text, 160)})"
         )
     if refused:
-        return CheckResult.failed([_endpoint_mismatch(f, u.username, refused[0], evidence)])
+        exp = (f.claims or {}).get("exp")
+        if ctx.now_source != "token" or not isinstance(exp, int | float) or isinstance(exp, bool):
+            return CheckResult.failed([_endpoint_mismatch(f, u.username, refused[0], evidence)])
+        # The moment judged is only the token's issue time (no --now, no log, no collection time): the
+        # 401 came later, and a token that has expired by then is the common cause. It is a reading
+        # without a time (bare): evidence that carries a reason comes first.
+        expires = datetime.fromtimestamp(float(exp), tz=UTC)
+        expired = Finding(
+            "token-expired",
+            f"A 401 was seen and the bundle does not say when: the token is accepted when issued, but it expires "
+            f"at {iso(expires)}; any request after that gets exactly this 401",
+            [EvidenceRef("error-text", clean(refused[0].ref), clean(refused[0].text, 300)), _token_ref(f, "exp")],
+            fix="pass --now with the time of the failure to confirm; if it was after the expiry, refresh the token "
+            "before it expires (kubelogin refreshes on its own; a proxy needs --cookie-refresh shorter than the "
+            "token's lifetime); if it was before, the request reached an API server without these settings "
+            "(apiserver-endpoint-mismatch)",
+            origin=Origin.PREDICTED,
+            bare=True,
+        )
+        return CheckResult.failed([expired])
     findings = [
         Finding(
             "token-accepted",

@@ -246,3 +246,25 @@ def test_a_certificate_for_another_host_is_not_called_an_untrusted_ca(tmp_path: 
     assert first["cause"] == "issuer-ca-untrusted", _causes(report)
     assert "not issued for the issuer's host name" in first["title"]
     assert "subject alternative names" in first["fix"] and "--oidc-ca-file" not in first["fix"]
+
+
+#: Examples whose cause needs the moment of the failure, which no file of theirs records: judged at
+#: the token's issue time, a 401 there reads as an expiry (said so, with the alternative).
+NEED_THE_MOMENT = {"apiserver-endpoint-mismatch", "token-not-yet-valid"}
+
+
+def test_every_example_names_its_cause_first_without_now_whatever_the_clock() -> None:
+    # An old bundle judged today: the bundle's own time is used (newest log line, collection time,
+    # else the newest token's iat), never the wall clock, so the date the suite runs changes nothing.
+    expected: dict[str, dict[str, Any]] = json.loads((EXAMPLES / "expected.json").read_text())
+    wrong = {}
+    for name, expect in expected.items():
+        out, err = io.StringIO(), io.StringIO()
+        main(
+            ["diagnose", "--bundle", str(EXAMPLES / name), "--format", "json"],
+            IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}),
+        )
+        causes = [f["cause"] for f in json.loads(out.getvalue())["findings"]]
+        if name not in NEED_THE_MOMENT and (not causes or causes[0] != expect["first"]):
+            wrong[name] = causes[:3]
+    assert not wrong, wrong
