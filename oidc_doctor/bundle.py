@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -400,7 +401,7 @@ def _read_head(path: Path) -> bytes:
         try:
             with gzip.open(path, "rb") as g:
                 return g.read(HEAD_BYTES)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):  # a corrupt stream: not recognised, never a crash
             return b""
     return head
 
@@ -473,9 +474,11 @@ def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evide
     if not metrics.looks_like_exposition(head):
         return False
     try:
-        with gzip.open(path, "rb") if gzipped else path.open("rb") as f:
+        from oidc_doctor.limits import BoundedGzip
+
+        with BoundedGzip(path) if gzipped else path.open("rb") as f:
             samples = metrics.parse_text(f)
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error, InputError) as e:  # unreadable, corrupt gzip, gzip bomb
         ev.inputs.append(InputRecord(ref, "broken", reason=f"API server metrics: {e}"))
         return True
     if not samples:

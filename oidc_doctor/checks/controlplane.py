@@ -16,6 +16,7 @@ mean its tokens never reached an authenticator).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -180,7 +181,7 @@ def _audit(ev: Evidence, ctx: Context, errors: list[str]) -> tuple[AuditSummary 
         elif item.path is not None:
             try:
                 events, _skipped = audit.read_events(item.path, item.ref)
-            except (OSError, EOFError) as e:
+            except (OSError, EOFError, zlib.error, InputError) as e:  # unreadable, corrupt gzip, gzip bomb
                 errors.append(f"{item.ref}: {e}")
                 continue
         else:

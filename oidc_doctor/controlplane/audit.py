@@ -154,7 +154,9 @@ def _open(path: Path) -> BinaryIO | gzip.GzipFile:
     with path.open("rb") as f:
         gz = f.read(2) == b"\x1f\x8b"
     if gz:
-        return gzip.GzipFile(path, "rb")
+        from oidc_doctor.limits import BoundedGzip  # a gzip bomb stops with InputError
+
+        return BoundedGzip(path)
     return path.open("rb")
 
 
@@ -162,7 +164,8 @@ def read_events(path: Path, ref: str = "") -> tuple[list[AuditEvent], int]:
     """The events of a JSON-lines file (plain or gzip) that carry a response, once per ``auditID``,
     and the number of lines that were not audit events (bad JSON, other objects, too long).
 
-    Raises ``OSError``/``EOFError`` when the file cannot be read.
+    Raises ``OSError``/``EOFError``/``zlib.error`` when the file cannot be read, ``InputError`` on a
+    gzip bomb.
     """
     import orjson
 

@@ -278,3 +278,48 @@ def test_a_bomb_of_empty_lines_after_real_ones_leaves_the_logs_check_unknown(tmp
     assert p.returncode in (0, 1), p.stderr
     (check,) = [c for c in json.loads(p.stdout)["checks"] if c["id"] == "logs.apiserver"]
     assert check["status"] == "unknown" and "gzip bomb" in check["reason"]
+
+
+def _corrupt_late(payload: bytes) -> bytes:
+    """gzip of ``payload`` whose head inflates fine but whose later deflate blocks are corrupt."""
+    data = bytearray(gzip.compress(payload, compresslevel=1))
+    for i in range(len(data) * 2 // 3, len(data) * 2 // 3 + 64):
+        data[i] ^= 0x5A
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        # found by `make fuzz`: zlib.error escaped the readers as "internal error"
+        (
+            "apiserver.log.gz",
+            (
+                'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+                'err="invalid bearer token"\n'
+            ),
+        ),
+        (
+            "audit.log.gz",
+            '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{},"responseStatus":{"code":401}}\n',
+        ),
+        (
+            "metrics.txt.gz",
+            (
+                "apiserver_authentication_jwt_authenticator_latency_seconds_count"
+                '{jwt_issuer_hash="sha256:00",result="error"} 1\n'
+            ),
+        ),
+    ],
+)
+def test_a_corrupt_gzip_in_a_bundle_is_one_line_never_internal_error(tmp_path: Path, name: str, line: str) -> None:
+    import random
+
+    bundle = tmp_path / "b"
+    shutil.copytree(EXAMPLES / "healthy", bundle)
+    rng = random.Random(7)
+    noise = "".join(f"# {rng.random()}\n" for _ in range(4000))
+    (bundle / name).write_bytes(_corrupt_late((line * 50 + noise + line * 50).encode()))
+    status, _out, err = run(["diagnose", "--bundle", str(bundle), "--now", "2026-11-28T10:25:12Z", "--format", "json"])
+    assert status in (0, 1, 2), err
+    assert "internal error" not in err
