@@ -3,13 +3,15 @@
 - one finding per cause (all its evidence in one place);
 - a healthy setup yields no error or warning;
 - no "authentication works" finding beside a 401 that was observed;
-- each finding's cause ranks before the causes it is the root cause of.
+- each finding's cause ranks before the causes it is the root cause of;
+- no two findings' fixes contradict: no flag is proposed with two different values by two causes.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,10 @@ def _diagnose(bundle: Path) -> dict[str, Any]:
     return report
 
 
+#: A flag a fix proposes, with its value (as the fix texts write them: `--flag=value`).
+_PROPOSED = re.compile(r"(--oidc-[a-z-]+|--client-id|--scope|--cookie-refresh|--provider)=([^\s`'\"),;]+)")
+
+
 @pytest.mark.parametrize(("bundle", "healthy"), BUNDLES, ids=[b.name for b, _ in BUNDLES])
 def test_report_invariants(bundle: Path, healthy: bool) -> None:
     report = _diagnose(bundle)
@@ -69,3 +75,10 @@ def test_report_invariants(bundle: Path, healthy: bool) -> None:
                 and BY_CODE[f["cause"]].answers == ("unauthorized",)
             ]
             assert not refused, causes
+    proposed: dict[str, dict[str, set[str]]] = {}
+    for f in report["findings"]:
+        for flag, value in _PROPOSED.findall(f["fix"]):
+            proposed.setdefault(flag, {}).setdefault(value, set()).add(f["cause"])
+    for flag, values in proposed.items():
+        by = set().union(*values.values())
+        assert len(values) == 1 or len(by) == 1, (flag, values)
