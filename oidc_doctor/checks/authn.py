@@ -572,7 +572,12 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
     if refused:
         exp = (f.claims or {}).get("exp")
         if ctx.now_source != "token" or not isinstance(exp, int | float) or isinstance(exp, bool):
-            return CheckResult.failed([_endpoint_mismatch(f, u.username, refused[0], evidence)])
+            unchecked = []
+            if p.signature != "verified":
+                unchecked.append("the signature (add the issuer's JWKS)")
+            if not f.discovery:
+                unchecked.append("the discovery document's issuer (add .well-known/openid-configuration)")
+            return CheckResult.failed([_endpoint_mismatch(f, u.username, refused[0], evidence, unchecked)])
         # The moment judged is only the token's issue time (no --now, no log, no collection time): the
         # 401 came later, and a token that has expired by then is the common cause. It is a reading
         # without a time (bare): evidence that carries a reason comes first.
@@ -606,17 +611,24 @@ def _from_apiserver_log(ref: str, log_refs: tuple[str, ...]) -> bool:
     return any(ref == r or ref.startswith((r + ":", r + "@")) for r in log_refs)  # file:line or file@offset
 
 
-def _endpoint_mismatch(f: AuthnFacts, username: str, seen: ObservedFailure, evidence: list[EvidenceRef]) -> Finding:
+def _endpoint_mismatch(
+    f: AuthnFacts, username: str, seen: ObservedFailure, evidence: list[EvidenceRef], unchecked: list[str]
+) -> Finding:
     """A 401 was seen, yet the settings judged accept the token: the request went elsewhere.
 
     Either the client talks to another endpoint than the API server whose settings are in hand (a
     node IP, a Rancher/other proxy, an API server without the flags), or the API servers differ.
+    ``unchecked`` names what the prediction could not check (the signature without a JWKS, the
+    discovery document): then the acceptance is only partial, and the finding says so and stands
+    back (``bare``) behind any finding with a reason.
     """
     where = (
         "the API server log in the inputs holds no authentication failure near that time"
         if f.apiserver_logs
         else "no API server log among the inputs to confirm which server answered"
     )
+    if unchecked:
+        where += f"; not checked here: {', '.join(unchecked)}, which would give the same 401"
     return Finding(
         "apiserver-endpoint-mismatch",
         f"A 401 was seen, but the API server settings in hand accept the token as {username!r}: the request "
@@ -627,6 +639,7 @@ def _endpoint_mismatch(f: AuthnFacts, username: str, seen: ObservedFailure, evid
         "server, or give every API server of the cluster the same settings; if the 401 came from another "
         "token, add that token to the inputs",
         origin=Origin.PREDICTED,
+        bare=bool(unchecked),
     )
 
 
