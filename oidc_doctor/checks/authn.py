@@ -637,7 +637,14 @@ def _endpoint_mismatch(
         fix="compare the kubeconfig's (or dashboard's) server URL with the API server that carries these OIDC "
         "settings (`kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'`); point it at that "
         "server, or give every API server of the cluster the same settings; if the 401 came from another "
-        "token, add that token to the inputs",
+        "token, add that token to the inputs"
+        + (
+            ""
+            if f.apiserver_logs
+            else "; and read the API server's log (`kubectl -n kube-system logs -l component=kube-apiserver | grep "
+            "oidc`): an API server that cannot reach or trust the issuer answers every OIDC token 401 "
+            "(`oidc authenticator: initializing plugin: ...`)"
+        ),
         origin=Origin.PREDICTED,
         bare=bool(unchecked),
     )
