@@ -132,6 +132,8 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return None, "a Node without k3s.io/node-args or rke2.io/node-args", obj
     if kind == "AuthenticationConfiguration" and api.startswith("apiserver.config.k8s.io"):
         return Kind.AUTH_CONFIG, "", obj
+    if kind == "JWTAuthenticator" and api.startswith("authentication.concierge.pinniped.dev"):
+        return Kind.PINNIPED_JWT, "", obj
     if kind == "ClientConfig" and "gke.io" in api:
         return Kind.GKE_CLIENTCONFIG, "", obj
     if kind in _RBAC_KINDS and api.startswith("rbac.authorization.k8s.io"):

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     NODE_ARGS = "node-args"  # data: Node dict with k3s.io/node-args or rke2.io/node-args
     AUTH_CONFIG = "auth-config"  # data: AuthenticationConfiguration dict
     EKS_IDP = "eks-idp"  # data: aws eks describe-identity-provider-config JSON
+    PINNIPED_JWT = "pinniped-jwtauthenticator"  # data: a Pinniped Concierge JWTAuthenticator
     GKE_CLIENTCONFIG = "gke-clientconfig"  # data: ClientConfig dict
     RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict
     WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict

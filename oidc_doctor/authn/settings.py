@@ -26,6 +26,7 @@ SETTINGS_KINDS = (
     Kind.AUTH_CONFIG,
     Kind.EKS_IDP,
     Kind.GKE_CLIENTCONFIG,
+    Kind.PINNIPED_JWT,
 )
 
 WHERE_TO_LOOK = (
@@ -90,6 +91,8 @@ def auth_from_item(item: Item) -> ApiServerAuth | None:
         return sources.from_node(data, where)
     if item.kind == Kind.AUTH_CONFIG:
         return sources.parse_auth_config(data, where, str(item.path) if item.path else None)
+    if item.kind == Kind.PINNIPED_JWT:
+        return sources.from_pinniped(data, where)
     if item.kind == Kind.EKS_IDP:
         return sources.from_eks(data, where)
     if item.kind == Kind.GKE_CLIENTCONFIG:
@@ -204,7 +207,7 @@ def read_settings(ev: Evidence) -> SettingsView:
                 auth = sources.link_auth_config(auth, chosen)
             view.auth = auth
             return view
-    for kind in (Kind.AUTH_CONFIG, Kind.EKS_IDP, Kind.GKE_CLIENTCONFIG):
+    for kind in (Kind.AUTH_CONFIG, Kind.EKS_IDP, Kind.GKE_CLIENTCONFIG, Kind.PINNIPED_JWT):
         if kind in parsed:
             view.auth = parsed[kind][0][1]
             return view

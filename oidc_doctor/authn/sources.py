@@ -474,6 +474,41 @@ def load_auth_config_file(text: str, docs: list[Any], path: str) -> ApiServerAut
     return auth
 
 
+#: The algorithms a Pinniped JWTAuthenticator accepts are not read from it; every asymmetric one is
+#: assumed (Pinniped's Supervisor signs ES256), so no algorithm finding is made up for it.
+_PINNIPED_ALGS = "RS256,RS384,RS512,ES256,ES384,ES512,PS256,PS384,PS512"
+
+
+def from_pinniped(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """A Pinniped Concierge ``JWTAuthenticator``: the Concierge, not kube-apiserver, validates the token
+    (``spec.issuer``, one ``spec.audience``, ``spec.claims.username``/``groups``, defaults ``username`` and
+    ``groups``, no prefixes; pinniped ``apis/concierge/authentication/v1alpha1`` JWTAuthenticatorSpec)."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    assert isinstance(meta, dict)
+    name = meta.get("name") or ""
+    ref = where if "JWTAuthenticator" in where else f"{where} Pinniped JWTAuthenticator {name}".strip()
+    claims = spec.get("claims") if isinstance(spec.get("claims"), dict) else {}
+    assert isinstance(claims, dict)
+    flags = [
+        Flag("oidc-username-prefix", "-", f"{ref} (no prefix)"),
+        Flag("oidc-signing-algs", _PINNIPED_ALGS, f"{ref} (algorithms not read)"),
+    ]
+    for key, flag, default in (
+        ("issuer", "oidc-issuer-url", None),
+        ("audience", "oidc-client-id", None),
+        ("username", "oidc-username-claim", "username"),
+        ("groups", "oidc-groups-claim", "groups"),
+    ):
+        src = spec if key in ("issuer", "audience") else claims
+        v = src.get(key) or default
+        if isinstance(v, str) and v:
+            flags.append(Flag(flag, v, f"{ref} spec.{'' if src is spec else 'claims.'}{key}"))
+    return translate(flags, ref)
+
+
 def from_eks(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     """``aws eks describe-identity-provider-config`` output: EKS runs the legacy OIDC flags."""
     ipc = obj.get("identityProviderConfig")

@@ -41,7 +41,9 @@ _KUBEAPPS_UNAUTH = re.compile(r"Authorization required to (?P<verb>\S+) the (?P<
 _KUBEAPPS_NO_NAMESPACES = "The current account does not have access to any namespaces"
 _UNAUTHORIZED = re.compile(
     r"You must be logged in to the server|\(Unauthorized\)|\b401 Unauthorized\b|"
-    r"\"code\"\s*:\s*401|^\s*Unauthorized\s*$|Please check that your token is valid",
+    r"\"code\"\s*:\s*401|^\s*Unauthorized\s*$|Please check that your token is valid|"
+    # the pinniped CLI: "Error: could not complete Concierge credential exchange: could not login: Unauthorized"
+    r"credential exchange: .*\bUnauthorized\b",
     re.MULTILINE,
 )
 _LOGGED_OUT = re.compile(

@@ -139,3 +139,22 @@ def test_vcluster_values_give_the_virtual_api_servers_flags() -> None:
     assert a.claim_mappings.username.claim == "email"
     assert auth.kube_version == "v1.34.1"
     assert from_node({"controlPlane": {"distro": {"k8s": {"enabled": True}}}}, "v.yaml") is not None
+
+
+def test_a_pinniped_jwtauthenticator_is_read_as_the_authenticator_that_judges_the_token() -> None:
+    from oidc_doctor.authn.sources import from_pinniped
+
+    obj = {
+        "apiVersion": "authentication.concierge.pinniped.dev/v1alpha1",
+        "kind": "JWTAuthenticator",
+        "metadata": {"name": "supervisor"},
+        "spec": {"issuer": "https://sv.example.com/issuer", "audience": "cluster-f1a6", "claims": {"groups": "grp"}},
+    }
+    auth = from_pinniped(obj, "bundle/jwtauthenticator.yaml")
+    assert auth is not None and len(auth.authenticators) == 1
+    a = auth.authenticators[0]
+    assert (a.issuer.url, a.issuer.audiences) == ("https://sv.example.com/issuer", ["cluster-f1a6"])
+    # Pinniped's defaults: the `username` claim, no prefixes; groups from the claim named.
+    assert (a.claim_mappings.username.claim, a.claim_mappings.username.prefix) == ("username", "")
+    assert (a.claim_mappings.groups.claim, a.claim_mappings.groups.prefix) == ("grp", "")
+    assert "ES256" in auth.signing_algs

@@ -20,8 +20,9 @@ import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
 WRONG_TODAY: dict[str, str] = {
-    "pinniped-2089-concierge-stale-audience": "no finding, exit 0: the Pinniped JWTAuthenticator and the Concierge log are not read, so "
-    "the logged `expected audience` and the 401 are not seen",
+    "pinniped-2089-concierge-stale-audience": "apiserver-endpoint-mismatch first: the JWTAuthenticator in hand accepts the token (the "
+    "Concierge ran a stale copy); the Concierge's JSON log with the `expected audience` line is"
+    " not read as a log",
     "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "
     "(version 0.28.1+) is not modelled",
 }
