@@ -18,6 +18,7 @@ Fixes are written where the user sets the option (:func:`oidc_doctor.clients.how
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from oidc_doctor.causes import Severity
@@ -31,7 +32,7 @@ from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.adapters import from_headlamp, from_proxy
 from oidc_doctor.proxy.headlamp import HeadlampConfig, read_headlamp
 from oidc_doctor.proxy.kubelogin import kubelogin_clients
-from oidc_doctor.text import clean
+from oidc_doctor.text import clean, human_duration
 
 _PROFILE_CLAIMS = frozenset(
     {"preferred_username", "name", "given_name", "family_name", "nickname", "middle_name", "profile", "picture"}
@@ -324,6 +325,60 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.outcome(findings, unknown, "every client requests the scopes for the username and groups claims")
 
 
+#: Headlamp releases whose own OIDC session refresh users reported broken: the session ends when the
+#: id_token expires ("Lost connection to the cluster", back to the login dialog). Reported ranges,
+#: inclusive, each with its thread: kubernetes-sigs/headlamp#3143 (0.28.0 refreshes; 0.28.1, 0.29.0
+#: and 0.30.0 do not) and #3918 (0.35.0, labelled regression).
+HEADLAMP_REFRESH_BROKEN: tuple[tuple[tuple[int, int, int], tuple[int, int, int], str], ...] = (
+    ((0, 28, 1), (0, 30, 0), "kubernetes-sigs/headlamp#3143"),
+    ((0, 35, 0), (0, 35, 0), "kubernetes-sigs/headlamp#3918"),
+)
+_SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+
+
+def image_version(image: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patch)`` of an image's tag (``…/headlamp:v0.30.0``), or None (a digest, no tag)."""
+    m = _SEMVER.search(image.rsplit(":", 1)[-1]) if ":" in image else None
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def check_headlamp_refresh(ev: Evidence, ctx: Context) -> CheckResult:
+    """Headlamp's own OIDC login refreshes its session in a release where that works.
+
+    Headlamp keeps the session itself (no oauth2-proxy): oauth2-proxy's ``--cookie-refresh`` does not
+    apply, and a release whose refresh is broken logs users out when the id_token expires.
+    """
+    configs = headlamps(ev)
+    if not configs:
+        return CheckResult.skipped("no Headlamp container with OIDC settings in the evidence")
+    findings: list[Finding] = []
+    unknown: list[str] = []
+    lifetime = ctx.facts.token_lifetime_s
+    for cfg in configs:
+        v = image_version(cfg.image)
+        if v is None:
+            unknown.append(f"{cfg.ref}: Headlamp version not visible in image {clean(cfg.image)!r}")
+            continue
+        broken = next((thread for lo, hi, thread in HEADLAMP_REFRESH_BROKEN if lo <= v <= hi), None)
+        if broken is None:
+            continue
+        when = f" (every {human_duration(lifetime)}, the token's lifetime)" if lifetime else ""
+        findings.append(
+            Finding(
+                "proxy-refresh-unsupported",
+                f"{cfg.ref} runs Headlamp {'.'.join(map(str, v))}, whose own OIDC session refresh is reported "
+                f"broken ({broken}): users lose the cluster and return to the login dialog when the id_token "
+                f"expires{when}",
+                [EvidenceRef("dashboard", clean(f"{cfg.ref} image"), clean(cfg.image))],
+                fix="upgrade Headlamp to a release outside the reported ranges (or 0.28.0); an auth proxy's "
+                "refresh setting does not apply to Headlamp's own login; a longer id_token lifetime in the "
+                "identity provider only delays the logout",
+                origin=Origin.CONFIG,
+            )
+        )
+    return CheckResult.outcome(findings, unknown, "no Headlamp release with a reported broken session refresh")
+
+
 CHECKS: list[Check] = [
     Check(
         "client.audience",
@@ -336,6 +391,12 @@ CHECKS: list[Check] = [
         ("issuer-mismatch",),
         check_issuer,
         "each OIDC client (oauth2-proxy, Headlamp, kubelogin) uses the API server's issuer byte for byte",
+    ),
+    Check(
+        "client.headlamp-refresh",
+        ("proxy-refresh-unsupported",),
+        check_headlamp_refresh,
+        "Headlamp's own OIDC login runs a release whose session refresh works",
     ),
     Check(
         "client.scopes",

@@ -23,8 +23,6 @@ WRONG_TODAY: dict[str, str] = {
     "pinniped-2089-concierge-stale-audience": "apiserver-endpoint-mismatch first: the JWTAuthenticator in hand accepts the token (the "
     "Concierge ran a stale copy); the Concierge's JSON log with the `expected audience` line is"
     " not read as a log",
-    "regression-headlamp-own-refresh-3143": "token-expired first with oauth2-proxy's --cookie-refresh fix; Headlamp's own refresh "
-    "(version 0.28.1+) is not modelled",
 }
 
 #: Cases whose report names one cause more than once today (issue 10: one finding per cause).

@@ -279,3 +279,25 @@ def test_commands_in_proxy_fixes_quote_hostile_names() -> None:
     [f] = check.run(ev, ctx).findings
     cmd = f.fix[f.fix.index("oidc-doctor") : f.fix.rindex("`")]
     assert shlex.split(cmd)[6:8] == ["-d", "x; rm -rf ~"]
+
+
+@pytest.mark.parametrize(
+    ("image", "broken"),
+    [
+        ("ghcr.io/headlamp-k8s/headlamp:v0.28.0", False),  # refreshes (kubernetes-sigs/headlamp#3143)
+        ("ghcr.io/headlamp-k8s/headlamp:v0.28.1", True),
+        ("ghcr.io/headlamp-k8s/headlamp:v0.30.0", True),
+        ("ghcr.io/headlamp-k8s/headlamp:v0.35.0", True),  # kubernetes-sigs/headlamp#3918
+        ("ghcr.io/headlamp-k8s/headlamp:v0.36.0", False),
+        ("ghcr.io/headlamp-k8s/headlamp@sha256:abcd", None),  # no version to judge
+    ],
+)
+def test_headlamp_releases_with_a_reported_broken_refresh(image: str, broken: bool | None) -> None:
+    from oidc_doctor.checks.clients import HEADLAMP_REFRESH_BROKEN, image_version
+
+    v = image_version(image)
+    if broken is None:
+        assert v is None
+        return
+    assert v is not None
+    assert any(lo <= v <= hi for lo, hi, _ in HEADLAMP_REFRESH_BROKEN) == broken

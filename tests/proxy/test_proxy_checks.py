@@ -69,6 +69,9 @@ def test_a_healthy_setup_passes_every_proxy_check() -> None:
     ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
     for check in CHECKS:
         result = check.run(ev, ctx)
+        if check.id == "client.headlamp-refresh":  # no Headlamp in this setup
+            assert result.status == Status.SKIPPED, result.reason
+            continue
         assert result.status == Status.PASS, (check.id, result.reason, [f.title for f in result.findings])
 
 
