@@ -451,8 +451,10 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
                 return
             docs = []  # "key: value" prose that is not YAML: try it as text below
         if any(isinstance(d.data, dict) for d in docs):
-            # Objects win when any is recognised; "error: ..." prose parsed as YAML falls through.
-            if strong or any(_recognised(d.data) for d in docs):
+            # Objects win when any is recognised; "error: ..." prose parsed as YAML falls through, and
+            # so does a JSON log of one line (a document only by accident).
+            recognised = any(_recognised(d.data) for d in docs)
+            if recognised or (strong and sniff_log(text_head) is None):
                 _add_documents(docs, ref, path, ev)
                 return
     kind, data = classify_text(text)

@@ -20,7 +20,10 @@ import zlib
 from oidc_doctor.logs.formats import strip_prefix
 
 _KLOG = re.compile(rb"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ \S+:\d+\] ")
-_JSONLOG = re.compile(rb'^\{.*"(?:ts|time)"\s*:.*"msg"\s*:|^\{.*"msg"\s*:.*"(?:ts|time)"\s*:')
+# zap/logr JSON (ts/time + msg); Pinniped's and others' (timestamp + message) too.
+_JSONLOG = re.compile(
+    rb'^\{.*"(?:ts|time|timestamp)"\s*:.*"(?:msg|message)"\s*:|^\{.*"(?:msg|message)"\s*:.*"(?:ts|time|timestamp)"\s*:'
+)
 # oauth2-proxy >= v6 "[2020/10/14 15:50:02] [file.go:NN] ", older "2019/03/27 12:00:00 file.go:NN: ".
 _PROXY_STD = re.compile(
     rb"^(?:\[\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\] \[[\w.-]+:\d+\] "

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  -- the reasons are data: each names what the tool puts first and why, whole
 """Field cases: bundles rebuilt from public bug reports; the first finding must be the cause the thread confirmed.
 
 ``cases.json`` holds, per bundle, the thread (``url``), what it confirmed, the expected first cause
@@ -19,11 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fieldcases as field
 
 #: Cases the tool gets wrong today: name -> what it puts first and why. Remove a line when it passes.
-WRONG_TODAY: dict[str, str] = {
-    "pinniped-2089-concierge-stale-audience": "apiserver-endpoint-mismatch first: the JWTAuthenticator in hand accepts the token (the "
-    "Concierge ran a stale copy); the Concierge's JSON log with the `expected audience` line is"
-    " not read as a log",
-}
+WRONG_TODAY: dict[str, str] = {}
 
 #: Cases whose report names one cause more than once today (issue 10: one finding per cause).
 DUPLICATED_TODAY: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,3 +100,17 @@ def test_sniff_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
 def test_time_parsing_never_crashes_on_arbitrary_text(text: str) -> None:
     line_time(text.encode(), None)
     line_time(b"E" + text.encode(), datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_a_timestamp_message_json_log_is_a_log_even_on_one_line(tmp_path: Path) -> None:
+    # Pinniped's Concierge (kubernetes-sigs style JSON: "timestamp"/"message"), pinniped#2089.
+    line = (
+        '{"level":"info","timestamp":"2024-11-04T19:27:15.786298Z","message":"Trace[1]: failure '
+        'msg:oidc: verify token: oidc: expected audience \\"a\\" got [\\"b\\"]"}\n'
+    )
+    assert sniff_log(line.encode()) == "apiserver-log"
+    from oidc_doctor.bundle import read_bundle
+
+    (tmp_path / "concierge.log").write_text(line)
+    ev = read_bundle(tmp_path)
+    assert [i.kind for i in ev.inputs] == ["apiserver-log"]
