@@ -73,7 +73,7 @@ def test_slow_loris_headers_are_cut_at_the_request_limit() -> None:
         err, took = timed(url, request=0.4)
     assert err.kind == Failure.TIMEOUT and not err.in_body
     assert "waiting for the headers" in err.detail
-    assert 0.35 < took < 1.5
+    assert 0.35 < took < 3.0  # bounded: a hang would take the server's whole delay
 
 
 def test_slow_body_chunks_are_cut_at_the_request_limit() -> None:
@@ -81,7 +81,7 @@ def test_slow_body_chunks_are_cut_at_the_request_limit() -> None:
     with dripping(head, b" ", 0.05) as url:
         err, took = timed(url, request=0.4)
     assert err.kind == Failure.TIMEOUT and err.in_body
-    assert 0.35 < took < 1.5
+    assert 0.35 < took < 3.0  # bounded: a hang would take the server's whole delay
 
 
 class _SlowJson(BaseHTTPRequestHandler):
@@ -125,8 +125,11 @@ def test_one_budget_bounds_all_requests_of_a_run() -> None:
     took = time.monotonic() - start
     # 0.6 s hold two 0.25 s answers on an idle machine, one on a loaded one; never all four.
     assert 1 <= len(answers) <= 2 and answers[0].status == 200
-    assert [e.kind for e in errors] == [Failure.BUDGET] * (4 - len(answers))
-    assert "budget" in errors[-1].detail
+    # The request in flight when the budget runs out is cut at its end (a timeout); the later ones
+    # are refused before they start (budget).
+    assert len(errors) == 4 - len(answers)
+    assert all(e.kind in (Failure.BUDGET, Failure.TIMEOUT) for e in errors)
+    assert errors[-1].kind == Failure.BUDGET and "budget" in errors[-1].detail
     assert took < 3.0
 
 
@@ -135,12 +138,19 @@ def test_the_emulations_fetcher_shares_one_budget() -> None:
     from oidc_doctor.authn.verify import FetchError
 
     fetcher = HttpFetcher(budget=Budget(0.4))
+    outcomes = []
     with slow_json() as url:
-        assert fetcher.get(url + "/a", {}, "")[0] == 200
-        with pytest.raises(FetchError, match="context deadline exceeded"):
-            fetcher.get(url + "/b", {}, "")
-        with pytest.raises(FetchError, match="budget"):
-            fetcher.get(url + "/c", {}, "")
+        for path in ("/a", "/b", "/c"):  # each answer takes 0.25 s
+            try:
+                assert fetcher.get(url + path, {}, "")[0] == 200
+                outcomes.append("ok")
+            except FetchError as e:
+                outcomes.append("budget" if "budget" in str(e) else "deadline")
+                assert outcomes[-1] == "budget" or "context deadline exceeded" in str(e), str(e)
+    # In order: answers while the budget lasts, the request in flight cut at its end (Go's context
+    # deadline wording), then refusals; on a loaded machine the first may already be cut.
+    order = {"ok": 0, "deadline": 1, "budget": 2}
+    assert outcomes[-1] == "budget" and [order[o] for o in outcomes] == sorted(order[o] for o in outcomes)
 
 
 def test_the_token_resolvers_fetches_share_one_budget() -> None:
@@ -152,7 +162,7 @@ def test_the_token_resolvers_fetches_share_one_budget() -> None:
     with slow_json() as url:
         got = resolver.resolve(issuer=url)
     assert got.jwks is None and got.unavailable is not None
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 3.0
 
 
 # --- keys over plain http ---------------------------------------------------------------------

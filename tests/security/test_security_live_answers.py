@@ -222,7 +222,7 @@ def test_slow_headers_from_the_api_server_are_cut(tmp_path: Path) -> None:
             client.get("/version")
         took = time.monotonic() - start
         stop.set()
-    assert took < 2
+    assert took < 4  # bounded: the drip alone would last far longer
 
 
 def _plugin(tmp_path: Path, body: str) -> dict[str, Any]:
