@@ -164,7 +164,7 @@ def rank(findings: list[Finding], ctx: Context) -> list[Finding]:
 
 def _representative_key(f: Finding, i: int, group: list[Finding]) -> tuple[int, int, int, int, int]:
     """Which finding of one cause speaks for it: the word of the API server when a prediction confirms it."""
-    corroborated = any(g.origin == Origin.PREDICTED for g in group)
+    corroborated = any(g.origin == Origin.PREDICTED and not g.bare for g in group)
     standing = 0 if corroborated and f.origin == Origin.OBSERVED else _standing(f)
     return (_SEVERITY_ORDER[f.severity or Severity.ERROR], standing, f.rank, -len(f.evidence), i)
 
@@ -187,8 +187,8 @@ def _one_per_cause(findings: list[Finding]) -> list[Finding]:
         for f in group:
             if f is rep:
                 continue
-            if rep.origin == Origin.OBSERVED and f.origin == Origin.PREDICTED:
-                rep.bare = False
+            if rep.origin == Origin.OBSERVED and f.origin == Origin.PREDICTED and not f.bare:
+                rep.bare = False  # a reasoned prediction gives the server's word its reason
             fresh = [e for e in f.evidence if (e.source, e.ref, e.text) not in known]
             rep.evidence += fresh
             known |= {(e.source, e.ref, e.text) for e in fresh}
