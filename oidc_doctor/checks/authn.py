@@ -90,23 +90,15 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     view = read_settings(ev)
     auth = view.auth
     logs = tuple(i.ref for i in ev.of(Kind.APISERVER_LOG))
+    seen = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
     if auth is None or (view.blind and not auth.authenticators):
-        facts = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
-        return {"authn": facts, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
+        return {"authn": seen, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
     summary = {"authenticators": tuple(summarize(a) for a in auth.authenticators), "authenticators_ref": auth.ref}
     discovery = discovery_for(ev, auth)
-    verdict = validate_settings(auth)
+    seen = replace(seen, verdict=validate_settings(auth), discovery=discovery)
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
     if not tokens:
-        facts = AuthnFacts(
-            view=view,
-            now=ctx.now,
-            now_source=ctx.now_source,
-            apiserver_logs=logs,
-            verdict=verdict,
-            discovery=discovery,
-        )
-        return {"authn": facts, **summary}
+        return {"authn": seen, **summary}
     # The token area picked the one to judge (command line first, an id_token before an access token).
     primary = ctx.facts.primary.ref if ctx.facts.primary is not None else None
     token = next((i for i in tokens if i.ref == primary), tokens[0])
@@ -120,13 +112,8 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     # Every other token that looks like an id_token gets its own verdict (access tokens beside an
     # id_token are not what the API server receives; the token checks judge them on their own).
     access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
-    facts = AuthnFacts(
-        view=view,
-        now=ctx.now,
-        now_source=ctx.now_source,
-        apiserver_logs=logs,
-        verdict=verdict,
-        discovery=discovery,
+    facts = replace(
+        seen,
         token_item=token,
         claims=parse_compact(token.data).payload,
         prediction=predict(token.data, auth, ctx.now, keys_for),
