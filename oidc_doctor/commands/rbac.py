@@ -177,8 +177,8 @@ def _derived_identity(ev: Any, args: argparse.Namespace, now: Any, now_source: s
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
     from oidc_doctor.text import iso
 
-    # The same facts as diagnose derives; no check is needed here.
-    ctx = pipeline.derive_all(ev, Context(now=now, now_source=now_source))
+    # Up to the identity only: this command indexes and analyses RBAC itself (once, not twice).
+    ctx = pipeline.derive_all(ev, Context(now=now, now_source=now_source), areas=("identity",))
     who = who_from_context(ctx)
     if who is None:
         where = "--token" if args.token is not None else "--error"
