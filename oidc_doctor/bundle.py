@@ -97,6 +97,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             return Kind.DISCOVERY, "", obj
         if any(k in obj for k in K3S_CONFIG_KEYS):
             return Kind.NODE_ARGS, "", obj  # /etc/rancher/{k3s,rke2}/config.yaml
+        from oidc_doctor.authn.platforms import platform_of
+
+        if platform_of(obj):
+            return Kind.NODE_ARGS, "", obj  # RKE1 cluster.yml, kubespray group_vars
         from oidc_doctor.authn.sources import is_vcluster_values
 
         if is_vcluster_values(obj):
@@ -123,6 +127,13 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.WORKLOAD, "", obj
     if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):
         return Kind.KUBEADM_CONFIG, "", obj
+    from oidc_doctor.authn.platforms import capi_cluster_configuration, platform_of
+
+    if platform_of(obj):
+        return Kind.NODE_ARGS, "", obj  # k0s ClusterConfig, k0sctl Cluster
+    capi = capi_cluster_configuration(obj)
+    if capi is not None:
+        return Kind.KUBEADM_CONFIG, "", capi  # Cluster API KubeadmControlPlane(Template)
     if kind == "Cluster" and api.startswith("kind.x-k8s.io"):
         return Kind.KUBEADM_CONFIG, "", _kind_cluster_configuration(obj)
     if kind == "Node":
@@ -377,6 +388,12 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     if described is not None and any(_is_apiserver_container(c) for c in described["spec"]["containers"]):
         return Kind.APISERVER_POD, described
     log = sniff_log(text)
+    if log is None:
+        from oidc_doctor.authn.platforms import command_line_pod
+
+        pod = command_line_pod(stripped)
+        if pod is not None:
+            return Kind.APISERVER_POD, pod  # microk8s args file, systemd unit, ps line
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
             # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get
@@ -394,6 +411,11 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     if len(stripped) <= HEAD_BYTES and _ERROR_TEXT.search(stripped):
         return Kind.ERROR_TEXT, stripped
     return None, None
+
+
+def _is_unit_file(body: str) -> bool:
+    """A systemd unit (``[Unit]``/``[Service]`` sections): starts like a YAML flow list, is INI text."""
+    return re.match(r"^\[(?:Unit|Service|Install)\]\s*$", body, re.MULTILINE) is not None
 
 
 def _read_head(path: Path) -> bytes:
@@ -446,7 +468,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             docs = load_documents(raw, ref)
         except InputError as e:
             # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
-            if strong and sniff_log(text_head) is None:
+            if strong and sniff_log(text_head) is None and not _is_unit_file(body):
                 ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
                 return
             docs = []  # "key: value" prose that is not YAML: try it as text below

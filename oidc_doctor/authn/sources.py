@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oidc_doctor.authn import version
+from oidc_doctor.authn import platforms, version
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
@@ -165,7 +165,11 @@ def from_vcluster(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
 
 def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
     """Settings from a k3s/RKE2 server node's ``node-args`` annotation, a k3s/RKE2 config file, or a
-    vcluster's values (the virtual API server's flags)."""
+    vcluster's values (the virtual API server's flags), or an installer's file (k0s, k0sctl, RKE1,
+    kubespray: :mod:`oidc_doctor.authn.platforms`)."""
+    from_installer = platforms.from_platform(node, where)
+    if from_installer is not None:
+        return from_installer
     if "kind" not in node:
         if is_vcluster_values(node):
             return from_vcluster(node, where)

@@ -1,0 +1,237 @@
+"""API server flags from the installers users paste: k0s, k0sctl, RKE1, kubespray, Cluster API, and
+kube-apiserver command lines (microk8s args files, systemd units, ``ps`` output).
+
+Each reader turns one platform's own file into :class:`ApiServerAuth` through the same
+:func:`oidc_doctor.authn.flags.translate` the Pod reader uses, with every flag's ref naming the
+field the user edits (``spec.api.extraArgs.oidc-issuer-url``, ``kube_oidc_url``), so a fix points at
+the platform's file, not at a manifest the platform writes for itself.
+
+Where each platform keeps the flags (outside facts):
+
+- k0s ``ClusterConfig`` (k0s.k0sproject.io/v1beta1): ``spec.api.extraArgs``, a map of flag names
+  without dashes to string values (docs.k0sproject.io, "Configuration options", ``spec.api``).
+  k0sctl's ``Cluster`` (k0sctl.k0sproject.io/v1beta1) embeds it as ``spec.k0s.config``, beside
+  ``spec.k0s.version``.
+- RKE1 ``cluster.yml``: ``services.kube-api.extra_args`` (map) and ``extra_args_array`` (map of
+  lists, RKE v1.3+); Rancher's cluster YAML nests it under ``rancher_kubernetes_engine_config``
+  (rancher.com/docs/rke/latest/en/config-options/services/services-extras/).
+- kubespray ``group_vars``: ``kube_oidc_*`` variables, written as ``--oidc-*`` flags only when
+  ``kube_oidc_auth`` is true and both ``kube_oidc_url`` and ``kube_oidc_client_id`` are set
+  (kubespray roles/kubernetes/control-plane/templates/kubeadm-config.v1beta3.yaml.j2), plus
+  ``kube_kubeadm_apiserver_extra_args`` (a map, written after them).
+- Cluster API ``KubeadmControlPlane`` / ``KubeadmControlPlaneTemplate``
+  (controlplane.cluster.x-k8s.io): ``spec[.template.spec].kubeadmConfigSpec.clusterConfiguration``,
+  a kubeadm ClusterConfiguration (``apiServer.extraArgs``: a map in v1beta1, a name/value list in
+  v1beta2), with ``spec.version``.
+- A kube-apiserver command line: ``/var/snap/microk8s/current/args/kube-apiserver`` (one flag per
+  line), a systemd unit's ``ExecStart=…/kube-apiserver \\`` with continuation lines
+  (kubernetes-the-hard-way), or a ``ps``/``/proc/PID/cmdline`` line.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from oidc_doctor.authn import version
+from oidc_doctor.authn.flags import Flag, translate
+from oidc_doctor.authn.model import ApiServerAuth
+
+K0S_API = "k0s.k0sproject.io/"
+K0SCTL_API = "k0sctl.k0sproject.io/"
+CAPI_KCP_API = "controlplane.cluster.x-k8s.io/"
+CAPI_KCP_KINDS = ("KubeadmControlPlane", "KubeadmControlPlaneTemplate")
+
+#: kubespray's OIDC variables and the flag each becomes (kubeadm-config.v1beta3.yaml.j2).
+KUBESPRAY_OIDC_VARS = (
+    ("kube_oidc_url", "oidc-issuer-url"),
+    ("kube_oidc_client_id", "oidc-client-id"),
+    ("kube_oidc_ca_file", "oidc-ca-file"),
+    ("kube_oidc_username_claim", "oidc-username-claim"),
+    ("kube_oidc_groups_claim", "oidc-groups-claim"),
+    ("kube_oidc_username_prefix", "oidc-username-prefix"),
+    ("kube_oidc_groups_prefix", "oidc-groups-prefix"),
+)
+KUBESPRAY_EXTRA_ARGS = "kube_kubeadm_apiserver_extra_args"
+
+
+def _dict(v: object) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _text(v: object) -> str:
+    """A YAML scalar as the Go side reads it into a string flag (``true`` → ``true``)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def platform_of(obj: dict[str, Any]) -> str:
+    """The installer whose settings file ``obj`` is ("" when none): k0s, k0sctl, rke, kubespray."""
+    api, kind = str(obj.get("apiVersion", "")), obj.get("kind")
+    if kind == "ClusterConfig" and api.startswith(K0S_API):
+        return "k0s"
+    if kind == "Cluster" and api.startswith(K0SCTL_API):
+        return "k0sctl"
+    if kind is None:
+        rke = _dict(obj.get("rancher_kubernetes_engine_config")) or obj
+        if isinstance(_dict(rke.get("services")).get("kube-api"), dict):
+            return "rke"
+        if any(k in obj for k, _ in KUBESPRAY_OIDC_VARS) or "kube_oidc_auth" in obj or KUBESPRAY_EXTRA_ARGS in obj:
+            return "kubespray"
+    return ""
+
+
+def _extra_args_map(extra: object, ref: str) -> list[Flag]:
+    return [Flag(str(k), _text(v), f"{ref}.{k}") for k, v in _dict(extra).items()]
+
+
+def _k0s_flags(config: dict[str, Any], ref: str) -> list[Flag]:
+    api = _dict(_dict(config.get("spec")).get("api"))
+    return _extra_args_map(api.get("extraArgs"), f"{ref} spec.api.extraArgs")
+
+
+def from_platform(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """The API server settings an installer's file holds, or None when ``obj`` is none of them."""
+    platform = platform_of(obj)
+    if platform == "k0s":
+        return translate(_k0s_flags(obj, where), f"{where} (k0s ClusterConfig spec.api.extraArgs)")
+    if platform == "k0sctl":
+        k0s = _dict(_dict(obj.get("spec")).get("k0s"))
+        ref = f"{where} spec.k0s.config"
+        auth = translate(_k0s_flags(_dict(k0s.get("config")), ref), f"{ref} (k0sctl)")
+        v = k0s.get("version")
+        if isinstance(v, str) and version.parse(v):
+            auth.kube_version, auth.kube_version_ref = v, f"{where} spec.k0s.version"
+        return auth
+    if platform == "rke":
+        return _from_rke(obj, where)
+    if platform == "kubespray":
+        return _from_kubespray(obj, where)
+    return None
+
+
+def _from_rke(obj: dict[str, Any], where: str) -> ApiServerAuth:
+    nested = "rancher_kubernetes_engine_config" in obj
+    root = _dict(obj.get("rancher_kubernetes_engine_config")) if nested else obj
+    base = f"{where} {'rancher_kubernetes_engine_config.' if nested else ''}services.kube-api"
+    api = _dict(_dict(root.get("services")).get("kube-api"))
+    flags = _extra_args_map(api.get("extra_args"), f"{base}.extra_args")
+    for name, values in _dict(api.get("extra_args_array")).items():
+        for i, v in enumerate(values if isinstance(values, list) else [values]):
+            flags.append(Flag(str(name), _text(v), f"{base}.extra_args_array.{name}[{i}]"))
+    auth = translate(flags, f"{base} (RKE)")
+    v = root.get("kubernetes_version")
+    if isinstance(v, str) and version.parse(v):
+        auth.kube_version, auth.kube_version_ref = v, f"{where} kubernetes_version"
+    return auth
+
+
+def _truthy(v: object) -> bool:
+    # Ansible's bool filter: true/yes/on/1 (strings too); kubespray tests `kube_oidc_auth|default(false)`.
+    return v is True or (isinstance(v, str | int) and str(v).strip().lower() in ("true", "yes", "on", "1"))
+
+
+def _from_kubespray(obj: dict[str, Any], where: str) -> ApiServerAuth:
+    flags: list[Flag] = []
+    enabled = _truthy(obj.get("kube_oidc_auth"))
+    written = enabled and obj.get("kube_oidc_url") is not None and obj.get("kube_oidc_client_id") is not None
+    if written:
+        flags += [Flag(flag, _text(obj[var]), f"{where} {var}") for var, flag in KUBESPRAY_OIDC_VARS if var in obj]
+    flags += _extra_args_map(obj.get(KUBESPRAY_EXTRA_ARGS), f"{where} {KUBESPRAY_EXTRA_ARGS}")
+    auth = translate(flags, f"{where} (kubespray group_vars)")
+    if not written and any(var in obj for var, _ in KUBESPRAY_OIDC_VARS):
+        why = "kube_oidc_auth is not true" if not enabled else "kube_oidc_url and kube_oidc_client_id are not both set"
+        auth.notes.append(
+            f"{where}: kubespray writes the kube_oidc_* variables as --oidc-* flags only when kube_oidc_auth "
+            f"is true and kube_oidc_url and kube_oidc_client_id are set; here {why}, so the API server gets "
+            "no OIDC flags from them"
+        )
+    v = obj.get("kube_version")
+    if isinstance(v, str) and version.parse(v):
+        auth.kube_version, auth.kube_version_ref = v, f"{where} kube_version"
+    return auth
+
+
+def capi_cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The kubeadm ClusterConfiguration a Cluster API KubeadmControlPlane(Template) gives its machines."""
+    if obj.get("kind") not in CAPI_KCP_KINDS or not str(obj.get("apiVersion", "")).startswith(CAPI_KCP_API):
+        return None
+    spec = _dict(obj.get("spec"))
+    if obj.get("kind") == "KubeadmControlPlaneTemplate":
+        spec = _dict(_dict(spec.get("template")).get("spec"))
+    cc = dict(_dict(_dict(spec.get("kubeadmConfigSpec")).get("clusterConfiguration")))
+    cc["apiVersion"], cc["kind"] = "kubeadm.k8s.io/v1beta3", "ClusterConfiguration"
+    meta = _dict(obj.get("metadata"))
+    cc["metadata"] = {"name": f"{obj['kind']} {meta.get('name', '')}".strip()}
+    if isinstance(spec.get("version"), str) and "kubernetesVersion" not in cc:
+        cc["kubernetesVersion"] = spec["version"]
+    return cc
+
+
+# --- kube-apiserver command lines --------------------------------------------------------------
+
+#: The word that starts the command (a path ending in kube-apiserver, or hyperkube's subcommand).
+_BINARY = re.compile(r"(?:^|[\s=/])kube-apiserver(?=\s|\\|$)")
+#: Flags only kube-apiserver takes: one of them makes a bare flag list an API server's.
+_APISERVER_ONLY = (
+    "--oidc-",
+    "--authentication-config",
+    "--etcd-servers",
+    "--service-cluster-ip-range",
+    "--service-account-issuer",
+    "--authorization-mode",
+)
+#: Most lines a command-line file may have (an args file of microk8s has ~30).
+_MAX_LINES = 400
+
+
+def _words(text: str) -> list[str]:
+    joined = re.sub(r"\\\r?\n", " ", text)
+    try:
+        return shlex.split(joined, comments=False, posix=True)
+    except ValueError:  # an unbalanced quote: ps output is not shell syntax
+        return joined.split()
+
+
+def command_line_pod(text: str) -> dict[str, Any] | None:
+    """A kube-apiserver Pod made from a command line in ``text``, or None when there is none.
+
+    Accepted: an args file (every non-comment line a ``--flag[=value]``, one of them a flag only
+    kube-apiserver takes), or text naming the ``kube-apiserver`` binary followed by ``--flags``
+    (a systemd unit's ExecStart with ``\\`` continuations, a ``ps`` line).
+    """
+    text = text.replace("\r\n", "\n")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines or len(lines) > _MAX_LINES:
+        return None
+    if all(ln.startswith("--") for ln in lines):
+        if not any(ln.startswith(_APISERVER_ONLY) for ln in lines):
+            return None
+        args = [w for ln in lines for w in _words(ln)]
+        where = "args file"
+    else:
+        m = _BINARY.search(text)
+        if m is None:
+            return None
+        # The command ends at the first line break not escaped by a backslash (a systemd unit's
+        # continuation lines, or one line of ps output).
+        segment = re.split(r"(?<!\\)\n", text[m.end() :], maxsplit=1)[0]
+        args = []
+        for w in _words(segment):
+            if w.startswith("-"):
+                args.append(w)
+            elif args and "=" not in args[-1]:
+                args[-1] = f"{args[-1]}={w}"  # `--flag value`: pflag accepts both forms
+        if not any(a.startswith(_APISERVER_ONLY) for a in args):
+            return None
+        where = "command line"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"kube-apiserver ({where})"},
+        "spec": {"containers": [{"name": "kube-apiserver", "command": ["kube-apiserver", *args]}]},
+    }
