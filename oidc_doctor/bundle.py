@@ -117,6 +117,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             if samples:
                 return Kind.APISERVER_METRICS, "", samples
             return None, "a Prometheus query result without kube-apiserver authentication metrics", obj
+        from oidc_doctor.idp.settings import idp_config_of
+
+        if idp_config_of(obj) is not None:
+            return Kind.IDP_CONFIG, "", obj  # Dex config (or its Helm values), Keycloak realm/client export
         return None, "JSON/YAML without a Kubernetes kind, JWKS, discovery or EKS shape", obj
     if kind == "Pod":
         containers = _containers(obj)

@@ -43,6 +43,7 @@ class Kind(StrEnum):
     KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
     APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
     APISERVER_LEASE = "apiserver-lease"  # data: an API server identity Lease dict (kube-system)
+    IDP_CONFIG = "idp-config"  # data: Dex config / Keycloak realm or client export dict (see oidc_doctor.idp)
     AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 

@@ -13,7 +13,8 @@ checks only read.
 6. authn — the API server's settings, their validation, the predicted verdict per token;
 7. identity — one precedence rule (:func:`identity_of`);
 8. rbac — the bindings' index and the analysis of the identity;
-9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
+9. idp — the identity provider's own settings (Dex config, Keycloak export);
+10. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from oidc_doctor.checks.logs import LogFacts
     from oidc_doctor.checks.proxy import ProxyState
     from oidc_doctor.checks.rbac import RbacFacts
+    from oidc_doctor.idp.settings import IdpSettings
     from oidc_doctor.model import AuthenticatorSummary, Identity, ObservedFailure
     from oidc_doctor.token.inspect import TokenReport
 
@@ -61,6 +63,7 @@ class Facts(FrozenRecord):
         "identity",
         "rbac",
         "proxy",
+        "idp",
     )
     __slots__ = _fields
     logs: LogFacts | None
@@ -80,6 +83,7 @@ class Facts(FrozenRecord):
     identity: Identity | None
     rbac: RbacFacts | None
     proxy: ProxyState | None
+    idp: tuple[IdpSettings, ...]
 
     def __init__(
         self,
@@ -100,6 +104,7 @@ class Facts(FrozenRecord):
         identity: Identity | None = None,
         rbac: RbacFacts | None = None,
         proxy: ProxyState | None = None,
+        idp: tuple[IdpSettings, ...] = (),
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "logs", logs)
@@ -119,6 +124,7 @@ class Facts(FrozenRecord):
         setattr_(self, "identity", identity)
         setattr_(self, "rbac", rbac)
         setattr_(self, "proxy", proxy)
+        setattr_(self, "idp", tuple(idp))
 
     def __hash__(self) -> int:  # holds dicts and reports: identity is enough for one run's facts
         return id(self)

@@ -221,7 +221,8 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("authn", ("tokens",)),
     ("identity", ("reviewed", "failures", "authn")),
     ("rbac", ("tokens", "failures", "authn", "identity")),
-    ("proxy", ()),
+    ("idp", ()),
+    ("proxy", ("idp",)),
 )
 
 
@@ -284,6 +285,10 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
             from oidc_doctor.checks import rbac
 
             f = f.but(rbac=rbac.derive_rbac(ev, c))
+        elif area == "idp":
+            from oidc_doctor.checks import idp
+
+            f = f.but(idp=idp.derive_idp(ev))
         elif area == "proxy":
             from oidc_doctor.checks import proxy
 

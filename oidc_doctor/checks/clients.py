@@ -152,6 +152,12 @@ def check_audience(ev: Evidence, ctx: Context) -> CheckResult:
             continue
         if str(cid.value) in accepted or set(token_aud) & set(accepted):
             continue  # an audience mapper may put an accepted audience into the client's tokens
+        if not token_aud:
+            from oidc_doctor.checks.idp import idp_audiences
+
+            added, _where = idp_audiences(ctx, str(cid.value))
+            if set(added) & set(accepted):
+                continue  # the provider's audience mapper adds an accepted audience to this client's id_token
         findings.append(_aud_finding(client, cid, accepted, relevant, token_aud, ctx))
     return CheckResult.outcome(findings, unknown, "every client's token carries an audience the API server accepts")
 

@@ -129,14 +129,18 @@ def _flag_fix(cfg: ProxyConfig, flag: str) -> str:
     return how_to_set(where_proxy(cfg), cfg.get(name), value)
 
 
-def _lifetime(ctx: Context) -> tuple[float | None, EvidenceRef | None]:
+def _lifetime(ctx: Context, client_ids: list[str] | None = None) -> tuple[float | None, EvidenceRef | None]:
+    """The id_token lifetime: ``--token-lifetime``, else the token's exp - iat, else the identity
+    provider's setting for the proxies' clients (Keycloak, Dex)."""
     if ctx.options.token_lifetime_s is not None:
         v = ctx.options.token_lifetime_s
         return v, EvidenceRef("token", "--token-lifetime", human_duration(v))
     if ctx.facts.token_lifetime_s is not None:
         v = ctx.facts.token_lifetime_s
         return v, EvidenceRef("token", clean(ctx.facts.token_ref or "token"), f"exp - iat = {human_duration(v)}")
-    return None, None
+    from oidc_doctor.checks.idp import idp_lifetime
+
+    return idp_lifetime(ctx, client_ids or [])
 
 
 # --- cookie refresh -------------------------------------------------------------------------
@@ -159,7 +163,8 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     state = proxy_state(ctx)
     findings: list[Finding] = []
     unknown: list[str] = []
-    lifetime, lifetime_ev = _lifetime(ctx)
+    client_ids = [str(c.get("client-id").value) for c in state.configs if c.get("client-id").value]
+    lifetime, lifetime_ev = _lifetime(ctx, client_ids)
     # A Helm release record that does not decode may hide a Kubeapps chart without refresh.
     unknown.extend(f"Helm release record unreadable: {e}" for e in state.errors)
     for r in state.orphan_kubeapps:
