@@ -67,6 +67,33 @@ def _containers(obj: dict[str, Any]) -> list[dict[str, Any]] | None:
     return [c for c in containers if isinstance(c, dict)]
 
 
+def _check_string_lists(obj: dict[str, Any], containers: list[dict[str, Any]]) -> None:
+    """Raise :class:`Broken` when a ``command``/``args`` item is not a string.
+
+    The classic case: ``- --oidc-username-prefix=oidc:`` unquoted is a YAML mapping (a key ending
+    in ``:``), not a string, so the kubelet cannot decode the manifest (Container.command is
+    ``[]string``) and does not run it: the flags in this file are not the running ones.
+    """
+    for c in containers:
+        for key in ("command", "args"):
+            items = c.get(key)
+            for i, v in enumerate(items if isinstance(items, list) else []):
+                if isinstance(v, str):
+                    continue
+                if isinstance(v, dict) and len(v) == 1:
+                    k, val = next(iter(v.items()))
+                    shown = f"{k}:" if val is None else f"{k}: {val}"
+                    raise Broken(
+                        f"{describe(obj)} container {c.get('name', '?')} {key}[{i}] is a YAML mapping, not a "
+                        f"string: `- {shown}` unquoted ends in ':' so the kubelet cannot decode the manifest "
+                        f"and does not run it; quote the item: `- \"{shown}\"`"
+                    )
+                raise Broken(
+                    f"{describe(obj)} container {c.get('name', '?')} {key}[{i}] is a {type(v).__name__}, not a "
+                    "string: the kubelet cannot decode the manifest"
+                )
+
+
 def _is_apiserver_container(c: dict[str, Any]) -> bool:
     words = [str(c.get("name", "")), str(c.get("image", ""))]
     for key in ("command", "args"):
@@ -127,6 +154,7 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if containers is None:
             raise Broken(f"{describe(obj)} has no spec.containers list")
         if any(_is_apiserver_container(c) for c in containers):
+            _check_string_lists(obj, containers)
             return Kind.APISERVER_POD, "", obj
         return Kind.WORKLOAD, "", obj
     if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):

@@ -296,3 +296,16 @@ def test_k3s_journal_running_line_stays_a_log(tmp_path: Path) -> None:
     ev = read_bundle(tmp_path)
     assert not ev.of(Kind.APISERVER_POD)
     assert ev.of(Kind.APISERVER_LOG)
+
+
+def test_unquoted_flag_ending_in_a_colon_is_a_manifest_the_kubelet_cannot_run(tmp_path: Path) -> None:
+    (tmp_path / "kube-apiserver.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver-cp1\n  namespace: kube-system\nspec:\n"
+        "  containers:\n  - name: kube-apiserver\n    command:\n    - kube-apiserver\n"
+        "    - --oidc-issuer-url=https://dex.example.com\n    - --oidc-username-prefix=oidc:\n"
+    )
+    ev = read_bundle(tmp_path)
+    assert not ev.of(Kind.APISERVER_POD)
+    broken = [i for i in ev.inputs if i.kind == "broken"]
+    assert broken and "command[2] is a YAML mapping" in broken[0].reason
+    assert '- "--oidc-username-prefix=oidc:"' in broken[0].reason
