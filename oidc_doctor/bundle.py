@@ -425,7 +425,8 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
 
         pod = command_line_pod(stripped)
         if pod is not None:
-            return Kind.APISERVER_POD, pod  # microk8s args file, systemd unit, ps line
+            _check_string_lists(pod, pod["spec"]["containers"])
+            return Kind.APISERVER_POD, pod  # microk8s args file, grepped manifest lines, systemd unit, ps line
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
             # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get
@@ -511,7 +512,11 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             if recognised or (strong and sniff_log(text_head) is None):
                 _add_documents(docs, ref, path, ev)
                 return
-    kind, data = classify_text(text)
+    try:
+        kind, data = classify_text(text)
+    except Broken as e:
+        ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
+        return
     if kind is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content"))
         return

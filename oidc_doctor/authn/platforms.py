@@ -24,7 +24,8 @@ Where each platform keeps the flags (outside facts):
   a kubeadm ClusterConfiguration (``apiServer.extraArgs``: a map in v1beta1, a name/value list in
   v1beta2), with ``spec.version``.
 - A kube-apiserver command line: ``/var/snap/microk8s/current/args/kube-apiserver`` (one flag per
-  line), a systemd unit's ``ExecStart=…/kube-apiserver \\`` with continuation lines
+  line), the manifest's lines a ``grep oidc`` printed (``- --oidc-issuer-url=...``), a systemd
+  unit's ``ExecStart=…/kube-apiserver \\`` with continuation lines
   (kubernetes-the-hard-way), or a ``ps``/``/proc/PID/cmdline`` line.
 """
 
@@ -33,6 +34,8 @@ from __future__ import annotations
 import re
 import shlex
 from typing import Any
+
+import yaml
 
 from oidc_doctor.authn import version
 from oidc_doctor.authn.flags import Flag, translate
@@ -208,6 +211,14 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines or len(lines) > _MAX_LINES:
         return None
+    grepped = [ln for ln in lines if not ln.startswith("$ ")]  # drop a pasted shell prompt line
+    if grepped and all(ln.startswith(("- --", '- "--', "- '--")) for ln in grepped):
+        # `grep oidc /etc/kubernetes/manifests/kube-apiserver.yaml`: the manifest's list items, read as
+        # YAML reads them (quotes inside a plain scalar stay; an item ending in ':' is a mapping).
+        items = [_item(ln) for ln in grepped]
+        if not any(isinstance(i, str) and i.startswith(_APISERVER_ONLY) for i in items):
+            return None
+        return _pod("manifest lines", items)
     if all(ln.startswith("--") for ln in lines):
         if not any(ln.startswith(_APISERVER_ONLY) for ln in lines):
             return None
@@ -229,6 +240,19 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
         if not any(a.startswith(_APISERVER_ONLY) for a in args):
             return None
         where = "command line"
+    return _pod(where, list(args))
+
+
+def _item(line: str) -> object:
+    """One ``- item`` line of a YAML list, as YAML reads it (a string, or a mapping for ``- --x=y:``)."""
+    try:
+        loaded = yaml.safe_load(line)
+    except yaml.YAMLError:
+        return line[2:].strip()
+    return loaded[0] if isinstance(loaded, list) and len(loaded) == 1 else line[2:].strip()
+
+
+def _pod(where: str, args: list[object]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",

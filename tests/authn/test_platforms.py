@@ -309,3 +309,30 @@ def test_unquoted_flag_ending_in_a_colon_is_a_manifest_the_kubelet_cannot_run(tm
     broken = [i for i in ev.inputs if i.kind == "broken"]
     assert broken and "command[2] is a YAML mapping" in broken[0].reason
     assert '- "--oidc-username-prefix=oidc:"' in broken[0].reason
+
+
+GREPPED = """\
+$ cat /etc/kubernetes/manifests/kube-apiserver.manifest  | grep oidc
+    - --oidc-issuer-url=https://xxx/auth/realms/yyy
+    - --oidc-client-id=kubernetes
+    - --oidc-groups-claim=groups
+    - "--oidc-groups-prefix='oidcgroup:'"
+"""
+
+
+def test_grepped_manifest_lines_are_the_flags_as_yaml_reads_them(tmp_path: Path) -> None:
+    # kubelogin#26 pasted exactly this; the quoted prefix is from kubelogin#692 (quotes kept: YAML
+    # removes only the outer double quotes).
+    kind, flags, _, _ = _settings(tmp_path, "grep.txt", GREPPED)
+    assert kind == Kind.APISERVER_POD
+    assert _value(flags, "oidc-issuer-url")[0] == "https://xxx/auth/realms/yyy"
+    assert _value(flags, "oidc-groups-prefix")[0] == "'oidcgroup:'"
+
+
+def test_grepped_line_ending_in_a_colon_is_broken_as_in_the_manifest(tmp_path: Path) -> None:
+    (tmp_path / "grep.txt").write_text(
+        "    - --oidc-issuer-url=https://dex.example.com\n    - --oidc-username-prefix=oidc:\n"
+    )
+    ev = read_bundle(tmp_path)
+    assert not ev.of(Kind.APISERVER_POD)
+    assert any(i.kind == "broken" and "YAML mapping" in i.reason for i in ev.inputs)
