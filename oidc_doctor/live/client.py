@@ -271,10 +271,24 @@ def _auth(cfg: LoadedConfig, stderr: Any) -> httpx.Auth | None:
     if user.username and user.password:
         return httpx.BasicAuth(str(user.username), str(user.password))
     if user.auth_provider:
-        name = (user.auth_provider or {}).get("name", "?")
+        provider = user.auth_provider or {}
+        name = provider.get("name", "?")
+        config = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+        if name == "oidc":
+            # client-go's oidc auth-provider (still loaded by kubectl: client-go
+            # plugin/pkg/client/auth/plugins.go) sends config `id-token` as the bearer token and
+            # refreshes it with `refresh-token` at `idp-issuer-url` when it expires; refreshing would
+            # send the refresh token to the identity provider, so oidc-doctor only uses the id-token.
+            token = config.get("id-token")
+            if isinstance(token, str) and token.strip():
+                return _Bearer(token.strip())
+            raise LiveError(
+                "kubeconfig user's oidc auth-provider holds no id-token (oidc-doctor does not refresh it): "
+                "run one kubectl command to refresh it, or pass --token"
+            )
         raise LiveError(
-            f"kubeconfig user uses the removed auth-provider plugin {name!r} (gone since kubectl 1.26); "
-            "switch to an exec plugin such as kubelogin"
+            f"kubeconfig user uses the auth-provider plugin {name!r}, removed from kubectl in 1.26 (gcp: use "
+            "gke-gcloud-auth-plugin; azure: `kubelogin convert-kubeconfig`); switch to an exec plugin"
         )
     return None
 

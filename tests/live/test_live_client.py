@@ -102,8 +102,18 @@ def test_exec_plugin_v1_like_kubelogin(double: ApiServerDouble, tmp_path: Path) 
 
 
 def test_removed_auth_provider_plugins_are_explained(double: ApiServerDouble, tmp_path: Path) -> None:
-    with pytest.raises(LiveError, match="auth-provider plugin 'oidc'"):
+    with pytest.raises(LiveError, match=r"auth-provider plugin 'azure', removed from kubectl in 1\.26"):
+        _client(double, tmp_path, {"auth-provider": {"name": "azure", "config": {}}})
+    with pytest.raises(LiveError, match="oidc auth-provider holds no id-token"):
         _client(double, tmp_path, {"auth-provider": {"name": "oidc", "config": {}}})
+
+
+def test_oidc_auth_provider_sends_its_id_token(double: ApiServerDouble, tmp_path: Path) -> None:
+    # kubectl still loads the oidc auth-provider (client-go plugin/pkg/client/auth/plugins.go).
+    user = {"auth-provider": {"name": "oidc", "config": {"id-token": double.token, "idp-issuer-url": "https://x"}}}
+    with _client(double, tmp_path, user) as c:
+        c.get(workload_path("Deployment", "kubeapps", "kubeapps"))
+    assert [r.headers["Authorization"] for r in double.requests] == [f"Bearer {double.token}"]
 
 
 def test_lists_follow_continue_pages_and_keep_plain_json(double: ApiServerDouble, tmp_path: Path) -> None:
