@@ -273,7 +273,8 @@ def _auth(cfg: LoadedConfig, stderr: Any) -> httpx.Auth | None:
     if user.auth_provider:
         provider = user.auth_provider or {}
         name = provider.get("name", "?")
-        config = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+        raw_config = provider.get("config")
+        config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
         if name == "oidc":
             # client-go's oidc auth-provider (still loaded by kubectl: client-go
             # plugin/pkg/client/auth/plugins.go) sends config `id-token` as the bearer token and
