@@ -33,6 +33,7 @@ class ClientKind(StrEnum):
     OAUTH2_PROXY = "oauth2-proxy"
     HEADLAMP = "headlamp"
     KUBELOGIN = "kubelogin"
+    KUBECTL_OIDC = "kubectl-oidc"  # kubectl's own oidc auth-provider (client-go plugin/pkg/client/auth/oidc)
 
 
 class TokenKind(StrEnum):
@@ -183,7 +184,15 @@ class KubeconfigExec:
     file: str
 
 
-Where = Container | HelmValues | KubeconfigExec
+@dataclass(frozen=True)
+class KubeconfigAuthProvider:
+    """Options set in the ``auth-provider`` config of a kubeconfig user (kubectl's oidc plugin)."""
+
+    user: str
+    file: str
+
+
+Where = Container | HelmValues | KubeconfigExec | KubeconfigAuthProvider
 
 
 @dataclass(frozen=True)
@@ -309,6 +318,11 @@ def how_to_set(where: Where, s: Setting, value: str | bool, add: bool = False) -
     """
     text = _text(value)
     flag_word = f"{s.spelled}={text}"
+    if isinstance(where, KubeconfigAuthProvider):
+        place = f"the auth-provider config of user `{where.user}` ({where.file})"
+        if s.flag == "extra-scopes" and add:
+            return f"add `{text}` to `extra-scopes` (comma-separated) in {place}, then log in again"
+        return f"set `{s.flag}: {text}` in {place}, then log in again (the id-token there was issued before)"
     if isinstance(where, KubeconfigExec):
         place = f"the exec args of user `{where.user}` ({where.file})"
         if value is False:

@@ -8,13 +8,26 @@ and comma-separated values accumulate), ``--oidc-use-access-token`` (boolean: se
 token instead of the id_token); ``openid`` is always requested before the extra scopes
 (``pkg/oidc/client``). The exec command may be ``kubectl`` with ``oidc-login get-token`` or
 ``kubelogin get-token``: pflag reads flags among those positional words.
+
+kubectl's own ``oidc`` auth-provider (client-go ``plugin/pkg/client/auth/oidc/oidc.go``, still
+loaded by kubectl) is the older form of the same client: ``auth-provider.config`` holds
+``idp-issuer-url``, ``client-id``, ``extra-scopes`` (comma-separated; ``openid`` is always asked) and
+the ``id-token`` it sends.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from oidc_doctor.clients import ClientKind, KubeconfigExec, OidcClient, Option, Setting, TokenKind
+from oidc_doctor.clients import (
+    ClientKind,
+    KubeconfigAuthProvider,
+    KubeconfigExec,
+    OidcClient,
+    Option,
+    Setting,
+    TokenKind,
+)
 from oidc_doctor.gosyntax import Syntax, go_bool, split_flags
 
 #: kubelogin's boolean flags (they never take the next word).
@@ -35,11 +48,54 @@ def _setting(name: str, value: Any, source: str, ref: str) -> Setting:
     return Setting(name, value, source, ref, program="kubelogin", unset_by="the exec args")
 
 
+def _auth_provider_client(u: dict[str, Any], file: str) -> OidcClient | None:
+    """kubectl's oidc auth-provider of one kubeconfig user, as a client (None for other users)."""
+    user = u.get("user") if isinstance(u.get("user"), dict) else {}
+    provider = user.get("auth-provider") if isinstance(user, dict) else None
+    if not isinstance(provider, dict) or provider.get("name") != "oidc":
+        return None
+    config = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+    name = str(u.get("name", ""))
+    base = f"{file} users[{name}].user.auth-provider.config"
+
+    def setting(key: str, value: Any, default: Any) -> Setting:
+        if key in config:
+            return Setting(
+                key, value, "kubeconfig", f"{base}.{key}", dash="", program="kubectl", unset_by="the kubeconfig"
+            )
+        return Setting(key, default, "default", base, dash="", program="kubectl", unset_by="the kubeconfig")
+
+    scopes = [s for s in str(config.get("extra-scopes", "")).split(",") if s]
+    settings = {
+        Option.ISSUER: setting("idp-issuer-url", str(config.get("idp-issuer-url", "")), ""),
+        Option.CLIENT_ID: setting("client-id", str(config.get("client-id", "")), ""),
+        Option.SCOPES: setting("extra-scopes", scopes, []),
+        Option.TOKEN: Setting(
+            "id-token", False, "default", base, dash="", program="kubectl", unset_by="the kubeconfig"
+        ),
+    }
+    return OidcClient(
+        kind=ClientKind.KUBECTL_OIDC,
+        ref=f"kubectl oidc auth-provider (user `{name}` of {file})",
+        source="kubeconfig",
+        settings=settings,
+        where=KubeconfigAuthProvider(name, file),
+        scopes=("openid", *scopes),
+        scope_join=",",
+        token=TokenKind.ID_TOKEN,  # client-go sends the id-token, never an access token
+    )
+
+
 def kubelogin_clients(config: Any, file: str) -> list[OidcClient]:
-    """One client per kubeconfig user whose exec plugin passes ``--oidc-issuer-url`` (kubelogin)."""
+    """One client per kubeconfig user whose exec plugin passes ``--oidc-issuer-url`` (kubelogin), or
+    whose ``auth-provider`` is kubectl's ``oidc``."""
     out: list[OidcClient] = []
     users = config.get("users") if isinstance(config, dict) else None
     for u in users if isinstance(users, list) else []:
+        legacy = _auth_provider_client(u, file) if isinstance(u, dict) else None
+        if legacy is not None:
+            out.append(legacy)
+            continue
         user = u.get("user") if isinstance(u, dict) else None
         exec_ = user.get("exec") if isinstance(user, dict) else None
         args = exec_.get("args") if isinstance(exec_, dict) else None
