@@ -54,7 +54,8 @@ def _auth_provider_client(u: dict[str, Any], file: str) -> OidcClient | None:
     provider = user.get("auth-provider") if isinstance(user, dict) else None
     if not isinstance(provider, dict) or provider.get("name") != "oidc":
         return None
-    config = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+    raw = provider.get("config")
+    config: dict[str, Any] = raw if isinstance(raw, dict) else {}
     name = str(u.get("name", ""))
     base = f"{file} users[{name}].user.auth-provider.config"
 
