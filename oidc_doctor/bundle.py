@@ -327,6 +327,18 @@ def _classify_configmap(obj: dict[str, Any]) -> tuple[Kind | None, str, Any]:
                 for d in docs:
                     if isinstance(d, dict) and d.get("kind") == "AuthenticationConfiguration":
                         return Kind.AUTH_CONFIG, "", d
+        for value in data.values():
+            # Dex's config.yaml mounted from a ConfigMap (older Dex charts and manifests).
+            if isinstance(value, str) and "issuer:" in value and ("staticClients:" in value or "storage:" in value):
+                from oidc_doctor.idp.settings import is_dex_config
+
+                try:
+                    docs = [d.data for d in load_documents(value, describe(obj))]
+                except InputError:
+                    continue
+                for d in docs:
+                    if isinstance(d, dict) and is_dex_config(d):
+                        return Kind.IDP_CONFIG, "", d
     return Kind.CONFIGMAP, "", obj
 
 

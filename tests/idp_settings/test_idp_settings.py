@@ -288,3 +288,17 @@ def test_keycloak_lifespan_judges_the_proxy_refresh_without_a_token(tmp_path: Pa
     found = [f for f in report["findings"] if f["cause"] == "proxy-cookie-refresh-too-long"]
     assert found, _codes(report)
     assert any(e["source"] == "idp-config" and "accessTokenLifespan" in e["ref"] for e in found[0]["evidence"])
+
+
+def test_dex_config_in_a_configmap_is_read(tmp_path: Path) -> None:
+    cm = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dex\n  namespace: dex\ndata:\n  config.yaml: |\n"
+        "    issuer: https://dex.example.com/dex\n    storage:\n      type: kubernetes\n"
+        "    staticClients:\n    - id: kubernetes\n      secret: dex-cm-secret-do-not-print\n"
+    )
+    folder = _bundle(
+        tmp_path, {"apiserver.yaml": APISERVER.replace("{issuer}", "https://dex.example.com"), "cm.yaml": cm}
+    )
+    report = _diagnose(folder)
+    assert _codes(report)[0] == "issuer-mismatch", _codes(report)
+    assert "do-not-print" not in json.dumps(report)
