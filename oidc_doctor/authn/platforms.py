@@ -19,6 +19,11 @@ Where each platform keeps the flags (outside facts):
   ``kube_oidc_auth`` is true and both ``kube_oidc_url`` and ``kube_oidc_client_id`` are set
   (kubespray roles/kubernetes/control-plane/templates/kubeadm-config.v1beta3.yaml.j2), plus
   ``kube_kubeadm_apiserver_extra_args`` (a map, written after them).
+- kOps ``Cluster`` (kops.k8s.io/v1alpha2): ``spec.kubeAPIServer.oidc*`` fields, each a flag
+  (kops pkg/apis/kops/componentconfig.go: ``oidcIssuerURL`` → ``--oidc-issuer-url`` …,
+  ``oidcRequiredClaim`` a list of ``key=value``), or ``spec.authentication.oidc`` (newer kOps:
+  ``issuerURL``, ``clientID``, ``usernameClaim``, ``usernamePrefix``, ``groupsClaims`` (a list),
+  ``groupsPrefix``, ``requiredClaims`` (a map)), with ``spec.kubernetesVersion``.
 - Cluster API ``KubeadmControlPlane`` / ``KubeadmControlPlaneTemplate``
   (controlplane.cluster.x-k8s.io): ``spec[.template.spec].kubeadmConfigSpec.clusterConfiguration``,
   a kubeadm ClusterConfiguration (``apiServer.extraArgs``: a map in v1beta1, a name/value list in
@@ -43,6 +48,29 @@ from oidc_doctor.authn.model import ApiServerAuth
 
 K0S_API = "k0s.k0sproject.io/"
 K0SCTL_API = "k0sctl.k0sproject.io/"
+KOPS_API = "kops.k8s.io/"
+
+#: kOps ``spec.kubeAPIServer`` fields and their flags (componentconfig.go ``flag:`` tags).
+KOPS_APISERVER_FIELDS = (
+    ("oidcIssuerURL", "oidc-issuer-url"),
+    ("oidcClientID", "oidc-client-id"),
+    ("oidcUsernameClaim", "oidc-username-claim"),
+    ("oidcUsernamePrefix", "oidc-username-prefix"),
+    ("oidcGroupsClaim", "oidc-groups-claim"),
+    ("oidcGroupsPrefix", "oidc-groups-prefix"),
+    ("oidcCAFile", "oidc-ca-file"),
+    ("oidcRequiredClaim", "oidc-required-claim"),
+    ("authenticationConfigFile", "authentication-config"),
+)
+#: kOps ``spec.authentication.oidc`` fields and their flags.
+KOPS_AUTH_FIELDS = (
+    ("issuerURL", "oidc-issuer-url"),
+    ("clientID", "oidc-client-id"),
+    ("usernameClaim", "oidc-username-claim"),
+    ("usernamePrefix", "oidc-username-prefix"),
+    ("groupsClaims", "oidc-groups-claim"),
+    ("groupsPrefix", "oidc-groups-prefix"),
+)
 CAPI_KCP_API = "controlplane.cluster.x-k8s.io/"
 CAPI_KCP_KINDS = ("KubeadmControlPlane", "KubeadmControlPlaneTemplate")
 
@@ -79,6 +107,8 @@ def platform_of(obj: dict[str, Any]) -> str:
         return "k0s"
     if kind == "Cluster" and api.startswith(K0SCTL_API):
         return "k0sctl"
+    if kind == "Cluster" and api.startswith(KOPS_API):
+        return "kops"
     if kind is None:
         rke = _dict(obj.get("rancher_kubernetes_engine_config")) or obj
         if isinstance(_dict(rke.get("services")).get("kube-api"), dict):
@@ -112,6 +142,8 @@ def from_platform(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
         return auth
     if platform == "rke":
         return _from_rke(obj, where)
+    if platform == "kops":
+        return _from_kops(obj, where)
     if platform == "kubespray":
         return _from_kubespray(obj, where)
     return None
@@ -130,6 +162,33 @@ def _from_rke(obj: dict[str, Any], where: str) -> ApiServerAuth:
     v = root.get("kubernetes_version")
     if isinstance(v, str) and version.parse(v):
         auth.kube_version, auth.kube_version_ref = v, f"{where} kubernetes_version"
+    return auth
+
+
+def _from_kops(obj: dict[str, Any], where: str) -> ApiServerAuth:
+    spec = _dict(obj.get("spec"))
+    flags: list[Flag] = []
+    api = _dict(spec.get("kubeAPIServer"))
+    for field, flag in KOPS_APISERVER_FIELDS:
+        v = api.get(field)
+        for i, item in enumerate(v if isinstance(v, list) else [] if v is None else [v]):
+            ref = f"{where} spec.kubeAPIServer.{field}" + (f"[{i}]" if isinstance(v, list) else "")
+            flags.append(Flag(flag, _text(item), ref))
+    oidc = _dict(_dict(spec.get("authentication")).get("oidc"))
+    for field, flag in KOPS_AUTH_FIELDS:
+        v = oidc.get(field)
+        if isinstance(v, list):  # groupsClaims: kOps writes the list as one comma-joined flag value
+            v = ",".join(_text(x) for x in v)
+        if v is not None:
+            flags.append(Flag(flag, _text(v), f"{where} spec.authentication.oidc.{field}"))
+    for k, v in _dict(oidc.get("requiredClaims")).items():
+        flags.append(
+            Flag("oidc-required-claim", f"{k}={_text(v)}", f"{where} spec.authentication.oidc.requiredClaims.{k}")
+        )
+    auth = translate(flags, f"{where} (kOps Cluster spec)")
+    v = spec.get("kubernetesVersion")
+    if isinstance(v, str) and version.parse(v):
+        auth.kube_version, auth.kube_version_ref = v, f"{where} spec.kubernetesVersion"
     return auth
 
 

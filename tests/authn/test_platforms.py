@@ -336,3 +336,55 @@ def test_grepped_line_ending_in_a_colon_is_broken_as_in_the_manifest(tmp_path: P
     ev = read_bundle(tmp_path)
     assert not ev.of(Kind.APISERVER_POD)
     assert any(i.kind == "broken" and "YAML mapping" in i.reason for i in ev.inputs)
+
+
+KOPS = """\
+apiVersion: kops.k8s.io/v1alpha2
+kind: Cluster
+metadata:
+  name: k8s.example.com
+spec:
+  kubernetesVersion: 1.13.5
+  kubeAPIServer:
+    oidcGroupsClaim: groups
+    oidcGroupsPrefix: 'oidc:'
+    oidcIssuerURL: https://openid-connect.onelogin.com/oidc
+    oidcUsernameClaim: email
+    oidcUsernamePrefix: 'oidc:'
+    oidcClientID: XXXXX
+"""
+
+KOPS_AUTH = """\
+apiVersion: kops.k8s.io/v1alpha2
+kind: Cluster
+metadata:
+  name: new.example.com
+spec:
+  authentication:
+    oidc:
+      issuerURL: https://dex.example.com
+      clientID: kubernetes
+      groupsClaims: [groups]
+      requiredClaims:
+        hd: example.com
+"""
+
+
+def test_kops_cluster_spec_gives_the_flags(tmp_path: Path) -> None:
+    # kubelogin#37 pasted this kOps configuration (OneLogin).
+    kind, flags, kube_version, _ = _settings(tmp_path, "cluster.yaml", KOPS)
+    assert kind == Kind.NODE_ARGS and kube_version == "1.13.5"
+    assert _value(flags, "oidc-issuer-url") == (
+        "https://openid-connect.onelogin.com/oidc",
+        f"{tmp_path.name}/cluster.yaml Cluster k8s.example.com spec.kubeAPIServer.oidcIssuerURL",
+    )
+    assert _value(flags, "oidc-username-prefix")[0] == "oidc:"
+
+
+def test_kops_authentication_oidc_gives_the_flags(tmp_path: Path) -> None:
+    _, flags, _, _ = _settings(tmp_path, "cluster.yaml", KOPS_AUTH)
+    assert _value(flags, "oidc-groups-claim")[0] == "groups"
+    assert _value(flags, "oidc-required-claim") == (
+        "hd=example.com",
+        f"{tmp_path.name}/cluster.yaml Cluster new.example.com spec.authentication.oidc.requiredClaims.hd",
+    )
