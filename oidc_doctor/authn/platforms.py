@@ -24,6 +24,8 @@ Where each platform keeps the flags (outside facts):
   ``oidcRequiredClaim`` a list of ``key=value``), or ``spec.authentication.oidc`` (newer kOps:
   ``issuerURL``, ``clientID``, ``usernameClaim``, ``usernamePrefix``, ``groupsClaims`` (a list),
   ``groupsPrefix``, ``requiredClaims`` (a map)), with ``spec.kubernetesVersion``.
+- minikube's profile (``~/.minikube/profiles/NAME/config.json``): ``KubernetesConfig.ExtraOptions``
+  items of ``Component: apiserver``; on its command line ``--extra-config=apiserver.NAME=VALUE``.
 - Cluster API ``KubeadmControlPlane`` / ``KubeadmControlPlaneTemplate``
   (controlplane.cluster.x-k8s.io): ``spec[.template.spec].kubeadmConfigSpec.clusterConfiguration``,
   a kubeadm ClusterConfiguration (``apiServer.extraArgs``: a map in v1beta1, a name/value list in
@@ -115,6 +117,8 @@ def platform_of(obj: dict[str, Any]) -> str:
             return "rke"
         if any(k in obj for k, _ in KUBESPRAY_OIDC_VARS) or "kube_oidc_auth" in obj or KUBESPRAY_EXTRA_ARGS in obj:
             return "kubespray"
+        if isinstance(_dict(obj.get("KubernetesConfig")).get("ExtraOptions"), list):
+            return "minikube"
     return ""
 
 
@@ -144,6 +148,8 @@ def from_platform(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
         return _from_rke(obj, where)
     if platform == "kops":
         return _from_kops(obj, where)
+    if platform == "minikube":
+        return _from_minikube(obj, where)
     if platform == "kubespray":
         return _from_kubespray(obj, where)
     return None
@@ -189,6 +195,22 @@ def _from_kops(obj: dict[str, Any], where: str) -> ApiServerAuth:
     v = spec.get("kubernetesVersion")
     if isinstance(v, str) and version.parse(v):
         auth.kube_version, auth.kube_version_ref = v, f"{where} spec.kubernetesVersion"
+    return auth
+
+
+def _from_minikube(obj: dict[str, Any], where: str) -> ApiServerAuth:
+    """``~/.minikube/profiles/NAME/config.json``: ``KubernetesConfig.ExtraOptions`` items with
+    ``Component: apiserver`` are its flags (minikube pkg/minikube/config/types.go, ExtraOption)."""
+    kc = _dict(obj.get("KubernetesConfig"))
+    flags = [
+        Flag(str(o.get("Key")), _text(o.get("Value")), f"{where} KubernetesConfig.ExtraOptions[{i}] {o.get('Key')}")
+        for i, o in enumerate(kc.get("ExtraOptions") or [])
+        if isinstance(o, dict) and o.get("Component") == "apiserver" and o.get("Key")
+    ]
+    auth = translate(flags, f"{where} (minikube profile)")
+    v = kc.get("KubernetesVersion")
+    if isinstance(v, str) and version.parse(v):
+        auth.kube_version, auth.kube_version_ref = v, f"{where} KubernetesConfig.KubernetesVersion"
     return auth
 
 
@@ -264,7 +286,9 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
 
     Accepted: an args file (every non-comment line a ``--flag[=value]``, one of them a flag only
     kube-apiserver takes), or text naming the ``kube-apiserver`` binary followed by ``--flags``
-    (a systemd unit's ExecStart with ``\\`` continuations, a ``ps`` line).
+    (a systemd unit's ExecStart with ``\\`` continuations, a ``ps`` line), or an installer's command
+    passing API server flags (``minikube start --extra-config=apiserver.…``, ``k3s server
+    --kube-apiserver-arg …``).
     """
     text = text.replace("\r\n", "\n")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -286,7 +310,7 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     else:
         m = _BINARY.search(text)
         if m is None:
-            return None
+            return _installer_command(text)
         # The command ends at the first line break not escaped by a backslash (a systemd unit's
         # continuation lines, or one line of ps output).
         segment = re.split(r"(?<!\\)\n", text[m.end() :], maxsplit=1)[0]
@@ -300,6 +324,31 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
             return None
         where = "command line"
     return _pod(where, list(args))
+
+
+def _installer_command(text: str) -> dict[str, Any] | None:
+    """A ``minikube start`` / ``k3s server`` / get.k3s.io install line that passes API server flags:
+    minikube's ``--extra-config=apiserver.NAME=VALUE`` (minikube docs, "Configuring Kubernetes"),
+    k3s/RKE2's ``--kube-apiserver-arg NAME=VALUE`` (docs.k3s.io, "Customized flags for Kubernetes
+    processes")."""
+    if not re.search(r"\b(?:minikube|k3s|rke2)\b", text):
+        return None
+    words = _words(text)
+    args: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if w.startswith("--extra-config=apiserver."):
+            args.append("--" + w.removeprefix("--extra-config=apiserver."))
+        elif w.startswith("--kube-apiserver-arg="):
+            args.append("--" + w.removeprefix("--kube-apiserver-arg=").removeprefix("--"))
+        elif w == "--kube-apiserver-arg" and i < len(words):
+            args.append("--" + words[i].removeprefix("--"))
+            i += 1
+    if not any(a.startswith(_APISERVER_ONLY) for a in args):
+        return None
+    return _pod("installer command line", list(args))
 
 
 def _item(line: str) -> object:

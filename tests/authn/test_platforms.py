@@ -388,3 +388,54 @@ def test_kops_authentication_oidc_gives_the_flags(tmp_path: Path) -> None:
         "hd=example.com",
         f"{tmp_path.name}/cluster.yaml Cluster new.example.com spec.authentication.oidc.requiredClaims.hd",
     )
+
+
+MINIKUBE_START = (
+    "$ minikube start --kubernetes-version=v1.28.3 \\\n"
+    "    --extra-config=apiserver.oidc-issuer-url=https://dex.example.com:32000 \\\n"
+    "    --extra-config=apiserver.oidc-client-id=example-app \\\n"
+    "    --extra-config=apiserver.oidc-username-claim=email\n"
+)
+
+K3S_INSTALL = (
+    "curl -sfL https://get.k3s.io | sh -s - server "
+    '--kube-apiserver-arg "oidc-issuer-url=https://sso.example.com/application/o/k3s/" '
+    "--kube-apiserver-arg=oidc-client-id=k3s --kube-apiserver-arg oidc-username-claim=email\n"
+)
+
+MINIKUBE_PROFILE = {
+    "Name": "minikube",
+    "KubernetesConfig": {
+        "KubernetesVersion": "v1.28.3",
+        "ExtraOptions": [
+            {"Component": "apiserver", "Key": "oidc-issuer-url", "Value": "https://keycloak.example.com/realms/dev"},
+            {"Component": "apiserver", "Key": "oidc-client-id", "Value": "minikube"},
+            {"Component": "kubelet", "Key": "max-pods", "Value": "200"},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "client"),
+    [
+        (MINIKUBE_START, "https://dex.example.com:32000", "example-app"),
+        (K3S_INSTALL, "https://sso.example.com/application/o/k3s/", "k3s"),
+    ],
+)
+def test_installer_command_lines_pass_their_api_server_flags(
+    tmp_path: Path, text: str, issuer: str, client: str
+) -> None:
+    kind, flags, _, _ = _settings(tmp_path, "how-i-started.txt", text)
+    assert kind == Kind.APISERVER_POD
+    assert _value(flags, "oidc-issuer-url")[0] == issuer
+    assert _value(flags, "oidc-client-id")[0] == client
+
+
+def test_minikube_profile_extra_options_for_the_apiserver_only(tmp_path: Path) -> None:
+    import json
+
+    kind, flags, kube_version, _ = _settings(tmp_path, "config.json", json.dumps(MINIKUBE_PROFILE))
+    assert kind == Kind.NODE_ARGS and kube_version == "v1.28.3"
+    assert _value(flags, "oidc-client-id")[0] == "minikube"
+    assert "max-pods" not in flags
