@@ -439,6 +439,12 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
         if pod is not None:
             _check_string_lists(pod, pod["spec"]["containers"])
             return Kind.APISERVER_POD, pod  # microk8s args file, grepped manifest lines, systemd unit, ps line
+        from oidc_doctor.authn.platforms import installer_command
+
+        found = installer_command(stripped)
+        if found is not None and found[0] == "k3s":
+            # a k3s/RKE2 unit file or install line: the same list as /etc/rancher/k3s/config.yaml's
+            return Kind.NODE_ARGS, {"kube-apiserver-arg": [a.removeprefix("--") for a in found[1]]}
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
             # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get

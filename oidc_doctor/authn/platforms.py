@@ -310,7 +310,10 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     else:
         m = _BINARY.search(text)
         if m is None:
-            return _installer_command(text)
+            found = installer_command(text)
+            if found is None or found[0] != "minikube" or not any(a.startswith(_APISERVER_ONLY) for a in found[1]):
+                return None  # k3s/RKE2 lines are their config's kube-apiserver-arg list (the bundle reader)
+            return _pod("minikube start", list(found[1]))
         # The command ends at the first line break not escaped by a backslash (a systemd unit's
         # continuation lines, or one line of ps output).
         segment = re.split(r"(?<!\\)\n", text[m.end() :], maxsplit=1)[0]
@@ -326,29 +329,35 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     return _pod(where, list(args))
 
 
-def _installer_command(text: str) -> dict[str, Any] | None:
-    """A ``minikube start`` / ``k3s server`` / get.k3s.io install line that passes API server flags:
+def installer_command(text: str) -> tuple[str, list[str]] | None:
+    """The API server flags a ``minikube start`` / ``k3s server`` / get.k3s.io install line passes:
+    ``("minikube" | "k3s", ["--name=value", ...])``, or None.
+
     minikube's ``--extra-config=apiserver.NAME=VALUE`` (minikube docs, "Configuring Kubernetes"),
     k3s/RKE2's ``--kube-apiserver-arg NAME=VALUE`` (docs.k3s.io, "Customized flags for Kubernetes
-    processes")."""
-    if not re.search(r"\b(?:minikube|k3s|rke2)\b", text):
-        return None
-    words = _words(text)
-    args: list[str] = []
-    i = 0
-    while i < len(words):
-        w = words[i]
-        i += 1
-        if w.startswith("--extra-config=apiserver."):
-            args.append("--" + w.removeprefix("--extra-config=apiserver."))
-        elif w.startswith("--kube-apiserver-arg="):
-            args.append("--" + w.removeprefix("--kube-apiserver-arg=").removeprefix("--"))
-        elif w == "--kube-apiserver-arg" and i < len(words):
-            args.append("--" + words[i].removeprefix("--"))
+    processes"). Only the logical line naming the installer counts: a line that does not end in a
+    backslash ends the command, as in a shell or a systemd unit.
+    """
+    for logical in re.split(r"(?<!\\)\n", text.replace("\r\n", "\n")):
+        m = re.search(r"\b(minikube|k3s|rke2)\b", logical)
+        if m is None:
+            continue
+        words = _words(logical)
+        args: list[str] = []
+        i = 0
+        while i < len(words):
+            w = words[i]
             i += 1
-    if not any(a.startswith(_APISERVER_ONLY) for a in args):
-        return None
-    return _pod("installer command line", list(args))
+            if w.startswith("--extra-config=apiserver."):
+                args.append("--" + w.removeprefix("--extra-config=apiserver."))
+            elif w.startswith("--kube-apiserver-arg="):
+                args.append("--" + w.removeprefix("--kube-apiserver-arg=").removeprefix("--"))
+            elif w == "--kube-apiserver-arg" and i < len(words):
+                args.append("--" + words[i].removeprefix("--"))
+                i += 1
+        if args:
+            return ("minikube" if m.group(1) == "minikube" else "k3s"), args
+    return None
 
 
 def _item(line: str) -> object:

@@ -183,9 +183,19 @@ def read_settings(ev: Evidence) -> SettingsView:
             # k3s/RKE2 journal only: the last start's command line is the next best thing.
             parsed[Kind.APISERVER_LOG] = [logged]
             view.items = [*items, logged[0]]
+    nodes = parsed.get(Kind.NODE_ARGS, [])
+    # A Node's node-args annotation is what the running k3s/RKE2 server was started with: it wins
+    # over a config file, unit file or install line in hand (which may not have been applied).
+    nodes.sort(key=lambda pair: not (isinstance(pair[0].data, dict) and pair[0].data.get("kind") == "Node"))
     for kind in (Kind.APISERVER_POD, Kind.KUBEADM_CONFIG, Kind.NODE_ARGS, Kind.APISERVER_LOG):
         if kind in parsed:
             _item, auth = parsed[kind][0]
+            if not auth.kube_version:
+                # The version is the cluster's: any other settings source may tell it (a Node's
+                # kubeletVersion beside a config file, an image tag beside a kubeadm config).
+                known = next((a for pairs in parsed.values() for _i, a in pairs if a.kube_version), None)
+                if known is not None:
+                    auth.kube_version, auth.kube_version_ref = known.kube_version, known.kube_version_ref
             if auth.auth_config_path:
                 match = [
                     c

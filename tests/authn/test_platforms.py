@@ -417,17 +417,17 @@ MINIKUBE_PROFILE = {
 
 
 @pytest.mark.parametrize(
-    ("text", "issuer", "client"),
+    ("text", "kind", "issuer", "client"),
     [
-        (MINIKUBE_START, "https://dex.example.com:32000", "example-app"),
-        (K3S_INSTALL, "https://sso.example.com/application/o/k3s/", "k3s"),
+        (MINIKUBE_START, Kind.APISERVER_POD, "https://dex.example.com:32000", "example-app"),
+        (K3S_INSTALL, Kind.NODE_ARGS, "https://sso.example.com/application/o/k3s/", "k3s"),
     ],
 )
 def test_installer_command_lines_pass_their_api_server_flags(
-    tmp_path: Path, text: str, issuer: str, client: str
+    tmp_path: Path, text: str, kind: Kind, issuer: str, client: str
 ) -> None:
-    kind, flags, _, _ = _settings(tmp_path, "how-i-started.txt", text)
-    assert kind == Kind.APISERVER_POD
+    got, flags, _, _ = _settings(tmp_path, "how-i-started.txt", text)
+    assert got == kind
     assert _value(flags, "oidc-issuer-url")[0] == issuer
     assert _value(flags, "oidc-client-id")[0] == client
 
@@ -439,3 +439,40 @@ def test_minikube_profile_extra_options_for_the_apiserver_only(tmp_path: Path) -
     assert kind == Kind.NODE_ARGS and kube_version == "v1.28.3"
     assert _value(flags, "oidc-client-id")[0] == "minikube"
     assert "max-pods" not in flags
+
+
+def test_k3s_unit_line_without_a_backslash_ends_the_command(tmp_path: Path) -> None:
+    # k3s#5278's unit: the first --kube-apiserver-arg line lacks its trailing backslash, so systemd
+    # passes only that one; the next line is not part of ExecStart.
+    unit = (
+        "[Service]\nExecStart=/usr/local/bin/k3s \\\n    server \\\n"
+        "    '--kube-apiserver-arg' 'oidc-username-claim=email'\n"
+        "    '--kube-apiserver-arg' 'oidc-groups-claim=groups'\n"
+    )
+    kind, flags, _, _ = _settings(tmp_path, "k3s.service", unit)
+    assert kind == Kind.NODE_ARGS
+    assert _value(flags, "oidc-username-claim")[0] == "email"
+    assert "oidc-groups-claim" not in flags
+
+
+def test_a_node_wins_over_an_install_line_and_lends_its_version(tmp_path: Path) -> None:
+    (tmp_path / "install.txt").write_text(K3S_INSTALL)
+    (tmp_path / "nodes.yaml").write_text(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: server\n  annotations:\n"
+        '    k3s.io/node-args: \'["server","--kube-apiserver-arg","oidc-issuer-url=https://running.example.com",'
+        '"--kube-apiserver-arg","oidc-client-id=k3s"]\'\nstatus:\n  nodeInfo:\n    kubeletVersion: v1.27.4+k3s1\n'
+    )
+    view = read_settings(read_bundle(tmp_path))
+    assert view.auth is not None
+    assert view.auth.flags["oidc-issuer-url"][-1][0] == "https://running.example.com"
+    assert view.auth.kube_version == "v1.27.4+k3s1"
+
+
+def test_the_version_of_another_source_is_carried_over(tmp_path: Path) -> None:
+    (tmp_path / "k3s.service").write_text(
+        "[Service]\nExecStart=/usr/local/bin/k3s server --kube-apiserver-arg=oidc-issuer-url=https://x.example.com "
+        "--kube-apiserver-arg=oidc-client-id=k3s\n"
+    )
+    (tmp_path / "kcp.yaml").write_text(KCP)  # a source that knows the version (v1.30.2)
+    view = read_settings(read_bundle(tmp_path))
+    assert view.auth is not None and view.auth.kube_version == "v1.30.2"
