@@ -122,6 +122,13 @@ def platform_of(obj: dict[str, Any]) -> str:
     return ""
 
 
+def _with_version(auth: ApiServerAuth, value: object, ref: str) -> ApiServerAuth:
+    """``auth`` with the Kubernetes version a platform file names (when it parses as one)."""
+    if isinstance(value, str) and version.parse(value):
+        auth.kube_version, auth.kube_version_ref = value, ref
+    return auth
+
+
 def _extra_args_map(extra: object, ref: str) -> list[Flag]:
     return [Flag(str(k), _text(v), f"{ref}.{k}") for k, v in _dict(extra).items()]
 
@@ -140,10 +147,7 @@ def from_platform(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
         k0s = _dict(_dict(obj.get("spec")).get("k0s"))
         ref = f"{where} spec.k0s.config"
         auth = translate(_k0s_flags(_dict(k0s.get("config")), ref), f"{ref} (k0sctl)")
-        v = k0s.get("version")
-        if isinstance(v, str) and version.parse(v):
-            auth.kube_version, auth.kube_version_ref = v, f"{where} spec.k0s.version"
-        return auth
+        return _with_version(auth, k0s.get("version"), f"{where} spec.k0s.version")
     if platform == "rke":
         return _from_rke(obj, where)
     if platform == "kops":
@@ -165,10 +169,7 @@ def _from_rke(obj: dict[str, Any], where: str) -> ApiServerAuth:
         for i, v in enumerate(values if isinstance(values, list) else [values]):
             flags.append(Flag(str(name), _text(v), f"{base}.extra_args_array.{name}[{i}]"))
     auth = translate(flags, f"{base} (RKE)")
-    v = root.get("kubernetes_version")
-    if isinstance(v, str) and version.parse(v):
-        auth.kube_version, auth.kube_version_ref = v, f"{where} kubernetes_version"
-    return auth
+    return _with_version(auth, root.get("kubernetes_version"), f"{where} kubernetes_version")
 
 
 def _from_kops(obj: dict[str, Any], where: str) -> ApiServerAuth:
@@ -192,10 +193,7 @@ def _from_kops(obj: dict[str, Any], where: str) -> ApiServerAuth:
             Flag("oidc-required-claim", f"{k}={_text(v)}", f"{where} spec.authentication.oidc.requiredClaims.{k}")
         )
     auth = translate(flags, f"{where} (kOps Cluster spec)")
-    v = spec.get("kubernetesVersion")
-    if isinstance(v, str) and version.parse(v):
-        auth.kube_version, auth.kube_version_ref = v, f"{where} spec.kubernetesVersion"
-    return auth
+    return _with_version(auth, spec.get("kubernetesVersion"), f"{where} spec.kubernetesVersion")
 
 
 def _from_minikube(obj: dict[str, Any], where: str) -> ApiServerAuth:
@@ -208,10 +206,7 @@ def _from_minikube(obj: dict[str, Any], where: str) -> ApiServerAuth:
         if isinstance(o, dict) and o.get("Component") == "apiserver" and o.get("Key")
     ]
     auth = translate(flags, f"{where} (minikube profile)")
-    v = kc.get("KubernetesVersion")
-    if isinstance(v, str) and version.parse(v):
-        auth.kube_version, auth.kube_version_ref = v, f"{where} KubernetesConfig.KubernetesVersion"
-    return auth
+    return _with_version(auth, kc.get("KubernetesVersion"), f"{where} KubernetesConfig.KubernetesVersion")
 
 
 def _truthy(v: object) -> bool:
@@ -234,10 +229,7 @@ def _from_kubespray(obj: dict[str, Any], where: str) -> ApiServerAuth:
             f"is true and kube_oidc_url and kube_oidc_client_id are set; here {why}, so the API server gets "
             "no OIDC flags from them"
         )
-    v = obj.get("kube_version")
-    if isinstance(v, str) and version.parse(v):
-        auth.kube_version, auth.kube_version_ref = v, f"{where} kube_version"
-    return auth
+    return _with_version(auth, obj.get("kube_version"), f"{where} kube_version")
 
 
 def capi_cluster_configuration(obj: dict[str, Any]) -> dict[str, Any] | None:

@@ -71,19 +71,23 @@ def idp_audiences(ctx: Context, client_id: str) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
-def _judged_by_token(ctx: Context) -> bool:
-    return ctx.facts.token_claims is not None
+def _authenticators(ctx: Context, instead: str) -> tuple[AuthenticatorSummary, ...] | CheckResult:
+    """The API server's authenticators, or why an identity provider check does not look: no provider
+    settings, a token in hand (the token is the truth), or no API server settings."""
+    if not ctx.facts.idp:
+        return CheckResult.skipped(_NO_IDP)
+    if ctx.facts.token_claims is not None:
+        return CheckResult.skipped(f"a token is in hand: {instead}")
+    if ctx.facts.authenticators is None:
+        return CheckResult.unknown("the API server's settings are not in the evidence")
+    return ctx.facts.authenticators
 
 
 def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
     """The provider's issuer is one an API server authenticator accepts."""
-    if not ctx.facts.idp:
-        return CheckResult.skipped(_NO_IDP)
-    if _judged_by_token(ctx):
-        return CheckResult.skipped("a token is in hand: its iss is judged instead of the provider's settings")
-    auths = ctx.facts.authenticators
-    if auths is None:
-        return CheckResult.unknown("the API server's settings are not in the evidence")
+    auths = _authenticators(ctx, "its iss is judged instead of the provider's settings")
+    if isinstance(auths, CheckResult):
+        return auths
     if not auths:
         return CheckResult.skipped("the API server has no JWT authenticator (oidc-not-configured says so)")
     findings: list[Finding] = []
@@ -131,13 +135,9 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
 
 def check_groups(ev: Evidence, ctx: Context) -> CheckResult:
     """The Keycloak groups mapper feeds the API server's groups claim, in the form the bindings name."""
-    if not ctx.facts.idp:
-        return CheckResult.skipped(_NO_IDP)
-    if _judged_by_token(ctx):
-        return CheckResult.skipped("a token is in hand: its groups claim is judged instead")
-    auths = ctx.facts.authenticators
-    if auths is None:
-        return CheckResult.unknown("the API server's settings are not in the evidence")
+    auths = _authenticators(ctx, "its groups claim is judged instead")
+    if isinstance(auths, CheckResult):
+        return auths
     findings: list[Finding] = []
     unknown: list[str] = []
     looked = False
