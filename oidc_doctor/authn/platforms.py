@@ -321,6 +321,13 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     return _pod(where, list(args))
 
 
+#: How a pasted installer command line starts: a prompt, env assignments, sudo/curl/sh, the
+#: installer itself (a path ending in it), or a systemd ExecStart.
+_COMMAND_START = re.compile(
+    r"^\s*(?:\$\s+)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:ExecStart=|(?:sudo\s+)?(?:\S*/)?(?:minikube|k3s|rke2|curl|sh|bash)\b)"
+)
+
+
 def installer_command(text: str) -> tuple[str, list[str]] | None:
     """The API server flags a ``minikube start`` / ``k3s server`` / get.k3s.io install line passes:
     ``("minikube" | "k3s", ["--name=value", ...])``, or None.
@@ -332,8 +339,8 @@ def installer_command(text: str) -> tuple[str, list[str]] | None:
     """
     for logical in re.split(r"(?<!\\)\n", text.replace("\r\n", "\n")):
         m = re.search(r"\b(minikube|k3s|rke2)\b", logical)
-        if m is None:
-            continue
+        if m is None or not _COMMAND_START.match(logical):
+            continue  # prose that names the installer ("I started k3s with ...") is no command line
         words = _words(logical)
         args: list[str] = []
         i = 0

@@ -476,3 +476,13 @@ def test_the_version_of_another_source_is_carried_over(tmp_path: Path) -> None:
     (tmp_path / "kcp.yaml").write_text(KCP)  # a source that knows the version (v1.30.2)
     view = read_settings(read_bundle(tmp_path))
     assert view.auth is not None and view.auth.kube_version == "v1.30.2"
+
+
+def test_prose_naming_an_installer_flag_stays_the_users_words(tmp_path: Path) -> None:
+    text = (
+        "I installed k3s with --kube-apiserver-arg oidc-issuer-url=https://sso.example.com and kubectl says\n"
+        "error: You must be logged in to the server (Unauthorized)\n"
+    )
+    (tmp_path / "what-i-saw.txt").write_text(text)
+    ev = read_bundle(tmp_path)
+    assert not ev.of(Kind.NODE_ARGS) and ev.of(Kind.ERROR_TEXT)
