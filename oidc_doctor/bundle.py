@@ -33,6 +33,8 @@ _ERROR_TEXT = re.compile(
 
 #: The last line kubectl prints when a request fails (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go).
 _KUBECTL_ERROR = re.compile(r"(?:error: |Error from server \()")
+#: What only a failure report says (no bare status numbers: a ps line holds PIDs).
+_SAYS_FAILURE = re.compile(r"Unauthorized|Forbidden|You must be logged in|error: |Error from server", re.IGNORECASE)
 
 #: Blank lines and YAML comment lines before a document's first key.
 _LEADING_COMMENTS = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
@@ -432,7 +434,7 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
     if described is not None and any(_is_apiserver_container(c) for c in described["spec"]["containers"]):
         return Kind.APISERVER_POD, described
     log = sniff_log(text)
-    if log is None:
+    if log is None and not _SAYS_FAILURE.search(stripped):  # a user's words about a failure stay error text
         from oidc_doctor.authn.platforms import command_line_pod
 
         pod = command_line_pod(stripped)

@@ -486,3 +486,10 @@ def test_prose_naming_an_installer_flag_stays_the_users_words(tmp_path: Path) ->
     (tmp_path / "what-i-saw.txt").write_text(text)
     ev = read_bundle(tmp_path)
     assert not ev.of(Kind.NODE_ARGS) and ev.of(Kind.ERROR_TEXT)
+
+
+def test_prose_naming_the_api_server_and_a_flag_stays_the_users_words(tmp_path: Path) -> None:
+    text = "my kube-apiserver has --oidc-issuer-url=https://dex.example.com but kubectl get pods says Unauthorized\n"
+    (tmp_path / "what-i-saw.txt").write_text(text)
+    ev = read_bundle(tmp_path)
+    assert not ev.of(Kind.APISERVER_POD) and ev.of(Kind.ERROR_TEXT)
