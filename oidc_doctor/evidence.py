@@ -34,6 +34,7 @@ class Kind(StrEnum):
     WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict
     CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)
     HELM_RELEASE = "helm-release"  # data: Secret dict of type helm.sh/release.v1
+    HELM_VALUES = "helm-values"  # data: a chart's values file as the user wrote it (Kubeapps: ``authProxy``)
     INGRESS = "ingress"  # data: Ingress dict
     APISERVER_LOG = "apiserver-log"  # data: None; read the file at ``path``
     PROXY_LOG = "proxy-log"  # data: None; read the file at ``path``

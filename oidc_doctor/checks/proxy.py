@@ -63,6 +63,7 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
             decoded.append(helm.decode_release(item.data, item.ref))
         except InputError as e:
             state.errors.append(str(e))
+    decoded += [helm.from_values_file(i.data, i.ref) for i in ev.of(Kind.HELM_VALUES) if isinstance(i.data, dict)]
     state.releases = helm.latest(decoded)
     found = [
         (item, inst)
@@ -87,7 +88,14 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
     for r in state.releases:
         ap_value = r.values.get("authProxy")
         ap: dict[str, Any] = ap_value if isinstance(ap_value, dict) else {}
-        if r.chart == "kubeapps" and (r.namespace, r.name) not in seen and ap.get("enabled") and not ap.get("external"):
+        attached = any(isinstance(c.kubeapps, KubeappsInfo) and c.kubeapps.release is r for c in state.configs)
+        if (
+            r.chart == "kubeapps"
+            and (r.namespace, r.name) not in seen
+            and not attached
+            and ap.get("enabled")
+            and not ap.get("external")
+        ):
             state.orphan_kubeapps.append(r)
     state.ingresses = [(i.ref, i.data) for i in ev.of(Kind.INGRESS) if isinstance(i.data, dict)]
     for ref, cm in configmaps:
@@ -168,6 +176,11 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     # A Helm release record that does not decode may hide a Kubeapps chart without refresh.
     unknown.extend(f"Helm release record unreadable: {e}" for e in state.errors)
     for r in state.orphan_kubeapps:
+        if r.status == helm.VALUES_FILE and not parse_chart_version(r.chart_version):
+            found, why = _values_file_refresh(r)
+            findings.extend(found)
+            unknown.extend(why)
+            continue
         findings.extend(_orphan_refresh(r))
     if not state.configs and not state.orphan_kubeapps:
         if state.blind:
@@ -232,6 +245,38 @@ def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
     target = max(60.0, math.floor(limit * 0.4 / 60) * 60) if limit >= 120 else max(1.0, limit / 2)
     value = go_duration_str(target).replace("m0s", "m") if target >= 60 else f"{int(target)}s"
     return "a shorter interval: " + _flag_fix(cfg, f"--cookie-refresh={value}")
+
+
+def _values_file_refresh(r: helm.HelmRelease) -> tuple[list[Finding], list[str]]:
+    """A Kubeapps values file without its chart version: only what the file itself sets can be judged.
+
+    Kubeapps charts before 7.1.0 render no ``--cookie-refresh``; from 7.1.0 ``authProxy.cookieRefresh``
+    renders it (default ``2m``); from 8.0.0 a non-empty ``authProxy.args`` replaces every default flag.
+    """
+    ap = as_dict(r.values.get("authProxy"))
+    flags = [str(f) for key in ("extraFlags", "additionalFlags", "args") for f in as_list(ap.get(key))]
+    refresh = [f.split("=", 1)[1] for f in flags if f.startswith("--cookie-refresh=")]
+    if refresh and refresh[-1] not in ("0", "0s"):
+        return [], []
+    explicit = ap.get("cookieRefresh")
+    zero = (refresh and refresh[-1] in ("0", "0s")) or str(explicit) in ("0", "0s")
+    replaced = isinstance(ap.get("args"), list) and bool(ap.get("args")) and not refresh
+    if zero or replaced:
+        what = "authProxy.args replaces the chart's flags without one" if replaced else "it is set to 0"
+        ev = [EvidenceRef("proxy", clean(r.ref), clean(f"authProxy: cookieRefresh={explicit}; flags {flags}"))]
+        title = (
+            f"The Kubeapps values in {r.ref} run the auth proxy without --cookie-refresh ({what}): users are "
+            "logged out when the id_token expires"
+        )
+        fix = (
+            "set `authProxy.cookieRefresh: 2m` (chart >= 7.1.0; with `authProxy.args` add `--cookie-refresh=2m` to it)"
+        )
+        return [Finding("proxy-cookie-refresh-missing", clean(title), ev, fix, origin=Origin.CONFIG)], []
+    return [], [
+        f"{r.ref}: Kubeapps values without the chart version: charts before {show_chart(COOKIE_REFRESH_SINCE)} set no "
+        "--cookie-refresh (users are logged out when the id_token expires), later ones default authProxy.cookieRefresh "
+        "to 2m; add the release record (`kubectl -n NAMESPACE get secret -l owner=helm -o yaml`) or the Deployment"
+    ]
 
 
 def _orphan_refresh(r: helm.HelmRelease) -> list[Finding]:

@@ -146,6 +146,41 @@ def encode_release(payload: dict[str, Any]) -> str:
     return base64.b64encode(gzip.compress(json.dumps(payload).encode(), compresslevel=9)).decode()
 
 
+#: ``HelmRelease.status`` of a release made from a values file alone (no record, no chart version).
+VALUES_FILE = "values file"
+
+#: Top-level keys of the Kubeapps chart's values besides ``authProxy`` (bitnami/kubeapps values.yaml).
+_KUBEAPPS_KEYS = ("frontend", "dashboard", "apprepository", "kubeappsapis", "kubeops", "packaging", "postgresql")
+
+
+def is_kubeapps_values(obj: dict[str, Any]) -> bool:
+    """A Kubeapps values file (``helm get values`` or the user's values.yaml): ``authProxy`` beside
+    another key of the chart, or ``authProxy`` with the auth proxy's own keys."""
+    ap = obj.get("authProxy")
+    if not isinstance(ap, dict):
+        return False
+    own = ("provider", "clientID", "cookieRefresh", "extraFlags", "additionalFlags", "cookieSecret", "oauthLoginURI")
+    return any(k in obj for k in _KUBEAPPS_KEYS) or sum(k in ap for k in own) >= 2
+
+
+def from_values_file(values: dict[str, Any], ref: str) -> HelmRelease:
+    """A Kubeapps release known only by its user values: no name, namespace or chart version, and
+    none of the chart's defaults (what the file leaves out depends on the chart version)."""
+    masked = mask(values)
+    return HelmRelease(
+        name="",
+        namespace="",
+        revision=0,
+        status=VALUES_FILE,
+        chart="kubeapps",
+        chart_version="",
+        app_version="",
+        values=masked,
+        user_values=masked,
+        ref=ref,
+    )
+
+
 def latest(releases: list[HelmRelease]) -> list[HelmRelease]:
     """The current revision of each release: the highest ``deployed`` one, else the highest."""
     best: dict[tuple[str, str], HelmRelease] = {}

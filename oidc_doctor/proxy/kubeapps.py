@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.clients import Container, HelmValues, Setting, add_helm_flag, helm_upgrade
-from oidc_doctor.proxy.helm import HelmRelease
+from oidc_doctor.proxy.helm import VALUES_FILE, HelmRelease
 from oidc_doctor.proxy.settings import ProxyConfig
 
 ChartVersion = tuple[int, int, int]
@@ -152,18 +152,20 @@ def attach(cfg: ProxyConfig, releases: list[HelmRelease]) -> KubeappsInfo:
     version = parse_chart_version(label) if label.startswith("kubeapps-") else None
     version_ref = f"{wl.short} label helm.sh/chart={label}" if version else ""
     info = KubeappsInfo(release_name, wl.namespace, version, version_ref)
-    for r in releases:
-        if r.chart == "kubeapps" and r.name == release_name and r.namespace == wl.namespace:
-            info.release = r
-            rv = parse_chart_version(r.chart_version)
-            if rv is not None:
-                info.chart_version = rv
-                info.chart_version_ref = f"{r.ref} chart kubeapps-{r.chart_version}"
-            ap = r.values.get("authProxy")
-            info.auth_proxy_values = ap if isinstance(ap, dict) else {}
-            fe = r.values.get("frontend")
-            info.frontend_values = fe if isinstance(fe, dict) else {}
-            break
+    matching = [r for r in releases if r.chart == "kubeapps" and r.name == release_name and r.namespace == wl.namespace]
+    # A values file names no release: it stands for the one Kubeapps install when no record does.
+    files = [r for r in releases if r.chart == "kubeapps" and r.status == VALUES_FILE]
+    chosen = (matching or files)[:1]
+    for r in chosen:
+        info.release = r
+        rv = parse_chart_version(r.chart_version)
+        if rv is not None:
+            info.chart_version = rv
+            info.chart_version_ref = f"{r.ref} chart kubeapps-{r.chart_version}"
+        ap = r.values.get("authProxy")
+        info.auth_proxy_values = ap if isinstance(ap, dict) else {}
+        fe = r.values.get("frontend")
+        info.frontend_values = fe if isinstance(fe, dict) else {}
     cfg.kubeapps = info
     # The client id hides in a Secret; the chart builds that Secret from authProxy.clientID.
     cid = cfg.settings.get("client-id")
