@@ -94,11 +94,16 @@ def _frozen_value(v: Any) -> Any:
     return v
 
 
-def _thawed(v: Any) -> Any:
+def thawed(v: Any) -> Any:
+    """A traced value as JSON, with any credential a string holds masked (the secrets policy)."""
     if isinstance(v, tuple):
-        return [_thawed(x) for x in v]
+        return [thawed(x) for x in v]
     if isinstance(v, MappingProxyType):
-        return {k: _thawed(x) for k, x in v.items()}
+        return {k: thawed(x) for k, x in v.items()}
+    if isinstance(v, str):
+        from oidc_doctor.secrets import mask_text
+
+        return mask_text(v)
     return v
 
 
@@ -137,9 +142,9 @@ class TraceStep:
             "step": self.step,
             "outcome": self.outcome,
             "authenticator": self.authenticator,
-            "subject": self.subject,
-            "value": _thawed(self.value),
-            "detail": self.detail,
+            "subject": thawed(self.subject),
+            "value": thawed(self.value),
+            "detail": thawed(self.detail),
             "decisive": self.decisive,
             "error": self.error,
             "cite": self.cite,

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.secrets import mask_text
 from oidc_doctor.text import clean
 
 if TYPE_CHECKING:
@@ -19,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def show_value(value: Any, limit: int = 160) -> str:
-    """A traced value as one line: strings and lists as JSON, nothing for an absent value."""
+    """A traced value as one line: strings and lists as JSON (credentials masked), nothing for an absent value."""
     if value is None:
         return ""
-    if isinstance(value, tuple):
-        value = list(value)
+    from oidc_doctor.authn.verify import thawed
+
+    value = thawed(value)
     try:
         text = json.dumps(value, ensure_ascii=False, default=lambda v: dict(v) if hasattr(v, "items") else str(v))
     except (TypeError, ValueError):
@@ -45,12 +47,12 @@ def trace_text(pred: Prediction) -> list[str]:
     for n, s in enumerate(pred.trace, 1):
         mark = ">" if s.decisive else " "
         value = show_value(s.value)
-        what = clean(s.subject, 120)
+        what = clean(mask_text(s.subject), 120)
         if value:
             what = f"{what} = {value}" if what else value
         lines.append(f" {mark}{n:>3} {_who(s):<7} {s.step:<15} {_outcome(s):<11} {what}")
         if s.detail:
-            lines.append(f"{'':>29}{clean(s.detail, 240)}")
+            lines.append(f"{'':>29}{clean(mask_text(s.detail), 240)}")
         if s.error:
             lines.append(f"{'':>29}error: {clean(s.error, 400)}")
     lines.append(stopped_line(pred))
@@ -91,9 +93,9 @@ def trace_markdown(pred: Prediction) -> list[str]:
     out = ["| # | authenticator | step | outcome | checked | value | why |", "|---|---|---|---|---|---|---|"]
     for n, s in enumerate(pred.trace, 1):
         outcome = "**FAIL**" if s.decisive else s.outcome
-        why = s.detail + (f" — error: {s.error}" if s.error else "")
+        why = mask_text(s.detail) + (f" — error: {s.error}" if s.error else "")
         out.append(
-            f"| {n} | {_who(s)} | {s.step} | {outcome} | {_md(clean(s.subject, 160))} | "
+            f"| {n} | {_who(s)} | {s.step} | {outcome} | {_md(clean(mask_text(s.subject), 160))} | "
             f"{_md(show_value(s.value))} | {_md(clean(why, 400))} |"
         )
     out += ["", _md(stopped_line(pred))]
@@ -154,20 +156,22 @@ class Comparison:
 
     def differences(self) -> list[tuple[str, Any, Any]]:
         """``(field, old, new)`` for every part of the verdict or identity that differs."""
-        out: list[tuple[str, Any, Any]] = []
         a, b = self.old, self.new
-        for name, x, y in (
+        pairs: list[tuple[str, Any, Any]] = [
             ("verdict", _verdict(a), _verdict(b)),
             ("authenticator", a.issuer if a.handled else None, b.issuer if b.handled else None),
-            ("username", a.user.username if a.user else None, b.user.username if b.user else None),
-            ("uid", a.user.uid if a.user else None, b.user.uid if b.user else None),
-            ("groups", list(a.user.groups) if a.user else None, list(b.user.groups) if b.user else None),
-            ("extra", dict(a.user.extra) if a.user else None, dict(b.user.extra) if b.user else None),
-            ("signing_algs", list(self.old_auth.signing_algs), list(self.new_auth.signing_algs)),
-        ):
-            if x != y:
-                out.append((name, x, y))
-        return out
+        ]
+        if a.user is not None and b.user is not None:
+            pairs += [
+                ("username", a.user.username, b.user.username),
+                ("uid", a.user.uid, b.user.uid),
+                ("groups", list(a.user.groups), list(b.user.groups)),
+                ("extra", dict(a.user.extra), dict(b.user.extra)),
+            ]
+        elif a.user is not None or b.user is not None:  # one side has no user at all: its name says it
+            pairs.append(("username", a.user.username if a.user else None, b.user.username if b.user else None))
+        pairs.append(("signing_algs", list(self.old_auth.signing_algs), list(self.new_auth.signing_algs)))
+        return [(name, x, y) for name, x, y in pairs if x != y]
 
     def to_json(self, trace: bool) -> dict[str, Any]:
         """``{"old": {...}, "new": {...}, "differences": [...], "same": bool}``."""
@@ -214,8 +218,8 @@ def compare_text(cmp: Comparison, trace: bool) -> str:
     for (name, x), (_, y) in zip(old_rows, new_rows, strict=True):
         if not x and not y:
             continue
-        lines.append(f"  {name:<14} old: {clean(x, 300)}")
-        lines.append(f"  {'':<14} new: {clean(y, 300)}{'' if x == y else '   (differs)'}")
+        lines.append(f"  {name:<14} old: {clean(x, 300) or '(none)'}")
+        lines.append(f"  {'':<14} new: {clean(y, 300) or '(none)'}{'' if x == y else '   (differs)'}")
     diffs = cmp.differences()
     if diffs:
         lines.append("differences:")

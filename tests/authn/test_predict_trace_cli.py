@@ -128,6 +128,9 @@ def test_compare_shows_a_verdict_that_changes(setup: dict[str, str]) -> None:
     verdict = next(d for d in cmp["differences"] if d["field"] == "verdict")
     assert verdict["old"] == "authenticated"
     assert verdict["new"].startswith("rejected: oidc: error evaluating claim validation expression")
+    # the rejected side has no user: its identity is one difference (the username), not four
+    assert {d["field"] for d in cmp["differences"]} == {"verdict", "username", "signing_algs"}
+    assert next(d for d in cmp["differences"] if d["field"] == "username")["new"] is None
     assert cmp["old"]["trace"][-1]["step"] == "result" and cmp["old"]["trace"][-1]["outcome"] == "pass"
     assert any(s["decisive"] for s in cmp["new"]["trace"])
 
@@ -191,3 +194,15 @@ def test_expired_token_trace_shows_exp_and_now(setup: dict[str, str]) -> None:
     (step,) = [s for s in doc["trace"] if s["decisive"]]
     assert step["step"] == "expiry" and step["value"] == "2026-11-28T10:00:30Z"
     assert "before now 2026-11-28T10:01:00Z" in step["detail"]
+
+
+def test_a_credential_in_a_traced_value_is_masked(setup: dict[str, str]) -> None:
+    cfg = multi_config()
+    cfg["jwt"][1]["claimMappings"]["extra"] = [{"key": "example.com/t", "valueExpression": "claims.team"}]
+    Path(setup["auth"]).write_text(yaml.safe_dump(cfg))
+    leaked = sign(json.dumps({"sub": "inner"}), "rsa_1", "RS256")  # a JWT inside a claim
+    _, out, _ = predict(setup, "--trace", "-o", "json", team=leaked)
+    trace = json.dumps(json.loads(out)["trace"])
+    assert leaked not in trace and leaked.split(".")[2] not in trace
+    _, text, _ = predict(setup, "--trace", team=leaked)
+    assert leaked.split(".")[2] not in text.split("trace (", 1)[1]
