@@ -206,3 +206,29 @@ def test_a_credential_in_a_traced_value_is_masked(setup: dict[str, str]) -> None
     assert leaked not in trace and leaked.split(".")[2] not in trace
     _, text, _ = predict(setup, "--trace", team=leaked)
     assert leaked.split(".")[2] not in text.split("trace (", 1)[1]
+
+
+def test_flags_are_traced_as_the_one_jwt_authenticator_they_build(setup: dict[str, str]) -> None:
+    status, out, _ = cli(
+        "predict",
+        "--token",
+        token(setup),
+        "--apiserver-arg=--oidc-issuer-url=https://idp-b.example/realms/dev",
+        "--apiserver-arg=--oidc-client-id=headlamp",
+        "--jwks",
+        setup["jwks"],
+        "--now",
+        NOW,
+        "--trace",
+        "-o",
+        "json",
+    )
+    doc = json.loads(out)
+    assert status == 0
+    steps = {s["step"]: s for s in doc["trace"]}
+    # the legacy default: claim sub, prefix "<issuer-url>#" (kube-apiserver's flag translation)
+    assert steps["username"]["subject"] == "claim: sub, prefix 'https://idp-b.example/realms/dev#'"
+    assert steps["username"]["value"] == "https://idp-b.example/realms/dev#u-123"
+    assert "--oidc-signing-algs default RS256" in steps["alg"]["subject"]
+    assert steps["audience"]["outcome"] == "pass" and "audienceMatchPolicy plays no part" in steps["audience"]["detail"]
+    assert steps["groups"]["outcome"] == "skip"

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from authn_support import Issuer, public_jwk, sign
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_upstream_testtoken import NOW, PORTABLE, _auth_config, _setup, _token, srv  # noqa: F401
 
 from oidc_doctor.authn import sources
@@ -346,3 +348,34 @@ def test_invalid_configuration_stops_at_config() -> None:
     assert p.stage == "config"
     (step,) = p.trace
     assert step.step == "config" and step.decisive and step.error == p.error
+
+
+# --- a property over random claims: whatever the token says, the trace agrees with the verdict ----
+
+_values = st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["dev", "", "example.com", "x@y"])
+_claims = st.fixed_dictionaries(
+    {
+        "iss": st.sampled_from(
+            ["https://idp-a.example", "https://idp-b.example/realms/dev", "https://idp-c.example", "https://other"]
+        ),
+        "aud": st.sampled_from(["kubernetes", "headlamp", "k8s", "nope"]) | st.lists(st.sampled_from(["k8s", "x"])),
+        "exp": st.integers(IAT - 100, IAT + 600),
+    },
+    optional={
+        "sub": _values,
+        "email": _values,
+        "email_verified": _values,
+        "hd": _values,
+        "groups": _values | st.lists(_values, max_size=3),
+        "roles": _values | st.lists(_values, max_size=3),
+        "team": _values,
+        "nbf": st.integers(IAT - 10, IAT + 300),
+        "jti": _values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_claims)
+def test_trace_agrees_with_the_verdict_for_any_claims(claims: dict[str, Any]) -> None:
+    run(claims)  # run() asserts the agreement
