@@ -364,12 +364,14 @@ def build_timeline(ev: Evidence, ctx: Context) -> tuple[TimelineEntry, ...]:
         entries += sessions
         clients = bool(sessions) or bool(ctx.facts.proxy and ctx.facts.proxy.configs)
         if not clients and a.exp is not None:
+            expired = a.exp < ctx.now  # go-oidc: expired when exp is before now
             entries.append(
                 TimelineEntry(
                     a.exp,
                     TimelineKind.PREDICTED_LOGOUT,
                     "the API server rejects this token from its exp; no client in the evidence refreshes it",
                     a.ref,
+                    "token-expired" if expired else None,
                 )
             )
     return tuple(sorted(entries, key=lambda e: (e.at, _KIND_ORDER[e.kind])))

@@ -48,6 +48,8 @@ def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -
     for i, line in enumerate(text_lines(report)):
         style = "bold" if i == 0 else "bold yellow" if line.startswith(" =>") else ""
         console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+    if text_lines(report):
+        console.print()
     console.print(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
         console.print(f"  [yellow]{status}[/]: {cid} — {escape(reason)}")

@@ -293,3 +293,12 @@ def test_proxy_command_carries_the_timeline() -> None:
     assert status in (0, 1), err
     entries = json.loads(out)["timeline"]
     assert [e["cause"] for e in of(entries, "predicted-logout")] == ["proxy-refresh-unsupported"]
+
+
+def test_a_token_judged_after_its_expiry_names_the_expiry_as_the_cause() -> None:
+    c = claims_of(EXAMPLES / "healthy" / "id_token.txt")
+    token = f"@{EXAMPLES / 'healthy' / 'id_token.txt'}"
+    jwks = str(EXAMPLES / "healthy" / "jwks.json")
+    _, out, _ = cli("token", token, "--jwks", jwks, "--now", utc(c["exp"] + 60), "-o", "json")
+    (logout,) = of(json.loads(out)["timeline"], "predicted-logout")
+    assert logout["at"] == utc(c["exp"]) and logout["cause"] == "token-expired"
