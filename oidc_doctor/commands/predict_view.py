@@ -71,6 +71,8 @@ def stopped_line(pred: Prediction) -> str:
         return "no verdict: " + clean(pred.trace[-1].detail)
     if pred.stage == "config-only":
         return "configuration valid (no token given)"
+    if pred.trace and pred.trace[-1].step == "result":
+        return "not handled: " + clean(pred.trace[-1].detail)
     return "not handled: no authenticator's issuer is the token's iss (the API server logs `invalid bearer token`)"
 
 
