@@ -217,12 +217,13 @@ def compare_text(cmp: Comparison, trace: bool) -> str:
     for label, auth in (("old", cmp.old_auth), ("new", cmp.new_auth)):
         lines.append(f"  {label}: {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))")
     old_rows, new_rows = _identity_rows(cmp.old), _identity_rows(cmp.new)
+    diffs = cmp.differences()
+    differing = {f for f, _x, _y in diffs}
     for (name, x), (_, y) in zip(old_rows, new_rows, strict=True):
         if not x and not y:
             continue
         lines.append(f"  {name:<14} old: {clean(x, 300) or '(none)'}")
-        lines.append(f"  {'':<14} new: {clean(y, 300) or '(none)'}{'' if x == y else '   (differs)'}")
-    diffs = cmp.differences()
+        lines.append(f"  {'':<14} new: {clean(y, 300) or '(none)'}{'   (differs)' if name in differing else ''}")
     if diffs:
         lines.append("differences:")
         lines += [f"  - {clean(_diff_text(f, x, y), 400)}" for f, x, y in diffs]
