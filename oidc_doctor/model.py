@@ -5,6 +5,7 @@ Checks produce these as data; renderers turn them into text or JSON and never de
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +13,7 @@ from oidc_doctor.causes import Severity
 from oidc_doctor.causes import cause as _cause
 from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.secrets import mask_text
+from oidc_doctor.text import iso
 
 
 class Origin(StrEnum):
@@ -318,3 +320,56 @@ class ObservedFailure(Record):
         self.subresource = subresource
         self.path = path
         self.name = name
+
+
+class TimelineKind(StrEnum):
+    """What a moment of the session timeline is (docs/timeline.md)."""
+
+    TOKEN_IAT = "token-iat"
+    TOKEN_NBF = "token-nbf"
+    TOKEN_EXP = "token-exp"
+    TOKEN_AUTH_TIME = "token-auth-time"
+    REFRESH = "refresh"
+    COOKIE_REFRESH = "cookie-refresh"
+    COOKIE_EXPIRE = "cookie-expire"
+    SESSION_EXPIRE = "session-expire"
+    LOG_FAILURE = "log-failure"
+    PREDICTED_LOGOUT = "predicted-logout"
+    NOW = "now"
+
+
+class TimelineEntry(FrozenRecord):
+    """One moment that decides when a user is logged out (immutable).
+
+    JSON: ``{"at": RFC 3339 UTC, "kind", "what", "ref"?, "cause"?}`` — ``ref`` (the evidence)
+    and ``cause`` (a cause code) are left out when there is none.
+    """
+
+    _fields = ("at", "kind", "what", "ref", "cause")
+    __slots__ = _fields
+    at: datetime  # timezone-aware
+    kind: TimelineKind
+    what: str
+    ref: str | None
+    cause: str | None
+
+    def __init__(
+        self, at: datetime, kind: TimelineKind, what: str, ref: str | None = None, cause: str | None = None
+    ) -> None:
+        if cause is not None:
+            _cause(cause)  # raises on an unknown code
+        setattr_ = object.__setattr__
+        setattr_(self, "at", at)
+        setattr_(self, "kind", kind)
+        setattr_(self, "what", mask_text(what))
+        setattr_(self, "ref", ref)
+        setattr_(self, "cause", cause)
+
+    def to_json(self) -> dict[str, str]:
+        """The report's ``timeline`` entry."""
+        out = {"at": iso(self.at), "kind": str(self.kind), "what": self.what}
+        if self.ref:
+            out["ref"] = self.ref
+        if self.cause:
+            out["cause"] = self.cause
+        return out

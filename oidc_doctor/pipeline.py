@@ -21,7 +21,7 @@ from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.errors import NothingToJudge
 from oidc_doctor.evidence import Evidence, InputRecord
 from oidc_doctor.facts import Facts, identity_of
-from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status
+from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status, TimelineEntry
 from oidc_doctor.record import Record
 from oidc_doctor.text import iso
 
@@ -48,14 +48,18 @@ class CheckRecord(Record):
 
 
 class Report(Record):
-    """The outcome of one diagnosis, in the order REPORT.md fixes."""
+    """The outcome of one diagnosis, in the order REPORT.md fixes.
 
-    _fields = ("ctx", "findings", "checks", "inputs")
+    ``timeline`` is the session timeline (``oidc_doctor.checks.timeline``), sorted by time.
+    """
+
+    _fields = ("ctx", "findings", "checks", "inputs", "timeline")
     __slots__ = _fields
     ctx: Context
     findings: list[Finding]
     checks: list[CheckRecord]
     inputs: list[InputRecord]
+    timeline: tuple[TimelineEntry, ...]
 
     def __init__(
         self,
@@ -63,11 +67,13 @@ class Report(Record):
         findings: list[Finding] | None = None,
         checks: list[CheckRecord] | None = None,
         inputs: list[InputRecord] | None = None,
+        timeline: tuple[TimelineEntry, ...] = (),
     ) -> None:
         self.ctx = ctx
         self.findings = [] if findings is None else findings
         self.checks = [] if checks is None else checks
         self.inputs = [] if inputs is None else inputs
+        self.timeline = tuple(timeline)
 
     @property
     def identity(self) -> Identity | None:
@@ -86,6 +92,7 @@ class Report(Record):
             "now_source": self.ctx.now_source,
             "identity": self.identity.to_json() if self.identity else None,
             "findings": [f.to_json() for f in self.findings],
+            "timeline": [e.to_json() for e in self.timeline],
             "checks": [c.to_json() for c in self.checks],
             "inputs": [i.to_json() for i in self.inputs],
             "not_judged": [{"area": a, "add": what} for a, what in not_judged(self.checks)],
@@ -296,9 +303,7 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
     return ctx.but(facts=f)
 
 
-def run(
-    ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None
-) -> Report:
+def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None) -> Report:
     """Derive facts, run every check, rank the findings.
 
     A check that raises is recorded as ``unknown`` with the error (never as a pass); with
@@ -320,6 +325,9 @@ def run(
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
     report.findings = rank(_one_per_cause(findings), ctx)
+    from oidc_doctor.checks.timeline import build_timeline
+
+    report.timeline = build_timeline(ev, ctx)
     return report
 
 

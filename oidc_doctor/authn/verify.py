@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from oidc_doctor.authn.goformat import (
@@ -56,6 +57,145 @@ class UserInfo:
         return {"username": self.username, "uid": self.uid, "groups": list(self.groups), "extra": dict(self.extra)}
 
 
+#: Where each step of the trace is done upstream (k8s.io/apiserver at the commit the module names,
+#: and coreos/go-oidc v2 ``verify.go``): the trace cites these.
+CITES = {
+    "config": "k8s.io/apiserver pkg/apis/apiserver/validation/validation.go ValidateAuthenticationConfiguration; "
+    "oidc.go New",
+    "issuer": "oidc.go hasCorrectIssuer/untrustedIssuer; pkg/authentication/token/union/union.go (first answer wins)",
+    "verifier": "oidc.go AuthenticateToken (idTokenVerifier not ready)",
+    "parse": "go-oidc verify.go IDTokenVerifier.Verify (parseJWT, json.Unmarshal of the payload)",
+    "claim-sources": "go-oidc verify.go (every _claim_names entry needs a _claim_sources source)",
+    "audience": "go-oidc verify.go (one configured audience: ClientID, checked before expiry)",
+    "audience-any": "oidc.go idTokenVerifier.verifyAudience (several audiences: audienceMatchPolicy MatchAny)",
+    "expiry": "go-oidc verify.go (exp before now: expired, no leeway)",
+    "nbf": "go-oidc verify.go (nbf more than 60 s after now)",
+    "iat": "go-oidc verify.go (iat is read, never checked)",
+    "alg": "go-oidc verify.go (SupportedSigningAlgs, checked before any key)",
+    "signature": "go-oidc verify.go keySet.VerifySignature (remote_jwks.go)",
+    "distributed": "oidc.go claimResolver.expand",
+    "username": "oidc.go getUsername",
+    "email-verified": "oidc.go getUsername (claim email: email_verified must be true when present)",
+    "groups": "oidc.go getGroups",
+    "uid": "oidc.go getUID",
+    "extra": "oidc.go getExtra (and getCredentialID for jti)",
+    "required-claim": "oidc.go AuthenticateToken (requiredClaims, after the mappings)",
+    "claim-rule": "oidc.go AuthenticateToken (ClaimValidationRules, checkValidationRulesEvaluation)",
+    "user-rule": "oidc.go AuthenticateToken (UserValidationRules over the mapped user)",
+    "result": "oidc.go AuthenticateToken",
+}
+
+
+def _frozen_value(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return tuple(_frozen_value(x) for x in v)
+    if isinstance(v, dict):
+        return MappingProxyType({str(k): _frozen_value(x) for k, x in v.items()})
+    return v
+
+
+def thawed(v: Any) -> Any:
+    """A traced value as JSON, with any credential a string holds masked (the secrets policy)."""
+    if isinstance(v, tuple):
+        return [thawed(x) for x in v]
+    if isinstance(v, MappingProxyType):
+        return {k: thawed(x) for k, x in v.items()}
+    if isinstance(v, str):
+        from oidc_doctor.secrets import mask_text
+
+        return mask_text(v)
+    return v
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step the authenticator took, recorded by the emulator while it ran (immutable).
+
+    ``step`` is one of :data:`CITES`' keys; ``outcome`` is ``pass``, ``fail``, ``info``
+    (a fact, nothing decided), ``skip`` (not configured), ``not-handled`` (the issuer did not
+    match: not an error), ``not-tried`` (an earlier authenticator answered), ``unknown`` (the
+    emulation cannot evaluate it). ``subject`` is what was checked (a claim, an expression, a
+    setting), ``value`` what was seen or computed (JSON-like, read-only), ``decisive`` marks the
+    step that decided the verdict, and ``error`` its exact message.
+    """
+
+    step: str
+    outcome: str
+    authenticator: int | None = None
+    subject: str = ""
+    value: Any = None
+    detail: str = ""
+    decisive: bool = False
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _frozen_value(self.value))
+
+    @property
+    def cite(self) -> str:
+        """Where upstream does this step."""
+        return CITES.get(self.step, "")
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"step", "outcome", "authenticator", "subject", "value", "detail", "decisive", "error", "cite"}``."""
+        return {
+            "step": self.step,
+            "outcome": self.outcome,
+            "authenticator": self.authenticator,
+            "subject": thawed(self.subject),
+            "value": thawed(self.value),
+            "detail": thawed(self.detail),
+            "decisive": self.decisive,
+            "error": self.error,
+            "cite": self.cite,
+        }
+
+
+class _Trace:
+    """The steps recorded so far (the emulator appends as it runs; the prediction freezes them)."""
+
+    def __init__(self) -> None:
+        self.steps: list[TraceStep] = []
+        self.authenticator: int | None = None
+        #: The step running now (named when an expression cannot be evaluated).
+        self.current = ""
+
+    def add(
+        self,
+        step: str,
+        outcome: str,
+        subject: str = "",
+        value: Any = None,
+        detail: str = "",
+        error: str | None = None,
+    ) -> None:
+        """Record one step of the current authenticator (``error`` makes it the decisive one)."""
+        self.steps.append(
+            TraceStep(
+                step, outcome, self.authenticator, subject, value, detail, decisive=error is not None, error=error
+            )
+        )
+
+    def fail(
+        self,
+        step: str,
+        message: str,
+        subject: str = "",
+        value: Any = None,
+        detail: str = "",
+        stage: str | None = None,
+        claim: str | None = None,
+    ) -> _Reject:
+        """Record the decisive failure and return the rejection to raise (``stage``: the prediction's)."""
+        self.add(step, "fail", subject, value, detail, error=message)
+        return _Reject(stage or step, message, claim)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a decisive step was recorded."""
+        return any(s.decisive for s in self.steps)
+
+
 @dataclass
 class Prediction:
     """What the API server would do with one token.
@@ -82,6 +222,12 @@ class Prediction:
     #: Configuration errors: kube-apiserver's whole start-up message (``error`` holds the
     #: authenticator's own validation message, as ``oidc.New`` returns it).
     startup_error: str | None = None
+    #: Every step taken, in the API server's order, as the emulator recorded it.
+    trace: tuple[TraceStep, ...] = ()
+
+    def trace_json(self) -> list[dict[str, Any]]:
+        """The trace as JSON (``predict --trace``)."""
+        return [s.to_json() for s in self.trace]
 
     def to_json(self) -> dict[str, Any]:
         """The ``predict`` JSON (contract keys first, extras after)."""
@@ -518,64 +664,163 @@ class Verifier:
     algs: list[str]
     keys: KeySet | None
     now: datetime
+    #: Where the steps are recorded (a throwaway record when nobody reads them).
+    trace: _Trace = field(default_factory=lambda: _Trace())
+    #: Where the allow-list comes from (for the trace): a flag, or structured config's nine.
+    algs_ref: str = ""
 
     def verify(self, token: str) -> tuple[_IDToken, str]:
         """Verified claims and the signature state; raises :class:`_Reject` with go-oidc's text."""
+        tr = self.trace
         header, signing_input, sig, t = _parse_id_token(token)
+        tr.add(
+            "parse",
+            "pass",
+            "JWS and claims",
+            {"alg": header.get("alg"), "kid": header.get("kid")},
+            "a compact JWS whose claims decode (aud, exp, iat, nbf of the right JSON types)",
+        )
         names = t.claims.get("_claim_names") or {}
         sources = t.claims.get("_claim_sources") or {}
         for _cn, src in names.items():
             if src == "" or src is None:
-                raise _Reject("distributed", "oidc: failed to obtain source from claim name")
+                raise tr.fail(
+                    "claim-sources", "oidc: failed to obtain source from claim name", str(_cn), stage="distributed"
+                )
             if src not in sources:
-                raise _Reject("distributed", "oidc: source does not exist")
+                raise tr.fail("claim-sources", "oidc: source does not exist", str(_cn), src, stage="distributed")
+        if names:
+            tr.add(
+                "claim-sources",
+                "pass",
+                "_claim_names",
+                sorted(map(str, names)),
+                "every distributed claim names a source",
+            )
         iss = t.issuer
         if iss != self.issuer and not (self.issuer == "https://accounts.google.com" and iss == "accounts.google.com"):
-            raise _Reject(
+            raise tr.fail(
                 "issuer",
                 f"oidc: id token issued by a different provider, expected {quote(self.issuer)} got {quote(iss)}",
+                "iss",
+                iss,
             )
-        if len(self.audiences) == 1 and self.audiences[0] not in t.audience:
-            raise _Reject(
-                "audience", f"oidc: expected audience {quote(self.audiences[0])} got {quote_list(t.audience)}", "aud"
+        if len(self.audiences) == 1:
+            want = self.audiences[0]
+            detail = (
+                f"one audience configured ({want!r}): go-oidc requires it in aud before checking expiry; "
+                "audienceMatchPolicy plays no part"
             )
+            if want not in t.audience:
+                raise tr.fail(
+                    "audience",
+                    f"oidc: expected audience {quote(want)} got {quote_list(t.audience)}",
+                    f"aud contains {want!r}",
+                    t.audience,
+                    detail,
+                    claim="aud",
+                )
+            tr.add("audience", "pass", f"aud contains {want!r}", t.audience, detail)
+        else:
+            tr.add(
+                "audience",
+                "info",
+                f"aud meets one of {quote_list(sorted(set(self.audiences)))}",
+                t.audience,
+                f"{len(self.audiences)} audiences configured: checked after the signature "
+                "(audienceMatchPolicy MatchAny)",
+            )
+        exp_shown = iso_or_raw(t.expiry, t.expiry_unix)
         if t.expiry < self.now:
             shown = (
                 time_string(t.expiry)
                 if t.expiry_unix is None or unix_time(t.expiry_unix)
                 else time_string(None, unix=t.expiry_unix)
             )
-            raise _Reject("expired", f"oidc: token is expired (Token Expiry: {shown})", "exp")
+            raise tr.fail(
+                "expiry",
+                f"oidc: token is expired (Token Expiry: {shown})",
+                "exp",
+                exp_shown,
+                f"exp {exp_shown} is before now {iso_or_raw(self.now, None)} (no leeway)",
+                stage="expired",
+                claim="exp",
+            )
+        tr.add("expiry", "pass", "exp", exp_shown, f"exp {exp_shown} is not before now {iso_or_raw(self.now, None)}")
         if t.nbf is not None and t.nbf - self.now > NBF_LEEWAY:  # no overflow at the calendar's end
-            raise _Reject(
+            raise tr.fail(
                 "nbf",
                 f"oidc: current time {time_string(self.now)} before the nbf (not before) time: {time_string(t.nbf)}",
                 "nbf",
+                iso_or_raw(t.nbf, None),
+                "nbf is more than 60 s after now",
+                claim="nbf",
             )
+        if t.nbf is not None:
+            tr.add("nbf", "pass", "nbf", iso_or_raw(t.nbf, None), "nbf is at most 60 s after now")
+        else:
+            tr.add("nbf", "skip", "nbf", None, "no nbf claim: nothing to check")
+        iat = t.claims.get("iat")
+        tr.add(
+            "iat",
+            "info",
+            "iat",
+            iat if isinstance(iat, int | float) and not isinstance(iat, bool) else None,
+            "the API server does not check iat",
+        )
         alg = header.get("alg") if isinstance(header.get("alg"), str) else ""
         assert isinstance(alg, str)
+        allowed = "alg on the allow-list" + (f" ({self.algs_ref})" if self.algs_ref else "")
         if alg not in self.algs:
-            raise _Reject(
+            raise tr.fail(
                 "alg",
                 f"oidc: id token signed with unsupported algorithm, expected {quote_list(self.algs)} got {quote(alg)}",
+                allowed,
+                alg,
+                f"allowed: {quote_list(self.algs)}; the allow-list is checked before any key",
             )
+        tr.add("alg", "pass", allowed, alg, f"allowed: {quote_list(self.algs)}")
         state = "not-checked"
+        kid = header.get("kid") if isinstance(header.get("kid"), str) else None
         if self.keys is not None:
             try:
                 err = self.keys.verify(header, signing_input, sig, alg)
-            except NoKeys:
+            except NoKeys as e:
                 err = None
+                why = str(e) or "no keys (JWKS) were available"
             else:
                 if err is not None:
-                    raise _Reject("signature", f"failed to verify signature: {err}")
+                    raise tr.fail("signature", f"failed to verify signature: {err}", "kid", kid, f"keys: {err}")
                 state = "verified"
-        if len(self.audiences) > 1 and not set(self.audiences) & set(t.audience):
-            raise _Reject(
-                "audience",
-                f"oidc: expected audience in {quote_list(sorted(set(self.audiences)))} got {quote_list(t.audience)}",
-                "aud",
-            )
+        else:
+            why = "no key set"
+        if state == "verified":
+            tr.add("signature", "pass", "kid", kid, f"verified with a key of the issuer ({alg})")
+        else:
+            tr.add("signature", "unknown", "kid", kid, f"not checked: {why}")
+        if len(self.audiences) > 1:
+            subject = f"aud meets one of {quote_list(sorted(set(self.audiences)))} (MatchAny)"
+            if not set(self.audiences) & set(t.audience):
+                raise tr.fail(
+                    "audience-any",
+                    f"oidc: expected audience in {quote_list(sorted(set(self.audiences)))} "
+                    f"got {quote_list(t.audience)}",
+                    subject,
+                    t.audience,
+                    stage="audience",
+                    claim="aud",
+                )
+            tr.add("audience-any", "pass", subject, t.audience, "at least one audience matches")
         return t, state
+
+
+def iso_or_raw(t: datetime, unix: int | None) -> str:
+    """A time as RFC 3339 UTC, or the raw seconds when Python's calendar cannot hold it."""
+    if unix is not None and unix_time(unix) is None:
+        return f"{unix} (seconds since 1970)"
+    if t in (_FAR_FUTURE, _FAR_PAST):
+        return "beyond the calendar"
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- claims decoding (Go encoding/json into string / bool / []string) ------------------------
@@ -643,9 +888,12 @@ class Authenticator:
     init_error: str | None = None
     #: Fetches a distributed claim: (claim, _claim_sources entry, this authenticator) -> value.
     resolver: Callable[[str, dict[str, Any], Any], Any] | None = None
+    #: Where the steps are recorded (shared with the verifier).
+    trace: _Trace = field(default_factory=lambda: _Trace())
 
     def authenticate(self, token: str) -> Prediction:
         """``AuthenticateToken``."""
+        tr = self.trace
         url = self.config.issuer.url
         if untrusted_issuer(token) != url:
             return Prediction(handled=False, authenticated=False, stage="issuer", issuer=url, authenticator=self.index)
@@ -653,12 +901,29 @@ class Authenticator:
         if self.verifier is None:
             base.error = "oidc: authenticator not initialized"
             base.stage = "not-initialized"
+            why = self.init_error or "discovery or JWKS not fetched"
+            tr.add("verifier", "fail", "discovery and JWKS", None, why, error=base.error)
             if self.init_error:
                 base.notes.append(f"oidc: authenticator for issuer {quote(url)} is not healthy: {self.init_error}")
             return base
+        self.verifier.trace = tr
         try:
             t, sig_state = self.verifier.verify(token)
         except _Reject as r:
+            if not tr.stopped:  # a parse failure inside go-oidc: recorded where it stopped
+                tr.add(r.stage, "fail", "", None, "", error=f"oidc: verify token: {r.message}")
+            else:  # the step recorded go-oidc's own words; the API server wraps them
+                last = tr.steps[-1]
+                tr.steps[-1] = TraceStep(
+                    last.step,
+                    last.outcome,
+                    last.authenticator,
+                    last.subject,
+                    last.value,
+                    last.detail,
+                    True,
+                    f"oidc: verify token: {r.message}",
+                )
             base.error = f"oidc: verify token: {r.message}"
             base.stage, base.claim = r.stage, r.claim
             if r.stage == "signature":
@@ -681,6 +946,13 @@ class Authenticator:
                 f"the expression '{u.source}' uses {u.feature}, which this emulation cannot evaluate: "
                 "the outcome is unknown"
             )
+            tr.add(
+                tr.current or "result",
+                "unknown",
+                u.source,
+                None,
+                f"uses {u.feature}, which this emulation cannot evaluate",
+            )
             return base
         except _Unfetched as u:
             base.stage, base.claim = "distributed-unfetched", u.claim
@@ -688,8 +960,11 @@ class Authenticator:
                 f"the {u.claim!r} claim is distributed: the API server would fetch {u.endpoint} and verify the JWT "
                 "it returns; that was not done offline, so the outcome is unknown"
             )
+            tr.add("distributed", "unknown", u.claim, u.endpoint, "not fetched offline: the outcome is unknown")
             return base
         except _Reject as r:
+            if not tr.stopped:
+                tr.add(r.stage, "fail", r.claim or "", None, "", error=r.message)
             base.error, base.stage, base.claim = r.message, r.stage, r.claim
             return base
         base.authenticated = True
@@ -698,36 +973,51 @@ class Authenticator:
         return base
 
     def _expand(self, claims: dict[str, Any]) -> None:
+        tr = self.trace
+        tr.current = "distributed"
         gclaim = self.config.claim_mappings.groups.claim
         if not gclaim or gclaim in claims or "_claim_names" not in claims:
             return
         names = claims.get("_claim_names") or {}
         sources = claims.get("_claim_sources")
         if sources is None:
-            raise _Reject("distributed", "oidc: could not expand distributed claims: oidc: no claim sources", gclaim)
+            raise tr.fail(
+                "distributed", "oidc: could not expand distributed claims: oidc: no claim sources", gclaim, claim=gclaim
+            )
         src = names.get(gclaim)
         if src is None:
+            tr.add("distributed", "skip", gclaim, None, f"_claim_names has no entry for {gclaim!r}: no groups from it")
             return
         ep = sources.get(src)
         if not isinstance(ep, dict):
-            raise _Reject(
+            raise tr.fail(
                 "distributed",
                 f"oidc: could not expand distributed claims: id token _claim_names contained a source {src} "
                 "missing in _claims_sources",
                 gclaim,
+                claim=gclaim,
             )
         endpoint = ep.get("endpoint") or ""
         if not endpoint:
+            tr.add("distributed", "skip", gclaim, None, "an aggregated claim (no endpoint): ignored by the API server")
             return  # an aggregated claim (JWT): not supported, silently ignored
         if self.resolver is None:
             raise _Unfetched(str(endpoint), gclaim)
         try:
             value = self.resolver(gclaim, ep, self)
         except _Reject as r:
-            raise _Reject("distributed", f"oidc: could not expand distributed claims: {r.message}", gclaim) from None
+            raise tr.fail(
+                "distributed",
+                f"oidc: could not expand distributed claims: {r.message}",
+                gclaim,
+                str(endpoint),
+                claim=gclaim,
+            ) from None
+        tr.add("distributed", "pass", gclaim, value, f"fetched from {endpoint}")
         claims[gclaim] = value
 
     def _map(self, claims: dict[str, Any]) -> UserInfo:
+        tr = self.trace
         m = self.config.claim_mappings
         c = self.compiled
         cel_claims: Any = None
@@ -736,145 +1026,240 @@ class Authenticator:
 
             cel_claims = to_cel(claims)
         # username
+        tr.current = "username"
         if c.username is not None:
+            subject = f"expression: {m.username.expression}"
             r = _run(c.username, cel_claims)
             if r.kind == "error":
-                raise _Reject(
+                raise tr.fail(
                     "username",
                     f"oidc: error evaluating username claim expression: expression '{m.username.expression}' "
                     f"resulted in error: {r.value}",
+                    subject,
                 )
             if r.kind != "string":
-                raise _Reject(
+                raise tr.fail(
                     "username",
                     "oidc: error evaluating username claim expression: username claim expression must return a string",
+                    subject,
+                    r.value,
                 )
             if r.value == "":
-                raise _Reject("username", "oidc: empty username via CEL expression is not allowed")
+                raise tr.fail("username", "oidc: empty username via CEL expression is not allowed", subject, "")
             username = r.value
+            tr.add("username", "pass", subject, username)
         else:
             claim = m.username.claim
+            prefix = m.username.prefix or ""
+            subject = f"claim: {claim}" + (f", prefix {prefix!r}" if prefix else ", no prefix")
             try:
                 username = _as_string(claims, claim)
             except ValueError as e:
-                raise _Reject("username", f"oidc: parse username claims {quote(claim)}: {e}", claim) from None
+                raise tr.fail(
+                    "username", f"oidc: parse username claims {quote(claim)}: {e}", subject, claim=claim
+                ) from None
             if claim == "email" and "email_verified" in claims:
                 try:
                     verified = _as_bool(claims, "email_verified")
                 except ValueError as e:
-                    raise _Reject(
-                        "email-verified", f"oidc: parse 'email_verified' claim: {e}", "email_verified"
+                    raise tr.fail(
+                        "email-verified",
+                        f"oidc: parse 'email_verified' claim: {e}",
+                        "email_verified",
+                        claims.get("email_verified"),
+                        claim="email_verified",
                     ) from None
                 if not verified:
-                    raise _Reject("email-verified", "oidc: email not verified", "email_verified")
+                    raise tr.fail(
+                        "email-verified",
+                        "oidc: email not verified",
+                        "email_verified",
+                        claims.get("email_verified"),
+                        claim="email_verified",
+                    )
+                tr.add(
+                    "email-verified", "pass", "email_verified", True, "the username claim is email: it must be verified"
+                )
+            elif claim == "email":
+                tr.add("email-verified", "skip", "email_verified", None, "absent: the API server accepts the email")
             if m.username.prefix:
                 username = m.username.prefix + username
+            tr.add("username", "pass", subject, username)
         user = UserInfo(username=username)
         # groups
+        tr.current = "groups"
         gclaim = m.groups.claim
         if gclaim and gclaim in claims:
+            gprefix = m.groups.prefix or ""
+            subject = f"claim: {gclaim}" + (f", prefix {gprefix!r}" if gprefix else ", no prefix")
             try:
                 groups = _string_or_array(claims[gclaim])
             except ValueError as e:
-                raise _Reject("groups", f"oidc: parse groups claim {quote(gclaim)}: {e}", gclaim) from None
+                raise tr.fail(
+                    "groups", f"oidc: parse groups claim {quote(gclaim)}: {e}", subject, claim=gclaim
+                ) from None
             if m.groups.prefix:
                 groups = [m.groups.prefix + g for g in groups]
             user.groups = groups
+            tr.add("groups", "pass", subject, groups)
+        elif gclaim:
+            tr.add(
+                "groups", "pass", f"claim: {gclaim}", [], f"the token has no {gclaim!r} claim: no groups (not an error)"
+            )
         elif c.groups is not None:
+            subject = f"expression: {m.groups.expression}"
             r = _run(c.groups, cel_claims)
             if r.kind == "error":
-                raise _Reject(
+                raise tr.fail(
                     "groups",
                     f"oidc: error evaluating group claim expression: expression '{m.groups.expression}' "
                     f"resulted in error: {r.value}",
+                    subject,
                 )
             try:
                 user.groups = _cel_strings(r)
             except ValueError as e:
-                raise _Reject("groups", f"oidc: error evaluating group claim expression: {e}") from None
+                raise tr.fail(
+                    "groups", f"oidc: error evaluating group claim expression: {e}", subject, r.value
+                ) from None
+            tr.add("groups", "pass", subject, list(user.groups))
+        else:
+            tr.add("groups", "skip", "claimMappings.groups", None, "no groups mapping configured")
         # uid
+        tr.current = "uid"
         if m.uid.claim:
+            subject = f"claim: {m.uid.claim}"
             try:
                 user.uid = _as_string(claims, m.uid.claim)
             except ValueError as e:
-                raise _Reject("uid", f"oidc: parse uid claim {quote(m.uid.claim)}: {e}", m.uid.claim) from None
+                raise tr.fail(
+                    "uid", f"oidc: parse uid claim {quote(m.uid.claim)}: {e}", subject, claim=m.uid.claim
+                ) from None
+            tr.add("uid", "pass", subject, user.uid)
         elif c.uid is not None:
+            subject = f"expression: {m.uid.expression}"
             r = _run(c.uid, cel_claims)
             if r.kind == "error":
-                raise _Reject(
+                raise tr.fail(
                     "uid",
                     f"oidc: error evaluating uid claim expression: expression '{m.uid.expression}' "
                     f"resulted in error: {r.value}",
+                    subject,
                 )
             if r.kind != "string":
-                raise _Reject(
-                    "uid", "oidc: error evaluating uid claim expression: uid claim expression must return a string"
+                raise tr.fail(
+                    "uid",
+                    "oidc: error evaluating uid claim expression: uid claim expression must return a string",
+                    subject,
+                    r.value,
                 )
             user.uid = r.value
+            tr.add("uid", "pass", subject, user.uid)
+        else:
+            tr.add("uid", "skip", "claimMappings.uid", None, "no uid mapping configured")
         # extra
+        tr.current = "extra"
         extra: dict[str, list[str]] = {}
         jti = claims.get("jti")
         if isinstance(jti, str) and jti:
             extra[CREDENTIAL_ID_KEY] = [f"JTI={jti}"]
+            tr.add("extra", "pass", CREDENTIAL_ID_KEY, extra[CREDENTIAL_ID_KEY], "added from jti by the API server")
         results = []
         for key, expr, prog in c.extra:
             r = _run(prog, cel_claims)
             if r.kind == "error":
                 # oidc.go returns the mapper's error unwrapped here.
-                raise _Reject("extra", f"expression '{expr}' resulted in error: {r.value}")
+                raise tr.fail("extra", f"expression '{expr}' resulted in error: {r.value}", f"{key}: {expr}")
             results.append((key, expr, r))
         for key, expr, r in results:
             try:
                 values = _cel_strings(r)
             except ValueError as e:
-                raise _Reject("extra", f"oidc: error evaluating extra claim expression: {expr}: {e}") from None
+                raise tr.fail(
+                    "extra", f"oidc: error evaluating extra claim expression: {expr}: {e}", f"{key}: {expr}", r.value
+                ) from None
             if values:
                 extra[key] = values
+            tr.add("extra", "pass", f"{key}: {expr}", values, "" if values else "empty: the key is left out")
         user.extra = extra
         # required claims (claimValidationRules with claim)
+        tr.current = "required-claim"
         for rule in self.config.claim_validation_rules:
             if not rule.claim:
                 continue
+            subject = f"{rule.claim} == {rule.required_value!r}"
             if rule.claim not in claims:
-                raise _Reject(
-                    "required-claim", f"oidc: required claim {rule.claim} not present in ID token", rule.claim
+                raise tr.fail(
+                    "required-claim",
+                    f"oidc: required claim {rule.claim} not present in ID token",
+                    subject,
+                    claim=rule.claim,
                 )
             try:
                 value = _as_string(claims, rule.claim)
             except ValueError as e:
-                raise _Reject("required-claim", f"oidc: parse claim {rule.claim}: {e}", rule.claim) from None
+                raise tr.fail(
+                    "required-claim",
+                    f"oidc: parse claim {rule.claim}: {e}",
+                    subject,
+                    claims[rule.claim],
+                    claim=rule.claim,
+                ) from None
             if value != rule.required_value:
-                raise _Reject(
+                raise tr.fail(
                     "required-claim",
                     f"oidc: required claim {rule.claim} value does not match. Got = {value}, want = "
                     f"{rule.required_value}",
-                    rule.claim,
+                    subject,
+                    value,
+                    claim=rule.claim,
                 )
+            tr.add("required-claim", "pass", subject, value)
         # CEL claim validation rules: evaluate all (first runtime error wins), then first false.
         if c.claim_rules:
+            tr.current = "claim-rule"
             self._rules(c.claim_rules, cel_claims, "oidc: error evaluating claim validation expression: ", "claim-rule")
         if c.user_rules:
             from oidc_doctor.authn.cel import to_cel
 
+            tr.current = "user-rule"
             uval = to_cel(
                 {"username": user.username, "uid": user.uid, "groups": list(user.groups), "extra": dict(user.extra)}
             )
             self._rules(c.user_rules, uval, "oidc: error evaluating user info validation rule: ", "user-rule")
         return user
 
-    @staticmethod
-    def _rules(rules: list[tuple[str, str, Any]], value: Any, prefix: str, stage: str) -> None:
-        results = []
+    def _rules(self, rules: list[tuple[str, str, Any]], value: Any, prefix: str, stage: str) -> None:
+        tr = self.trace
+        results: list[tuple[str, str, Any]] = []
         for expr, message, prog in rules:
             r = _run(prog, value)
             if r.kind == "error":
-                raise _Reject(stage, f"{prefix}expression '{expr}' resulted in error: {r.value}")
+                for e, _m, done in results:  # the rules evaluated before the error, with their values
+                    tr.add(stage, "info", e, done.value, "evaluated; a later rule's error decides")
+                raise tr.fail(
+                    stage, f"{prefix}expression '{expr}' resulted in error: {r.value}", expr, None, "runtime error"
+                )
             results.append((expr, message, r))
+        stop: _Reject | None = None
         for expr, message, r in results:
+            if stop is not None:
+                tr.add(stage, "info", expr, r.value, "evaluated; an earlier rule decided")
+                continue
             if r.kind != "bool":
-                raise _Reject(stage, f"{prefix}validation expression must return a boolean")
-            if not r.value:
-                raise _Reject(stage, f"{prefix}validation expression '{expr}' failed: {message}")
+                stop = tr.fail(stage, f"{prefix}validation expression must return a boolean", expr, r.value)
+            elif not r.value:
+                stop = tr.fail(
+                    stage,
+                    f"{prefix}validation expression '{expr}' failed: {message}",
+                    expr,
+                    False,
+                    f"message: {message}" if message else "no message",
+                )
+            else:
+                tr.add(stage, "pass", expr, True)
+        if stop is not None:
+            raise stop
 
 
 def predict(
@@ -891,6 +1276,7 @@ def predict(
     authenticator not initialized``. Without any key material pass a key set raising
     :class:`NoKeys`: the signature is then reported ``not-checked``.
     """
+    tr = _Trace()
     verdict = validate_settings(auth)
     if verdict.startup_error is not None:
         msg = verdict.startup_error
@@ -901,22 +1287,55 @@ def predict(
         p.startup_error = verdict.startup_error
         if msg != verdict.startup_error:
             p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
+        tr.add("config", "fail", auth.ref, None, "kube-apiserver refuses this configuration", error=msg)
+        p.trace = tuple(tr.steps)
         return p
+    tr.add(
+        "config",
+        "pass",
+        auth.ref,
+        None,
+        f"{len(auth.authenticators)} JWT authenticator(s), tried in order; signing algorithms "
+        f"{quote_list(list(auth.signing_algs))}",
+    )
     if token is None:
-        return Prediction(handled=False, authenticated=False, stage="config-only")
+        return Prediction(handled=False, authenticated=False, stage="config-only", trace=tuple(tr.steps))
+    iss, why = untrusted_issuer_or_error(token)
     for i, (a, v) in enumerate(zip(auth.authenticators, verdict.per_authenticator, strict=True)):
-        if untrusted_issuer(token) != a.issuer.url:
+        tr.authenticator = i
+        subject = f"issuer.url {a.issuer.url!r}"
+        if iss is None:
+            tr.add("issuer", "not-handled", subject, None, f"the token has no readable iss ({why}): not handled")
             continue
+        if iss != a.issuer.url:
+            tr.add("issuer", "not-handled", subject, iss, _issuer_miss(iss, a.issuer.url))
+            continue
+        tr.add("issuer", "pass", subject, iss, "iss equals issuer.url byte for byte: this authenticator answers")
         keys, init_error = keys_for(a)
         verifier = None
         if init_error is None:
-            verifier = Verifier(a.issuer.url, list(a.issuer.audiences), list(auth.signing_algs), keys, now)
-        authn = Authenticator(a, v.compiled, verifier, i, init_error)
+            verifier = Verifier(
+                a.issuer.url, list(a.issuer.audiences), list(auth.signing_algs), keys, now, tr, auth.signing_algs_ref
+            )
+        authn = Authenticator(a, v.compiled, verifier, i, init_error, trace=tr)
         if resolver_for is not None and verifier is not None:
             authn.resolver = resolver_for(a, verifier)
-        return authn.authenticate(token)
+        p = authn.authenticate(token)
+        for j in range(i + 1, len(auth.authenticators)):
+            tr.authenticator = j
+            tr.add(
+                "issuer",
+                "not-tried",
+                f"issuer.url {auth.authenticators[j].issuer.url!r}",
+                None,
+                f"jwt[{i}] answered first: the union of authenticators stops there",
+            )
+        tr.authenticator = i
+        tr.add("result", _result_outcome(p), "", p.user.to_json() if p.user else None, _result_text(p))
+        p.trace = tuple(tr.steps)
+        return p
+    tr.authenticator = None
     p = Prediction(handled=False, authenticated=False, stage="issuer")
-    iss, why = untrusted_issuer_or_error(token)
     if iss is None:
         p.notes.append(
             f"no JWT authenticator reads this token ({why}): kube-apiserver logs only `invalid bearer token`"
@@ -926,7 +1345,36 @@ def predict(
             f"the token's iss {iss!r} is a --service-account-issuer: kube-apiserver's service-account "
             "authenticator judges it, not a JWT authenticator"
         )
+    tr.add("result", "not-handled", "", None, _result_text(p))
+    p.trace = tuple(tr.steps)
     return p
+
+
+def _issuer_miss(iss: str, url: str) -> str:
+    """Why a token's ``iss`` is not this issuer, in the terms people get wrong."""
+    if iss.rstrip("/") == url.rstrip("/"):
+        return "differs only in the trailing slash (the match is byte for byte): not handled"
+    if iss.lower() == url.lower():
+        return "differs only in letter case (the match is byte for byte): not handled"
+    return "a different issuer: not handled, the next authenticator is tried"
+
+
+def _result_outcome(p: Prediction) -> str:
+    if p.authenticated:
+        return "pass"
+    if p.stage in UNKNOWN_STAGES:
+        return "unknown"
+    return "fail" if p.handled else "not-handled"
+
+
+def _result_text(p: Prediction) -> str:
+    if p.authenticated:
+        return "authenticated (kube-apiserver then adds system:authenticated)"
+    if p.stage in UNKNOWN_STAGES:
+        return "no verdict: a step could not be evaluated offline"
+    if p.handled:
+        return f"rejected: {p.error}"
+    return "no JWT authenticator handled the token: the API server answers 401 and logs `invalid bearer token`"
 
 
 #: Stages where the emulation could not reach a verdict (the outcome is unknown, not a rejection).

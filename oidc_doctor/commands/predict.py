@@ -6,7 +6,14 @@ repeated ``--apiserver-arg=--flag=value`` (combinable with ``--auth-config``). W
 use the network: discovery, JWKS and distributed claims, with the configured CA and explicit
 timeouts; ``--jwks FILE`` (or a JWKS in the bundle) keeps it offline, ``--offline`` forbids it.
 
-Exit status: 0 authenticated (or, without a token, a valid configuration), 1 not, 2 could not run.
+``--trace`` adds every step the authenticator took, in the API server's order, as the emulator
+recorded it (``oidc_doctor.authn.verify.TraceStep``). ``--compare OLD`` (a file: an
+AuthenticationConfiguration or a kube-apiserver manifest) or ``--compare-flags 'FLAGS'`` judges
+the same token under a second set of settings and shows both identities and verdicts, and what
+differs (the usual migration from ``--oidc-*`` flags to a structured file).
+
+Exit status: 0 authenticated (or, without a token, a valid configuration), 1 not, 2 could not run;
+with ``--compare`` the status is the one of the new settings.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ if TYPE_CHECKING:
 EPILOG = """examples:
   oidc-doctor predict --bundle DIR --now 2026-11-28T10:25:12Z
   oidc-doctor predict --token @t.txt --apiserver-arg=--oidc-issuer-url=https://idp --apiserver-arg=--oidc-client-id=k8s
+  oidc-doctor predict --token @t.txt --auth-config auth.yaml --jwks jwks.json --trace
+  oidc-doctor predict --token @t.txt --auth-config new.yaml --compare-flags '--oidc-issuer-url=https://idp ...'
 
 exit status: 0 authenticated (without --token: a valid configuration), 1 not, 2 could not run."""
 
@@ -50,6 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one kube-apiserver flag, e.g. --apiserver-arg=--oidc-issuer-url=https://idp (repeatable)",
     )
     parser.add_argument("--jwks", metavar="FILE", help="the issuer's JWKS (no network then)")
+    parser.add_argument(
+        "--trace", action="store_true", help="show every step of the authenticator, in the API server's order"
+    )
+    cmp = parser.add_argument_group("compare with other settings (the same token, judged under both)")
+    cmp.add_argument(
+        "--compare", metavar="OLD", help="the old settings: an AuthenticationConfiguration or kube-apiserver manifest"
+    )
+    cmp.add_argument(
+        "--compare-flags",
+        metavar="'FLAGS'",
+        help="the old settings as kube-apiserver flags in one word: '--oidc-issuer-url=URL --oidc-client-id=ID'",
+    )
     parser.add_argument(
         "--kube-version",
         metavar="V",
@@ -201,14 +222,65 @@ def run(args: argparse.Namespace, io: IO) -> int:
             raise InputError(args.jwks, f"not JSON: {e}") from e
     elif ev is not None and ev.of(Kind.JWKS):
         static = verify.StaticKeys([k for item in ev.of(Kind.JWKS) for k in parse_jwks(item.data)])
+    old = _compare_settings(args)
+    if old is not None and token is None:
+        raise UsageError("--compare needs a token (--token SRC, or a bundle holding one)")
+    if old is not None and args.kube_version:
+        old.kube_version, old.kube_version_ref = args.kube_version, "--kube-version"
+    pred = _predict(auth, token, now, args, ev, static)
+    if args.offline and token is not None and pred.handled:
+        pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+    if token is None:
+        status = 0 if pred.error is None else 1
+    elif pred.stage in verify.UNKNOWN_STAGES:
+        status = 2  # no verdict: the notes say what could not be done
+    else:
+        status = 0 if pred.authenticated else 1
+    from oidc_doctor.commands import predict_view as view
+    from oidc_doctor.commands.result import Result, write
+    from oidc_doctor.text import iso
+
+    doc = pred.to_json()
+    doc.update(settings=auth.ref, signing_algs=list(auth.signing_algs), now=iso(now), now_source=moment.source)
+    if args.trace:
+        doc["trace"] = pred.trace_json()
+    had_token = token is not None
+    if old is not None:
+        old_pred = _predict(old, token, now, args, None, static)
+        cmp = view.Comparison(old, old_pred, auth, pred)
+        doc["compare"] = cmp.to_json(args.trace)
+
+        def text() -> str:
+            return _text(pred, had_token, auth, args.trace) + "\n" + view.compare_text(cmp, args.trace)
+
+        def markdown() -> str:
+            return view.predict_markdown(pred, auth, args.trace) + "\n" + view.compare_markdown(cmp, args.trace)
+    else:
+
+        def text() -> str:
+            return _text(pred, had_token, auth, args.trace)
+
+        def markdown() -> str:
+            return view.predict_markdown(pred, auth, args.trace)
+
+    rich_md = markdown if (args.trace or old is not None) else None  # else the plain text, fenced
+    result = Result("predict", SCHEMA, status, doc, text, notes=moment.notes, markdown=rich_md)
+    return write(result, args, io)
+
+
+def _predict(
+    auth: ApiServerAuth, token: str | None, now: Any, args: argparse.Namespace, ev: Any, static: KeySet | None
+) -> Prediction:
+    """The authenticator's verdict for ``token`` under ``auth`` (keys: ``static``, else the issuer's)."""
+    from oidc_doctor.authn import verify
+    from oidc_doctor.authn.remote import online
+    from oidc_doctor.evidence import Kind
+
     fetcher = None
     if not args.offline:
         from oidc_doctor.authn.remote import HttpFetcher
 
         fetcher = HttpFetcher()  # discovery/JWKS when no keys were given; distributed claims always
-
-    from oidc_doctor.authn.remote import online
-
     ca_override = _read_file(args.ca_file) if args.ca_file else None
     keys_for, resolver_for = online(auth, now, static, fetcher, ca_override)
     if ev is not None and static is not None and ev.of(Kind.DISCOVERY):
@@ -224,28 +296,44 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
     pred = verify.predict(token, auth, now, keys_for, resolver_for)
     pred.notes.extend(n for n in [_version_note(auth)] if n)
-    if args.offline and token is not None and pred.handled:
-        pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
-    if token is None:
-        status = 0 if pred.error is None else 1
-    elif pred.stage in verify.UNKNOWN_STAGES:
-        status = 2  # no verdict: the notes say what could not be done
-    else:
-        status = 0 if pred.authenticated else 1
-    from oidc_doctor.commands.result import Result, write
-    from oidc_doctor.text import iso
+    return pred
 
-    doc = pred.to_json()
-    doc.update(settings=auth.ref, signing_algs=list(auth.signing_algs), now=iso(now), now_source=moment.source)
-    had_token = token is not None
-    result = Result("predict", SCHEMA, status, doc, lambda: _text(pred, had_token, auth), notes=moment.notes)
-    return write(result, args, io)
+
+def _compare_settings(args: argparse.Namespace) -> ApiServerAuth | None:
+    """The settings of ``--compare FILE`` or ``--compare-flags 'FLAGS'``, or None."""
+    if args.compare and args.compare_flags:
+        raise UsageError("give one of --compare FILE and --compare-flags 'FLAGS'")
+    if args.compare_flags:
+        import shlex
+
+        from oidc_doctor.authn.flags import parse_args, translate
+
+        try:
+            words = shlex.split(args.compare_flags)
+        except ValueError as e:
+            raise UsageError(f"--compare-flags: {e}") from e
+        if not words:
+            raise UsageError("--compare-flags: no flags given")
+        words = [w if w.startswith("-") else f"--{w}" for w in words]
+        auth = translate(parse_args(words, "--compare-flags"), "--compare-flags")
+        if auth.auth_config_path:
+            raise UsageError("--compare-flags names --authentication-config: give that file as --compare FILE")
+        return auth
+    if args.compare:
+        auth = _manifest_settings(args.compare)
+        if auth.auth_config_path and not auth.authenticators:
+            raise InputError(
+                args.compare,
+                f"names --authentication-config={auth.auth_config_path}: give that file as --compare instead",
+            )
+        return auth
+    return None
 
 
 SCHEMA = "oidc-doctor/predict/v1"
 
 
-def _text(pred: Prediction, had_token: bool, auth: ApiServerAuth) -> str:
+def _text(pred: Prediction, had_token: bool, auth: ApiServerAuth, trace: bool = False) -> str:
     from oidc_doctor.text import clean
 
     lines = [f"settings:      {clean(auth.ref)} ({auth.source}, {len(auth.authenticators)} JWT authenticator(s))"]
@@ -282,4 +370,8 @@ def _text(pred: Prediction, had_token: bool, auth: ApiServerAuth) -> str:
             lines.append(f"signature:     {pred.signature}")
     for n in pred.notes:
         lines.append(f"note:          {clean(n)}")
+    if trace:
+        from oidc_doctor.commands.predict_view import trace_text
+
+        lines += ["", *trace_text(pred)]
     return "\n".join(lines) + "\n"

@@ -28,10 +28,11 @@ class Result(Record):
     ``schema``); ``text`` renders the human form (plain lines, no colour); ``report`` is set for
     the commands whose result is a full diagnosis, rendered by :mod:`oidc_doctor.render`;
     ``notes`` are report-level remarks (e.g. the judged moment looks wrong) shown in every format;
-    ``styled`` optionally gives the text as (rich style, line) pairs for a colour terminal.
+    ``styled`` optionally gives the text as (rich style, line) pairs for a colour terminal;
+    ``markdown`` optionally gives a Markdown form of its own (else the text is fenced).
     """
 
-    _fields = ("command", "schema", "status", "doc", "text", "report", "notes", "styled")
+    _fields = ("command", "schema", "status", "doc", "text", "report", "notes", "styled", "markdown")
     __slots__ = _fields
     command: str
     schema: str
@@ -41,6 +42,7 @@ class Result(Record):
     report: Report | None
     notes: tuple[str, ...]
     styled: Callable[[], list[tuple[str, str]]] | None
+    markdown: Callable[[], str] | None
 
     def __init__(
         self,
@@ -52,6 +54,7 @@ class Result(Record):
         report: Report | None = None,
         notes: tuple[str, ...] = (),
         styled: Callable[[], list[tuple[str, str]]] | None = None,
+        markdown: Callable[[], str] | None = None,
     ) -> None:
         self.command = command
         self.schema = schema
@@ -61,6 +64,7 @@ class Result(Record):
         self.report = report
         self.notes = notes
         self.styled = styled
+        self.markdown = markdown
 
     def document(self) -> dict[str, Any]:
         """The JSON document: ``schema`` and ``version`` first, the notes when there are any."""
@@ -112,6 +116,9 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
         return render_report(result.report, fmt, tty=tty, notes=result.notes)
     if tty and fmt == "text" and result.styled is not None:
         return _rich_lines([*result.styled(), *(("yellow", f"note: {n}") for n in result.notes)])
+    if fmt == "markdown" and result.markdown is not None:
+        md = result.markdown()
+        return md + "".join(f"\n> **Note:** {n}\n" for n in result.notes)
     from oidc_doctor.render.plain import as_html, as_markdown, with_notes
 
     body = with_notes(result.text(), result.notes)

@@ -124,6 +124,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         doc["claims"] = mask_claims(doc["claims"])
     doc["findings"] = [f.to_json() for f in findings]
     doc["checks"] = [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks]
+    doc["timeline"] = [e.to_json() for e in judged.timeline]
     status = 1 if any(f["severity"] == "error" for f in doc["findings"]) else 0
 
     def text() -> str:
@@ -137,4 +138,3 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return lines_for(doc)
 
     return write(Result("token", SCHEMA, status, doc, text, notes=moment.notes, styled=styled), args, io)
-

@@ -49,6 +49,10 @@ def render_markdown(report: Report, notes: tuple[str, ...] = ()) -> str:
                 fence = _fence(rest)
                 out += ["", fence, *rest, fence]
             out.append("")
+    from oidc_doctor.render.timeline import markdown_lines
+
+    session = markdown_lines(report, _md)
+    out += [*session, ""] if session else []
     out += [f"Checks: {check_counts(report)}", ""]
     for cid, status, reason in blind_checks(report):
         out.append(f"- {status}: `{cid}` — {_md(reason)}")

@@ -43,6 +43,13 @@ def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -
             fix = "\n     ".join(escape(line) for line in clean_lines(f.fix))
             lines.append(f"[green]fix:[/] {fix}")
         console.print(Panel("\n".join(lines), title=str(n), title_align="left", border_style=style or "white"))
+    from oidc_doctor.render.timeline import text_lines
+
+    for i, line in enumerate(text_lines(report)):
+        style = "bold" if i == 0 else "bold yellow" if line.startswith(" =>") else ""
+        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+    if text_lines(report):
+        console.print()
     console.print(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
         console.print(f"  [yellow]{status}[/]: {cid} — {escape(reason)}")

@@ -30,6 +30,10 @@ def render_text(report: Report, notes: tuple[str, ...] = ()) -> str:
             out.append(f"   fix: {first}")
             out += [f"        {line}" for line in rest]
         out.append("")
+    from oidc_doctor.render.timeline import text_lines
+
+    session = text_lines(report)
+    out += [*session, ""] if session else []
     out.append(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
         out.append(f"  {status}: {cid} — {reason}")
