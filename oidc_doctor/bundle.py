@@ -146,10 +146,11 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             if samples:
                 return Kind.APISERVER_METRICS, "", samples
             return None, "a Prometheus query result without kube-apiserver authentication metrics", obj
+        from oidc_doctor.proxy.headlamp import is_headlamp_values
         from oidc_doctor.proxy.helm import is_kubeapps_values
 
-        if is_kubeapps_values(obj):
-            return Kind.HELM_VALUES, "", obj  # the user's Kubeapps values.yaml / `helm get values`
+        if is_kubeapps_values(obj) or is_headlamp_values(obj):
+            return Kind.HELM_VALUES, "", obj  # the user's Kubeapps/Headlamp values.yaml / `helm get values`
         from oidc_doctor.idp.settings import idp_config_of
 
         if idp_config_of(obj) is not None:

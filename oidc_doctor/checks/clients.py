@@ -30,7 +30,8 @@ from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.adapters import from_headlamp, from_proxy
-from oidc_doctor.proxy.headlamp import HeadlampConfig, read_headlamp
+from oidc_doctor.proxy.headlamp import HeadlampConfig, is_headlamp_values, read_headlamp
+from oidc_doctor.proxy.headlamp import from_values_file as headlamp_from_values
 from oidc_doctor.proxy.kubelogin import kubelogin_clients
 from oidc_doctor.text import clean, human_duration
 
@@ -57,7 +58,17 @@ def headlamps(ev: Evidence) -> list[HeadlampConfig]:
     ]
     # A Pod of a Deployment in the same evidence would repeat its findings.
     managed = {c.workload.namespace for c in found if c.workload.kind != "Pod"}
-    return [c for c in found if c.workload.kind != "Pod" or c.workload.namespace not in managed]
+    found = [c for c in found if c.workload.kind != "Pod" or c.workload.namespace not in managed]
+    if not found:
+        # Headlamp known only by its chart values (the user's values.yaml): its login settings.
+        found = [
+            cfg
+            for item in ev.of(Kind.HELM_VALUES)
+            if isinstance(item.data, dict) and is_headlamp_values(item.data)
+            for cfg in [headlamp_from_values(item.data, item.ref)]
+            if cfg.uses_oidc
+        ]
+    return found
 
 
 def find_clients(ev: Evidence, ctx: Context) -> list[OidcClient]:

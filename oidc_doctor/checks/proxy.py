@@ -63,7 +63,11 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
             decoded.append(helm.decode_release(item.data, item.ref))
         except InputError as e:
             state.errors.append(str(e))
-    decoded += [helm.from_values_file(i.data, i.ref) for i in ev.of(Kind.HELM_VALUES) if isinstance(i.data, dict)]
+    decoded += [
+        helm.from_values_file(i.data, i.ref)
+        for i in ev.of(Kind.HELM_VALUES)
+        if isinstance(i.data, dict) and helm.is_kubeapps_values(i.data)
+    ]
     state.releases = helm.latest(decoded)
     found = [
         (item, inst)

@@ -117,7 +117,9 @@ class HeadlampConfig:
 
     @property
     def ref(self) -> str:
-        """``deploy headlamp/headlamp container headlamp``."""
+        """``deploy headlamp/headlamp container headlamp`` (``Headlamp chart values FILE`` from values alone)."""
+        if self.workload.kind == VALUES_WORKLOAD:
+            return f"Headlamp chart values {self.workload.ref}"
         return f"{self.workload.short} container {self.container_name}"
 
     def get(self, name: str) -> Setting:
@@ -278,3 +280,34 @@ def _chart(wl: Workload, releases: list[HelmRelease]) -> HelmChart | None:
 def scopes_of(value: str | bool | None) -> list[str]:
     """Headlamp's comma-separated ``-oidc-scopes`` (``strings.Split`` on ``,``, blanks dropped)."""
     return [s.strip() for s in str(value or "").split(",") if s.strip()]
+
+
+#: ``Workload.kind`` of a Headlamp known only by its chart values.
+VALUES_WORKLOAD = "values"
+
+
+def is_headlamp_values(obj: dict[str, Any]) -> bool:
+    """A Headlamp chart values file: ``config.oidc`` with the chart's keys (``charts/headlamp/values.yaml``)."""
+    oidc = as_dict(as_dict(obj.get("config")).get("oidc"))
+    return any(k in oidc for k in ("clientID", "issuerURL", "scopes", "useAccessToken"))
+
+
+def from_values_file(values: dict[str, Any], ref: str) -> HeadlampConfig:
+    """Headlamp's OIDC settings from its chart values alone (no Deployment, no release record).
+
+    The chart renders ``config.oidc.*`` as ``-oidc-*`` options (through the ``oidc`` Secret), so each
+    key set there is that option; unset keys keep Headlamp's defaults. The release name and
+    namespace are not in a values file: fixes say RELEASE and NAMESPACE.
+    """
+    oidc = as_dict(as_dict(values.get("config")).get("oidc"))
+    image = as_dict(values.get("image"))
+    tag = str(image.get("tag") or "")
+    wl = Workload(VALUES_WORKLOAD, "NAMESPACE", "RELEASE", {}, ref, values)
+    cfg = HeadlampConfig(wl, "headlamp", f"ghcr.io/headlamp-k8s/headlamp:{tag}" if tag else "", helm=None)
+    cfg.helm = HelmChart("RELEASE", "NAMESPACE", "", {k: v for k, v in oidc.items() if "secret" not in k.lower()})
+    for name, key in CHART_KEY.items():
+        if key in oidc and "secret" not in name:
+            value = oidc[key]
+            parsed = _parse(name, str(value).lower() if isinstance(value, bool) else str(value))
+            cfg.settings[name] = hsetting(name, parsed, "helm-values", f"{ref} config.oidc.{key}")
+    return cfg
