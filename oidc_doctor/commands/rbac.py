@@ -86,7 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         epilog=WHO_EPILOG,
     )
     who.add_argument(
-        "--rules", action="store_true", help="also show each binding's effective rules (aggregation applied)"
+        "--rules",
+        action="store_true",
+        help="also show each binding's effective rules (aggregation applied; -o wide shows them too)",
     )
     _identity_args(who, match=True)
     can = subs.add_parser(
@@ -367,7 +369,9 @@ def _who(
     a = analyze(idx, who, failed, claims, auth)  # the 403's request, when --error names one
     findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
     bindings = [x.to_json() for x in a.applied]
-    if args.rules:
+    from oidc_doctor.commands.options import wants_wide
+
+    if args.rules or wants_wide(args):  # -o wide: the effective rules too
         for b, applied in zip(bindings, a.applied, strict=True):
             rules, err = idx.role_rules(applied.binding)
             b["rules"] = rules
