@@ -6,8 +6,8 @@
   :func:`oidc_doctor.commands.when.judge_time` (the one ``now`` rule);
 - :func:`source_options`: the evidence, ``--bundle DIR`` and/or live ``--context``/``--kubeconfig``;
 - :func:`live_options`: ``--context``/``--kubeconfig`` alone (live-only commands);
-- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias) and
-  ``--output-file FILE`` (``-`` = stdout), read by :func:`output_choice`.
+- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias),
+  ``--output-file FILE`` (``-`` = stdout) and ``-q/--quiet``, read by :func:`output_choice`.
 
 This module imports nothing heavy: the ``token`` command's start-up runs through it.
 """
@@ -93,6 +93,13 @@ def output_options(p: Any, **extra: Any) -> None:
     )
     p.add_argument("--format", choices=FORMATS, help="the same as -o FORMAT", **extra)
     p.add_argument("--output-file", metavar="FILE", help="write the output to FILE (- = stdout)", **extra)
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing: the exit status answers (as kubectl auth can-i --quiet)",
+        **extra,
+    )
 
 
 def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:
@@ -123,6 +130,8 @@ def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:
             file = out
     if file == "-":
         file = None
+    if getattr(args, "quiet", False) and file is not None:
+        raise UsageError(f"-q (print nothing) and --output-file {file} disagree: give one")
     if fmt == "wide":  # the text; a command with more to show asks wants_wide()
         fmt = "text"
     return fmt or "text", file

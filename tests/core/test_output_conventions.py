@@ -84,3 +84,16 @@ def test_wide_is_text_and_adds_the_rules_to_rbac_who() -> None:
     assert "Verbs:[" in wide and "Verbs:[" not in text
     # a command with nothing more to show writes its text
     assert _run(["examples", "list", "-o", "wide"])[1] == _run(["examples", "list"])[1]
+
+
+def test_quiet_prints_nothing_and_the_exit_status_answers() -> None:
+    can = ["rbac", "can", "list", "pods", "-n", "dev", "--user", "x", "--bundle", HEALTHY]
+    assert _run([*can, "--group", "oidc:dev", "-q"]) == (0, "", "")
+    assert _run([*can, "--quiet"]) == (1, "", "")
+    status, out, _ = _run(["diagnose", "--bundle", str(ROOT / "examples" / "kubeapps-audience-mismatch"), "-q"])
+    assert status == 1 and out == ""
+
+
+def test_quiet_with_an_output_file_disagrees(tmp_path: Path) -> None:
+    status, out, err = _run(["examples", "list", "-q", "--output-file", str(tmp_path / "x")])
+    assert status == 2 and out == "" and "disagree" in err and not (tmp_path / "x").exists()
