@@ -192,6 +192,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     reverse = args.rbac_command == "who-can" or getattr(args, "match", None) is not None
     if not reverse:
         _identity_flags(args)
+    elif args.rbac_command == "who" and (args.group or args.as_group or args.rules or args.now):
+        # a search of subject names has no identity to give groups to, and no moment to judge
+        raise UsageError("rbac who --match: --group, --as-group, --rules and --now go with an identity, not a search")
     from oidc_doctor.commands.options import is_live, read_token
 
     live = is_live(args)

@@ -277,3 +277,9 @@ def test_impersonated_service_account_groups_follow_the_impersonation_filter() -
     assert impersonated_groups(sa, ["team"]) == ["team", "system:authenticated"]
     assert impersonated_groups("alice", ["team"]) == ["team", "system:authenticated"]
     assert impersonated_groups("system:anonymous", []) == ["system:unauthenticated"]
+
+
+def test_match_refuses_the_options_of_an_identity(bundle: Path) -> None:
+    for extra in (["--group", "g"], ["--as-group", "g"], ["--rules"], ["--now", "2026-11-28T10:25:12Z"]):
+        status, out, err = _run("rbac", "who", "--match", "a", *extra, "--bundle", str(bundle))
+        assert status == 2 and out == "" and "go with an identity, not a search" in err, extra
