@@ -8,7 +8,9 @@ kubectl plugin's file ``kubectl-oidc_doctor``.
 
 - bash: a ``complete -F`` function (bash ≥ 3.2: no associative arrays);
 - zsh: the same function through zsh's ``bashcompinit`` (zsh's documented emulation of bash's
-  ``complete``/``compgen``, zshcompsys(1) "bashcompinit");
+  ``complete``/``compgen``, zshcompsys(1) "bashcompinit"). Its ``compgen`` calls the function
+  under ``emulate -L sh`` (0-based arrays, as bash) and globs files from zsh's own ``PREFIX``,
+  ignoring the word given: so ``@FILE`` token sources complete in bash and fish, not in zsh;
 - fish: ``complete -c`` lines conditioned on the sub-commands typed (fish's own completion syntax,
   fishshell.com/docs/current/completions.html);
 - kubectl ≥ 1.26: the console script ``kubectl_complete-oidc_doctor`` (:func:`kubectl_complete`).

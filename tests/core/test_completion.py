@@ -157,3 +157,26 @@ def test_kubectl_complete_console_script_prints_lines_and_a_directive(tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["who", "can", "who-can", ":4"]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_runs_the_function_as_bashcompinit_calls_it(tmp_path: Path) -> None:
+    # bashcompinit's compgen calls the -F function under `emulate -L sh` (0-based arrays) and leaves
+    # the filtering by the typed word to zsh: the sub-command path must still be found.
+    script = tmp_path / "oidc-doctor.zsh"
+    script.write_text(_script("zsh"))
+    program = f"""source '{script}'
+t() {{
+    emulate -L sh; setopt kshglob noshglob braceexpand
+    COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _oidc_doctor; print -r -- "${{COMPREPLY[*]}}"
+}}
+t oidc-doctor rbac ''
+t oidc-doctor rbac who --ma
+print -r -- "${{_comps[oidc-doctor]}}"
+"""
+    done = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    subs, flags, registered = done.stdout.splitlines()
+    assert sorted(subs.split()) == ["can", "who", "who-can"]
+    assert "--match" in flags.split() and "--apply" not in flags.split()  # the flags of `rbac who`
+    assert registered == "_bash_complete -o filenames -F _oidc_doctor"
