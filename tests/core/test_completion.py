@@ -180,3 +180,26 @@ print -r -- "${{_comps[oidc-doctor]}}"
     assert sorted(subs.split()) == ["can", "who", "who-can"]
     assert "--match" in flags.split() and "--apply" not in flags.split()  # the flags of `rbac who`
     assert registered == "_bash_complete -o filenames -F _oidc_doctor"
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completes_commands_flags_and_values(tmp_path: Path) -> None:
+    script = tmp_path / "oidc-doctor.fish"
+    script.write_text(_script("fish"))
+
+    def candidates(line: str) -> list[str]:
+        done = subprocess.run(
+            ["fish", "--no-config", "-c", f"source '{script}'; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return [c.split("\t")[0] for c in done.stdout.splitlines()]
+
+    assert candidates("oidc-doctor rb") == ["rbac"]
+    assert sorted(candidates("oidc-doctor rbac ")) == ["can", "who", "who-can"]
+    assert candidates("oidc-doctor rbac who --ma") == ["--match"]
+    assert sorted(candidates("oidc-doctor rbac who --kind ")) == ["group", "serviceaccount", "user"]
+    assert candidates("kubectl-oidc_doctor diagnose -o y") == ["yaml"]
