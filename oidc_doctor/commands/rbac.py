@@ -524,14 +524,10 @@ def _who_can_text(req: Any, answer: Any, all_namespaces: bool) -> str:
     if answer.grants:
         out.append(f"{'SUBJECT':<44} {'BINDING':<44} ROLE")
         for g in answer.grants:
-            b = g.binding
-            ns, name = b.get("metadata", {}).get("namespace") or "", b.get("metadata", {}).get("name") or ""
-            where = f"{b.get('kind')} {ns + '/' if ns else ''}{name}"
-            ref = b.get("roleRef") or {}
-            out.append(
-                f"{clean(subject_label(g.subject)):<44} {clean(where):<44} "
-                f"{clean(str(ref.get('kind')))}/{clean(str(ref.get('name')))}"
-            )
+            b = g.to_json()["binding"]
+            where = f"{b['kind']} {b['namespace'] + '/' if b['namespace'] else ''}{b['name']}"
+            role = f"{b['role']['kind']}/{b['role']['name']}"
+            out.append(f"{clean(subject_label(g.subject)):<44} {clean(where):<44} {clean(role)}")
     else:
         out.append("no binding allows it")
     if answer.errors:

@@ -283,3 +283,33 @@ def test_match_refuses_the_options_of_an_identity(bundle: Path) -> None:
     for extra in (["--group", "g"], ["--as-group", "g"], ["--rules"], ["--now", "2026-11-28T10:25:12Z"]):
         status, out, err = _run("rbac", "who", "--match", "a", *extra, "--bundle", str(bundle))
         assert status == 2 and out == "" and "go with an identity, not a search" in err, extra
+
+
+@pytest.mark.parametrize("fmt", ["text", "wide", "json", "yaml", "markdown", "html"])
+def test_a_hostile_subject_name_is_shown_without_its_control_characters(tmp_path: Path, fmt: str) -> None:
+    hostile = "evil\x1b[31m\u202eadmin\x07"
+    objs = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {
+                "kind": "ClusterRole",
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "metadata": {"name": "r"},
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}],
+            },
+            {
+                "kind": "ClusterRoleBinding",
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "metadata": {"name": "b"},
+                "roleRef": {"kind": "ClusterRole", "name": "r"},
+                "subjects": [{"kind": "User", "name": hostile}],
+            },
+        ],
+    }
+    (tmp_path / "rbac.json").write_text(json.dumps(objs))
+    for argv in (["rbac", "who-can", "list", "pods"], ["rbac", "who", "--match", "EVIL"]):
+        status, out, err = _run(*argv, "--bundle", str(tmp_path), "-o", fmt)
+        assert status == 0, err
+        assert "evil" in out and "admin" in out  # shown ...
+        assert not any(c in out for c in ("\x1b", "\u202e", "\x07"))  # ... without its controls
