@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUNDLE ?= examples/kubeapps-audience-mismatch
 DEMO_NOW ?= 2026-11-28T10:25:12Z
 
-.PHONY: demo test lint typecheck unit bench fuzz docs clean
+.PHONY: demo test lint typecheck unit bench fuzz docs clean krew-archive
 
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -55,6 +55,13 @@ fuzz: $(VENV)/.test
 
 docs: $(VENV)/.base
 	$(BIN)/python -m oidc_doctor.causes > docs/causes.md
+
+# The krew plugin's archive (the launcher in deploy/krew) and its sha256 for deploy/krew/oidc-doctor.yaml.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+krew-archive:
+	mkdir -p dist
+	tar -czf dist/kubectl-oidc_doctor-v$(VERSION).tar.gz -C deploy/krew kubectl-oidc_doctor
+	sha256sum dist/kubectl-oidc_doctor-v$(VERSION).tar.gz
 
 clean:
 	rm -rf $(VENV) tests/idp/node_modules .mypy_cache .ruff_cache .pytest_cache benchmarks/data

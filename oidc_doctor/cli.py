@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from oidc_doctor import __version__
@@ -121,7 +121,45 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             mod = _module(module)
             sub = subs.add_parser(name, help=help_text, description=help_text, epilog=getattr(mod, "EPILOG", None))
             mod.add_arguments(sub)
+    if parser.prog.startswith("kubectl "):
+        # kubectl finds the plugin `kubectl-oidc_doctor` for `kubectl oidc-doctor` (a dash in the
+        # command is an underscore in the file name: kubernetes.io/docs/tasks/extend-kubectl/kubectl-plugins):
+        # the examples must say what the user types.
+        import re
+
+        plugin = re.compile(r"(?<![\w/-])oidc-doctor(?= )")
+        for _, p in walk(parser):
+            for attr in ("epilog", "description"):
+                text = getattr(p, attr)
+                if text:
+                    setattr(p, attr, plugin.sub("kubectl oidc-doctor", text))
     return parser
+
+
+def walk(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser of the tree with its command path: ``()``, ``("rbac",)``, ``("rbac", "who")``..."""
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from walk(sub, (*path, name))
+
+
+def _command_path(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """The sub-command words of ``argv`` (``["rbac", "who"]``), found in the parser tree."""
+    children: dict[tuple[str, ...], set[str]] = {}
+    for found, _ in walk(parser):
+        if found:
+            children.setdefault(found[:-1], set()).add(found[-1])
+    path: tuple[str, ...] = ()
+    for word in argv:
+        if word in children.get(path, ()):
+            path = (*path, word)
+    return list(path)
 
 
 def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
@@ -132,7 +170,13 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
     sys.stdout, sys.stderr = io.stdout, io.stderr  # argparse prints help/usage to sys streams
     try:
         try:
-            args: Any = build_parser(_chosen(argv)).parse_args(argv)
+            parser = build_parser(_chosen(argv))
+            args, extra = parser.parse_known_args(argv)
+            if extra:
+                # argparse reports words no sub-parser took at the top ("oidc-doctor: unrecognized
+                # arguments"): name the (sub-)command they were given to, as its own errors do.
+                where = " ".join(_command_path(parser, argv))
+                raise _ArgError(f"{where}: unrecognized arguments: {' '.join(extra)}")
         except _ArgError as e:
             # argparse names the (sub-)command: "oidc-doctor rbac who: ..." reads "rbac who: ...".
             io.warn(str(e).removeprefix("kubectl ").removeprefix("oidc-doctor").lstrip(": "))

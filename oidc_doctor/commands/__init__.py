@@ -22,4 +22,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rbac": ("oidc_doctor.commands.rbac", "who is bound / may an identity do X, from a bundle or live"),
     "whoami": ("oidc_doctor.commands.whoami", "live: who the API server says the token is (SelfSubjectReview)"),
     "collect": ("oidc_doctor.commands.collect", "live: write a redacted bundle from a cluster"),
+    "examples": ("oidc_doctor.commands.examples", "the example bundles shipped with the tool: list, path NAME"),
+    "completion": ("oidc_doctor.commands.completion", "shell completion script: bash, zsh or fish"),
 }

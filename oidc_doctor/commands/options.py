@@ -6,8 +6,8 @@
   :func:`oidc_doctor.commands.when.judge_time` (the one ``now`` rule);
 - :func:`source_options`: the evidence, ``--bundle DIR`` and/or live ``--context``/``--kubeconfig``;
 - :func:`live_options`: ``--context``/``--kubeconfig`` alone (live-only commands);
-- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias) and
-  ``--output-file FILE`` (``-`` = stdout), read by :func:`output_choice`.
+- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias),
+  ``--output-file FILE`` (``-`` = stdout) and ``-q/--quiet``, read by :func:`output_choice`.
 
 This module imports nothing heavy: the ``token`` command's start-up runs through it.
 """
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
     from oidc_doctor.io import IO
 
-#: Every format every command writes (``yaml`` is the JSON document as YAML).
-FORMATS = ("text", "json", "yaml", "markdown", "html")
+#: Every format every command writes (``yaml`` is the JSON document as YAML; ``wide`` is kubectl's
+#: text with more detail: the text, with more where a command has more to show, see :func:`wants_wide`).
+FORMATS = ("text", "wide", "json", "yaml", "markdown", "html")
 
 
 def token_option(p: Any, *, positional: bool = False, help: str | None = None, group: Any = None) -> None:
@@ -87,11 +88,18 @@ def output_options(p: Any, **extra: Any) -> None:
         "-o",
         "--output",
         metavar="FORMAT",
-        help=f"output format: {'|'.join(FORMATS)} (a file name here is the old form of --output-file)",
+        help=f"output format: {'|'.join(FORMATS)} (- = stdout; a file name here is the old form of --output-file)",
         **extra,
     )
     p.add_argument("--format", choices=FORMATS, help="the same as -o FORMAT", **extra)
     p.add_argument("--output-file", metavar="FILE", help="write the output to FILE (- = stdout)", **extra)
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing: the exit status answers (as kubectl auth can-i --quiet)",
+        **extra,
+    )
 
 
 def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:
@@ -103,19 +111,43 @@ def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:
     fmt: str | None = getattr(args, "format", None)
     out = getattr(args, "output", None)
     file: str | None = getattr(args, "output_file", None)
+    choices = "|".join(FORMATS)
+    if out == "-":  # stdout, as --output-file -: never a file named "-"
+        out = None
+        if file is not None and file != "-":
+            raise UsageError(f"-o - (standard output) and --output-file {file} disagree: give one")
     if out is not None:
         if out in FORMATS:
             if fmt is not None and fmt != out:
                 raise UsageError(f"-o {out} and --format {fmt} disagree: give one format")
             fmt = out
+        elif not _looks_like_a_file(out):
+            raise UsageError(f"-o {out}: unknown output format: choose one of {choices} (a file: --output-file {out})")
         else:
             if file is not None:
-                raise UsageError(f"-o {out} is not a format ({'|'.join(FORMATS)}), and --output-file is given too")
-            io.warn(f"-o FILE is deprecated: use --output-file {out} (and -o {'|'.join(FORMATS)} for the format)")
+                raise UsageError(f"-o {out} is not a format ({choices}), and --output-file is given too")
+            io.warn(f"-o FILE is deprecated: use --output-file {out} (and -o {choices} for the format)")
             file = out
     if file == "-":
         file = None
+    if getattr(args, "quiet", False) and file is not None:
+        raise UsageError(f"-q (print nothing) and --output-file {file} disagree: give one")
+    if fmt == "wide":  # the text; a command with more to show asks wants_wide()
+        fmt = "text"
     return fmt or "text", file
+
+
+def wants_wide(args: argparse.Namespace) -> bool:
+    """Whether ``-o wide`` (or ``--format wide``) asks for the text with more detail."""
+    return "wide" in (getattr(args, "output", None), getattr(args, "format", None))
+
+
+def _looks_like_a_file(value: str) -> bool:
+    """Whether ``-o VALUE`` is the old ``-o FILE``: a path, a name with an extension, or an existing file.
+
+    A bare word (``-o jsn``, ``-o table``) is a mistyped format and gets the list of formats.
+    """
+    return "/" in value or os.sep in value or "." in value.lstrip(".") or os.path.exists(value)
 
 
 def read_token(src: str | None, io: IO) -> str:

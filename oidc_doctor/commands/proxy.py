@@ -30,6 +30,14 @@ EPILOG = """examples:
 
 exit status: 0 no error found, 1 at least one error, 2 could not run."""
 
+AUTHZ_HEADER_EPILOG = """examples:
+  oidc-doctor proxy authz-header enable -n kubeapps -d kubeapps               (dry run: the patch)
+  oidc-doctor proxy authz-header enable -n kubeapps -d kubeapps --apply       (patch, wait for the rollout)
+  oidc-doctor proxy authz-header disable -n kubeapps -d kubeapps --apply      (revert when done)
+  oidc-doctor proxy authz-header enable --bundle DIR -o json
+
+exit status: 0 planned, applied or nothing to change, 2 blocked (the reason is printed) or could not run."""
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``proxy`` and its ``authz-header`` action."""
@@ -51,6 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="turn --set-authorization-header on (to copy the id_token from the browser) or off",
         description="Patch --set-authorization-header on the oauth2-proxy container, by container name. "
         "Dry run unless --apply.",
+        epilog=AUTHZ_HEADER_EPILOG,
     )
     a.add_argument("state", choices=("enable", "disable"))
     _source_args(a, inherit=True)

@@ -162,6 +162,8 @@ def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None =
     file: str | None = None
     if fmt is None:
         fmt, file = output_choice(args, io)
+    if getattr(args, "quiet", False):  # -q: the exit status is the answer
+        return result.status
     tty = colour(args, io, fmt, file)
     text = safe_output(render(result, fmt, tty=tty), ansi=tty)
     if file is None:

@@ -67,6 +67,24 @@ def default_groups(username: str, groups: Iterable[str]) -> list[str]:
     return out
 
 
+def impersonated_groups(username: str, groups: Iterable[str]) -> list[str]:
+    """Groups of an impersonated identity (``kubectl --as USER --as-group GROUP``).
+
+    As the API server's impersonation filter computes them (k8s.io/apiserver
+    ``pkg/endpoints/filters/impersonation.go``): a service account impersonated *without* groups
+    gets ``system:serviceaccounts`` and ``system:serviceaccounts:NS``; with groups, only those.
+    ``system:authenticated`` (``system:unauthenticated`` for the anonymous user) is added as
+    :func:`default_groups` does.
+    """
+    given = list(dict.fromkeys(groups))
+    if given and service_account_of(username):
+        out = list(given)
+        if "system:authenticated" not in out and "system:unauthenticated" not in out:
+            out.append("system:authenticated")
+        return out
+    return default_groups(username, given)
+
+
 def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
     """``(namespace, name)`` of an object ("" for what is missing or malformed)."""
     m = obj.get("metadata")

@@ -114,7 +114,7 @@ def test_missing_folder_and_folder_without_rbac_exit_2(tmp_path: Path) -> None:
 
 def test_rbac_without_subcommand_is_a_usage_error() -> None:
     status, _, err = _run("rbac")
-    assert status == 2 and "who or can" in err
+    assert status == 2 and "who, can or who-can" in err
 
 
 def test_who_rules_shows_effective_rules_with_aggregation_and_missing_roles(bundle: Path) -> None:
