@@ -6,8 +6,8 @@
   :func:`oidc_doctor.commands.when.judge_time` (the one ``now`` rule);
 - :func:`source_options`: the evidence, ``--bundle DIR`` and/or live ``--context``/``--kubeconfig``;
 - :func:`live_options`: ``--context``/``--kubeconfig`` alone (live-only commands);
-- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias) and
-  ``--output-file FILE`` (``-`` = stdout), read by :func:`output_choice`.
+- :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias),
+  ``--output-file FILE`` (``-`` = stdout) and ``--no-color``, read by :func:`output_choice`.
 
 This module imports nothing heavy: the ``token`` command's start-up runs through it.
 """
@@ -92,6 +92,12 @@ def output_options(p: Any, **extra: Any) -> None:
     )
     p.add_argument("--format", choices=FORMATS, help="the same as -o FORMAT", **extra)
     p.add_argument("--output-file", metavar="FILE", help="write the output to FILE (- = stdout)", **extra)
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour on a terminal (as the variable NO_COLOR does)",
+        **extra,
+    )
 
 
 def output_choice(args: argparse.Namespace, io: IO) -> tuple[str, str | None]:

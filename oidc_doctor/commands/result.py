@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from oidc_doctor.io import IO
     from oidc_doctor.pipeline import Report
+    from oidc_doctor.render.common import Meta
 
 
 class Result(Record):
@@ -86,8 +87,8 @@ def report_result(command: str, report: Report, notes: tuple[str, ...] = ()) -> 
     return Result(command, SCHEMA, report.exit_status(), doc, text, report, notes)
 
 
-def render(result: Result, fmt: str, *, tty: bool = False) -> str:
-    """The result as ``fmt`` text, before the hostile-text policy."""
+def render(result: Result, fmt: str, *, tty: bool = False, width: int | None = None, meta: Meta | None = None) -> str:
+    """The result as ``fmt`` text, before the hostile-text policy (``width``: wrap text there)."""
     if fmt == "json" and result.report is not None:
         from oidc_doctor.render.json import render_json
 
@@ -109,7 +110,7 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
     if result.report is not None:
         from oidc_doctor.render import render as render_report
 
-        return render_report(result.report, fmt, tty=tty, notes=result.notes)
+        return render_report(result.report, fmt, tty=tty, notes=result.notes, width=width, meta=meta)
     if tty and fmt == "text" and result.styled is not None:
         return _rich_lines([*result.styled(), *(("yellow", f"note: {n}") for n in result.notes)])
     from oidc_doctor.render.plain import as_html, as_markdown, with_notes
@@ -137,10 +138,35 @@ def _rich_lines(lines: list[tuple[str, str]]) -> str:
 
 
 def colour(args: argparse.Namespace, io: IO, fmt: str, file: str | None) -> bool:
-    """Whether to write colours: text on a terminal, not asked for plainly (``-o text``, ``NO_COLOR``)."""
+    """Whether to write colours: text on a terminal, not asked for plainly (``-o text``,
+    ``--no-color``, ``NO_COLOR``)."""
     explicit = getattr(args, "format", None) == "text" or getattr(args, "output", None) == "text"
+    plain = explicit or getattr(args, "no_color", False)
     # https://no-color.org: any non-empty NO_COLOR turns colour off
-    return fmt == "text" and file is None and not explicit and not io.env.get("NO_COLOR") and io.stdout_tty
+    return fmt == "text" and file is None and not plain and not io.env.get("NO_COLOR") and io.stdout_tty
+
+
+def width(io: IO, file: str | None) -> int | None:
+    """The columns text is wrapped to: ``COLUMNS`` when set, else the terminal's; None (no
+    wrapping) for a pipe or a file, whose lines stay whole for grep and editors."""
+    columns = io.env.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    if file is not None or not io.stdout_tty:
+        return None
+    import os
+
+    try:
+        return max(os.get_terminal_size(io.stdout.fileno()).columns, 20)
+    except (OSError, ValueError, AttributeError):  # a stream that says it is a terminal but has no descriptor
+        return 80
+
+
+def meta(args: argparse.Namespace) -> Meta:
+    """The version and the command line a report shows (``main`` keeps the arguments on ``args``)."""
+    from oidc_doctor.render.common import Meta
+
+    return Meta(tuple(getattr(args, "argv", ()) or ()), getattr(args, "prog", None) or "oidc-doctor")
 
 
 def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None = None) -> int:
@@ -156,7 +182,7 @@ def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None =
     if fmt is None:
         fmt, file = output_choice(args, io)
     tty = colour(args, io, fmt, file)
-    text = safe_output(render(result, fmt, tty=tty), ansi=tty)
+    text = safe_output(render(result, fmt, tty=tty, width=width(io, file), meta=meta(args)), ansi=tty)
     if file is None:
         io.stdout.write(text)
         return result.status

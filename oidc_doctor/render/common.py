@@ -87,3 +87,44 @@ def inputs_summary(report: Report) -> str | None:
     files = len({i.ref.split("#")[0] for i in used})
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"{files} input(s) used: {kinds}"
+
+
+class Meta:
+    """What a report says about its making: the tool's version and the command line that ran.
+
+    ``argv`` is shown as typed but with every credential masked (a token given on the command
+    line is shown by fingerprint only, :func:`oidc_doctor.secrets.mask_text`).
+    """
+
+    __slots__ = ("argv", "prog", "version")
+
+    def __init__(self, argv: tuple[str, ...] = (), prog: str = "oidc-doctor", version: str | None = None) -> None:
+        from oidc_doctor import __version__
+
+        self.version = __version__ if version is None else version
+        self.argv = argv
+        self.prog = prog
+
+    def command_line(self) -> str:
+        """The command line, quoted for a POSIX shell, credentials masked, control characters removed."""
+        import shlex
+
+        from oidc_doctor.secrets import mask_text
+
+        if not self.argv:
+            return ""
+        words = []
+        after_token = False
+        for i, a in enumerate(self.argv):
+            value = a.split("=", 1)[1] if a.startswith("--token=") else a
+            raw = after_token or a.startswith("--token=") or (i > 0 and self.argv[0] == "token" and a[:1] not in "-")
+            if raw and value[:1] not in ("@", "$", "-", ""):
+                # a token typed on the command line itself: never repeated, even when it has no JWT shape
+                a = "--token=<token>" if a.startswith("--token=") else "<token>"
+            after_token = a == "--token"
+            words.append(shlex.quote(a))
+        return clean(mask_text(" ".join([self.prog, *words])))
+
+    def tool(self) -> str:
+        """``oidc-doctor 0.1.0``."""
+        return f"oidc-doctor {self.version}"
