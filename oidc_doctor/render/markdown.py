@@ -26,8 +26,11 @@ _SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
 def _md(s: str) -> str:
-    """Hostile text as inert Markdown: no table break (``|``), no HTML (``<``), no code span."""
-    return clean(s).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
+    """Hostile text as inert Markdown: no table break (``|``), no HTML (``<``), no code span, and
+    every backslash shown (in running text ``\\"`` would read as an escaped quote: the backslash
+    of a klog ``\\"`` would vanish)."""
+    text = clean(s).replace("\\", "\\\\")
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "\\`")
 
 
 def _inline(s: str) -> str:

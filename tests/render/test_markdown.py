@@ -139,3 +139,20 @@ def test_skipped_and_broken_inputs_are_listed_with_why(tmp_path: object) -> None
     inputs = _section(out.getvalue(), "Inputs")
     assert "**Skipped** (1)" in inputs and "b/notes.txt" in inputs and "no known content" in inputs
     assert "**Broken**" in inputs and "b/rbac2.yaml" in inputs
+
+
+def test_backslashes_in_running_text_are_shown_not_eaten() -> None:
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks.base import Check, Context
+    from oidc_doctor.evidence import Evidence
+    from oidc_doctor.model import CheckResult, Finding
+    from oidc_doctor.pipeline import run
+
+    title = 'the log says err="expected audience \\"kubernetes\\"" and `a\\b` in code'
+    f = Finding("audience-mismatch", title)
+    ctx = Context(now=datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC), now_source="flag")
+    rep = run(Evidence(), ctx, [Check("t.a", ("audience-mismatch",), lambda ev, c: CheckResult.failed([f]), "a")])
+    md = render(rep, "markdown")
+    # GitHub shows "\\" as one backslash in running text, and a code span as it is
+    assert 'err="expected audience \\\\"kubernetes\\\\"" and `a\\b` in code' in md

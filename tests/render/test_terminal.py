@@ -99,3 +99,23 @@ def test_a_command_line_token_is_never_shown() -> None:
     opaque = "opaque-access-token-value-1234567890"
     out = _run(["diagnose", f"--token={opaque}", "--error", "Unauthorized", "-o", "html"], {})
     assert opaque not in out and "--token=&lt;token&gt;" in out
+
+
+class _TtyErr(io.StringIO):
+    """A stderr that says it is a terminal (progress bars are drawn only there)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_of_a_long_read_goes_to_stderr_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import oidc_doctor.commands.logs as logs_command
+
+    log = str(EXAMPLES / "kubeapps-audience-mismatch" / "kube-apiserver.log")
+    plain_out = io.StringIO()
+    main(["logs", log], IO(stdout=plain_out, stderr=io.StringIO(), env={}))
+    monkeypatch.setattr(logs_command, "_PROGRESS_MIN", 1)  # every file counts as big
+    out, err = io.StringIO(), _TtyErr()
+    main(["logs", log], IO(stdout=out, stderr=err, env={}))
+    assert "kube-apiserver.log [" in err.getvalue() and "100.0%" in err.getvalue()
+    assert out.getvalue() == plain_out.getvalue()
