@@ -185,7 +185,22 @@ def _verdict(report: Report) -> str:
 # --- the time axis -------------------------------------------------------------------------------
 
 _LANES = ("token", "proxy", "failure", "now", "other")
-_LANE_NAMES = {"token": "token", "proxy": "proxy", "failure": "failures", "now": "now", "other": "other"}
+_LANE_NAMES = {"token": "token", "proxy": "proxy session", "failure": "failures", "now": "now", "other": "other"}
+
+
+def _row(m: Mark) -> str:
+    """The row a mark is drawn on: its lane, failures apart by cause (a 401 for one reason, a
+    predicted logout for another, each on a row of its own)."""
+    if m.lane != "failure":
+        return m.lane
+    what = "predicted logout" if m.kind == "predicted-logout" else "failures"
+    return f"{what}: {m.cause}" if m.cause else what
+
+
+def _row_order(row: str) -> tuple[int, str]:
+    """Rows in lane order (token, proxy, failures, now, other), failures by name."""
+    lane = "failure" if row.startswith(("failures", "predicted logout")) else row
+    return (_LANES.index(lane) if lane in _LANES else len(_LANES), row)
 
 
 def _x(t: datetime, start: datetime, span: float, left: float, width: float) -> float:
@@ -200,9 +215,9 @@ def _levels(marks: list[Mark], xs: list[float], gap: float = 18.0) -> list[int]:
     levels = []
     for m, x in zip(marks, xs, strict=True):
         level = 0
-        while (m.lane, level) in last and x - last[(m.lane, level)] < gap:
+        while (_row(m), level) in last and x - last[(_row(m), level)] < gap:
             level += 1
-        last[(m.lane, level)] = x
+        last[(_row(m), level)] = x
         levels.append(level)
     return levels
 
@@ -210,20 +225,20 @@ def _levels(marks: list[Mark], xs: list[float], gap: float = 18.0) -> list[int]:
 def timeline_svg(marks: list[Mark]) -> str:
     """The time axis as inline SVG: one row per kind of moment, one numbered mark per moment
     (``<g class="mark LANE">``, its ``<title>`` saying when and what)."""
-    lanes = [lane for lane in _LANES if any(m.lane == lane for m in marks)]
-    left, right, top, step = 74.0, 24.0, 12.0, 18.0
+    lanes = sorted({_row(m) for m in marks}, key=_row_order)
+    left, right, top, step = 24.0, 24.0, 4.0, 18.0
     width = 700.0
     plot = width - left - right
     start, end = marks[0].at, marks[-1].at
     span = (end - start).total_seconds()
     xs = [_x(m.at, start, span, left, plot) for m in marks]
     levels = _levels(marks, xs)
-    depth = {lane: 1 + max(lv for m, lv in zip(marks, levels, strict=True) if m.lane == lane) for lane in lanes}
+    depth = {lane: 1 + max(lv for m, lv in zip(marks, levels, strict=True) if _row(m) == lane) for lane in lanes}
     lane_y: dict[str, float] = {}
     y = top
     for lane in lanes:
-        lane_y[lane] = y + 12
-        y += 12 + step * depth[lane] + 6
+        lane_y[lane] = y + 26  # the row's name above its line
+        y += 26 + step * depth[lane]
     axis_y = y + 2
     height = axis_y + 24
     out = [
@@ -234,13 +249,14 @@ def timeline_svg(marks: list[Mark]) -> str:
     for lane in lanes:
         ly = lane_y[lane]
         out.append(f'<line class="lane" x1="{left:.1f}" x2="{width - right:.1f}" y1="{ly:.1f}" y2="{ly:.1f}"/>')
-        out.append(f'<text class="lanename" x="4" y="{ly + 4:.1f}">{_LANE_NAMES[lane]}</text>')
+        name = _LANE_NAMES.get(lane, lane)
+        out.append(f'<text class="lanename" x="{left:.1f}" y="{ly - 12:.1f}">{_e(name)}</text>')
     out.append(f'<line class="axis" x1="{left:.1f}" x2="{width - right:.1f}" y1="{axis_y:.1f}" y2="{axis_y:.1f}"/>')
     out.append(f'<text x="{left:.1f}" y="{axis_y + 16:.1f}">{iso(start)}</text>')
     if span > 0:
         out.append(f'<text x="{width - right:.1f}" y="{axis_y + 16:.1f}" text-anchor="end">{iso(end)}</text>')
     for n, (m, x, level) in enumerate(zip(marks, xs, levels, strict=True), 1):
-        cy = lane_y[m.lane] + step * level
+        cy = lane_y[_row(m)] + step * level
         label = f"{n}. {iso(m.at)} {clean(m.what)}" + (f" ({clean(m.cause)})" if m.cause else "")
         shape = (
             f'<rect x="{x - 7:.1f}" y="{cy - 7:.1f}" width="14" height="14" transform="rotate(45 {x:.1f} {cy:.1f})"/>'

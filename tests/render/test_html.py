@@ -35,6 +35,12 @@ def test_the_time_axis_has_one_mark_per_moment_on_its_lane() -> None:
     assert page.count("<li value=") == len(KUBEAPPS_TIMELINE)
 
 
+def test_failures_are_drawn_on_a_row_per_cause() -> None:
+    page = _page(timeline=KUBEAPPS_TIMELINE)
+    rows = re.findall(r'<text class="lanename" [^>]*>([^<]*)</text>', page)
+    assert rows == ["token", "failures: audience-mismatch", "predicted logout: proxy-cookie-refresh-missing", "now"]
+
+
 def test_marks_at_one_moment_do_not_overlap() -> None:
     page = _page(timeline=KUBEAPPS_TIMELINE)
     centres = re.findall(r'<g class="mark (\w+)"[^>]*><title>[^<]*</title><circle cx="([\d.]+)" cy="([\d.]+)"', page)
