@@ -6,6 +6,7 @@ from collections import Counter
 
 from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report
+from oidc_doctor.record import FrozenRecord
 from oidc_doctor.text import clean, iso
 
 NOW_SOURCE = {
@@ -89,21 +90,26 @@ def inputs_summary(report: Report) -> str | None:
     return f"{files} input(s) used: {kinds}"
 
 
-class Meta:
+class Meta(FrozenRecord):
     """What a report says about its making: the tool's version and the command line that ran.
 
     ``argv`` is shown as typed but with every credential masked (a token given on the command
-    line is shown by fingerprint only, :func:`oidc_doctor.secrets.mask_text`).
+    line is replaced by ``<token>``, any other credential masked by
+    :func:`oidc_doctor.secrets.mask_text`).
     """
 
-    __slots__ = ("argv", "prog", "version")
+    _fields = ("argv", "prog", "version")
+    __slots__ = _fields
+    argv: tuple[str, ...]
+    prog: str
+    version: str
 
     def __init__(self, argv: tuple[str, ...] = (), prog: str = "oidc-doctor", version: str | None = None) -> None:
         from oidc_doctor import __version__
 
-        self.version = __version__ if version is None else version
-        self.argv = argv
-        self.prog = prog
+        object.__setattr__(self, "argv", tuple(argv))
+        object.__setattr__(self, "prog", prog)
+        object.__setattr__(self, "version", __version__ if version is None else version)
 
     def command_line(self) -> str:
         """The command line, quoted for a POSIX shell, credentials masked, control characters removed."""
@@ -117,13 +123,17 @@ class Meta:
         after_token = False
         for i, a in enumerate(self.argv):
             value = a.split("=", 1)[1] if a.startswith("--token=") else a
-            raw = after_token or a.startswith("--token=") or (i > 0 and self.argv[0] == "token" and a[:1] not in "-")
-            if raw and value[:1] not in ("@", "$", "-", ""):
-                # a token typed on the command line itself: never repeated, even when it has no JWT shape
-                a = "--token=<token>" if a.startswith("--token=") else "<token>"
+            raw = after_token or a.startswith("--token=") or (i > 0 and self.argv[0] == "token" and a[:1] != "-")
+            if raw and value[:1] in ("@", "$", "-"):
+                shown = a  # a reference to the token (a file, a variable, stdin), not the token
+            elif raw:
+                # a token typed on the command line itself: never repeated, even without a JWT's shape
+                shown = "--token=<token>" if a.startswith("--token=") else "<token>"
+            else:
+                shown = mask_text(a)
             after_token = a == "--token"
-            words.append(shlex.quote(a))
-        return clean(mask_text(" ".join([self.prog, *words])))
+            words.append(shlex.quote(shown))
+        return clean(" ".join([self.prog, *words]))
 
     def tool(self) -> str:
         """``oidc-doctor 0.1.0``."""

@@ -97,17 +97,25 @@ def _command_end(text: str) -> int:
     return len(text)
 
 
+def _is_command(text: str) -> bool:
+    """Whether ``text`` starts with a command: a known program, then words with an option among
+    them (``kubectl -n dev create ...``; "kubectl is not needed" is prose)."""
+    if not _COMMAND_START.match(text):
+        return False
+    return any(w.startswith("-") and len(w) > 1 for w in text[: _command_end(text)].split()[1:])
+
+
 def _split_line(line: str) -> list[FixPart]:
     """A line of a fix as prose and commands (``prose: COMMAND (more prose)``)."""
     out: list[FixPart] = []
     rest = line.strip()
     while rest:
-        if _COMMAND_START.match(rest):
+        if _is_command(rest):
             end = _command_end(rest)
             out.append(FixPart("command", rest[:end].rstrip()))
             rest = rest[end:].lstrip(" ,;").strip()
             continue
-        m = next((m for m in re.finditer(r": ", rest) if _COMMAND_START.match(rest, m.end())), None)
+        m = next((m for m in re.finditer(r": ", rest) if _is_command(rest[m.end() :])), None)
         if m is None:
             out.append(FixPart("prose", rest))
             break
@@ -120,7 +128,7 @@ def fix_parts(fix: str) -> list[FixPart]:
     """``fix`` as prose and commands, in order (each line cleaned of control characters).
 
     A command is a line, or the end of a line after ``: ``, that starts with a known program
-    (:data:`COMMAND_WORDS`); a command quoted in backticks inside prose (`` `kubectl logs ...` ``)
+    (:data:`COMMAND_WORDS`) and holds an option; a command quoted in backticks inside prose (`` `kubectl logs ...` ``)
     stays in the prose and is repeated as a command after it, so it can be copied whole.
     """
     parts: list[FixPart] = []
@@ -130,7 +138,7 @@ def fix_parts(fix: str) -> list[FixPart]:
             parts.append(p)
             if p.kind == "prose":
                 for m in _TICKED.finditer(p.text):
-                    if _COMMAND_START.match(m.group(1)):
+                    if _is_command(m.group(1)) and _command_end(m.group(1)) == len(m.group(1)):
                         parts.append(FixPart("command", m.group(1).strip()))
     # prose pieces of one line that follow each other read as one paragraph
     merged: list[FixPart] = []
