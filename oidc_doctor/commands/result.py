@@ -117,9 +117,9 @@ def render(result: Result, fmt: str, *, tty: bool = False, width: int | None = N
 
     body = with_notes(result.text(), result.notes)
     if fmt == "markdown":
-        return as_markdown(f"oidc-doctor {result.command}", body)
+        return as_markdown(f"oidc-doctor {result.command}", body, meta)
     if fmt == "html":
-        return as_html(f"oidc-doctor {result.command}", body)
+        return as_html(f"oidc-doctor {result.command}", body, meta)
     return body
 
 
@@ -166,7 +166,12 @@ def meta(args: argparse.Namespace) -> Meta:
     """The version and the command line a report shows (``main`` keeps the arguments on ``args``)."""
     from oidc_doctor.render.common import Meta
 
-    return Meta(tuple(getattr(args, "argv", ()) or ()), getattr(args, "prog", None) or "oidc-doctor")
+    typed = {
+        v
+        for v in (getattr(args, "token", None), getattr(args, "src", None))
+        if isinstance(v, str) and v[:1] not in ("@", "$", "-", "")
+    }
+    return Meta(tuple(getattr(args, "argv", ()) or ()), getattr(args, "prog", None) or "oidc-doctor", hidden=typed)
 
 
 def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None = None) -> int:

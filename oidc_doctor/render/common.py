@@ -93,23 +93,32 @@ def inputs_summary(report: Report) -> str | None:
 class Meta(FrozenRecord):
     """What a report says about its making: the tool's version and the command line that ran.
 
-    ``argv`` is shown as typed but with every credential masked (a token given on the command
-    line is replaced by ``<token>``, any other credential masked by
-    :func:`oidc_doctor.secrets.mask_text`).
+    ``argv`` is shown as typed but with every credential masked: ``hidden`` names the tokens typed
+    on the command line (the writer takes them from the parsed options), each shown as
+    ``<token>``, as is the value of any ``--token`` that is not a reference (``@FILE``, ``$NAME``,
+    ``-``); any other credential is masked by :func:`oidc_doctor.secrets.mask_text`.
     """
 
-    _fields = ("argv", "prog", "version")
+    _fields = ("argv", "prog", "version", "hidden")
     __slots__ = _fields
     argv: tuple[str, ...]
     prog: str
     version: str
+    hidden: frozenset[str]
 
-    def __init__(self, argv: tuple[str, ...] = (), prog: str = "oidc-doctor", version: str | None = None) -> None:
+    def __init__(
+        self,
+        argv: tuple[str, ...] = (),
+        prog: str = "oidc-doctor",
+        version: str | None = None,
+        hidden: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         from oidc_doctor import __version__
 
         object.__setattr__(self, "argv", tuple(argv))
         object.__setattr__(self, "prog", prog)
         object.__setattr__(self, "version", __version__ if version is None else version)
+        object.__setattr__(self, "hidden", frozenset(h for h in hidden if h))
 
     def command_line(self) -> str:
         """The command line, quoted for a POSIX shell, credentials masked, control characters removed."""
@@ -121,14 +130,14 @@ class Meta(FrozenRecord):
             return ""
         words = []
         after_token = False
-        for i, a in enumerate(self.argv):
+        for a in self.argv:
             value = a.split("=", 1)[1] if a.startswith("--token=") else a
-            raw = after_token or a.startswith("--token=") or (i > 0 and self.argv[0] == "token" and a[:1] != "-")
-            if raw and value[:1] in ("@", "$", "-"):
-                shown = a  # a reference to the token (a file, a variable, stdin), not the token
-            elif raw:
+            typed = (after_token or a.startswith("--token=")) and value[:1] not in ("@", "$", "-", "")
+            if typed or value in self.hidden:
                 # a token typed on the command line itself: never repeated, even without a JWT's shape
                 shown = "--token=<token>" if a.startswith("--token=") else "<token>"
+            elif after_token or a.startswith("--token="):
+                shown = a  # a reference to the token (a file, a variable, stdin), not the token
             else:
                 shown = mask_text(a)
             after_token = a == "--token"

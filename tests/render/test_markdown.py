@@ -156,3 +156,15 @@ def test_backslashes_in_running_text_are_shown_not_eaten() -> None:
     md = render(rep, "markdown")
     # GitHub shows "\\" as one backslash in running text, and a code span as it is
     assert 'err="expected audience \\\\"kubernetes\\\\"" and `a\\b` in code' in md
+
+
+def test_other_commands_pages_carry_version_and_command_line_without_a_typed_token() -> None:
+    from oidc_doctor import __version__
+
+    opaque = "opaque-access-token-abcdefghijklmnop"
+    for fmt in ("markdown", "html"):
+        out = io.StringIO()
+        main(["token", "--offline", opaque, "-o", fmt], IO(stdout=out, stderr=io.StringIO(), env={}))
+        page = out.getvalue()
+        assert f"oidc-doctor {__version__}" in page
+        assert "oidc-doctor token --offline" in page and opaque not in page
