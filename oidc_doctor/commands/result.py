@@ -187,7 +187,9 @@ def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None =
     if fmt is None:
         fmt, file = output_choice(args, io)
     tty = colour(args, io, fmt, file)
-    text = safe_output(render(result, fmt, tty=tty, width=width(io, file), meta=meta(args)), ansi=tty)
+    # the version and command line are shown by reports and by Markdown/HTML pages only
+    shown = meta(args) if result.report is not None or fmt in ("markdown", "html") else None
+    text = safe_output(render(result, fmt, tty=tty, width=width(io, file), meta=shown), ansi=tty)
     if file is None:
         io.stdout.write(text)
         return result.status

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from oidc_doctor.pipeline import Report
-from oidc_doctor.render.common import Meta
+
+if TYPE_CHECKING:  # render.common stays off the token command's path (render.policy loads this package)
+    from oidc_doctor.render.common import Meta
 
 FORMATS = ("text", "json", "markdown", "html")  # a report's own renderers; yaml is the JSON document
 
@@ -30,11 +34,11 @@ def render(
     if fmt == "markdown":
         from oidc_doctor.render.markdown import render_markdown
 
-        return render_markdown(report, notes, meta or Meta())
+        return render_markdown(report, notes, meta)
     if fmt == "html":
         from oidc_doctor.render.html import render_html
 
-        return render_html(report, notes, meta or Meta())
+        return render_html(report, notes, meta)
     if tty:
         from oidc_doctor.render.rich_text import render_rich
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import TYPE_CHECKING
 
-from oidc_doctor.render.common import Meta
+if TYPE_CHECKING:  # render.common stays off the token command's path
+    from oidc_doctor.render.common import Meta
 
 
 def with_notes(text: str, notes: tuple[str, ...]) -> str:
