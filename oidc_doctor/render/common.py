@@ -7,6 +7,7 @@ from collections import Counter
 from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report
 from oidc_doctor.record import FrozenRecord
+from oidc_doctor.render.view import BROKEN_KINDS, SKIPPED_KINDS
 from oidc_doctor.text import clean, iso
 
 NOW_SOURCE = {
@@ -69,17 +70,18 @@ def blind_checks(report: Report) -> list[tuple[str, str, str]]:
     ]
 
 
-SKIPPED_KINDS = ("unrecognised", "broken", "unreadable", "ignored")
+#: The kinds of an input that was not used: skipped (not recognised) or broken.
+NOT_USED_KINDS = SKIPPED_KINDS + BROKEN_KINDS
 
 
 def skipped_inputs(report: Report) -> list[tuple[str, str, str]]:
     """Inputs not used: (kind, ref, reason), cleaned."""
-    return [(i.kind, clean(i.ref), clean(i.reason)) for i in report.inputs if i.kind in SKIPPED_KINDS]
+    return [(i.kind, clean(i.ref), clean(i.reason)) for i in report.inputs if i.kind in NOT_USED_KINDS]
 
 
 def inputs_summary(report: Report) -> str | None:
     """``9 files: rbac 1234, token 1, ...`` — what the used inputs were taken for, by kind."""
-    used = [i for i in report.inputs if i.kind not in SKIPPED_KINDS]
+    used = [i for i in report.inputs if i.kind not in NOT_USED_KINDS]
     if not used:
         return None
     by_kind: dict[str, int] = {}

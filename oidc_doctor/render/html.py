@@ -185,7 +185,7 @@ def _verdict(report: Report) -> str:
 # --- the time axis -------------------------------------------------------------------------------
 
 _LANES = ("token", "proxy", "failure", "now", "other")
-_LANE_NAMES = {"token": "token", "proxy": "proxy session", "failure": "failures", "now": "now", "other": "other"}
+_LANE_NAMES = {"proxy": "proxy session"}  # rows named otherwise than their lane
 
 
 def _row(m: Mark) -> str:

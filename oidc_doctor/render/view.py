@@ -429,6 +429,7 @@ def settings_rows(report: Report) -> list[SettingRow]:
 
 # --- inputs --------------------------------------------------------------------------------------
 
+#: Input kinds of a file recognised but broken, and of one not recognised (``evidence.InputRecord``).
 BROKEN_KINDS = ("broken", "unreadable")
 SKIPPED_KINDS = ("unrecognised", "ignored")
 
