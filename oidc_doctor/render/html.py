@@ -95,7 +95,7 @@ mark.gap{display:inline-block;width:0;border-left:2px solid var(--err);padding:0
 footer{margin-top:2rem;border-top:1px solid var(--line);padding-top:.5rem}
 @media print{:root{--bg:#fff;--fg:#000;--card:#fff;--code:#fff;--fix:#fff;--note:#fff}
 body{max-width:none;font-size:11pt}details::details-content{content-visibility:visible;display:contents}
-details>summary{display:none}.f,.verdict,.who>div{break-inside:avoid}pre{white-space:pre-wrap;border:1px solid #999}}
+.f,.verdict,.who>div{break-inside:avoid}pre{white-space:pre-wrap;border:1px solid #999}}
 """
 
 
@@ -209,13 +209,15 @@ def _x(t: datetime, start: datetime, span: float, left: float, width: float) -> 
     return left + width * (t - start).total_seconds() / span
 
 
-def _levels(marks: list[Mark], xs: list[float], gap: float = 18.0) -> list[int]:
-    """A level per mark so that marks of one lane closer than ``gap`` stack instead of overlapping."""
+def _levels(marks: list[Mark], xs: list[float], gap: float = 18.0, most: int = 4) -> list[int]:
+    """A level per mark so that marks of one row closer than ``gap`` stack instead of overlapping
+    (at most ``most`` deep: a burst of hundreds of failures overlaps on the last level rather than
+    making the picture hundreds of rows high; the list under it names every one)."""
     last: dict[tuple[str, int], float] = {}
     levels = []
     for m, x in zip(marks, xs, strict=True):
         level = 0
-        while (_row(m), level) in last and x - last[(_row(m), level)] < gap:
+        while level < most - 1 and (_row(m), level) in last and x - last[(_row(m), level)] < gap:
             level += 1
         last[(_row(m), level)] = x
         levels.append(level)

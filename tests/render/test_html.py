@@ -50,6 +50,17 @@ def test_marks_at_one_moment_do_not_overlap() -> None:
             assert abs(x1 - x2) >= 16 or abs(y1 - y2) >= 16
 
 
+def test_a_burst_of_failures_keeps_the_picture_small() -> None:
+    burst = [
+        {"at": f"2026-11-28T10:24:{s:02d}Z", "kind": "log-failure", "what": "401", "cause": "audience-mismatch"}
+        for s in range(60)
+    ]
+    page = _page(timeline=burst)
+    assert len(re.findall(r'<g class="mark failure"', page)) == 60
+    height = float(re.search(r'viewBox="0 0 700 ([\d.]+)"', page).group(1))  # type: ignore[union-attr]
+    assert height < 200
+
+
 def test_without_a_timeline_the_page_says_why() -> None:
     page = _page()
     assert '<svg role="img"' not in page
