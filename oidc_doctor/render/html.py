@@ -74,7 +74,7 @@ td,th{border-bottom:1px solid var(--line);text-align:left;padding:.25rem .4rem;v
 th{color:var(--muted);font-weight:600}
 td.v{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
 details{margin:.4rem 0}summary{cursor:pointer;color:var(--muted)}
-svg{display:block;width:100%;height:auto;max-width:100%}
+svg{display:block;width:100%;height:auto}.axis-wrap{overflow-x:auto}svg.timeline{min-width:560px}
 svg text{fill:var(--fg);font:12px system-ui,sans-serif}
 svg .axis{stroke:var(--muted);stroke-width:1}svg .lane{stroke:var(--line);stroke-dasharray:3 3}
 svg .lanename{fill:var(--muted);font-size:11px}
@@ -288,7 +288,9 @@ def _timeline(report: Report) -> str:
         extra = f" — <code>{_e(m.cause)}</code>" if m.cause else ""
         ref = f' <span class="muted">{_e(m.ref)}</span>' if m.ref else ""
         items.append(f'<li value="{n}"><code>{iso(m.at)}</code> {_e(m.what)}{extra}{ref}</li>')
-    return head + timeline_svg(marks) + f'<ol class="marks">{"".join(items)}</ol></section>'
+    # on a narrow screen the picture keeps a readable size and scrolls inside its box
+    picture = f'<div class="axis-wrap">{timeline_svg(marks)}</div>'
+    return head + picture + f'<ol class="marks">{"".join(items)}</ol></section>'
 
 
 # --- identity and bindings -----------------------------------------------------------------------
