@@ -12,8 +12,12 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-// --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
-const browser = await chromium.launch({ executablePath: spec.executable, args: ['--no-sandbox'] });
+// --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start;
+// --disable-dev-shm-usage: containers often give /dev/shm 64 MB, too little for Chromium.
+const browser = await chromium.launch({
+  executablePath: spec.executable,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+});
 const results = [];
 try {
   for (const p of spec.pages) {
