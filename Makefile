@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUNDLE ?= examples/kubeapps-audience-mismatch
 DEMO_NOW ?= 2026-11-28T10:25:12Z
 
-.PHONY: demo test lint typecheck unit bench fuzz docs clean krew-archive
+.PHONY: demo test lint typecheck unit bench fuzz docs clean krew-archive screenshot
 
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,19 @@ idp:
 		fi; \
 	fi
 
+# The browser test's driver (npm playwright-core, exactly from the lock file). It drives the
+# system's Chromium (Debian: apt-get install -y chromium); it never downloads a browser.
+.PHONY: browser-deps
+browser-deps:
+	@if [ ! -f tests/browser/node_modules/.package-lock.json ] || \
+	   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
+		cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+# The README's picture of an HTML report, taken in the system's Chromium.
+screenshot: $(VENV)/.test browser-deps
+	$(BIN)/python tests/browser/screenshot.py docs/img/html-report.png
+
 # Exit 0 when the diagnosis ran: finding the problem (exit 1) is the demo's point.
 demo: $(VENV)/.base
 	@$(BIN)/oidc-doctor diagnose --bundle $(DEMO_BUNDLE) --now $(DEMO_NOW); \
@@ -39,7 +52,7 @@ lint: $(VENV)/.test
 typecheck: $(VENV)/.test
 	$(BIN)/mypy
 
-unit: $(VENV)/.test idp
+unit: $(VENV)/.test idp browser-deps
 	OIDC_DOCTOR_STRICT=1 $(BIN)/pytest
 
 test: lint typecheck unit
@@ -64,4 +77,4 @@ krew-archive:
 	sha256sum dist/kubectl-oidc_doctor-v$(VERSION).tar.gz
 
 clean:
-	rm -rf $(VENV) tests/idp/node_modules .mypy_cache .ruff_cache .pytest_cache benchmarks/data
+	rm -rf $(VENV) tests/idp/node_modules tests/browser/node_modules .mypy_cache .ruff_cache .pytest_cache benchmarks/data

@@ -186,6 +186,8 @@ def main(argv: Sequence[str] | None = None, io: IO | None = None) -> int:
         if not args.command:
             build_parser().print_help(io.stdout)
             return 2
+        # the command line a report shows (render.common.Meta masks a token typed in it)
+        args.argv, args.prog = tuple(argv), _prog()
         module = _module(COMMANDS[args.command][0])
         status: int = module.run(args, io)
         io.stdout.flush()  # a full disk or a closed pipe shows here, not after main returned

@@ -7,7 +7,7 @@
 - :func:`source_options`: the evidence, ``--bundle DIR`` and/or live ``--context``/``--kubeconfig``;
 - :func:`live_options`: ``--context``/``--kubeconfig`` alone (live-only commands);
 - :func:`output_options`: kubectl's ``-o/--output FORMAT`` (``--format`` kept as an alias),
-  ``--output-file FILE`` (``-`` = stdout) and ``-q/--quiet``, read by :func:`output_choice`.
+  ``--output-file FILE`` (``-`` = stdout), ``-q/--quiet`` and ``--no-color``, read by :func:`output_choice`.
 
 This module imports nothing heavy: the ``token`` command's start-up runs through it.
 """
@@ -98,6 +98,12 @@ def output_options(p: Any, **extra: Any) -> None:
         "--quiet",
         action="store_true",
         help="print nothing: the exit status answers (as kubectl auth can-i --quiet)",
+        **extra,
+    )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour on a terminal (as the variable NO_COLOR does)",
         **extra,
     )
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from oidc_doctor.io import IO
     from oidc_doctor.pipeline import Report
+    from oidc_doctor.render.common import Meta
 
 
 class Result(Record):
@@ -90,8 +91,8 @@ def report_result(command: str, report: Report, notes: tuple[str, ...] = ()) -> 
     return Result(command, SCHEMA, report.exit_status(), doc, text, report, notes)
 
 
-def render(result: Result, fmt: str, *, tty: bool = False) -> str:
-    """The result as ``fmt`` text, before the hostile-text policy."""
+def render(result: Result, fmt: str, *, tty: bool = False, width: int | None = None, meta: Meta | None = None) -> str:
+    """The result as ``fmt`` text, before the hostile-text policy (``width``: wrap text there)."""
     if fmt == "json" and result.report is not None:
         from oidc_doctor.render.json import render_json
 
@@ -113,7 +114,7 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
     if result.report is not None:
         from oidc_doctor.render import render as render_report
 
-        return render_report(result.report, fmt, tty=tty, notes=result.notes)
+        return render_report(result.report, fmt, tty=tty, notes=result.notes, width=width, meta=meta)
     if tty and fmt == "text" and result.styled is not None:
         return _rich_lines([*result.styled(), *(("yellow", f"note: {n}") for n in result.notes)])
     if fmt == "markdown" and result.markdown is not None:
@@ -123,9 +124,9 @@ def render(result: Result, fmt: str, *, tty: bool = False) -> str:
 
     body = with_notes(result.text(), result.notes)
     if fmt == "markdown":
-        return as_markdown(f"oidc-doctor {result.command}", body)
+        return as_markdown(f"oidc-doctor {result.command}", body, meta)
     if fmt == "html":
-        return as_html(f"oidc-doctor {result.command}", body)
+        return as_html(f"oidc-doctor {result.command}", body, meta)
     return body
 
 
@@ -144,10 +145,40 @@ def _rich_lines(lines: list[tuple[str, str]]) -> str:
 
 
 def colour(args: argparse.Namespace, io: IO, fmt: str, file: str | None) -> bool:
-    """Whether to write colours: text on a terminal, not asked for plainly (``-o text``, ``NO_COLOR``)."""
+    """Whether to write colours: text on a terminal, not asked for plainly (``-o text``,
+    ``--no-color``, ``NO_COLOR``)."""
     explicit = getattr(args, "format", None) == "text" or getattr(args, "output", None) == "text"
+    plain = explicit or getattr(args, "no_color", False)
     # https://no-color.org: any non-empty NO_COLOR turns colour off
-    return fmt == "text" and file is None and not explicit and not io.env.get("NO_COLOR") and io.stdout_tty
+    return fmt == "text" and file is None and not plain and not io.env.get("NO_COLOR") and io.stdout_tty
+
+
+def width(io: IO, file: str | None) -> int | None:
+    """The columns text is wrapped to: ``COLUMNS`` when set, else the terminal's; None (no
+    wrapping) for a pipe or a file, whose lines stay whole for grep and editors."""
+    columns = io.env.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    if file is not None or not io.stdout_tty:
+        return None
+    import os
+
+    try:
+        return max(os.get_terminal_size(io.stdout.fileno()).columns, 20)
+    except (OSError, ValueError, AttributeError):  # a stream that says it is a terminal but has no descriptor
+        return 80
+
+
+def meta(args: argparse.Namespace) -> Meta:
+    """The version and the command line a report shows (``main`` keeps the arguments on ``args``)."""
+    from oidc_doctor.render.common import Meta
+
+    typed = {
+        v
+        for v in (getattr(args, "token", None), getattr(args, "src", None))
+        if isinstance(v, str) and v[:1] not in ("@", "$", "-", "")
+    }
+    return Meta(tuple(getattr(args, "argv", ()) or ()), getattr(args, "prog", None) or "oidc-doctor", hidden=typed)
 
 
 def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None = None) -> int:
@@ -165,7 +196,9 @@ def write(result: Result, args: argparse.Namespace, io: IO, *, fmt: str | None =
     if getattr(args, "quiet", False):  # -q: the exit status is the answer
         return result.status
     tty = colour(args, io, fmt, file)
-    text = safe_output(render(result, fmt, tty=tty), ansi=tty)
+    # the version and command line are shown by reports and by Markdown/HTML pages only
+    shown = meta(args) if result.report is not None or fmt in ("markdown", "html") else None
+    text = safe_output(render(result, fmt, tty=tty, width=width(io, file), meta=shown), ansi=tty)
     if file is None:
         io.stdout.write(text)
         return result.status

@@ -6,6 +6,8 @@ from collections import Counter
 
 from oidc_doctor.model import Status
 from oidc_doctor.pipeline import Report
+from oidc_doctor.record import FrozenRecord
+from oidc_doctor.render.view import BROKEN_KINDS, SKIPPED_KINDS
 from oidc_doctor.text import clean, iso
 
 NOW_SOURCE = {
@@ -68,17 +70,18 @@ def blind_checks(report: Report) -> list[tuple[str, str, str]]:
     ]
 
 
-SKIPPED_KINDS = ("unrecognised", "broken", "unreadable", "ignored")
+#: The kinds of an input that was not used: skipped (not recognised) or broken.
+NOT_USED_KINDS = SKIPPED_KINDS + BROKEN_KINDS
 
 
 def skipped_inputs(report: Report) -> list[tuple[str, str, str]]:
     """Inputs not used: (kind, ref, reason), cleaned."""
-    return [(i.kind, clean(i.ref), clean(i.reason)) for i in report.inputs if i.kind in SKIPPED_KINDS]
+    return [(i.kind, clean(i.ref), clean(i.reason)) for i in report.inputs if i.kind in NOT_USED_KINDS]
 
 
 def inputs_summary(report: Report) -> str | None:
     """``9 files: rbac 1234, token 1, ...`` — what the used inputs were taken for, by kind."""
-    used = [i for i in report.inputs if i.kind not in SKIPPED_KINDS]
+    used = [i for i in report.inputs if i.kind not in NOT_USED_KINDS]
     if not used:
         return None
     by_kind: dict[str, int] = {}
@@ -87,3 +90,62 @@ def inputs_summary(report: Report) -> str | None:
     files = len({i.ref.split("#")[0] for i in used})
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"{files} input(s) used: {kinds}"
+
+
+class Meta(FrozenRecord):
+    """What a report says about its making: the tool's version and the command line that ran.
+
+    ``argv`` is shown as typed but with every credential masked: ``hidden`` names the tokens typed
+    on the command line (the writer takes them from the parsed options), each shown as
+    ``<token>``, as is the value of any ``--token`` that is not a reference (``@FILE``, ``$NAME``,
+    ``-``); any other credential is masked by :func:`oidc_doctor.secrets.mask_text`.
+    """
+
+    _fields = ("argv", "prog", "version", "hidden")
+    __slots__ = _fields
+    argv: tuple[str, ...]
+    prog: str
+    version: str
+    hidden: frozenset[str]
+
+    def __init__(
+        self,
+        argv: tuple[str, ...] = (),
+        prog: str = "oidc-doctor",
+        version: str | None = None,
+        hidden: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        from oidc_doctor import __version__
+
+        object.__setattr__(self, "argv", tuple(argv))
+        object.__setattr__(self, "prog", prog)
+        object.__setattr__(self, "version", __version__ if version is None else version)
+        object.__setattr__(self, "hidden", frozenset(h for h in hidden if h))
+
+    def command_line(self) -> str:
+        """The command line, quoted for a POSIX shell, credentials masked, control characters removed."""
+        import shlex
+
+        from oidc_doctor.secrets import mask_text
+
+        if not self.argv:
+            return ""
+        words = []
+        after_token = False
+        for a in self.argv:
+            value = a.split("=", 1)[1] if a.startswith("--token=") else a
+            typed = (after_token or a.startswith("--token=")) and value[:1] not in ("@", "$", "-", "")
+            if typed or value in self.hidden:
+                # a token typed on the command line itself: never repeated, even without a JWT's shape
+                shown = "--token=<token>" if a.startswith("--token=") else "<token>"
+            elif after_token or a.startswith("--token="):
+                shown = a  # a reference to the token (a file, a variable, stdin), not the token
+            else:
+                shown = mask_text(a)
+            after_token = a == "--token"
+            words.append(shlex.quote(shown))
+        return clean(" ".join([self.prog, *words]))
+
+    def tool(self) -> str:
+        """``oidc-doctor 0.1.0``."""
+        return f"oidc-doctor {self.version}"

@@ -1,61 +1,28 @@
-"""Coloured text for terminals, with rich (imported only here)."""
+"""Coloured text for terminals, with rich (imported only here).
+
+The lines are :func:`oidc_doctor.render.text.layout`'s, already wrapped to the terminal's width:
+rich only colours them (``soft_wrap``: it never re-wraps a line, so a fix command stays whole and
+copyable, with no box drawn around it).
+"""
 
 from __future__ import annotations
 
 import io
 
 from oidc_doctor.pipeline import Report
-from oidc_doctor.render.common import (
-    blind_checks,
-    check_counts,
-    headline,
-    identity_line,
-    inputs_summary,
-    skipped_inputs,
-    when,
-)
-from oidc_doctor.text import clean, clean_lines
-
-_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+from oidc_doctor.render.common import Meta
+from oidc_doctor.render.text import layout
 
 
-def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -> str:
-    """The report with colours (ANSI), root cause first."""
+def render_rich(
+    report: Report, width: int | None = None, notes: tuple[str, ...] = (), meta: Meta | None = None
+) -> str:
+    """The report with colours (ANSI), root cause first; ``width`` None: no wrapping."""
     from rich.console import Console
-    from rich.markup import escape
-    from rich.panel import Panel
+    from rich.text import Text
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, width=width, highlight=False)
-    console.print(f"[bold]oidc-doctor[/] diagnosis at {escape(when(report))}")
-    for note in notes:
-        console.print(f"[yellow]Note:[/] {escape(clean(note))}")
-    console.print(f"[bold]{escape(headline(report))}[/]")
-    ident = identity_line(report)
-    if ident:
-        console.print(f"Identity: [bold]{escape(ident)}[/]")
-    for n, f in enumerate(report.findings, 1):
-        style = _STYLE.get(str(f.severity), "")
-        lines = [f"[{style}]{str(f.severity).upper()}[/] [bold]{f.cause}[/]", escape(clean(f.title))]
-        for e in f.evidence:
-            lines.append(f"  [dim]{e.source} {escape(clean(e.ref))}:[/] {escape(clean(e.text, 400))}")
-        if f.fix:
-            fix = "\n     ".join(escape(line) for line in clean_lines(f.fix))
-            lines.append(f"[green]fix:[/] {fix}")
-        console.print(Panel("\n".join(lines), title=str(n), title_align="left", border_style=style or "white"))
-    from oidc_doctor.render.timeline import text_lines
-
-    for i, line in enumerate(text_lines(report)):
-        style = "bold" if i == 0 else "bold yellow" if line.startswith(" =>") else ""
-        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
-    if text_lines(report):
-        console.print()
-    console.print(f"Checks: {check_counts(report)}")
-    for cid, status, reason in blind_checks(report):
-        console.print(f"  [yellow]{status}[/]: {cid} — {escape(reason)}")
-    summary = inputs_summary(report)
-    if summary:
-        console.print(f"Inputs: {escape(summary)}")
-    for kind, ref, reason in skipped_inputs(report):
-        console.print(f"  [dim]{kind}: {escape(ref)} — {escape(reason)}[/]")
+    console = Console(file=buf, force_terminal=True, width=width or 10_000, highlight=False, soft_wrap=True)
+    for style, line in layout(report, notes, width, meta):
+        console.print(Text(line.rstrip(), style=style))  # Text: nothing in the line is read as markup
     return buf.getvalue()

@@ -175,8 +175,11 @@ def test_multi_line_fixes_keep_their_lines() -> None:
     rep = run(Evidence(), ctx, [Check("t.x", ("rbac-no-binding",), lambda ev, c: CheckResult.failed([f]), "x")])
     text = render(rep, "text")
     assert "   fix: create one:\n        kubectl create rolebinding a --user=x\n        or b\n" in text
-    assert "<br>kubectl create rolebinding" in render(rep, "html")
-    assert "```\nkubectl create rolebinding a --user=x\nor b\n```" in render(rep, "markdown")
+    html = render(rep, "html")
+    cmd = '<pre class="cmd"><code>kubectl create rolebinding a --user=x</code></pre>'
+    assert f"<p>create one:</p>{cmd}<p>or b</p>" in html
+    markdown = render(rep, "markdown")
+    assert "create one:\n\n```sh\nkubectl create rolebinding a --user=x\n```\n\nor b\n" in markdown
 
 
 def test_sub_command_errors_name_the_command_once() -> None:
