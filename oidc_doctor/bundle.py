@@ -447,6 +447,11 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         except InputError as e:
             # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
             if strong and sniff_log(text_head) is None:
+                manifest = broken_apiserver_manifest(text, e.problem)
+                if manifest is not None:
+                    ev.add(Item(Kind.APISERVER_MANIFEST_BROKEN, ref, manifest, path=path))
+                    ev.inputs.append(InputRecord(ref, str(Kind.APISERVER_MANIFEST_BROKEN), objects=1, reason=e.problem))
+                    return
                 ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
                 return
             docs = []  # "key: value" prose that is not YAML: try it as text below
@@ -463,6 +468,23 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         return
     ev.add(Item(kind, ref, data, path=path))
     ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+
+
+_POD_KIND = re.compile(r"^kind:\s*Pod\s*$", re.M)
+_APISERVER_CMD = re.compile(r"^\s*-\s*kube-apiserver\s*$", re.M)
+_AUTH_FLAG = re.compile(r"^\s*-\s*[\"']?(--(?:oidc-[a-z-]+|authentication-config)=[^\"'\s]*)", re.M)
+
+
+def broken_apiserver_manifest(text: str, problem: str) -> dict[str, Any] | None:
+    """A kube-apiserver static Pod manifest that does not parse (a tab, broken indentation), by content:
+    ``kind: Pod`` and a ``- kube-apiserver`` command line; its authentication flags read line by line.
+
+    The kubelet cannot apply such a file (kubernetes pkg/kubelet/config/file.go: ``"Could not process
+    manifest file" err="...: couldn't parse as pod(yaml: ...)"``) and keeps the Pod it runs.
+    """
+    if not (_POD_KIND.search(text) and _APISERVER_CMD.search(text)):
+        return None
+    return {"problem": problem, "flags": _AUTH_FLAG.findall(text)}
 
 
 def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:

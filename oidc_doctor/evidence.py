@@ -43,6 +43,9 @@ class Kind(StrEnum):
     KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
     APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
     APISERVER_LEASE = "apiserver-lease"  # data: an API server identity Lease dict (kube-system)
+    #: data: {"problem": the YAML error, "flags": the authentication flags read from its lines}: a
+    #: kube-apiserver static Pod manifest that does not parse (the kubelet cannot apply it)
+    APISERVER_MANIFEST_BROKEN = "apiserver-manifest-broken"
     AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 

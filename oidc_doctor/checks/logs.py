@@ -18,6 +18,7 @@ from typing import Any
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.controlplane import no_authenticator_counted
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.logs.classify import INGRESS, PROXY
@@ -134,13 +135,21 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
     """
     auths = ctx.facts.authenticators
     unsure = "issuer mismatch or OIDC not configured"
+    iss = (ctx.facts.token_claims or {}).get("iss")
+    if not isinstance(iss, str) and auths and no_authenticator_counted(ctx):
+        # The API server's own counts settle the guess: no JWT authenticator took any token.
+        return (
+            "tokens-reach-no-authenticator",
+            "no JWT authenticator of the API server counted a single token (its metrics), so the rejected "
+            f"tokens' iss is none of {', '.join(repr(a.issuer) for a in auths)}",
+            False,
+        )
     if auths is None:
         return "issuer-mismatch", unsure, True
     if not auths:
         where = ctx.facts.authenticators_ref or "seen"
         return "oidc-not-configured", f"the API server settings ({where}) hold no OIDC authenticator", False
     issuers = ", ".join(repr(a.issuer) for a in auths)
-    iss = (ctx.facts.token_claims or {}).get("iss")
     if not isinstance(iss, str):
         return "issuer-mismatch", f"{unsure}; the API server's issuer is {issuers}", True
     if iss not in [a.issuer for a in auths]:
@@ -159,6 +168,37 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
     return "issuer-mismatch", f"the token's iss {iss!r} is configured: {_REASON_DROPPED}", True
 
 
+def _dropped_by_logger(st: CauseStats) -> bool:
+    """The bare lines come from a logger that keeps only the error's top text (zap's ``errorCauses``)."""
+    return any(d.get("bare") and d.get("logger") for d in st.details)
+
+
+def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, reading: str) -> Finding | None:
+    """A ``reason-not-logged`` finding for bare lines whose reason must have been dropped: their logger
+    drops reasons, or the token's ``iss`` is configured (a JWT authenticator took it, so it failed for a
+    reason the line does not carry). It stands after the prediction (``bare``)."""
+    auths = ctx.facts.authenticators or ()
+    iss = (ctx.facts.token_claims or {}).get("iss")
+    configured = isinstance(iss, str) and iss in [a.issuer for a in auths]
+    zap = _dropped_by_logger(st)
+    if not (zap or configured):
+        return None
+    shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
+    why = (
+        "its logger keeps only the error's top text (`errorCauses` holds no more)"
+        if zap
+        else f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
+    )
+    lead = f"; read it from the prediction: `{reading}`" if reading and reading != "reason-not-logged" else ""
+    return Finding(
+        cause="reason-not-logged",
+        title=f"the API server logged only `invalid bearer token` ({st.count} line(s)): {why}{lead}",
+        evidence=_evidence(shown),
+        origin=Origin.OBSERVED,
+        bare=True,
+    )
+
+
 def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -> Finding:
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
     evidence = _evidence(shown)
@@ -169,6 +209,10 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
     weak = near is None and not (st.kind in (PROXY, INGRESS) and st.failure is None)  # far from the moment judged
     if bare:
         code, words, weak_reading = _bare_reading(ctx)
+        if weak_reading and code == "issuer-mismatch" and _dropped_by_logger(st):
+            # A guess from a line whose logger drops every reason: no guess at all.
+            code = "reason-not-logged"
+            words = "its logger drops the reason, and the settings and token in hand do not name it"
         text = "the API server logged a bare `invalid bearer token`: " + words
         weak = weak or weak_reading
     return Finding(
@@ -189,7 +233,11 @@ def _check(ev: Evidence, ctx: Context, log_kind: Kind, what: str) -> CheckResult
     findings = []
     for code, st in whole.by_cause.items():
         near = near_all.by_cause.get(code) if near_all is not None else None
-        findings.append(_finding(code, st, near, ctx))
+        found = _finding(code, st, near, ctx)
+        findings.append(found)
+        if code == "issuer-mismatch" and any(d.get("bare") for d in st.details) and found.cause != "reason-not-logged":
+            dropped = _reason_not_logged(st, near, ctx, found.cause)
+            findings += [dropped] if dropped is not None else []
     unknown = [st for st in whole.unknown.values() if st.example is not None]
     notes = []
     if unknown:
@@ -249,6 +297,11 @@ LOG_CAUSES = (
     "proxy-refresh-unsupported",
     "proxy-config-invalid",
     "proxy-header-too-large",
+    "reason-not-logged",
+    "tokens-reach-no-authenticator",
+    "apiserver-manifest-not-applied",
+    "apiserver-endpoint-mismatch",
+    "oidc-not-configured",
 )
 
 CHECKS: list[Check] = [

@@ -79,6 +79,11 @@ def title(st: CauseStats) -> str:
             )
         elif code == "issuer-ca-untrusted":
             text = "the API server does not trust the issuer's TLS certificate" + (f" ({url})" if url else "")
+        elif _d(st, "jwks_uri") or (st.explained_by is not None and "JWKS URL" in st.explained_by.text):
+            text = (
+                "the API server's OIDC authenticator is not initialised: the issuer's discovery document gives "
+                "no usable `jwks_uri`"
+            )
         else:
             text = "the API server cannot fetch the issuer's discovery document" + (f" ({url})" if url else "")
         if st.requests:
@@ -92,6 +97,11 @@ def title(st: CauseStats) -> str:
         text = f"{who} could not verify the token's signature with the issuer's keys: {_core(err)}"
     elif code == "token-malformed":
         text = f"{who} could not parse the token as a signed JWT: {_core(err)}"
+    elif code == "groups-distributed-claims" and _d(st, "issuer"):
+        text = (
+            f"the API server cannot initialise a verifier for the distributed-claims issuer {_d(st, 'issuer')!r}: "
+            f"{_d(st, 'error') or _core(err)}; tokens with `_claim_names` fail until it can"
+        )
     elif code == "groups-distributed-claims":
         text = f"{who} could not expand distributed group claims (`_claim_names`): {_core(err)}"
     elif code == "oidc-config-invalid":
