@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import base64
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -191,18 +191,31 @@ class _Reader:
     def metrics(self) -> None:
         """Scrape ``/metrics`` until every API server behind the endpoint was seen (bounded); each
         scrape that shows a new ``apiserver_id_hash`` (and the first) is kept, as a Prometheus query
-        result of the authentication series only."""
+        result of the authentication series only.
+
+        Through a load balancer each request reaches one API server. With the identity Leases read
+        (N of them), scraping stops once every Lease's ``apiserver_id_hash`` was seen, after at most
+        :func:`scrape_budget` (2N + 2) requests, and a note names the API servers never reached;
+        without Leases it stops after :data:`QUIET_SCRAPES` scrapes in a row showing no new API server
+        (at most :data:`MAX_SCRAPES`).
+        """
+        from oidc_doctor.controlplane.hashes import label_hash
         from oidc_doctor.controlplane.metrics import parse_text
 
+        expected: dict[str, str] = {}  # apiserver_id_hash -> host (or the Lease name)
         try:
             leases = [_strip(x) for x in self.client.iter_list(LEASES, LEASE_SELECTOR)]
             self.write("apiserver-leases", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", leases)
+            expected = dict(lease_hosts(leases, label_hash))
         except LiveError as e:
             self.failed("metrics", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", e, blind=False)
         seen: set[str] = set()
         quiet = 0
         kept: list[dict[str, Any]] = []
-        for n in range(MAX_SCRAPES):
+        budget = scrape_budget(len(expected))
+        sent = 0
+        for n in range(budget):
+            sent = n + 1
             try:
                 body = self.client.get_text("/metrics")
             except LiveError as e:
@@ -234,11 +247,30 @@ class _Reader:
             else:
                 quiet += 1
             seen |= ids
-            if not ids or quiet >= QUIET_SCRAPES:
+            if not ids:
+                break
+            if expected and set(expected) <= seen:
+                break  # every API server of the cluster was seen
+            if not expected and quiet >= QUIET_SCRAPES:
                 break
         if kept:
-            what = f"get /metrics x{len(kept)} (authentication series; API servers seen: {len(seen)})"
+            names = ", ".join(sorted(expected.get(h, h[:19]) for h in seen))
+            of = f" of {len(expected)}" if expected else ""
+            what = f"get /metrics x{sent} (authentication series; API servers seen: {len(seen)}{of}: {names})"
             self.write("apiserver-metrics", what, kept)
+        missing = sorted(host for h, host in expected.items() if h not in seen)
+        if kept and missing:
+            self.note(
+                Note(
+                    "metrics",
+                    f"get /metrics x{sent}",
+                    "not-readable",
+                    f"{sent} scrapes through the endpoint reached {len(seen)} of the {len(expected)} API servers "
+                    f"the identity Leases list; never reached: {', '.join(missing)} (scrape those directly, e.g. "
+                    "`kubectl get --raw /metrics --server https://NODE:6443`)",
+                    False,
+                )
+            )
 
     def _nodes(self) -> Iterator[dict[str, Any]]:
         for node in self.client.iter_list("/api/v1/nodes"):
@@ -502,6 +534,28 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def scrape_budget(leases: int) -> int:
+    """How many ``/metrics`` requests to send: 2N + 2 with N identity Leases (a load balancer that spreads
+    requests evenly shows N API servers in about N requests; twice that, and two more, tolerates
+    uneven spreading), else :data:`MAX_SCRAPES`."""
+    return 2 * leases + 2 if leases else MAX_SCRAPES
+
+
+def lease_hosts(leases: list[dict[str, Any]], hash_of: Callable[[str], str]) -> list[tuple[str, str]]:
+    """``(apiserver_id_hash, host)`` of each identity Lease: the Lease's name is the API server's
+    identity, hashed as the metrics label is; label ``kubernetes.io/hostname`` is its host."""
+    out = []
+    for lease in leases:
+        meta = lease.get("metadata") if isinstance(lease, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        host = labels.get("kubernetes.io/hostname") if isinstance(labels, dict) else None
+        out.append((hash_of(name), host if isinstance(host, str) and host else name))
+    return out
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:
