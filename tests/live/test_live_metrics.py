@@ -151,7 +151,7 @@ def test_with_leases_an_api_server_never_reached_is_named_after_2n_plus_2_reques
 
 
 def test_the_lease_hash_is_the_metric_label_of_that_api_server() -> None:
-    from oidc_doctor.controlplane.hashes import apiserver_identity, apiserver_id_hash
+    from oidc_doctor.controlplane.hashes import apiserver_id_hash, apiserver_identity
     from oidc_doctor.live.readers import lease_hosts
 
     identity = apiserver_identity("cp1")
