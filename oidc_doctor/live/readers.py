@@ -121,6 +121,9 @@ class _Reader:
         text = str(e)
         method_path, sep, rest = text.partition(": ")
         short = rest if sep and method_path.split(" ", 1)[0] in ("GET", "POST") and " " in method_path else text
+        if e.status == 403 and "needs `" not in short:
+            needed = permission_for(what)
+            short += f" ({needed})" if needed else ""
         self.note(Note(area, what, outcome_of(e), short, blind))
 
     def write(self, name: str, what: str, objs: Iterable[dict[str, Any]]) -> int:
@@ -534,6 +537,35 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def permission_for(what: str) -> str:
+    """The RBAC permission a refused read needs, from the request ``what`` names (``list /apis/G/V/
+    namespaces/NS/RESOURCE?...``, ``get /api/v1/...``, ``get /metrics``), with the ``kubectl auth can-i``
+    line that checks it; "" when ``what`` is no API request. The paths are the Kubernetes API's own
+    (``/api/v1`` for the core group, ``/apis/GROUP/VERSION`` otherwise; ``namespaces/NS/`` before a
+    namespaced resource)."""
+    verb, _, rest = what.partition(" ")
+    path = rest.split("?", 1)[0]
+    if verb not in ("get", "list", "watch") or not path.startswith("/"):
+        return ""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        group, parts = "", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, parts = parts[1], parts[3:]
+    else:
+        return f"needs `{verb}` on the non-resource URL {path} (kubectl auth can-i {verb} {path})"
+    ns = ""
+    if len(parts) >= 2 and parts[0] == "namespaces" and len(parts) > 2:
+        ns, parts = parts[1], parts[2:]
+    if not parts:
+        return ""
+    resource = parts[0] + (f".{group}" if group else "")
+    name = f" {parts[1]}" if len(parts) > 1 else ""
+    where = f" in namespace {ns}" if ns else " at the cluster scope"
+    check = f"kubectl auth can-i {verb} {resource}{name}" + (f" -n {ns}" if ns else "")
+    return f"needs `{verb}` on {resource}{where} ({check})"
 
 
 def scrape_budget(leases: int) -> int:

@@ -260,3 +260,34 @@ def test_kubeadm_config_and_a_gke_clientconfig_are_collected_when_present(
     notes = _manifest(bundle)["notes"]
     assert isinstance(notes, list)
     assert not [n for n in notes if "kubeadm-config" in n["what"] or "clientconfigs" in n["what"]]
+
+
+def test_a_refused_read_names_the_permission_that_would_allow_it(tmp_path: Path) -> None:
+    from oidc_doctor.live.manifest import MANIFEST
+
+    roles = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+    leases = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+    with ApiServerDouble(forbidden={roles, leases}) as double:
+        populate(double)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    notes = {n["what"].split("?")[0]: n for n in json.loads((tmp_path / "b" / MANIFEST).read_text())["notes"]}
+    assert notes[f"list {roles}"]["reason"].endswith(
+        "(needs `list` on clusterroles.rbac.authorization.k8s.io at the cluster scope "
+        "(kubectl auth can-i list clusterroles.rbac.authorization.k8s.io))"
+    )
+    assert "needs `list` on leases.coordination.k8s.io in namespace kube-system" in notes[f"list {leases}"]["reason"]
+    assert "needs `list` on leases.coordination.k8s.io" in _out  # the summary lists it too
+
+
+def test_permission_for_reads_the_api_path() -> None:
+    from oidc_doctor.live.readers import permission_for
+
+    assert permission_for("list /api/v1/namespaces/kube-system/pods?labelSelector=component=kube-apiserver") == (
+        "needs `list` on pods in namespace kube-system (kubectl auth can-i list pods -n kube-system)"
+    )
+    assert permission_for("get /metrics") == (
+        "needs `get` on the non-resource URL /metrics (kubectl auth can-i get /metrics)"
+    )
+    assert permission_for("workloads with an oauth2-proxy container") == ""
