@@ -797,6 +797,88 @@ def check_manifests(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.failed(findings)
 
 
+#: Pinniped Concierge JWTAuthenticator condition types, in the order the controller checks them
+#: (pinniped internal/controller/authenticator/jwtcachefiller/jwtcachefiller.go: typeTLSConfigurationValid,
+#: typeIssuerURLValid, typeDiscoveryValid, typeJWKSURLValid, typeJWKSFetchValid, typeAuthenticatorValid,
+#: then typeReady). A False one leaves the authenticator out of the Concierge's cache: every token fails.
+PINNIPED_CONDITIONS = (
+    "TLSConfigurationValid",
+    "IssuerURLValid",
+    "DiscoveryURLValid",
+    "JWKSURLValid",
+    "JWKSFetchValid",
+    "AuthenticatorValid",
+    "Ready",
+)
+
+
+def _pinniped_cause(ctype: str, message: str) -> str:
+    from oidc_doctor.logs.classify import classify_startup_error
+
+    if ctype in ("IssuerURLValid", "AuthenticatorValid"):
+        return "oidc-config-invalid"
+    if ctype == "TLSConfigurationValid":
+        return "issuer-ca-untrusted" if "x509" in message or "certificate" in message else "oidc-config-invalid"
+    code = classify_startup_error(message).code
+    return code if code in ("issuer-ca-untrusted", "discovery-issuer-mismatch") else "issuer-unreachable"
+
+
+def check_pinniped(ev: Evidence, ctx: Context) -> CheckResult:
+    """A Pinniped Concierge ``JWTAuthenticator``'s own status: a condition that is not True means the
+    Concierge does not run the spec in hand (the first False condition says why)."""
+    items = [i for i in ev.of(Kind.PINNIPED_JWT) if isinstance(i.data, dict)]
+    if not items:
+        return CheckResult.skipped("no Pinniped JWTAuthenticator among the inputs")
+    findings = []
+    notes = []
+    for item in items:
+        status = item.data.get("status") if isinstance(item.data.get("status"), dict) else None
+        conds = status.get("conditions") if isinstance(status, dict) else None
+        if not isinstance(conds, list):
+            notes.append(f"{item.ref}: no status (copy it with `kubectl get jwtauthenticator NAME -o yaml`)")
+            continue
+        by_type = {str(c.get("type")): c for c in conds if isinstance(c, dict)}
+        meta = item.data.get("metadata") if isinstance(item.data.get("metadata"), dict) else {}
+        generation = meta.get("generation") if isinstance(meta, dict) else None
+        stale = [
+            t
+            for t, c in by_type.items()
+            if isinstance(generation, int)
+            and isinstance(c.get("observedGeneration"), int)
+            and c["observedGeneration"] < generation
+        ]
+        failed = [by_type[t] for t in PINNIPED_CONDITIONS if t in by_type and by_type[t].get("status") == "False"]
+        if not failed:
+            phase = status.get("phase") if isinstance(status, dict) else None
+            notes.append(f"{item.ref}: phase {phase or '?'}, every condition True")
+            if stale:
+                notes.append(
+                    f"{item.ref}: the status is of an older generation ({', '.join(stale)}): not reconciled yet"
+                )
+            continue
+        first = next((c for c in failed if c.get("type") != "Ready"), failed[0])
+        ctype, reason, message = str(first.get("type")), str(first.get("reason", "")), str(first.get("message", ""))
+        findings.append(
+            Finding(
+                _pinniped_cause(ctype, message),
+                f"the Pinniped Concierge does not run {item.ref}: condition {ctype} is False ({reason}): {message}"
+                + (" (the status is of an older generation)" if stale else ""),
+                [
+                    EvidenceRef(
+                        "apiserver-config",
+                        f"{item.ref} status.conditions[{c.get('type')}]",
+                        f"{c.get('status')} {c.get('reason', '')}: {c.get('message', '')}",
+                    )
+                    for c in failed
+                ],
+                origin=Origin.OBSERVED,
+            )
+        )
+    if findings:
+        return CheckResult.failed(findings, "; ".join(notes))
+    return CheckResult.passed("; ".join(notes)) if notes else CheckResult.unknown("no status to read")
+
+
 def report_extra(ctx: Context) -> dict[str, Any] | None:
     """Per API server: running configuration hash and reloads (for a report's extra section)."""
     cp = ctx.facts.controlplane
@@ -820,6 +902,12 @@ CHECKS: list[Check] = [
         ("apiserver-manifest-not-applied",),
         check_manifests,
         "every kube-apiserver manifest in hand parses (a file the kubelet cannot apply is not the running one)",
+    ),
+    Check(
+        "controlplane.pinniped",
+        ("oidc-config-invalid", "issuer-ca-untrusted", "discovery-issuer-mismatch", "issuer-unreachable"),
+        check_pinniped,
+        "a Pinniped Concierge JWTAuthenticator's own status: is the spec in hand the one it runs",
     ),
     Check(
         "controlplane.reload",

@@ -300,3 +300,58 @@ def test_the_kubelet_line_for_an_unparsable_apiserver_manifest_is_classified() -
     )
     v = classify_line(line)
     assert v is not None and (v.kind, v.code) == (STARTUP, "apiserver-manifest-not-applied")
+
+
+def pinniped(conditions: list[dict[str, object]], generation: int = 3) -> dict[str, object]:
+    """A Concierge JWTAuthenticator as `kubectl get jwtauthenticator -o yaml` shows it; conditions as the
+    jwtcachefiller controller writes them (pinniped internal/controller/authenticator/jwtcachefiller)."""
+    return {
+        "apiVersion": "authentication.concierge.pinniped.dev/v1alpha1",
+        "kind": "JWTAuthenticator",
+        "metadata": {"name": "keycloak", "generation": generation},
+        "spec": {"issuer": ISSUER, "audience": "kubernetes", "claims": {"username": "email", "groups": "groups"}},
+        "status": {
+            "phase": "Error" if any(c["status"] == "False" for c in conditions) else "Ready",
+            "conditions": [
+                {"lastTransitionTime": "2026-11-28T10:20:00Z", "observedGeneration": 3, **c} for c in conditions
+            ],
+        },
+    }
+
+
+def test_a_pinniped_authenticator_that_is_not_ready_names_why_from_its_own_condition(tmp_path: Path) -> None:
+    tls = (
+        f'could not perform oidc discovery on provider issuer: Get "{ISSUER}/.well-known/openid-configuration": '
+        "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    )
+    conditions: list[dict[str, object]] = [
+        {"type": "TLSConfigurationValid", "status": "True", "reason": "Success", "message": "spec.tls is valid"},
+        {"type": "IssuerURLValid", "status": "True", "reason": "Success", "message": "issuer is a valid URL"},
+        {"type": "DiscoveryURLValid", "status": "False", "reason": "InvalidDiscoveryProbe", "message": tls},
+        {"type": "JWKSURLValid", "status": "Unknown", "reason": "UnableToValidate", "message": "unable to validate"},
+        {
+            "type": "Ready",
+            "status": "False",
+            "reason": "NotReady",
+            "message": "the JWTAuthenticator is not ready: see other conditions for details",
+        },
+    ]
+    files = {
+        "jwtauthenticator.yaml": pinniped(conditions),
+        "kube-apiserver-cp1.yaml": None,
+        "auth-config.yaml": None,
+        "error.txt": UNAUTHORIZED,
+    }
+    report = diagnose(tmp_path, base(**files))
+    first = report["findings"][0]
+    assert first["cause"] == "issuer-ca-untrusted" and first["origin"] == "observed"
+    assert "DiscoveryURLValid is False (InvalidDiscoveryProbe)" in first["title"]
+    assert check(report, "controlplane.pinniped")["status"] == "fail"
+
+
+def test_a_ready_pinniped_authenticator_passes_and_a_stale_status_is_said(tmp_path: Path) -> None:
+    ready = [{"type": "Ready", "status": "True", "reason": "Success", "message": "the JWTAuthenticator is ready"}]
+    files = {"jwtauthenticator.yaml": pinniped(ready, generation=4), "kube-apiserver-cp1.yaml": None}
+    report = diagnose(tmp_path, base(**files))
+    found = check(report, "controlplane.pinniped")
+    assert found["status"] == "pass" and "older generation" in found["reason"]
