@@ -101,6 +101,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
 
         if is_vcluster_values(obj):
             return Kind.NODE_ARGS, "", obj  # vcluster.yaml: the virtual API server's flags
+        from oidc_doctor.authn.sources import is_talos_config
+
+        if is_talos_config(obj):
+            return Kind.NODE_ARGS, "", obj  # Talos machine config: cluster.apiServer.extraArgs
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
             return Kind.EKS_IDP, "", obj
@@ -136,6 +140,12 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return Kind.PINNIPED_JWT, "", obj
     if kind == "ClientConfig" and "gke.io" in api:
         return Kind.GKE_CLIENTCONFIG, "", obj
+    if kind == "Authentication" and api.startswith("config.openshift.io/"):
+        from oidc_doctor.authn.sources import is_openshift_oidc
+
+        if is_openshift_oidc(obj):
+            return Kind.OPENSHIFT_AUTH, "", obj
+        return None, "an OpenShift Authentication whose spec.type is not OIDC (the integrated OAuth server)", obj
     if kind in _RBAC_KINDS and api.startswith("rbac.authorization.k8s.io"):
         return Kind.RBAC, "", obj
     if kind in _WORKLOAD_KINDS:

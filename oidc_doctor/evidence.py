@@ -30,6 +30,7 @@ class Kind(StrEnum):
     EKS_IDP = "eks-idp"  # data: aws eks describe-identity-provider-config JSON
     PINNIPED_JWT = "pinniped-jwtauthenticator"  # data: a Pinniped Concierge JWTAuthenticator
     GKE_CLIENTCONFIG = "gke-clientconfig"  # data: ClientConfig dict
+    OPENSHIFT_AUTH = "openshift-authentication"  # data: an authentications.config.openshift.io with type OIDC
     RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict
     WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict
     CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)

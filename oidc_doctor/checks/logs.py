@@ -169,8 +169,29 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
 
 
 def _dropped_by_logger(st: CauseStats) -> bool:
-    """The bare lines come from a logger that keeps only the error's top text (zap's ``errorCauses``)."""
+    """The bare lines come from a logger that drops the reason (zap's ``errorCauses``, kube-oidc-proxy's
+    ``AuFail``)."""
     return any(d.get("bare") and d.get("logger") for d in st.details)
+
+
+def _logger(st: CauseStats) -> str:
+    return next((d["logger"] for d in st.details if d.get("logger")), "")
+
+
+#: What each reason-dropping logger writes, for titles: (who logged, what, why no reason).
+_DROPPING = {
+    "zap": (
+        "the API server",
+        "only `invalid bearer token`",
+        "its logger keeps only the error's top text (`errorCauses` holds no more)",
+    ),
+    "kube-oidc-proxy": (
+        "kube-oidc-proxy",
+        "`AuFail`",
+        "kube-oidc-proxy logs every failed authentication as `AuFail` without its reason "
+        "(jetstack/kube-oidc-proxy pkg/proxy/logging/accesslog.go)",
+    ),
+}
 
 
 def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, reading: str) -> Finding | None:
@@ -184,15 +205,13 @@ def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, re
     if not (zap or configured):
         return None
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
-    why = (
-        "its logger keeps only the error's top text (`errorCauses` holds no more)"
-        if zap
-        else f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
-    )
+    who, what, why = _DROPPING.get(_logger(st), ("the API server", "only `invalid bearer token`", ""))
+    if not zap:
+        why = f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
     lead = f"; read it from the prediction: `{reading}`" if reading and reading != "reason-not-logged" else ""
     return Finding(
         cause="reason-not-logged",
-        title=f"the API server logged only `invalid bearer token` ({st.count} line(s)): {why}{lead}",
+        title=f"{who} logged {what} ({st.count} line(s)): {why}{lead}",
         evidence=_evidence(shown),
         origin=Origin.OBSERVED,
         bare=True,
@@ -209,11 +228,12 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
     weak = near is None and not (st.kind in (PROXY, INGRESS) and st.failure is None)  # far from the moment judged
     if bare:
         code, words, weak_reading = _bare_reading(ctx)
+        who, what, _why = _DROPPING.get(_logger(st), ("the API server", "a bare `invalid bearer token`", ""))
         if weak_reading and code == "issuer-mismatch" and _dropped_by_logger(st):
             # A guess from a line whose logger drops every reason: no guess at all.
             code = "reason-not-logged"
             words = "its logger drops the reason, and the settings and token in hand do not name it"
-        text = "the API server logged a bare `invalid bearer token`: " + words
+        text = f"{who} logged {what.replace('only ', 'a bare ')}: " + words
         weak = weak or weak_reading
     return Finding(
         cause=code, title=text, evidence=evidence, fix="" if bare else fix(st), origin=Origin.OBSERVED, bare=weak

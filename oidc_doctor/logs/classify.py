@@ -218,6 +218,10 @@ def request_error(text: str) -> str:
     return tail.strip(" \t:\"'")
 
 
+#: kube-oidc-proxy's access log words (jetstack/kube-oidc-proxy pkg/proxy/logging/accesslog.go).
+KOP_FAIL = "] AuFail src:["
+KOP_SUCCESS = "] AuSuccess src:["
+
 #: Marker added to the detail of a line whose logger keeps only the error's top text (zap's
 #: ``errorCauses``): a bare ``invalid bearer token`` there says nothing about the reason.
 ZAP_CAUSES = "errorCauses"
@@ -328,6 +332,14 @@ def classify_line(line: bytes) -> Verdict | None:
     """Classify one raw log line; None when it is not about authentication at all."""
     body_b, _, _ = strip_prefix(line.rstrip(b"\r\n"))
     text = klog_message(body_b).decode("utf-8", "replace")
+    if KOP_FAIL in text:
+        # kube-oidc-proxy (jetstack pkg/proxy/logging/accesslog.go LogFailedRequest): every failed
+        # authentication, whatever the reason, as `[time] AuFail src:[ip / xff] URI:...` — no reason.
+        v = classify_request_error("invalid bearer token", logger="kube-oidc-proxy")
+        return replace(v, error=text.strip(), failure_line=True)
+    if KOP_SUCCESS in text:
+        # LogSuccessfulRequest: `AuSuccess src:[...] URI:... inbound:[user / groups / extras]`.
+        return Verdict(CONTEXT, None, text.strip(), None, {"auth": "success"})
     if REQUEST_MARKER in text:
         logger = "zap" if ZAP_CAUSES in text else ""
         return replace(classify_request_error(request_error(text), logger=logger), failure_line=True)
@@ -487,6 +499,7 @@ APISERVER_MARKERS: tuple[bytes, ...] = (
     b"jwt[",
     b"invalid bearer token",  # an authenticator message outside the usual wrapper
     b"process manifest file",  # the kubelet: a static Pod file that does not parse
+    b"] AuFail src:[",  # kube-oidc-proxy: a failed authentication, without its reason
 )
 PROXY_MARKERS: tuple[bytes, ...] = (
     b"oidc",

@@ -350,7 +350,9 @@ def test_a_pinniped_authenticator_that_is_not_ready_names_why_from_its_own_condi
 
 
 def test_a_ready_pinniped_authenticator_passes_and_a_stale_status_is_said(tmp_path: Path) -> None:
-    ready = [{"type": "Ready", "status": "True", "reason": "Success", "message": "the JWTAuthenticator is ready"}]
+    ready: list[dict[str, object]] = [
+        {"type": "Ready", "status": "True", "reason": "Success", "message": "the JWTAuthenticator is ready"}
+    ]
     files = {"jwtauthenticator.yaml": pinniped(ready, generation=4), "kube-apiserver-cp1.yaml": None}
     report = diagnose(tmp_path, base(**files))
     found = check(report, "controlplane.pinniped")
