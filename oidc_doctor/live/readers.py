@@ -38,6 +38,10 @@ from oidc_doctor.live.redact import redact_args, redact_configmap, redact_ingres
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 #: GKE Identity Service's per-cluster OIDC settings (``kubectl -n kube-public get clientconfig default``).
 GKE_CLIENTCONFIG = "/apis/authentication.gke.io/v2alpha1/namespaces/kube-public/clientconfigs/default"
+#: Pinniped Concierge (pinniped apis/concierge/authentication/v1alpha1) and OpenShift (openshift/api
+#: config/v1) authenticators; both cluster-scoped.
+PINNIPED_JWT = "/apis/authentication.concierge.pinniped.dev/v1alpha1/jwtauthenticators"
+OPENSHIFT_AUTH = "/apis/config.openshift.io/v1/authentications"
 RBAC_RESOURCES = ("clusterroles", "clusterrolebindings", "roles", "rolebindings")
 #: SelfSubjectReview versions, newest first: v1 since Kubernetes 1.28, v1beta1 1.27, v1alpha1 1.26
 #: (kubernetes ``staging/src/k8s.io/api/authentication/*/types.go``; ``kubectl auth whoami`` tries them so).
@@ -181,6 +185,19 @@ class _Reader:
         except LiveError as e:
             # absent on every cluster that is not GKE with Identity Service: not worth a blind spot
             self.failed("gke", f"get {GKE_CLIENTCONFIG}", e, blind=False)
+        # Authenticators that stand in for kube-apiserver's own (cluster-scoped; absent on most clusters:
+        # a refusal or a 404 blinds nothing): Pinniped Concierge JWTAuthenticators with their status,
+        # OpenShift's cluster Authentication (external OIDC when spec.type is OIDC).
+        for name, path in (("pinniped-jwtauthenticators", PINNIPED_JWT), ("openshift-authentication", OPENSHIFT_AUTH)):
+            try:
+                objs = [_strip(o) for o in self.client.iter_list(path)]
+            except LiveError as e:
+                if e.status != 404:
+                    self.failed("apiserver-config", f"list {path}", e, blind=False)
+                continue
+            if objs:
+                self.write(name, f"list {path}", objs)
+                self.out.settings_objects += objs
         if not self.out.settings_objects:
             server = self.client.cfg.server
             why = (

@@ -291,3 +291,45 @@ def test_permission_for_reads_the_api_path() -> None:
         "needs `get` on the non-resource URL /metrics (kubectl auth can-i get /metrics)"
     )
     assert permission_for("workloads with an oauth2-proxy container") == ""
+
+
+def test_collect_reads_the_authenticators_that_stand_in_for_the_api_servers(tmp_path: Path) -> None:
+    jwt_authenticator = {
+        "apiVersion": "authentication.concierge.pinniped.dev/v1alpha1",
+        "kind": "JWTAuthenticator",
+        "metadata": {"name": "keycloak", "generation": 2},
+        "spec": {"issuer": "https://keycloak.example.com/realms/k8s", "audience": "kubernetes"},
+        "status": {
+            "phase": "Error",
+            "conditions": [
+                {
+                    "type": "JWKSFetchValid",
+                    "status": "False",
+                    "reason": "InvalidCouldNotFetchJWKS",
+                    "message": "could not fetch keys: fetching keys oidc: get keys failed: 503 Service Unavailable",
+                    "observedGeneration": 2,
+                }
+            ],
+        },
+    }
+    openshift = {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "Authentication",
+        "metadata": {"name": "cluster"},
+        "spec": {"type": "IntegratedOAuth"},
+    }
+    with ApiServerDouble() as double:
+        populate(double)
+        double.add(jwt_authenticator)
+        double.add(openshift)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    ev = read_bundle(tmp_path / "b")
+    [pinniped] = ev.of(Kind.PINNIPED_JWT)
+    assert pinniped.data["status"]["conditions"][0]["type"] == "JWKSFetchValid"
+    assert any(r.ref.endswith("openshift-authentication.json") for r in ev.inputs)
+    status, out, _ = run(["diagnose", "--bundle", str(tmp_path / "b"), "--format", "json"])
+    report = json.loads(out)
+    found = [f for f in report["findings"] if f["check"] == "controlplane.pinniped"]
+    assert [f["cause"] for f in found] == ["issuer-unreachable"]
