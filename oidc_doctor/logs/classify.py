@@ -39,6 +39,7 @@ PROXY = "proxy"  # oauth2-proxy
 INGRESS = "ingress"  # nginx / ingress-nginx
 CONTEXT = "context"  # not a failure, but worth knowing (AuthSuccess, refresh interval, ...)
 RELOAD = "reload"  # the API server's automatic reload of --authentication-config (success or failure)
+HEADLAMP = "headlamp"  # Headlamp's backend (its own OIDC login: discovery, code exchange, id_token check)
 
 REQUEST_MARKER = "Unable to authenticate the request"
 
@@ -366,6 +367,9 @@ def classify_message(msg: str) -> Verdict | None:
     reload = classify_reload(msg)
     if reload is not None:
         return reload
+    headlamp = classify_headlamp(msg)
+    if headlamp is not None:
+        return headlamp
     if "Could not process manifest file" in msg and "kube-apiserver" in msg:
         # The kubelet (kubernetes pkg/kubelet/config/file.go): the static Pod file does not parse; the
         # running Pod stays as it was.
@@ -455,6 +459,39 @@ def classify_reload(msg: str) -> Verdict | None:
     return None
 
 
+# Headlamp's backend logs its own OIDC login through zerolog as JSON (`"message"`, `"error"`; kubernetes-sigs/
+# headlamp backend/pkg/logger/logger.go); the messages of backend/cmd/headlamp.go's OIDC handlers:
+_HEADLAMP_OIDC = (
+    "failed to get provider",  # oidc.NewProvider: discovery of --oidc-idp-issuer-url failed
+    "failed to exchange token",  # the code exchange at the token endpoint
+    "failed to verify ID Token",  # go-oidc v3 IDTokenVerifier.Verify (audience, expiry, signature)
+    "no id_token field in oauth2 token",
+    "no access_token field in oauth2 token",
+    "reading oidc ca file",
+)
+
+
+def classify_headlamp(msg: str) -> Verdict | None:
+    """A Headlamp backend OIDC line (its own login, before any request reaches the API server)."""
+    head = next((m for m in _HEADLAMP_OIDC if msg.startswith(m)), None)
+    if head is None:
+        return None
+    error = msg[len(head) :].lstrip(": ")
+    if head == "failed to get provider":
+        v = classify_startup_error(error)
+        return Verdict(HEADLAMP, v.code, msg, None, v.detail)
+    if head == "failed to verify ID Token":
+        for needle, code in _REQUEST_RULES:
+            if needle in error and code != NOT_INITIALIZED:
+                return Verdict(HEADLAMP, code, msg, None, _details(code, error))
+        return Verdict(HEADLAMP, None, msg)
+    if head == "failed to exchange token":
+        return Verdict(HEADLAMP, "issuer-ca-untrusted" if _tls_trust(error) else None, msg)
+    if head.startswith("no "):
+        return Verdict(HEADLAMP, "wrong-token-type", msg)
+    return Verdict(HEADLAMP, None, msg)
+
+
 _PROXY_WORDS = (
     "[AuthFailure]",
     "[AuthError]",
@@ -500,6 +537,9 @@ APISERVER_MARKERS: tuple[bytes, ...] = (
     b"invalid bearer token",  # an authenticator message outside the usual wrapper
     b"process manifest file",  # the kubelet: a static Pod file that does not parse
     b"] AuFail src:[",  # kube-oidc-proxy: a failed authentication, without its reason
+    b"ID Token",  # Headlamp's backend: "failed to verify ID Token"
+    b"failed to get provider",  # Headlamp's backend: discovery
+    b"failed to exchange token",  # Headlamp's backend: the code exchange
 )
 PROXY_MARKERS: tuple[bytes, ...] = (
     b"oidc",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from oidc_doctor.logs.classify import INGRESS, PROXY, REQUEST
+from oidc_doctor.logs.classify import HEADLAMP, INGRESS, PROXY, REQUEST
 from oidc_doctor.logs.summary import CauseStats
 from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
-_SOURCE = {REQUEST: "the API server", PROXY: "oauth2-proxy", INGRESS: "the ingress"}
+_SOURCE = {REQUEST: "the API server", PROXY: "oauth2-proxy", INGRESS: "the ingress", HEADLAMP: "Headlamp"}
 
 
 def _d(st: CauseStats, key: str) -> str | None:
@@ -68,7 +68,10 @@ def title(st: CauseStats) -> str:
         text = "a required claim is not satisfied" + (f": `{claim}`" if claim else "")
         if got is not None and want is not None:
             text += f" is {got}, the API server wants {want}"
-    elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind != PROXY:
+    elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind not in (
+        PROXY,
+        HEADLAMP,
+    ):
         url = _d(st, "url")
         conf, disc = _d(st, "configured"), _d(st, "discovered")
         if code == "discovery-issuer-mismatch" and conf and disc:
@@ -153,6 +156,17 @@ def fix(st: CauseStats) -> str:
             "compare the token's `iss` with `--oidc-issuer-url` / `issuer.url` byte for byte (scheme, "
             "host, path, trailing slash); if the API server has no OIDC settings, configure "
             "`--oidc-issuer-url` and `--oidc-client-id` (or an AuthenticationConfiguration `jwt` entry)"
+        )
+    if st.kind == HEADLAMP and code in ("issuer-ca-untrusted", "issuer-unreachable", "discovery-issuer-mismatch"):
+        return (
+            "Headlamp's backend cannot complete its own OIDC login with the issuer: make "
+            "`--oidc-idp-issuer-url` reachable from the Headlamp Pod and trusted (`--oidc-ca-file`), and equal to "
+            "the discovery document's `issuer`"
+        )
+    if st.kind == HEADLAMP and code == "wrong-token-type":
+        return (
+            "let the identity provider return an id_token (request the `openid` scope), or set "
+            "`--oidc-use-access-token`"
         )
     if st.kind == PROXY and code == "issuer-ca-untrusted":
         return "give oauth2-proxy the identity provider's CA: `--provider-ca-file=FILE`"

@@ -174,3 +174,36 @@ def test_an_openshift_integrated_oauth_is_not_taken_for_oidc(tmp_path: Path) -> 
     report = diagnose(tmp_path, {"authentication.yaml": auth, "id_token.txt": sign_token()})
     [rec] = [i for i in report["inputs"] if i["ref"].endswith("authentication.yaml")]
     assert rec["kind"] == "unrecognised" and "not OIDC" in rec["reason"]
+
+
+# Headlamp's backend (zerolog JSON, kubernetes-sigs/headlamp backend/pkg/logger/logger.go) during its own
+# OIDC login (backend/cmd/headlamp.go: "failed to get provider", "failed to verify ID Token").
+HEADLAMP_LOG = "\n".join(
+    [
+        '{"level":"info","source":"/headlamp/backend/cmd/headlamp.go","line":300,"time":"2026-11-28T10:20:00Z",'
+        '"message":"Creating Headlamp handler"}',
+        '{"level":"error","idpIssuerURL":"https://keycloak.example.com/realms/k8s","source":"/headlamp/backend/cmd/'
+        'headlamp.go","line":1064,"error":"Get \\"https://keycloak.example.com/realms/k8s/.well-known/openid-'
+        'configuration\\": tls: failed to verify certificate: x509: certificate signed by unknown authority",'
+        '"time":"2026-11-28T10:24:58Z","message":"failed to get provider"}',
+        "",
+    ]
+)
+
+
+def test_headlamp_backend_oidc_lines_are_classified_as_headlamps_own_login() -> None:
+    audience = (
+        '{"level":"error","source":"/headlamp/backend/cmd/headlamp.go","line":1213,"error":"oidc: expected audience '
+        '\\"headlamp\\" got [\\"kubernetes\\"]","time":"2026-11-28T10:24:58Z","message":"failed to verify ID Token"}'
+    )
+    v = classify_line(audience.encode())
+    assert v is not None and (v.kind, v.code) == ("headlamp", "audience-mismatch")
+    assert v.detail == {"expected": '"headlamp"', "got": '["kubernetes"]'}
+
+
+def test_headlamp_that_cannot_reach_its_issuer_is_named_with_headlamps_fix(tmp_path: Path) -> None:
+    report = diagnose(tmp_path, {"headlamp.log": HEADLAMP_LOG, "id_token.txt": sign_token()})
+    first = report["findings"][0]
+    assert first["cause"] == "issuer-ca-untrusted", causes(report)
+    assert first["title"].startswith("Headlamp: failed to get provider")
+    assert "--oidc-ca-file" in first["fix"]
