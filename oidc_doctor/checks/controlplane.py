@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.controlplane.hashes import apiserver_id_hash, label_hash, short
+from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, apiserver_id_hash, label_hash, short
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, ObservedFailure, Origin, Status
@@ -260,15 +260,21 @@ def derive_controlplane(ev: Evidence, ctx: Context) -> ControlPlaneFacts | None:
             files.append((item.ref, h))
     keysets = []
     for item in ev.of(Kind.JWKS) if summary is not None and summary.jwks else []:
-        if item.path is None or "#" in item.ref.split(" ", 1)[0] or not isinstance(item.data, dict):
+        if not isinstance(item.data, dict):
+            continue
+        keys = item.data.get("keys")
+        kids = tuple(str(k.get("kid")) for k in keys if isinstance(k, dict)) if isinstance(keys, list) else ()
+        fetched = item.data.get(JWKS_BODY_HASH)
+        if isinstance(fetched, str) and fetched.startswith("sha256:"):
+            keysets.append((item.ref, fetched, kids))  # collected: the hash of the body as served
+            continue
+        if item.path is None or "#" in item.ref.split(" ", 1)[0]:
             continue  # one document of several: its own bytes are unknown
         try:
             raw = item.path.read_bytes()
         except OSError as e:
             errors.append(f"{item.ref}: {e.strerror or e}")
             continue
-        keys = item.data.get("keys")
-        kids = tuple(str(k.get("kid")) for k in keys if isinstance(k, dict)) if isinstance(keys, list) else ()
         keysets.append((item.ref, label_hash(raw), kids))
     audit, audit_refs = _audit(ev, ctx, errors)
     return ControlPlaneFacts(

@@ -425,6 +425,9 @@ class _Reader:
                 if plain:
                     # keys anyone on the path could have sent never reach the bundle's checks
                     raise FetchError(f"{plain[0]}: answered over plain http; its keys are not used")
+                from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, label_hash
+
+                keys[JWKS_BODY_HASH] = label_hash(body)  # comparable with the key set hash the API server holds
                 self.write("issuer-jwks", f"GET {jwks_uri} (no credentials)", [keys])
             except FetchError as e:
                 self.note(

@@ -357,3 +357,24 @@ def test_a_ready_pinniped_authenticator_passes_and_a_stale_status_is_said(tmp_pa
     report = diagnose(tmp_path, base(**files))
     found = check(report, "controlplane.pinniped")
     assert found["status"] == "pass" and "older generation" in found["reason"]
+
+
+def test_a_collected_jwks_compares_by_the_hash_of_the_body_as_served(tmp_path: Path) -> None:
+    from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH
+
+    served_before = b'{"keys":[{"kid":"k0","kty":"RSA","n":"xx","e":"AQAB"}]}'
+    collected_before = {"kind": "List", "apiVersion": "v1", "items": [json.loads(served_before)]}
+    collected_before["items"][0][JWKS_BODY_HASH] = label_hash(served_before)
+    labels = {"apiserver_id_hash": CP1, "jwt_issuer_hash": label_hash(ISSUER)}
+    series = [
+        (JWKS_TS, {**labels, "result": "success"}, NOW_S - 600),
+        (JWKS_INFO, {**labels, "hash": label_hash(served_before)}, 1),
+    ]
+    files = {
+        "issuer-jwks-before.json": json.dumps(collected_before, indent=4),  # re-serialised, as collect writes
+        "jwks.json": _jwks("k1"),
+        "metrics.txt": exposition(series),
+        "error.txt": UNAUTHORIZED,
+    }
+    report = diagnose(tmp_path, base(**files))
+    assert causes(report)[0] == "stale-signing-keys"
