@@ -318,6 +318,7 @@ LOG_CAUSES = (
     "proxy-config-invalid",
     "proxy-header-too-large",
     "reason-not-logged",
+    "wrong-token-type",
     "tokens-reach-no-authenticator",
     "apiserver-manifest-not-applied",
     "apiserver-endpoint-mismatch",
