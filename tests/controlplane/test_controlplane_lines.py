@@ -378,3 +378,23 @@ def test_a_collected_jwks_compares_by_the_hash_of_the_body_as_served(tmp_path: P
     }
     report = diagnose(tmp_path, base(**files))
     assert causes(report)[0] == "stale-signing-keys"
+
+
+def test_the_logs_command_says_which_reload_came_last(tmp_path: Path) -> None:
+    import io
+
+    from oidc_doctor.cli import main
+    from oidc_doctor.io import IO
+
+    log = tmp_path / "kube-apiserver.log"
+    log.write_text(_log(RELOADED, VALIDATE))
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["logs", str(log)], IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
+    assert status == 1, err.getvalue()
+    assert "auth-config-reload-failed: the API server failed to validate" in out.getvalue()
+    log.write_text(_log(VALIDATE, RELOADED.replace("10:12:40", "10:22:40")))
+    out = io.StringIO()
+    status = main(["logs", str(log), "-o", "json"], IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
+    assert status == 0
+    reloads = json.loads(out.getvalue())["reloads"]
+    assert reloads["success"]["time"] == "2026-11-28T10:22:40Z" and reloads["failure"]["ref"].endswith(":1")
