@@ -337,6 +337,7 @@ class _Reader:
     # --- proxies, ingresses, Helm ---------------------------------------------------------------
 
     def proxies(self) -> None:
+        from oidc_doctor.authn.sources import kube_oidc_proxy_container
         from oidc_doctor.proxy.settings import find_proxies
 
         found: list[dict[str, Any]] = []
@@ -344,11 +345,14 @@ class _Reader:
             for path in self.paths(lambda ns, k=kind: workload_path(k, ns or "")):
                 try:
                     for obj in self.client.iter_list(path):
-                        if find_proxies(obj, "live"):
+                        # oauth2-proxy in front of a dashboard, or kube-oidc-proxy in front of the API server
+                        if find_proxies(obj, "live") or kube_oidc_proxy_container(obj) is not None:
                             found.append(redact_workload(obj))
+                            if kube_oidc_proxy_container(obj) is not None:
+                                self.out.settings_objects.append(found[-1])  # its issuer is fetched too
                 except LiveError as e:
                     self.failed("proxy", f"list {path}", e)
-        self.write("proxy-workloads", "workloads with an oauth2-proxy container", found)
+        self.write("proxy-workloads", "workloads with an oauth2-proxy or kube-oidc-proxy container", found)
         cms: list[dict[str, Any]] = []
         for ns, name in sorted(_configmap_refs(found)):
             path = core_path("configmaps", ns) + f"/{name}"

@@ -333,3 +333,37 @@ def test_collect_reads_the_authenticators_that_stand_in_for_the_api_servers(tmp_
     report = json.loads(out)
     found = [f for f in report["findings"] if f["check"] == "controlplane.pinniped"]
     assert [f["cause"] for f in found] == ["issuer-unreachable"]
+
+
+def test_collect_keeps_a_kube_oidc_proxy_deployment(tmp_path: Path) -> None:
+    kop = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "kube-oidc-proxy", "namespace": "kube-oidc-proxy"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "kube-oidc-proxy",
+                            "image": "quay.io/jetstack/kube-oidc-proxy:v1.0.6",
+                            "command": [
+                                "kube-oidc-proxy",
+                                "--oidc-issuer-url=https://dex.example.com",
+                                "--oidc-client-id=kube-oidc-proxy",
+                            ],
+                        }
+                    ]
+                }
+            }
+        },
+    }
+    with ApiServerDouble() as double:
+        populate(double)
+        double.add(kop)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    ev = read_bundle(tmp_path / "b")
+    names = [i.data["metadata"]["name"] for i in ev.of(Kind.WORKLOAD)]
+    assert "kube-oidc-proxy" in names
