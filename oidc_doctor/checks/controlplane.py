@@ -496,6 +496,15 @@ def check_jwks(ev: Evidence, ctx: Context) -> CheckResult:
     findings += held
     if findings:
         return CheckResult.failed(findings, notes)
+    kid = (ctx.facts.token_header or {}).get("kid")
+    hashes = {st.key_set_hash for st in m.jwks if st.key_set_hash}
+    if isinstance(kid, str) and cp.jwks_files and hashes and not hashes & {h for _r, h, _k in cp.jwks_files}:
+        # Fetches work, but no key set held matches a JWKS in hand byte for byte: whether the control
+        # plane holds the token's kid cannot be told (the same keys re-serialised hash differently).
+        return CheckResult.unknown(
+            f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s); {notes}: whether the API "
+            f"server holds the token's kid {kid!r} is unknown (save the JWKS with `curl -o`, or collect it)"
+        )
     return CheckResult.passed(
         f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s)" + (f"; {notes}" if notes else "")
     )
