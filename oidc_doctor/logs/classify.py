@@ -39,6 +39,7 @@ PROXY = "proxy"  # oauth2-proxy
 INGRESS = "ingress"  # nginx / ingress-nginx
 CONTEXT = "context"  # not a failure, but worth knowing (AuthSuccess, refresh interval, ...)
 RELOAD = "reload"  # the API server's automatic reload of --authentication-config (success or failure)
+CLIENT = "client"  # a Kubernetes client's own line (client-go's oidc auth-provider in kubectl)
 HEADLAMP = "headlamp"  # Headlamp's backend (its own OIDC login: discovery, code exchange, id_token check)
 
 REQUEST_MARKER = "Unable to authenticate the request"
@@ -388,6 +389,12 @@ def classify_message(msg: str) -> Verdict | None:
         if v.code == "issuer-unreachable":
             return replace(v, detail={**v.detail, "jwks_uri": "missing"})
         return v
+    if "oidc: failed to query metadata endpoint" in msg:
+        # Not the API server: client-go's `auth-provider: oidc` (kubectl), which fetches discovery to
+        # refresh the id_token (k8s.io/client-go plugin/pkg/client/auth/oidc/oidc.go: "oidc: failed to
+        # query metadata endpoint %s: %q"): the client cannot reach the issuer's discovery document.
+        v = classify_startup_error(msg)
+        return Verdict(CLIENT, v.code, msg, None, {**v.detail, "client": "kubectl auth-provider oidc"})
     for marker in (
         "oidc authenticator: initializing plugin:",
         "oidc authenticator: failed to fetch provider",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from oidc_doctor.logs.classify import HEADLAMP, INGRESS, PROXY, REQUEST
+from oidc_doctor.logs.classify import CLIENT, HEADLAMP, INGRESS, PROXY, REQUEST
 from oidc_doctor.logs.summary import CauseStats
 from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
-_SOURCE = {REQUEST: "the API server", PROXY: "oauth2-proxy", INGRESS: "the ingress", HEADLAMP: "Headlamp"}
+_SOURCE = {
+    REQUEST: "the API server",
+    PROXY: "oauth2-proxy",
+    INGRESS: "the ingress",
+    HEADLAMP: "Headlamp",
+    CLIENT: "kubectl's oidc auth-provider",
+}
 
 
 def _d(st: CauseStats, key: str) -> str | None:
@@ -71,6 +77,7 @@ def title(st: CauseStats) -> str:
     elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind not in (
         PROXY,
         HEADLAMP,
+        CLIENT,
     ):
         url = _d(st, "url")
         conf, disc = _d(st, "configured"), _d(st, "discovered")

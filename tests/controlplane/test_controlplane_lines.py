@@ -398,3 +398,13 @@ def test_the_logs_command_says_which_reload_came_last(tmp_path: Path) -> None:
     assert status == 0
     reloads = json.loads(out.getvalue())["reloads"]
     assert reloads["success"]["time"] == "2026-11-28T10:22:40Z" and reloads["failure"]["ref"].endswith(":1")
+
+
+def test_client_gos_oidc_auth_provider_metadata_failure_is_an_unreachable_issuer() -> None:
+    line = (
+        b'E1128 10:24:58.000000   4242 oidc.go:263] oidc: failed to query metadata endpoint 404 Not Found: "<html>'
+        b'<head><title>404 Not Found</title></head>"'
+    )
+    v = classify_line(line)
+    assert v is not None and (v.kind, v.code) == ("client", "issuer-unreachable")  # never explains the API server's
+    assert v.detail["client"] == "kubectl auth-provider oidc"
