@@ -388,34 +388,39 @@ def check_config(ev: Evidence, ctx: Context) -> CheckResult:
 
 
 def _reload_from_log(ctx: Context) -> tuple[list[Finding], str]:
-    """The API server log's reload lines: the latest decides (``failed to ... authentication config``
-    newer than ``reloaded authentication config`` → the previous configuration is still active)."""
+    """The API server logs' reload lines, per log file (one API server each): its latest decides
+    (``failed to ... authentication config`` newer than ``reloaded authentication config`` → the
+    previous configuration is still active on that API server)."""
     logs = ctx.facts.logs
     summary = logs.summary.get(str(Kind.APISERVER_LOG)) if logs is not None else None
     if summary is None or not summary.reloads:
         return [], ""
-    last = summary.last_reload()
-    assert last is not None
-    status, ex, detail = last
-    when = iso(ex.time) if ex.time else "an unknown time"
-    ok = summary.reloads.get("success")
-    if status == "success":
-        return [], f"the API server log shows the configuration reloaded at {when} ({ex.ref})"
-    since = f"since {iso(ok[0].time)}" if ok is not None and ok[0].time else "since the API server started"
-    step = detail.get("step", "")
-    reason = detail.get("error", "")
-    retry = (
-        "it will not retry until the file changes again" if step in ("load", "validate") else "it retries every minute"
-    )
-    title = (
-        f"the API server failed to {step or 'reload'} the changed authentication configuration at {when}"
-        + (f": {reason}" if reason else "")
-        + f"; it still runs the configuration it loaded {since} ({retry})"
-    )
-    refs = [EvidenceRef("log", ex.ref, ex.text)]
-    if ok is not None:
-        refs.append(EvidenceRef("log", ok[0].ref + " (last successful reload)", ok[0].text))
-    return [Finding("auth-config-reload-failed", title, refs, origin=Origin.OBSERVED)], ""
+    findings: list[Finding] = []
+    notes: list[str] = []
+    for status, ex, detail in summary.last_reloads():
+        when = iso(ex.time) if ex.time else "an unknown time"
+        ok = summary.reloads.get(ex.file, {}).get("success")
+        if status == "success":
+            notes.append(f"the API server log shows the configuration reloaded at {when} ({ex.ref})")
+            continue
+        since = f"since {iso(ok[0].time)}" if ok is not None and ok[0].time else "since the API server started"
+        step = detail.get("step", "")
+        reason = detail.get("error", "")
+        retry = (
+            "it will not retry until the file changes again"
+            if step in ("load", "validate")
+            else "it retries every minute"
+        )
+        title = (
+            f"the API server failed to {step or 'reload'} the changed authentication configuration at {when}"
+            + (f": {reason}" if reason else "")
+            + f"; it still runs the configuration it loaded {since} ({retry})"
+        )
+        refs = [EvidenceRef("log", ex.ref, ex.text)]
+        if ok is not None:
+            refs.append(EvidenceRef("log", ok[0].ref + " (last successful reload)", ok[0].text))
+        findings.append(Finding("auth-config-reload-failed", title, refs, origin=Origin.OBSERVED))
+    return findings, "; ".join(notes)
 
 
 def check_reload(ev: Evidence, ctx: Context) -> CheckResult:

@@ -117,8 +117,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         _text(summary, buf)
         return buf.getvalue()
 
-    last = summary.last_reload()
-    status = 1 if summary.by_cause or (last is not None and last[0] == "failure") else 0
+    failed_reload = any(status == "failure" for status, _, _ in summary.last_reloads())
+    status = 1 if summary.by_cause or failed_reload else 0
     return write(Result("logs", SCHEMA, status, summary.to_json(), text), args, io)
 
 
@@ -154,10 +154,9 @@ def _text(summary: Summary, out: TextIO) -> None:
     for info in summary.files:
         out.write(f"{info['file']}: {info.get('kind')}, read {info['read']}\n")
     out.write(f"Authentication failures (Unable to authenticate the request): {summary.auth_failures}\n")
-    last = summary.last_reload()
-    if last is not None:
-        # The reload of --authentication-config: the latest line decides what the API server runs.
-        status, ex, detail = last
+    lasts = summary.last_reloads()
+    for status, ex, detail in lasts:
+        # The reload of --authentication-config: per API server log, the latest line decides what runs.
         when = iso(ex.time) if ex.time else "?"
         if status == "success":
             out.write(f"Authentication config: reloaded at {when} ({ex.ref})\n")
@@ -168,7 +167,7 @@ def _text(summary: Summary, out: TextIO) -> None:
                 f"  fix: {cause('auth-config-reload-failed').fix}\n"
             )
     if not summary.by_cause and not summary.unknown:
-        if last is not None and last[0] == "failure":
+        if any(status == "failure" for status, _, _ in lasts):
             return
         out.write("No authentication problem found in these lines.\n")
         return

@@ -396,8 +396,22 @@ def test_the_logs_command_says_which_reload_came_last(tmp_path: Path) -> None:
     out = io.StringIO()
     status = main(["logs", str(log), "-o", "json"], IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
     assert status == 0
-    reloads = json.loads(out.getvalue())["reloads"]
+    reloads = json.loads(out.getvalue())["reloads"][str(log)]
     assert reloads["success"]["time"] == "2026-11-28T10:22:40Z" and reloads["failure"]["ref"].endswith(":1")
+
+
+def test_each_api_server_log_has_its_own_last_reload(tmp_path: Path) -> None:
+    later_ok = RELOADED.replace("10:12:40", "10:22:40")  # cp1 reloaded after cp2 failed: cp2 still runs the old file
+    files = {
+        "kube-apiserver-cp1.log": _log(later_ok),
+        "kube-apiserver-cp2.log": _log(VALIDATE),
+        "error.txt": UNAUTHORIZED,
+    }
+    report = diagnose(tmp_path, base(**files))
+    first = report["findings"][0]
+    assert first["cause"] == "auth-config-reload-failed"
+    assert first["evidence"][0]["ref"].endswith("kube-apiserver-cp2.log:1")
+    assert "reloaded at 2026-11-28T10:22:40Z" in check(report, "controlplane.reload")["reason"]
 
 
 def test_client_gos_oidc_auth_provider_metadata_failure_is_an_unreachable_issuer() -> None:
