@@ -422,3 +422,21 @@ def test_client_gos_oidc_auth_provider_metadata_failure_is_an_unreachable_issuer
     v = classify_line(line)
     assert v is not None and (v.kind, v.code) == ("client", "issuer-unreachable")  # never explains the API server's
     assert v.detail["client"] == "kubectl auth-provider oidc"
+
+
+def test_a_token_whose_issuer_no_authenticator_counted_without_settings_reaches_none(tmp_path: Path) -> None:
+    other = label_hash("https://dex.example.com")
+    series = [
+        (
+            "apiserver_authentication_jwt_authenticator_latency_seconds",
+            {"jwt_issuer_hash": other, "result": "success"},
+            40,
+        ),
+        ("authentication_attempts", {"result": "failure"}, 25),
+    ]
+    files = {"kube-apiserver-cp1.yaml": None, "auth-config.yaml": None}
+    report = diagnose(tmp_path, base(**files, **{"metrics.txt": exposition(series), "error.txt": UNAUTHORIZED}))
+    assert causes(report)[0] == "tokens-reach-no-authenticator"
+    assert label_hash(ISSUER) in report["findings"][0]["title"] or any(
+        label_hash(ISSUER) in e["text"] for e in report["findings"][0]["evidence"]
+    )
