@@ -662,7 +662,8 @@ def _no_token_reached(cp: ControlPlaneFacts, m: MetricsSummary, ctx: Context) ->
         [
             Finding(
                 "tokens-reach-no-authenticator",
-                f"{len(seen)} rejected request(s) seen, yet no JWT authenticator of the API server counted a single "
+                f"requests were rejected (401; {len(seen)} observation(s): log, audit or error text), yet no JWT "
+                "authenticator of the API server counted a single "
                 f"token (no apiserver_authentication_jwt_authenticator_latency_seconds series): the tokens' iss "
                 f"matches no configured issuer (configured: {configured}), or they are no JWTs",
                 [*attempts, *(EvidenceRef("observed", f.ref, f.text) for f in seen[:3])],

@@ -440,3 +440,23 @@ def test_a_token_whose_issuer_no_authenticator_counted_without_settings_reaches_
     assert label_hash(ISSUER) in report["findings"][0]["title"] or any(
         label_hash(ISSUER) in e["text"] for e in report["findings"][0]["evidence"]
     )
+
+
+def test_audited_401s_that_no_authenticator_counted_reach_no_authenticator(tmp_path: Path) -> None:
+    from cp_shapes import failed_login, json_lines
+
+    events = [failed_login(f"a{i}", f"2026-11-28T10:2{i}:0{i}Z") for i in range(1, 5)]
+    series = [
+        (
+            "apiserver_authentication_config_controller_last_config_info",
+            {"apiserver_id_hash": CP1, "hash": label_hash(AUTH_CONFIG)},
+            1,
+        ),
+        ("authentication_attempts", {"result": "failure"}, 4),
+    ]
+    files = {"id_token.txt": None, "audit.log": json_lines(events), "metrics.txt": exposition(series)}
+    report = diagnose(tmp_path, base(**files))
+    found = next(f for f in report["findings"] if f["cause"] == "tokens-reach-no-authenticator")
+    assert found["title"].startswith("requests were rejected (401; 1 observation(s)")
+    audit = next(e for e in found["evidence"] if e["ref"].endswith("audit.log:4"))
+    assert audit["text"].startswith("4 x 401 `Authentication failed, attempted: bearer`")
