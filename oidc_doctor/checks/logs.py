@@ -136,12 +136,13 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
     auths = ctx.facts.authenticators
     unsure = "issuer mismatch or OIDC not configured"
     iss = (ctx.facts.token_claims or {}).get("iss")
-    if not isinstance(iss, str) and auths and no_authenticator_counted(ctx):
+    if not isinstance(iss, str) and (auths is None or auths) and no_authenticator_counted(ctx):
         # The API server's own counts settle the guess: no JWT authenticator took any token.
+        issuers = ", ".join(repr(a.issuer) for a in auths) if auths else "the configured issuers (settings not in hand)"
         return (
             "tokens-reach-no-authenticator",
             "no JWT authenticator of the API server counted a single token (its metrics), so the rejected "
-            f"tokens' iss is none of {', '.join(repr(a.issuer) for a in auths)}",
+            f"tokens' iss is none of {issuers}",
             False,
         )
     if auths is None:
@@ -201,12 +202,12 @@ def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, re
     auths = ctx.facts.authenticators or ()
     iss = (ctx.facts.token_claims or {}).get("iss")
     configured = isinstance(iss, str) and iss in [a.issuer for a in auths]
-    zap = _dropped_by_logger(st)
-    if not (zap or configured):
+    dropping = _dropped_by_logger(st)
+    if not (dropping or configured):
         return None
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
     who, what, why = _DROPPING.get(_logger(st), ("the API server", "only `invalid bearer token`", ""))
-    if not zap:
+    if not dropping:
         why = f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
     lead = f"; read it from the prediction: `{reading}`" if reading and reading != "reason-not-logged" else ""
     return Finding(

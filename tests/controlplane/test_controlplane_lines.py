@@ -460,3 +460,27 @@ def test_audited_401s_that_no_authenticator_counted_reach_no_authenticator(tmp_p
     assert found["title"].startswith("requests were rejected (401; 1 observation(s)")
     audit = next(e for e in found["evidence"] if e["ref"].endswith("audit.log:4"))
     assert audit["text"].startswith("4 x 401 `Authentication failed, attempted: bearer`")
+
+
+def test_bare_lines_without_settings_or_token_read_by_the_metrics_reach_no_authenticator(tmp_path: Path) -> None:
+    series = [
+        (
+            "apiserver_authentication_config_controller_last_config_info",
+            {"apiserver_id_hash": CP1, "hash": label_hash(AUTH_CONFIG)},
+            1,
+        ),
+    ]
+    bare = (
+        'E1128 10:24:58.123456       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="invalid bearer token"'
+    )
+    files = {
+        "id_token.txt": None,
+        "kube-apiserver-cp1.yaml": None,
+        "auth-config.yaml": None,
+        "metrics.txt": exposition(series),
+        "kube-apiserver.log": _log(bare),
+    }
+    report = diagnose(tmp_path, base(**files))
+    assert causes(report)[0] == "tokens-reach-no-authenticator", causes(report)
+    assert "issuer-mismatch" not in causes(report)  # no guess before what the counts prove
