@@ -530,16 +530,17 @@ def _is_proxy_failure(msg: str) -> bool:
 #: searched in every file (and is all a big API server log gets); the others by log kind.
 CORE_MARKERS: tuple[bytes, ...] = (
     REQUEST_MARKER.encode(),
-    b"authenticator: initializing plugin",
-    b"authentication config",  # the reload of --authentication-config: rare lines, decisive
-    b"JWKS URL",  # 1.35: discovery without a usable jwks_uri (authenticator never initialised)
+    # "oidc authenticator: initializing plugin", "... error getting JWKS URL", "... async token verifier":
+    # one marker, so a big log pays no extra pass for them.
+    b"authenticator: ",
 )
 APISERVER_MARKERS: tuple[bytes, ...] = (
     b"oidc",  # oidc authenticator: ..., oidc: unsupported signing alg, oidc-* flags
     b"OIDC",  # OIDC: No x509 certificates provided
     b"ailed to fetch provider",  # old discovery failures
     b"id_token_signing_alg",
-    b"authentication config",  # invalid authentication config(uration): jwt[0]...
+    b"authentication config",  # invalid authentication config(uration): jwt[0]...; the reload lines
+    b"JWKS URL",  # 1.35: "provider did not return JWKS URL" (the authenticator never initialises)
     b"jwt[",
     b"invalid bearer token",  # an authenticator message outside the usual wrapper
     b"process manifest file",  # the kubelet: a static Pod file that does not parse
