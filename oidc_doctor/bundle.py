@@ -136,6 +136,16 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return None, "a Node without k3s.io/node-args or rke2.io/node-args", obj
     if kind == "AuthenticationConfiguration" and api.startswith("apiserver.config.k8s.io"):
         return Kind.AUTH_CONFIG, "", obj
+    if kind == "KubeAuthenticationConfig" and api == "v1alpha1" and isinstance(obj.get("configuration"), dict):
+        # Talos 1.14+ machine-config document: `configuration` is the literal AuthenticationConfiguration
+        # Talos writes for --authentication-config (Talos docs, KubeAuthenticationConfig; it refuses
+        # oidc-* extra args from then on, siderolabs/talos#14279).
+        conf = obj["configuration"]
+        return (
+            Kind.AUTH_CONFIG,
+            "",
+            {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", **conf},
+        )
     if kind == "JWTAuthenticator" and api.startswith("authentication.concierge.pinniped.dev"):
         return Kind.PINNIPED_JWT, "", obj
     if kind == "ClientConfig" and "gke.io" in api:

@@ -179,7 +179,7 @@ def from_talos(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     ``APIServerConfig.extraArgs``). Talos 1.14+ refuses ``oidc-*`` extra args there and configures the
     JWT authenticator in a ``KubeAuthenticationConfig`` document instead (siderolabs/talos#14279,
     #14352: ``kube-apiserver extra argument "oidc-signing-algs" is not allowed: use
-    KubeAuthenticationConfig``), whose shape is not read here."""
+    KubeAuthenticationConfig``); that document is read as an AuthenticationConfiguration (bundle.py)."""
     cluster = obj["cluster"]
     api = cluster.get("apiServer") if isinstance(cluster.get("apiServer"), dict) else {}
     assert isinstance(api, dict)

@@ -207,3 +207,25 @@ def test_headlamp_that_cannot_reach_its_issuer_is_named_with_headlamps_fix(tmp_p
     assert first["cause"] == "issuer-ca-untrusted", causes(report)
     assert first["title"].startswith("Headlamp: failed to get provider")
     assert "--oidc-ca-file" in first["fix"]
+
+
+def test_a_talos_kube_authentication_config_document_is_the_authentication_configuration(tmp_path: Path) -> None:
+    doc = {
+        "apiVersion": "v1alpha1",
+        "kind": "KubeAuthenticationConfig",
+        "configuration": {
+            "apiVersion": "apiserver.config.k8s.io/v1beta1",
+            "kind": "AuthenticationConfiguration",
+            "anonymous": {"enabled": True, "conditions": [{"path": "/livez"}, {"path": "/readyz"}]},
+            "jwt": [
+                {
+                    "issuer": {"url": ISSUER, "audiences": ["talos-k8s"]},
+                    "claimMappings": {"username": {"claim": "email", "prefix": ""}},
+                }
+            ],
+        },
+    }
+    files = {"talos-auth.yaml": doc, "id_token.txt": sign_token(), "error.txt": UNAUTHORIZED}
+    report = diagnose(tmp_path, files)
+    assert causes(report)[0] == "audience-mismatch"
+    assert any(i["kind"] == "auth-config" and i["ref"].endswith("talos-auth.yaml") for i in report["inputs"])
