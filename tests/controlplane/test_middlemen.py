@@ -229,3 +229,32 @@ def test_a_talos_kube_authentication_config_document_is_the_authentication_confi
     report = diagnose(tmp_path, files)
     assert causes(report)[0] == "audience-mismatch"
     assert any(i["kind"] == "auth-config" and i["ref"].endswith("talos-auth.yaml") for i in report["inputs"])
+
+
+def test_predict_takes_each_middle_man_as_the_api_server_manifest(tmp_path: Path) -> None:
+    import io
+    import json
+
+    import yaml
+
+    from oidc_doctor.cli import main
+    from oidc_doctor.io import IO
+
+    token = tmp_path / "token.txt"
+    token.write_text(sign_token() + "\n")
+    jwks = tmp_path / "jwks.json"  # keys in hand: no discovery from here (the token's key is not among them)
+    jwks.write_text(json.dumps({"keys": [{"kid": "other", "kty": "RSA", "n": "x" * 342, "e": "AQAB"}]}))
+    for name, obj in (
+        ("talos.yaml", talos_config(**{"oidc-issuer-url": ISSUER, "oidc-client-id": "kubernetes"})),
+        ("kop.yaml", KOP),
+        ("ocp.yaml", openshift(claim="email")),
+    ):
+        (tmp_path / name).write_text(yaml.safe_dump(obj))
+        out, err = io.StringIO(), io.StringIO()
+        args = ["predict", "--apiserver-manifest", str(tmp_path / name), "--token", f"@{token}", "--jwks", str(jwks)]
+        args += ["-o", "json"]
+        main([*args, "--now", "2026-11-28T10:25:12Z"], IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}))
+        result = json.loads(out.getvalue())
+        assert result["handled"] is True, (name, err.getvalue())
+        if name == "kop.yaml":  # its client id is kube-oidc-proxy: the token's aud is kubernetes
+            assert "expected audience" in str(result["error"])
