@@ -20,7 +20,7 @@ from typing import Any
 if str(Path(__file__).resolve().parents[1] / "tests") not in sys.path:  # run as a script: tests/ holds fixturekit
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fixturekit import apps, idp, kube, logs
+from fixturekit import apps, idp, kube, logs, metrics
 from fixturekit.clock import NOW
 from fixturekit.idp import KEYCLOAK as ISSUER
 from fixturekit.jose import ec_jwk, foreign_key, jwk, jwks, sign, sign_es256, signing_key
@@ -361,42 +361,8 @@ jwt:
       prefix: "oidc:"
 """
 
-#: Help texts and types as kube-apiserver prints them (k8s.io/apiserver
-#: pkg/server/options/authenticationconfig/metrics/metrics.go, plugin/pkg/authenticator/token/oidc/metrics.go,
-#: pkg/endpoints/filters/metrics.go).
-METRIC_HELP = {
-    "apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds": (
-        "gauge",
-        "[BETA] Timestamp of the last automatic reload of authentication configuration split by status and "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_config_controller_automatic_reloads_total": (
-        "counter",
-        "[BETA] Total number of automatic reloads of authentication configuration split by status and "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_config_controller_last_config_info": (
-        "gauge",
-        "[ALPHA] Information about the last applied authentication configuration with hash as label, split by "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_jwt_authenticator_latency_seconds": (
-        "histogram",
-        "[ALPHA] Latency of jwt authentication operations in seconds. This is the time spent authenticating a "
-        "token for cache miss only (i.e. when the token is not found in the cache).",
-    ),
-    "apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds": (
-        "gauge",
-        "[ALPHA] Timestamp of the last successful or failed JWKS fetch split by result, api server identity and "
-        "jwt issuer for the JWT authenticator.",
-    ),
-    "apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info": (
-        "gauge",
-        "[ALPHA] Information about the last JWKS fetched by the JWT authenticator with hash as label, split by "
-        "api server identity and jwt issuer.",
-    ),
-    "authentication_attempts": ("counter", "[ALPHA] Counter of authenticated attempts."),
-}
+#: Help texts and types as kube-apiserver prints them (tests/fixturekit/metrics.py says where from).
+METRIC_HELP = metrics.HELP
 
 
 def apiserver_metrics(series: list[tuple[str, dict[str, str], float]]) -> str:

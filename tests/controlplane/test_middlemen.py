@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cp_shapes import ISSUER, apiserver_pod, sign_token
+from fixturekit import apps
 from test_controlplane_checks import UNAUTHORIZED, causes, check, diagnose
 
 from oidc_doctor.logs.classify import CONTEXT, classify_line
@@ -47,34 +48,7 @@ def test_a_talos_machine_config_is_the_api_servers_settings(tmp_path: Path) -> N
     assert any(i["kind"] == "node-args" and i["ref"].endswith("controlplane.yaml") for i in report["inputs"])
 
 
-KOP = {
-    "apiVersion": "apps/v1",
-    "kind": "Deployment",
-    "metadata": {"name": "kube-oidc-proxy", "namespace": "kube-oidc-proxy"},
-    "spec": {
-        "template": {
-            "spec": {
-                "containers": [
-                    {
-                        "name": "kube-oidc-proxy",
-                        "image": "quay.io/jetstack/kube-oidc-proxy:v1.0.6",
-                        "command": [
-                            "kube-oidc-proxy",
-                            "--secure-port=443",
-                            "--tls-cert-file=/etc/oidc/tls/crt.pem",
-                            "--tls-private-key-file=/etc/oidc/tls/key.pem",
-                            f"--oidc-issuer-url={ISSUER}",
-                            "--oidc-client-id",
-                            "kube-oidc-proxy",
-                            "--oidc-username-claim=email",
-                            "--oidc-groups-claim=groups",
-                        ],
-                    }
-                ]
-            }
-        }
-    },
-}
+KOP = apps.kube_oidc_proxy(ISSUER, "kube-oidc-proxy", "--oidc-username-claim=email", "--oidc-groups-claim=groups")
 
 
 def test_a_kube_oidc_proxy_in_front_of_an_api_server_without_oidc_judges_the_token(tmp_path: Path) -> None:

@@ -336,28 +336,9 @@ def test_collect_reads_the_authenticators_that_stand_in_for_the_api_servers(tmp_
 
 
 def test_collect_keeps_a_kube_oidc_proxy_deployment(tmp_path: Path) -> None:
-    kop = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "kube-oidc-proxy", "namespace": "kube-oidc-proxy"},
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "kube-oidc-proxy",
-                            "image": "quay.io/jetstack/kube-oidc-proxy:v1.0.6",
-                            "command": [
-                                "kube-oidc-proxy",
-                                "--oidc-issuer-url=https://dex.example.com",
-                                "--oidc-client-id=kube-oidc-proxy",
-                            ],
-                        }
-                    ]
-                }
-            }
-        },
-    }
+    from fixturekit.apps import kube_oidc_proxy
+
+    kop = kube_oidc_proxy("https://dex.example.com")
     with ApiServerDouble() as double:
         populate(double)
         double.add(kop)
