@@ -179,11 +179,13 @@ def _logger(st: CauseStats) -> str:
     return next((d["logger"] for d in st.details if d.get("logger")), "")
 
 
+#: A logger that keeps the reason: a bare line is then the API server's own word (an issuer mismatch...).
+_PLAIN = ("the API server", "a bare `invalid bearer token`", "")
 #: What each reason-dropping logger writes, for titles: (who logged, what, why no reason).
 _DROPPING = {
     "zap": (
         "the API server",
-        "only `invalid bearer token`",
+        "a bare `invalid bearer token`",
         "its logger keeps only the error's top text (`errorCauses` holds no more)",
     ),
     "kube-oidc-proxy": (
@@ -206,7 +208,7 @@ def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, re
     if not (dropping or configured):
         return None
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
-    who, what, why = _DROPPING.get(_logger(st), ("the API server", "only `invalid bearer token`", ""))
+    who, what, why = _DROPPING.get(_logger(st), _PLAIN)
     if not dropping:
         why = f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
     lead = f"; read it from the prediction: `{reading}`" if reading and reading != "reason-not-logged" else ""
@@ -229,12 +231,12 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
     weak = near is None and not (st.kind in (PROXY, INGRESS) and st.failure is None)  # far from the moment judged
     if bare:
         code, words, weak_reading = _bare_reading(ctx)
-        who, what, _why = _DROPPING.get(_logger(st), ("the API server", "a bare `invalid bearer token`", ""))
+        who, what, _why = _DROPPING.get(_logger(st), _PLAIN)
         if weak_reading and code == "issuer-mismatch" and _dropped_by_logger(st):
             # A guess from a line whose logger drops every reason: no guess at all.
             code = "reason-not-logged"
             words = "its logger drops the reason, and the settings and token in hand do not name it"
-        text = f"{who} logged {what.replace('only ', 'a bare ')}: " + words
+        text = f"{who} logged {what}: " + words
         weak = weak or weak_reading
     return Finding(
         cause=code, title=text, evidence=evidence, fix="" if bare else fix(st), origin=Origin.OBSERVED, bare=weak

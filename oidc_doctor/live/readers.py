@@ -346,9 +346,10 @@ class _Reader:
                 try:
                     for obj in self.client.iter_list(path):
                         # oauth2-proxy in front of a dashboard, or kube-oidc-proxy in front of the API server
-                        if find_proxies(obj, "live") or kube_oidc_proxy_container(obj) is not None:
+                        kop = kube_oidc_proxy_container(obj) is not None
+                        if kop or find_proxies(obj, "live"):
                             found.append(redact_workload(obj))
-                            if kube_oidc_proxy_container(obj) is not None:
+                            if kop:
                                 self.out.settings_objects.append(found[-1])  # its issuer is fetched too
                 except LiveError as e:
                     self.failed("proxy", f"list {path}", e)
