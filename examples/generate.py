@@ -20,7 +20,7 @@ from typing import Any
 if str(Path(__file__).resolve().parents[1] / "tests") not in sys.path:  # run as a script: tests/ holds fixturekit
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fixturekit import apps, idp, kube, logs
+from fixturekit import apps, idp, kube, logs, metrics
 from fixturekit.clock import NOW
 from fixturekit.idp import KEYCLOAK as ISSUER
 from fixturekit.jose import ec_jwk, foreign_key, jwk, jwks, sign, sign_es256, signing_key
@@ -361,32 +361,8 @@ jwt:
       prefix: "oidc:"
 """
 
-#: Help texts and types as kube-apiserver prints them (k8s.io/apiserver
-#: pkg/server/options/authenticationconfig/metrics/metrics.go, plugin/pkg/authenticator/token/oidc/metrics.go,
-#: pkg/endpoints/filters/metrics.go).
-METRIC_HELP = {
-    "apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds": (
-        "gauge",
-        "[BETA] Timestamp of the last automatic reload of authentication configuration split by status and "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_config_controller_automatic_reloads_total": (
-        "counter",
-        "[BETA] Total number of automatic reloads of authentication configuration split by status and "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_config_controller_last_config_info": (
-        "gauge",
-        "[ALPHA] Information about the last applied authentication configuration with hash as label, split by "
-        "apiserver identity.",
-    ),
-    "apiserver_authentication_jwt_authenticator_latency_seconds": (
-        "histogram",
-        "[ALPHA] Latency of jwt authentication operations in seconds. This is the time spent authenticating a "
-        "token for cache miss only (i.e. when the token is not found in the cache).",
-    ),
-    "authentication_attempts": ("counter", "[ALPHA] Counter of authenticated attempts."),
-}
+#: Help texts and types as kube-apiserver prints them (tests/fixturekit/metrics.py says where from).
+METRIC_HELP = metrics.HELP
 
 
 def apiserver_metrics(series: list[tuple[str, dict[str, str], float]]) -> str:
@@ -529,6 +505,104 @@ def controlplane_scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]
                 },
             ),
             {"first": "auth-config-reload-failed"},
+        ),
+        **_issue13_scenarios(cp1),
+    }
+
+
+def broken_manifest() -> str:
+    """``/etc/kubernetes/manifests/kube-apiserver.yaml`` after an edit that added the OIDC flags with a tab
+    (YAML forbids tabs in indentation: the kubelet logs ``Could not process manifest file ... couldn't
+    parse as pod(yaml: ...)`` and keeps the Pod it runs, kubernetes pkg/kubelet/config/file.go)."""
+    text = as_written("kube-apiserver.yaml", kube.static_manifest(*OIDC.flags()))
+    return text.replace("    - --oidc-client-id=", "\t- --oidc-client-id=", 1)
+
+
+#: A line of vcluster's zap console logger rejecting a bearer token: the aggregate's reason is lost
+#: (kubernetes/kubernetes#136887; zap writes `errorCauses`, go.uber.org/zap zapcore/error.go).
+def zap_bare(at: str) -> str:
+    return (
+        f"{at}     ERROR   filters/authentication.go:75    Unable to authenticate the request      "
+        '{"component": "vcluster", "error": "invalid bearer token", "errorCauses": [{"error": "invalid bearer token"}]}'
+    )
+
+
+def _issue13_scenarios(cp1: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """One bundle per cause added with the control plane's lines and metrics (issue 13)."""
+    bare = logs.unable("invalid bearer token", -14)
+    # Keys before the rotation: an RSA key with another kid (the issuer's served body, saved with curl -o).
+    before = as_written("jwks-before-rotation.json", json.dumps(jwks(jwk(foreign_key(), "demo-key-0"))))
+    issuer_labels = {"apiserver_id_hash": cp1, "jwt_issuer_hash": _sha256(ISSUER)}
+    running_pod = kube.apiserver_pod("cp1", [])  # the Pod the kubelet still runs: no OIDC flags
+    return {
+        "apiserver-manifest-not-applied": (
+            failed(**{"kube-apiserver.yaml": broken_manifest(), "kube-apiserver-running.yaml": running_pod}),
+            {"first": "apiserver-manifest-not-applied", "present": ["oidc-not-configured"]},
+        ),
+        "stale-signing-keys": (
+            failed(
+                **{
+                    "jwks-before-rotation.json": before,
+                    "kube-apiserver.log": logs.lines(
+                        logs.unable(
+                            "[invalid bearer token, oidc: verify token: failed to verify signature: failed to verify "
+                            "id token signature]",
+                            -11,
+                        )
+                    ),
+                    "apiserver-metrics.txt": apiserver_metrics(
+                        [
+                            (
+                                "apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info",
+                                {**issuer_labels, "hash": _sha256(before)},
+                                1,
+                            ),
+                            (
+                                "apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds",
+                                {**issuer_labels, "result": "success"},
+                                NOW - 2 * 3600 + 0.2519311,
+                            ),
+                            (
+                                "apiserver_authentication_jwt_authenticator_latency_seconds",
+                                {"jwt_issuer_hash": _sha256(ISSUER), "result": "failure"},
+                                57,
+                            ),
+                        ]
+                    ),
+                }
+            ),
+            {"first": "stale-signing-keys", "present": ["signature-invalid"]},
+        ),
+        "tokens-reach-no-authenticator": (
+            failed(
+                **{
+                    "id_token.txt": None,
+                    "kube-apiserver.yaml": structured_pod(),
+                    "auth-config.yaml": AUTH_CONFIG_FILE,
+                    "kube-apiserver.log": logs.lines(bare, logs.unable("invalid bearer token", -3)),
+                    "apiserver-metrics.txt": apiserver_metrics(
+                        [
+                            (
+                                "apiserver_authentication_config_controller_last_config_info",
+                                {"apiserver_id_hash": cp1, "hash": _sha256(AUTH_CONFIG_FILE)},
+                                1,
+                            ),
+                            ("authentication_attempts", {"result": "failure"}, 214),
+                            ("authentication_attempts", {"result": "success"}, 18230),
+                        ]
+                    ),
+                }
+            ),
+            {"first": "tokens-reach-no-authenticator"},
+        ),
+        "reason-not-logged": (
+            failed(
+                **{
+                    "id_token.txt": None,
+                    "vcluster.log": logs.lines(zap_bare("2026-11-28 10:24:58"), zap_bare("2026-11-28 10:25:03")),
+                }
+            ),
+            {"first": "reason-not-logged"},
         ),
     }
 

@@ -69,12 +69,12 @@ def _containers(obj: dict[str, Any]) -> list[dict[str, Any]] | None:
     return [c for c in containers if isinstance(c, dict)]
 
 
-def _check_string_lists(obj: dict[str, Any], containers: list[dict[str, Any]]) -> None:
-    """Raise :class:`Broken` when a ``command``/``args`` item is not a string.
+def _not_a_string(obj: dict[str, Any], containers: list[dict[str, Any]]) -> str | None:
+    """Why the kubelet cannot decode this Pod: a ``command``/``args`` item that is not a string, or None.
 
     The classic case: ``- --oidc-username-prefix=oidc:`` unquoted is a YAML mapping (a key ending
     in ``:``), not a string, so the kubelet cannot decode the manifest (Container.command is
-    ``[]string``) and does not run it: the flags in this file are not the running ones.
+    ``[]string``) and does not apply it: the flags in this file are not the running ones.
     """
     for c in containers:
         for key in ("command", "args"):
@@ -85,15 +85,33 @@ def _check_string_lists(obj: dict[str, Any], containers: list[dict[str, Any]]) -
                 if isinstance(v, dict) and len(v) == 1:
                     k, val = next(iter(v.items()))
                     shown = f"{k}:" if val is None else f"{k}: {val}"
-                    raise Broken(
+                    return (
                         f"{describe(obj)} container {c.get('name', '?')} {key}[{i}] is a YAML mapping, not a "
                         f"string: `- {shown}` unquoted ends in ':' so the kubelet cannot decode the manifest "
-                        f"and does not run it; quote the item: `- \"{shown}\"`"
+                        f"and does not apply it; quote the item: `- \"{shown}\"`"
                     )
-                raise Broken(
+                return (
                     f"{describe(obj)} container {c.get('name', '?')} {key}[{i}] is a {type(v).__name__}, not a "
                     "string: the kubelet cannot decode the manifest"
                 )
+    return None
+
+
+def _undecodable_manifest(obj: dict[str, Any], containers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The broken-manifest record (``Kind.APISERVER_MANIFEST_BROKEN``) of a Pod the kubelet cannot
+    decode, with the authentication flags it would have set, or None when it decodes."""
+    problem = _not_a_string(obj, containers)
+    if problem is None:
+        return None
+    flags: list[str] = []
+    for c in containers:
+        for key in ("command", "args"):
+            items = c.get(key)
+            for v in items if isinstance(items, list) else []:
+                text = v if isinstance(v, str) else "".join(f"{k}:" for k in v) if isinstance(v, dict) else ""
+                if text.startswith(("--oidc-", "--authentication-config")):
+                    flags.append(text)
+    return {"problem": problem, "flags": flags}
 
 
 def _is_apiserver_container(c: dict[str, Any]) -> bool:
@@ -134,6 +152,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
 
         if is_vcluster_values(obj):
             return Kind.NODE_ARGS, "", obj  # vcluster.yaml: the virtual API server's flags
+        from oidc_doctor.authn.sources import is_talos_config
+
+        if is_talos_config(obj):
+            return Kind.NODE_ARGS, "", obj  # Talos machine config: cluster.apiServer.extraArgs
         idp = obj.get("identityProviderConfig")
         if isinstance(idp, dict) and isinstance(idp.get("oidc"), dict):
             return Kind.EKS_IDP, "", obj
@@ -161,7 +183,9 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         if containers is None:
             raise Broken(f"{describe(obj)} has no spec.containers list")
         if any(_is_apiserver_container(c) for c in containers):
-            _check_string_lists(obj, containers)
+            broken = _undecodable_manifest(obj, containers)
+            if broken is not None:
+                return Kind.APISERVER_MANIFEST_BROKEN, "", broken
             return Kind.APISERVER_POD, "", obj
         return Kind.WORKLOAD, "", obj
     if kind == "ClusterConfiguration" and api.startswith("kubeadm.k8s.io"):
@@ -182,10 +206,26 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         return None, "a Node without k3s.io/node-args or rke2.io/node-args", obj
     if kind == "AuthenticationConfiguration" and api.startswith("apiserver.config.k8s.io"):
         return Kind.AUTH_CONFIG, "", obj
+    if kind == "KubeAuthenticationConfig" and api == "v1alpha1" and isinstance(obj.get("configuration"), dict):
+        # Talos 1.14+ machine-config document: `configuration` is the literal AuthenticationConfiguration
+        # Talos writes for --authentication-config (Talos docs, KubeAuthenticationConfig; it refuses
+        # oidc-* extra args from then on, siderolabs/talos#14279).
+        conf = obj["configuration"]
+        return (
+            Kind.AUTH_CONFIG,
+            "",
+            {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", **conf},
+        )
     if kind == "JWTAuthenticator" and api.startswith("authentication.concierge.pinniped.dev"):
         return Kind.PINNIPED_JWT, "", obj
     if kind == "ClientConfig" and "gke.io" in api:
         return Kind.GKE_CLIENTCONFIG, "", obj
+    if kind == "Authentication" and api.startswith("config.openshift.io/"):
+        from oidc_doctor.authn.sources import is_openshift_oidc
+
+        if is_openshift_oidc(obj):
+            return Kind.OPENSHIFT_AUTH, "", obj
+        return None, "an OpenShift Authentication whose spec.type is not OIDC (the integrated OAuth server)", obj
     if kind in _RBAC_KINDS and api.startswith("rbac.authorization.k8s.io"):
         return Kind.RBAC, "", obj
     if kind in _WORKLOAD_KINDS:
@@ -444,7 +484,9 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
 
         pod = command_line_pod(stripped)
         if pod is not None:
-            _check_string_lists(pod, pod["spec"]["containers"])
+            broken = _undecodable_manifest(pod, pod["spec"]["containers"])
+            if broken is not None:
+                return Kind.APISERVER_MANIFEST_BROKEN, broken
             return Kind.APISERVER_POD, pod  # microk8s args file, grepped manifest lines, systemd unit, ps line
         from oidc_doctor.authn.platforms import installer_command
 
@@ -527,6 +569,11 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         except InputError as e:
             # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
             if strong and sniff_log(text_head) is None and not _is_unit_file(body):
+                manifest = broken_apiserver_manifest(text, e.problem)
+                if manifest is not None:
+                    ev.add(Item(Kind.APISERVER_MANIFEST_BROKEN, ref, manifest, path=path))
+                    ev.inputs.append(InputRecord(ref, str(Kind.APISERVER_MANIFEST_BROKEN), objects=1, reason=e.problem))
+                    return
                 ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
                 return
             docs = []  # "key: value" prose that is not YAML: try it as text below
@@ -537,16 +584,29 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             if recognised or (strong and sniff_log(text_head) is None):
                 _add_documents(docs, ref, path, ev)
                 return
-    try:
-        kind, data = classify_text(text)
-    except Broken as e:
-        ev.inputs.append(InputRecord(ref, "broken", reason=str(e)))
-        return
+    kind, data = classify_text(text)
     if kind is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content"))
         return
     ev.add(Item(kind, ref, data, path=path))
     ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+
+
+_POD_KIND = re.compile(r"^kind:\s*Pod\s*$", re.M)
+_APISERVER_CMD = re.compile(r"^\s*-\s*kube-apiserver\s*$", re.M)
+_AUTH_FLAG = re.compile(r"^\s*-\s*[\"']?(--(?:oidc-[a-z-]+|authentication-config)=[^\"'\s]*)", re.M)
+
+
+def broken_apiserver_manifest(text: str, problem: str) -> dict[str, Any] | None:
+    """A kube-apiserver static Pod manifest that does not parse (a tab, broken indentation), by content:
+    ``kind: Pod`` and a ``- kube-apiserver`` command line; its authentication flags read line by line.
+
+    The kubelet cannot apply such a file (kubernetes pkg/kubelet/config/file.go: ``"Could not process
+    manifest file" err="...: couldn't parse as pod(yaml: ...)"``) and keeps the Pod it runs.
+    """
+    if not (_POD_KIND.search(text) and _APISERVER_CMD.search(text)):
+        return None
+    return {"problem": problem, "flags": _AUTH_FLAG.findall(text)}
 
 
 def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:

@@ -94,7 +94,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "AuthenticationConfiguration `jwt` entry, or the EKS identity provider config)",
         rank=10,
         answers=("unauthorized",),
-        explains=("issuer-mismatch", "token-malformed"),
+        explains=("issuer-mismatch", "token-malformed", "tokens-reach-no-authenticator"),
     ),
     Cause(
         "oidc-config-invalid",
@@ -116,7 +116,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "make the issuer reachable from the control plane, or set `issuer.discoveryURL`",
         rank=12,
         answers=("unauthorized",),
-        explains=(),
+        explains=("stale-signing-keys",),
     ),
     Cause(
         "issuer-ca-untrusted",
@@ -184,6 +184,64 @@ CATALOGUE: tuple[Cause, ...] = (
         explains=("apiserver-config-drift",),
     ),
     Cause(
+        "apiserver-manifest-not-applied",
+        "config",
+        "the kube-apiserver static Pod manifest in hand cannot be parsed (a tab in the indentation, broken "
+        "YAML, not a Pod): the kubelet cannot apply it and keeps the API server it already runs, so the flags "
+        "in that file are not the running ones",
+        "the manifest file (YAML error with its line); the kubelet log `Could not process manifest file`; "
+        "the running Pod's flags (`kubectl -n kube-system get pod -l component=kube-apiserver -o yaml`)",
+        "fix the file so that it parses (spaces, not tabs; `python3 -c 'import sys,yaml; "
+        "yaml.safe_load(open(sys.argv[1]))' FILE`); the kubelet restarts the API server with it; then judge "
+        "the running Pod",
+        rank=3,
+        answers=("unauthorized", "forbidden"),
+        explains=("apiserver-config-drift", "apiserver-endpoint-mismatch", "oidc-not-configured"),
+    ),
+    Cause(
+        "stale-signing-keys",
+        "config",
+        "the API server verifies with a key set that lacks the token's `kid`, while the issuer now serves a "
+        "key set holding it: the keys were rotated and the API server kept the old set (go-oidc caches a "
+        "JWKS until its HTTP expiry; a fetch that fails, or reaches another endpoint, keeps the old keys)",
+        "metric `apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info{hash}` equal to the "
+        "sha256 of an older JWKS in hand without the `kid`, the issuer's current JWKS with it; log `failed to "
+        "verify id token signature`",
+        "let the API server fetch the issuer's current JWKS: make the jwks_uri reachable from the control plane "
+        "(same endpoint, same answer as for clients), lower the JWKS `Cache-Control: max-age`, or restart the "
+        "API servers after a rotation; publish new keys before signing with them",
+        rank=13,
+        answers=("unauthorized",),
+        explains=("signature-invalid", "apiserver-endpoint-mismatch"),
+    ),
+    Cause(
+        "tokens-reach-no-authenticator",
+        "config",
+        "requests are rejected (401) and no JWT authenticator of the API server counted them: the tokens' `iss` "
+        "matches no configured issuer (or they are no JWTs), so every authenticator declined them silently",
+        "401s in the API server log or audit log vs `apiserver_authentication_jwt_authenticator_latency_seconds"
+        "{jwt_issuer_hash}` (no count for the token's issuer hash, `sha256:` + hex of the `iss`)",
+        "compare the token's `iss` with every configured issuer byte for byte (`oidc-doctor token` shows it, "
+        "and its hash); send a JWT of a configured issuer",
+        rank=14,
+        answers=("unauthorized",),
+        explains=(),
+    ),
+    Cause(
+        "reason-not-logged",
+        "config",
+        "the API server's log line says only `invalid bearer token`: the logger dropped the reason (zap/JSON "
+        "loggers keep only the error's top text in `errorCauses`, kube-apiserver 1.34, vcluster), so the line "
+        "alone cannot tell which check failed",
+        "a bare `invalid bearer token` for a token whose `iss` is configured; `errorCauses` in the line",
+        "read the reason elsewhere: `oidc-doctor predict --token @TOKEN` with the API server's settings, the "
+        "JWT authenticator metrics (`kubectl get --raw /metrics | grep jwt_authenticator`), or a SelfSubjectReview "
+        "(`kubectl auth whoami` with the token)",
+        rank=95,
+        answers=("unauthorized",),
+        explains=(),
+    ),
+    Cause(
         "token-malformed",
         "token",
         "not a signed JWT: opaque access token, JWE (5 parts), bad base64url/JSON, doubled `Bearer `",
@@ -191,7 +249,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "send the id_token (or a JWT access token the cluster accepts)",
         rank=10,
         answers=("unauthorized",),
-        explains=("issuer-mismatch",),
+        explains=("issuer-mismatch", "tokens-reach-no-authenticator"),
     ),
     Cause(
         "token-expired",
@@ -221,7 +279,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "make the token's `iss` and the configured issuer URL the same string, byte for byte",
         rank=15,
         answers=("unauthorized",),
-        explains=(),
+        explains=("tokens-reach-no-authenticator",),
     ),
     Cause(
         "audience-mismatch",

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     EKS_IDP = "eks-idp"  # data: aws eks describe-identity-provider-config JSON
     PINNIPED_JWT = "pinniped-jwtauthenticator"  # data: a Pinniped Concierge JWTAuthenticator
     GKE_CLIENTCONFIG = "gke-clientconfig"  # data: ClientConfig dict
+    OPENSHIFT_AUTH = "openshift-authentication"  # data: an authentications.config.openshift.io with type OIDC
     RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict
     WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict
     CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)
@@ -45,6 +46,9 @@ class Kind(StrEnum):
     APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
     APISERVER_LEASE = "apiserver-lease"  # data: an API server identity Lease dict (kube-system)
     IDP_CONFIG = "idp-config"  # data: Dex config / Keycloak realm or client export dict (see oidc_doctor.idp)
+    #: data: {"problem": the YAML error, "flags": the authentication flags read from its lines}: a
+    #: kube-apiserver static Pod manifest that does not parse (the kubelet cannot apply it)
+    APISERVER_MANIFEST_BROKEN = "apiserver-manifest-broken"
     AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 

@@ -27,6 +27,7 @@ SETTINGS_KINDS = (
     Kind.EKS_IDP,
     Kind.GKE_CLIENTCONFIG,
     Kind.PINNIPED_JWT,
+    Kind.OPENSHIFT_AUTH,
 )
 
 WHERE_TO_LOOK = (
@@ -97,6 +98,10 @@ def auth_from_item(item: Item) -> ApiServerAuth | None:
         return sources.from_eks(data, where)
     if item.kind == Kind.GKE_CLIENTCONFIG:
         return sources.from_gke(data, where)
+    if item.kind == Kind.OPENSHIFT_AUTH:
+        return sources.from_openshift(data, where)
+    if item.kind == Kind.WORKLOAD:
+        return sources.from_kube_oidc_proxy(data, where)
     return None
 
 
@@ -150,7 +155,26 @@ def _from_logs(ev: Evidence) -> tuple[Item, ApiServerAuth] | None:
 
 
 def read_settings(ev: Evidence) -> SettingsView:
-    """The effective settings from the evidence (see the module docstring for the order)."""
+    """The effective settings from the evidence (see the module docstring for the order); a
+    kube-oidc-proxy in front of an API server without JWT authenticators judges the tokens instead."""
+    view = _read_settings(ev)
+    if view.auth is not None and view.auth.authenticators:
+        return view
+    for item in ev.of(Kind.WORKLOAD):
+        proxy = auth_from_item(item) if isinstance(item.data, dict) else None
+        if proxy is not None and proxy.authenticators:
+            # kube-oidc-proxy validates the token itself and impersonates the user towards an API
+            # server that has no OIDC settings of its own (jetstack/kube-oidc-proxy README).
+            before = view.auth.ref if view.auth is not None else ""
+            proxy.notes.append(
+                f"the tokens are judged by the kube-oidc-proxy of {item.ref}"
+                + (f" ({before} has no JWT authenticator)" if before else "")
+            )
+            return SettingsView(auth=proxy, items=[*view.items, item], notes=view.notes)
+    return view
+
+
+def _read_settings(ev: Evidence) -> SettingsView:
     items = ev.of(*SETTINGS_KINDS)
     view = SettingsView(auth=None, items=items)
     parsed: dict[Kind, list[tuple[Item, ApiServerAuth]]] = {}
@@ -217,7 +241,7 @@ def read_settings(ev: Evidence) -> SettingsView:
                 auth = sources.link_auth_config(auth, chosen)
             view.auth = auth
             return view
-    for kind in (Kind.AUTH_CONFIG, Kind.EKS_IDP, Kind.GKE_CLIENTCONFIG, Kind.PINNIPED_JWT):
+    for kind in (Kind.AUTH_CONFIG, Kind.EKS_IDP, Kind.GKE_CLIENTCONFIG, Kind.PINNIPED_JWT, Kind.OPENSHIFT_AUTH):
         if kind in parsed:
             view.auth = parsed[kind][0][1]
             return view

@@ -163,16 +163,162 @@ def from_vcluster(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
     return auth
 
 
+def is_talos_config(obj: dict[str, Any]) -> bool:
+    """A Talos machine configuration (``talosctl get machineconfig -o yaml`` spec, or the file
+    ``talosctl gen config`` writes): ``version: v1alpha1`` with ``machine`` and ``cluster`` sections."""
+    return (
+        obj.get("version") == "v1alpha1"
+        and isinstance(obj.get("machine"), dict)
+        and isinstance(obj.get("cluster"), dict)
+    )
+
+
+def from_talos(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """Settings from a Talos machine configuration: ``cluster.apiServer.extraArgs`` is a map of flag name
+    to value (a list of values in newer releases) given to kube-apiserver (Talos docs, v1alpha1
+    ``APIServerConfig.extraArgs``). Talos 1.14+ refuses ``oidc-*`` extra args there and configures the
+    JWT authenticator in a ``KubeAuthenticationConfig`` document instead (siderolabs/talos#14279,
+    #14352: ``kube-apiserver extra argument "oidc-signing-algs" is not allowed: use
+    KubeAuthenticationConfig``); that document is read as an AuthenticationConfiguration (bundle.py)."""
+    cluster = obj["cluster"]
+    api = cluster.get("apiServer") if isinstance(cluster.get("apiServer"), dict) else {}
+    assert isinstance(api, dict)
+    extra = api.get("extraArgs")
+    ref = f"{where} cluster.apiServer.extraArgs (Talos)"
+    flags: list[Flag] = []
+    for k, v in extra.items() if isinstance(extra, dict) else []:
+        values = v if isinstance(v, list) else [v]
+        for value in values:
+            flags.append(Flag(str(k).removeprefix("--"), "" if value is None else str(value), f"{ref}.{k}"))
+    auth = translate(flags, ref)
+    image = api.get("image")
+    if isinstance(image, str) and ":" in image:
+        tag = image.rsplit(":", 1)[1]
+        if version.parse(tag):
+            auth.kube_version, auth.kube_version_ref = tag, f"{where} cluster.apiServer.image"
+    return auth
+
+
+def kube_oidc_proxy_container(workload: dict[str, Any]) -> dict[str, Any] | None:
+    """The kube-oidc-proxy container of a Deployment/StatefulSet/DaemonSet/Pod: its image names
+    ``kube-oidc-proxy``, or its command runs it with ``--oidc-issuer-url`` (jetstack/kube-oidc-proxy
+    ``cmd/app/options``: the OIDC flags are kube-apiserver's own, vendored from k8s.io/apiserver)."""
+    spec = workload.get("spec") if isinstance(workload.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else None
+    pod_spec = template.get("spec") if isinstance(template, dict) else spec
+    containers = pod_spec.get("containers") if isinstance(pod_spec, dict) else None
+    for c in containers if isinstance(containers, list) else []:
+        if not isinstance(c, dict):
+            continue
+        words = [str(w) for w in (c.get("command") or []) + (c.get("args") or []) if isinstance(w, str | int)]
+        image = str(c.get("image") or "")
+        if "kube-oidc-proxy" in image or any(w.endswith("kube-oidc-proxy") for w in words[:1]):
+            if any(w.startswith("--oidc-issuer-url") for w in words):
+                return c
+    return None
+
+
+def from_kube_oidc_proxy(workload: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """The JWT settings of a kube-oidc-proxy: its ``--oidc-*`` flags, judged as kube-apiserver judges
+    its own (kube-oidc-proxy builds the same authenticator from them), then it impersonates the user."""
+    c = kube_oidc_proxy_container(workload)
+    if c is None:
+        return None
+    ref = f"{_ref(where, workload)} container {c.get('name', '?')} (kube-oidc-proxy)"
+    words = [str(w) for w in (c.get("command") or []) + (c.get("args") or []) if isinstance(w, str | int)]
+    flags: list[Flag] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if not w.startswith("--oidc-"):
+            continue
+        name, eq, value = w.removeprefix("--").partition("=")
+        if not eq and i < len(words) and not words[i].startswith("--"):
+            value, i = words[i], i + 1
+        flags.append(Flag(name, value, f"{ref} {w.split('=', 1)[0]}"))
+    return translate(flags, ref)
+
+
+#: OpenShift ``authentications.config.openshift.io`` (openshift/api config/v1/types_authentication.go):
+#: with ``spec.type: OIDC`` (4.15+ external OIDC) kube-apiserver runs a JWT authenticator per
+#: ``spec.oidcProviders[]``.
+def is_openshift_oidc(obj: dict[str, Any]) -> bool:
+    """An OpenShift cluster ``Authentication`` with ``spec.type: OIDC``."""
+    spec = obj.get("spec")
+    return (
+        obj.get("kind") == "Authentication"
+        and str(obj.get("apiVersion", "")).startswith("config.openshift.io/")
+        and isinstance(spec, dict)
+        and spec.get("type") == "OIDC"
+    )
+
+
+def from_openshift(obj: dict[str, Any], where: str) -> ApiServerAuth | None:
+    """The JWT authenticators of an OpenShift external-OIDC ``Authentication``, as an
+    AuthenticationConfiguration: ``issuer.issuerURL`` and ``audiences``; ``claimMappings.username``
+    with ``prefixPolicy`` ``Prefix`` (``prefix.prefixString``), ``NoPrefix``, or omitted — "the platform
+    prepends `{issuerURL}#` to the value of the JWT claim when the claim is not 'email'"
+    (types_authentication.go); ``claimMappings.groups`` ``{claim, prefix}``; ``claimValidationRules``
+    of type ``RequiredClaim``."""
+    if not is_openshift_oidc(obj):
+        return None
+    ref = _ref(where, obj)
+    jwt: list[dict[str, Any]] = []
+    for provider in obj["spec"].get("oidcProviders") or []:
+        if not isinstance(provider, dict):
+            continue
+        issuer = provider.get("issuer") if isinstance(provider.get("issuer"), dict) else {}
+        assert isinstance(issuer, dict)
+        url = str(issuer.get("issuerURL") or "")
+        audiences = [str(a) for a in issuer.get("audiences") or [] if isinstance(a, str)]
+        cm = provider.get("claimMappings") if isinstance(provider.get("claimMappings"), dict) else {}
+        assert isinstance(cm, dict)
+        user = cm.get("username") if isinstance(cm.get("username"), dict) else {}
+        assert isinstance(user, dict)
+        claim = str(user.get("claim") or "sub")
+        policy = user.get("prefixPolicy") or ""
+        if policy == "Prefix":
+            pfx = user.get("prefix")
+            prefix = str(pfx.get("prefixString", "")) if isinstance(pfx, dict) else ""
+        elif policy == "NoPrefix":
+            prefix = ""
+        else:
+            prefix = "" if claim == "email" else f"{url}#"
+        mappings: dict[str, Any] = {"username": {"claim": claim, "prefix": prefix}}
+        groups = cm.get("groups")
+        if isinstance(groups, dict) and groups.get("claim"):
+            mappings["groups"] = {"claim": str(groups["claim"]), "prefix": str(groups.get("prefix") or "")}
+        rules = []
+        for r in provider.get("claimValidationRules") or []:
+            req = r.get("requiredClaim") if isinstance(r, dict) else None
+            if isinstance(req, dict) and req.get("claim"):
+                rules.append({"claim": str(req["claim"]), "requiredValue": str(req.get("requiredValue") or "")})
+        entry: dict[str, Any] = {
+            "issuer": {"url": url, "audiences": audiences}
+            | ({"audienceMatchPolicy": "MatchAny"} if len(audiences) > 1 else {}),
+            "claimMappings": mappings,
+        }
+        if rules:
+            entry["claimValidationRules"] = rules
+        jwt.append(entry)
+    config = {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": jwt}
+    return parse_auth_config(config, f"{ref} spec.oidcProviders (OpenShift)")
+
+
 def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
-    """Settings from a k3s/RKE2 server node's ``node-args`` annotation, a k3s/RKE2 config file, or a
-    vcluster's values (the virtual API server's flags), or an installer's file (k0s, k0sctl, RKE1,
-    kubespray: :mod:`oidc_doctor.authn.platforms`)."""
+    """Settings from a k3s/RKE2 server node's ``node-args`` annotation, a k3s/RKE2 config file, a
+    vcluster's values (the virtual API server's flags), a Talos machine configuration, or an
+    installer's file (k0s, k0sctl, kOps, RKE1, kubespray, minikube: :mod:`oidc_doctor.authn.platforms`)."""
     from_installer = platforms.from_platform(node, where)
     if from_installer is not None:
         return from_installer
     if "kind" not in node:
         if is_vcluster_values(node):
             return from_vcluster(node, where)
+        if is_talos_config(node):
+            return from_talos(node, where)
         return from_k3s_config(node, where)
     meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
     assert isinstance(meta, dict)

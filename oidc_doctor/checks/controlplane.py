@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.controlplane.hashes import apiserver_id_hash, label_hash, short
+from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, apiserver_id_hash, label_hash, short
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, ObservedFailure, Origin, Status
@@ -260,15 +260,21 @@ def derive_controlplane(ev: Evidence, ctx: Context) -> ControlPlaneFacts | None:
             files.append((item.ref, h))
     keysets = []
     for item in ev.of(Kind.JWKS) if summary is not None and summary.jwks else []:
-        if item.path is None or "#" in item.ref.split(" ", 1)[0] or not isinstance(item.data, dict):
+        if not isinstance(item.data, dict):
+            continue
+        keys = item.data.get("keys")
+        kids = tuple(str(k.get("kid")) for k in keys if isinstance(k, dict)) if isinstance(keys, list) else ()
+        fetched = item.data.get(JWKS_BODY_HASH)
+        if isinstance(fetched, str) and fetched.startswith("sha256:"):
+            keysets.append((item.ref, fetched, kids))  # collected: the hash of the body as served
+            continue
+        if item.path is None or "#" in item.ref.split(" ", 1)[0]:
             continue  # one document of several: its own bytes are unknown
         try:
             raw = item.path.read_bytes()
         except OSError as e:
             errors.append(f"{item.ref}: {e.strerror or e}")
             continue
-        keys = item.data.get("keys")
-        kids = tuple(str(k.get("kid")) for k in keys if isinstance(k, dict)) if isinstance(keys, list) else ()
         keysets.append((item.ref, label_hash(raw), kids))
     audit, audit_refs = _audit(ev, ctx, errors)
     return ControlPlaneFacts(
@@ -381,17 +387,56 @@ def check_config(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.passed(f"the file in hand is the configuration {len(running)} API server(s) run" + findings_note)
 
 
+def _reload_from_log(ctx: Context) -> tuple[list[Finding], str]:
+    """The API server logs' reload lines, per log file (one API server each): its latest decides
+    (``failed to ... authentication config`` newer than ``reloaded authentication config`` → the
+    previous configuration is still active on that API server)."""
+    logs = ctx.facts.logs
+    summary = logs.summary.get(str(Kind.APISERVER_LOG)) if logs is not None else None
+    if summary is None or not summary.reloads:
+        return [], ""
+    findings: list[Finding] = []
+    notes: list[str] = []
+    for status, ex, detail in summary.last_reloads():
+        when = iso(ex.time) if ex.time else "an unknown time"
+        ok = summary.reloads.get(ex.file, {}).get("success")
+        if status == "success":
+            notes.append(f"the API server log shows the configuration reloaded at {when} ({ex.ref})")
+            continue
+        since = f"since {iso(ok[0].time)}" if ok is not None and ok[0].time else "since the API server started"
+        step = detail.get("step", "")
+        reason = detail.get("error", "")
+        retry = (
+            "it will not retry until the file changes again"
+            if step in ("load", "validate")
+            else "it retries every minute"
+        )
+        title = (
+            f"the API server failed to {step or 'reload'} the changed authentication configuration at {when}"
+            + (f": {reason}" if reason else "")
+            + f"; it still runs the configuration it loaded {since} ({retry})"
+        )
+        refs = [EvidenceRef("log", ex.ref, ex.text)]
+        if ok is not None:
+            refs.append(EvidenceRef("log", ok[0].ref + " (last successful reload)", ok[0].text))
+        findings.append(Finding("auth-config-reload-failed", title, refs, origin=Origin.OBSERVED))
+    return findings, "; ".join(notes)
+
+
 def check_reload(ev: Evidence, ctx: Context) -> CheckResult:
-    """Whether the last automatic reload of the AuthenticationConfiguration failed (old configuration active)."""
+    """Whether the last automatic reload of the AuthenticationConfiguration failed (old configuration active):
+    from the metrics of each API server and from the API server log's reload lines."""
+    logged, log_note = _reload_from_log(ctx)
     got = _metrics(ctx)
-    if got is None:
-        return CheckResult.skipped("no API server metrics among the inputs")
-    cp, m = got
-    seen = [a for a in m.apiservers.values() if a.reload_at or a.reloads]
-    if not seen:
+    seen = [a for a in got[1].apiservers.values() if a.reload_at or a.reloads] if got is not None else []
+    if not seen and not logged and not log_note:
+        if got is None and not ev.has(Kind.APISERVER_LOG):
+            return CheckResult.skipped("no API server metrics or log among the inputs")
         return CheckResult.skipped("no automatic reload of the authentication configuration recorded")
-    findings = []
+    findings = list(logged)
     for a in seen:
+        assert got is not None
+        cp = got[0]
         if not a.reload_failed_last():
             continue
         failed, ok = a.reload_at.get("failure"), a.reload_at.get("success")
@@ -407,8 +452,9 @@ def check_reload(ev: Evidence, ctx: Context) -> CheckResult:
             )
         )
     if findings:
-        return CheckResult.failed(findings)
-    return CheckResult.passed(f"the last automatic reload succeeded on {len(seen)} API server(s)")
+        return CheckResult.failed(findings, log_note)
+    words = [f"the last automatic reload succeeded on {len(seen)} API server(s)"] if seen else []
+    return CheckResult.passed("; ".join([*words, *([log_note] if log_note else [])]))
 
 
 def _issuer_names(ctx: Context) -> dict[str, str]:
@@ -455,6 +501,15 @@ def check_jwks(ev: Evidence, ctx: Context) -> CheckResult:
     findings += held
     if findings:
         return CheckResult.failed(findings, notes)
+    kid = (ctx.facts.token_header or {}).get("kid")
+    hashes = {st.key_set_hash for st in m.jwks if st.key_set_hash}
+    if isinstance(kid, str) and cp.jwks_files and hashes and not hashes & {h for _r, h, _k in cp.jwks_files}:
+        # Fetches work, but no key set held matches a JWKS in hand byte for byte: whether the control
+        # plane holds the token's kid cannot be told (the same keys re-serialised hash differently).
+        return CheckResult.unknown(
+            f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s); {notes}: whether the API "
+            f"server holds the token's kid {kid!r} is unknown (save the JWKS with `curl -o`, or collect it)"
+        )
     return CheckResult.passed(
         f"the last JWKS fetch succeeded for {len(m.jwks)} issuer/API server pair(s)" + (f"; {notes}" if notes else "")
     )
@@ -482,6 +537,28 @@ def _key_sets(cp: ControlPlaneFacts, m: MetricsSummary, ctx: Context) -> tuple[s
             continue
         ref, kids = same
         notes.append(f"{who} holds exactly the keys of {ref}")
+        newer = next(((r, k) for r, h, k in cp.jwks_files if r != ref and isinstance(kid, str) and kid in k), None)
+        if isinstance(kid, str) and kid not in kids and newer is not None:
+            # go-oidc v2 remoteKeySet.verify (coreos/go-oidc jwks.go): an unknown kid is refetched only
+            # once the cached set's HTTP expiry has passed; until then `failed to verify id token
+            # signature`. A failed refetch, or one that reaches an endpoint serving the old set, keeps it.
+            info = [s for s in st.samples if s.name.endswith("_key_set_info")]
+            fetched = st.at.get("success")
+            findings.append(
+                Finding(
+                    "stale-signing-keys",
+                    f"{who} verifies with the key set of {ref} (same sha256; kids {', '.join(kids) or 'none'}), "
+                    f"which lacks the token's kid {kid!r}; {newer[0]} holds it: the issuer rotated its keys and the "
+                    f"API server still holds the old set (last successful JWKS fetch: {_when(fetched)})",
+                    [
+                        *(_sample_ref(cp, s) for s in info),
+                        EvidenceRef("jwks", ref, f"kids: {', '.join(kids)}"),
+                        EvidenceRef("jwks", newer[0], f"kids: {', '.join(newer[1])}"),
+                    ],
+                    origin=Origin.OBSERVED,
+                )
+            )
+            continue
         if isinstance(kid, str) and kid not in kids and predicted_outcome(ctx) == "signature-invalid":
             info = [s for s in st.samples if s.name.endswith("_key_set_info")]
             findings.append(
@@ -501,7 +578,12 @@ def _never_reached(ctx: Context, iss: str) -> tuple[str, str, bool]:
     """Why the token's issuer has no authenticator count while requests are rejected: (cause, words, bare)."""
     auths = ctx.facts.authenticators
     if auths is None:
-        return "issuer-mismatch", "no JWT authenticator of the API server took the token's issuer", True
+        return (
+            "tokens-reach-no-authenticator",
+            "no JWT authenticator of the API server takes the token's issuer (the settings are not in hand to "
+            "say which issuers they configure)",
+            False,
+        )
     if not auths:
         where = ctx.facts.authenticators_ref or "in hand"
         return "oidc-not-configured", f"the API server settings ({where}) hold no JWT authenticator", False
@@ -523,6 +605,7 @@ def _never_reached(ctx: Context, iss: str) -> tuple[str, str, bool]:
 #: The causes :func:`check_authenticators` may name: a predicted rejection it corroborates, or why no
 #: authenticator took the token's issuer.
 AUTHENTICATOR_CAUSES = (
+    "tokens-reach-no-authenticator",
     "issuer-mismatch",
     "oidc-not-configured",
     "apiserver-endpoint-mismatch",
@@ -544,6 +627,52 @@ AUTHENTICATOR_CAUSES = (
 )
 
 
+def no_authenticator_counted(ctx: Context) -> bool:
+    """The metrics in hand are recent enough to count JWT authenticators (1.30+: the configuration or
+    JWKS series are there) and no JWT authenticator counted a single token."""
+    got = _metrics(ctx)
+    if got is None:
+        return False
+    m = got[1]
+    return bool(m.apiservers or m.jwks) and not any(v for by in m.jwt.values() for v in by.values())
+
+
+def _no_token_reached(cp: ControlPlaneFacts, m: MetricsSummary, ctx: Context) -> CheckResult:
+    """Without a token: 401s were seen, the metrics are recent enough to count JWT authenticators, and
+    none counted a single token — the rejected tokens reached no authenticator."""
+    seen = [f for f in ctx.facts.failures if f.kind == "unauthorized"]
+    if not seen:
+        return CheckResult.skipped("no token with an iss claim to look up in the metrics, and no 401 seen")
+    counted = sum(v for by in m.jwt.values() for v in by.values())
+    if counted:
+        per = ", ".join(f"{short(h)}: {int(sum(by.values()))}" for h, by in sorted(m.jwt.items()))
+        return CheckResult.unknown(
+            f"{len(seen)} 401(s) seen and JWT authenticators counted tokens ({per}): without the token, its "
+            "issuer cannot be told apart (give --token to compare its iss hash)"
+        )
+    if not (m.apiservers or m.jwks):
+        return CheckResult.unknown(
+            "the metrics hold no JWT authenticator series at all (kube-apiserver before 1.30, or no token ever "
+            "reached one): cannot tell whether the 401s reached an authenticator"
+        )
+    auths = ctx.facts.authenticators
+    configured = ", ".join(repr(a.issuer) for a in auths or ()) or "none in hand"
+    attempts = [_sample_ref(cp, s) for s in m.attempt_samples if s.labels.get("result") in ("error", "failure")]
+    return CheckResult.failed(
+        [
+            Finding(
+                "tokens-reach-no-authenticator",
+                f"requests were rejected (401; {len(seen)} observation(s): log, audit or error text), yet no JWT "
+                "authenticator of the API server counted a single "
+                f"token (no apiserver_authentication_jwt_authenticator_latency_seconds series): the tokens' iss "
+                f"matches no configured issuer (configured: {configured}), or they are no JWTs",
+                [*attempts, *(EvidenceRef("observed", f.ref, f.text) for f in seen[:3])],
+                origin=Origin.OBSERVED,
+            )
+        ]
+    )
+
+
 def check_authenticators(ev: Evidence, ctx: Context) -> CheckResult:
     """The JWT authenticators' own counts for the token's issuer: a failure corroborates the predicted
     rejection; a 401 seen with no count for that issuer: its tokens never reached an authenticator."""
@@ -553,7 +682,7 @@ def check_authenticators(ev: Evidence, ctx: Context) -> CheckResult:
     cp, m = got
     iss = (ctx.facts.token_claims or {}).get("iss")
     if not isinstance(iss, str):
-        return CheckResult.skipped("no token with an iss claim to look up in the metrics")
+        return _no_token_reached(cp, m, ctx)
     h = label_hash(iss)
     counts = m.jwt.get(h)
     if counts is not None:
@@ -656,6 +785,121 @@ def check_audit(ev: Evidence, ctx: Context) -> CheckResult:
     )
 
 
+def check_manifests(ev: Evidence, ctx: Context) -> CheckResult:
+    """A kube-apiserver static Pod manifest in hand that does not parse: the kubelet cannot apply it,
+    so the API server it runs was started from an earlier file (the flags in hand are not running)."""
+    broken = [i for i in ev.of(Kind.APISERVER_MANIFEST_BROKEN) if isinstance(i.data, dict)]
+    if not broken:
+        return CheckResult.skipped("no kube-apiserver manifest in hand that fails to parse")
+    running = [i.ref for i in ev.of(Kind.APISERVER_POD)]
+    findings = []
+    for item in broken:
+        problem = str(item.data.get("problem", ""))
+        flags = [str(f) for f in item.data.get("flags", [])]
+        shown = ", ".join(flags) if flags else "none found"
+        also = (
+            f"; the Pod running now is the one in {', '.join(running)}"
+            if running
+            else "; judge the running Pod instead (kubectl -n kube-system get pod -l component=kube-apiserver -o yaml)"
+        )
+        findings.append(
+            Finding(
+                "apiserver-manifest-not-applied",
+                f"{item.ref} is a kube-apiserver manifest the kubelet cannot decode ({problem}): it cannot apply "
+                f"it and keeps the API server it started from an earlier file, so its authentication flags ({shown}) "
+                "are not the running ones" + also,
+                [
+                    EvidenceRef("apiserver-config", item.ref, problem),
+                    *(EvidenceRef("apiserver-config", item.ref, f) for f in flags[:6]),
+                ],
+                origin=Origin.CONFIG,
+            )
+        )
+    return CheckResult.failed(findings)
+
+
+#: Pinniped Concierge JWTAuthenticator condition types, in the order the controller checks them
+#: (pinniped internal/controller/authenticator/jwtcachefiller/jwtcachefiller.go: typeTLSConfigurationValid,
+#: typeIssuerURLValid, typeDiscoveryValid, typeJWKSURLValid, typeJWKSFetchValid, typeAuthenticatorValid,
+#: then typeReady). A False one leaves the authenticator out of the Concierge's cache: every token fails.
+PINNIPED_CONDITIONS = (
+    "TLSConfigurationValid",
+    "IssuerURLValid",
+    "DiscoveryURLValid",
+    "JWKSURLValid",
+    "JWKSFetchValid",
+    "AuthenticatorValid",
+    "Ready",
+)
+
+
+def _pinniped_cause(ctype: str, message: str) -> str:
+    from oidc_doctor.logs.classify import classify_startup_error
+
+    if ctype in ("IssuerURLValid", "AuthenticatorValid"):
+        return "oidc-config-invalid"
+    if ctype == "TLSConfigurationValid":
+        return "issuer-ca-untrusted" if "x509" in message or "certificate" in message else "oidc-config-invalid"
+    code = classify_startup_error(message).code
+    return code if code in ("issuer-ca-untrusted", "discovery-issuer-mismatch") else "issuer-unreachable"
+
+
+def check_pinniped(ev: Evidence, ctx: Context) -> CheckResult:
+    """A Pinniped Concierge ``JWTAuthenticator``'s own status: a condition that is not True means the
+    Concierge does not run the spec in hand (the first False condition says why)."""
+    items = [i for i in ev.of(Kind.PINNIPED_JWT) if isinstance(i.data, dict)]
+    if not items:
+        return CheckResult.skipped("no Pinniped JWTAuthenticator among the inputs")
+    findings = []
+    notes = []
+    for item in items:
+        status = item.data.get("status") if isinstance(item.data.get("status"), dict) else None
+        conds = status.get("conditions") if isinstance(status, dict) else None
+        if not isinstance(conds, list):
+            notes.append(f"{item.ref}: no status (copy it with `kubectl get jwtauthenticator NAME -o yaml`)")
+            continue
+        by_type = {str(c.get("type")): c for c in conds if isinstance(c, dict)}
+        meta = item.data.get("metadata") if isinstance(item.data.get("metadata"), dict) else {}
+        generation = meta.get("generation") if isinstance(meta, dict) else None
+        stale = [
+            t
+            for t, c in by_type.items()
+            if isinstance(generation, int)
+            and isinstance(c.get("observedGeneration"), int)
+            and c["observedGeneration"] < generation
+        ]
+        failed = [by_type[t] for t in PINNIPED_CONDITIONS if t in by_type and by_type[t].get("status") == "False"]
+        if not failed:
+            phase = status.get("phase") if isinstance(status, dict) else None
+            notes.append(f"{item.ref}: phase {phase or '?'}, every condition True")
+            if stale:
+                notes.append(
+                    f"{item.ref}: the status is of an older generation ({', '.join(stale)}): not reconciled yet"
+                )
+            continue
+        first = next((c for c in failed if c.get("type") != "Ready"), failed[0])
+        ctype, reason, message = str(first.get("type")), str(first.get("reason", "")), str(first.get("message", ""))
+        findings.append(
+            Finding(
+                _pinniped_cause(ctype, message),
+                f"the Pinniped Concierge does not run {item.ref}: condition {ctype} is False ({reason}): {message}"
+                + (" (the status is of an older generation)" if stale else ""),
+                [
+                    EvidenceRef(
+                        "apiserver-config",
+                        f"{item.ref} status.conditions[{c.get('type')}]",
+                        f"{c.get('status')} {c.get('reason', '')}: {c.get('message', '')}",
+                    )
+                    for c in failed
+                ],
+                origin=Origin.OBSERVED,
+            )
+        )
+    if findings:
+        return CheckResult.failed(findings, "; ".join(notes))
+    return CheckResult.passed("; ".join(notes)) if notes else CheckResult.unknown("no status to read")
+
+
 def report_extra(ctx: Context) -> dict[str, Any] | None:
     """Per API server: running configuration hash and reloads (for a report's extra section)."""
     cp = ctx.facts.controlplane
@@ -675,6 +919,18 @@ CHECKS: list[Check] = [
         "the running authentication configuration's hash vs the file in hand, and between API servers",
     ),
     Check(
+        "controlplane.manifest",
+        ("apiserver-manifest-not-applied",),
+        check_manifests,
+        "every kube-apiserver manifest in hand parses (a file the kubelet cannot apply is not the running one)",
+    ),
+    Check(
+        "controlplane.pinniped",
+        ("oidc-config-invalid", "issuer-ca-untrusted", "discovery-issuer-mismatch", "issuer-unreachable"),
+        check_pinniped,
+        "a Pinniped Concierge JWTAuthenticator's own status: is the spec in hand the one it runs",
+    ),
+    Check(
         "controlplane.reload",
         ("auth-config-reload-failed",),
         check_reload,
@@ -682,7 +938,7 @@ CHECKS: list[Check] = [
     ),
     Check(
         "controlplane.jwks",
-        ("issuer-unreachable", "signature-invalid"),
+        ("issuer-unreachable", "signature-invalid", "stale-signing-keys"),
         check_jwks,
         "whether the control plane can fetch each JWKS, and whether it holds the keys in hand",
     ),

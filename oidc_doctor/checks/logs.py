@@ -18,6 +18,7 @@ from typing import Any
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.controlplane import no_authenticator_counted
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.logs.classify import INGRESS, PROXY
@@ -134,13 +135,22 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
     """
     auths = ctx.facts.authenticators
     unsure = "issuer mismatch or OIDC not configured"
+    iss = (ctx.facts.token_claims or {}).get("iss")
+    if not isinstance(iss, str) and (auths is None or auths) and no_authenticator_counted(ctx):
+        # The API server's own counts settle the guess: no JWT authenticator took any token.
+        issuers = ", ".join(repr(a.issuer) for a in auths) if auths else "the configured issuers (settings not in hand)"
+        return (
+            "tokens-reach-no-authenticator",
+            "no JWT authenticator of the API server counted a single token (its metrics), so the rejected "
+            f"tokens' iss is none of {issuers}",
+            False,
+        )
     if auths is None:
         return "issuer-mismatch", unsure, True
     if not auths:
         where = ctx.facts.authenticators_ref or "seen"
         return "oidc-not-configured", f"the API server settings ({where}) hold no OIDC authenticator", False
     issuers = ", ".join(repr(a.issuer) for a in auths)
-    iss = (ctx.facts.token_claims or {}).get("iss")
     if not isinstance(iss, str):
         return "issuer-mismatch", f"{unsure}; the API server's issuer is {issuers}", True
     if iss not in [a.issuer for a in auths]:
@@ -159,6 +169,58 @@ def _bare_reading(ctx: Context) -> tuple[str, str, bool]:
     return "issuer-mismatch", f"the token's iss {iss!r} is configured: {_REASON_DROPPED}", True
 
 
+def _dropped_by_logger(st: CauseStats) -> bool:
+    """The bare lines come from a logger that drops the reason (zap's ``errorCauses``, kube-oidc-proxy's
+    ``AuFail``)."""
+    return any(d.get("bare") and d.get("logger") for d in st.details)
+
+
+def _logger(st: CauseStats) -> str:
+    return next((d["logger"] for d in st.details if d.get("logger")), "")
+
+
+#: A logger that keeps the reason: a bare line is then the API server's own word (an issuer mismatch...).
+_PLAIN = ("the API server", "a bare `invalid bearer token`", "")
+#: What each reason-dropping logger writes, for titles: (who logged, what, why no reason).
+_DROPPING = {
+    "zap": (
+        "the API server",
+        "a bare `invalid bearer token`",
+        "its logger keeps only the error's top text (`errorCauses` holds no more)",
+    ),
+    "kube-oidc-proxy": (
+        "kube-oidc-proxy",
+        "`AuFail`",
+        "kube-oidc-proxy logs every failed authentication as `AuFail` without its reason "
+        "(jetstack/kube-oidc-proxy pkg/proxy/logging/accesslog.go)",
+    ),
+}
+
+
+def _reason_not_logged(st: CauseStats, near: CauseStats | None, ctx: Context, reading: str) -> Finding | None:
+    """A ``reason-not-logged`` finding for bare lines whose reason must have been dropped: their logger
+    drops reasons, or the token's ``iss`` is configured (a JWT authenticator took it, so it failed for a
+    reason the line does not carry). It stands after the prediction (``bare``)."""
+    auths = ctx.facts.authenticators or ()
+    iss = (ctx.facts.token_claims or {}).get("iss")
+    configured = isinstance(iss, str) and iss in [a.issuer for a in auths]
+    dropping = _dropped_by_logger(st)
+    if not (dropping or configured):
+        return None
+    shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
+    who, what, why = _DROPPING.get(_logger(st), _PLAIN)
+    if not dropping:
+        why = f"a JWT authenticator takes the token's iss {iss!r}, so it failed for a reason the line does not carry"
+    lead = f"; read it from the prediction: `{reading}`" if reading and reading != "reason-not-logged" else ""
+    return Finding(
+        cause="reason-not-logged",
+        title=f"{who} logged {what} ({st.count} line(s)): {why}{lead}",
+        evidence=_evidence(shown),
+        origin=Origin.OBSERVED,
+        bare=True,
+    )
+
+
 def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -> Finding:
     shown = near.example if near is not None and near.example is not None else (st.latest or st.example)
     evidence = _evidence(shown)
@@ -169,7 +231,12 @@ def _finding(code: str, st: CauseStats, near: CauseStats | None, ctx: Context) -
     weak = near is None and not (st.kind in (PROXY, INGRESS) and st.failure is None)  # far from the moment judged
     if bare:
         code, words, weak_reading = _bare_reading(ctx)
-        text = "the API server logged a bare `invalid bearer token`: " + words
+        who, what, _why = _DROPPING.get(_logger(st), _PLAIN)
+        if weak_reading and code == "issuer-mismatch" and _dropped_by_logger(st):
+            # A guess from a line whose logger drops every reason: no guess at all.
+            code = "reason-not-logged"
+            words = "its logger drops the reason, and the settings and token in hand do not name it"
+        text = f"{who} logged {what}: " + words
         weak = weak or weak_reading
     return Finding(
         cause=code, title=text, evidence=evidence, fix="" if bare else fix(st), origin=Origin.OBSERVED, bare=weak
@@ -189,7 +256,11 @@ def _check(ev: Evidence, ctx: Context, log_kind: Kind, what: str) -> CheckResult
     findings = []
     for code, st in whole.by_cause.items():
         near = near_all.by_cause.get(code) if near_all is not None else None
-        findings.append(_finding(code, st, near, ctx))
+        found = _finding(code, st, near, ctx)
+        findings.append(found)
+        if code == "issuer-mismatch" and any(d.get("bare") for d in st.details) and found.cause != "reason-not-logged":
+            dropped = _reason_not_logged(st, near, ctx, found.cause)
+            findings += [dropped] if dropped is not None else []
     unknown = [st for st in whole.unknown.values() if st.example is not None]
     notes = []
     if unknown:
@@ -249,6 +320,12 @@ LOG_CAUSES = (
     "proxy-refresh-unsupported",
     "proxy-config-invalid",
     "proxy-header-too-large",
+    "reason-not-logged",
+    "wrong-token-type",
+    "tokens-reach-no-authenticator",
+    "apiserver-manifest-not-applied",
+    "apiserver-endpoint-mismatch",
+    "oidc-not-configured",
 )
 
 CHECKS: list[Check] = [

@@ -117,7 +117,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         _text(summary, buf)
         return buf.getvalue()
 
-    status = 1 if summary.by_cause else 0
+    failed_reload = any(status == "failure" for status, _, _ in summary.last_reloads())
+    status = 1 if summary.by_cause or failed_reload else 0
     return write(Result("logs", SCHEMA, status, summary.to_json(), text), args, io)
 
 
@@ -153,7 +154,21 @@ def _text(summary: Summary, out: TextIO) -> None:
     for info in summary.files:
         out.write(f"{info['file']}: {info.get('kind')}, read {info['read']}\n")
     out.write(f"Authentication failures (Unable to authenticate the request): {summary.auth_failures}\n")
+    lasts = summary.last_reloads()
+    for status, ex, detail in lasts:
+        # The reload of --authentication-config: per API server log, the latest line decides what runs.
+        when = iso(ex.time) if ex.time else "?"
+        if status == "success":
+            out.write(f"Authentication config: reloaded at {when} ({ex.ref})\n")
+        else:
+            out.write(
+                f"\nauth-config-reload-failed: the API server failed to {detail.get('step') or 'reload'} the changed "
+                f"authentication config at {when}; the previous configuration is still active\n  {ex.ref}: {ex.text}\n"
+                f"  fix: {cause('auth-config-reload-failed').fix}\n"
+            )
     if not summary.by_cause and not summary.unknown:
+        if any(status == "failure" for status, _, _ in lasts):
+            return
         out.write("No authentication problem found in these lines.\n")
         return
     for code, st in sorted(summary.by_cause.items(), key=lambda kv: (-kv[1].count, kv[0])):

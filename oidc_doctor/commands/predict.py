@@ -182,7 +182,7 @@ def _manifest_settings(path: str) -> ApiServerAuth:
         except Broken as e:  # a Pod without containers: named, never an internal error
             broken = f" ({e})"
             continue
-        if kind in SETTINGS_KINDS:
+        if kind in SETTINGS_KINDS or kind == Kind.WORKLOAD:  # a workload: a kube-oidc-proxy's --oidc-* flags
             auth = auth_from_item(Item(kind, path, data, Path(path)))
             if auth is not None:
                 return auth

@@ -20,6 +20,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
+#: The key ``collect`` adds to a JWKS it fetched: the ``label_hash`` of the response body exactly as
+#: received, the bytes the API server hashes for ``..._jwks_fetch_last_key_set_info{hash}``; the JWKS
+#: written to the bundle is re-serialised, so its own bytes would not compare. JWKS readers ignore it.
+JWKS_BODY_HASH = "x-oidc-doctor-body-sha256"
+
 
 def label_hash(data: str | bytes) -> str:
     """``sha256:<hex>`` of ``data`` (UTF-8 for a string), ``""`` for empty data, as ``getHash`` does."""

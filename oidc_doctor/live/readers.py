@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import base64
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +38,10 @@ from oidc_doctor.live.redact import redact_args, redact_configmap, redact_ingres
 NODE_ARGS_ANNOTATIONS = ("k3s.io/node-args", "rke2.io/node-args")
 #: GKE Identity Service's per-cluster OIDC settings (``kubectl -n kube-public get clientconfig default``).
 GKE_CLIENTCONFIG = "/apis/authentication.gke.io/v2alpha1/namespaces/kube-public/clientconfigs/default"
+#: Pinniped Concierge (pinniped apis/concierge/authentication/v1alpha1) and OpenShift (openshift/api
+#: config/v1) authenticators; both cluster-scoped.
+PINNIPED_JWT = "/apis/authentication.concierge.pinniped.dev/v1alpha1/jwtauthenticators"
+OPENSHIFT_AUTH = "/apis/config.openshift.io/v1/authentications"
 RBAC_RESOURCES = ("clusterroles", "clusterrolebindings", "roles", "rolebindings")
 #: SelfSubjectReview versions, newest first: v1 since Kubernetes 1.28, v1beta1 1.27, v1alpha1 1.26
 #: (kubernetes ``staging/src/k8s.io/api/authentication/*/types.go``; ``kubectl auth whoami`` tries them so).
@@ -121,6 +125,9 @@ class _Reader:
         text = str(e)
         method_path, sep, rest = text.partition(": ")
         short = rest if sep and method_path.split(" ", 1)[0] in ("GET", "POST") and " " in method_path else text
+        if e.status == 403 and "needs `" not in short:
+            needed = permission_for(what)
+            short += f" ({needed})" if needed else ""
         self.note(Note(area, what, outcome_of(e), short, blind))
 
     def write(self, name: str, what: str, objs: Iterable[dict[str, Any]]) -> int:
@@ -178,6 +185,19 @@ class _Reader:
         except LiveError as e:
             # absent on every cluster that is not GKE with Identity Service: not worth a blind spot
             self.failed("gke", f"get {GKE_CLIENTCONFIG}", e, blind=False)
+        # Authenticators that stand in for kube-apiserver's own (cluster-scoped; absent on most clusters:
+        # a refusal or a 404 blinds nothing): Pinniped Concierge JWTAuthenticators with their status,
+        # OpenShift's cluster Authentication (external OIDC when spec.type is OIDC).
+        for name, path in (("pinniped-jwtauthenticators", PINNIPED_JWT), ("openshift-authentication", OPENSHIFT_AUTH)):
+            try:
+                objs = [_strip(o) for o in self.client.iter_list(path)]
+            except LiveError as e:
+                if e.status != 404:
+                    self.failed("apiserver-config", f"list {path}", e, blind=False)
+                continue
+            if objs:
+                self.write(name, f"list {path}", objs)
+                self.out.settings_objects += objs
         if not self.out.settings_objects:
             server = self.client.cfg.server
             why = (
@@ -191,18 +211,31 @@ class _Reader:
     def metrics(self) -> None:
         """Scrape ``/metrics`` until every API server behind the endpoint was seen (bounded); each
         scrape that shows a new ``apiserver_id_hash`` (and the first) is kept, as a Prometheus query
-        result of the authentication series only."""
+        result of the authentication series only.
+
+        Through a load balancer each request reaches one API server. With the identity Leases read
+        (N of them), scraping stops once every Lease's ``apiserver_id_hash`` was seen, after at most
+        :func:`scrape_budget` (2N + 2) requests, and a note names the API servers never reached;
+        without Leases it stops after :data:`QUIET_SCRAPES` scrapes in a row showing no new API server
+        (at most :data:`MAX_SCRAPES`).
+        """
+        from oidc_doctor.controlplane.hashes import label_hash
         from oidc_doctor.controlplane.metrics import parse_text
 
+        expected: dict[str, str] = {}  # apiserver_id_hash -> host (or the Lease name)
         try:
             leases = [_strip(x) for x in self.client.iter_list(LEASES, LEASE_SELECTOR)]
             self.write("apiserver-leases", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", leases)
+            expected = dict(lease_hosts(leases, label_hash))
         except LiveError as e:
             self.failed("metrics", f"list {LEASES}?labelSelector={LEASE_SELECTOR}", e, blind=False)
         seen: set[str] = set()
         quiet = 0
         kept: list[dict[str, Any]] = []
-        for n in range(MAX_SCRAPES):
+        budget = scrape_budget(len(expected))
+        sent = 0
+        for n in range(budget):
+            sent = n + 1
             try:
                 body = self.client.get_text("/metrics")
             except LiveError as e:
@@ -234,11 +267,30 @@ class _Reader:
             else:
                 quiet += 1
             seen |= ids
-            if not ids or quiet >= QUIET_SCRAPES:
+            if not ids:
+                break
+            if expected and set(expected) <= seen:
+                break  # every API server of the cluster was seen
+            if not expected and quiet >= QUIET_SCRAPES:
                 break
         if kept:
-            what = f"get /metrics x{len(kept)} (authentication series; API servers seen: {len(seen)})"
+            names = ", ".join(sorted(expected.get(h, h[:19]) for h in seen))
+            of = f" of {len(expected)}" if expected else ""
+            what = f"get /metrics x{sent} (authentication series; API servers seen: {len(seen)}{of}: {names})"
             self.write("apiserver-metrics", what, kept)
+        missing = sorted(host for h, host in expected.items() if h not in seen)
+        if kept and missing:
+            self.note(
+                Note(
+                    "metrics",
+                    f"get /metrics x{sent}",
+                    "not-readable",
+                    f"{sent} scrapes through the endpoint reached {len(seen)} of the {len(expected)} API servers "
+                    f"the identity Leases list; never reached: {', '.join(missing)} (scrape those directly, e.g. "
+                    "`kubectl get --raw /metrics --server https://NODE:6443`)",
+                    False,
+                )
+            )
 
     def _nodes(self) -> Iterator[dict[str, Any]]:
         for node in self.client.iter_list("/api/v1/nodes"):
@@ -285,6 +337,7 @@ class _Reader:
     # --- proxies, ingresses, Helm ---------------------------------------------------------------
 
     def proxies(self) -> None:
+        from oidc_doctor.authn.sources import kube_oidc_proxy_container
         from oidc_doctor.proxy.settings import find_proxies
 
         found: list[dict[str, Any]] = []
@@ -292,11 +345,15 @@ class _Reader:
             for path in self.paths(lambda ns, k=kind: workload_path(k, ns or "")):
                 try:
                     for obj in self.client.iter_list(path):
-                        if find_proxies(obj, "live"):
+                        # oauth2-proxy in front of a dashboard, or kube-oidc-proxy in front of the API server
+                        kop = kube_oidc_proxy_container(obj) is not None
+                        if kop or find_proxies(obj, "live"):
                             found.append(redact_workload(obj))
+                            if kop:
+                                self.out.settings_objects.append(found[-1])  # its issuer is fetched too
                 except LiveError as e:
                     self.failed("proxy", f"list {path}", e)
-        self.write("proxy-workloads", "workloads with an oauth2-proxy container", found)
+        self.write("proxy-workloads", "workloads with an oauth2-proxy or kube-oidc-proxy container", found)
         cms: list[dict[str, Any]] = []
         for ns, name in sorted(_configmap_refs(found)):
             path = core_path("configmaps", ns) + f"/{name}"
@@ -373,6 +430,9 @@ class _Reader:
                 if plain:
                     # keys anyone on the path could have sent never reach the bundle's checks
                     raise FetchError(f"{plain[0]}: answered over plain http; its keys are not used")
+                from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, label_hash
+
+                keys[JWKS_BODY_HASH] = label_hash(body)  # comparable with the key set hash the API server holds
                 self.write("issuer-jwks", f"GET {jwks_uri} (no credentials)", [keys])
             except FetchError as e:
                 self.note(
@@ -502,6 +562,57 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def permission_for(what: str) -> str:
+    """The RBAC permission a refused read needs, from the request ``what`` names (``list /apis/G/V/
+    namespaces/NS/RESOURCE?...``, ``get /api/v1/...``, ``get /metrics``), with the ``kubectl auth can-i``
+    line that checks it; "" when ``what`` is no API request. The paths are the Kubernetes API's own
+    (``/api/v1`` for the core group, ``/apis/GROUP/VERSION`` otherwise; ``namespaces/NS/`` before a
+    namespaced resource)."""
+    verb, _, rest = what.partition(" ")
+    path = rest.split("?", 1)[0]
+    if verb not in ("get", "list", "watch") or not path.startswith("/"):
+        return ""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        group, parts = "", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, parts = parts[1], parts[3:]
+    else:
+        return f"needs `{verb}` on the non-resource URL {path} (kubectl auth can-i {verb} {path})"
+    ns = ""
+    if len(parts) >= 2 and parts[0] == "namespaces" and len(parts) > 2:
+        ns, parts = parts[1], parts[2:]
+    if not parts:
+        return ""
+    resource = parts[0] + (f".{group}" if group else "")
+    name = f" {parts[1]}" if len(parts) > 1 else ""
+    where = f" in namespace {ns}" if ns else " at the cluster scope"
+    check = f"kubectl auth can-i {verb} {resource}{name}" + (f" -n {ns}" if ns else "")
+    return f"needs `{verb}` on {resource}{where} ({check})"
+
+
+def scrape_budget(leases: int) -> int:
+    """How many ``/metrics`` requests to send: 2N + 2 with N identity Leases (a load balancer that spreads
+    requests evenly shows N API servers in about N requests; twice that, and two more, tolerates
+    uneven spreading), else :data:`MAX_SCRAPES`."""
+    return 2 * leases + 2 if leases else MAX_SCRAPES
+
+
+def lease_hosts(leases: list[dict[str, Any]], hash_of: Callable[[str], str]) -> list[tuple[str, str]]:
+    """``(apiserver_id_hash, host)`` of each identity Lease: the Lease's name is the API server's
+    identity, hashed as the metrics label is; label ``kubernetes.io/hostname`` is its host."""
+    out = []
+    for lease in leases:
+        meta = lease.get("metadata") if isinstance(lease, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        host = labels.get("kubernetes.io/hostname") if isinstance(labels, dict) else None
+        out.append((hash_of(name), host if isinstance(host, str) and host else name))
+    return out
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:

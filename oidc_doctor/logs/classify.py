@@ -38,6 +38,9 @@ STARTUP = "startup"  # API server background/start-up lines (discovery, configur
 PROXY = "proxy"  # oauth2-proxy
 INGRESS = "ingress"  # nginx / ingress-nginx
 CONTEXT = "context"  # not a failure, but worth knowing (AuthSuccess, refresh interval, ...)
+RELOAD = "reload"  # the API server's automatic reload of --authentication-config (success or failure)
+CLIENT = "client"  # a Kubernetes client's own line (client-go's oidc auth-provider in kubectl)
+HEADLAMP = "headlamp"  # Headlamp's backend (its own OIDC login: discovery, code exchange, id_token check)
 
 REQUEST_MARKER = "Unable to authenticate the request"
 
@@ -213,14 +216,41 @@ def request_error(text: str) -> str:
         except ValueError:
             obj = None
         if isinstance(obj, dict) and isinstance(obj.get("error"), str):
-            return str(obj["error"])
+            return _with_causes(str(obj["error"]), obj.get("errorCauses"))
     return tail.strip(" \t:\"'")
 
 
-def classify_request_error(error: str) -> Verdict:
-    """Classify the inner error of a rejected request."""
+#: kube-oidc-proxy's access log words (jetstack/kube-oidc-proxy pkg/proxy/logging/accesslog.go).
+KOP_FAIL = "] AuFail src:["
+KOP_SUCCESS = "] AuSuccess src:["
+
+#: Marker added to the detail of a line whose logger keeps only the error's top text (zap's
+#: ``errorCauses``): a bare ``invalid bearer token`` there says nothing about the reason.
+ZAP_CAUSES = "errorCauses"
+
+
+def _with_causes(error: str, causes: object) -> str:
+    """The aggregate as klog prints it, rebuilt from zap's ``errorCauses`` when they say more.
+
+    zap (go.uber.org/zap ``zapcore/error.go`` ``encodeError``) writes an error that lists others
+    (``Errors() []error``, as Kubernetes' ``utilerrors.Aggregate`` does) as ``error`` plus an
+    ``errorCauses`` array of ``{"error": ...}``; klog prints the same aggregate as ``[e1, e2]``.
+    """
+    if not isinstance(causes, list):
+        return error
+    parts = [str(c["error"]) for c in causes if isinstance(c, dict) and isinstance(c.get("error"), str)]
+    if len(parts) > 1:
+        return "[" + ", ".join(parts) + "]"
+    if len(parts) == 1 and parts[0] != error and _is_bare(error):
+        return f"[{error}, {parts[0]}]"
+    return error
+
+
+def classify_request_error(error: str, *, logger: str = "") -> Verdict:
+    """Classify the inner error of a rejected request; ``logger`` names a logger that drops reasons."""
     if _is_bare(error):
-        return Verdict(REQUEST, "issuer-mismatch", error, "unauthorized", {"bare": "true"})
+        detail = {"bare": "true", "logger": logger} if logger else {"bare": "true"}
+        return Verdict(REQUEST, "issuer-mismatch", error, "unauthorized", detail)
     if "is not healthy" in error:
         v = classify_startup_error(error)
         return Verdict(REQUEST, v.code, error, "unauthorized", v.detail)
@@ -304,8 +334,17 @@ def classify_line(line: bytes) -> Verdict | None:
     """Classify one raw log line; None when it is not about authentication at all."""
     body_b, _, _ = strip_prefix(line.rstrip(b"\r\n"))
     text = klog_message(body_b).decode("utf-8", "replace")
+    if KOP_FAIL in text:
+        # kube-oidc-proxy (jetstack pkg/proxy/logging/accesslog.go LogFailedRequest): every failed
+        # authentication, whatever the reason, as `[time] AuFail src:[ip / xff] URI:...` — no reason.
+        v = classify_request_error("invalid bearer token", logger="kube-oidc-proxy")
+        return replace(v, error=text.strip(), failure_line=True)
+    if KOP_SUCCESS in text:
+        # LogSuccessfulRequest: `AuSuccess src:[...] URI:... inbound:[user / groups / extras]`.
+        return Verdict(CONTEXT, None, text.strip(), None, {"auth": "success"})
     if REQUEST_MARKER in text:
-        return replace(classify_request_error(request_error(text)), failure_line=True)
+        logger = "zap" if ZAP_CAUSES in text else ""
+        return replace(classify_request_error(request_error(text), logger=logger), failure_line=True)
     msg = _message(text)
     if msg.startswith('"') and not text.lstrip().startswith("{"):
         # klog structured: "message" key="value" ... -> message plus an unquoted err.
@@ -326,6 +365,36 @@ def classify_message(msg: str) -> Verdict | None:
                     d = {"got": m.group(1), "expected": m.group(2).replace(":{}", "")}
                 return Verdict(PROXY, code, msg, failure, d)
         return Verdict(PROXY, None, msg)
+    reload = classify_reload(msg)
+    if reload is not None:
+        return reload
+    headlamp = classify_headlamp(msg)
+    if headlamp is not None:
+        return headlamp
+    if "Could not process manifest file" in msg and "kube-apiserver" in msg:
+        # The kubelet (kubernetes pkg/kubelet/config/file.go): the static Pod file does not parse; the
+        # running Pod stays as it was.
+        return Verdict(STARTUP, "apiserver-manifest-not-applied", msg, None)
+    if "async token verifier for issuer" in msg:
+        # k8s.io/apiserver oidc.go newAsyncIDTokenVerifier: the verifier of a distributed-claims
+        # issuer (the endpoint's JWT ``iss``) failed to initialise; it retries every 10 s.
+        m = re.search(r'async token verifier for issuer: "([^"]*)": ?(.*)$', msg)
+        detail = {"issuer": m.group(1), "error": m.group(2)} if m else {}
+        return Verdict(STARTUP, "groups-distributed-claims", msg, None, detail)
+    if "error getting JWKS URL" in msg or "provider did not return JWKS URL" in msg:
+        # k8s.io/apiserver oidc.go New (1.35, StructuredAuthenticationConfigurationJWKSMetrics):
+        # discovery answered but its jwks_uri is missing or unreadable; the authenticator stays
+        # uninitialised and retries every 10 s.
+        v = classify_startup_error(msg)
+        if v.code == "issuer-unreachable":
+            return replace(v, detail={**v.detail, "jwks_uri": "missing"})
+        return v
+    if "oidc: failed to query metadata endpoint" in msg:
+        # Not the API server: client-go's `auth-provider: oidc` (kubectl), which fetches discovery to
+        # refresh the id_token (k8s.io/client-go plugin/pkg/client/auth/oidc/oidc.go: "oidc: failed to
+        # query metadata endpoint %s: %q"): the client cannot reach the issuer's discovery document.
+        v = classify_startup_error(msg)
+        return Verdict(CLIENT, v.code, msg, None, {**v.detail, "client": "kubectl auth-provider oidc"})
     for marker in (
         "oidc authenticator: initializing plugin:",
         "oidc authenticator: failed to fetch provider",
@@ -371,6 +440,65 @@ def classify_message(msg: str) -> Verdict | None:
     return None
 
 
+# The reload loop of --authentication-config (kubernetes pkg/kubeapiserver/options/authentication.go,
+# ApplyTo, 1.30+): klog.ErrorS(err, "<message>") on each failure, klog.InfoS("reloaded authentication
+# config") on success. A failed load or validation is not retried until the file changes again; a
+# failed read or update is retried every minute.
+_RELOAD_FAILED = (
+    ("failed to read authentication config file", "read"),
+    ("failed to load authentication config", "load"),
+    ("failed to validate authentication config", "validate"),
+    ("failed to update authentication config", "update"),
+)
+
+
+def classify_reload(msg: str) -> Verdict | None:
+    """A line of the API server's automatic reload of ``--authentication-config``, or None."""
+    if "reloaded authentication config" in msg:
+        return Verdict(RELOAD, None, msg, None, {"reload": "success"})
+    for needle, step in _RELOAD_FAILED:
+        at = msg.find(needle)
+        if at != -1:
+            reason = msg[at + len(needle) :].lstrip(" :")
+            return Verdict(
+                RELOAD, "auth-config-reload-failed", msg, None, {"reload": "failure", "step": step, "error": reason}
+            )
+    return None
+
+
+# Headlamp's backend logs its own OIDC login through zerolog as JSON (`"message"`, `"error"`; kubernetes-sigs/
+# headlamp backend/pkg/logger/logger.go); the messages of backend/cmd/headlamp.go's OIDC handlers:
+_HEADLAMP_OIDC = (
+    "failed to get provider",  # oidc.NewProvider: discovery of --oidc-idp-issuer-url failed
+    "failed to exchange token",  # the code exchange at the token endpoint
+    "failed to verify ID Token",  # go-oidc v3 IDTokenVerifier.Verify (audience, expiry, signature)
+    "no id_token field in oauth2 token",
+    "no access_token field in oauth2 token",
+    "reading oidc ca file",
+)
+
+
+def classify_headlamp(msg: str) -> Verdict | None:
+    """A Headlamp backend OIDC line (its own login, before any request reaches the API server)."""
+    head = next((m for m in _HEADLAMP_OIDC if msg.startswith(m)), None)
+    if head is None:
+        return None
+    error = msg[len(head) :].lstrip(": ")
+    if head == "failed to get provider":
+        v = classify_startup_error(error)
+        return Verdict(HEADLAMP, v.code, msg, None, v.detail)
+    if head == "failed to verify ID Token":
+        for needle, code in _REQUEST_RULES:
+            if needle in error and code != NOT_INITIALIZED:
+                return Verdict(HEADLAMP, code, msg, None, _details(code, error))
+        return Verdict(HEADLAMP, None, msg)
+    if head == "failed to exchange token":
+        return Verdict(HEADLAMP, "issuer-ca-untrusted" if _tls_trust(error) else None, msg)
+    if head.startswith("no "):
+        return Verdict(HEADLAMP, "wrong-token-type", msg)
+    return Verdict(HEADLAMP, None, msg)
+
+
 _PROXY_WORDS = (
     "[AuthFailure]",
     "[AuthError]",
@@ -400,15 +528,26 @@ def _is_proxy_failure(msg: str) -> bool:
 #: Byte markers the scanner looks for; a line holding none of them is not read at all. Each
 #: marker is one more ``bytes.find`` pass over the data, so the sets are kept small: CORE is
 #: searched in every file (and is all a big API server log gets); the others by log kind.
-CORE_MARKERS: tuple[bytes, ...] = (REQUEST_MARKER.encode(), b"authenticator: initializing plugin")
+CORE_MARKERS: tuple[bytes, ...] = (
+    REQUEST_MARKER.encode(),
+    # "oidc authenticator: initializing plugin", "... error getting JWKS URL", "... async token verifier":
+    # one marker, so a big log pays no extra pass for them.
+    b"authenticator: ",
+)
 APISERVER_MARKERS: tuple[bytes, ...] = (
     b"oidc",  # oidc authenticator: ..., oidc: unsupported signing alg, oidc-* flags
     b"OIDC",  # OIDC: No x509 certificates provided
     b"ailed to fetch provider",  # old discovery failures
     b"id_token_signing_alg",
-    b"authentication config",  # invalid authentication config(uration): jwt[0]...
+    b"authentication config",  # invalid authentication config(uration): jwt[0]...; the reload lines
+    b"JWKS URL",  # 1.35: "provider did not return JWKS URL" (the authenticator never initialises)
     b"jwt[",
     b"invalid bearer token",  # an authenticator message outside the usual wrapper
+    b"process manifest file",  # the kubelet: a static Pod file that does not parse
+    b"] AuFail src:[",  # kube-oidc-proxy: a failed authentication, without its reason
+    b"ID Token",  # Headlamp's backend: "failed to verify ID Token"
+    b"failed to get provider",  # Headlamp's backend: discovery
+    b"failed to exchange token",  # Headlamp's backend: the code exchange
 )
 PROXY_MARKERS: tuple[bytes, ...] = (
     b"oidc",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from oidc_doctor.logs.classify import INGRESS, PROXY, REQUEST
+from oidc_doctor.logs.classify import CLIENT, HEADLAMP, INGRESS, PROXY, REQUEST
 from oidc_doctor.logs.summary import CauseStats
 from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
-_SOURCE = {REQUEST: "the API server", PROXY: "oauth2-proxy", INGRESS: "the ingress"}
+_SOURCE = {
+    REQUEST: "the API server",
+    PROXY: "oauth2-proxy",
+    INGRESS: "the ingress",
+    HEADLAMP: "Headlamp",
+    CLIENT: "kubectl's oidc auth-provider",
+}
 
 
 def _d(st: CauseStats, key: str) -> str | None:
@@ -68,7 +74,11 @@ def title(st: CauseStats) -> str:
         text = "a required claim is not satisfied" + (f": `{claim}`" if claim else "")
         if got is not None and want is not None:
             text += f" is {got}, the API server wants {want}"
-    elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind != PROXY:
+    elif code in ("issuer-unreachable", "issuer-ca-untrusted", "discovery-issuer-mismatch") and st.kind not in (
+        PROXY,
+        HEADLAMP,
+        CLIENT,
+    ):
         url = _d(st, "url")
         conf, disc = _d(st, "configured"), _d(st, "discovered")
         if code == "discovery-issuer-mismatch" and conf and disc:
@@ -79,6 +89,11 @@ def title(st: CauseStats) -> str:
             )
         elif code == "issuer-ca-untrusted":
             text = "the API server does not trust the issuer's TLS certificate" + (f" ({url})" if url else "")
+        elif _d(st, "jwks_uri") or (st.explained_by is not None and "JWKS URL" in st.explained_by.text):
+            text = (
+                "the API server's OIDC authenticator is not initialised: the issuer's discovery document gives "
+                "no usable `jwks_uri`"
+            )
         else:
             text = "the API server cannot fetch the issuer's discovery document" + (f" ({url})" if url else "")
         if st.requests:
@@ -92,6 +107,11 @@ def title(st: CauseStats) -> str:
         text = f"{who} could not verify the token's signature with the issuer's keys: {_core(err)}"
     elif code == "token-malformed":
         text = f"{who} could not parse the token as a signed JWT: {_core(err)}"
+    elif code == "groups-distributed-claims" and _d(st, "issuer"):
+        text = (
+            f"the API server cannot initialise a verifier for the distributed-claims issuer {_d(st, 'issuer')!r}: "
+            f"{_d(st, 'error') or _core(err)}; tokens with `_claim_names` fail until it can"
+        )
     elif code == "groups-distributed-claims":
         text = f"{who} could not expand distributed group claims (`_claim_names`): {_core(err)}"
     elif code == "oidc-config-invalid":
@@ -143,6 +163,17 @@ def fix(st: CauseStats) -> str:
             "compare the token's `iss` with `--oidc-issuer-url` / `issuer.url` byte for byte (scheme, "
             "host, path, trailing slash); if the API server has no OIDC settings, configure "
             "`--oidc-issuer-url` and `--oidc-client-id` (or an AuthenticationConfiguration `jwt` entry)"
+        )
+    if st.kind == HEADLAMP and code in ("issuer-ca-untrusted", "issuer-unreachable", "discovery-issuer-mismatch"):
+        return (
+            "Headlamp's backend cannot complete its own OIDC login with the issuer: make "
+            "`--oidc-idp-issuer-url` reachable from the Headlamp Pod and trusted (`--oidc-ca-file`), and equal to "
+            "the discovery document's `issuer`"
+        )
+    if st.kind == HEADLAMP and code == "wrong-token-type":
+        return (
+            "let the identity provider return an id_token (request the `openid` scope), or set "
+            "`--oidc-use-access-token`"
         )
     if st.kind == PROXY and code == "issuer-ca-untrusted":
         return "give oauth2-proxy the identity provider's CA: `--provider-ca-file=FILE`"

@@ -44,6 +44,7 @@ _PROXY_TS = re.compile(rb"\[(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)\]")
 # "2019/03/27 12:00:00 oauthproxy.go:782: ").
 _NGINX_ERR = re.compile(rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) (?:\[\w+\] |[\w.-]+\.go:\d+: )")
 _ACCESS_TS = re.compile(rb"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
+_BRACKET_TS = re.compile(rb"^\[(" + _RFC3339 + rb")\] ")
 _JSON_TS = re.compile(rb'"(?:ts|time|timestamp)"\s*:\s*(?:(\d{9,}(?:\.\d+)?)|"(' + _RFC3339 + rb')")')
 
 
@@ -137,6 +138,9 @@ def line_time(line: bytes, ref: datetime | None) -> datetime | None:
                 except (OverflowError, ValueError, OSError):
                     return None
             return _rfc3339(m.group(2))
+    m = _BRACKET_TS.match(body)
+    if m:  # kube-oidc-proxy's access log: "[2006-01-02T15:04:05-0700] AuFail ..."
+        return _rfc3339(m.group(1))
     m = _NGINX_ERR.match(body) or _PROXY_TS.search(body, 0, 200)
     if m:
         y, mo, d, h, mi, s = (int(x) for x in m.groups()[:6])

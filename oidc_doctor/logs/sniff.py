@@ -44,7 +44,13 @@ _PROXY_WORDS = (
     b"[AuthFailure]",
 )
 _INGRESS_WORDS = (b"NGINX Ingress controller", b"ingress-nginx", b"upstream sent too big header")
-_APISERVER_WORDS = (b"Unable to authenticate the request", b"oidc authenticator:")
+# kube-oidc-proxy authenticates in the API server's place: its access log counts as an API server log.
+_APISERVER_WORDS = (
+    b"Unable to authenticate the request",
+    b"oidc authenticator:",
+    b"] AuFail src:[",
+    b"] AuSuccess src:[",
+)
 _MAX_LINES = 200
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from oidc_doctor.logs.classify import (
     CONTEXT,
     NOT_INITIALIZED,
+    RELOAD,
     REQUEST,
     STARTUP,
     Verdict,
@@ -157,6 +158,9 @@ class Summary:
     notes: dict[str, str] = field(default_factory=dict)  # client_id, refresh, no-ca-file
     startup: dict[str, Example] = field(default_factory=dict)  # latest start-up line per code
     pending: CauseStats | None = None  # "not initialized" without a start-up line before it
+    #: Per log file (one API server each), the latest line of each outcome of the automatic reload of
+    #: --authentication-config ("success", "failure"), kept whatever the window: the last decides what runs.
+    reloads: dict[str, dict[str, tuple[Example, dict[str, str]]]] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
 
     def in_window(self, t: datetime | None) -> bool:
@@ -174,6 +178,9 @@ class Summary:
             prev = self.startup.get(verdict.code)
             if prev is None or prev.time is None or (ex.time is not None and ex.time >= prev.time):
                 self.startup[verdict.code] = ex
+        if verdict.kind == RELOAD:
+            self._reload(ex, verdict)
+            return
         if not self.in_window(ex.time):
             if ex.time is None:
                 self.untimed_skipped += 1
@@ -212,6 +219,25 @@ class Summary:
             stats_u.add(ex, verdict)
             return
         self._stats(code, verdict.kind).add(ex, verdict)
+
+    def _reload(self, ex: Example, verdict: Verdict) -> None:
+        status = verdict.detail.get("reload", "")
+        mine = self.reloads.setdefault(ex.file, {})
+        prev = mine.get(status)
+        if prev is None or prev[0].time is None or (ex.time is not None and ex.time >= prev[0].time):
+            mine[status] = (ex, dict(verdict.detail))
+
+    def last_reloads(self) -> list[tuple[str, Example, dict[str, str]]]:
+        """Per log file, its latest reload line: (``success``|``failure``, the line, its detail)."""
+        out = []
+        for by_status in self.reloads.values():
+            best: tuple[str, Example, dict[str, str]] | None = None
+            for status, (ex, detail) in by_status.items():
+                if best is None or (ex.time is not None and (best[1].time is None or ex.time >= best[1].time)):
+                    best = (status, ex, detail)
+            if best is not None:
+                out.append(best)
+        return out
 
     def _stats(self, code: str, kind: str) -> CauseStats:
         stats = self.by_cause.get(code)
@@ -277,6 +303,9 @@ class Summary:
         self.unknown_dropped += later.unknown_dropped
         self.context.extend(later.context[: max(0, MAX_CONTEXT - len(self.context))])
         self.notes.update(later.notes)
+        for by_status in later.reloads.values():
+            for ex, detail in by_status.values():
+                self._reload(ex, Verdict(RELOAD, None, "", None, detail))
         for code, ex in later.startup.items():
             prev = self.startup.get(code)
             if prev is None or prev.time is None or (ex.time is not None and ex.time >= prev.time):
@@ -290,6 +319,7 @@ class Summary:
             out += [e for e in (st.example, st.explained_by) if e is not None]
             if latest and st.latest is not None:
                 out.append(st.latest)
+        out += [ex for by_status in self.reloads.values() for ex, _ in by_status.values()]
         out += self.context
         return out
 
@@ -312,6 +342,16 @@ class Summary:
             "unclassified_not_kept": self.unknown_dropped,
             "untimed_skipped": self.untimed_skipped,
             "notes": {k: clean(mask(v), limit=300) for k, v in self.notes.items()},
+            **(
+                {
+                    "reloads": {
+                        file: {status: ex.to_json() for status, (ex, _) in sorted(by_status.items())}
+                        for file, by_status in sorted(self.reloads.items())
+                    }
+                }
+                if self.reloads
+                else {}
+            ),
         }
 
 

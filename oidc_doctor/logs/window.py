@@ -108,7 +108,7 @@ def byte_range(f: BinaryIO, size: int, start: datetime, end: datetime, ref: date
 
 # "ailed to fetch provider" covers both "oidc authenticator: failed to fetch provider discovery data"
 # and the older "Failed to fetch provider config".
-_STARTUP_MARKERS = (b"authenticator: initializing plugin", b"ailed to fetch provider")
+_STARTUP_MARKERS = (b"authenticator: initializing plugin", b"ailed to fetch provider", b"JWKS URL")
 
 
 def last_startup_before(f: BinaryIO, offset: int) -> tuple[int, bytes] | None:

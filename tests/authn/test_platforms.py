@@ -306,9 +306,10 @@ def test_unquoted_flag_ending_in_a_colon_is_a_manifest_the_kubelet_cannot_run(tm
     )
     ev = read_bundle(tmp_path)
     assert not ev.of(Kind.APISERVER_POD)
-    broken = [i for i in ev.inputs if i.kind == "broken"]
-    assert broken and "command[2] is a YAML mapping" in broken[0].reason
-    assert '- "--oidc-username-prefix=oidc:"' in broken[0].reason
+    [broken] = ev.of(Kind.APISERVER_MANIFEST_BROKEN)
+    assert "command[2] is a YAML mapping" in broken.data["problem"]
+    assert '- "--oidc-username-prefix=oidc:"' in broken.data["problem"]
+    assert broken.data["flags"] == ["--oidc-issuer-url=https://dex.example.com", "--oidc-username-prefix=oidc:"]
 
 
 GREPPED = """\
@@ -335,7 +336,8 @@ def test_grepped_line_ending_in_a_colon_is_broken_as_in_the_manifest(tmp_path: P
     )
     ev = read_bundle(tmp_path)
     assert not ev.of(Kind.APISERVER_POD)
-    assert any(i.kind == "broken" and "YAML mapping" in i.reason for i in ev.inputs)
+    [broken] = ev.of(Kind.APISERVER_MANIFEST_BROKEN)
+    assert "YAML mapping" in broken.data["problem"]
 
 
 KOPS = """\

@@ -319,3 +319,4 @@ def test_a_re_serialised_jwks_says_nothing_about_the_keys_held(tmp_path: Path) -
     reason = check(report, "controlplane.jwks")["reason"]
     assert "whose bytes differ from the JWKS in hand" in reason
     assert not [f for f in report["findings"] if f["check"] == "controlplane.jwks"]
+    assert check(report, "controlplane.jwks")["status"] == "unknown"  # never "pass" for what it could not see

@@ -701,3 +701,39 @@ def headlamp_helm_template(oidc: dict[str, str]) -> str:
         "          livenessProbe:\n" + probe + "          readinessProbe:\n" + probe + "          resources:\n"
         "            {}\n"
     )
+
+
+# --- kube-oidc-proxy (jetstack/kube-oidc-proxy: validates the token with kube-apiserver's own OIDC flags,
+# then impersonates the user towards an API server that has no OIDC settings) ---
+
+
+def kube_oidc_proxy(issuer: str = KEYCLOAK, client_id: str = "kube-oidc-proxy", *extra: str) -> dict[str, Any]:
+    """A kube-oidc-proxy Deployment as written by hand (its chart's flags: the issuer URL, then the client
+    id as a separate word, as `--oidc-client-id kube-oidc-proxy` may be written)."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "kube-oidc-proxy", "namespace": "kube-oidc-proxy"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "kube-oidc-proxy",
+                            "image": "quay.io/jetstack/kube-oidc-proxy:v1.0.6",
+                            "command": [
+                                "kube-oidc-proxy",
+                                "--secure-port=443",
+                                "--tls-cert-file=/etc/oidc/tls/crt.pem",
+                                "--tls-private-key-file=/etc/oidc/tls/key.pem",
+                                f"--oidc-issuer-url={issuer}",
+                                "--oidc-client-id",
+                                client_id,
+                                *extra,
+                            ],
+                        }
+                    ]
+                }
+            }
+        },
+    }

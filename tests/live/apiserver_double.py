@@ -53,8 +53,10 @@ _GROUP_PATHS = {
     "Role": ("/apis/rbac.authorization.k8s.io/v1", "roles"),
     "RoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "rolebindings"),
     "ClientConfig": ("/apis/authentication.gke.io/v2alpha1", "clientconfigs"),
+    "JWTAuthenticator": ("/apis/authentication.concierge.pinniped.dev/v1alpha1", "jwtauthenticators"),
+    "Authentication": ("/apis/config.openshift.io/v1", "authentications"),
 }
-_CLUSTER_SCOPED = {"Node", "ClusterRole", "ClusterRoleBinding"}
+_CLUSTER_SCOPED = {"Node", "ClusterRole", "ClusterRoleBinding", "JWTAuthenticator", "Authentication"}
 #: What the double answers a SelfSubjectReview with for the kubeconfig's own credentials.
 ADMIN = {"username": "kubernetes-admin", "groups": ["kubeadm:cluster-admins", "system:authenticated"]}
 

@@ -260,3 +260,91 @@ def test_kubeadm_config_and_a_gke_clientconfig_are_collected_when_present(
     notes = _manifest(bundle)["notes"]
     assert isinstance(notes, list)
     assert not [n for n in notes if "kubeadm-config" in n["what"] or "clientconfigs" in n["what"]]
+
+
+def test_a_refused_read_names_the_permission_that_would_allow_it(tmp_path: Path) -> None:
+    from oidc_doctor.live.manifest import MANIFEST
+
+    roles = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+    leases = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+    with ApiServerDouble(forbidden={roles, leases}) as double:
+        populate(double)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    notes = {n["what"].split("?")[0]: n for n in json.loads((tmp_path / "b" / MANIFEST).read_text())["notes"]}
+    assert notes[f"list {roles}"]["reason"].endswith(
+        "(needs `list` on clusterroles.rbac.authorization.k8s.io at the cluster scope "
+        "(kubectl auth can-i list clusterroles.rbac.authorization.k8s.io))"
+    )
+    assert "needs `list` on leases.coordination.k8s.io in namespace kube-system" in notes[f"list {leases}"]["reason"]
+    assert "needs `list` on leases.coordination.k8s.io" in _out  # the summary lists it too
+
+
+def test_permission_for_reads_the_api_path() -> None:
+    from oidc_doctor.live.readers import permission_for
+
+    assert permission_for("list /api/v1/namespaces/kube-system/pods?labelSelector=component=kube-apiserver") == (
+        "needs `list` on pods in namespace kube-system (kubectl auth can-i list pods -n kube-system)"
+    )
+    assert permission_for("get /metrics") == (
+        "needs `get` on the non-resource URL /metrics (kubectl auth can-i get /metrics)"
+    )
+    assert permission_for("workloads with an oauth2-proxy container") == ""
+
+
+def test_collect_reads_the_authenticators_that_stand_in_for_the_api_servers(tmp_path: Path) -> None:
+    jwt_authenticator = {
+        "apiVersion": "authentication.concierge.pinniped.dev/v1alpha1",
+        "kind": "JWTAuthenticator",
+        "metadata": {"name": "keycloak", "generation": 2},
+        "spec": {"issuer": "https://keycloak.example.com/realms/k8s", "audience": "kubernetes"},
+        "status": {
+            "phase": "Error",
+            "conditions": [
+                {
+                    "type": "JWKSFetchValid",
+                    "status": "False",
+                    "reason": "InvalidCouldNotFetchJWKS",
+                    "message": "could not fetch keys: fetching keys oidc: get keys failed: 503 Service Unavailable",
+                    "observedGeneration": 2,
+                }
+            ],
+        },
+    }
+    openshift = {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "Authentication",
+        "metadata": {"name": "cluster"},
+        "spec": {"type": "IntegratedOAuth"},
+    }
+    with ApiServerDouble() as double:
+        populate(double)
+        double.add(jwt_authenticator)
+        double.add(openshift)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    ev = read_bundle(tmp_path / "b")
+    [pinniped] = ev.of(Kind.PINNIPED_JWT)
+    assert pinniped.data["status"]["conditions"][0]["type"] == "JWKSFetchValid"
+    assert any(r.ref.endswith("openshift-authentication.json") for r in ev.inputs)
+    status, out, _ = run(["diagnose", "--bundle", str(tmp_path / "b"), "--format", "json"])
+    report = json.loads(out)
+    found = [f for f in report["findings"] if f["check"] == "controlplane.pinniped"]
+    assert [f["cause"] for f in found] == ["issuer-unreachable"]
+
+
+def test_collect_keeps_a_kube_oidc_proxy_deployment(tmp_path: Path) -> None:
+    from fixturekit.apps import kube_oidc_proxy
+
+    kop = kube_oidc_proxy("https://dex.example.com")
+    with ApiServerDouble() as double:
+        populate(double)
+        double.add(kop)
+        kc = str(double.kubeconfig(tmp_path / "kubeconfig"))
+        status, _out, err = run(["collect", "-o", str(tmp_path / "b"), "--kubeconfig", kc, "--no-issuer"])
+    assert status == 0, err
+    ev = read_bundle(tmp_path / "b")
+    names = [i.data["metadata"]["name"] for i in ev.of(Kind.WORKLOAD)]
+    assert "kube-oidc-proxy" in names

@@ -18,6 +18,7 @@ from idp_fixture import IdP
 from live_testkit import ALICE, USER_TOKEN, populate, run
 
 from oidc_doctor.bundle import read_bundle
+from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, label_hash
 from oidc_doctor.evidence import Kind
 
 RBAC = "/apis/rbac.authorization.k8s.io/v1"
@@ -88,7 +89,8 @@ def test_the_issuer_receives_no_credential(
         assert all(USER_TOKEN not in v and "double-token" not in v for v in lowered.values())
     ev = read_bundle(bundle)
     assert [i.data["issuer"] for i in ev.of(Kind.DISCOVERY)] == [issuer.issuer]
-    assert [i.data for i in ev.of(Kind.JWKS)] == [{"keys": []}]
+    # the key set as served, and the sha256 of its body as the API server's key-set metric hashes it
+    assert [i.data for i in ev.of(Kind.JWKS)] == [{"keys": [], JWKS_BODY_HASH: label_hash(b'{"keys": []}')}]
 
 
 def test_an_unreachable_issuer_leaves_the_signature_unknown_with_the_reason(

@@ -107,3 +107,53 @@ def test_identity_leases_name_the_api_servers_and_the_ones_never_scraped(tmp_pat
     status, out, _ = run(["diagnose", "--bundle", str(bundle), "--format", "json"])
     [config] = [c for c in json.loads(out)["checks"] if c["id"] == "controlplane.config"]
     assert "no metrics from the API server(s) on cp3" in config["reason"]
+
+
+def _collect_with_leases(tmp_path: Path, answers: list[str], hosts: dict[str, str]) -> tuple[int, Path, int]:
+    with ApiServerDouble(metrics=answers) as double:
+        populate(double)
+        for identity, host in hosts.items():
+            double.add(lease(identity, host))
+        status, err, bundle = collect(double, tmp_path)
+        sent = sum(1 for r in double.requests if r.path == "/metrics")
+    assert status == 0, err
+    return status, bundle, sent
+
+
+def test_with_leases_scraping_stops_as_soon_as_every_api_server_was_seen(tmp_path: Path) -> None:
+    # An uneven load balancer: cp1 twice, then cp2, cp1 again, then cp3 (and round again).
+    answers = [
+        scrape(i, "x") for i in ("apiserver-aaa", "apiserver-aaa", "apiserver-bbb", "apiserver-aaa", "apiserver-ccc")
+    ]
+    hosts = {"apiserver-aaa": "cp1", "apiserver-bbb": "cp2", "apiserver-ccc": "cp3"}
+    _, bundle, sent = _collect_with_leases(tmp_path, answers, hosts)
+    assert sent == 5  # the fifth answer showed the last API server: no sixth request
+    manifest = json.loads((bundle / MANIFEST).read_text())
+    assert not [n for n in manifest["notes"] if n["area"] == "metrics"]
+    ev = read_bundle(bundle)
+    seen = {s.labels["apiserver_id_hash"] for r in ev.of(Kind.APISERVER_METRICS) for s in r.data}
+    assert seen == {label_hash(i) for i in hosts}
+    [entry] = [f for f in manifest["files"] if f["file"].startswith("apiserver-metrics")]
+    assert entry["what"] == "get /metrics x5 (authentication series; API servers seen: 3 of 3: cp1, cp2, cp3)"
+
+
+def test_with_leases_an_api_server_never_reached_is_named_after_2n_plus_2_requests(tmp_path: Path) -> None:
+    from oidc_doctor.live.readers import scrape_budget
+
+    answers = [scrape("apiserver-aaa", "x"), scrape("apiserver-bbb", "x")]  # cp3 sits behind no load balancer
+    hosts = {"apiserver-aaa": "cp1", "apiserver-bbb": "cp2", "apiserver-ccc": "cp3"}
+    _, bundle, sent = _collect_with_leases(tmp_path, answers, hosts)
+    assert sent == scrape_budget(3) == 8
+    notes = json.loads((bundle / MANIFEST).read_text())["notes"]
+    [note] = [n for n in notes if n["area"] == "metrics"]
+    assert "reached 2 of the 3 API servers" in note["reason"] and "never reached: cp3" in note["reason"]
+    assert note["blind"] is False
+
+
+def test_the_lease_hash_is_the_metric_label_of_that_api_server() -> None:
+    from oidc_doctor.controlplane.hashes import apiserver_id_hash, apiserver_identity
+    from oidc_doctor.live.readers import lease_hosts
+
+    identity = apiserver_identity("cp1")
+    pairs = lease_hosts([lease(identity, "cp1"), {"metadata": {}}], label_hash)
+    assert pairs == [(apiserver_id_hash("cp1"), "cp1")]

@@ -268,3 +268,47 @@ def test_every_example_names_its_cause_first_without_now_whatever_the_clock() ->
         if name not in NEED_THE_MOMENT and (not causes or causes[0] != expect["first"]):
             wrong[name] = causes[:3]
     assert not wrong, wrong
+
+
+# --- the control plane's own lines (issue 13) -----------------------------------------------------
+# zap's console encoder (vcluster): the aggregate's reason is lost, `errorCauses` repeats the top text.
+ZAP_BARE = (
+    "2026-11-28 10:25:01     ERROR   filters/authentication.go:75    Unable to authenticate the request      "
+    '{"component": "vcluster", "error": "invalid bearer token", "errorCauses": [{"error": "invalid bearer token"}]}\n'
+)
+
+
+def test_a_logger_that_drops_the_reason_lets_the_prediction_lead_and_says_so(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path, "email-not-verified", **{"vcluster.log": ZAP_BARE})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "email-not-verified", causes
+    assert "reason-not-logged" in causes and "issuer-mismatch" not in causes
+
+
+def test_a_failed_reload_line_names_the_reload_first(tmp_path: Path) -> None:
+    line = (
+        'E1128 10:05:12.410233       1 authentication.go:812] "failed to validate authentication config" '
+        'err="jwt[0].issuer.url: Invalid value: \\"http://keycloak.example.com/realms/k8s\\": URL scheme must be '
+        'https"\n'
+    )
+    bundle = _bundle(tmp_path, "auth-config-reload-failed", **{"kube-apiserver.log": line})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "auth-config-reload-failed", causes
+    assert "URL scheme must be https" in report["findings"][0]["title"] or any(
+        "URL scheme must be https" in e["text"] for e in report["findings"][0]["evidence"]
+    )
+
+
+def test_discovery_without_a_jwks_uri_explains_not_initialized(tmp_path: Path) -> None:
+    log = (
+        "E1128 10:02:11.000000       1 oidc.go:449] provider did not return JWKS URL\n"
+        'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: authenticator not initialized]"\n'
+    )
+    bundle = _bundle(tmp_path, "healthy", **{"kube-apiserver.log": log})
+    _, report = _diagnose(bundle)
+    causes = _causes(report)
+    assert causes[0] == "issuer-unreachable", causes
+    assert "jwks_uri" in report["findings"][0]["title"]
