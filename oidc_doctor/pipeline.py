@@ -50,12 +50,13 @@ class CheckRecord(Record):
 class Report(Record):
     """The outcome of one diagnosis, in the order REPORT.md fixes."""
 
-    _fields = ("ctx", "findings", "checks", "inputs")
+    _fields = ("ctx", "findings", "checks", "inputs", "extra")
     __slots__ = _fields
     ctx: Context
     findings: list[Finding]
     checks: list[CheckRecord]
     inputs: list[InputRecord]
+    extra: dict[str, Any]  # added sections of the JSON object (``what_if``, ``try_fixes``), already JSON
 
     def __init__(
         self,
@@ -63,11 +64,13 @@ class Report(Record):
         findings: list[Finding] | None = None,
         checks: list[CheckRecord] | None = None,
         inputs: list[InputRecord] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.ctx = ctx
         self.findings = [] if findings is None else findings
         self.checks = [] if checks is None else checks
         self.inputs = [] if inputs is None else inputs
+        self.extra = {} if extra is None else extra
 
     @property
     def identity(self) -> Identity | None:
@@ -89,6 +92,7 @@ class Report(Record):
             "checks": [c.to_json() for c in self.checks],
             "inputs": [i.to_json() for i in self.inputs],
             "not_judged": [{"area": a, "add": what} for a, what in not_judged(self.checks)],
+            **self.extra,
         }
 
 
@@ -291,9 +295,7 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
     return ctx.but(facts=f)
 
 
-def run(
-    ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None
-) -> Report:
+def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None) -> Report:
     """Derive facts, run every check, rank the findings.
 
     A check that raises is recorded as ``unknown`` with the error (never as a pass); with
@@ -315,6 +317,9 @@ def run(
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
     report.findings = rank(_one_per_cause(findings), ctx)
+    from oidc_doctor.checks import changes
+
+    changes.attach(report.findings, ev, ctx)
     return report
 
 

@@ -58,6 +58,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the request that failed, as for kubectl auth can-i: 'create deployments.apps -n dev', "
         "'get pods/log web -n dev', 'get /healthz'",
     )
+    p.add_argument(
+        "--what-if",
+        metavar="CHANGE",
+        action="append",
+        default=[],
+        help="judge the evidence again with this change made (repeatable; applied together), e.g. "
+        "'apiserver:--oidc-username-prefix=oidc:', 'binding:dev/dev-view+=Group:oidc:dev', "
+        "'proxy:--cookie-refresh=2m', 'claims:groups=[\"dev\"]' (docs/what-if.md lists the vocabulary); "
+        "exit status: that of the changed evidence",
+    )
+    p.add_argument(
+        "--try-fixes",
+        action="store_true",
+        help="apply each change the findings propose, alone, and rank them by what they fix and what else "
+        "they change; exit 0 when one fixes every error",
+    )
     options.output_options(p)
 
 
@@ -112,6 +128,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.text import parse_duration
 
     live = is_live(args)
+    from oidc_doctor.change import parse_change
+
+    try:
+        changes = [parse_change(spec) for spec in args.what_if]
+    except ValueError as e:
+        raise UsageError(f"--what-if {e}") from e
     if not (args.bundle or args.token or args.error or live):
         raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
@@ -140,4 +162,22 @@ def run(args: argparse.Namespace, io: IO) -> int:
         options.request = parse_request(args.request, args.bundle)
     ctx = Context(now=moment.now, now_source=moment.source, options=options)
     report = pipeline.require_judged(pipeline.run(ev, ctx))
-    return write(report_result("diagnose", report, moment.notes), args, io)
+    status: int | None = None
+    if changes:
+        from oidc_doctor.whatif.apply import NotApplicable
+        from oidc_doctor.whatif.compare import what_if
+
+        comparison = what_if(ev, report, changes)
+        if comparison.after is None:
+            raise UsageError(f"--what-if {comparison.error}") from NotApplicable(comparison.error)
+        report.extra["what_if"] = comparison.to_json()
+        status = 0 if comparison.after.errors == 0 and not comparison.unjudged_errors else 1
+    if args.try_fixes:
+        from oidc_doctor.whatif import tryfix
+
+        report.extra["try_fixes"], fixed = tryfix.section(ev, report)
+        status = 0 if fixed or report.exit_status() == 0 else 1
+    result = report_result("diagnose", report, moment.notes)
+    if status is not None:
+        result.status = status
+    return write(result, args, io)

@@ -6,6 +6,7 @@ from html import escape
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
+from oidc_doctor.render.whatif import shell_word, text_lines
 from oidc_doctor.text import clean, clean_lines
 
 _CSS = """
@@ -52,9 +53,15 @@ def render_html(report: Report, notes: tuple[str, ...] = ()) -> str:
         if f.fix:
             fix = "<br>".join(escape(line) for line in clean_lines(f.fix))
             parts.append(f'<p class="fix"><strong>Fix:</strong> {fix}</p>')
+        if f.change is not None:
+            parts.append(f"<p>Try: <code>--what-if {_e(shell_word(f.change.spec()))}</code></p>")
         parts.append("</div>")
     parts.append(f"<p>Checks: {_e(check_counts(report))}</p><ul>")
     for cid, status, reason in blind_checks(report):
         parts.append(f"<li>{_e(status)}: <code>{_e(cid)}</code> — {_e(reason)}</li>")
-    parts.append("</ul></body></html>\n")
+    parts.append("</ul>")
+    section = text_lines(report)
+    if section:
+        parts.append("<pre>" + _e("\n".join(section).strip()) + "</pre>")
+    parts.append("</body></html>\n")
     return "".join(parts)

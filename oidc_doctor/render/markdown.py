@@ -6,6 +6,7 @@ import re
 
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import blind_checks, check_counts, headline, identity_line, when
+from oidc_doctor.render.whatif import markdown_lines, shell_word
 from oidc_doctor.text import clean, clean_lines
 
 
@@ -49,7 +50,10 @@ def render_markdown(report: Report, notes: tuple[str, ...] = ()) -> str:
                 fence = _fence(rest)
                 out += ["", fence, *rest, fence]
             out.append("")
+        if f.change is not None:
+            out += [f"**Try:** {_code('--what-if ' + shell_word(f.change.spec()))}", ""]
     out += [f"Checks: {check_counts(report)}", ""]
     for cid, status, reason in blind_checks(report):
         out.append(f"- {status}: `{cid}` — {_md(reason)}")
+    out += markdown_lines(report)
     return "\n".join(out).rstrip() + "\n"

@@ -14,6 +14,7 @@ from oidc_doctor.render.common import (
     skipped_inputs,
     when,
 )
+from oidc_doctor.render.whatif import shell_word, text_lines
 from oidc_doctor.text import clean, clean_lines
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
@@ -42,6 +43,8 @@ def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -
         if f.fix:
             fix = "\n     ".join(escape(line) for line in clean_lines(f.fix))
             lines.append(f"[green]fix:[/] {fix}")
+        if f.change is not None:
+            lines.append(f"[green]try:[/] --what-if {escape(shell_word(f.change.spec()))}")
         console.print(Panel("\n".join(lines), title=str(n), title_align="left", border_style=style or "white"))
     console.print(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
@@ -51,4 +54,6 @@ def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -
         console.print(f"Inputs: {escape(summary)}")
     for kind, ref, reason in skipped_inputs(report):
         console.print(f"  [dim]{kind}: {escape(ref)} — {escape(reason)}[/]")
+    for line in text_lines(report):
+        console.print(escape(line))
     return buf.getvalue()

@@ -12,6 +12,7 @@ from oidc_doctor.render.common import (
     skipped_inputs,
     when,
 )
+from oidc_doctor.render.whatif import shell_word, text_lines
 from oidc_doctor.text import clean, clean_lines
 
 
@@ -29,6 +30,8 @@ def render_text(report: Report, notes: tuple[str, ...] = ()) -> str:
             first, *rest = clean_lines(f.fix)
             out.append(f"   fix: {first}")
             out += [f"        {line}" for line in rest]
+        if f.change is not None:
+            out.append(f"   try: --what-if {shell_word(f.change.spec())}")
         out.append("")
     out.append(f"Checks: {check_counts(report)}")
     for cid, status, reason in blind_checks(report):
@@ -37,4 +40,5 @@ def render_text(report: Report, notes: tuple[str, ...] = ()) -> str:
     if summary:
         out.append(f"Inputs: {summary}")
     out += [f"  {kind}: {ref} — {reason}" for kind, ref, reason in skipped_inputs(report)]
+    out += text_lines(report)
     return "\n".join(out) + "\n"
