@@ -95,7 +95,7 @@ class Finding(Record):
         self.cause = cause
         self.title = mask_text(title) if isinstance(title, str) else title
         self.evidence = [] if evidence is None else evidence
-        self.fix = mask_text(fix) if fix else entry.fix
+        self.fix = mask_text(fix) if fix else entry.fix_text()
         self.severity = entry.severity if severity is None else severity
         self.origin = origin
         self.rank = entry.rank if rank is None else rank

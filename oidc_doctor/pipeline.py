@@ -208,7 +208,7 @@ _FIX_ORDER = {Origin.CONFIG: 0, Origin.PREDICTED: 1, Origin.OBSERVED: 2}
 
 
 def _best_fix(group: list[Finding], rep: Finding) -> str:
-    default = BY_CODE[rep.cause].fix
+    default = BY_CODE[rep.cause].fix_text()
     specific = [f for f in group if f.fix and f.fix != default and f.severity == rep.severity]
     if not specific:
         return rep.fix
