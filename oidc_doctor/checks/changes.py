@@ -504,6 +504,10 @@ _PROPOSERS: dict[str, Callable[[Finding, Evidence, Context], list[Proposal]]] = 
 }
 
 
+#: The causes that propose changes (the others' fixes lie outside the evidence).
+PROPOSED_CAUSES = frozenset(_PROPOSERS)
+
+
 def propose(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     """Every change set that may fix ``f``, best first, without repeats (empty: a fix outside the evidence)."""
     fn = _PROPOSERS.get(f.cause)

@@ -55,5 +55,5 @@ def render_rich(report: Report, width: int = 100, notes: tuple[str, ...] = ()) -
     for kind, ref, reason in skipped_inputs(report):
         console.print(f"  [dim]{kind}: {escape(ref)} — {escape(reason)}[/]")
     for line in text_lines(report):
-        console.print(escape(line))
+        console.print(escape(line), soft_wrap=True)  # a --what-if spec stays on one line
     return buf.getvalue()

@@ -46,7 +46,9 @@ def without_observations(ev: Evidence) -> Evidence:
 
 def predictive_context(before: Report) -> Context:
     """The context of ``before`` (same moment, same options) with the failing request kept as ``--request``."""
-    from oidc_doctor.checks.base import Context, Options
+    import copy
+
+    from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import request_from_context
 
     ctx = before.ctx
@@ -68,16 +70,9 @@ def predictive_context(before: Report) -> Context:
                 }.items()
                 if v
             }
-    options = Options(
-        client_id=o.client_id,
-        issuer=o.issuer,
-        signing_algs=o.signing_algs,
-        ca_file=o.ca_file,
-        offline=o.offline,
-        token_lifetime_s=o.token_lifetime_s,
-        error_texts=[],
-        request=request,
-    )
+    options = copy.copy(o)  # every option as given (whatever fields Options gains), but:
+    options.error_texts = []
+    options.request = request
     return Context(now=ctx.now, now_source=ctx.now_source, options=options)
 
 

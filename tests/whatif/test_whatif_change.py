@@ -110,3 +110,25 @@ def test_a_change_the_evidence_cannot_take_is_one_line_and_exit_2() -> None:
     assert status == 2
     assert "the evidence holds no RoleBinding ops/nothing" in err.getvalue()
     assert len(err.getvalue().strip().splitlines()) == 1
+
+
+def test_proposals_name_real_causes_and_every_error_cause_is_either_proposed_or_known_outside() -> None:
+    from oidc_doctor.causes import BY_CODE, Severity
+    from oidc_doctor.checks.changes import PROPOSED_CAUSES
+
+    assert PROPOSED_CAUSES <= set(BY_CODE)
+    outside = {
+        "issuer-unreachable",  # seen in the API server log; the control plane's network is not emulated
+        "issuer-ca-untrusted",  # trust in the issuer's certificate is not emulated
+        "apiserver-endpoint-mismatch",  # the request went to another API server
+        "apiserver-config-drift",  # the file the API server runs is not in the evidence
+        "auth-config-reload-failed",  # idem
+        "token-malformed",  # needs the id_token
+        "wrong-token-type",  # idem
+        "signature-invalid",  # needs a token signed anew
+        "claim-mapping-error",  # needs a person to rewrite the CEL expression
+        "oidc-config-invalid",  # the message names the setting; the fix depends on it
+        "proxy-header-too-large",  # buffer sizes are not emulated
+    }
+    errors = {c.code for c in BY_CODE.values() if c.severity != Severity.INFO}
+    assert errors - PROPOSED_CAUSES == outside
