@@ -431,17 +431,15 @@ def _not_configured(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     return [tuple(flags)]
 
 
-def _duration(seconds: float) -> str:
-    return f"{int(seconds // 60)}m" if seconds >= 120 and seconds % 60 == 0 else f"{max(1, int(seconds))}s"
-
-
 def _cookie_refresh(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
-    """``--cookie-refresh``: 2m (Kubeapps' chart default), shorter still for a shorter-lived token."""
-    lifetime = ctx.facts.token_lifetime_s
-    refresh = 120.0 if lifetime is None or lifetime > 240 else lifetime / 2
+    """``--cookie-refresh`` shorter than the token's lifetime (the proxy checks attach their own,
+    which :func:`propose` puts first); for a refresh/expire conflict, shorter than both."""
+    from oidc_doctor.checks.proxy import refresh_interval
+
     if f.cause == "proxy-config-invalid" and "cookie_refresh" not in f.title and "cookie-refresh" not in f.title:
         return []
-    return [(Change(Target.PROXY, Op.SET, "--cookie-refresh", _duration(refresh)),)]
+    lifetime = ctx.facts.token_lifetime_s
+    return [(Change(Target.PROXY, Op.SET, "--cookie-refresh", refresh_interval(lifetime) if lifetime else "2m"),)]
 
 
 def _refresh_unsupported(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
@@ -509,9 +507,10 @@ PROPOSED_CAUSES = frozenset(_PROPOSERS)
 
 
 def propose(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
-    """Every change set that may fix ``f``, best first, without repeats (empty: a fix outside the evidence)."""
+    """Every change set that may fix ``f``, best first (the change its check attached, then the
+    catalogue's proposals), without repeats (empty: a fix outside the evidence)."""
     fn = _PROPOSERS.get(f.cause)
-    out: list[Proposal] = []
+    out: list[Proposal] = [(f.change,)] if f.change is not None else []
     for p in fn(f, ev, ctx) if fn else []:
         if p and p not in out:
             out.append(p)
