@@ -30,6 +30,7 @@ from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, p
 from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.token import BLIND_JWKS
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
 from oidc_doctor.model import (
@@ -61,6 +62,8 @@ class AuthnFacts:
     #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
     keys_ref: str = ""
+    #: Why no key could check the signature (no JWKS, or the JWKS withheld by a simulated claims change).
+    keys_unavailable: str = "no JWKS among the inputs"
     now_source: str = "clock"
     #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
     apiserver_logs: tuple[str, ...] = ()
@@ -118,6 +121,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
         claims=parse_compact(token.data).payload,
         prediction=predict(token.data, auth, ctx.now, keys_for),
         keys_ref=", ".join(i.ref for i in jwks_items),
+        keys_unavailable=ev.blind.get(BLIND_JWKS) or seen.keys_unavailable,
         others=tuple(
             (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
             for i in tokens
@@ -529,7 +533,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
     assert p.user is not None
     u = p.user
     groups = ", ".join(u.groups) or "none"
-    sig = {"verified": "signature verified", "not-checked": "signature NOT checked: no JWKS among the inputs"}.get(
+    sig = {"verified": "signature verified", "not-checked": f"signature NOT checked: {f.keys_unavailable}"}.get(
         p.signature, p.signature
     )
     evidence = [

@@ -186,3 +186,14 @@ def test_observations_are_not_re_judged_and_say_so() -> None:
     w = doc["what_if"]
     assert [x["cause"] for x in w["unjudged"]] == ["issuer-unreachable"]
     assert status == 1  # an error the change cannot be judged against is not called fixed
+
+
+def test_a_simulated_claims_change_says_the_signature_was_not_re_made() -> None:
+    status, doc, _ = _run("--bundle", str(EXAMPLES / "groups-claim-missing"), "--what-if", 'claims:groups=["dev"]')
+    w = doc["what_if"]
+    assert w["changes"][0]["simulated"] is True
+    assert status == 0 and w["after"]["verdict"] == "ok"
+    accepted = next(f for f in w["after"]["findings"] if f["cause"] == "token-accepted")
+    assert "signature NOT checked" in accepted["title"] and "simulated" in accepted["title"]
+    assert {"groups-claim-missing", "rbac-no-binding"} <= {x["cause"] for x in w["gone"]}
+    assert w["after"]["identity"]["groups"] == ["oidc:dev", "system:authenticated"]
