@@ -61,7 +61,11 @@ def _comparison_lines(c: dict[str, Any], indent: str) -> list[str]:
     else:
         out.append(f"{indent}identity: {clean(_identity(c['after']))} (unchanged)")
     out.append(f"{indent}gone:     {_causes(c['gone'])}")
-    new = [f"[{i['severity'].upper()}] {clean(i['cause'])}: {clean(i['title'], 200)}" for i in c["new"]]
+    new = [
+        f"[{i['severity'].upper()}] {clean(i['cause'])}: {clean(i['title'], 200)}"
+        for i in c["new"]
+        if i["severity"] != "info"  # an accepted token is no new problem: the verdict line says it
+    ]
     out.append(f"{indent}new:      {new[0] if new else 'none'}")
     out += [f"{indent}          {line}" for line in new[1:]]
     if c["unjudged"]:
@@ -140,7 +144,7 @@ def markdown_lines(report: Report) -> list[str]:
                 _md(what),
                 _md(", ".join(a["for"])),
                 after,
-                _md(_causes(a["new"])),
+                _md(_causes([i for i in a["new"] if i["severity"] != "info"])),
                 _md("; ".join(_affected(a["affected"])) or "—"),
             ]
             out.append("| " + " | ".join(cells) + " |")
