@@ -9,9 +9,10 @@ one writes to them). Where a setting lives, and how the component reads it, are 
 - the AuthenticationConfiguration: the field path as in the file (``jwt[0].claimMappings...``);
 - RBAC: ``subjects`` of a RoleBinding or ClusterRoleBinding (rbac.authorization.k8s.io/v1);
 - oauth2-proxy and Headlamp: a flag given on the command line beats the environment and the config
-  file (oauth2-proxy ``pkg/apis/options/load.go`` binds flags over env over file; Headlamp's
-  ``backend/pkg/config/config.go`` lets an explicit flag win), so a set replaces the option's flags and
-  adds one; an unset also drops the option's environment variable;
+  file (oauth2-proxy ``docs/docs/configuration/overview.md``: "command line options will overwrite
+  environment variables and environment variables will overwrite configuration file settings";
+  Headlamp's ``backend/pkg/config/config.go`` lets an explicit flag win, see ``proxy/headlamp.py``), so
+  a set replaces the option's flags and adds one; an unset also drops the option's environment variable;
 - kubelogin: the exec ``args`` of each kubeconfig user that runs ``oidc-login``
   (``--oidc-extra-scope`` repeats: a set adds one);
 - the token's claims: the payload is re-encoded; the signature is *not* re-made, so the JWKS is
@@ -296,7 +297,7 @@ def _binding(ev: Evidence, c: Change) -> Evidence:
 
 def _proxy_env(name: str) -> str:
     # oauth2-proxy's environment variable for a flag: OAUTH2_PROXY_ + upper case, "-" -> "_"
-    # (oauth2-proxy pkg/apis/options/load.go, viper's env key replacer).
+    # (oauth2-proxy docs/docs/configuration/overview.md, "Environment variables").
     return "OAUTH2_PROXY_" + name.upper().replace("-", "_")
 
 
