@@ -35,10 +35,13 @@ class Cause(FrozenRecord):
     ``rank``: order among findings of equal standing (lower first). ``answers``: the kinds of observed
     failure this cause can explain (a 401, a 403, a logged-out session). ``explains``: the codes this
     cause is a root cause of — its consequences, which are ordered after it (the causal graph).
-    ``fix`` is the default fix text; findings may give a more specific one.
+    ``fix`` is the cause's one fix template, with named slots (``{issuer}``) that checks fill with the
+    values they found (:meth:`fix_text`, :func:`fix_for`); ``slots`` gives each slot the words used
+    when nothing more is known (the default fix, shown in ``docs/causes.md``). A finding may still
+    carry a more specific text of its own (a paste-ready command for one object).
     """
 
-    _fields = ("code", "area", "meaning", "evidence", "fix", "severity", "rank", "answers", "explains")
+    _fields = ("code", "area", "meaning", "evidence", "fix", "severity", "rank", "answers", "explains", "slots")
     __slots__ = _fields
     code: str
     area: str
@@ -49,6 +52,7 @@ class Cause(FrozenRecord):
     rank: int
     answers: tuple[Failure, ...]
     explains: tuple[str, ...]
+    slots: tuple[tuple[str, str], ...]
 
     def __init__(
         self,
@@ -61,6 +65,7 @@ class Cause(FrozenRecord):
         rank: int = 50,
         answers: tuple[str, ...] = (),
         explains: tuple[str, ...] = (),
+        slots: tuple[tuple[str, str], ...] | dict[str, str] = (),
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "code", code)
@@ -72,6 +77,31 @@ class Cause(FrozenRecord):
         setattr_(self, "rank", rank)
         setattr_(self, "answers", tuple(Failure(a) for a in answers))
         setattr_(self, "explains", explains)
+        setattr_(self, "slots", tuple(slots.items()) if isinstance(slots, dict) else tuple(slots))
+
+    def slot_names(self) -> frozenset[str]:
+        """The named slots of the fix template."""
+        return template_slots(self.fix)
+
+    def fix_text(self, **values: str) -> str:
+        """The fix with its slots filled: ``values`` first, then the defaults. An unknown slot name, or
+        a slot with neither, raises ``ValueError`` (a programming error the catalogue test catches)."""
+        names = self.slot_names()
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"{self.code}: the fix template has no slot(s) {sorted(unknown)}")
+        filled = {**dict(self.slots), **values}
+        missing = names - set(filled)
+        if missing:
+            raise ValueError(f"{self.code}: no value for slot(s) {sorted(missing)}")
+        return self.fix.format(**filled)
+
+
+def template_slots(template: str) -> frozenset[str]:
+    """The ``{name}`` slots of a template (``str.format`` syntax; ``{{`` is a literal brace)."""
+    import string
+
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 _AREAS = {
@@ -133,10 +163,12 @@ CATALOGUE: tuple[Cause, ...] = (
         "config",
         "the discovery document's `issuer` differs from the configured URL (trailing slash, `/auth` path)",
         "discovery JSON; log `issuer did not match the issuer returned by provider`",
-        "make the configured URL, the discovery `issuer` and the token's `iss` identical",
+        "make the configured issuer URL exactly {issuer} (and the tokens' `iss` the same), or fix the "
+        "identity provider's public URL so discovery reports the configured one",
         rank=8,
         answers=("unauthorized",),
         explains=("issuer-unreachable",),
+        slots={"issuer": "the discovery document's `issuer`"},
     ),
     Cause(
         "apiserver-endpoint-mismatch",
@@ -246,7 +278,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "not a signed JWT: opaque access token, JWE (5 parts), bad base64url/JSON, doubled `Bearer `",
         "the token itself; log: bare `invalid bearer token`, or `oidc: malformed jwt`",
-        "send the id_token (or a JWT access token the cluster accepts)",
+        "send the id_token as a compact JWT (or a JWT access token the cluster accepts)",
         rank=10,
         answers=("unauthorized",),
         explains=("issuer-mismatch", "tokens-reach-no-authenticator"),
@@ -256,7 +288,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "`exp` is in the past at the time of the request",
         "`exp` vs now/log time; log `token is expired`",
-        "refresh the token before it expires (see the proxy's `--cookie-refresh`), and check clocks",
+        "get a fresh token: refresh it before it expires (see the proxy's `--cookie-refresh`), and check clocks",
         rank=20,
         answers=("unauthorized", "logged-out"),
         explains=(),
@@ -276,21 +308,24 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "token `iss` is not exactly the configured issuer URL (the token is silently skipped)",
         "`iss` vs `--oidc-issuer-url` / `issuer.url` / proxy `--oidc-issuer-url`; log: bare `invalid bearer token`",
-        "make the token's `iss` and the configured issuer URL the same string, byte for byte",
+        "make the token's `iss` and the configured issuer URL the same string, byte for byte{example}",
         rank=15,
         answers=("unauthorized",),
         explains=("tokens-reach-no-authenticator",),
+        slots={"example": ""},
     ),
     Cause(
         "audience-mismatch",
         "token",
         "no `aud` value is an accepted audience (dashboard/proxy client differs from `--oidc-client-id`)",
         "`aud` vs client id / `audiences`; proxy `--client-id`; log `expected audience`",
-        "use one OAuth client for the proxy and the API server, add an audience mapper in the "
-        "identity provider, or list the audience in `issuer.audiences`",
+        "make the client that obtains the token use client id {audience} (one OAuth client for the client and "
+        "the API server), or add an audience mapper in the identity provider emitting {audience}; with "
+        "AuthenticationConfiguration you may list the token's audience in `issuer.audiences`",
         rank=16,
         answers=("unauthorized",),
         explains=(),
+        slots={"audience": "the API server accepts"},
     ),
     Cause(
         "wrong-token-type",
@@ -315,17 +350,20 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "header `alg` not in the accepted algorithms (legacy default: RS256 only)",
         "header vs `--oidc-signing-algs`; log `unsupported algorithm`",
-        "allow the algorithm (`--oidc-signing-algs=...`) or make the identity provider sign with RS256",
+        "allow the algorithm: {flag} (or use AuthenticationConfiguration, which accepts every asymmetric "
+        "algorithm), or make the identity provider sign with RS256",
         rank=30,
         answers=("unauthorized",),
         explains=("signature-invalid",),
+        slots={"flag": "`--oidc-signing-algs=RS256,<the token's alg>`"},
     ),
     Cause(
         "signature-invalid",
         "token",
         "signature does not verify, or `kid` not in the issuer's JWKS (key rotation, other IdP with same `iss`)",
         "JWKS; log `failed to verify signature`",
-        "check the issuer's keys, then log in again for a freshly signed token",
+        "the token was not signed by a key the issuer publishes: log in again for a freshly signed token; check "
+        "the issuer's key rotation and that no other identity provider issues tokens with this `iss`",
         rank=31,
         answers=("unauthorized",),
         explains=(),
@@ -335,10 +373,12 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "the username claim (`--oidc-username-claim`, default `sub`) is absent",
         "claims; log `claim not present`",
-        "request the scope that adds the claim, or choose a claim the token carries",
+        "request the scope that carries {claim}, add an identity provider mapper for it, or choose another "
+        "username claim the token carries",
         rank=17,
         answers=("unauthorized",),
         explains=(),
+        slots={"claim": "the claim"},
     ),
     Cause(
         "email-not-verified",
@@ -376,8 +416,9 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "groups replaced by `_claim_names`/`_claim_sources` (Azure overage)",
         "claims; log `could not expand distributed claims`",
-        'limit the groups emitted (e.g. Azure "groups assigned to the application"), or use '
-        "another authentication path",
+        "limit the groups the identity provider emits so they are in the token (Azure: "
+        '`groupMembershipClaims=ApplicationGroup`, "groups assigned to the application"), or use another '
+        "authentication path",
         rank=18,
         answers=("unauthorized", "forbidden"),
         explains=("rbac-no-binding", "rbac-insufficient-permissions", "group-name-mismatch", "groups-claim-missing"),
@@ -387,7 +428,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "`--oidc-required-claim` / `claimValidationRules` (claim or CEL expression) not satisfied",
         "claims vs rules; log `required claim ...`, `error evaluating claim validation expression`",
-        "fix the rule or the claim the identity provider emits",
+        "fix the claim the identity provider emits, or the rule",
         rank=18,
         answers=("unauthorized",),
         explains=(),
@@ -397,7 +438,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "token",
         "structured-config CEL mapping fails, yields an empty username, or a `userValidationRules` rule fails",
         "AuthenticationConfiguration; log `error evaluating ... claim expression`, `empty username via CEL`",
-        "fix the expression",
+        "fix the expression (use `has()`, or `claims.?x.orValue(...)` for optional claims)",
         rank=18,
         answers=("unauthorized",),
         explains=(),
@@ -541,7 +582,7 @@ CATALOGUE: tuple[Cause, ...] = (
         "none",
         "informational: the API server (or the prediction) accepts the token; shows the identity",
         "SelfSubjectReview, prediction",
-        "nothing to fix on the authentication side",
+        "authentication works; if requests still fail with 403, the cause is in RBAC",
         Severity.INFO,
         rank=50,
         answers=(),
@@ -550,6 +591,12 @@ CATALOGUE: tuple[Cause, ...] = (
 )
 
 BY_CODE: dict[str, Cause] = {c.code: c for c in CATALOGUE}
+
+
+def fix_for(code: str, **values: str) -> str:
+    """The fix of cause ``code`` with its slots filled by ``values`` (the checks' one way to word a fix
+    the catalogue owns)."""
+    return cause(code).fix_text(**values)
 
 
 def consequences(code: str) -> frozenset[str]:
@@ -594,7 +641,8 @@ def render_markdown() -> str:
                 answers = ", ".join(str(a) for a in c.answers) or "—"
                 explains = ", ".join(f"`{x}`" for x in c.explains) or "—"
                 lines.append(
-                    f"| `{c.code}` | {c.severity} | {c.meaning} | {c.evidence} | {c.fix} | {answers} | {explains} |"
+                    f"| `{c.code}` | {c.severity} | {c.meaning} | {c.evidence} | {c.fix_text()} | {answers} | "
+                    f"{explains} |"
                 )
         lines += ["", "Ranking: a cause comes before every cause it is the root cause of (directly or through others)."]
     return "\n".join(lines) + "\n"

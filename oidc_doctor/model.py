@@ -11,6 +11,7 @@ from typing import Any
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.causes import cause as _cause
+from oidc_doctor.change import Change
 from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.secrets import mask_text
 from oidc_doctor.text import iso
@@ -60,10 +61,11 @@ class Finding(Record):
     the relations between causes); an unknown cause code raises ``ValueError``. ``bare`` marks an
     observation that carries no reason (a bare ``invalid bearer token`` line) or lies far from the
     moment judged: it is the API server's word, but it does not say why, so a prediction that
-    explains it comes first.
+    explains it comes first. ``change`` is the fix as data (``oidc_doctor.change``): what
+    ``diagnose --what-if`` would apply; None when the fix lies outside the evidence.
     """
 
-    _fields = ("cause", "title", "evidence", "fix", "severity", "origin", "rank", "explains", "check", "bare")
+    _fields = ("cause", "title", "evidence", "fix", "severity", "origin", "rank", "explains", "check", "bare", "change")
     __slots__ = _fields
     cause: str
     title: str
@@ -75,6 +77,7 @@ class Finding(Record):
     explains: tuple[str, ...]
     check: str
     bare: bool
+    change: Change | None
 
     def __init__(
         self,
@@ -88,18 +91,20 @@ class Finding(Record):
         explains: tuple[str, ...] = (),
         check: str = "",
         bare: bool = False,
+        change: Change | None = None,
     ) -> None:
         entry = _cause(cause)  # raises on an unknown code
         self.cause = cause
         self.title = mask_text(title) if isinstance(title, str) else title
         self.evidence = [] if evidence is None else evidence
-        self.fix = mask_text(fix) if fix else entry.fix
+        self.fix = mask_text(fix) if fix else entry.fix_text()
         self.severity = entry.severity if severity is None else severity
         self.origin = origin
         self.rank = entry.rank if rank is None else rank
         self.explains = tuple(dict.fromkeys((*entry.explains, *explains)))
         self.check = check
         self.bare = bare
+        self.change = change
 
     def to_json(self) -> dict[str, Any]:
         """The REPORT.md shape (plus ``origin`` and ``check``)."""
@@ -109,6 +114,7 @@ class Finding(Record):
             "title": self.title,
             "evidence": [e.to_json() for e in self.evidence],
             "fix": self.fix,
+            "change": self.change.to_json() if self.change is not None else None,
             "origin": str(self.origin),
             "check": self.check,
         }

@@ -53,13 +53,14 @@ class Report(Record):
     ``timeline`` is the session timeline (``oidc_doctor.checks.timeline``), sorted by time.
     """
 
-    _fields = ("ctx", "findings", "checks", "inputs", "timeline")
+    _fields = ("ctx", "findings", "checks", "inputs", "timeline", "extra")
     __slots__ = _fields
     ctx: Context
     findings: list[Finding]
     checks: list[CheckRecord]
     inputs: list[InputRecord]
     timeline: tuple[TimelineEntry, ...]
+    extra: dict[str, Any]  # added sections of the JSON object (``what_if``, ``try_fixes``), already JSON
 
     def __init__(
         self,
@@ -68,12 +69,14 @@ class Report(Record):
         checks: list[CheckRecord] | None = None,
         inputs: list[InputRecord] | None = None,
         timeline: tuple[TimelineEntry, ...] = (),
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.ctx = ctx
         self.findings = [] if findings is None else findings
         self.checks = [] if checks is None else checks
         self.inputs = [] if inputs is None else inputs
         self.timeline = tuple(timeline)
+        self.extra = {} if extra is None else extra
 
     @property
     def identity(self) -> Identity | None:
@@ -96,6 +99,7 @@ class Report(Record):
             "checks": [c.to_json() for c in self.checks],
             "inputs": [i.to_json() for i in self.inputs],
             "not_judged": [{"area": a, "add": what} for a, what in not_judged(self.checks)],
+            **self.extra,
         }
 
 
@@ -211,7 +215,7 @@ _FIX_ORDER = {Origin.CONFIG: 0, Origin.PREDICTED: 1, Origin.OBSERVED: 2}
 
 
 def _best_fix(group: list[Finding], rep: Finding) -> str:
-    default = BY_CODE[rep.cause].fix
+    default = BY_CODE[rep.cause].fix_text()
     specific = [f for f in group if f.fix and f.fix != default and f.severity == rep.severity]
     if not specific:
         return rep.fix
@@ -325,6 +329,9 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Co
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
     report.findings = rank(_one_per_cause(findings), ctx)
+    from oidc_doctor.checks import changes
+
+    changes.attach(report.findings, ev, ctx)
     from oidc_doctor.checks.timeline import build_timeline
 
     report.timeline = build_timeline(ev, ctx)

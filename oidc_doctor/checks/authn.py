@@ -28,8 +28,9 @@ from oidc_doctor.authn.settings import (
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
 from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
 from oidc_doctor.authn.version import legacy_flag_errors
-from oidc_doctor.causes import Severity
+from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.token import BLIND_JWKS
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
 from oidc_doctor.model import (
@@ -61,6 +62,8 @@ class AuthnFacts:
     #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
     keys_ref: str = ""
+    #: Why no key could check the signature (no JWKS, or the JWKS withheld by a simulated claims change).
+    keys_unavailable: str = "no JWKS among the inputs"
     now_source: str = "clock"
     #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
     apiserver_logs: tuple[str, ...] = ()
@@ -118,6 +121,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
         claims=parse_compact(token.data).payload,
         prediction=predict(token.data, auth, ctx.now, keys_for),
         keys_ref=", ".join(i.ref for i in jwks_items),
+        keys_unavailable=ev.blind.get(BLIND_JWKS) or seen.keys_unavailable,
         others=tuple(
             (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
             for i in tokens
@@ -291,8 +295,7 @@ def check_discovery(ev: Evidence, ctx: Context) -> CheckResult:
                     _log_ref(f"oidc authenticator: initializing plugin: {message}"),
                     _log_ref("oidc: authenticator not initialized (for every token of this issuer)"),
                 ],
-                fix=f"make the configured issuer URL exactly {got!r} (and the tokens' iss the same), "
-                "or fix the IdP's public URL so discovery reports the configured one",
+                fix=fix_for("discovery-issuer-mismatch", issuer=repr(got)),
             )
         )
     if findings:
@@ -427,8 +430,11 @@ def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
                     _token_ref(f, "iss"),
                     _log_ref("invalid bearer token (no JWT authenticator handles this iss; not an oidc: error)"),
                 ],
-                fix=f"make the configured issuer URL and the token's iss identical, byte for byte "
-                f"(e.g. {option('--oidc-issuer-url', iss, 'the issuer URL')} or issuer.url: {json_arg(iss)})",
+                fix=fix_for(
+                    "issuer-mismatch",
+                    example=f" (e.g. {option('--oidc-issuer-url', iss, 'the issuer URL')} "
+                    f"or issuer.url: {json_arg(iss)})",
+                ),
             )
         ]
     )
@@ -473,25 +479,11 @@ _TOKEN_CLAIM = {
     "email-not-verified": "email_verified",
 }
 
-_FIX = {
-    "audience-mismatch": "make the client that obtains the token use client id {want} (or add an audience mapper "
-    "emitting {want}); with AuthenticationConfiguration you may list the token's audience in issuer.audiences",
-    "signing-alg-not-allowed": "allow the algorithm: {alg} (or use AuthenticationConfiguration, "
-    "which accepts every asymmetric algorithm), or make the IdP sign with RS256",
-    "signature-invalid": "the token was not signed by a key the issuer publishes: re-login; check the issuer's "
-    "key rotation and that no other IdP issues tokens with this iss",
-    "username-claim-missing": "request the scope that carries {claim!r}, add an IdP mapper for it, or choose "
-    "another username claim",
-    "email-not-verified": "verify the user's email in the IdP, or use another username claim",
-    "groups-claim-invalid": "emit the groups claim as a string or an array of strings",
-    "groups-distributed-claims": "limit the groups the IdP emits (Azure: groupMembershipClaims=ApplicationGroup) "
-    "so they are in the token, or use another authentication path",
-    "required-claim-mismatch": "fix the IdP claim or the rule",
-    "claim-mapping-error": "fix the expression (use has(), claims.?x.orValue(...) for optional claims)",
-    "token-expired": "get a fresh token (refresh earlier, see the proxy findings); check clocks",
-    "token-not-yet-valid": "fix NTP on the IdP and the control plane",
-    "token-malformed": "send the id_token as a compact JWT",
-    "discovery-issuer-mismatch": "make the configured issuer URL identical to the discovery document's issuer",
+#: The slot values a rejection fills in its cause's fix template (``causes.py`` owns the words).
+FIX_SLOTS = {
+    "audience-mismatch": ("audience",),
+    "signing-alg-not-allowed": ("flag",),
+    "username-claim-missing": ("claim",),
 }
 
 
@@ -526,7 +518,8 @@ def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) ->
     if f.token_item is not None:
         alg = str((parse_compact(f.token_item.data).header or {}).get("alg", ""))
     algs = option("--oidc-signing-algs", ",".join([*auth.signing_algs, alg]), "algorithms")
-    fix = _FIX.get(cause, "").format(want=want, alg=algs, claim=p.claim or "")
+    found = {"audience": want, "flag": algs, "claim": repr(p.claim) if p.claim else ""}
+    fix = fix_for(cause, **{k: found[k] for k in FIX_SLOTS.get(cause, ()) if found[k]})
     return Finding(
         cause,
         title,
@@ -540,7 +533,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
     assert p.user is not None
     u = p.user
     groups = ", ".join(u.groups) or "none"
-    sig = {"verified": "signature verified", "not-checked": "signature NOT checked: no JWKS among the inputs"}.get(
+    sig = {"verified": "signature verified", "not-checked": f"signature NOT checked: {f.keys_unavailable}"}.get(
         p.signature, p.signature
     )
     evidence = [
@@ -587,7 +580,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
             "token-accepted",
             f"The API server would accept the token as {u.username!r} (groups: {groups}; {sig})",
             evidence,
-            fix="authentication works; if requests still fail with 403, the cause is in RBAC",
+            fix=fix_for("token-accepted"),
             origin=Origin.PREDICTED,
         )
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oidc_doctor.causes import fix_for
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, Origin, Status
@@ -60,7 +61,7 @@ def check_reviewed(ev: Evidence, ctx: Context) -> CheckResult:
                 "token-accepted",
                 f"The API server accepted the token as user {ident.username!r} (groups: {groups})",
                 [EvidenceRef("live", f"{item.ref} status.userInfo", f"username={ident.username} groups=[{groups}]")],
-                fix="authentication works; if requests still fail with 403, the cause is in RBAC",
+                fix=fix_for("token-accepted"),
                 origin=Origin.OBSERVED,
             )
         ],

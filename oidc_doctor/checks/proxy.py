@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oidc_doctor.causes import fix_for
+from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.clients import Setting, how_to_set
 from oidc_doctor.errors import InputError
@@ -208,6 +210,7 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), *chart, *([lifetime_ev] if lifetime_ev else [])],
                     _refresh_missing_fix(cfg),
                     origin=Origin.CONFIG,
+                    change=_refresh_change("2m"),
                 )
             )
             continue
@@ -222,6 +225,7 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), *([lifetime_ev] if lifetime_ev else [])],
                     _too_long_fix(cfg, lifetime),
                     origin=Origin.CONFIG,
+                    change=_refresh_change(refresh_interval(lifetime)),
                 )
             )
         if expire.known and isinstance(expire.value, float) and expire.value and refresh >= expire.value:
@@ -233,6 +237,7 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
                     [_ev(s), _ev(expire)],
                     _too_long_fix(cfg, expire.value),
                     origin=Origin.CONFIG,
+                    change=_refresh_change(refresh_interval(expire.value)),
                 )
             )
         if lifetime is None:
@@ -245,10 +250,18 @@ def check_cookie_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     )
 
 
-def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
+def refresh_interval(limit: float) -> str:
+    """A ``--cookie-refresh`` comfortably shorter than ``limit`` seconds (whole minutes when it can)."""
     target = max(60.0, math.floor(limit * 0.4 / 60) * 60) if limit >= 120 else max(1.0, limit / 2)
-    value = go_duration_str(target).replace("m0s", "m") if target >= 60 else f"{int(target)}s"
-    return "a shorter interval: " + _flag_fix(cfg, f"--cookie-refresh={value}")
+    return go_duration_str(target).replace("m0s", "m") if target >= 60 else f"{int(target)}s"
+
+
+def _refresh_change(value: str) -> Change:
+    return Change(Target.PROXY, Op.SET, "--cookie-refresh", value)
+
+
+def _too_long_fix(cfg: ProxyConfig, limit: float) -> str:
+    return "a shorter interval: " + _flag_fix(cfg, f"--cookie-refresh={refresh_interval(limit)}")
 
 
 def _values_file_refresh(r: helm.HelmRelease) -> tuple[list[Finding], list[str]]:
@@ -698,7 +711,7 @@ def check_config_valid(ev: Evidence, ctx: Context) -> CheckResult:
                     " in `authProxy.cookieSecret`" if inst.kubeapps else ""
                 )
             else:
-                fix = "change the setting the message names"
+                fix = fix_for("proxy-config-invalid")
             findings.append(
                 Finding(
                     "proxy-config-invalid",

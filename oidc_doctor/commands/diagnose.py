@@ -18,6 +18,8 @@ EPILOG = """examples:
   oidc-doctor diagnose --bundle DIR
   oidc-doctor diagnose --bundle DIR --token @id_token.txt --error "... (Unauthorized)"
   oidc-doctor diagnose --context prod --token @id_token.txt -o markdown --output-file report.md
+  oidc-doctor diagnose --bundle DIR --what-if 'apiserver:--oidc-username-prefix=oidc:'
+  oidc-doctor diagnose --bundle DIR --try-fixes
 
 exit status: 0 no error found, 1 at least one error (the first is the most likely root cause),
 2 could not run (bad arguments, unreadable input)."""
@@ -57,6 +59,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="'VERB RESOURCE [NAME] [-n NS]'",
         help="the request that failed, as for kubectl auth can-i: 'create deployments.apps -n dev', "
         "'get pods/log web -n dev', 'get /healthz'",
+    )
+    p.add_argument(
+        "--what-if",
+        metavar="CHANGE",
+        action="append",
+        default=[],
+        help="judge the evidence again with this change made (repeatable; applied together), e.g. "
+        "'apiserver:--oidc-username-prefix=oidc:', 'binding:dev/dev-view+=Group:oidc:dev', "
+        "'proxy:--cookie-refresh=2m', 'claims:groups=[\"dev\"]' (docs/what-if.md lists the vocabulary)",
+    )
+    p.add_argument(
+        "--try-fixes",
+        action="store_true",
+        help="apply each change the findings propose, alone, and rank them by what they fix and what else "
+        "they change",
     )
     options.output_options(p)
 
@@ -112,6 +129,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.text import parse_duration
 
     live = is_live(args)
+    from oidc_doctor.change import parse_change
+
+    try:
+        changes = [parse_change(spec) for spec in args.what_if]
+    except ValueError as e:
+        raise UsageError(f"--what-if {e}") from e
     if not (args.bundle or args.token or args.error or live):
         raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
@@ -140,4 +163,18 @@ def run(args: argparse.Namespace, io: IO) -> int:
         options.request = parse_request(args.request, args.bundle)
     ctx = Context(now=moment.now, now_source=moment.source, options=options)
     report = pipeline.require_judged(pipeline.run(ev, ctx))
-    return write(report_result("diagnose", report, moment.notes), args, io)
+    # REPORT.md's rule holds with --what-if and --try-fixes too: the exit status is that of the
+    # report's findings (the real diagnosis); the after verdicts are in the report (docs/what-if.md).
+    if changes:
+        from oidc_doctor.whatif.compare import what_if
+
+        comparison = what_if(ev, report, changes)
+        if comparison.after is None:
+            raise UsageError(f"--what-if {comparison.error}")
+        report.extra["what_if"] = comparison.to_json()
+    if args.try_fixes:
+        from oidc_doctor.whatif import tryfix
+
+        report.extra["try_fixes"], _ = tryfix.section(ev, report)
+    result = report_result("diagnose", report, moment.notes)
+    return write(result, args, io)

@@ -177,7 +177,7 @@ def _text(summary: Summary, out: TextIO) -> None:
             out.write(f"  {st.example.ref}: {st.example.text}\n")
         if st.explained_by:
             out.write(f"  explained by {st.explained_by.ref}: {st.explained_by.text}\n")
-        out.write(f"  fix: {fix(st) or cause(code).fix}\n")
+        out.write(f"  fix: {fix(st) or cause(code).fix_text()}\n")
     if summary.unknown:
         out.write("\nAuthentication lines not recognised (shown as-is):\n")
         for st in summary.unknown.values():

@@ -33,6 +33,8 @@ from oidc_doctor.render.view import (
     settings_rows,
     timeline,
 )
+from oidc_doctor.render.whatif import shell_word
+from oidc_doctor.render.whatif import text_lines as whatif_lines
 from oidc_doctor.text import clean, iso
 
 #: The page's policy: no script, no fetch of any kind; only the inline style.
@@ -146,6 +148,8 @@ def render_html(report: Report, notes: tuple[str, ...] = (), meta: Meta | None =
                 else:
                     parts.append(f"<p>{_prose(p.text)}</p>")
             parts.append("</div>")
+        if f.change is not None:
+            parts.append(f'<p class="try">Try: <code>--what-if {_e(shell_word(f.change.spec()))}</code></p>')
         if f.evidence:
             # the root cause's evidence is open; the others fold (print unfolds them all)
             opened = " open" if n == 1 else ""
@@ -159,6 +163,10 @@ def render_html(report: Report, notes: tuple[str, ...] = (), meta: Meta | None =
             parts.append("</table></div></details>")
         parts.append("</article>")
     parts.append("</section>")
+    section = whatif_lines(report)
+    if section:
+        body = _e("\n".join(section).strip())
+        parts.append(f'<section id="what-if"><h2>What if</h2><pre>{body}</pre></section>')
     parts += [_settings(report), _checks(report), _inputs(report), _footer(meta)]
     parts.append("</body></html>\n")
     return "".join(p for p in parts if p)

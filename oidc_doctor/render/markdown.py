@@ -20,6 +20,8 @@ import re
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import Meta, blind_checks, check_counts, headline, when
 from oidc_doctor.render.view import aligned, bindings_view, fix_parts, input_rows, settings_rows
+from oidc_doctor.render.whatif import markdown_lines as whatif_lines
+from oidc_doctor.render.whatif import shell_word
 from oidc_doctor.text import clean
 
 _SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -93,6 +95,8 @@ def render_markdown(report: Report, notes: tuple[str, ...] = (), meta: Meta | No
                 out += _block([p.text for p in parts])
             for p in parts if any(p.kind == "command" for p in parts) else ():
                 out += _block([p.text], "sh") if p.kind == "command" else [_inline(p.text), ""]
+        if f.change is not None:
+            out += ["**Try:** " + _inline(f"`--what-if {shell_word(f.change.spec())}`"), ""]
         if f.evidence:
             out += [f"<details><summary>Evidence ({len(f.evidence)})</summary>", ""]
             for e in f.evidence:
@@ -106,6 +110,7 @@ def render_markdown(report: Report, notes: tuple[str, ...] = (), meta: Meta | No
     blind = blind_checks(report)
     out += [f"- {status}: `{cid}` — {_md(reason)}" for cid, status, reason in blind]
     out += [""] if blind else []
+    out += whatif_lines(report)
     out += _inputs(report)
     out += ["## Tool", "", f"{_md(meta.tool())}", ""]
     if meta.argv:

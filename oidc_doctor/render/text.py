@@ -22,6 +22,8 @@ from oidc_doctor.render.common import (
     when,
 )
 from oidc_doctor.render.view import aligned, bindings_view, fix_parts
+from oidc_doctor.render.whatif import shell_word
+from oidc_doctor.render.whatif import text_lines as whatif_lines
 from oidc_doctor.text import clean
 
 #: Indentation of a fix's command lines (the continuation indent of ``   fix: ``).
@@ -77,6 +79,10 @@ def layout(
                 else:
                     out += _wrap(p.text, width, label, COMMAND_INDENT, "green" if label.strip() else "")
                 label = COMMAND_INDENT
+        if f.change is not None:
+            # a --what-if spec is one shell word: on a line of its own, never wrapped, like a command
+            out.append(("green", "   try:"))
+            out.append(("bold", f"{COMMAND_INDENT}--what-if {shell_word(f.change.spec())}"))
         out.append(("", ""))
     out += _bindings(report, width)
     out += _timeline(report, width)
@@ -88,6 +94,7 @@ def layout(
         out += _wrap(summary, width, "Inputs: ", "  ")
     for kind, ref, reason in skipped_inputs(report):
         out += _wrap(reason, width, f"  {kind}: {ref} — ", "    ", "dim")
+    out += [("", line) for line in whatif_lines(report)]
     if meta is not None and meta.argv:
         out += _wrap(meta.command_line(), width, f"{meta.tool()}: ", "  ", "dim")
     return out

@@ -4,12 +4,14 @@ Layers, from the edge inwards (``docs/architecture.md``):
 - edge: ``cli``, ``commands``, ``__main__`` — may import anything;
 - sources (I/O into Evidence): ``bundle``, ``loader``, ``live``, ``token.source``, ``token.keys``,
   ``io`` — never ``checks``, ``facts``, ``pipeline``, ``render``;
-- contracts: ``evidence``, ``model``, ``causes``, ``record``, ``errors``, ``text``, ``jose``, and the
+- contracts: ``evidence``, ``model``, ``causes``, ``change``, ``record``, ``errors``, ``text``, ``jose``, and the
   shared modules of outside facts (``secrets``, ``shell``, ``limits``, ``net``, ``gosyntax``) —
   import only other contracts;
 - engines (pure): ``authn``, ``token``, ``rbac``, ``logs``, ``proxy`` — never ``checks``,
   ``facts``, ``pipeline``, ``render``, ``commands``, ``cli``;
-- judgement: ``facts``, ``checks``, ``pipeline`` — never ``render``, ``commands``, ``cli``;
+- judgement: ``facts``, ``checks``, ``pipeline`` — never ``whatif``, ``render``, ``commands``, ``cli``;
+- what-if: ``whatif`` (changes applied to the evidence, judged again by the runner) — never ``render``,
+  ``commands``, ``cli``;
 - ``render`` — only contracts and ``pipeline``'s report type.
 """
 
@@ -93,7 +95,7 @@ def layer(mod: str) -> str:
         return "edge"
     if head in ("bundle", "loader", "live", "io") or mod in ("oidc_doctor.token.source", "oidc_doctor.token.keys"):
         return "source"
-    if head in ("evidence", "model", "causes", "record", "errors", "text", "jose", "__init__"):
+    if head in ("evidence", "model", "causes", "change", "record", "errors", "text", "jose", "__init__"):
         return "contract"
     if head in ("secrets", "shell", "limits", "net", "gosyntax"):
         return "contract"  # shared modules: one outside fact each, importable by every layer
@@ -101,4 +103,6 @@ def layer(mod: str) -> str:
         return "judgement"
     if head == "render":
         return "render"
+    if head == "whatif":
+        return "whatif"
     return "engine"

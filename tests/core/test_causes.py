@@ -79,3 +79,61 @@ def test_a_root_cause_of_a_consequence_answers_what_the_consequence_answers_or_i
         for x in c.explains:
             theirs = set(BY_CODE[x].answers)
             assert not theirs or set(c.answers) & theirs, (c.code, x)
+
+
+def test_every_cause_has_one_fix_template_whose_slots_all_have_defaults() -> None:
+    from oidc_doctor.causes import template_slots
+
+    for c in CATALOGUE:
+        names = template_slots(c.fix)
+        assert names == {k for k, _ in c.slots}, f"{c.code}: slots {sorted(names)} vs defaults {c.slots}"
+        text = c.fix_text()
+        assert text.strip() and "{" not in text and "}" not in text, c.code
+
+
+def _fix_for_calls() -> list[tuple[str, str, set[str]]]:
+    """(file:line, code, slot names) of every ``fix_for("code", slot=...)`` call in the package."""
+    import ast
+
+    out = []
+    for path in sorted((ROOT / "oidc_doctor").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "fix_for"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                out.append((where, str(node.args[0].value), {k.arg for k in node.keywords if k.arg}))
+    return out
+
+
+def test_every_slot_a_check_fills_exists_and_renders() -> None:
+    from oidc_doctor.causes import fix_for
+    from oidc_doctor.checks.authn import FIX_SLOTS
+
+    calls = _fix_for_calls()
+    assert len(calls) >= 4, calls  # the checks word their fixes through the catalogue
+    filled = [(w, code, names) for w, code, names in calls]
+    filled += [("checks/authn.py FIX_SLOTS", code, set(names)) for code, names in FIX_SLOTS.items()]
+    for where, code, names in filled:
+        assert code in BY_CODE, where
+        slots = BY_CODE[code].slot_names()
+        assert names <= slots, f"{where}: {code} has no slot(s) {sorted(names - slots)}"
+        text = fix_for(code, **{n: f"<{n}>" for n in names})
+        assert all(f"<{n}>" in text for n in names) and "{" not in text, (where, text)
+
+
+def test_a_missing_or_unknown_slot_is_refused() -> None:
+    import pytest
+
+    from oidc_doctor.causes import Cause
+
+    c = Cause("x-test", "none", "m", "e", "set {flag} now")
+    with pytest.raises(ValueError, match="no value for slot"):
+        c.fix_text()
+    with pytest.raises(ValueError, match="has no slot"):
+        BY_CODE["token-accepted"].fix_text(flag="x")
+    filled = Cause("x-test", "none", "m", "e", "set {flag} now", slots={"flag": "--a"})
+    assert filled.fix_text(flag="--b") == "set --b now" and filled.fix_text() == "set --a now"

@@ -245,6 +245,7 @@ def _hostile_commands(bundle: Path) -> list[list[str]]:
     return [
         ["diagnose", "--bundle", b, "--now", NOW],
         ["diagnose", "--bundle", b],
+        ["diagnose", "--bundle", b, "--now", NOW, "--try-fixes", "--what-if", "apiserver:-oidc-groups-prefix"],
         ["token", tok, "--jwks", f"{b}/jwks.json", "--now", NOW],
         ["token", tok, "--offline"],
         ["predict", "--bundle", b, "--now", NOW],

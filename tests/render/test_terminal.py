@@ -14,6 +14,7 @@ from oidc_doctor.io import IO
 from oidc_doctor.render import render
 from oidc_doctor.render.text import COMMAND_INDENT
 from oidc_doctor.render.view import commands
+from oidc_doctor.render.whatif import shell_word
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -41,7 +42,9 @@ def test_at_80_columns_only_a_whole_command_passes_the_width(name: str, tty: boo
     for cmd in fix_commands:
         # every command is one line of its own: not wrapped, not boxed, nothing before it
         assert COMMAND_INDENT + cmd in lines, (name, cmd)
-    whole = {COMMAND_INDENT + c for c in fix_commands}
+    tries = [f"{COMMAND_INDENT}--what-if {shell_word(f.change.spec())}" for f in report.findings if f.change]
+    whole = {COMMAND_INDENT + c for c in fix_commands} | set(tries)
+    assert all(t in lines for t in tries), (name, tries)
     too_long = [line for line in lines if len(line) > 80 and line not in whole]
     assert too_long == [], (name, too_long)
     assert "│" not in out and "╭" not in out  # no panel frames around fixes
@@ -63,7 +66,8 @@ def test_columns_sets_the_width_of_text() -> None:
         "kubectl -n dev create rolebinding view-oidc-alice-example.com --clusterrole=view --user=oidc:alice@example.com"
     )
     assert COMMAND_INDENT + cmd in out.splitlines()
-    wide = [line for line in out.splitlines() if len(line) > 60 and not line.startswith(COMMAND_INDENT + "kubectl")]
+    whole = (COMMAND_INDENT + "kubectl", COMMAND_INDENT + "--what-if")  # commands and what-if specs stay whole
+    wide = [line for line in out.splitlines() if len(line) > 60 and not line.startswith(whole)]
     assert wide == []
 
 
