@@ -36,6 +36,7 @@ from oidc_doctor.model import (
     AuthenticatorSummary,
     CheckResult,
     EvidenceRef,
+    FailureSource,
     Finding,
     ObservedFailure,
     Origin,
@@ -551,7 +552,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
     # The API server's own word beats this prediction. A 401 it logged with a reason is its own
     # finding (checks/logs.py), and "authentication works" beside it would contradict it.
     refused = [x for x in ctx.facts.failures if x.kind == "unauthorized"]
-    from_log = [x for x in refused if _from_apiserver_log(x.ref, f.apiserver_logs)]
+    from_log = [x for x in refused if x.source == FailureSource.APISERVER_LOG]
     if from_log:
         return CheckResult.passed(
             f"predicted: accepted as {u.username!r}; but the API server logged a 401 ({clean(from_log[0].text, 160)})"
@@ -592,10 +593,6 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
         )
     ]
     return CheckResult(Status.PASS, f"accepted as {u.username!r}; {sig}", findings)
-
-
-def _from_apiserver_log(ref: str, log_refs: tuple[str, ...]) -> bool:
-    return any(ref == r or ref.startswith((r + ":", r + "@")) for r in log_refs)  # file:line or file@offset
 
 
 def _endpoint_mismatch(

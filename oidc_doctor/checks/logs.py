@@ -23,7 +23,7 @@ from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.logs.classify import INGRESS, PROXY
 from oidc_doctor.logs.describe import fix, title
 from oidc_doctor.logs.summary import CauseStats, Example, Summary
-from oidc_doctor.model import CheckResult, EvidenceRef, Finding, ObservedFailure, Origin
+from oidc_doctor.model import CheckResult, EvidenceRef, FailureSource, Finding, ObservedFailure, Origin
 from oidc_doctor.record import FrozenRecord
 from oidc_doctor.text import shift
 
@@ -101,13 +101,15 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
         if st.example is not None
     ]
     failures = []
-    for s in near.values():
+    for kind, s in near.items():
         for st in [*s.by_cause.values(), *s.unknown.values()]:
             ex = st.latest or st.example
             if st.failure is None or ex is None:
                 continue
             status = 401 if st.failure == "unauthorized" else None
-            failures.append(ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status))
+            failures.append(
+                ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status, source=FailureSource(kind))
+            )
     return LogFacts(whole, near, errors, tuple(unclassified), tuple(failures))
 
 
