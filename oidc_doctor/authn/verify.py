@@ -35,7 +35,7 @@ from oidc_doctor.authn.goformat import (
     unmarshal_field_error,
 )
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
-from oidc_doctor.authn.validation import Compiled, validate_settings
+from oidc_doctor.authn.validation import Compiled, ConfigVerdict, validate_settings
 from oidc_doctor.jose import Jwk, go_jose_signing_input, parse_jwks, verify_signature
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
@@ -877,6 +877,31 @@ class Authenticator:
                 raise _Reject(stage, f"{prefix}validation expression '{expr}' failed: {message}")
 
 
+@dataclass(frozen=True)
+class KeyLookup:
+    """Where a prediction gets an authenticator's keys (``keys_for``, as :func:`predict` takes it) and
+    its distributed-claims resolver (``resolver_for``; None: distributed claims are not fetched)."""
+
+    keys_for: Callable[[JWTAuthenticator], tuple[KeySet | None, str | None]]
+    resolver_for: Callable[[JWTAuthenticator, Verifier], Any] | None = None
+
+
+def settings_prediction(auth: ApiServerAuth, verdict: ConfigVerdict) -> Prediction:
+    """What the settings decide before any token: kube-apiserver refuses to start (stage ``config``,
+    with its message), or they are valid (``config-only``)."""
+    if verdict.startup_error is not None:
+        msg = verdict.startup_error
+        if len(auth.authenticators) == 1 and verdict.per_authenticator[0].message():
+            # oidc.New's own wording (relative paths), as upstream oidc_test.go asserts it.
+            msg = verdict.per_authenticator[0].message() or msg
+        p = Prediction(handled=False, authenticated=False, error=msg, stage="config")
+        p.startup_error = verdict.startup_error
+        if msg != verdict.startup_error:
+            p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
+        return p
+    return Prediction(handled=False, authenticated=False, stage="config-only")
+
+
 def predict(
     token: str | None,
     auth: ApiServerAuth,
@@ -892,18 +917,8 @@ def predict(
     :class:`NoKeys`: the signature is then reported ``not-checked``.
     """
     verdict = validate_settings(auth)
-    if verdict.startup_error is not None:
-        msg = verdict.startup_error
-        if len(auth.authenticators) == 1 and verdict.per_authenticator[0].message():
-            # oidc.New's own wording (relative paths), as upstream oidc_test.go asserts it.
-            msg = verdict.per_authenticator[0].message() or msg
-        p = Prediction(handled=False, authenticated=False, error=msg, stage="config")
-        p.startup_error = verdict.startup_error
-        if msg != verdict.startup_error:
-            p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
-        return p
-    if token is None:
-        return Prediction(handled=False, authenticated=False, stage="config-only")
+    if verdict.startup_error is not None or token is None:
+        return settings_prediction(auth, verdict)
     for i, (a, v) in enumerate(zip(auth.authenticators, verdict.per_authenticator, strict=True)):
         if untrusted_issuer(token) != a.issuer.url:
             continue

@@ -26,7 +26,15 @@ from oidc_doctor.authn.settings import (
     read_settings,
 )
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
-from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
+from oidc_doctor.authn.verify import (
+    BundleKeys,
+    KeyLookup,
+    KeySet,
+    NoKeySet,
+    Prediction,
+    predict,
+    untrusted_issuer,
+)
 from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
@@ -88,7 +96,7 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
 def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     """The API server area's facts: ``authn`` (settings, validation, predictions) and the summary
     ``authenticators`` other areas compare against (None when the settings cannot be seen)."""
-    view = read_settings(ev)
+    view = ctx.options.apiserver if ctx.options.apiserver is not None else read_settings(ev)
     auth = view.auth
     logs = tuple(i.ref for i in ev.of(Kind.APISERVER_LOG))
     seen = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
@@ -104,11 +112,17 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     primary = ctx.facts.primary.ref if ctx.facts.primary is not None else None
     token = next((i for i in tokens if i.ref == primary), tokens[0])
     jwks_items = ev.of(Kind.JWKS)
-    keys: KeySet = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
+    lookup = ctx.options.keys
+    if lookup is None:  # offline: a JWKS of the evidence, judged as the API server judges its fetched keys
+        keys: KeySet = (
+            BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
+        )
 
-    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-        why = discovery_init_error(discovery, a)
-        return (None, why) if why else (keys, None)
+        def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+            why = discovery_init_error(discovery, a)
+            return (None, why) if why else (keys, None)
+
+        lookup = KeyLookup(keys_for)
 
     # Every other token that looks like an id_token gets its own verdict (access tokens beside an
     # id_token are not what the API server receives; the token checks judge them on their own).
@@ -117,10 +131,10 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
         seen,
         token_item=token,
         claims=parse_compact(token.data).payload,
-        prediction=predict(token.data, auth, ctx.now, keys_for),
+        prediction=predict(token.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for),
         keys_ref=", ".join(i.ref for i in jwks_items),
         others=tuple(
-            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
+            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for))
             for i in tokens
             if i is not token and i.ref not in access
         ),

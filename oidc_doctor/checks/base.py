@@ -16,6 +16,8 @@ from oidc_doctor.record import FrozenRecord, Record
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from oidc_doctor.authn.settings import SettingsView
+    from oidc_doctor.authn.verify import KeyLookup
     from oidc_doctor.evidence import Evidence
     from oidc_doctor.facts import Facts
     from oidc_doctor.model import CheckResult
@@ -25,6 +27,9 @@ class Options(Record):
     """Settings from the command line that checks may use; None means not given.
 
     ``request`` is the failing request, e.g. {"verb": "list", "resource": "pods", "namespace": "default"}.
+    ``apiserver`` are API server settings given on the command line (``predict``'s settings options),
+    judged instead of those the evidence holds; ``keys`` is where predictions get the issuer's keys
+    (``predict``: ``--jwks``, or fetched from the issuer); None: only a JWKS of the evidence, offline.
     """
 
     _fields = (
@@ -36,6 +41,8 @@ class Options(Record):
         "token_lifetime_s",
         "error_texts",
         "request",
+        "apiserver",
+        "keys",
     )
     __slots__ = _fields
     client_id: str | None
@@ -46,6 +53,8 @@ class Options(Record):
     token_lifetime_s: float | None
     error_texts: list[str]
     request: dict[str, str] | None
+    apiserver: SettingsView | None
+    keys: KeyLookup | None
 
     def __init__(
         self,
@@ -57,6 +66,8 @@ class Options(Record):
         token_lifetime_s: float | None = None,
         error_texts: list[str] | None = None,
         request: dict[str, str] | None = None,
+        apiserver: SettingsView | None = None,
+        keys: KeyLookup | None = None,
     ) -> None:
         self.client_id = client_id
         self.issuer = issuer
@@ -66,6 +77,8 @@ class Options(Record):
         self.token_lifetime_s = token_lifetime_s
         self.error_texts = [] if error_texts is None else error_texts
         self.request = request
+        self.apiserver = apiserver
+        self.keys = keys
 
 
 class Context(FrozenRecord):

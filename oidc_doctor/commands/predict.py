@@ -22,6 +22,7 @@ from oidc_doctor.errors import InputError, UsageError
 if TYPE_CHECKING:
     from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
     from oidc_doctor.authn.verify import KeySet, Prediction
+    from oidc_doctor.evidence import Item
     from oidc_doctor.io import IO
 
 
@@ -86,7 +87,7 @@ def _load(path: str) -> list[Any]:
     return [d.data for d in load_documents(_read_file(path), path)]
 
 
-def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, str | None]:
+def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, Item | None]:
     """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
     from oidc_doctor.authn import sources
     from oidc_doctor.authn.flags import Flag, parse_args, translate
@@ -101,7 +102,7 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         ev = read_bundle(Path(args.bundle))
         view = read_settings(ev)
         tokens = ev.of(Kind.TOKEN)
-        token = tokens[0].data if tokens and isinstance(tokens[0].data, str) else None
+        token = tokens[0] if tokens and isinstance(tokens[0].data, str) else None
         return view.auth, view.blind, ev, token
     # Flags: from a manifest (Pod, kubeadm, k3s/RKE2 node), then --apiserver-arg, then --auth-config
     # as the file --authentication-config names.
@@ -177,14 +178,26 @@ def _version_note(auth: ApiServerAuth) -> str | None:
 
 def run(args: argparse.Namespace, io: IO) -> int:
     """Predict, print, and return 0 (authenticated / valid), 1 (not) or 2 (could not run)."""
+    from dataclasses import replace
+
     from oidc_doctor.authn import verify
+    from oidc_doctor.authn.settings import SettingsView
+    from oidc_doctor.authn.validation import validate_settings
+    from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.commands.options import read_token
     from oidc_doctor.commands.when import judge_time
-    from oidc_doctor.evidence import Kind
+    from oidc_doctor.evidence import Evidence, Item, Kind
     from oidc_doctor.jose import parse_jwks
+    from oidc_doctor.pipeline import derive_all
+    from oidc_doctor.token.source import describe_source
 
     auth, blind, ev, bundle_token = _settings(args)
-    token = read_token(args.token, io) if args.token else bundle_token
+    judged = Evidence()  # the token judged: --token, else the bundle's first
+    if args.token:
+        judged.add(Item(Kind.TOKEN, describe_source(args.token), read_token(args.token, io)))
+    elif bundle_token is not None:
+        judged.add(bundle_token)
+    token = judged.items[0].data if judged.items else None
     moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
     now = moment.now
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
@@ -222,10 +235,19 @@ def run(args: argparse.Namespace, io: IO) -> int:
             why = discovery_init_error(found, a)
             return (None, why) if why else online_keys_for(a)
 
-    pred = verify.predict(token, auth, now, keys_for, resolver_for)
-    pred.notes.extend(n for n in [_version_note(auth)] if n)
+    # The same runner as diagnose, deriving only the API server's area (and the token it reads), with
+    # the settings and keys this command was given.
+    options = Options(apiserver=SettingsView(auth=auth, blind=blind), keys=verify.KeyLookup(keys_for, resolver_for))
+    facts = derive_all(judged, Context(now=now, now_source=moment.source, options=options), areas=("authn",)).facts
+    seen = facts.authn
+    if seen is not None and seen.prediction is not None:
+        pred = seen.prediction
+    else:  # no token, or settings that cannot be seen but that kube-apiserver refuses anyway
+        pred = verify.settings_prediction(auth, seen.verdict if seen and seen.verdict else validate_settings(auth))
+    notes = [n for n in [_version_note(auth)] if n]
     if args.offline and token is not None and pred.handled:
-        pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+        notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
+    pred = replace(pred, notes=[*pred.notes, *notes])
     if token is None:
         status = 0 if pred.error is None else 1
     elif pred.stage in verify.UNKNOWN_STAGES:
