@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypedDict
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
@@ -65,7 +65,7 @@ class AuthnFacts:
     now: datetime  # ctx.now: checks never read the wall clock
     verdict: ConfigVerdict | None = None
     token_item: Item | None = None
-    claims: dict[str, Any] | None = None
+    claims: dict[str, object] | None = None
     prediction: Prediction | None = None
     #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
@@ -74,7 +74,7 @@ class AuthnFacts:
     #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
     apiserver_logs: tuple[str, ...] = ()
     #: every other id_token of the inputs, each with its own prediction (item, claims, prediction).
-    others: tuple[tuple[Item, dict[str, Any] | None, Prediction], ...] = ()
+    others: tuple[tuple[Item, dict[str, object] | None, Prediction], ...] = ()
 
 
 def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
@@ -93,7 +93,15 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
     )
 
 
-def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
+class AuthnArea(TypedDict, total=False):
+    """The API server area's facts (fields of :class:`oidc_doctor.facts.Facts`)."""
+
+    authn: AuthnFacts
+    authenticators: tuple[AuthenticatorSummary, ...] | None
+    authenticators_ref: str
+
+
+def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
     """The API server area's facts: ``authn`` (settings, validation, predictions) and the summary
     ``authenticators`` other areas compare against (None when the settings cannot be seen)."""
     view = ctx.options.apiserver if ctx.options.apiserver is not None else read_settings(ev)
@@ -102,7 +110,10 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     seen = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
     if auth is None or (view.blind and not auth.authenticators):
         return {"authn": seen, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
-    summary = {"authenticators": tuple(summarize(a) for a in auth.authenticators), "authenticators_ref": auth.ref}
+    summary: AuthnArea = {
+        "authenticators": tuple(summarize(a) for a in auth.authenticators),
+        "authenticators_ref": auth.ref,
+    }
     discovery = discovery_for(ev, auth)
     seen = replace(seen, verdict=validate_settings(auth), discovery=discovery)
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]

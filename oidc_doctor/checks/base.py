@@ -9,7 +9,7 @@ by area, by :func:`oidc_doctor.facts.derive_all`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oidc_doctor.record import FrozenRecord, Record
 
@@ -108,9 +108,21 @@ class Context(FrozenRecord):
     def __hash__(self) -> int:  # options are mutable: identity is enough for a run's context
         return id(self)
 
-    def but(self, **changes: Any) -> Context:
-        """A copy with ``changes`` (``now``, ``now_source``, ``options``, ``facts``)."""
-        return Context(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
+    def but(
+        self,
+        *,
+        now: datetime | None = None,
+        now_source: str | None = None,
+        options: Options | None = None,
+        facts: Facts | None = None,
+    ) -> Context:
+        """A copy with the fields given changed."""
+        return Context(
+            now=self.now if now is None else now,
+            now_source=self.now_source if now_source is None else now_source,
+            options=self.options if options is None else options,
+            facts=self.facts if facts is None else facts,
+        )
 
 
 class Check(FrozenRecord):

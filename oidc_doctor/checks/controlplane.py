@@ -19,7 +19,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
@@ -670,7 +670,7 @@ def check_audit(ev: Evidence, ctx: Context) -> CheckResult:
     )
 
 
-def report_extra(ctx: Context) -> dict[str, Any] | None:
+def report_extra(ctx: Context) -> dict[str, object] | None:
     """Per API server: running configuration hash and reloads (for a report's extra section)."""
     cp = ctx.facts.controlplane
     if cp is None or cp.metrics is None:

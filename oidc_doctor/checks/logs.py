@@ -14,7 +14,7 @@ prediction when it carries a reason near ``ctx.now``. Lines far from that moment
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TypedDict
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
@@ -33,6 +33,14 @@ NEAR = timedelta(minutes=5)
 _LOG_KINDS = (Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
 
 
+class Unclassified(TypedDict):
+    """A log line no rule recognised, shown as-is: where (``ref``), how often, and the line."""
+
+    ref: str
+    count: int
+    line: str
+
+
 class LogFacts(FrozenRecord):
     """What the logs say, per log kind (immutable record; the summaries are read-only by contract).
 
@@ -46,7 +54,7 @@ class LogFacts(FrozenRecord):
     summary: dict[str, Summary]
     near: dict[str, Summary]
     errors: dict[str, list[str]]
-    unclassified: tuple[dict[str, Any], ...]
+    unclassified: tuple[Unclassified, ...]
     failures: tuple[ObservedFailure, ...]
 
     def __init__(
@@ -54,7 +62,7 @@ class LogFacts(FrozenRecord):
         summary: dict[str, Summary],
         near: dict[str, Summary],
         errors: dict[str, list[str]],
-        unclassified: tuple[dict[str, Any], ...] = (),
+        unclassified: tuple[Unclassified, ...] = (),
         failures: tuple[ObservedFailure, ...] = (),
     ) -> None:
         setattr_ = object.__setattr__
@@ -95,7 +103,7 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
     for s in [*whole.values(), *near.values()]:
         s.finish()
     unclassified = [
-        {"ref": st.example.ref, "count": st.count, "line": st.example.text}
+        Unclassified(ref=st.example.ref, count=st.count, line=st.example.text)
         for s in whole.values()
         for st in s.unknown.values()
         if st.example is not None
@@ -265,7 +273,15 @@ CHECKS: list[Check] = [
 ]
 
 
-def report_extra(ctx: Context) -> dict[str, Any] | None:
+class KindLogs(TypedDict):
+    """One log kind in a report's extra section: the ``oidc-doctor logs`` JSON of the whole files and
+    of the lines near ``ctx.now`` (None when none is near)."""
+
+    whole: dict[str, object]
+    near_now: dict[str, object] | None
+
+
+def report_extra(ctx: Context) -> dict[str, KindLogs] | None:
     """The logs part a report may add under an extra key: per log kind, the ``oidc-doctor logs``
     JSON of the whole files and of the lines near ``ctx.now``; None when no log was read."""
     logs = ctx.facts.logs
@@ -273,6 +289,6 @@ def report_extra(ctx: Context) -> dict[str, Any] | None:
         return None
     whole, near = logs.summary, logs.near
     return {
-        kind: {"whole": s.to_json(), "near_now": near[kind].to_json() if kind in near else None}
+        kind: KindLogs(whole=s.to_json(), near_now=near[kind].to_json() if kind in near else None)
         for kind, s in whole.items()
     }

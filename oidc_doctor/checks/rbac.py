@@ -10,8 +10,6 @@ report that analysis: this module words each verdict as a finding, with both sid
 
 from __future__ import annotations
 
-from typing import Any
-
 from oidc_doctor.authn.nested import nested_fix
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
@@ -112,7 +110,7 @@ def pick_authenticator(ctx: Context) -> AuthenticatorSummary | None:
     return auths[0] if len(auths) == 1 else None
 
 
-def _claim_groups(claims: dict[str, Any] | None, auth: AuthenticatorSummary | None) -> list[str] | None:
+def _claim_groups(claims: dict[str, object] | None, auth: AuthenticatorSummary | None) -> list[str] | None:
     if claims is None:
         return None
     claim = auth.groups_claim if auth else "groups"
@@ -310,7 +308,7 @@ def who_evidence(who: Who) -> EvidenceRef:
     return EvidenceRef(source, who.ref or who.source, f"user {who.username}")
 
 
-def _rb_evidence(binding: dict[str, Any], kind: str, name: str) -> EvidenceRef:
+def _rb_evidence(binding: dict[str, object], kind: str, name: str) -> EvidenceRef:
     i = subject_index(binding, kind, name)
     return EvidenceRef("rbac", fixes.describe_binding(binding, i), f"{kind} {name}")
 

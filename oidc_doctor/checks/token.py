@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
@@ -25,7 +25,7 @@ from oidc_doctor.token import inspect as ti
 BLIND_JWKS = "jwks"
 
 
-def _merged_jwks(ev: Evidence) -> tuple[dict[str, Any] | None, str]:
+def _merged_jwks(ev: Evidence) -> tuple[dict[str, object] | None, str]:
     """All keys of all JWKS items as one key set (a bundle may hold several issuers' keys)."""
     items = [i for i in ev.of(Kind.JWKS) if isinstance(i.data, dict) and isinstance(i.data.get("keys"), list)]
     if not items:
@@ -34,7 +34,7 @@ def _merged_jwks(ev: Evidence) -> tuple[dict[str, Any] | None, str]:
     return {"keys": keys}, ", ".join(i.ref for i in items)
 
 
-def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[str, Any] | None, str]:
+def _discovery_for(ev: Evidence, iss: object, issuer: str | None) -> tuple[dict[str, object] | None, str]:
     """The discovery document for this token: the one naming its issuer, else the first."""
     docs = [i for i in ev.of(Kind.DISCOVERY) if isinstance(i.data, dict)]
     if not docs:
@@ -59,7 +59,20 @@ def primary_report(reports: list[ti.TokenReport]) -> ti.TokenReport | None:
     return decodable[0] if decodable else None
 
 
-def derive_tokens(ev: Evidence, ctx: Context) -> dict[str, Any]:
+class TokenArea(TypedDict, total=False):
+    """The token area's facts (fields of :class:`oidc_doctor.facts.Facts`): every token's report,
+    and the one other areas judge with its parts."""
+
+    tokens: tuple[ti.TokenReport, ...]
+    primary: ti.TokenReport
+    token_claims: dict[str, object] | None
+    token_header: dict[str, object] | None
+    token_ref: str
+    token_lifetime_s: float | None
+    token_size: int
+
+
+def derive_tokens(ev: Evidence, ctx: Context) -> TokenArea:
     """A :class:`~oidc_doctor.token.inspect.TokenReport` per token, and the one other areas judge
     (``tokens`` and ``primary`` of the facts).
 
