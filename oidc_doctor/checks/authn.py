@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
@@ -93,12 +93,14 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
     )
 
 
-class AuthnArea(TypedDict, total=False):
-    """The API server area's facts (fields of :class:`oidc_doctor.facts.Facts`)."""
+if TYPE_CHECKING:  # for the type checker only: a TypedDict compiles its annotations when created
 
-    authn: AuthnFacts
-    authenticators: tuple[AuthenticatorSummary, ...] | None
-    authenticators_ref: str
+    class AuthnArea(TypedDict, total=False):
+        """The API server area's facts (fields of :class:`oidc_doctor.facts.Facts`)."""
+
+        authn: AuthnFacts
+        authenticators: tuple[AuthenticatorSummary, ...] | None
+        authenticators_ref: str
 
 
 def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:

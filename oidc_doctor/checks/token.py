@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
@@ -20,6 +20,24 @@ from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin, Status
 from oidc_doctor.text import clean, iso, relative
 from oidc_doctor.token import inspect as ti
+
+if TYPE_CHECKING:
+    # For the type checker only: creating a TypedDict compiles each annotation (a ForwardRef under
+    # postponed annotations), about 1 ms of the token command's start-up budget.
+    from typing import TypedDict
+
+    class TokenArea(TypedDict, total=False):
+        """The token area's facts (fields of :class:`oidc_doctor.facts.Facts`): every token's report,
+        and the one other areas judge with its parts."""
+
+        tokens: tuple[ti.TokenReport, ...]
+        primary: ti.TokenReport
+        token_claims: dict[str, object] | None
+        token_header: dict[str, object] | None
+        token_ref: str
+        token_lifetime_s: float | None
+        token_size: int
+
 
 #: ``Evidence.blind`` key under which a source says why it has no JWKS (e.g. issuer unreachable).
 BLIND_JWKS = "jwks"
@@ -57,19 +75,6 @@ def primary_report(reports: list[ti.TokenReport]) -> ti.TokenReport | None:
         if r.ref.startswith("--") or kind is None or kind.status != Status.FAIL:
             return r
     return decodable[0] if decodable else None
-
-
-class TokenArea(TypedDict, total=False):
-    """The token area's facts (fields of :class:`oidc_doctor.facts.Facts`): every token's report,
-    and the one other areas judge with its parts."""
-
-    tokens: tuple[ti.TokenReport, ...]
-    primary: ti.TokenReport
-    token_claims: dict[str, object] | None
-    token_header: dict[str, object] | None
-    token_ref: str
-    token_lifetime_s: float | None
-    token_size: int
 
 
 def derive_tokens(ev: Evidence, ctx: Context) -> TokenArea:

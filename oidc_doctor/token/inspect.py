@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from oidc_doctor.jose import (
     ASYMMETRIC_ALGS,
@@ -32,21 +32,22 @@ from oidc_doctor.model import Status
 from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.text import clean, from_epoch, human_duration, iso, relative
 
+if TYPE_CHECKING:  # a Protocol class costs start-up time; the type checker alone needs it
 
-class Expectations(Protocol):
-    """What the command line says the API server expects (``oidc_doctor.checks.base.Options``)."""
+    class Expectations(Protocol):
+        """What the command line says the API server expects (``oidc_doctor.checks.base.Options``)."""
 
-    @property
-    def issuer(self) -> str | None:
-        """``--issuer``: the issuer URL, exactly as configured."""
+        @property
+        def issuer(self) -> str | None:
+            """``--issuer``: the issuer URL, exactly as configured."""
 
-    @property
-    def client_id(self) -> str | None:
-        """``--client-id``: the audience expected."""
+        @property
+        def client_id(self) -> str | None:
+            """``--client-id``: the audience expected."""
 
-    @property
-    def signing_algs(self) -> tuple[str, ...] | None:
-        """``--signing-algs``: the accepted algorithms."""
+        @property
+        def signing_algs(self) -> tuple[str, ...] | None:
+            """``--signing-algs``: the accepted algorithms."""
 
 
 #: Check ids, one per aspect; ``oidc_doctor.checks.token.CHECKS`` registers them.
