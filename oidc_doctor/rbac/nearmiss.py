@@ -43,7 +43,6 @@ USERNAME_CLAIMS = (
 )
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DEFAULT_GROUPS = frozenset(("system:authenticated", "system:unauthenticated", "system:serviceaccounts"))
-_MAX_LISTED = 5
 
 
 @dataclass
