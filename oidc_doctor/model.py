@@ -264,11 +264,25 @@ class AuthenticatorSummary(FrozenRecord):
         setattr_(self, "groups_expression", groups_expression)
 
 
+class FailureSource(StrEnum):
+    """Where a failure was seen: which kind of log, the audit log, or a text the user gave.
+
+    The log kinds spell like :class:`oidc_doctor.evidence.Kind`'s log kinds.
+    """
+
+    APISERVER_LOG = "apiserver-log"  # kube-apiserver's own log: its word on the request
+    PROXY_LOG = "proxy-log"  # an authenticating proxy's log (oauth2-proxy, Kubeapps, ...)
+    INGRESS_LOG = "ingress-log"  # the ingress controller's access log
+    AUDIT = "audit"  # the API server's audit log
+    ERROR_TEXT = "error-text"  # what the user saw: --error, an error text file
+
+
 class ObservedFailure(Record):
     """A failure the user saw or a server logged, parsed from text.
 
     ``status`` is 401, 403 or None; ``user`` is the quoted username of a 403 (the API server's
-    own computed name); ``kind`` is e.g. "unauthorized", "forbidden", "logged-out".
+    own computed name); ``kind`` is e.g. "unauthorized", "forbidden", "logged-out"; ``source``
+    says where it was seen (``ref`` names the file and line).
     """
 
     _fields = (
@@ -284,6 +298,7 @@ class ObservedFailure(Record):
         "subresource",
         "path",
         "name",
+        "source",
     )
     __slots__ = _fields
     kind: str
@@ -298,6 +313,7 @@ class ObservedFailure(Record):
     subresource: str | None
     path: str | None
     name: str | None  # the object a 403 names: `pods "web" is forbidden` (for resourceNames rules)
+    source: FailureSource
 
     def __init__(
         self,
@@ -313,6 +329,7 @@ class ObservedFailure(Record):
         subresource: str | None = None,
         path: str | None = None,
         name: str | None = None,
+        source: FailureSource = FailureSource.ERROR_TEXT,
     ) -> None:
         self.kind = kind
         self.ref = ref
@@ -326,6 +343,7 @@ class ObservedFailure(Record):
         self.subresource = subresource
         self.path = path
         self.name = name
+        self.source = source
 
 
 class TimelineKind(StrEnum):

@@ -36,7 +36,7 @@ from oidc_doctor.authn.goformat import (
     unmarshal_field_error,
 )
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
-from oidc_doctor.authn.validation import Compiled, validate_settings
+from oidc_doctor.authn.validation import Compiled, ConfigVerdict, validate_settings
 from oidc_doctor.jose import Jwk, go_jose_signing_input, parse_jwks, verify_signature
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
@@ -1262,6 +1262,46 @@ class Authenticator:
             raise stop
 
 
+@dataclass(frozen=True)
+class KeyLookup:
+    """Where a prediction gets an authenticator's keys (``keys_for``, as :func:`predict` takes it) and
+    its distributed-claims resolver (``resolver_for``; None: distributed claims are not fetched)."""
+
+    keys_for: Callable[[JWTAuthenticator], tuple[KeySet | None, str | None]]
+    resolver_for: Callable[[JWTAuthenticator, Verifier], Any] | None = None
+
+
+def _config_passed(tr: _Trace, auth: ApiServerAuth) -> None:
+    tr.add(
+        "config",
+        "pass",
+        auth.ref,
+        None,
+        f"{len(auth.authenticators)} JWT authenticator(s), tried in order; signing algorithms "
+        f"{quote_list(list(auth.signing_algs))}",
+    )
+
+
+def settings_prediction(auth: ApiServerAuth, verdict: ConfigVerdict, tr: _Trace | None = None) -> Prediction:
+    """What the settings decide before any token: kube-apiserver refuses to start (stage ``config``,
+    with its message), or they are valid (``config-only``); the trace records that step."""
+    tr = tr if tr is not None else _Trace()
+    if verdict.startup_error is not None:
+        msg = verdict.startup_error
+        if len(auth.authenticators) == 1 and verdict.per_authenticator[0].message():
+            # oidc.New's own wording (relative paths), as upstream oidc_test.go asserts it.
+            msg = verdict.per_authenticator[0].message() or msg
+        p = Prediction(handled=False, authenticated=False, error=msg, stage="config")
+        p.startup_error = verdict.startup_error
+        if msg != verdict.startup_error:
+            p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
+        tr.add("config", "fail", auth.ref, None, "kube-apiserver refuses this configuration", error=msg)
+        p.trace = tuple(tr.steps)
+        return p
+    _config_passed(tr, auth)
+    return Prediction(handled=False, authenticated=False, stage="config-only", trace=tuple(tr.steps))
+
+
 def predict(
     token: str | None,
     auth: ApiServerAuth,
@@ -1278,28 +1318,9 @@ def predict(
     """
     tr = _Trace()
     verdict = validate_settings(auth)
-    if verdict.startup_error is not None:
-        msg = verdict.startup_error
-        if len(auth.authenticators) == 1 and verdict.per_authenticator[0].message():
-            # oidc.New's own wording (relative paths), as upstream oidc_test.go asserts it.
-            msg = verdict.per_authenticator[0].message() or msg
-        p = Prediction(handled=False, authenticated=False, error=msg, stage="config")
-        p.startup_error = verdict.startup_error
-        if msg != verdict.startup_error:
-            p.notes.append(f"kube-apiserver refuses to start: {verdict.startup_error}")
-        tr.add("config", "fail", auth.ref, None, "kube-apiserver refuses this configuration", error=msg)
-        p.trace = tuple(tr.steps)
-        return p
-    tr.add(
-        "config",
-        "pass",
-        auth.ref,
-        None,
-        f"{len(auth.authenticators)} JWT authenticator(s), tried in order; signing algorithms "
-        f"{quote_list(list(auth.signing_algs))}",
-    )
-    if token is None:
-        return Prediction(handled=False, authenticated=False, stage="config-only", trace=tuple(tr.steps))
+    if verdict.startup_error is not None or token is None:
+        return settings_prediction(auth, verdict, tr)
+    _config_passed(tr, auth)
     iss, why = untrusted_issuer_or_error(token)
     for i, (a, v) in enumerate(zip(auth.authenticators, verdict.per_authenticator, strict=True)):
         tr.authenticator = i

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
@@ -26,7 +26,15 @@ from oidc_doctor.authn.settings import (
     read_settings,
 )
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
-from oidc_doctor.authn.verify import BundleKeys, KeySet, NoKeySet, Prediction, predict, untrusted_issuer
+from oidc_doctor.authn.verify import (
+    BundleKeys,
+    KeyLookup,
+    KeySet,
+    NoKeySet,
+    Prediction,
+    predict,
+    untrusted_issuer,
+)
 from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
@@ -37,6 +45,7 @@ from oidc_doctor.model import (
     AuthenticatorSummary,
     CheckResult,
     EvidenceRef,
+    FailureSource,
     Finding,
     ObservedFailure,
     Origin,
@@ -57,7 +66,7 @@ class AuthnFacts:
     now: datetime  # ctx.now: checks never read the wall clock
     verdict: ConfigVerdict | None = None
     token_item: Item | None = None
-    claims: dict[str, Any] | None = None
+    claims: dict[str, object] | None = None
     prediction: Prediction | None = None
     #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
     discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
@@ -68,7 +77,7 @@ class AuthnFacts:
     #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
     apiserver_logs: tuple[str, ...] = ()
     #: every other id_token of the inputs, each with its own prediction (item, claims, prediction).
-    others: tuple[tuple[Item, dict[str, Any] | None, Prediction], ...] = ()
+    others: tuple[tuple[Item, dict[str, object] | None, Prediction], ...] = ()
 
 
 def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
@@ -87,16 +96,29 @@ def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
     )
 
 
-def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
+if TYPE_CHECKING:  # for the type checker only: a TypedDict compiles its annotations when created
+
+    class AuthnArea(TypedDict, total=False):
+        """The API server area's facts (fields of :class:`oidc_doctor.facts.Facts`)."""
+
+        authn: AuthnFacts
+        authenticators: tuple[AuthenticatorSummary, ...] | None
+        authenticators_ref: str
+
+
+def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
     """The API server area's facts: ``authn`` (settings, validation, predictions) and the summary
     ``authenticators`` other areas compare against (None when the settings cannot be seen)."""
-    view = read_settings(ev)
+    view = ctx.options.apiserver if ctx.options.apiserver is not None else read_settings(ev)
     auth = view.auth
     logs = tuple(i.ref for i in ev.of(Kind.APISERVER_LOG))
     seen = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
     if auth is None or (view.blind and not auth.authenticators):
         return {"authn": seen, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
-    summary = {"authenticators": tuple(summarize(a) for a in auth.authenticators), "authenticators_ref": auth.ref}
+    summary: AuthnArea = {
+        "authenticators": tuple(summarize(a) for a in auth.authenticators),
+        "authenticators_ref": auth.ref,
+    }
     discovery = discovery_for(ev, auth)
     seen = replace(seen, verdict=validate_settings(auth), discovery=discovery)
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
@@ -106,11 +128,17 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
     primary = ctx.facts.primary.ref if ctx.facts.primary is not None else None
     token = next((i for i in tokens if i.ref == primary), tokens[0])
     jwks_items = ev.of(Kind.JWKS)
-    keys: KeySet = BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
+    lookup = ctx.options.keys
+    if lookup is None:  # offline: a JWKS of the evidence, judged as the API server judges its fetched keys
+        keys: KeySet = (
+            BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
+        )
 
-    def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-        why = discovery_init_error(discovery, a)
-        return (None, why) if why else (keys, None)
+        def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
+            why = discovery_init_error(discovery, a)
+            return (None, why) if why else (keys, None)
+
+        lookup = KeyLookup(keys_for)
 
     # Every other token that looks like an id_token gets its own verdict (access tokens beside an
     # id_token are not what the API server receives; the token checks judge them on their own).
@@ -119,11 +147,11 @@ def derive_authn(ev: Evidence, ctx: Context) -> dict[str, Any]:
         seen,
         token_item=token,
         claims=parse_compact(token.data).payload,
-        prediction=predict(token.data, auth, ctx.now, keys_for),
+        prediction=predict(token.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for),
         keys_ref=", ".join(i.ref for i in jwks_items),
         keys_unavailable=ev.blind.get(BLIND_JWKS) or seen.keys_unavailable,
         others=tuple(
-            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, keys_for))
+            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for))
             for i in tokens
             if i is not token and i.ref not in access
         ),
@@ -544,7 +572,7 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
     # The API server's own word beats this prediction. A 401 it logged with a reason is its own
     # finding (checks/logs.py), and "authentication works" beside it would contradict it.
     refused = [x for x in ctx.facts.failures if x.kind == "unauthorized"]
-    from_log = [x for x in refused if _from_apiserver_log(x.ref, f.apiserver_logs)]
+    from_log = [x for x in refused if x.source == FailureSource.APISERVER_LOG]
     if from_log:
         return CheckResult.passed(
             f"predicted: accepted as {u.username!r}; but the API server logged a 401 ({clean(from_log[0].text, 160)})"
@@ -585,10 +613,6 @@ def _accepted(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, ctx: Context) -
         )
     ]
     return CheckResult(Status.PASS, f"accepted as {u.username!r}; {sig}", findings)
-
-
-def _from_apiserver_log(ref: str, log_refs: tuple[str, ...]) -> bool:
-    return any(ref == r or ref.startswith((r + ":", r + "@")) for r in log_refs)  # file:line or file@offset
 
 
 def _endpoint_mismatch(

@@ -9,13 +9,15 @@ by area, by :func:`oidc_doctor.facts.derive_all`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oidc_doctor.record import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from oidc_doctor.authn.settings import SettingsView
+    from oidc_doctor.authn.verify import KeyLookup
     from oidc_doctor.evidence import Evidence
     from oidc_doctor.facts import Facts
     from oidc_doctor.model import CheckResult
@@ -25,6 +27,9 @@ class Options(Record):
     """Settings from the command line that checks may use; None means not given.
 
     ``request`` is the failing request, e.g. {"verb": "list", "resource": "pods", "namespace": "default"}.
+    ``apiserver`` are API server settings given on the command line (``predict``'s settings options),
+    judged instead of those the evidence holds; ``keys`` is where predictions get the issuer's keys
+    (``predict``: ``--jwks``, or fetched from the issuer); None: only a JWKS of the evidence, offline.
     """
 
     _fields = (
@@ -36,6 +41,8 @@ class Options(Record):
         "token_lifetime_s",
         "error_texts",
         "request",
+        "apiserver",
+        "keys",
     )
     __slots__ = _fields
     client_id: str | None
@@ -46,6 +53,8 @@ class Options(Record):
     token_lifetime_s: float | None
     error_texts: list[str]
     request: dict[str, str] | None
+    apiserver: SettingsView | None
+    keys: KeyLookup | None
 
     def __init__(
         self,
@@ -57,6 +66,8 @@ class Options(Record):
         token_lifetime_s: float | None = None,
         error_texts: list[str] | None = None,
         request: dict[str, str] | None = None,
+        apiserver: SettingsView | None = None,
+        keys: KeyLookup | None = None,
     ) -> None:
         self.client_id = client_id
         self.issuer = issuer
@@ -66,6 +77,8 @@ class Options(Record):
         self.token_lifetime_s = token_lifetime_s
         self.error_texts = [] if error_texts is None else error_texts
         self.request = request
+        self.apiserver = apiserver
+        self.keys = keys
 
 
 class Context(FrozenRecord):
@@ -95,9 +108,21 @@ class Context(FrozenRecord):
     def __hash__(self) -> int:  # options are mutable: identity is enough for a run's context
         return id(self)
 
-    def but(self, **changes: Any) -> Context:
-        """A copy with ``changes`` (``now``, ``now_source``, ``options``, ``facts``)."""
-        return Context(**{name: changes.get(name, getattr(self, name)) for name in self._fields})
+    def but(
+        self,
+        *,
+        now: datetime | None = None,
+        now_source: str | None = None,
+        options: Options | None = None,
+        facts: Facts | None = None,
+    ) -> Context:
+        """A copy with the fields given changed."""
+        return Context(
+            now=self.now if now is None else now,
+            now_source=self.now_source if now_source is None else now_source,
+            options=self.options if options is None else options,
+            facts=self.facts if facts is None else facts,
+        )
 
 
 class Check(FrozenRecord):

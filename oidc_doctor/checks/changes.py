@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.evidence import Kind
@@ -163,7 +163,7 @@ def _group_bound(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     return out
 
 
-def _bindings(ev: Evidence) -> list[dict[str, Any]]:
+def _bindings(ev: Evidence) -> list[dict[str, object]]:
     return [
         i.data
         for i in ev.of(Kind.RBAC)
@@ -171,9 +171,9 @@ def _bindings(ev: Evidence) -> list[dict[str, Any]]:
     ]
 
 
-def _binding_ref(b: dict[str, Any]) -> str:
-    meta = b.get("metadata") if isinstance(b.get("metadata"), dict) else {}
-    assert isinstance(meta, dict)
+def _binding_ref(b: dict[str, object]) -> str:
+    raw = b.get("metadata")
+    meta: dict[str, object] = raw if isinstance(raw, dict) else {}
     if b.get("kind") == "RoleBinding":
         return f"RoleBinding {meta.get('namespace') or 'default'}/{meta.get('name')}"
     return f"ClusterRoleBinding {meta.get('name')}"
@@ -195,17 +195,31 @@ def _no_binding(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     candidates = [
         b
         for b in _bindings(ev)
-        if b.get("kind") == "ClusterRoleBinding" or (ns and (b.get("metadata") or {}).get("namespace") == ns)
+        if b.get("kind") == "ClusterRoleBinding" or (ns and _meta(b).get("namespace") == ns)
     ]
     candidates.sort(key=lambda b: b.get("kind") != "RoleBinding")  # a namespace's binding grants least
     return [
         (Change(Target.BINDING, Op.ADD_SUBJECT, _binding_ref(b), f"User {ident.username}"),)
         for b in candidates[:_MAX_BINDINGS]
-        if not str((b.get("roleRef") or {}).get("name", "")).startswith("system:")
+        if not str(_field(b, "roleRef").get("name", "")).startswith("system:")
     ]
 
 
-def _breadth(rules: list[Any]) -> int:
+def _field(obj: dict[str, object], key: str) -> dict[str, object]:
+    raw = obj.get(key)
+    return raw if isinstance(raw, dict) else {}
+
+
+def _subjects(binding: dict[str, object]) -> list[object]:
+    raw = binding.get("subjects")
+    return raw if isinstance(raw, list) else []
+
+
+def _meta(obj: dict[str, object]) -> dict[str, object]:
+    return _field(obj, "metadata")
+
+
+def _breadth(rules: list[object]) -> int:
     """How much a role grants (wildcards count as much): the least one that allows the request wins."""
     total = 0
     for r in rules:
@@ -213,7 +227,8 @@ def _breadth(rules: list[Any]) -> int:
             continue
         n = 1
         for key in ("verbs", "resources", "apiGroups", "nonResourceURLs"):
-            values = r.get(key) or []
+            raw = r.get(key)
+            values = raw if isinstance(raw, list) else []
             n *= 100 if "*" in values else max(1, len(values))
         total += n
     return total
@@ -266,7 +281,7 @@ def _bound_groups(ev: Evidence, prefix: str) -> list[str]:
     """Group names the bindings give, as the identity provider would have to emit them (prefix off)."""
     out: list[str] = []
     for b in _bindings(ev):
-        for s in b.get("subjects") or []:
+        for s in _subjects(b):
             if not isinstance(s, dict) or s.get("kind") != "Group":
                 continue
             name = str(s.get("name") or "")
@@ -419,7 +434,7 @@ def _not_configured(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     groups = claims.get("groups")
     if isinstance(groups, list):
         for b in _bindings(ev):
-            for s in b.get("subjects") or []:
+            for s in _subjects(b):
                 name = str(s.get("name") or "") if isinstance(s, dict) and s.get("kind") == "Group" else ""
                 hit = next((g for g in groups if isinstance(g, str) and g and name.endswith(g)), None)
                 if hit is not None and not any(c.ref == "--oidc-groups-claim" for c in flags):

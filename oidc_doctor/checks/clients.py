@@ -19,7 +19,6 @@ Fixes are written where the user sets the option (:func:`oidc_doctor.clients.how
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
@@ -113,7 +112,7 @@ def _relevant(auths: list[AuthenticatorSummary], client: OidcClient) -> list[Aut
     return auths
 
 
-def _aud(claims: dict[str, Any] | None) -> list[str]:
+def _aud(claims: dict[str, object] | None) -> list[str]:
     aud = (claims or {}).get("aud")
     if isinstance(aud, str):
         return [aud]

@@ -19,14 +19,23 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, apiserver_id_hash, label_hash, short
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
-from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, ObservedFailure, Origin, Status
+from oidc_doctor.model import (
+    CheckResult,
+    EvidenceRef,
+    FailureSource,
+    Finding,
+    Identity,
+    ObservedFailure,
+    Origin,
+    Status,
+)
 from oidc_doctor.record import FrozenRecord
 from oidc_doctor.text import from_epoch, iso
 
@@ -210,7 +219,11 @@ def _failures(summary: AuditSummary | None) -> list[ObservedFailure]:
             f"{g.count} x 401 `{last.message}` from {ip or '?'} ({agent or 'no user agent'}), last {when} "
             f"{last.verb} {last.uri}"
         )
-        out.append(ObservedFailure(kind="unauthorized", ref=_event_ref(last), text=text, status=401))
+        out.append(
+            ObservedFailure(
+                kind="unauthorized", ref=_event_ref(last), text=text, status=401, source=FailureSource.AUDIT
+            )
+        )
     for ev in summary.forbidden[-3:]:
         out.append(
             ObservedFailure(
@@ -223,6 +236,7 @@ def _failures(summary: AuditSummary | None) -> list[ObservedFailure]:
                 resource=ev.resource or None,
                 api_group=ev.api_group or None,
                 namespace=ev.namespace or None,
+                source=FailureSource.AUDIT,
             )
         )
     return out
@@ -900,7 +914,7 @@ def check_pinniped(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.passed("; ".join(notes)) if notes else CheckResult.unknown("no status to read")
 
 
-def report_extra(ctx: Context) -> dict[str, Any] | None:
+def report_extra(ctx: Context) -> dict[str, object] | None:
     """Per API server: running configuration hash and reloads (for a report's extra section)."""
     cp = ctx.facts.controlplane
     if cp is None or cp.metrics is None:

@@ -6,26 +6,24 @@ It outranks every prediction: when the bundle (or the live probe) holds one, it 
 
 from __future__ import annotations
 
-from typing import Any
-
 from oidc_doctor.causes import fix_for
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Identity, Origin, Status
 
 
-def _user_info(item: Item) -> dict[str, Any] | None:
-    data = item.data if isinstance(item.data, dict) else {}
-    status = data.get("status")
+def _reviewed(item: Item) -> Identity | None:
+    """The user a SelfSubjectReview's ``status.userInfo`` names (None when it names none)."""
+    data: object = item.data
+    status = data.get("status") if isinstance(data, dict) else None
     info = status.get("userInfo") if isinstance(status, dict) else None
-    return info if isinstance(info, dict) and isinstance(info.get("username"), str) else None
-
-
-def _identity(info: dict[str, Any]) -> Identity:
-    groups = info.get("groups")
-    extra = info.get("extra")
+    if not isinstance(info, dict):
+        return None
+    username, groups, extra = info.get("username"), info.get("groups"), info.get("extra")
+    if not isinstance(username, str):
+        return None
     return Identity(
-        username=info["username"],
+        username=username,
         groups=[str(g) for g in groups] if isinstance(groups, list) else [],
         uid=str(info.get("uid") or ""),
         extra={str(k): [str(x) for x in v] for k, v in extra.items() if isinstance(v, list)}
@@ -38,20 +36,19 @@ def _identity(info: dict[str, Any]) -> Identity:
 def derive_reviewed_identity(ev: Evidence) -> Identity | None:
     """The identity of the first SelfSubjectReview in the evidence (None without one)."""
     for item in ev.of(Kind.LIVE):
-        info = _user_info(item)
-        if info is not None:
-            return _identity(info)
+        ident = _reviewed(item)
+        if ident is not None:
+            return ident
     return None
 
 
 def check_reviewed(ev: Evidence, ctx: Context) -> CheckResult:
     """Report the API server's accepted identity as ``token-accepted`` (info)."""
-    reviews = [(i, _user_info(i)) for i in ev.of(Kind.LIVE)]
-    found = [(i, info) for i, info in reviews if info is not None]
+    reviews = [(i, _reviewed(i)) for i in ev.of(Kind.LIVE)]
+    found = [(i, ident) for i, ident in reviews if ident is not None]
     if not found:
         return CheckResult.skipped("no SelfSubjectReview (kubectl auth whoami -o yaml) among the inputs")
-    item, info = found[0]
-    ident = _identity(info)
+    item, ident = found[0]
     groups = ", ".join(ident.groups) or "none"
     return CheckResult(
         status=Status.PASS,

@@ -14,7 +14,7 @@ prediction when it carries a reason near ``ctx.now``. Lines far from that moment
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TypedDict
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
@@ -24,7 +24,7 @@ from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.logs.classify import INGRESS, PROXY
 from oidc_doctor.logs.describe import fix, title
 from oidc_doctor.logs.summary import CauseStats, Example, Summary
-from oidc_doctor.model import CheckResult, EvidenceRef, Finding, ObservedFailure, Origin
+from oidc_doctor.model import CheckResult, EvidenceRef, FailureSource, Finding, ObservedFailure, Origin
 from oidc_doctor.record import FrozenRecord
 from oidc_doctor.text import shift
 
@@ -32,6 +32,14 @@ from oidc_doctor.text import shift
 NEAR = timedelta(minutes=5)
 
 _LOG_KINDS = (Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG)
+
+
+class Unclassified(TypedDict):
+    """A log line no rule recognised, shown as-is: where (``ref``), how often, and the line."""
+
+    ref: str
+    count: int
+    line: str
 
 
 class LogFacts(FrozenRecord):
@@ -47,7 +55,7 @@ class LogFacts(FrozenRecord):
     summary: dict[str, Summary]
     near: dict[str, Summary]
     errors: dict[str, list[str]]
-    unclassified: tuple[dict[str, Any], ...]
+    unclassified: tuple[Unclassified, ...]
     failures: tuple[ObservedFailure, ...]
 
     def __init__(
@@ -55,7 +63,7 @@ class LogFacts(FrozenRecord):
         summary: dict[str, Summary],
         near: dict[str, Summary],
         errors: dict[str, list[str]],
-        unclassified: tuple[dict[str, Any], ...] = (),
+        unclassified: tuple[Unclassified, ...] = (),
         failures: tuple[ObservedFailure, ...] = (),
     ) -> None:
         setattr_ = object.__setattr__
@@ -96,19 +104,21 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
     for s in [*whole.values(), *near.values()]:
         s.finish()
     unclassified = [
-        {"ref": st.example.ref, "count": st.count, "line": st.example.text}
+        Unclassified(ref=st.example.ref, count=st.count, line=st.example.text)
         for s in whole.values()
         for st in s.unknown.values()
         if st.example is not None
     ]
     failures = []
-    for s in near.values():
+    for kind, s in near.items():
         for st in [*s.by_cause.values(), *s.unknown.values()]:
             ex = st.latest or st.example
             if st.failure is None or ex is None:
                 continue
             status = 401 if st.failure == "unauthorized" else None
-            failures.append(ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status))
+            failures.append(
+                ObservedFailure(kind=st.failure, ref=ex.ref, text=ex.text, status=status, source=FailureSource(kind))
+            )
     return LogFacts(whole, near, errors, tuple(unclassified), tuple(failures))
 
 
@@ -340,7 +350,15 @@ CHECKS: list[Check] = [
 ]
 
 
-def report_extra(ctx: Context) -> dict[str, Any] | None:
+class KindLogs(TypedDict):
+    """One log kind in a report's extra section: the ``oidc-doctor logs`` JSON of the whole files and
+    of the lines near ``ctx.now`` (None when none is near)."""
+
+    whole: dict[str, object]
+    near_now: dict[str, object] | None
+
+
+def report_extra(ctx: Context) -> dict[str, KindLogs] | None:
     """The logs part a report may add under an extra key: per log kind, the ``oidc-doctor logs``
     JSON of the whole files and of the lines near ``ctx.now``; None when no log was read."""
     logs = ctx.facts.logs
@@ -348,6 +366,6 @@ def report_extra(ctx: Context) -> dict[str, Any] | None:
         return None
     whole, near = logs.summary, logs.near
     return {
-        kind: {"whole": s.to_json(), "near_now": near[kind].to_json() if kind in near else None}
+        kind: KindLogs(whole=s.to_json(), near_now=near[kind].to_json() if kind in near else None)
         for kind, s in whole.items()
     }

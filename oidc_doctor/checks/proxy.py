@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from oidc_doctor.causes import fix_for
 from oidc_doctor.change import Change, Op, Target
@@ -47,7 +46,7 @@ class ProxyState:
     releases: list[helm.HelmRelease] = field(default_factory=list)
     #: Kubeapps releases with the auth proxy enabled but no Deployment in the evidence.
     orphan_kubeapps: list[helm.HelmRelease] = field(default_factory=list)
-    ingresses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    ingresses: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     #: nginx ``large_client_header_buffers`` found in ConfigMaps: (ref, namespace, value).
     nginx_buffers: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -93,7 +92,7 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
     }
     for r in state.releases:
         ap_value = r.values.get("authProxy")
-        ap: dict[str, Any] = ap_value if isinstance(ap_value, dict) else {}
+        ap = as_dict(ap_value)
         attached = any(isinstance(c.kubeapps, KubeappsInfo) and c.kubeapps.release is r for c in state.configs)
         if (
             r.chart == "kubeapps"
@@ -394,7 +393,7 @@ def _reverse_proxy(cfg: ProxyConfig) -> bool | None:
     return any(not str(v).startswith(("static://", "file:///dev/null")) for v in values)
 
 
-def _ingress_auth(ing: dict[str, Any]) -> tuple[str | None, list[str] | None]:
+def _ingress_auth(ing: dict[str, object]) -> tuple[str | None, list[str] | None]:
     ann = as_dict(as_dict(ing.get("metadata")).get("annotations"))
     url = ann.get("nginx.ingress.kubernetes.io/auth-url")
     headers = ann.get("nginx.ingress.kubernetes.io/auth-response-headers")
@@ -402,7 +401,7 @@ def _ingress_auth(ing: dict[str, Any]) -> tuple[str | None, list[str] | None]:
     return (str(url) if url else None), hs
 
 
-def _ing_name(ref: str, ing: dict[str, Any]) -> str:
+def _ing_name(ref: str, ing: dict[str, object]) -> str:
     meta = as_dict(ing.get("metadata"))
     return f"Ingress {meta.get('namespace', 'default')}/{meta.get('name', '?')}"
 
@@ -675,7 +674,7 @@ def check_header_size(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.passed(f"a {size}-byte token fits the header buffers seen")
 
 
-def _is_nginx(ing: dict[str, Any]) -> bool:
+def _is_nginx(ing: dict[str, object]) -> bool:
     """An Ingress served by ingress-nginx: its class says nginx, or it carries nginx annotations."""
     meta = as_dict(ing.get("metadata"))
     ann = as_dict(meta.get("annotations"))

@@ -4,21 +4,40 @@ The deriver :func:`derive_failures` reads the failure texts the user saw (``--er
 text files) beside the logs' failures; a 403's quoted user becomes the identity (source
 ``forbidden-message``, :func:`oidc_doctor.facts.identity_of`) unless a SelfSubjectReview gave one:
 the API server's own word outranks a prediction. :func:`derive_rbac` indexes the RBAC objects and
-analyses that identity once. The checks then compare that identity with the RBAC objects of the
-evidence (``oidc_doctor.rbac``).
+analyses that identity once (``oidc_doctor.rbac.nearmiss``: verdicts, no findings). The checks then
+report that analysis: this module words each verdict as a finding, with both sides and a fix.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from oidc_doctor.authn.nested import nested_fix
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
-from oidc_doctor.model import AuthenticatorSummary, CheckResult, ObservedFailure
+from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, ObservedFailure, Origin
+from oidc_doctor.rbac import fixes
 from oidc_doctor.rbac.forbidden import parse_failures
-from oidc_doctor.rbac.index import RbacIndex, default_groups
-from oidc_doctor.rbac.nearmiss import Analysis, Who, analyze, anonymous_finding
-from oidc_doctor.rbac.rules import Request
+from oidc_doctor.rbac.index import RbacIndex, binding_label, default_groups, role_ref
+from oidc_doctor.rbac.nearmiss import (
+    Analysis,
+    Anonymous,
+    BindingMiss,
+    ClaimMismatch,
+    GroupIdsNotNames,
+    GroupMismatch,
+    GroupsClaimMissing,
+    Insufficient,
+    KindSwapped,
+    NoBinding,
+    PrefixMismatch,
+    SubjectMiss,
+    Who,
+    analyze,
+    is_default_group,
+    split_prefix,
+    subject_index,
+    unquoted,
+)
+from oidc_doctor.rbac.rules import Request, describe_rule
 from oidc_doctor.record import FrozenRecord
 
 _NO_RBAC = (
@@ -91,7 +110,7 @@ def pick_authenticator(ctx: Context) -> AuthenticatorSummary | None:
     return auths[0] if len(auths) == 1 else None
 
 
-def _claim_groups(claims: dict[str, Any] | None, auth: AuthenticatorSummary | None) -> list[str] | None:
+def _claim_groups(claims: dict[str, object] | None, auth: AuthenticatorSummary | None) -> list[str] | None:
     if claims is None:
         return None
     claim = auth.groups_claim if auth else "groups"
@@ -164,7 +183,7 @@ def check_anonymous(ev: Evidence, ctx: Context) -> CheckResult:
     if not anon:
         return CheckResult.passed(f'the 403 names user "{forbidden[0].user}", so a credential arrived')
     who = Who("system:anonymous", [], False, "forbidden-message", anon[0].ref)
-    return CheckResult.failed([anonymous_finding(who, request_from_context(ctx))])
+    return CheckResult.failed([anonymous_finding(Anonymous(who, request_from_context(ctx)))])
 
 
 def _prepared(ev: Evidence, ctx: Context) -> Analysis | CheckResult:
@@ -192,7 +211,7 @@ def check_subjects(ev: Evidence, ctx: Context) -> CheckResult:
     if a.decision is not None and a.decision.allowed:
         return CheckResult.passed("RBAC allows the failing request for this identity")
     if a.subjects:
-        return CheckResult.failed(a.subjects)
+        return CheckResult.failed([finding_for(p) for p in a.subjects])
     return CheckResult.passed("no binding nearly names this user or its groups")
 
 
@@ -204,7 +223,7 @@ def check_binding(ev: Evidence, ctx: Context) -> CheckResult:
     if a.binding:
         if partial := _partial(ev):
             return partial  # "no binding" may only mean the binding was in what could not be read
-        return CheckResult.failed(a.binding)
+        return CheckResult.failed([finding_for(p) for p in a.binding])
     if a.uncertain:
         return CheckResult.unknown(a.uncertain)
     if a.decision is not None and a.decision.allowed and not a.meaningful:
@@ -234,7 +253,7 @@ def check_permissions(ev: Evidence, ctx: Context) -> CheckResult:
     if a.permissions:
         if partial := _partial(ev):
             return partial
-        return CheckResult.failed(a.permissions)
+        return CheckResult.failed([finding_for(p) for p in a.permissions])
     if a.uncertain:
         return CheckResult.unknown(a.uncertain)
     return CheckResult.passed("no binding applies; see rbac.binding")
@@ -266,3 +285,381 @@ CHECKS: list[Check] = [
         "the bindings that apply allow the failing request",
     ),
 ]
+
+
+# --- findings: what each miss of the analysis means, both sides named, with a fix to paste ---------
+
+#: At most this many bindings (or groups) are named in one finding.
+_MAX_LISTED = 5
+
+
+def _origin(who: Who) -> Origin:
+    return Origin.OBSERVED if who.observed else Origin.PREDICTED
+
+
+def who_evidence(who: Who) -> EvidenceRef:
+    """Where the identity came from."""
+    source = {
+        "forbidden-message": "error-text",
+        "selfsubjectreview": "live",
+        "audit-event": "audit",
+        "prediction": "token",
+    }.get(who.source, "options")
+    return EvidenceRef(source, who.ref or who.source, f"user {who.username}")
+
+
+def _rb_evidence(binding: dict[str, object], kind: str, name: str) -> EvidenceRef:
+    i = subject_index(binding, kind, name)
+    return EvidenceRef("rbac", fixes.describe_binding(binding, i), f"{kind} {name}")
+
+
+def _quote_fix(flag: str, prefix: str, auth: AuthenticatorSummary | None) -> str:
+    inner = unquoted(prefix) or prefix
+    where = f" ({auth.ref})" if auth else ""
+    return (
+        f"Remove the quotes from the flag value{where}: `- --{flag}={prefix}` in a YAML list passes the quotes "
+        f"to kube-apiserver, which then puts {prefix} (quotes included) before every name. Write "
+        f"`- --{flag}={inner}` (or quote the whole item: `- '--{flag}={inner}'`); the API server restarts with "
+        "the manifest. Do not bind the quoted names: they are the bug."
+    )
+
+
+def _prefix_alternative(new_prefix: str, auth: AuthenticatorSummary | None = None) -> str:
+    # Legacy flags spell "no prefix" as "-" (an empty flag means the issuer# default); the
+    # AuthenticationConfiguration spells it "" (kubernetes pkg/kubeapiserver/options/authentication.go).
+    flag = new_prefix if new_prefix else "-"
+    ref = auth.ref if auth else ""
+    if "node-args" in ref or "kube-apiserver-arg" in ref:
+        return (
+            f"`oidc-username-prefix={flag}` in the `kube-apiserver-arg` list of /etc/rancher/k3s/config.yaml "
+            "(RKE2: /etc/rancher/rke2/config.yaml) on every server node, then restart k3s/rke2-server"
+        )
+    if " EKS " in f" {ref} ":
+        return (
+            f'`usernamePrefix: "{flag}"` in a new EKS identity provider config (the settings of an associated '
+            "one cannot be edited: disassociate it and associate the new one)"
+        )
+    return (
+        f'`--oidc-username-prefix={flag}` (flags) or `claimMappings.username.prefix: "{new_prefix}"` '
+        "(AuthenticationConfiguration)"
+    )
+
+
+def _kubeapps_note(req: Request | None) -> str:
+    if req and req.is_resource and req.verb == "list" and req.resource == "namespaces" and not req.namespace:
+        return (
+            " Kubeapps lists namespaces with a cluster-scope `list namespaces`: a RoleBinding cannot grant "
+            "it, only a ClusterRole bound by a ClusterRoleBinding."
+        )
+    return ""
+
+
+def anonymous_finding(p: Anonymous) -> Finding:
+    """The finding for a 403 naming ``system:anonymous``."""
+    who, req = p.who, p.request
+    what = f" to {req.describe()}" if req else ""
+    return Finding(
+        "proxy-token-not-forwarded",
+        f'The API server saw user "system:anonymous"{what}: no token reached it',
+        [
+            EvidenceRef("error-text", who.ref or "error text", 'User "system:anonymous" in the 403 message'),
+        ],
+        fix="The request carried no credentials. Make the proxy pass the id_token to the API server: "
+        "oauth2-proxy `--pass-authorization-header=true` (Kubeapps: `authProxy.extraFlags` / "
+        "`additionalFlags`), and let the ingress forward the `Authorization` header.",
+        origin=Origin.OBSERVED,
+    )
+
+
+def _prefix_finding(p: PrefixMismatch) -> Finding:
+    who, bound, prefix, bound_prefix, bindings, auth = p.who, p.bound, p.prefix, p.bound_prefix, p.bindings, p.auth
+    origin = _origin(who)
+    b = bindings[0]
+    i = subject_index(b, "User", bound) or 0
+    where = binding_label(b) + (f" (and {len(bindings) - 1} more)" if len(bindings) > 1 else "")
+    server = f'username prefix "{prefix}"' if prefix else "no username prefix"
+    if p.quoted:
+        server = f"its username prefix is {prefix}, quotes included"
+        return Finding(
+            "username-prefix-mismatch",
+            f'{where} names user "{bound}"; the API server sees "{who.username}" ({server})',
+            [who_evidence(who), _rb_evidence(b, "User", bound)]
+            + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {prefix!r}")] if auth else []),
+            fix=_quote_fix("oidc-username-prefix", prefix, auth),
+            origin=origin,
+        )
+    fix = (
+        "Bind the name the API server uses (safer: changes one binding):\n"
+        f"  {fixes.patch_subject(b, i, who.username)}\n"
+        f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
+        f"Alternative on the API server side: {_prefix_alternative(bound_prefix, auth)} so that "
+        f'users are named "{bound}" — this renames every OIDC user'
+        + ("." if auth and " EKS " in f" {auth.ref} " else " and needs an API server restart.")
+    )
+    return Finding(
+        "username-prefix-mismatch",
+        f'{where} names user "{bound}"; the API server sees "{who.username}" ({server})',
+        [who_evidence(who), *[_rb_evidence(x, "User", bound) for x in bindings[:_MAX_LISTED]]]
+        + ([EvidenceRef("apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}")] if auth else []),
+        fix=fix,
+        origin=origin,
+    )
+
+
+def _claim_finding(p: ClaimMismatch) -> Finding:
+    who, bound, claim, value, server_claim, bindings = p.who, p.bound, p.claim, p.value, p.server_claim, p.bindings
+    b = bindings[0]
+    i = subject_index(b, "User", bound) or 0
+    uses = f"the `{server_claim}` claim" if server_claim else "another claim"
+    flag = f"`--oidc-username-claim={claim}` (flags) or `claimMappings.username.claim: {claim}`"
+    prefix_note = (
+        " (with legacy flags a claim other than `email` gets the `<issuer>#` prefix unless "
+        "`--oidc-username-prefix` is set)"
+        if claim != "email"
+        else ""
+    )
+    fix = (
+        "Bind the name the API server uses (safer: changes one binding):\n"
+        f"  {fixes.patch_subject(b, i, who.username)}\n"
+        f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}\n"
+        f"Alternative on the API server side: {flag}{prefix_note} — this renames every OIDC user."
+    )
+    return Finding(
+        "username-claim-mismatch",
+        f'{binding_label(b)} names "{bound}", the token\'s `{claim}` claim; the API server builds the '
+        f'username from {uses}: "{who.username}"',
+        [
+            who_evidence(who),
+            EvidenceRef("token", f"claim {claim}", value),
+            *[_rb_evidence(x, "User", bound) for x in bindings[:_MAX_LISTED]],
+        ],
+        fix=fix,
+        origin=_origin(who),
+    )
+
+
+def _group_finding(p: GroupMismatch) -> Finding:
+    who, bound, group, bindings, auth, kind = p.who, p.bound, p.group, p.bindings, p.auth, p.kind
+    origin = _origin(who)
+    b = bindings[0]
+    i = subject_index(b, "Group", bound) or 0
+    quoted = p.quoted_prefix
+    if quoted is not None:
+        return Finding(
+            "group-name-mismatch",
+            f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" '
+            f"(its groups prefix is {quoted}, quotes included)",
+            [
+                who_evidence(who),
+                EvidenceRef(who_evidence(who).source, "groups", group),
+                _rb_evidence(b, "Group", bound),
+                EvidenceRef("apiserver-config", auth.ref if auth else "", f"groups prefix {quoted!r}"),
+            ],
+            fix=_quote_fix("oidc-groups-prefix", quoted, auth),
+            origin=origin,
+        )
+    if "Keycloak" in kind:
+        alt = (
+            'in Keycloak, switch the groups mapper\'s "Full group path" to match the binding '
+            f'(the token carries "{group}")'
+        )
+    elif "prefix" in kind:
+        # The prefix that turns the token's group into the bound name ("" when bound bare).
+        gprefix = auth.groups_prefix if auth else None
+        base = group[len(gprefix) :] if gprefix and group.startswith(gprefix) else split_prefix(group)[1]
+        if base and bound.endswith(base):
+            prefix = bound[: len(bound) - len(base)]
+        else:
+            prefix = bound[: len(bound) - len(split_prefix(bound)[1])]
+        if prefix:
+            alt = f'`--oidc-groups-prefix={prefix}` (structured: `claimMappings.groups.prefix: "{prefix}"`)'
+        else:
+            alt = 'no groups prefix: drop `--oidc-groups-prefix` (structured: `claimMappings.groups.prefix: ""`)'
+    else:
+        alt = "rename the group in the identity provider"
+    fix = (
+        f"Bind the group name the API server uses (safer):\n  {fixes.patch_subject(b, i, group)}\n"
+        f"  or add a binding: {fixes.same_grant_for(b, 'Group', group)}\n"
+        f"Alternative: {alt} — this changes the group names of every user."
+    )
+    return Finding(
+        "group-name-mismatch",
+        f'{binding_label(b)} names group "{bound}"; the API server sees group "{group}" ({kind})',
+        [who_evidence(who), EvidenceRef(who_evidence(who).source, "groups", group), _rb_evidence(b, "Group", bound)],
+        fix=fix,
+        origin=origin,
+    )
+
+
+def _guid_finding(p: GroupIdsNotNames) -> Finding:
+    who, mine, named, b = p.who, p.mine, p.named, p.binding
+    listed = ", ".join(f'"{n}"' for n in named[:_MAX_LISTED])
+    fix = (
+        "Bind the group's object ID (as the token carries it), e.g.:\n  "
+        + fixes.same_grant_for(b, "Group", mine[0])
+        + "\nAlternative: make the identity provider emit group names (Entra ID: emit `sAMAccountName` "
+        "or cloud group names via the groups claim options) — only where names are unique."
+    )
+    return Finding(
+        "group-name-mismatch",
+        f"The token's groups are object IDs ({', '.join(mine[:3])}); bindings name groups by name ({listed})",
+        [who_evidence(who), *[_rb_evidence(x, "Group", named[0]) for x in [b]]],
+        fix=fix,
+        origin=_origin(who),
+    )
+
+
+def _groups_claim_finding(p: GroupsClaimMissing) -> Finding:
+    claim, granting, b, auth = p.claim, p.granting, p.binding, p.auth
+    if claim is None:
+        why = "the API server maps no groups claim (`--oidc-groups-claim` unset)"
+        fix = (
+            "Set `--oidc-groups-claim=groups` (structured: "
+            '`claimMappings.groups: {claim: groups, prefix: ""}`) and make the token carry it'
+        )
+    elif (nested := p.nested) is not None:
+        why = f"`{claim}` is a path into nested claims, which the API server never follows (found: {nested!r})"
+        fix = "Reach the nested claim: " + nested_fix(claim)
+    elif (path := p.nested_path) is not None:
+        why = f"the token carries no `{claim}` claim; its names are nested under `{path}`, which no claim name reaches"
+        fix = "Reach the nested claim: " + nested_fix(path)
+    else:
+        why = f"the token carries no `{claim}` claim"
+        if p.overage:
+            why += " (Entra ID group overage: `_claim_names` points to Graph, which the API server cannot call)"
+        fix = (
+            f"Make the token carry `{claim}`: request the `groups` scope (Kubeapps/oauth2-proxy `--scope`), "
+            "add a groups mapper in the identity provider, or point `--oidc-groups-claim` at the claim "
+            "that holds them"
+        )
+    listed = ", ".join(f'"{n}"' for n in granting[:_MAX_LISTED])
+    return Finding(
+        "groups-claim-missing",
+        f"Bindings name groups ({listed}) but {why}: the user has no OIDC groups",
+        [
+            EvidenceRef("token", "claims", f"no {claim or 'groups'} claim"),
+            _rb_evidence(b, "Group", granting[0]),
+            *([EvidenceRef("apiserver-config", auth.ref, f"groups claim {auth.groups_claim!r}")] if auth else []),
+        ],
+        fix=fix,
+        origin=_origin(p.who),
+    )
+
+
+def _kind_swapped_finding(p: KindSwapped) -> Finding:
+    who, b, kind, name, other, right = p.who, p.binding, p.kind, p.name, p.other, p.right
+    patch = fixes.patch_subject_kind(b, p.index, right)
+    return Finding(
+        "rbac-no-binding",
+        f'{binding_label(b)} names {kind} "{name}", but the API server sees a {other} of that name: a subject '
+        f"matches by kind and name, so no binding applies to it",
+        [who_evidence(who), _rb_evidence(b, kind, name)],
+        fix=f"Make the subject a {right}:\n  {patch}\n  or add a binding: " + fixes.same_grant_for(b, right, name),
+        origin=_origin(who),
+    )
+
+
+def _no_binding_finding(p: NoBinding) -> Finding:
+    who, req, role = p.who, p.request, p.role
+    groups = [g for g in who.groups if not is_default_group(g)]
+    gtext = f" or its groups {groups}" if groups else (" (its groups are not known)" if not who.groups_known else "")
+    subject_kind, subject = "User", who.username
+    lines = []
+    if req is not None and not role:
+        lines = fixes.grant_request(req, subject_kind, subject)
+    else:
+        role = role or "view"
+        if req is not None and req.namespace:
+            name = fixes.object_name(role, subject)
+            lines = [
+                fixes.create_binding("RoleBinding", name, req.namespace, "ClusterRole", role, subject_kind, subject)
+            ]
+        else:
+            name = fixes.object_name(role, subject)
+            lines = [fixes.create_binding("ClusterRoleBinding", name, "", "ClusterRole", role, subject_kind, subject)]
+            if req is None:
+                ns_cmd = fixes.create_binding(
+                    "RoleBinding", name, "NAMESPACE", "ClusterRole", role, subject_kind, subject
+                )
+                lines.append(f"(or only in one namespace: {ns_cmd})")
+    if groups:
+        lines.append(
+            f"(or bind a group instead of the user: replace --user=... by {fixes.subject_flag('Group', groups[0])})"
+        )
+    what = f" (needed: {req.describe()})" if req else ""
+    return Finding(
+        "rbac-no-binding",
+        f'No binding names user "{who.username}"{gtext}; only the defaults for every authenticated user '
+        f"apply{what}.{_kubeapps_note(req)}",
+        [who_evidence(who), EvidenceRef("rbac", "all bindings", f"{p.searched} bindings searched")],
+        fix="\n".join(lines),
+        origin=_origin(who),
+    )
+
+
+def _insufficient_finding(p: Insufficient) -> Finding:
+    who, req, d = p.who, p.request, p.decision
+    missing = {"verbs": [req.verb]}
+    if req.is_resource:
+        missing = {
+            "apiGroups": [req.api_group],
+            "resources": [f"{req.resource}/{req.subresource}" if req.subresource else req.resource],
+            "verbs": [req.verb],
+            **({"resourceNames": [req.name]} if req.name else {}),
+        }
+    else:
+        missing = {"nonResourceURLs": [req.path], "verbs": [req.verb]}
+    evidence = [who_evidence(who)]
+    have = []
+    for a in d.applied[:_MAX_LISTED] if d.applied else []:
+        rk, rn = role_ref(a.binding)
+        have.append(f"{binding_label(a.binding)} -> {rk} {rn}")
+        evidence.append(EvidenceRef("rbac", binding_label(a.binding), f"{rk} {rn}"))
+    notes = ""
+    if p.elsewhere:
+        notes += f" RoleBindings grant it only in namespace(s) {', '.join(p.elsewhere[:_MAX_LISTED])}."
+    if d.errors:
+        notes += " Unresolved role references: " + "; ".join(d.errors[:_MAX_LISTED]) + "."
+        evidence += [EvidenceRef("rbac", e.split(":", 1)[0], e.split(": ", 1)[-1]) for e in d.errors[:_MAX_LISTED]]
+    scope = "here" if not d.applied else "; bindings that apply here: " + ", ".join(have)
+    subject_kind, subject = "User", who.username
+    mine = [g for g in who.groups if not is_default_group(g)]
+    lines = fixes.grant_request(req, subject_kind, subject)
+    if mine:
+        lines.append(f"(or grant it to a group: replace --user=... by {fixes.subject_flag('Group', mine[0])})")
+    return Finding(
+        "rbac-insufficient-permissions",
+        f'User "{who.username}" may not {req.describe()}: missing rule {describe_rule(missing)}{scope}.'
+        f"{notes}{_kubeapps_note(req)}",
+        evidence,
+        fix="\n".join(lines),
+        origin=_origin(who),
+    )
+
+
+def finding_for(p: Anonymous | SubjectMiss | BindingMiss | Insufficient) -> Finding:
+    """The finding one verdict of the RBAC analysis stands for."""
+    match p:
+        case Anonymous():
+            return anonymous_finding(p)
+        case PrefixMismatch():
+            return _prefix_finding(p)
+        case ClaimMismatch():
+            return _claim_finding(p)
+        case GroupMismatch():
+            return _group_finding(p)
+        case GroupIdsNotNames():
+            return _guid_finding(p)
+        case GroupsClaimMissing():
+            return _groups_claim_finding(p)
+        case KindSwapped():
+            return _kind_swapped_finding(p)
+        case NoBinding():
+            return _no_binding_finding(p)
+        case Insufficient():
+            return _insufficient_finding(p)
+
+
+def findings_of(a: Analysis) -> list[Finding]:
+    """Every finding of one analysis, in the order the checks report them (``rbac who``/``rbac can``)."""
+    return [finding_for(p) for p in [*a.anonymous, *a.subjects, *a.binding, *a.permissions]]

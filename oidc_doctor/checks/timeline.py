@@ -26,7 +26,6 @@ What each client does, read in its source:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from oidc_doctor.checks.base import Context
 from oidc_doctor.evidence import Evidence, Kind
@@ -78,7 +77,7 @@ _NOW_SOURCES = {
 }
 
 
-def token_role(claims: dict[str, Any] | None) -> str:
+def token_role(claims: dict[str, object] | None) -> str:
     """What a token is, from its claims: ``refresh token`` (Keycloak's ``typ``), ``access token``, ``id_token``."""
     if not claims:
         return "token"

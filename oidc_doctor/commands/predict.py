@@ -29,6 +29,7 @@ from oidc_doctor.errors import InputError, UsageError
 if TYPE_CHECKING:
     from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
     from oidc_doctor.authn.verify import KeySet, Prediction
+    from oidc_doctor.evidence import Evidence, Item
     from oidc_doctor.io import IO
 
 
@@ -107,7 +108,7 @@ def _load(path: str) -> list[Any]:
     return [d.data for d in load_documents(_read_file(path), path)]
 
 
-def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, str | None]:
+def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, Item | None]:
     """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
     from oidc_doctor.authn import sources
     from oidc_doctor.authn.flags import Flag, parse_args, translate
@@ -122,7 +123,7 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         ev = read_bundle(Path(args.bundle))
         view = read_settings(ev)
         tokens = ev.of(Kind.TOKEN)
-        token = tokens[0].data if tokens and isinstance(tokens[0].data, str) else None
+        token = tokens[0] if tokens and isinstance(tokens[0].data, str) else None
         return view.auth, view.blind, ev, token
     # Flags: from a manifest (Pod, kubeadm, k3s/RKE2 node), then --apiserver-arg, then --auth-config
     # as the file --authentication-config names.
@@ -201,11 +202,17 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from oidc_doctor.authn import verify
     from oidc_doctor.commands.options import read_token
     from oidc_doctor.commands.when import judge_time
-    from oidc_doctor.evidence import Kind
+    from oidc_doctor.evidence import Evidence, Item, Kind
     from oidc_doctor.jose import parse_jwks
+    from oidc_doctor.token.source import describe_source
 
     auth, blind, ev, bundle_token = _settings(args)
-    token = read_token(args.token, io) if args.token else bundle_token
+    judged = Evidence()  # the token judged: --token, else the bundle's first
+    if args.token:
+        judged.add(Item(Kind.TOKEN, describe_source(args.token), read_token(args.token, io)))
+    elif bundle_token is not None:
+        judged.add(bundle_token)
+    token = judged.items[0].data if judged.items else None
     moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
     now = moment.now
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
@@ -227,7 +234,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("--compare needs a token (--token SRC, or a bundle holding one)")
     if old is not None and args.kube_version:
         old.kube_version, old.kube_version_ref = args.kube_version, "--kube-version"
-    pred = _predict(auth, token, now, args, ev, static)
+    pred = _predict(auth, judged, now, moment.source, blind or "", args, ev, static)
     if args.offline and token is not None and pred.handled:
         pred.notes.append("--offline: discovery, JWKS and distributed claims were not fetched")
     if token is None:
@@ -246,7 +253,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         doc["trace"] = pred.trace_json()
     had_token = token is not None
     if old is not None:
-        old_pred = _predict(old, token, now, args, None, static)
+        old_pred = _predict(old, judged, now, moment.source, "", args, None, static)
         cmp = view.Comparison(old, old_pred, auth, pred)
         doc["compare"] = cmp.to_json(args.trace)
 
@@ -269,12 +276,26 @@ def run(args: argparse.Namespace, io: IO) -> int:
 
 
 def _predict(
-    auth: ApiServerAuth, token: str | None, now: Any, args: argparse.Namespace, ev: Any, static: KeySet | None
+    auth: ApiServerAuth,
+    judged: Evidence,
+    now: Any,
+    now_source: str,
+    blind: str,
+    args: argparse.Namespace,
+    ev: Any,
+    static: KeySet | None,
 ) -> Prediction:
-    """The authenticator's verdict for ``token`` under ``auth`` (keys: ``static``, else the issuer's)."""
+    """The authenticator's verdict for the token of ``judged`` under ``auth`` (keys: ``static``, else
+    the issuer's), through the runner."""
+    from dataclasses import replace
+
     from oidc_doctor.authn import verify
     from oidc_doctor.authn.remote import online
+    from oidc_doctor.authn.settings import SettingsView
+    from oidc_doctor.authn.validation import validate_settings
+    from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.evidence import Kind
+    from oidc_doctor.pipeline import derive_all
 
     fetcher = None
     if not args.offline:
@@ -294,9 +315,17 @@ def _predict(
             why = discovery_init_error(found, a)
             return (None, why) if why else online_keys_for(a)
 
-    pred = verify.predict(token, auth, now, keys_for, resolver_for)
-    pred.notes.extend(n for n in [_version_note(auth)] if n)
-    return pred
+    # The same runner as diagnose, deriving only the API server's area (and the token it reads), with
+    # the settings and keys this command was given.
+    options = Options(apiserver=SettingsView(auth=auth, blind=blind), keys=verify.KeyLookup(keys_for, resolver_for))
+    facts = derive_all(judged, Context(now=now, now_source=now_source, options=options), areas=("authn",)).facts
+    seen = facts.authn
+    if seen is not None and seen.prediction is not None:
+        pred = seen.prediction
+    else:  # no token, or settings that cannot be seen but that kube-apiserver refuses anyway
+        pred = verify.settings_prediction(auth, seen.verdict if seen and seen.verdict else validate_settings(auth))
+    notes = [n for n in [_version_note(auth)] if n]
+    return replace(pred, notes=[*pred.notes, *notes])
 
 
 def _compare_settings(args: argparse.Namespace) -> ApiServerAuth | None:

@@ -367,10 +367,11 @@ def _who(
     inputs: list[dict[str, Any]],
     args: argparse.Namespace,
 ) -> Result:
+    from oidc_doctor.checks.rbac import findings_of
     from oidc_doctor.rbac.nearmiss import analyze
 
     a = analyze(idx, who, failed, claims, auth)  # the 403's request, when --error names one
-    findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
+    findings = findings_of(a)
     bindings = [x.to_json() for x in a.applied]
     from oidc_doctor.commands.options import wants_wide
 
@@ -442,6 +443,7 @@ def parse_resource(text: str, subresource: str = "", bundle: Path | None = None)
 
 
 def _can(idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]], args: argparse.Namespace) -> Result:
+    from oidc_doctor.checks.rbac import findings_of
     from oidc_doctor.rbac.nearmiss import analyze
     from oidc_doctor.rbac.rules import describe_rule
 
@@ -449,7 +451,7 @@ def _can(idx: Any, who: Any, claims: Any, auth: Any, inputs: list[dict[str, Any]
     a = analyze(idx, who, req, claims, auth)
     d = a.decision
     allowed = bool(d and d.allowed)
-    findings = [*a.anonymous, *a.subjects, *a.binding, *a.permissions]
+    findings = findings_of(a)
     granted = None
     if d and d.allowed and d.binding is not None and d.rule is not None:
         granted = {"binding": d.binding.to_json(), "rule": d.rule, "rule_text": describe_rule(d.rule)}

@@ -117,13 +117,17 @@ def run(args: argparse.Namespace, io: IO) -> int:
     report: TokenReport = judged.ctx.facts.tokens[0]
 
     doc: dict[str, Any] = {"schema": SCHEMA, "now": iso(now), "now_source": now_source}
-    doc.update(report.to_json(now))
+    doc.update(
+        report.to_json(
+            now,
+            findings=[f.to_json() for f in findings],
+            checks=[{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks],
+        )
+    )
     if isinstance(doc.get("claims"), dict):
         from oidc_doctor.secrets import mask_claims
 
         doc["claims"] = mask_claims(doc["claims"])
-    doc["findings"] = [f.to_json() for f in findings]
-    doc["checks"] = [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in checks]
     doc["timeline"] = [e.to_json() for e in judged.timeline]
     status = 1 if any(f["severity"] == "error" for f in doc["findings"]) else 0
 

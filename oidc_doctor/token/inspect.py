@@ -1,24 +1,23 @@
 """Decode one token tolerantly and judge it on its own, against an injected clock.
 
 Each judging function looks at one aspect (structure, times, signature, issuer, audience, email,
-token type) and returns a :class:`CheckResult` for this token; :func:`inspect_token` runs them
-all and collects the findings, so every problem is reported at once. The API server's exact
+token type) and returns this token's :class:`Verdict` on it, with the problems found as typed
+records; :func:`inspect_token` runs them all, so every problem is reported at once, and
+``oidc_doctor.checks.token`` turns the problems into findings. The API server's exact
 rules are cited where they are encoded (reference: k8s.io/apiserver
 ``plugin/pkg/authenticator/token/oidc/oidc.go`` and coreos/go-oidc v2 ``verify.go``). The
 authn engine predicts the full verdict under a cluster's settings; these judges only know the
 token, its issuer's keys and the ``--issuer``/``--client-id``/``--signing-algs`` options.
 
-Pure: no I/O, no wall clock. Findings never carry the token, only its fingerprint.
+Pure: no I/O, no wall clock. Verdicts never carry the token, only its fingerprint.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from oidc_doctor.causes import Severity
 from oidc_doctor.jose import (
     ASYMMETRIC_ALGS,
     VERIFIABLE_ALGS,
@@ -29,12 +28,27 @@ from oidc_doctor.jose import (
     parse_jwks,
     verify_signature,
 )
-from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin, Status
-from oidc_doctor.record import Record
+from oidc_doctor.model import Status
+from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.text import clean, from_epoch, human_duration, iso, relative
 
-if TYPE_CHECKING:
-    from oidc_doctor.checks.base import Options
+if TYPE_CHECKING:  # a Protocol class costs start-up time; the type checker alone needs it
+
+    class Expectations(Protocol):
+        """What the command line says the API server expects (``oidc_doctor.checks.base.Options``)."""
+
+        @property
+        def issuer(self) -> str | None:
+            """``--issuer``: the issuer URL, exactly as configured."""
+
+        @property
+        def client_id(self) -> str | None:
+            """``--client-id``: the audience expected."""
+
+        @property
+        def signing_algs(self) -> tuple[str, ...] | None:
+            """``--signing-algs``: the accepted algorithms."""
+
 
 #: Check ids, one per aspect; ``oidc_doctor.checks.token.CHECKS`` registers them.
 DECODE = "token.decode"
@@ -162,7 +176,7 @@ class KeyInputs(Record):
 
 
 class TokenReport(Record):
-    """Everything known about one token. ``aspects`` holds one result per check id."""
+    """Everything known about one token. ``aspects`` holds one verdict per check id."""
 
     _fields = (
         "ref",
@@ -174,7 +188,6 @@ class TokenReport(Record):
         "times",
         "lifetime_s",
         "signature",
-        "findings",
         "notes",
         "aspects",
     )
@@ -188,9 +201,8 @@ class TokenReport(Record):
     times: dict[str, TimeClaim]
     lifetime_s: float | None
     signature: Signature
-    findings: list[Finding]
     notes: list[str]
-    aspects: dict[str, CheckResult]
+    aspects: dict[str, Verdict]
 
     def __init__(
         self,
@@ -203,9 +215,8 @@ class TokenReport(Record):
         times: dict[str, TimeClaim],
         lifetime_s: float | None,
         signature: Signature,
-        findings: list[Finding] | None = None,
         notes: list[str] | None = None,
-        aspects: dict[str, CheckResult] | None = None,
+        aspects: dict[str, Verdict] | None = None,
     ) -> None:
         self.ref = ref
         self.fingerprint = fingerprint
@@ -216,7 +227,6 @@ class TokenReport(Record):
         self.times = times
         self.lifetime_s = lifetime_s
         self.signature = signature
-        self.findings = [] if findings is None else findings
         self.notes = [] if notes is None else notes
         self.aspects = {} if aspects is None else aspects
 
@@ -225,8 +235,9 @@ class TokenReport(Record):
         """How evidence names this token: its source and fingerprint, never its content."""
         return f"{self.ref} {self.fingerprint}"
 
-    def to_json(self, now: datetime) -> dict[str, Any]:
-        """The token command's JSON body (without the envelope)."""
+    def to_json(self, now: datetime, findings: list[dict[str, Any]], checks: list[dict[str, str]]) -> dict[str, Any]:
+        """The token command's JSON body (without the envelope), with the findings and the checks'
+        results that judged it (``oidc_doctor.checks.token``)."""
         return {
             "ref": self.ref,
             "fingerprint": self.fingerprint,
@@ -237,8 +248,8 @@ class TokenReport(Record):
             "times": {name: t.to_json(now) for name, t in self.times.items()},
             "lifetime_s": self.lifetime_s,
             "signature": self.signature.to_json(),
-            "findings": [f.to_json() for f in self.findings],
-            "checks": [{"id": cid, "status": str(r.status), "reason": r.reason} for cid, r in self.aspects.items()],
+            "findings": findings,
+            "checks": checks,
             "notes": list(self.notes),
         }
 
@@ -247,11 +258,7 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _ev(report: TokenReport, what: str, text: str) -> EvidenceRef:
-    return EvidenceRef("token", f"{report.label} {what}".strip(), clean(text, 300))
-
-
-def _q(value: object) -> str:
+def quoted(value: object) -> str:
     """A hostile value quoted for a sentence, control characters stripped and cut."""
     return clean(repr(value) if not isinstance(value, str) else f'"{value}"', 120)
 
@@ -268,7 +275,7 @@ def audiences(claims: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _go_list(values: list[str]) -> str:
+def go_list(values: tuple[str, ...] | list[str]) -> str:
     """A list as the API server prints it in messages (Go %q of []string)."""
     return "[" + " ".join(f'"{clean(v, 80)}"' for v in values) + "]"
 
@@ -289,7 +296,7 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
             # go-oidc decodes these into a json.Number, which also takes a string holding a number.
             seconds = float(value)
         else:
-            times[name] = TimeClaim(name, value, problem=f"'{name}' is not a number of seconds ({_q(value)})")
+            times[name] = TimeClaim(name, value, problem=f"'{name}' is not a number of seconds ({quoted(value)})")
             continue
         # go-oidc truncates fractional NumericDates to whole seconds (oidc.go jsonTime:
         # time.Unix(int64(f), 0)).
@@ -303,7 +310,9 @@ def read_times(claims: dict[str, Any] | None) -> tuple[dict[str, TimeClaim], flo
     return times, lifetime
 
 
-def accepted_algs(options: Options, discovery: dict[str, Any] | None, keys: list[Jwk]) -> tuple[tuple[str, ...], str]:
+def accepted_algs(
+    options: Expectations, discovery: dict[str, Any] | None, keys: list[Jwk]
+) -> tuple[tuple[str, ...], str]:
     """The algorithms a signature may use, and where they come from — never the token header.
 
     ``--signing-algs``, else the discovery document's ``id_token_signing_alg_values_supported``,
@@ -336,25 +345,255 @@ def accepted_algs(options: Options, discovery: dict[str, Any] | None, keys: list
 
 
 # ---------------------------------------------------------------------------------------------
-# The judges. Each returns this token's result for one check id.
+# The verdicts: one per aspect, with the problems found as typed records (``oidc_doctor.checks.token``
+# turns them into findings).
 
 
-def judge_decode(report: TokenReport) -> CheckResult:
+class Malformed(FrozenRecord):
+    """The token cannot be parsed as the API server parses it (``token-malformed``).
+
+    ``form`` says what it is instead, when that is recognised: ``bearer`` (a doubled ``Bearer``),
+    ``json`` (a token response), ``opaque`` (fewer than three parts), ``encrypted`` (five parts, a JWE).
+    """
+
+    _fields = ("problems", "form")
+    __slots__ = _fields
+    problems: tuple[str, ...]
+    form: Literal["", "bearer", "json", "opaque", "encrypted"]
+
+    def __init__(
+        self, problems: tuple[str, ...], form: Literal["", "bearer", "json", "opaque", "encrypted"] = ""
+    ) -> None:
+        object.__setattr__(self, "problems", problems)
+        object.__setattr__(self, "form", form)
+
+
+class NoExpiry(FrozenRecord):
+    """The token carries no ``exp``: the API server reads the zero time (``token-expired``)."""
+
+    _fields = ("now", "now_source")
+    __slots__ = _fields
+    now: datetime
+    now_source: str
+
+    def __init__(self, now: datetime, now_source: str) -> None:
+        object.__setattr__(self, "now", now)
+        object.__setattr__(self, "now_source", now_source)
+
+
+class TimeOff(FrozenRecord):
+    """A time claim that fails against now: ``exp`` passed (no leeway), ``nbf`` ahead beyond the
+    60 s leeway, or ``iat`` in the future (the API server ignores iat: a clock-skew warning)."""
+
+    _fields = ("claim", "now", "now_source")
+    __slots__ = _fields
+    claim: TimeClaim
+    now: datetime
+    now_source: str
+
+    def __init__(self, claim: TimeClaim, now: datetime, now_source: str) -> None:
+        object.__setattr__(self, "claim", claim)
+        object.__setattr__(self, "now", now)
+        object.__setattr__(self, "now_source", now_source)
+
+    @property
+    def at(self) -> datetime:
+        """The time the claim means (a :class:`TimeOff` is only made for a readable claim)."""
+        assert self.claim.at is not None
+        return self.claim.at
+
+
+class AlgRejected(FrozenRecord):
+    """The signing algorithm is refused (``signing-alg-not-allowed``).
+
+    ``why``: ``unreadable`` (the header's alg is missing or not a string; ``detail`` says how),
+    ``not-asymmetric`` (not one of the nine RS/ES/PS algorithms), ``not-accepted`` (not among
+    ``accepted``, which come from ``accepted_from``).
+    """
+
+    _fields = ("why", "alg", "detail", "accepted", "accepted_from")
+    __slots__ = _fields
+    why: Literal["unreadable", "not-asymmetric", "not-accepted"]
+    alg: str | None
+    detail: str
+    accepted: tuple[str, ...]
+    accepted_from: str
+
+    def __init__(
+        self,
+        why: Literal["unreadable", "not-asymmetric", "not-accepted"],
+        alg: str | None,
+        detail: str = "",
+        accepted: tuple[str, ...] = (),
+        accepted_from: str = "",
+    ) -> None:
+        object.__setattr__(self, "why", why)
+        object.__setattr__(self, "alg", alg)
+        object.__setattr__(self, "detail", detail)
+        object.__setattr__(self, "accepted", accepted)
+        object.__setattr__(self, "accepted_from", accepted_from)
+
+
+class SignatureMismatch(FrozenRecord):
+    """The signature does not verify with the issuer's keys (``signature-invalid``)."""
+
+    _fields = ("reason", "alg", "kid", "key_ids", "jwks_ref")
+    __slots__ = _fields
+    reason: str
+    alg: str
+    kid: str | None
+    key_ids: tuple[str | None, ...]  # the kids of the JWKS's keys, in order
+    jwks_ref: str
+
+    def __init__(self, reason: str, alg: str, kid: str | None, key_ids: tuple[str | None, ...], jwks_ref: str) -> None:
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "alg", alg)
+        object.__setattr__(self, "kid", kid)
+        object.__setattr__(self, "key_ids", key_ids)
+        object.__setattr__(self, "jwks_ref", jwks_ref)
+
+
+class IssuerMismatch(FrozenRecord):
+    """``iss`` is not the issuer expected (``issuer-mismatch``): ``--issuer`` or the discovery document's."""
+
+    _fields = ("iss", "expected", "expected_from", "discovery_ref")
+    __slots__ = _fields
+    iss: str
+    expected: str
+    expected_from: Literal["--issuer", "discovery"]
+    discovery_ref: str
+
+    def __init__(
+        self, iss: str, expected: str, expected_from: Literal["--issuer", "discovery"], discovery_ref: str = ""
+    ) -> None:
+        object.__setattr__(self, "iss", iss)
+        object.__setattr__(self, "expected", expected)
+        object.__setattr__(self, "expected_from", expected_from)
+        object.__setattr__(self, "discovery_ref", discovery_ref)
+
+
+class DiscoveryIssuerMismatch(FrozenRecord):
+    """The discovery document names another issuer than ``--issuer`` (``discovery-issuer-mismatch``)."""
+
+    _fields = ("discovery_issuer", "issuer", "discovery_ref")
+    __slots__ = _fields
+    discovery_issuer: str
+    issuer: str
+    discovery_ref: str
+
+    def __init__(self, discovery_issuer: str, issuer: str, discovery_ref: str) -> None:
+        object.__setattr__(self, "discovery_issuer", discovery_issuer)
+        object.__setattr__(self, "issuer", issuer)
+        object.__setattr__(self, "discovery_ref", discovery_ref)
+
+
+class AudienceMismatch(FrozenRecord):
+    """``aud`` lacks the client id the API server expects (``audience-mismatch``)."""
+
+    _fields = ("client_id", "audiences")
+    __slots__ = _fields
+    client_id: str
+    audiences: tuple[str, ...]
+
+    def __init__(self, client_id: str, audiences: tuple[str, ...]) -> None:
+        object.__setattr__(self, "client_id", client_id)
+        object.__setattr__(self, "audiences", audiences)
+
+
+class EmailNotVerified(FrozenRecord):
+    """``email_verified`` is false, null or not a boolean (``email-not-verified``)."""
+
+    _fields = ("value",)
+    __slots__ = _fields
+    value: object
+
+    def __init__(self, value: object) -> None:
+        object.__setattr__(self, "value", value)
+
+
+class AccessTokenSigns(FrozenRecord):
+    """Signs that the token is an access token, not an id_token (``wrong-token-type``)."""
+
+    _fields = ("signs",)
+    __slots__ = _fields
+    signs: tuple[str, ...]
+
+    def __init__(self, signs: tuple[str, ...]) -> None:
+        object.__setattr__(self, "signs", signs)
+
+
+#: What a verdict may find wrong with a token.
+Problem = (
+    Malformed
+    | NoExpiry
+    | TimeOff
+    | AlgRejected
+    | SignatureMismatch
+    | IssuerMismatch
+    | DiscoveryIssuerMismatch
+    | AudienceMismatch
+    | EmailNotVerified
+    | AccessTokenSigns
+)
+
+
+class Verdict(FrozenRecord):
+    """One aspect of one token, judged: its status, why, and the problems found.
+
+    A failed verdict's ``reason`` is empty when the problems' own sentences say why (the check that
+    reports it joins them); otherwise it is this engine's account.
+    """
+
+    _fields = ("status", "reason", "problems")
+    __slots__ = _fields
+    status: Status
+    reason: str
+    problems: tuple[Problem, ...]
+
+    def __init__(self, status: Status, reason: str = "", problems: tuple[Problem, ...] = ()) -> None:
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "problems", problems)
+
+    @classmethod
+    def passed(cls, reason: str) -> Verdict:
+        """Looked and found nothing wrong."""
+        return cls(Status.PASS, reason)
+
+    @classmethod
+    def unknown(cls, reason: str) -> Verdict:
+        """Could not look."""
+        return cls(Status.UNKNOWN, reason)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Verdict:
+        """Does not apply."""
+        return cls(Status.SKIPPED, reason)
+
+    @classmethod
+    def failed(cls, problems: list[Problem], reason: str = "") -> Verdict:
+        """Looked and found ``problems``."""
+        return cls(Status.FAIL, reason, tuple(problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# The judges. Each returns this token's verdict on one aspect.
+
+
+def judge_decode(report: TokenReport) -> Verdict:
     """Structure: three base64url parts, JSON header and payload, claim types the server parses."""
     parsed = report.parsed
     problems: list[str] = []
-    fix = ""
+    form: Literal["", "bearer", "json", "opaque", "encrypted"] = ""
     raw = parsed.raw
     if report.size > MAX_TOKEN_BYTES:
         problems.append(f"it is {report.size} bytes, over the 1 MiB the API server accepts in request headers")
     if _BEARER_WORD.match(raw):
         problems.append("it carries a second 'Bearer ' prefix (doubled): the API server reads 'Bearer' as the token")
-        fix = (
-            "send the header as `Authorization: Bearer <token>` with one `Bearer ` (check the proxy's header settings)"
-        )
+        form = "bearer"
     elif raw.lstrip().startswith("{"):
         problems.append("it is JSON, not a token (a token response?): the API server ignores it")
-        fix = "take the `id_token` field out of the JSON and send that"
+        form = "json"
     else:
         # An unsigned token parses; the API server rejects it for its alg or its signature.
         problems += [
@@ -362,118 +601,49 @@ def judge_decode(report: TokenReport) -> CheckResult:
         ]
         if parsed.parts < 3:
             problems.append("it looks like an opaque access token, not a JWT")
-            fix = (
-                "send the id_token (a JWT); an opaque access token cannot be validated by the API server "
-                "(for oauth2-proxy: --pass-authorization-header, not the access token)"
-            )
+            form = "opaque"
         elif parsed.parts == 5:
-            fix = (
-                "turn off id_token encryption for the client the cluster uses "
-                "(id_token_encrypted_response_alg), so the identity provider sends a signed JWT"
-            )
+            form = "encrypted"
     claims = report.claims
     if claims is not None:
         # go-oidc decodes these into typed fields: a wrong JSON type fails the whole token with
         # "oidc: failed to unmarshal claims" (coreos/go-oidc v2 oidc.go idToken struct).
         if "iss" in claims and not isinstance(claims["iss"], str):
-            problems.append(f"'iss' is not a string ({_q(claims['iss'])}): the API server ignores the token")
+            problems.append(f"'iss' is not a string ({quoted(claims['iss'])}): the API server ignores the token")
         if audiences(claims) is None:
-            problems.append(f"'aud' is neither a string nor a list of strings ({_q(claims['aud'])})")
+            problems.append(f"'aud' is neither a string nor a list of strings ({quoted(claims['aud'])})")
         problems += [t.problem for t in report.times.values() if t.problem and t.name != "auth_time"]
     if not problems:
-        return CheckResult.passed(f"a signed JWT (3 parts, JSON header and payload), {report.size} bytes")
-    finding = Finding(
-        "token-malformed",
-        f"The token is malformed: {clean(problems[0], 200)}",
-        evidence=[_ev(report, "structure", p) for p in problems],
-        fix=fix,
-        origin=Origin.PREDICTED,
-    )
-    return CheckResult.failed([finding], "; ".join(problems))
+        return Verdict.passed(f"a signed JWT (3 parts, JSON header and payload), {report.size} bytes")
+    return Verdict.failed([Malformed(tuple(problems), form)], "; ".join(problems))
 
 
-def _time_finding(
-    report: TokenReport,
-    code: str,
-    claim: TimeClaim,
-    when: str,
-    title: str,
-    severity: Severity | None = None,
-) -> Finding:
-    """A finding about one time claim, with the claim and the clock as evidence."""
-    assert claim.at is not None
-    evidence = [
-        _ev(report, claim.name, f"{claim.value} = {iso(claim.at)}"),
-        EvidenceRef("clock", "now", when),
-    ]
-    return Finding(code, title, evidence=evidence, severity=severity)
-
-
-def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> CheckResult:
+def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> Verdict:
     """exp (no leeway), nbf (60 s leeway) and iat (a clock-skew warning; the server ignores it)."""
     if report.claims is None:
-        return CheckResult.unknown("the payload could not be decoded")
-    findings: list[Finding] = []
-    when = f"{iso(now)} (from the {now_source})"
+        return Verdict.unknown("the payload could not be decoded")
+    problems: list[Problem] = []
     exp = report.times.get("exp")
     if exp is None:
-        findings.append(
-            Finding(
-                "token-expired",
-                "The token has no 'exp': the API server reads the zero time (0001-01-01) and rejects it as expired",
-                evidence=[_ev(report, "exp", "absent"), EvidenceRef("clock", "now", when)],
-                fix="have the identity provider issue tokens with an expiry (an OIDC id_token carries exp)",
-            )
-        )
+        problems.append(NoExpiry(now, now_source))
     elif exp.at is None:
-        return CheckResult.unknown(exp.problem or "exp cannot be read")
+        return Verdict.unknown(exp.problem or "exp cannot be read")
     elif now > exp.at:
         # go-oidc v2 verify.go: expired when exp is before now; no leeway.
-        findings.append(
-            _time_finding(
-                report,
-                "token-expired",
-                exp,
-                when,
-                f"The token expired at {iso(exp.at)} ({relative(exp.at, now)}); the API server allows no leeway on exp",
-            )
-        )
+        problems.append(TimeOff(exp, now, now_source))
     nbf = report.times.get("nbf")
     if nbf is not None and nbf.at is not None and nbf.at - now > NBF_LEEWAY:  # no overflow at the calendar's end
-        findings.append(
-            _time_finding(
-                report,
-                "token-not-yet-valid",
-                nbf,
-                when,
-                f"The token is not valid before {iso(nbf.at)} ({relative(nbf.at, now)}), beyond the API "
-                "server's 60 s leeway: a clock is wrong",
-            )
-        )
+        problems.append(TimeOff(nbf, now, now_source))
     iat = report.times.get("iat")
     if iat is not None and iat.at is not None and iat.at > now:
-        findings.append(
-            _time_finding(
-                report,
-                "token-not-yet-valid",
-                iat,
-                when,
-                f"The token was issued in the future ({iso(iat.at)}, {relative(iat.at, now)}): clock skew "
-                "between the identity provider and here (the API server itself ignores iat)",
-                severity=Severity.WARNING,
-            )
-        )
-    if findings:
-        return CheckResult.failed(findings, "; ".join(f.title for f in findings))
+        problems.append(TimeOff(iat, now, now_source))
+    if problems:
+        return Verdict.failed(problems)
     assert exp is not None and exp.at is not None
-    return CheckResult.passed(f"valid until {iso(exp.at)} ({relative(exp.at, now)})")
+    return Verdict.passed(f"valid until {iso(exp.at)} ({relative(exp.at, now)})")
 
 
-def _alg_finding(report: TokenReport, title: str, evidence: list[EvidenceRef], fix: str = "") -> Finding:
-    return Finding("signing-alg-not-allowed", title, evidence=evidence, fix=fix)
-
-
-def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -> tuple[CheckResult, Signature]:
+def judge_signature(report: TokenReport, options: Expectations, keys_in: KeyInputs) -> tuple[Verdict, Signature]:
     """The signature against the issuer's keys, with algorithms never taken from the header."""
     parsed = report.parsed
     alg, kid = parsed.alg, parsed.kid
@@ -483,83 +653,38 @@ def judge_signature(report: TokenReport, options: Options, keys_in: KeyInputs) -
     sig.keys_ref = keys_in.jwks_ref
     if parsed.parts != 3 or parsed.header is None:
         sig.reason = "not a signed JWT" if parsed.parts != 3 else "the header could not be decoded"
-        return CheckResult.unknown(sig.reason), sig
-    findings: list[Finding] = []
-    alg_text = f"alg {_q(alg)}" if alg else "no alg"
+        return Verdict.unknown(sig.reason), sig
+    problems: list[Problem] = []
     if parsed.alg_problem:
         sig.status, sig.reason = "invalid", parsed.alg_problem
-        findings.append(
-            _alg_finding(
-                report,
-                f"The token is signed with {alg_text}; the API server accepts only RS, ES and PS algorithms",
-                [_ev(report, "header alg", parsed.alg_problem)],
-                fix="make the identity provider sign id_tokens with RS256 (or another asymmetric algorithm "
-                "the cluster allows)",
-            )
-        )
-        return CheckResult.failed(findings, sig.reason), sig
+        problems.append(AlgRejected("unreadable", alg, detail=parsed.alg_problem))
+        return Verdict.failed(problems, sig.reason), sig
     assert alg is not None
     if alg not in ASYMMETRIC_ALGS:
         # kube-apiserver accepts only the nine RS/ES/PS algorithms (oidc.go allowedSigningAlgs).
-        findings.append(
-            _alg_finding(
-                report,
-                f"The token is signed with {_q(alg)}; the API server accepts only RS256/384/512, "
-                "ES256/384/512 and PS256/384/512",
-                [_ev(report, "header alg", alg)],
-                fix="make the identity provider sign id_tokens with RS256 (or ES256/PS256 and allow it)",
-            )
-        )
+        problems.append(AlgRejected("not-asymmetric", alg))
     if algs and alg not in algs:
         sig.status = "invalid"
-        sig.reason = f"alg {_q(alg)} is not among the accepted algorithms {', '.join(algs)} (from {algs_source})"
-        if not findings:
-            fix = (
-                f"allow it (`--oidc-signing-algs={','.join((*algs, alg))}`) or make the identity provider "
-                f"sign with {algs[0]}"
-                if algs_source == "--signing-algs"
-                else ""
-            )
-            findings.append(
-                _alg_finding(
-                    report,
-                    f"The token is signed with {_q(alg)}; the accepted algorithms are {', '.join(algs)} "
-                    f"(from {algs_source})",
-                    [_ev(report, "header alg", alg), EvidenceRef("settings", algs_source, ", ".join(algs))],
-                    fix=fix,
-                )
-            )
-        return CheckResult.failed(findings, sig.reason), sig
+        sig.reason = f"alg {quoted(alg)} is not among the accepted algorithms {', '.join(algs)} (from {algs_source})"
+        if not problems:
+            problems.append(AlgRejected("not-accepted", alg, accepted=algs, accepted_from=algs_source))
+        return Verdict.failed(problems, sig.reason), sig
     if keys_in.jwks is None:
         sig.reason = keys_in.unavailable or "no JWKS: give --jwks FILE, or let the tool fetch the issuer's keys"
-        if findings:
-            return CheckResult.failed(findings, sig.reason), sig
-        return CheckResult.unknown(f"signature not checked: {sig.reason}"), sig
+        if problems:
+            return Verdict.failed(problems, sig.reason), sig
+        return Verdict.unknown(f"signature not checked: {sig.reason}"), sig
     status, reason, used_kid = _verify(parsed, alg, kid, keys, keys_in.jwks_ref)
     sig.status, sig.reason = status, reason
     if used_kid is not None:
         sig.kid = used_kid
     if status == "invalid":
-        findings.append(
-            Finding(
-                "signature-invalid",
-                f"The signature does not verify: {clean(reason, 200)}",
-                evidence=[
-                    _ev(report, "header", f"alg {alg}, kid {kid!r}"),
-                    EvidenceRef("jwks", keys_in.jwks_ref, ", ".join(clean(k.kid or "(no kid)", 60) for k in keys)),
-                ],
-                fix=(
-                    "the key that signed the token is gone from the JWKS (key rotation) or the token "
-                    "comes from another identity provider with the same iss: log in again for a freshly "
-                    "signed token and check that the JWKS is the issuer's"
-                ),
-            )
-        )
-    if findings:
-        return CheckResult.failed(findings, reason), sig
+        problems.append(SignatureMismatch(reason, alg, kid, tuple(k.kid for k in keys), keys_in.jwks_ref))
+    if problems:
+        return Verdict.failed(problems, reason), sig
     if status == "unknown":
-        return CheckResult.unknown(f"signature not checked: {reason}"), sig
-    return CheckResult.passed(reason), sig
+        return Verdict.unknown(f"signature not checked: {reason}"), sig
+    return Verdict.passed(reason), sig
 
 
 def _verify(parsed: ParsedJWS, alg: str, kid: str | None, keys: list[Jwk], ref: str) -> tuple[str, str, str | None]:
@@ -574,16 +699,16 @@ def _verify(parsed: ParsedJWS, alg: str, kid: str | None, keys: list[Jwk], ref: 
     candidates = [k for k in keys if k.kid == kid] if kid is not None else keys
     if not candidates:
         kids = ", ".join(clean(k.kid or "(none)", 60) for k in keys)
-        return "invalid", f"kid {_q(kid)} is not in the JWKS ({ref}; kids: {kids})", None
+        return "invalid", f"kid {quoted(kid)} is not in the JWKS ({ref}; kids: {kids})", None
     usable = [k for k in candidates if k.usable_for(alg)]
     if not usable:
         k = candidates[0]
         why = k.error or f"key type {k.kty} (alg {k.alg or 'unset'}, use {k.use or 'unset'}) cannot verify {alg}"
-        return "invalid", f"key {_q(k.kid or '(no kid)')} is unusable: {why}", None
+        return "invalid", f"key {quoted(k.kid or '(no kid)')} is unusable: {why}", None
     for k in usable:
         if verify_signature(alg, k.key, parsed.signing_input, parsed.signature):
-            return "valid", f"verified with key {_q(k.kid or '(no kid)')} ({alg}) from {ref}", k.kid
-    names = ", ".join(_q(k.kid or "(no kid)") for k in usable)
+            return "valid", f"verified with key {quoted(k.kid or '(no kid)')} ({alg}) from {ref}", k.kid
+    names = ", ".join(quoted(k.kid or "(no kid)") for k in usable)
     return "invalid", f"the signature does not match key {names} ({alg})", None
 
 
@@ -592,7 +717,8 @@ def effective_issuer(iss: str) -> str:
     return GOOGLE_ISSUER_ALIAS[1] if iss == GOOGLE_ISSUER_ALIAS[0] else iss
 
 
-def _near_miss(a: str, b: str) -> str:
+def near_miss(a: str, b: str) -> str:
+    """Why two issuers that look alike differ, as a parenthesis for a sentence ("" when unrelated)."""
     if a.rstrip("/") == b.rstrip("/"):
         return " (they differ only in a trailing slash, which matters)"
     if a.lower() == b.lower():
@@ -602,90 +728,50 @@ def _near_miss(a: str, b: str) -> str:
     return ""
 
 
-def judge_issuer(report: TokenReport, options: Options, keys_in: KeyInputs) -> CheckResult:
+def judge_issuer(report: TokenReport, options: Expectations, keys_in: KeyInputs) -> Verdict:
     """``iss`` against ``--issuer`` and the discovery document: exact strings, as the API server."""
     claims = report.claims
     if claims is None:
-        return CheckResult.unknown("the payload could not be decoded")
+        return Verdict.unknown("the payload could not be decoded")
     iss = claims.get("iss")
     if not isinstance(iss, str):
-        return CheckResult.unknown("the token has no string 'iss'")
+        return Verdict.unknown("the token has no string 'iss'")
     eff = effective_issuer(iss)
-    findings: list[Finding] = []
+    problems: list[Problem] = []
     disc_iss = keys_in.discovery.get("issuer") if keys_in.discovery is not None else None
     compared: list[str] = []
     if options.issuer is not None:
         compared.append("--issuer")
         if eff != options.issuer:
-            findings.append(
-                Finding(
-                    "issuer-mismatch",
-                    f"The token's iss {_q(iss)} is not the issuer {_q(options.issuer)}"
-                    f"{_near_miss(eff, options.issuer)}: the API server silently skips the token",
-                    evidence=[
-                        _ev(report, "iss", iss),
-                        EvidenceRef("settings", "--issuer", clean(options.issuer)),
-                    ],
-                )
-            )
+            problems.append(IssuerMismatch(iss, options.issuer, "--issuer"))
         if isinstance(disc_iss, str) and disc_iss != options.issuer:
-            findings.append(
-                Finding(
-                    "discovery-issuer-mismatch",
-                    f"The discovery document says issuer {_q(disc_iss)}, not {_q(options.issuer)}"
-                    f"{_near_miss(disc_iss, options.issuer)}: the API server never initialises this "
-                    "authenticator",
-                    evidence=[
-                        EvidenceRef("discovery", keys_in.discovery_ref, clean(disc_iss)),
-                        EvidenceRef("settings", "--issuer", clean(options.issuer)),
-                    ],
-                    origin=Origin.CONFIG,
-                )
-            )
+            problems.append(DiscoveryIssuerMismatch(disc_iss, options.issuer, keys_in.discovery_ref))
     elif isinstance(disc_iss, str):
         compared.append("the discovery document")
         if eff != disc_iss:
-            findings.append(
-                Finding(
-                    "issuer-mismatch",
-                    f"The token's iss {_q(iss)} is not the discovery document's issuer {_q(disc_iss)}"
-                    f"{_near_miss(eff, disc_iss)}",
-                    evidence=[
-                        _ev(report, "iss", iss),
-                        EvidenceRef("discovery", keys_in.discovery_ref, clean(disc_iss)),
-                    ],
-                )
-            )
+            problems.append(IssuerMismatch(iss, disc_iss, "discovery", keys_in.discovery_ref))
     if not compared:
-        return CheckResult.skipped("no --issuer and no discovery document to compare iss with")
-    if findings:
-        return CheckResult.failed(findings, "; ".join(f.title for f in findings))
-    return CheckResult.passed(f"iss {_q(iss)} matches {' and '.join(compared)}")
+        return Verdict.skipped("no --issuer and no discovery document to compare iss with")
+    if problems:
+        return Verdict.failed(problems)
+    return Verdict.passed(f"iss {quoted(iss)} matches {' and '.join(compared)}")
 
 
-def judge_audience(report: TokenReport, options: Options) -> CheckResult:
+def judge_audience(report: TokenReport, options: Expectations) -> Verdict:
     """``aud`` must contain ``--client-id`` (go-oidc: any entry; azp is ignored)."""
     if options.client_id is None:
-        return CheckResult.skipped("no --client-id to compare aud with")
+        return Verdict.skipped("no --client-id to compare aud with")
     if report.claims is None:
-        return CheckResult.unknown("the payload could not be decoded")
+        return Verdict.unknown("the payload could not be decoded")
     auds = audiences(report.claims)
     if auds is None:
-        return CheckResult.unknown("'aud' has a type the API server cannot read")
+        return Verdict.unknown("'aud' has a type the API server cannot read")
     if options.client_id in auds:
-        return CheckResult.passed(f"aud contains {_q(options.client_id)}")
-    finding = Finding(
-        "audience-mismatch",
-        f"The API server expects audience {_q(options.client_id)}; the token carries {_go_list(auds)}",
-        evidence=[
-            _ev(report, "aud", _go_list(auds)),
-            EvidenceRef("settings", "--client-id", clean(options.client_id)),
-        ],
-    )
-    return CheckResult.failed([finding], finding.title)
+        return Verdict.passed(f"aud contains {quoted(options.client_id)}")
+    return Verdict.failed([AudienceMismatch(options.client_id, tuple(auds))])
 
 
-def judge_email(report: TokenReport) -> CheckResult:
+def judge_email(report: TokenReport) -> Verdict:
     """``email_verified``: false, null or a non-boolean fails an API server whose username claim is email.
 
     oidc.go checks it only when the username claim is exactly ``email``, and only when present;
@@ -693,41 +779,29 @@ def judge_email(report: TokenReport) -> CheckResult:
     """
     claims = report.claims
     if claims is None:
-        return CheckResult.unknown("the payload could not be decoded")
+        return Verdict.unknown("the payload could not be decoded")
     if "email" not in claims:
-        return CheckResult.passed("no email claim")
+        return Verdict.passed("no email claim")
     if "email_verified" not in claims:
-        return CheckResult.passed("no email_verified claim (the API server accepts its absence)")
+        return Verdict.passed("no email_verified claim (the API server accepts its absence)")
     v = claims["email_verified"]
     if v is True:
-        return CheckResult.passed("email_verified is true")
-    if v is False or v is None:
-        what = "false" if v is False else "null"
-        message = "oidc: email not verified"
-    else:
-        what = f"{_q(v)}, not a JSON boolean"
-        message = "oidc: parse 'email_verified' claim: json: cannot unmarshal ... into Go value of type bool"
-    finding = Finding(
-        "email-not-verified",
-        f"email_verified is {what}: an API server whose username claim is `email` rejects the token ({message})",
-        evidence=[_ev(report, "email_verified", json.dumps(v))],
-        severity=Severity.WARNING,
-    )
-    return CheckResult.failed([finding], finding.title)
+        return Verdict.passed("email_verified is true")
+    return Verdict.failed([EmailNotVerified(v)])
 
 
-def judge_type(report: TokenReport) -> CheckResult:
+def judge_type(report: TokenReport) -> Verdict:
     """Signs of an access token sent where an id_token is expected."""
     claims, header = report.claims, report.header or {}
     if claims is None:
-        return CheckResult.unknown("the payload could not be decoded")
+        return Verdict.unknown("the payload could not be decoded")
     signs: list[str] = []
     typ = claims.get("typ")
     if isinstance(typ, str) and typ.lower() == "bearer":
         signs.append("payload typ 'Bearer' (a Keycloak access token; id_tokens say 'ID')")
     htyp = header.get("typ")
     if isinstance(htyp, str) and htyp.lower() in ("at+jwt", "application/at+jwt"):
-        signs.append(f"header typ {_q(htyp)} (an RFC 9068 access token)")
+        signs.append(f"header typ {quoted(htyp)} (an RFC 9068 access token)")
     if "scp" in claims:
         signs.append("an 'scp' claim (an Azure/Okta access token)")
     if claims.get("token_use") == "access":
@@ -737,15 +811,8 @@ def judge_type(report: TokenReport) -> CheckResult:
         # Keycloak marks its id_tokens `typ: ID`; an audience mapper may add `account` to one.
         signs.append("aud 'account' (Keycloak's access-token audience)")
     if not signs:
-        return CheckResult.passed("no sign of an access token")
-    finding = Finding(
-        "wrong-token-type",
-        f"This looks like an access token, not an id_token: {signs[0]}",
-        evidence=[_ev(report, "claims", s) for s in signs],
-        fix="send the id_token (oauth2-proxy: --pass-authorization-header; Kubeapps: leave "
-        "proxypassAccessTokenAsBearer off unless the cluster validates access tokens)",
-    )
-    return CheckResult.failed([finding], "; ".join(signs))
+        return Verdict.passed("no sign of an access token")
+    return Verdict.failed([AccessTokenSigns(tuple(signs))], "; ".join(signs))
 
 
 def _notes(report: TokenReport) -> list[str]:
@@ -816,11 +883,11 @@ def inspect_token(
     token: str,
     ref: str,
     now: datetime,
-    options: Options,
+    options: Expectations,
     keys_in: KeyInputs,
     now_source: str = "clock",
 ) -> TokenReport:
-    """Decode and judge one token: every aspect's result, all findings, notes."""
+    """Decode and judge one token: every aspect's verdict, and notes."""
     report = decode_token(token, ref)
     report.aspects[DECODE] = judge_decode(report)
     report.aspects[EXPIRY] = judge_expiry(report, now, now_source)
@@ -829,18 +896,13 @@ def inspect_token(
     report.aspects[AUDIENCE] = judge_audience(report, options)
     report.aspects[EMAIL] = judge_email(report)
     report.aspects[TYPE] = judge_type(report)
-    for check_id, result in report.aspects.items():
-        for f in result.findings:
-            f.check = check_id
-            f.origin = f.origin if f.origin == Origin.CONFIG else Origin.PREDICTED
-        report.findings.extend(result.findings)
     report.notes = _notes(report)
     return report
 
 
-def worst(results: list[CheckResult]) -> Status:
-    """The status several tokens' results add up to: any fail, else any unknown, else pass."""
-    statuses = {r.status for r in results}
+def worst(verdicts: list[Verdict]) -> Status:
+    """The status several tokens' verdicts add up to: any fail, else any unknown, else pass."""
+    statuses = {r.status for r in verdicts}
     for s in (Status.FAIL, Status.UNKNOWN, Status.PASS):
         if s in statuses:
             return s

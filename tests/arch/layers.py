@@ -59,15 +59,21 @@ class Import:
 
 
 @functools.cache
-def imports() -> tuple[Import, ...]:
-    """Every runtime import of an ``oidc_doctor`` module by an ``oidc_doctor`` module."""
+def trees() -> tuple[tuple[str, ast.Module], ...]:
+    """Every module of the package, parsed: (module name, syntax tree)."""
+    return tuple((module_name(p), ast.parse(p.read_text(), str(p))) for p in sorted(PACKAGE.rglob("*.py")))
+
+
+@functools.cache
+def imports(typing: bool = False) -> tuple[Import, ...]:
+    """Every runtime import of an ``oidc_doctor`` module by an ``oidc_doctor`` module (with
+    ``typing``, also those made only for the type checker, under ``if TYPE_CHECKING:``)."""
     out: list[Import] = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        mod = module_name(path)
-        tree = ast.parse(path.read_text(), str(path))
+    for mod, tree in trees():
+        is_pkg = PACKAGE.parent.joinpath(*mod.split("."), "__init__.py").exists()
         parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(tree):
-            if _in_type_checking(node, parents):
+            if not typing and _in_type_checking(node, parents):
                 continue
             top = parents.get(node) is tree
             if isinstance(node, ast.Import):
@@ -75,7 +81,7 @@ def imports() -> tuple[Import, ...]:
                     if a.name.startswith("oidc_doctor"):
                         out.append(Import(mod, a.name, (), top, node.lineno))
             elif isinstance(node, ast.ImportFrom):
-                dst = _resolve(mod, path.name == "__init__.py", node)
+                dst = _resolve(mod, is_pkg, node)
                 if not dst.startswith("oidc_doctor"):
                     continue
                 # `from package import submodule` imports the submodule, not the package's names.

@@ -13,7 +13,7 @@ from authn_support import public_jwk, sign
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks.base import Context
 from oidc_doctor.evidence import Evidence, Item, Kind
-from oidc_doctor.model import Origin, Status
+from oidc_doctor.model import FailureSource, Origin, Status
 from oidc_doctor.pipeline import Report, run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -215,6 +215,28 @@ def test_a_401_the_api_server_logged_is_left_to_its_log_finding(tmp_path: Path) 
     causes = [f.cause for f in report.findings]
     assert "token-accepted" not in causes and "apiserver-endpoint-mismatch" not in causes
     assert "but the API server logged a 401" in check(report, "authn.prediction").reason
+
+
+def test_where_a_401_was_seen_is_its_source_not_its_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "apiserver.log"
+    path.write_text(
+        'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: authenticator not initialized]"\n'
+    )
+    log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=path)
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
+    assert [(f.source, f.ref) for f in report.ctx.facts.failures] == [
+        (FailureSource.APISERVER_LOG, "bundle/apiserver.log@0")
+    ]
+    # An error text filed under a name that looks like a line of the API server's log is still what
+    # the user saw: only a failure whose source is that log is the API server's word.
+    quiet = tmp_path / "quiet.log"
+    quiet.write_text('I1128 10:25:01.000000       1 controller.go:1] "Starting controller"\n')
+    quiet_log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=quiet)
+    error = Item(Kind.ERROR_TEXT, "bundle/apiserver.log:7", "error: You must be logged in to the server (Unauthorized)")
+    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), quiet_log, error]), Context(now=NOW))
+    assert [f.source for f in report.ctx.facts.failures] == [FailureSource.ERROR_TEXT]
+    assert [f.cause for f in report.findings if f.cause == "apiserver-endpoint-mismatch"]
 
 
 def test_control_plane_nodes_that_disagree_are_named() -> None:

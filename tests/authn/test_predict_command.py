@@ -248,3 +248,33 @@ def test_kubectl_describe_output_works_as_an_apiserver_manifest(tmp_path: Path) 
     )
     assert status == 0, out
     assert "username:      oidc:alice@example.com" in out
+
+
+def test_predict_judges_through_the_runner_deriving_only_the_api_server_area(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oidc_doctor import pipeline
+
+    calls: list[tuple[Any, ...]] = []
+    derive_all = pipeline.derive_all
+
+    def recording(ev: Any, ctx: Any, areas: Any = None) -> Any:
+        out = derive_all(ev, ctx, areas)
+        assert out.facts.authn is not None
+        calls.append((tuple(areas or ()), [i.ref for i in ev.items], out.facts.authn.prediction))
+        return out
+
+    monkeypatch.setattr(pipeline, "derive_all", recording)
+    tok = write_token(tmp_path, groups=["dev"])
+    jwks = str(tmp_path / "jwks.json")
+    status, out, _ = cli("predict", "--token", tok, *FLAGS, "--jwks", jwks, "--now", NOW, "-o", "json")
+    assert status == 0
+    ((areas, refs, prediction),) = calls
+    # The command's settings and keys reach the runner's authn deriver; its prediction is the output.
+    assert areas == ("authn",) and refs == [tok]
+    assert prediction is not None and prediction.user is not None
+    assert json.loads(out)["user"]["username"] == prediction.user.username == "alice@example.com"
+    calls.clear()
+    status, out, _ = cli("predict", *FLAGS, "--now", NOW, "-o", "json")  # no token: the settings alone
+    assert (status, json.loads(out)["stage"]) == (0, "config-only")
+    assert calls == [(("authn",), [], None)]
