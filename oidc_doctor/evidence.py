@@ -35,7 +35,7 @@ class Kind(StrEnum):
     CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)
     HELM_RELEASE = "helm-release"  # data: Secret dict of type helm.sh/release.v1
     INGRESS = "ingress"  # data: Ingress dict
-    APISERVER_LOG = "apiserver-log"  # data: None; read the file at ``path``
+    APISERVER_LOG = "apiserver-log"  # data: None (read the file at ``path``) or a logs.exports.LogExport
     PROXY_LOG = "proxy-log"  # data: None; read the file at ``path``
     INGRESS_LOG = "ingress-log"  # data: None; read the file at ``path``
     ERROR_TEXT = "error-text"  # data: str, what the user saw

@@ -138,8 +138,8 @@ def _from_logs(ev: Evidence) -> tuple[Item, ApiServerAuth] | None:
 
     found: list[tuple[Item, ApiServerAuth]] = []
     for item in ev.of(Kind.APISERVER_LOG):
-        if item.path is None:
-            continue
+        if item.path is None or item.data is not None:
+            continue  # a cloud's log export (managed control planes print no k3s command line)
         try:
             auth = from_k3s_log(item.path, item.ref)
         except (InputError, OSError, EOFError, zlib.error):
