@@ -106,6 +106,12 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             return Kind.EKS_IDP, "", obj
         if isinstance(obj.get("oidc"), dict) and "identityProviderConfigName" in obj["oidc"]:
             return Kind.EKS_IDP, "", {"identityProviderConfig": obj}
+        from oidc_doctor.managed import aks
+
+        if aks.is_cluster(obj):
+            return Kind.AKS_CLUSTER, "", obj  # az aks show -o json
+        if aks.is_jwt_authenticator(obj):
+            return Kind.AKS_JWT, "", obj  # az aks jwtauthenticator show/list -o json
         from oidc_doctor.controlplane import metrics
 
         if metrics.is_query_result(obj):
@@ -154,9 +160,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
+        from oidc_doctor.managed.aks import azure_kubelogin_users
         from oidc_doctor.proxy.kubelogin import kubelogin_clients
 
-        if kubelogin_clients(obj, ""):
+        if kubelogin_clients(obj, "") or azure_kubelogin_users(obj, ""):
             return Kind.KUBECONFIG, "", obj
         return None, "a kubeconfig without an oidc auth-provider id-token or kubelogin user", obj
     if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):

@@ -43,6 +43,8 @@ class Kind(StrEnum):
     KUBECONFIG = "kubeconfig"  # data: kubeconfig dict whose user runs kubelogin (no token in it)
     APISERVER_METRICS = "apiserver-metrics"  # data: list of controlplane.metrics.Sample (authentication families)
     APISERVER_LEASE = "apiserver-lease"  # data: an API server identity Lease dict (kube-system)
+    AKS_CLUSTER = "aks-cluster"  # data: az aks show JSON (a ManagedCluster)
+    AKS_JWT = "aks-jwtauthenticator"  # data: az aks jwtauthenticator show JSON (one jwtAuthenticators resource)
     AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 

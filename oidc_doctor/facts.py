@@ -13,7 +13,8 @@ checks only read.
 6. authn — the API server's settings, their validation, the predicted verdict per token;
 7. identity — one precedence rule (:func:`identity_of`);
 8. rbac — the bindings' index and the analysis of the identity;
-9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
+9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses;
+10. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict.
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
@@ -27,6 +28,7 @@ from oidc_doctor.record import FrozenRecord
 
 if TYPE_CHECKING:
     from oidc_doctor.authn.verify import Prediction
+    from oidc_doctor.checks.aks import AksFacts
     from oidc_doctor.checks.authn import AuthnFacts
     from oidc_doctor.checks.controlplane import ControlPlaneFacts
     from oidc_doctor.checks.logs import LogFacts
@@ -61,6 +63,7 @@ class Facts(FrozenRecord):
         "identity",
         "rbac",
         "proxy",
+        "aks",
     )
     __slots__ = _fields
     logs: LogFacts | None
@@ -80,6 +83,7 @@ class Facts(FrozenRecord):
     identity: Identity | None
     rbac: RbacFacts | None
     proxy: ProxyState | None
+    aks: AksFacts | None
 
     def __init__(
         self,
@@ -100,6 +104,7 @@ class Facts(FrozenRecord):
         identity: Identity | None = None,
         rbac: RbacFacts | None = None,
         proxy: ProxyState | None = None,
+        aks: AksFacts | None = None,
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "logs", logs)
@@ -119,6 +124,7 @@ class Facts(FrozenRecord):
         setattr_(self, "identity", identity)
         setattr_(self, "rbac", rbac)
         setattr_(self, "proxy", proxy)
+        setattr_(self, "aks", aks)
 
     def __hash__(self) -> int:  # holds dicts and reports: identity is enough for one run's facts
         return id(self)

@@ -258,6 +258,7 @@ LOG_CAUSES = (
     "proxy-refresh-unsupported",
     "proxy-config-invalid",
     "proxy-header-too-large",
+    "aks-entra-group-overage",
 )
 
 CHECKS: list[Check] = [

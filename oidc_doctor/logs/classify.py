@@ -59,6 +59,9 @@ class Verdict:
 # distributed-claims failure quotes the inner verifier's "expected audience", and "fetching keys"
 # is a JWKS download failure wrapped in "failed to verify signature".
 _REQUEST_RULES: tuple[tuple[str, str], ...] = (
+    # AKS-managed Entra ID's webhook (kubeguard/guard auth/providers/azure/azure.go, Check): a service
+    # principal's token with the group overage pointer; the API server logs the webhook's status.error.
+    ("group membership exceeding 200 is not supported", "aks-entra-group-overage"),
     ("could not expand distributed claims", "groups-distributed-claims"),
     ("failed to obtain source from claim name", "groups-distributed-claims"),
     ("oidc: source does not exist", "groups-distributed-claims"),
