@@ -14,7 +14,8 @@ checks only read.
 7. identity — one precedence rule (:func:`identity_of`);
 8. rbac — the bindings' index and the analysis of the identity;
 9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses;
-10. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict.
+10. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict and
+    the user AKS-managed Entra ID maps the judged token to (derived before identity, which reads it).
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
@@ -156,6 +157,8 @@ def identity_of(facts: Facts) -> Identity | None:
         return facts.reviewed
     p = facts.prediction
     user = p.user if p is not None and p.authenticated and p.user is not None else None
+    if user is None and facts.aks is not None and facts.aks.user is not None:
+        user = facts.aks.user  # AKS-managed Entra ID: the user AKS's webhook maps the Entra token to
     quoted = next((f.user for f in facts.failures if f.kind == "forbidden" and f.user is not None), None)
     if quoted is not None:
         if user is not None and user.username == quoted:

@@ -219,10 +219,10 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reviewed", ("controlplane",)),
     ("failures", ("logs", "controlplane")),
     ("authn", ("tokens",)),
-    ("identity", ("reviewed", "failures", "authn")),
+    ("aks", ("tokens",)),
+    ("identity", ("reviewed", "failures", "authn", "aks")),
     ("rbac", ("tokens", "failures", "authn", "identity")),
     ("proxy", ()),
-    ("aks", ("tokens",)),
 )
 
 

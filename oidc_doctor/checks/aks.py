@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oidc_doctor.authn.verify import UserInfo
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.managed import aks
@@ -38,13 +39,14 @@ class AksFacts(FrozenRecord):
     AKS JWT authenticators.
     """
 
-    _fields = ("clusters", "kubelogins", "entra", "verdicts", "prefixes")
+    _fields = ("clusters", "kubelogins", "entra", "verdicts", "prefixes", "user")
     __slots__ = _fields
     clusters: tuple[aks.AksCluster, ...]
     kubelogins: tuple[aks.AzureKubelogin, ...]
     entra: str
     verdicts: tuple[tuple[str, aks.EntraVerdict], ...]
     prefixes: tuple[aks.JwtPrefix, ...]
+    user: UserInfo | None
 
     def __init__(
         self,
@@ -53,6 +55,7 @@ class AksFacts(FrozenRecord):
         entra: str = "",
         verdicts: tuple[tuple[str, aks.EntraVerdict], ...] = (),
         prefixes: tuple[aks.JwtPrefix, ...] = (),
+        user: UserInfo | None = None,
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "clusters", tuple(clusters))
@@ -60,6 +63,7 @@ class AksFacts(FrozenRecord):
         setattr_(self, "entra", entra)
         setattr_(self, "verdicts", tuple(verdicts))
         setattr_(self, "prefixes", tuple(prefixes))
+        setattr_(self, "user", user)
 
     def __hash__(self) -> int:
         return id(self)
@@ -85,7 +89,20 @@ def derive_aks(ev: Evidence, ctx: Context) -> AksFacts | None:
         for rep in ctx.facts.tokens:
             if rep.claims is not None and aks.is_entra_token(rep.claims):
                 verdicts.append((f"{rep.ref} ({rep.fingerprint})", aks.judge_entra_token(rep.claims)))
-    return AksFacts(clusters, kubelogins, entra, tuple(verdicts), prefixes)
+    return AksFacts(clusters, kubelogins, entra, tuple(verdicts), prefixes, _user(entra, ctx.facts.token_claims))
+
+
+def _user(entra: str, claims: dict[str, Any] | None) -> UserInfo | None:
+    """The user AKS's webhook maps an accepted Entra token to: ``upn``, else ``oid`` (guard
+    ``azureUsernameClaim``/``azureObjectIDClaim``), and the token's group object IDs (with an overage
+    pointer AKS reads them from Microsoft Graph: not known here)."""
+    if not entra or claims is None or not aks.is_entra_token(claims) or aks.judge_entra_token(claims).problems:
+        return None
+    name = claims.get("upn") if isinstance(claims.get("upn"), str) else claims.get("oid")
+    if not isinstance(name, str) or not name:
+        return None
+    groups = claims.get("groups")
+    return UserInfo(name, groups=[str(g) for g in groups] if isinstance(groups, list) else [])
 
 
 def entra_token(ctx: Context) -> bool:

@@ -174,6 +174,10 @@ def test_aks_managed_entra_users_are_never_asked_for_apiserver_flags(tmp_path: P
     assert ttype["status"] == "pass"
     (entra,) = [c for c in doc["checks"] if c["id"] == "aks.entra-token"]
     assert entra["status"] == "pass"
+    # The identity AKS's webhook maps the token to: upn and the group object IDs.
+    ident = doc["identity"]
+    assert (ident["username"], ident["source"]) == ("alice@example.com", "prediction")
+    assert cloud.DEV_GROUP in ident["groups"]
 
 
 def test_the_same_access_token_without_aks_context_is_still_a_wrong_type(tmp_path: Path) -> None:
