@@ -340,6 +340,7 @@ def main(out: Path = HERE) -> None:
         write(out / name, {n: as_written(n, v) for n, v in files.items()})
         expected[name] = expect
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+    (out / "SOURCES.md").write_text(SOURCES)
 
 
 # --- What the control plane records (issue 13): API server metrics, audit events ---------------------
@@ -534,11 +535,55 @@ def controlplane_scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]
     }
 
 
-
-
 # --- AKS: AKS-managed Microsoft Entra ID and structured authentication (issue 13) ----------------------
 # Each shape's source is in tests/fixturekit/cloud.py and, per example, in examples/SOURCES.md.
 
+
+#: examples/SOURCES.md: where each AKS example's shapes come from (beside the bundles, never inside one:
+#: a bundle reads every file it holds).
+SOURCES = (
+    "# Where the shapes of the AKS examples come from\n"
+    "\n"
+    "The bundles are written by `examples/generate.py` from `tests/fixturekit/cloud.py` (deterministic:\n"
+    "tokens signed with seeded keys at fixed times). These notes live beside the bundles, not in them: a\n"
+    "bundle reads every file it holds.\n"
+    "\n"
+    "| example | files | shape and its source |\n"
+    "|---|---|---|\n"
+    "| every `aks-*` | `aks-show.json` | `az aks show -g RG -n NAME -o json`: the ManagedCluster "
+    "resource, `aadProfile {managed, enableAzureRbac, adminGroupObjectIDs, tenantId}`, `fqdn` "
+    "`*.hcp.REGION.azmk8s.io` (learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id, "
+    "learn.microsoft.com/cli/azure/aks#az-aks-show) |\n"
+    "| every `aks-entra-*`, `aks-azure-rbac` | `kubeconfig.yaml` | what `az aks get-credentials` writes "
+    "since Kubernetes 1.24: exec `kubelogin get-token --environment AzurePublicCloud --server-id "
+    "6dae42f8-4368-4678-94ff-3960e28e3630 --client-id 80faf920-1908-4b52-b5ef-a8e7bedfc67a --tenant-id "
+    "... --login devicecode` (learn.microsoft.com/azure/aks/kubelogin-authentication; Azure/kubelogin "
+    "`docs/book/src/concepts/aks.md`, `pkg/internal/converter/convert.go`) |\n"
+    "| `aks-entra-wrong-token-type` | `token.txt` | an Entra ID v2.0 id_token (`iss` "
+    "`https://login.microsoftonline.com/TENANT/v2.0`, `aud` the client application, `nonce`, no `scp`) — "
+    "learn.microsoft.com/entra/identity-platform/id-token-claims-reference |\n"
+    "| `aks-entra-audience-mismatch` | `kubeconfig.yaml`, `token.txt` | `--legacy` added to kubelogin's "
+    "args, and the v1 access token it gets with `aud: spn:6dae42f8-...` (Azure/kubelogin "
+    "`pkg/internal/token/options.go`: \"get token with 'spn:' prefix in audience claim\"; "
+    "`docs/book/src/concepts/login-modes/devicecode.md`: not compatible with AKS-managed AAD) |\n"
+    "| `aks-entra-group-overage` | `token.txt`, `PT1H.json` | a service principal's v1 access token "
+    "(`idtyp: app`, `appid`) with `_claim_names`/`_claim_sources` instead of `groups` "
+    '(learn.microsoft.com/entra/identity-platform/access-token-claims-reference, "Groups overage claim");'
+    " the storage-account blob of the cluster's resource logs, one record per line (`time`, `resourceId`,"
+    " `category: kube-apiserver`, `operationName`, `properties {log, stream, pod}`), whose API server "
+    "line carries AKS's webhook error (kubeguard/guard `auth/providers/azure/azure.go`: \"service "
+    "principal with group membership exceeding 200 is not supported\") as the request's error |\n"
+    "| `aks-azure-rbac` | `aks-show.json`, `error.txt` | `enableAzureRbac: true`; kubectl's 403 with "
+    "AKS's Azure RBAC suffix \"User does not have access to the resource in Azure. Update role assignment "
+    'to allow access." (learn.microsoft.com/azure/aks/manage-azure-rbac) |\n'
+    "| `aks-jwt-prefix-missing` | `jwtauthenticator.json`, `rbac.yaml`, `error.txt` | `az aks "
+    "jwtauthenticator show -o json`: the `Microsoft.ContainerService/managedClusters/jwtAuthenticators` "
+    "resource (azure-rest-api-specs example `JWTAuthenticators_CreateOrUpdate`, API 2025-07-02-preview; "
+    "azure-cli-extensions `src/aks-preview/azext_aks_preview/_format.py` reads `properties.issuer.url`), "
+    "with the GitHub Actions mapping `'aks:jwt:github:' + claims.sub` of Microsoft's troubleshooting "
+    'article "AKS control plane authentication using external identity providers" (issue 4: the '
+    "`aks:jwt:` prefix); the RoleBinding names the identity without it |\n"
+)
 
 HEALTHZ = '"HTTP" verb="GET" URI="/healthz" latency="412.6µs" resp=200'
 

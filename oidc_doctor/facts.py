@@ -11,11 +11,11 @@ checks only read.
 4. reviewed — the API server's own answer: a SelfSubjectReview, else an audit event for the token;
 5. failures — the 401/403/logged-out seen: log lines, error texts, audit events;
 6. authn — the API server's settings, their validation, the predicted verdict per token;
-7. identity — one precedence rule (:func:`identity_of`);
-8. rbac — the bindings' index and the analysis of the identity;
-9. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses;
-10. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict and
-    the user AKS-managed Entra ID maps the judged token to (derived before identity, which reads it).
+7. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict and
+   the user AKS-managed Entra ID maps the judged token to;
+8. identity — one precedence rule (:func:`identity_of`);
+9. rbac — the bindings' index and the analysis of the identity;
+10. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
