@@ -200,38 +200,58 @@ def check_entra_token(ev: Evidence, ctx: Context) -> CheckResult:
     return CheckResult.passed("; ".join([reason, *notes]))
 
 
+#: The Azure RBAC authorizer's deny reason, which kubectl prints after the 403 (kubeguard/guard
+#: ``authz/providers/azure/rbac/checkaccessreqhelper.go`` ``AccessNotAllowedVerdict``).
+AZURE_RBAC_DENIED = "User does not have access to the resource in Azure. Update role assignment to allow access."
+
+
 def check_azure_rbac(ev: Evidence, ctx: Context) -> CheckResult:
-    """Azure RBAC for Kubernetes authorization: a 403 is decided by Azure role assignments too."""
+    """Azure RBAC for Kubernetes authorization: a 403 is decided by Azure role assignments too. The
+    authorizer's own deny reason in a pasted 403 says so even without ``az aks show``."""
     f = ctx.facts.aks
     cluster = next((c for c in f.clusters if c.azure_rbac), None) if f is not None else None
-    if cluster is None:
-        return CheckResult.skipped("no AKS cluster with aadProfile.enableAzureRbac among the inputs")
     forbidden = [x for x in ctx.facts.failures if x.kind == "forbidden"]
+    said = next((x for x in forbidden if AZURE_RBAC_DENIED[:46] in x.text), None)
+    if cluster is None and said is None:
+        return CheckResult.skipped(
+            "no AKS cluster with aadProfile.enableAzureRbac among the inputs, and no 403 of Azure RBAC's"
+        )
     if not forbidden:
+        assert cluster is not None
         return CheckResult.passed(
             f"{cluster.ref}: Azure RBAC authorizes too (no 403 observed; the bindings in hand are not the whole answer)"
         )
-    seen = forbidden[0]
+    seen = said or forbidden[0]
     who = seen.user or "OBJECT_ID"
     # The cluster's ARM id, asked of az rather than printed (a long id reads as an opaque secret to the
     # masking policy); resource group, name and namespace are quoted words.
+    rg = cluster.resource_group if cluster is not None and cluster.resource_group else None
+    name = cluster.name if cluster is not None and cluster.name else None
     cluster_id = (
-        f'"$(az aks show -g {arg(cluster.resource_group or "RESOURCE_GROUP", "resource group")} '
-        f'-n {arg(cluster.name or "CLUSTER", "cluster")} --query id -o tsv)"'
+        f'"$(az aks show -g {arg(rg) if rg else "RESOURCE_GROUP"} -n {arg(name) if name else "CLUSTER"} '
+        '--query id -o tsv)"'
     )
     scope = cluster_id + (arg(f"/namespaces/{seen.namespace}", "namespace") if seen.namespace else "")
     role = arg("Azure Kubernetes Service RBAC Reader")
     listing = f"az role assignment list --scope {cluster_id} --include-inherited -o table"
     grant = f"az role assignment create --role {role} --assignee {arg(who, 'object id')} --scope {scope}"
+    evidence = [EvidenceRef("error-text", seen.ref, clean(seen.text, 400))]
+    if cluster is not None:
+        evidence.insert(0, EvidenceRef("apiserver-config", f"{cluster.ref} aadProfile.enableAzureRbac", "true"))
+        title = (
+            f"{cluster.name or cluster.ref} authorizes with Azure RBAC (enableAzureRbac: true): the 403 is decided "
+            "by Azure role assignments as well as by the Kubernetes bindings in hand"
+        )
+    else:
+        title = (
+            "the 403 comes from AKS's Azure RBAC authorizer (`User does not have access to the resource in Azure`): "
+            "Azure role assignments decide, not only the Kubernetes bindings in hand"
+        )
     finding = Finding(
         "aks-azure-rbac",
-        f"{cluster.name or cluster.ref} authorizes with Azure RBAC (enableAzureRbac: true): the 403 is decided by "
-        "Azure role assignments as well as by the Kubernetes bindings in hand",
-        evidence=[
-            EvidenceRef("apiserver-config", f"{cluster.ref} aadProfile.enableAzureRbac", "true"),
-            EvidenceRef("error-text", seen.ref, clean(seen.text, 400)),
-        ],
-        origin=Origin.CONFIG,
+        title,
+        evidence=evidence,
+        origin=Origin.OBSERVED if said is not None else Origin.CONFIG,
         fix=f"see the Azure role assignments: `{listing}`; grant one: `{grant}`",
     )
     return CheckResult.failed([finding], "a 403 was observed on a cluster that authorizes with Azure RBAC")

@@ -282,3 +282,20 @@ def test_jwt_authenticators_are_judged_by_the_emulator(tmp_path: Path) -> None:
     (tmp_path / "b" / "token.txt").write_text(sign(wrong_aud, "k1"))
     doc = _diagnose(tmp_path / "b")
     assert doc["findings"][0]["cause"] == "audience-mismatch"
+
+
+def test_azure_rbacs_own_deny_reason_names_the_cause_without_az_aks_show(tmp_path: Path) -> None:
+    text = (
+        'Error from server (Forbidden): nodes is forbidden: User "b4fc35ea-2903-41e3-9d55-c962247645cc" cannot '
+        'list resource "nodes" in API group "" at the cluster scope: ' + aks_checks.AZURE_RBAC_DENIED + "\n"
+    )
+    _ev(tmp_path, {"error.txt": text})
+    doc = _diagnose(tmp_path / "b")
+    first = doc["findings"][0]
+    assert first["cause"] == "aks-azure-rbac", [f["cause"] for f in doc["findings"]]
+    assert "--assignee b4fc35ea-2903-41e3-9d55-c962247645cc" in first["fix"]
+    assert "-g RESOURCE_GROUP -n CLUSTER" in first["fix"]
+    # A plain 403 without that reason and without az aks show is not Azure RBAC's.
+    (tmp_path / "b" / "error.txt").write_text(text.split(": User does not")[0] + "\n")
+    doc = _diagnose(tmp_path / "b")
+    assert "aks-azure-rbac" not in [f["cause"] for f in doc["findings"]]
