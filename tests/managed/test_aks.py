@@ -299,3 +299,32 @@ def test_azure_rbacs_own_deny_reason_names_the_cause_without_az_aks_show(tmp_pat
     (tmp_path / "b" / "error.txt").write_text(text.split(": User does not")[0] + "\n")
     doc = _diagnose(tmp_path / "b")
     assert "aks-azure-rbac" not in [f["cause"] for f in doc["findings"]]
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        dict(cloud.aks_cluster(), aadProfile="managed"),
+        dict(cloud.aks_cluster(), aadProfile={"managed": "true", "adminGroupObjectIDs": "g", "tenantId": 7}),
+        {"type": "Microsoft.ContainerService/ManagedClusters", "aadProfile": None},
+        {"type": "Microsoft.ContainerService/managedClusters/jwtAuthenticators", "properties": None},
+        {"type": "Microsoft.ContainerService/managedClusters/jwtAuthenticators", "properties": {"claimMappings": 5}},
+        dict(
+            cloud.jwt_authenticator("x", "https://idp.example.com", ["a"], "'aks:jwt:' + claims.sub"),
+            properties={"issuer": {"url": 5, "audiences": "a"}, "claimMappings": {"username": {"expression": 3}}},
+        ),
+        {"users": [{"name": "u", "user": {"exec": {"args": ["get-token", "--server-id"]}}}], "kind": "Config"},
+    ],
+)
+def test_malformed_aks_inputs_never_crash(tmp_path: Path, obj: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OIDC_DOCTOR_STRICT", "1")  # a crashing check fails the test instead of reading as unknown
+    _ev(tmp_path, {"x.json": obj, "token.txt": cloud.entra_token(cloud.entra_access_claims())})
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["diagnose", "--bundle", str(tmp_path / "b"), "--now", "2026-11-28T10:25:12Z", "-o", "json"],
+        IO(stdout=out, stderr=err, env={"OIDC_DOCTOR_STRICT": "1"}),
+    )
+    assert status in (0, 1, 2), err.getvalue()
+    if status != 2:
+        json.loads(out.getvalue())
+    assert "Traceback" not in err.getvalue()
