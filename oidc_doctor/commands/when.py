@@ -53,11 +53,10 @@ class Moment(FrozenRecord):
 
 def _log_time(ev: Evidence) -> datetime | None:
     from oidc_doctor.evidence import Kind
-    from oidc_doctor.logs.exports import LogExport
-
     items = [i for i in ev.of(Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG) if i.path is not None]
     if not items:
         return None
+    from oidc_doctor.logs.exports import LogExport
     from oidc_doctor.logs.window import latest_timestamp
 
     times = []
