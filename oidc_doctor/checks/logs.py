@@ -259,6 +259,8 @@ LOG_CAUSES = (
     "proxy-config-invalid",
     "proxy-header-too-large",
     "aks-entra-group-overage",
+    "aks-entra-audience-mismatch",
+    "aks-entra-wrong-token-type",
 )
 
 CHECKS: list[Check] = [

@@ -328,3 +328,30 @@ def test_malformed_aks_inputs_never_crash(tmp_path: Path, obj: dict[str, Any], m
     if status != 2:
         json.loads(out.getvalue())
     assert "Traceback" not in err.getvalue()
+
+
+def test_guard_lines_in_an_aks_export_name_the_aks_causes(tmp_path: Path) -> None:
+    from fixturekit import logs
+
+    from oidc_doctor.logs.classify import classify_line
+
+    aud = (
+        f'failed to verify token for azure: oidc: expected audience "{aks.AKS_SERVER_APP}" '
+        'got ["https://management.azure.com/"]'
+    )
+    v2 = (
+        "failed to verify token for azure: oidc: id token issued by a different provider, expected "
+        f'"https://sts.windows.net/{cloud.TENANT}/" got "https://login.microsoftonline.com/{cloud.TENANT}/v2.0"'
+    )
+    spn = "[invalid bearer token, service principal with group membership exceeding 200 is not supported. See ...]"
+    lines = [logs.klog("E", -20, "utils.go:130", aud), logs.klog("E", -10, "utils.go:130", v2), logs.unable(spn, -5)]
+    codes = [v.code for v in (classify_line(x.encode()) for x in lines) if v is not None]
+    assert codes == ["aks-entra-audience-mismatch", "aks-entra-wrong-token-type", "aks-entra-group-overage"]
+    records = [("guard", -20, lines[0]), ("guard", -10, lines[1]), ("kube-apiserver", -5, lines[2])]
+    _ev(tmp_path, {"aks.json": cloud.aks_cluster(), "PT1H.json": cloud.aks_resource_logs(records)})
+    doc = _diagnose(tmp_path / "b")
+    causes = [f["cause"] for f in doc["findings"]]
+    assert set(causes) == {"aks-entra-audience-mismatch", "aks-entra-wrong-token-type", "aks-entra-group-overage"}
+    guard = next(f for f in doc["findings"] if f["cause"] == "aks-entra-audience-mismatch")
+    assert guard["title"].startswith("AKS's Entra ID webhook (guard) rejected the token")
+    assert guard["evidence"][0]["ref"] == "b/PT1H.json line 1"
