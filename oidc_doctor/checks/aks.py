@@ -312,6 +312,29 @@ def check_jwt_prefix(ev: Evidence, ctx: Context) -> CheckResult:
                         f"{option('--' + kind.lower(), aks.JWT_PREFIX + name, 'name')}`)",
                     )
                 )
+    # With the identity known (predicted, or quoted by a 403): bindings naming its names without the prefix.
+    seen_where = {e.ref for x in findings for e in x.evidence if e.source == "rbac"}
+    ident = ctx.facts.identity
+    names = [("User", ident.username)] + [("Group", g) for g in ident.groups] if ident is not None else []
+    for kind, full in names:
+        if not full.startswith(aks.JWT_PREFIX):
+            continue
+        bare = full[len(aks.JWT_PREFIX) :]
+        for skind, name, where in subjects:
+            if skind == kind and name == bare and where not in seen_where:
+                findings.append(
+                    Finding(
+                        "aks-jwt-prefix-missing",
+                        f"{where} names {kind} {name!r}; AKS calls this identity {full!r}: the binding never matches",
+                        evidence=[
+                            EvidenceRef("rbac", where, f"{kind} {name}"),
+                            EvidenceRef("identity", f"{ident.source if ident else ''} identity", f"{kind} {full}"),
+                        ],
+                        origin=Origin.CONFIG,
+                        fix=f"bind {kind} {full!r} instead (e.g. `kubectl create rolebinding ... "
+                        f"{option('--' + kind.lower(), full, 'name')}`)",
+                    )
+                )
     if findings:
         return CheckResult.failed(findings)
     return CheckResult.passed(f"{len(f.prefixes)} mapping(s) start with `aks:jwt:`, and no binding misses it")

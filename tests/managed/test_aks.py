@@ -355,3 +355,22 @@ def test_guard_lines_in_an_aks_export_name_the_aks_causes(tmp_path: Path) -> Non
     guard = next(f for f in doc["findings"] if f["cause"] == "aks-entra-audience-mismatch")
     assert guard["title"].startswith("AKS's Entra ID webhook (guard) rejected the token")
     assert guard["evidence"][0]["ref"] == "b/PT1H.json line 1"
+
+
+def test_jwt_prefix_check_uses_the_identity_when_the_mapping_has_no_longer_literal() -> None:
+    from oidc_doctor.model import Identity
+
+    groups = aks.JwtPrefix("dex", "jwt.json claimMappings.groups", "groups", "aks:jwt:", "expression")
+    rb = {
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "devs"},
+        "roleRef": {"kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "Group", "name": "devs"}, {"kind": "Group", "name": "aks:jwt:ops"}],
+    }
+    ev = Evidence([Item(Kind.RBAC, "rbac.yaml", rb)])
+    ident = Identity("aks:jwt:alice", ["aks:jwt:devs", "aks:jwt:ops"], source="prediction")
+    res = aks_checks.check_jwt_prefix(ev, _ctx(aks=aks_checks.AksFacts(prefixes=(groups,)), identity=ident))
+    (finding,) = res.findings
+    assert "names Group 'devs'; AKS calls this identity 'aks:jwt:devs'" in finding.title
+    # Without the identity the bare group cannot be told from any other: no finding.
+    assert aks_checks.check_jwt_prefix(ev, _ctx(aks=aks_checks.AksFacts(prefixes=(groups,)))).status == Status.PASS
