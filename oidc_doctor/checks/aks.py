@@ -131,10 +131,13 @@ def _context_refs(f: aks.AksCluster | None, users: tuple[aks.AzureKubelogin, ...
             )
         )
     for u in users[:1]:
-        legacy = " --legacy" if u.legacy else ""
-        out.append(
-            EvidenceRef("client", u.ref, f"kubelogin get-token --server-id {u.server_id} --login {u.login}{legacy}")
-        )
+        if u.auth_provider:
+            mode = "0 (spn: audience)" if u.legacy else "1"
+            words = f"auth-provider azure, apiserver-id {u.server_id}, config-mode {mode}"
+        else:
+            legacy = " --legacy" if u.legacy else ""
+            words = f"kubelogin get-token --server-id {u.server_id} --login {u.login}{legacy}"
+        out.append(EvidenceRef("client", u.ref, words))
     return out
 
 
@@ -173,11 +176,15 @@ def check_entra_token(ev: Evidence, ctx: Context) -> CheckResult:
             )
     for u in f.kubelogins:
         if u.legacy or (u.server_id and u.server_id != aks.AKS_SERVER_APP and cluster is not None):
-            why = (
-                f"`--legacy` asks for the audience `spn:{u.server_id}`"
-                if u.legacy
-                else f"--server-id {u.server_id} is not the AKS server application {aks.AKS_SERVER_APP}"
-            )
+            if u.auth_provider:
+                why = (
+                    'kubectl\'s removed `auth-provider: azure` (config-mode not "1") asks for the audience '
+                    f"`spn:{u.server_id}`"
+                )
+            elif u.legacy:
+                why = f"`--legacy` asks for the audience `spn:{u.server_id}`"
+            else:
+                why = f"--server-id {u.server_id} is not the AKS server application {aks.AKS_SERVER_APP}"
             findings.append(
                 Finding(
                     "aks-entra-audience-mismatch",

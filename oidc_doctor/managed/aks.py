@@ -232,6 +232,7 @@ class AzureKubelogin:
     tenant: str
     client_id: str
     server: str  # the cluster URL of the contexts that use this user, when known
+    auth_provider: bool = False  # the removed `auth-provider: azure` of kubectl < 1.26, not kubelogin
 
 
 def azure_kubelogin_users(config: Any, file: str) -> list[AzureKubelogin]:
@@ -243,6 +244,10 @@ def azure_kubelogin_users(config: Any, file: str) -> list[AzureKubelogin]:
     out = []
     for u in config["users"]:
         user = u.get("user") if isinstance(u, dict) else None
+        legacy_provider = _azure_auth_provider(u, file, servers)
+        if legacy_provider is not None:
+            out.append(legacy_provider)
+            continue
         exec_ = user.get("exec") if isinstance(user, dict) else None
         args = exec_.get("args") if isinstance(exec_, dict) else None
         if not isinstance(args, list):
@@ -266,6 +271,31 @@ def azure_kubelogin_users(config: Any, file: str) -> list[AzureKubelogin]:
             )
         )
     return out
+
+
+def _azure_auth_provider(u: Any, file: str, servers: dict[str, str]) -> AzureKubelogin | None:
+    """A user of kubectl's built-in ``auth-provider: azure`` (removed in kubectl 1.26: "The azure auth
+    plugin has been removed"). Its tokens carry the ``spn:`` audience unless ``config-mode`` is ``"1"``
+    (Azure/kubelogin ``pkg/internal/converter/convert.go``: ``config-mode`` empty or ``"0"`` converts to
+    ``--legacy``); ``kubelogin convert-kubeconfig`` rewrites it."""
+    user = u.get("user") if isinstance(u, dict) else None
+    provider = user.get("auth-provider") if isinstance(user, dict) else None
+    if not isinstance(provider, dict) or provider.get("name") != "azure":
+        return None
+    cfg = provider.get("config") if isinstance(provider.get("config"), dict) else {}
+    assert isinstance(cfg, dict)
+    name = str(u.get("name", ""))
+    return AzureKubelogin(
+        ref=f"{file} users[{name}].auth-provider.config",
+        user=name,
+        server_id=str(cfg.get("apiserver-id") or ""),
+        login="devicecode",
+        legacy=str(cfg.get("config-mode") or "0") == "0",
+        tenant=str(cfg.get("tenant-id") or ""),
+        client_id=str(cfg.get("client-id") or ""),
+        server=servers.get(name, ""),
+        auth_provider=True,
+    )
 
 
 def _flags(words: list[str]) -> dict[str, str]:

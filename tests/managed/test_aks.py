@@ -374,3 +374,27 @@ def test_jwt_prefix_check_uses_the_identity_when_the_mapping_has_no_longer_liter
     assert "names Group 'devs'; AKS calls this identity 'aks:jwt:devs'" in finding.title
     # Without the identity the bare group cannot be told from any other: no finding.
     assert aks_checks.check_jwt_prefix(ev, _ctx(aks=aks_checks.AksFacts(prefixes=(groups,)))).status == Status.PASS
+
+
+def test_kubectls_removed_azure_auth_provider_is_read_and_its_spn_audience_named(tmp_path: Path) -> None:
+    cfg = yaml.safe_load(cloud.aks_kubeconfig())
+    cfg["users"][0]["user"] = {
+        "auth-provider": {
+            "name": "azure",
+            "config": {
+                "apiserver-id": aks.AKS_SERVER_APP,
+                "client-id": aks.AKS_CLIENT_APP,
+                "tenant-id": cloud.TENANT,
+                "environment": "AzurePublicCloud",
+            },
+        }
+    }
+    (u,) = aks.azure_kubelogin_users(cfg, "kc")
+    assert u.auth_provider and u.legacy and u.server_id == aks.AKS_SERVER_APP
+    _ev(tmp_path, {"kubeconfig.yaml": yaml.safe_dump(cfg), "aks.json": cloud.aks_cluster()})
+    doc = _diagnose(tmp_path / "b")
+    first = doc["findings"][0]
+    assert first["cause"] == "aks-entra-audience-mismatch" and "auth-provider: azure" in first["title"]
+    cfg["users"][0]["user"]["auth-provider"]["config"]["config-mode"] = "1"
+    (u,) = aks.azure_kubelogin_users(cfg, "kc")
+    assert not u.legacy
