@@ -246,3 +246,16 @@ def test_logs_command_reads_an_export_and_a_broken_one_exits_2_naming_it(tmp_pat
     out, err = io.StringIO(), io.StringIO()
     assert main(["logs", str(bad)], IO(stdout=out, stderr=err, env={})) == 2
     assert len(err.getvalue().strip().splitlines()) == 1 and str(bad) in err.getvalue()
+
+
+def test_a_huge_export_in_a_bundle_is_named_broken_plain_or_gzip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "MAX_EXPORT_BYTES", 2000)
+    text = cloud.cloudwatch_export([(cloud.EKS_STREAM, -14, FAIL)] * 20).encode()
+    for name, data in (("plain.json", text), ("packed.json.gz", gzip.compress(text, mtime=0))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        (rec,) = read_bundle(folder).inputs
+        assert rec.kind == "broken" and "over the" in rec.reason, (name, rec.reason)
