@@ -20,7 +20,7 @@ from typing import Any
 if str(Path(__file__).resolve().parents[1] / "tests") not in sys.path:  # run as a script: tests/ holds fixturekit
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fixturekit import apps, idp, kube, logs, metrics
+from fixturekit import apps, cloud, idp, kube, logs, metrics
 from fixturekit.clock import NOW
 from fixturekit.idp import KEYCLOAK as ISSUER
 from fixturekit.jose import ec_jwk, foreign_key, jwk, jwks, sign, sign_es256, signing_key
@@ -325,6 +325,7 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             {"first": "proxy-config-invalid"},
         ),
         **controlplane_scenarios(),
+        **aks_scenarios(),
     }
 
 
@@ -339,6 +340,7 @@ def main(out: Path = HERE) -> None:
         write(out / name, {n: as_written(n, v) for n, v in files.items()})
         expected[name] = expect
     (out / "expected.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+    (out / "SOURCES.md").write_text(SOURCES)
 
 
 # --- What the control plane records (issue 13): API server metrics, audit events ---------------------
@@ -603,6 +605,184 @@ def _issue13_scenarios(cp1: str) -> dict[str, tuple[dict[str, Any], dict[str, An
                 }
             ),
             {"first": "reason-not-logged"},
+        ),
+    }
+
+
+# --- AKS: AKS-managed Microsoft Entra ID and structured authentication (issue 13) ----------------------
+# Each shape's source is in tests/fixturekit/cloud.py and, per example, in examples/SOURCES.md.
+
+
+#: examples/SOURCES.md: where each AKS example's shapes come from (beside the bundles, never inside one:
+#: a bundle reads every file it holds).
+SOURCES = (
+    "# Where the shapes of the AKS examples come from\n"
+    "\n"
+    "The bundles are written by `examples/generate.py` from `tests/fixturekit/cloud.py` (deterministic:\n"
+    "tokens signed with seeded keys at fixed times). These notes live beside the bundles, not in them: a\n"
+    "bundle reads every file it holds.\n"
+    "\n"
+    "| example | files | shape and its source |\n"
+    "|---|---|---|\n"
+    "| every `aks-*` | `aks-show.json` | `az aks show -g RG -n NAME -o json`: the ManagedCluster "
+    "resource, `aadProfile {managed, enableAzureRbac, adminGroupObjectIDs, tenantId}`, `fqdn` "
+    "`*.hcp.REGION.azmk8s.io` (learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id, "
+    "learn.microsoft.com/cli/azure/aks#az-aks-show) |\n"
+    "| every `aks-entra-*`, `aks-azure-rbac` | `kubeconfig.yaml` | what `az aks get-credentials` writes "
+    "since Kubernetes 1.24: exec `kubelogin get-token --environment AzurePublicCloud --server-id "
+    "6dae42f8-4368-4678-94ff-3960e28e3630 --client-id 80faf920-1908-4b52-b5ef-a8e7bedfc67a --tenant-id "
+    "... --login devicecode` (learn.microsoft.com/azure/aks/kubelogin-authentication; Azure/kubelogin "
+    "`docs/book/src/concepts/aks.md`, `pkg/internal/converter/convert.go`) |\n"
+    "| `aks-entra-wrong-token-type` | `token.txt` | an Entra ID v2.0 id_token (`iss` "
+    "`https://login.microsoftonline.com/TENANT/v2.0`, `aud` the client application, `nonce`, no `scp`) — "
+    "learn.microsoft.com/entra/identity-platform/id-token-claims-reference |\n"
+    "| `aks-entra-audience-mismatch` | `kubeconfig.yaml`, `token.txt` | `--legacy` added to kubelogin's "
+    "args, and the v1 access token it gets with `aud: spn:6dae42f8-...` (Azure/kubelogin "
+    "`pkg/internal/token/options.go`: \"get token with 'spn:' prefix in audience claim\"; "
+    "`docs/book/src/concepts/login-modes/devicecode.md`: not compatible with AKS-managed AAD) |\n"
+    "| `aks-entra-group-overage` | `token.txt`, `PT1H.json` | a service principal's v1 access token "
+    "(`idtyp: app`, `appid`) with `_claim_names`/`_claim_sources` instead of `groups` "
+    '(learn.microsoft.com/entra/identity-platform/access-token-claims-reference, "Groups overage claim");'
+    " the storage-account blob of the cluster's resource logs, one record per line (`time`, `resourceId`,"
+    " `category: kube-apiserver`, `operationName`, `properties {log, stream, pod}`), whose API server "
+    "line carries AKS's webhook error (kubeguard/guard `auth/providers/azure/azure.go`: \"service "
+    "principal with group membership exceeding 200 is not supported\") as the request's error |\n"
+    "| `aks-azure-rbac` | `aks-show.json`, `error.txt` | `enableAzureRbac: true`; kubectl's 403 with "
+    "AKS's Azure RBAC suffix \"User does not have access to the resource in Azure. Update role assignment "
+    'to allow access." (learn.microsoft.com/azure/aks/manage-azure-rbac) |\n'
+    "| `aks-jwt-prefix-missing` | `jwtauthenticator.json`, `rbac.yaml`, `error.txt` | `az aks "
+    "jwtauthenticator show -o json`: the `Microsoft.ContainerService/managedClusters/jwtAuthenticators` "
+    "resource (azure-rest-api-specs example `JWTAuthenticators_CreateOrUpdate`, API 2025-07-02-preview; "
+    "azure-cli-extensions `src/aks-preview/azext_aks_preview/_format.py` reads `properties.issuer.url`), "
+    "with the GitHub Actions mapping `'aks:jwt:github:' + claims.sub` of Microsoft's troubleshooting "
+    'article "AKS control plane authentication using external identity providers" (issue 4: the '
+    "`aks:jwt:` prefix); the RoleBinding names the identity without it |\n"
+)
+
+HEALTHZ = '"HTTP" verb="GET" URI="/healthz" latency="412.6µs" resp=200'
+
+
+def aks_base(**over: Any) -> dict[str, Any]:
+    """What an AKS user sends: `az aks show -o json`, the kubeconfig `az aks get-credentials` wrote, kubectl's 401;
+    ``over`` replaces or (with None) removes files."""
+    files: dict[str, Any] = {
+        "aks-show.json": cloud.aks_cluster(),
+        "kubeconfig.yaml": cloud.aks_kubeconfig(),
+        "error.txt": UNAUTHORIZED,
+    }
+    for name, v in over.items():
+        if v is None:
+            files.pop(name, None)
+        else:
+            files[name] = v
+    return files
+
+
+def aks_scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """AKS bundles: Entra ID token mistakes, Azure RBAC, the `aks:jwt:` prefix."""
+    v2_id_token = {
+        "aud": cloud.AKS_CLIENT_APP,
+        "iss": f"https://login.microsoftonline.com/{cloud.TENANT}/v2.0",
+        "iat": NOW - 600,
+        "nbf": NOW - 600,
+        "exp": NOW + 3000,
+        "aio": "AWQAm/8YAAAA",
+        "name": "Alice Example",
+        "nonce": "7c1e0b5a9d2f4e3b",
+        "oid": cloud.ALICE_OID,
+        "preferred_username": "alice@example.com",
+        "rh": "0.AXEAv4j5cvGGr0GRqy180BHbRyD5-oAIGVJLte-o577GZ3pxAAA.",
+        "sub": "Zq3mK8yNw1vF4tHb7cXe2dRj5sLp9aGu0iOk6nMh3Qw",
+        "tid": cloud.TENANT,
+        "uti": "kE2rT9yUiOpA3sDfGhJkLq",
+        "ver": "2.0",
+    }
+    spn_claims = cloud.overage(
+        cloud.entra_access_claims(
+            appid="b3c8e2d1-7f6a-4e5d-9c8b-1a2f3e4d5c6b",
+            appidacr="1",
+            idtyp="app",
+            oid="e1d2c3b4-a596-4877-8695-a4b3c2d1e0f9",
+            sub="e1d2c3b4-a596-4877-8695-a4b3c2d1e0f9",
+            roles=None,
+            scp=None,
+            upn=None,
+            unique_name=None,
+            name=None,
+            family_name=None,
+            given_name=None,
+            amr=None,
+            acr=None,
+            ipaddr=None,
+        )
+    )
+    guard_err = (
+        "[invalid bearer token, service principal with group membership exceeding 200 is not supported. See "
+        "https://learn.microsoft.com/en-us/azure/aks/kubelogin-authentication#kubelogin-authentication-in-aks-limitations]"
+    )
+    azure_rbac_403 = kube.forbidden("alice@example.com", "list", "pods", ns="dev").rstrip("\n") + (
+        ": User does not have access to the resource in Azure. Update role assignment to allow access.\n"
+    )
+    github_sub = "repo:contoso/app:ref:refs/heads/main"
+    ops_view = binding("ops-view", "view", group(cloud.ADMIN_GROUP), ns="dev", live=False)
+    # The binding names the GitHub identity as the mapping writes it, but without `aks:jwt:`.
+    deployer_view = binding("deployer-view", "view", user(f"github:{github_sub}"), ns="dev", live=False)
+    return {
+        "aks-entra-wrong-token-type": (
+            aks_base(**{"token.txt": cloud.entra_token(v2_id_token)}),
+            {"first": "aks-entra-wrong-token-type"},
+        ),
+        "aks-entra-audience-mismatch": (
+            aks_base(
+                **{
+                    "kubeconfig.yaml": cloud.aks_kubeconfig("--legacy"),
+                    "token.txt": cloud.entra_token(cloud.entra_access_claims(aud=f"spn:{cloud.AKS_SERVER_APP}")),
+                }
+            ),
+            {"first": "aks-entra-audience-mismatch"},
+        ),
+        "aks-entra-group-overage": (
+            aks_base(
+                **{
+                    "kubeconfig.yaml": cloud.aks_kubeconfig(
+                        "--client-id", "b3c8e2d1-7f6a-4e5d-9c8b-1a2f3e4d5c6b", login="spn"
+                    ),
+                    "token.txt": cloud.entra_token(spn_claims),
+                    # A storage account blob of the cluster's resource logs (category kube-apiserver).
+                    "PT1H.json": cloud.aks_resource_logs(
+                        [
+                            ("kube-apiserver", -90, logs.klog("I", -90, "httplog.go:132", HEALTHZ)),
+                            ("kube-apiserver", -14, logs.unable(guard_err, -14)),
+                        ]
+                    ),
+                }
+            ),
+            {"first": "aks-entra-group-overage"},
+        ),
+        "aks-azure-rbac": (
+            aks_base(
+                **{
+                    "aks-show.json": cloud.aks_cluster(azure_rbac=True),
+                    "token.txt": cloud.entra_token(cloud.entra_access_claims()),
+                    "rbac.yaml": [VIEW_ROLE, ops_view],
+                    "error.txt": azure_rbac_403,
+                }
+            ),
+            {"first": "aks-azure-rbac"},
+        ),
+        "aks-jwt-prefix-missing": (
+            {
+                "aks-show.json": cloud.aks_cluster(managed=False),
+                "jwtauthenticator.json": cloud.jwt_authenticator(
+                    "github-actions",
+                    "https://token.actions.githubusercontent.com",
+                    ["my-api"],
+                    "'aks:jwt:github:' + claims.sub",
+                ),
+                "rbac.yaml": [VIEW_ROLE, deployer_view],
+                "error.txt": kube.forbidden(f"aks:jwt:github:{github_sub}", "list", "pods", ns="dev"),
+            },
+            {"first": "aks-jwt-prefix-missing"},
         ),
     }
 

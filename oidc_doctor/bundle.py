@@ -161,6 +161,12 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
             return Kind.EKS_IDP, "", obj
         if isinstance(obj.get("oidc"), dict) and "identityProviderConfigName" in obj["oidc"]:
             return Kind.EKS_IDP, "", {"identityProviderConfig": obj}
+        from oidc_doctor.managed import aks
+
+        if aks.is_cluster(obj):
+            return Kind.AKS_CLUSTER, "", obj  # az aks show -o json
+        if aks.is_jwt_authenticator(obj):
+            return Kind.AKS_JWT, "", obj  # az aks jwtauthenticator show/list -o json
         from oidc_doctor.controlplane import metrics
 
         if metrics.is_query_result(obj):
@@ -244,9 +250,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
         token = _kubeconfig_id_token(obj)
         if token:
             return Kind.TOKEN, "", token
+        from oidc_doctor.managed.aks import azure_kubelogin_users
         from oidc_doctor.proxy.kubelogin import kubelogin_clients
 
-        if kubelogin_clients(obj, ""):
+        if kubelogin_clients(obj, "") or azure_kubelogin_users(obj, ""):
             return Kind.KUBECONFIG, "", obj
         return None, "a kubeconfig without an oidc auth-provider id-token or kubelogin user", obj
     if kind == "ExecCredential" and api.startswith("client.authentication.k8s.io"):
@@ -544,7 +551,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     if text_head is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
-    if _read_controlplane(path, ref, text_head, gzipped, ev):
+    if _read_export(path, ref, text_head, gzipped, ev) or _read_controlplane(path, ref, text_head, gzipped, ev):
         return
     body = _LEADING_COMMENTS.sub("", text_head)  # "# Source: kubeapps/templates/..." (helm template)
     first = body[:1]
@@ -607,6 +614,80 @@ def broken_apiserver_manifest(text: str, problem: str) -> dict[str, Any] | None:
     if not (_POD_KIND.search(text) and _APISERVER_CMD.search(text)):
         return None
     return {"problem": problem, "flags": _AUTH_FLAG.findall(text)}
+
+
+def _read_export(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:
+    """A control-plane log exported by a cloud's CLI (EKS CloudWatch, GKE Cloud Logging, AKS resource
+    logs; ``oidc_doctor.logs.exports``): its API server and authenticator entries become an API server
+    log, its audit entries audit events. Read whole (bounded); a broken export is named, never fatal."""
+    from oidc_doctor.logs import exports
+
+    platform = exports.sniff_export(head)
+    if platform is None:
+        return False
+    try:
+        raw = read_export_bytes(path, gzipped)
+        export = exports.read_export(raw, ref, platform)
+    except InputError as e:
+        ev.inputs.append(InputRecord(ref, "broken", reason=e.problem))
+        return True
+    except (OSError, EOFError, zlib.error) as e:
+        ev.inputs.append(InputRecord(ref, "broken", reason=f"log export: {e}"))
+        return True
+    logs = export.of(exports.APISERVER, exports.AUTHENTICATOR)
+    audit_entries = export.of(exports.AUDIT)
+    if logs:
+        ev.add(Item(Kind.APISERVER_LOG, ref, export, path=path))
+        ev.inputs.append(InputRecord(ref, str(Kind.APISERVER_LOG), objects=len(logs), reason=export.name))
+    if audit_entries:
+        events = _export_audit(audit_entries, ref)
+        ev.add(Item(Kind.AUDIT_EVENTS, ref, events, path=path))
+        ev.inputs.append(InputRecord(ref, str(Kind.AUDIT_EVENTS), objects=len(events), reason=export.name))
+    if not logs and not audit_entries:
+        ev.inputs.append(
+            InputRecord(
+                ref,
+                "unrecognised",
+                reason=f"{export.name} without API server, authenticator or audit entries "
+                f"({export.other} entries of other components)",
+            )
+        )
+    return True
+
+
+def read_export_bytes(path: Path, gzipped: bool) -> bytes:
+    """The bytes of a cloud log export, gzip inflated, refused above the export size limit."""
+    from oidc_doctor.logs.exports import MAX_EXPORT_BYTES
+
+    if gzipped:
+        from oidc_doctor.limits import BoundedGzip
+
+        with BoundedGzip(path) as g:
+            raw = g.read(MAX_EXPORT_BYTES + 1)
+    else:
+        if path.stat().st_size > MAX_EXPORT_BYTES:
+            raise InputError(str(path), f"log export over the {MAX_EXPORT_BYTES >> 20} MiB limit: filter it first")
+        raw = path.read_bytes()
+    return _transcode(raw)
+
+
+def _export_audit(entries: list[Any], ref: str) -> list[Any]:
+    """The ``audit.k8s.io`` Events among exported audit entries (each message one Event, as EKS's
+    ``kube-apiserver-audit-*`` streams and AKS's ``kube-audit`` category write them)."""
+    import orjson
+
+    from oidc_doctor.controlplane.audit import events_of
+
+    objs = []
+    for e in entries:
+        try:
+            objs.append((e, orjson.loads(e.message)))
+        except orjson.JSONDecodeError:
+            continue
+    out = []
+    for e, obj in objs:
+        out += events_of([obj], ref=f"{ref} {e.at}")
+    return out
 
 
 def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:

@@ -109,6 +109,7 @@ _AREAS = {
     "token": "The token",
     "rbac": "Identity and RBAC",
     "proxy": "Auth proxy and session (oauth2-proxy, Kubeapps, dashboards)",
+    "managed": "Managed platforms (AKS-managed Microsoft Entra ID, AKS structured authentication)",
     "none": "Not a cause",
 }
 
@@ -576,6 +577,76 @@ CATALOGUE: tuple[Cause, ...] = (
         rank=7,
         answers=("logged-out",),
         explains=(),
+    ),
+    Cause(
+        "aks-entra-wrong-token-type",
+        "managed",
+        "AKS-managed Entra ID: an id_token (a sign-in's token: no `scp`, `roles`, `appid` or `azp`) was sent "
+        "where AKS's webhook accepts only an access token for the AKS server application",
+        "token claims (`nonce`, `aud` a client application, v2.0 `iss` "
+        "`https://login.microsoftonline.com/TENANT/v2.0`); "
+        "`az aks show` `aadProfile.managed`; a kubeconfig running Azure kubelogin",
+        "send the access token kubelogin gets (`kubelogin get-token --server-id 6dae42f8-4368-4678-94ff-3960e28e3630 "
+        "...`, or `az account get-access-token --resource 6dae42f8-4368-4678-94ff-3960e28e3630`), not a sign-in's "
+        "id_token (a dashboard behind oauth2-proxy: pass the access token, scope "
+        "`6dae42f8-4368-4678-94ff-3960e28e3630/user.read`)",
+        rank=5,
+        answers=("unauthorized",),
+        explains=("aks-entra-audience-mismatch", "wrong-token-type", "audience-mismatch", "issuer-mismatch"),
+    ),
+    Cause(
+        "aks-entra-audience-mismatch",
+        "managed",
+        "AKS-managed Entra ID: the access token is not for the AKS server application "
+        "`6dae42f8-4368-4678-94ff-3960e28e3630`: its `aud` is another resource (Azure Resource Manager, Microsoft "
+        "Graph) or the `spn:`-prefixed form `kubelogin --legacy` asks for",
+        "token `aud`; the kubeconfig's `kubelogin get-token --server-id ... [--legacy]`",
+        "get the token for the AKS server application: `kubelogin get-token --server-id "
+        "6dae42f8-4368-4678-94ff-3960e28e3630 ...` without `--legacy` (`kubelogin convert-kubeconfig -l azurecli` "
+        "rewrites an old kubeconfig; `az account get-access-token --resource 6dae42f8-4368-4678-94ff-3960e28e3630`)",
+        rank=6,
+        answers=("unauthorized",),
+        explains=("audience-mismatch", "issuer-mismatch", "wrong-token-type"),
+    ),
+    Cause(
+        "aks-entra-group-overage",
+        "managed",
+        "AKS-managed Entra ID: the token carries the group overage pointer `_claim_names`/`_claim_sources` instead of "
+        "`groups` (member of more than 200 groups): AKS reads a user's groups from Microsoft Graph, but refuses a "
+        "service principal's token",
+        "token `_claim_names.groups` and `idtyp: app`; AKS guard log `service principal with group membership "
+        "exceeding 200 is not supported`",
+        "keep the service principal in at most 200 groups (remove memberships, or grant access through a group "
+        "it is in and application roles)",
+        rank=7,
+        answers=("unauthorized",),
+        explains=("groups-distributed-claims",),
+    ),
+    Cause(
+        "aks-azure-rbac",
+        "managed",
+        "AKS with Azure RBAC for Kubernetes authorization (`aadProfile.enableAzureRbac: true`): Azure role "
+        "assignments on the cluster decide besides Kubernetes RBAC, so the bindings in hand do not decide a 403",
+        "`az aks show` `aadProfile.enableAzureRbac`; a 403 the Kubernetes RBAC in hand does not explain",
+        "assign an AKS RBAC role at the cluster or namespace scope: `az role assignment create --role "
+        "'Azure Kubernetes Service RBAC Reader' --assignee OBJECT_ID --scope CLUSTER_ID/namespaces/NAMESPACE` "
+        "(see them: `az role assignment list --scope CLUSTER_ID --include-inherited`)",
+        rank=8,
+        answers=("forbidden",),
+        explains=("rbac-no-binding", "rbac-insufficient-permissions"),
+    ),
+    Cause(
+        "aks-jwt-prefix-missing",
+        "managed",
+        "AKS structured authentication: every username and group a JWT authenticator maps must start with "
+        "`aks:jwt:`; a claim mapping without it, or a binding that names the identity without it, never matches",
+        "`az aks jwtauthenticator show` `properties.claimMappings`; RBAC subjects vs the mapped `aks:jwt:` names",
+        "map with the prefix (`'aks:jwt:' + claims.sub`, `claims.groups.map(g, 'aks:jwt:' + g)`; `az aks "
+        "jwtauthenticator update --config-file ...`) and bind the prefixed names "
+        "(`kubectl create rolebinding ... --user='aks:jwt:...'`)",
+        rank=6,
+        answers=("unauthorized", "forbidden"),
+        explains=("username-prefix-mismatch", "group-name-mismatch", "rbac-no-binding"),
     ),
     Cause(
         "token-accepted",

@@ -37,7 +37,7 @@ class Kind(StrEnum):
     HELM_RELEASE = "helm-release"  # data: Secret dict of type helm.sh/release.v1
     HELM_VALUES = "helm-values"  # data: a chart's values file as the user wrote it (Kubeapps: ``authProxy``)
     INGRESS = "ingress"  # data: Ingress dict
-    APISERVER_LOG = "apiserver-log"  # data: None; read the file at ``path``
+    APISERVER_LOG = "apiserver-log"  # data: None (read the file at ``path``) or a logs.exports.LogExport
     PROXY_LOG = "proxy-log"  # data: None; read the file at ``path``
     INGRESS_LOG = "ingress-log"  # data: None; read the file at ``path``
     ERROR_TEXT = "error-text"  # data: str, what the user saw
@@ -49,6 +49,8 @@ class Kind(StrEnum):
     #: data: {"problem": the YAML error, "flags": the authentication flags read from its lines}: a
     #: kube-apiserver static Pod manifest that does not parse (the kubelet cannot apply it)
     APISERVER_MANIFEST_BROKEN = "apiserver-manifest-broken"
+    AKS_CLUSTER = "aks-cluster"  # data: az aks show JSON (a ManagedCluster)
+    AKS_JWT = "aks-jwtauthenticator"  # data: az aks jwtauthenticator show JSON (one jwtAuthenticators resource)
     AUDIT_EVENTS = "audit-events"  # data: list of controlplane.audit.AuditEvent, or None: read the file at ``path``
 
 

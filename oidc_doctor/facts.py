@@ -11,10 +11,12 @@ checks only read.
 4. reviewed — the API server's own answer: a SelfSubjectReview, else an audit event for the token;
 5. failures — the 401/403/logged-out seen: log lines, error texts, audit events;
 6. authn — the API server's settings, their validation, the predicted verdict per token;
-7. identity — one precedence rule (:func:`identity_of`);
-8. rbac — the bindings' index and the analysis of the identity;
-9. idp — the identity provider's own settings (Dex config, Keycloak export);
-10. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
+7. aks — AKS clusters, Azure kubelogin users, AKS JWT authenticators, each Entra token's verdict and
+   the user AKS-managed Entra ID maps the judged token to;
+8. identity — one precedence rule (:func:`identity_of`);
+9. rbac — the bindings' index and the analysis of the identity;
+10. idp — the identity provider's own settings (Dex config, Keycloak export);
+11. proxy — oauth2-proxy and dashboard settings, Helm releases, ingresses.
 
 The flat fields (``token_claims``, ``authenticators``, ...) are the few facts one area hands to the
 others, each set once by its area's deriver.
@@ -28,6 +30,7 @@ from oidc_doctor.record import FrozenRecord
 
 if TYPE_CHECKING:
     from oidc_doctor.authn.verify import Prediction
+    from oidc_doctor.checks.aks import AksFacts
     from oidc_doctor.checks.authn import AuthnFacts
     from oidc_doctor.checks.controlplane import ControlPlaneFacts
     from oidc_doctor.checks.logs import LogFacts
@@ -64,6 +67,7 @@ class Facts(FrozenRecord):
         "rbac",
         "proxy",
         "idp",
+        "aks",
     )
     __slots__ = _fields
     logs: LogFacts | None
@@ -84,6 +88,7 @@ class Facts(FrozenRecord):
     rbac: RbacFacts | None
     proxy: ProxyState | None
     idp: tuple[IdpSettings, ...]
+    aks: AksFacts | None
 
     def __init__(
         self,
@@ -105,6 +110,7 @@ class Facts(FrozenRecord):
         rbac: RbacFacts | None = None,
         proxy: ProxyState | None = None,
         idp: tuple[IdpSettings, ...] = (),
+        aks: AksFacts | None = None,
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "logs", logs)
@@ -125,6 +131,7 @@ class Facts(FrozenRecord):
         setattr_(self, "rbac", rbac)
         setattr_(self, "proxy", proxy)
         setattr_(self, "idp", tuple(idp))
+        setattr_(self, "aks", aks)
 
     def __hash__(self) -> int:  # holds dicts and reports: identity is enough for one run's facts
         return id(self)
@@ -156,6 +163,8 @@ def identity_of(facts: Facts) -> Identity | None:
         return facts.reviewed
     p = facts.prediction
     user = p.user if p is not None and p.authenticated and p.user is not None else None
+    if user is None and facts.aks is not None and facts.aks.user is not None:
+        user = facts.aks.user  # AKS-managed Entra ID: the user AKS's webhook maps the Entra token to
     quoted = next((f.user for f in facts.failures if f.kind == "forbidden" and f.user is not None), None)
     if quoted is not None:
         if user is not None and user.username == quoted:

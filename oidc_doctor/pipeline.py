@@ -230,7 +230,8 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reviewed", ("controlplane",)),
     ("failures", ("logs", "controlplane")),
     ("authn", ("tokens",)),
-    ("identity", ("reviewed", "failures", "authn")),
+    ("aks", ("tokens",)),
+    ("identity", ("reviewed", "failures", "authn", "aks")),
     ("rbac", ("tokens", "failures", "authn", "identity")),
     ("idp", ()),
     ("proxy", ("idp",)),
@@ -304,6 +305,10 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
             from oidc_doctor.checks import proxy
 
             f = f.but(proxy=proxy.derive_proxies(ev, c))
+        elif area == "aks":
+            from oidc_doctor.checks import aks
+
+            f = f.but(aks=aks.derive_aks(ev, c))
     return ctx.but(facts=f)
 
 
@@ -357,7 +362,11 @@ JUDGED_AREAS = {
 def not_judged(checks: list[CheckRecord]) -> list[tuple[str, str]]:
     """The areas no check of which could look: ``(area, what to add)``, for the report to say so."""
     out = []
+    # With AKS-managed Entra ID there are no OIDC flags: the aks.* checks judge the token instead.
+    aks_judged = any(c.id == "aks.entra-token" and c.result.status in (Status.PASS, Status.FAIL) for c in checks)
     for area, what in JUDGED_AREAS.items():
+        if area == "authn" and aks_judged:
+            continue
         mine = [c for c in checks if c.id.split(".", 1)[0] == area]
         if mine and all(c.result.status in (Status.UNKNOWN, Status.SKIPPED) for c in mine):
             out.append((area, what))

@@ -28,6 +28,7 @@ SETTINGS_KINDS = (
     Kind.GKE_CLIENTCONFIG,
     Kind.PINNIPED_JWT,
     Kind.OPENSHIFT_AUTH,
+    Kind.AKS_JWT,
 )
 
 WHERE_TO_LOOK = (
@@ -94,6 +95,8 @@ def auth_from_item(item: Item) -> ApiServerAuth | None:
         return sources.parse_auth_config(data, where, str(item.path) if item.path else None)
     if item.kind == Kind.PINNIPED_JWT:
         return sources.from_pinniped(data, where)
+    if item.kind == Kind.AKS_JWT:
+        return aks_jwt_settings([item])
     if item.kind == Kind.EKS_IDP:
         return sources.from_eks(data, where)
     if item.kind == Kind.GKE_CLIENTCONFIG:
@@ -143,8 +146,8 @@ def _from_logs(ev: Evidence) -> tuple[Item, ApiServerAuth] | None:
 
     found: list[tuple[Item, ApiServerAuth]] = []
     for item in ev.of(Kind.APISERVER_LOG):
-        if item.path is None:
-            continue
+        if item.path is None or item.data is not None:
+            continue  # a cloud's log export (managed control planes print no k3s command line)
         try:
             auth = from_k3s_log(item.path, item.ref)
         except (InputError, OSError, EOFError, zlib.error):
@@ -245,12 +248,59 @@ def _read_settings(ev: Evidence) -> SettingsView:
         if kind in parsed:
             view.auth = parsed[kind][0][1]
             return view
+    if Kind.AKS_JWT in parsed:
+        # Every JWT authenticator of the cluster is one jwt entry of the configuration AKS runs.
+        view.auth = aks_jwt_settings([item for item, _ in parsed[Kind.AKS_JWT]])
+        view.managed = "AKS"
+        return view
+    entra = aks_entra_note(ev)
+    if entra:
+        view.managed = "AKS"
+        view.blind = entra
+        return view
     view.managed = managed_hint(ev)
     if view.managed:
         view.blind = MANAGED_HINTS[view.managed][1]
     elif "apiserver-config" in ev.blind:
         view.blind = f"{ev.blind['apiserver-config']}; look at {WHERE_TO_LOOK}"
     return view
+
+
+def aks_jwt_settings(items: list[Item]) -> ApiServerAuth:
+    """AKS structured authentication: the JWT authenticators (``az aks jwtauthenticator show/list``) as
+    the AuthenticationConfiguration they amount to, judged by the same emulator."""
+    from oidc_doctor.managed.aks import authentication_configuration
+
+    objs = [i.data for i in items if isinstance(i.data, dict)]
+    names = ", ".join(str(o.get("name", "")) for o in objs)
+    ref = items[0].ref if len(items) == 1 else f"AKS JWT authenticators {names} ({items[0].ref.split(' ', 1)[0]})"
+    auth = sources.parse_auth_config(authentication_configuration(objs), ref)
+    for a, item in zip(auth.authenticators, items, strict=False):
+        a.ref = f"{item.ref} properties"
+    auth.notes.append("AKS structured authentication (az aks jwtauthenticator): AKS runs these as jwt entries")
+    return auth
+
+
+def aks_entra_note(ev: Evidence) -> str:
+    """Why the settings are not OIDC flags when AKS-managed Entra ID is in use (``az aks show`` with
+    ``aadProfile.managed``, or a kubeconfig running Azure kubelogin), else ``""``."""
+    from oidc_doctor.managed import aks
+
+    for item in ev.of(Kind.AKS_CLUSTER):
+        if isinstance(item.data, dict) and aks.parse_cluster(item.data, item.ref).managed_entra:
+            return (
+                f"AKS-managed Microsoft Entra ID is in use ({item.ref} aadProfile.managed): the API server has no "
+                "--oidc flags to read; it hands tokens to AKS's webhook, which accepts Entra access tokens for "
+                f"the AKS server application {aks.AKS_SERVER_APP} (the aks.* checks judge them)"
+            )
+    for item in ev.of(Kind.KUBECONFIG):
+        for user in aks.azure_kubelogin_users(item.data, item.ref):
+            return (
+                f"the kubeconfig runs Azure kubelogin (`{user.ref}`: --server-id {user.server_id}): the cluster "
+                "uses AKS-managed Microsoft Entra ID, which has no --oidc flags to read (the aks.* checks judge "
+                "the token; `az aks show -o json` adds the cluster's aadProfile)"
+            )
+    return ""
 
 
 #: Largest bundle file re-read as a possible AuthenticationConfiguration.

@@ -11,7 +11,7 @@ from oidc_doctor.checks.base import Check
 
 def all_checks() -> list[Check]:
     """Every registered check, in run order."""
-    from oidc_doctor.checks import authn, clients, controlplane, identity, idp, logs, proxy, rbac, token
+    from oidc_doctor.checks import aks, authn, clients, controlplane, identity, idp, logs, proxy, rbac, token
 
     return [
         *identity.CHECKS,
@@ -23,4 +23,5 @@ def all_checks() -> list[Check]:
         *clients.CHECKS,
         *idp.CHECKS,
         *rbac.CHECKS,
+        *aks.CHECKS,
     ]

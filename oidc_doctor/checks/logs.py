@@ -79,19 +79,28 @@ class LogFacts(FrozenRecord):
 
 def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
     """Scan every log file into per-kind summaries and the failures near ``ctx.now``."""
+    from oidc_doctor.logs.exports import LogExport, scan_export
     from oidc_doctor.logs.scan import number_lines, scan_file
 
-    items = [i for i in ev.of(*_LOG_KINDS) if i.path is not None]
+    items = [i for i in ev.of(*_LOG_KINDS) if i.path is not None or isinstance(i.data, LogExport)]
     if not items:
         return None
     whole: dict[str, Summary] = {}
     near: dict[str, Summary] = {}
     errors: dict[str, list[str]] = {}
     for item in items:
-        assert item.path is not None
         kind = str(item.kind)
         w = Summary()
         n = Summary(start=shift(ctx.now, -NEAR), end=shift(ctx.now, NEAR))
+        if isinstance(item.data, LogExport):
+            # A cloud's export: entries timed by the export, named by their index (no line numbers).
+            count = scan_export(item.data, item.ref, [w, n])
+            read = f"{item.data.name}, {count} entries"
+            w.files.append({"file": item.ref, "bytes": None, "gzip": False, "read": read})
+            whole.setdefault(kind, Summary()).merge(w)
+            near.setdefault(kind, Summary(start=n.start, end=n.end)).merge(n)
+            continue
+        assert item.path is not None
         try:
             info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now)
             number_lines(item.path, [*w.examples(latest=True), *n.examples()])
@@ -336,6 +345,9 @@ LOG_CAUSES = (
     "apiserver-manifest-not-applied",
     "apiserver-endpoint-mismatch",
     "oidc-not-configured",
+    "aks-entra-group-overage",
+    "aks-entra-audience-mismatch",
+    "aks-entra-wrong-token-type",
 )
 
 CHECKS: list[Check] = [

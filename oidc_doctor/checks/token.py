@@ -158,6 +158,15 @@ CHECKS: list[Check] = [
 def _judge_type(ctx: Context) -> CheckResult:
     """The access-token signs are a guess; the API server's (predicted) acceptance outranks them."""
     result = aggregate(ti.TYPE, ctx)
+    if result.status == Status.FAIL and len(ctx.facts.tokens) == 1 and ctx.facts.aks is not None:
+        # (imported only with AKS inputs: the token command's start-up stays free of it)
+        from oidc_doctor.checks.aks import entra_token
+
+        if entra_token(ctx):
+            # AKS-managed Entra ID validates access tokens: the type is judged by aks.entra-token.
+            return CheckResult.passed(
+                f"{result.reason}; AKS-managed Entra ID validates access tokens (aks.entra-token)"
+            )
     pred = ctx.facts.prediction
     accepted = pred is not None and pred.authenticated
     if result.status == Status.FAIL and len(ctx.facts.tokens) == 1 and accepted:

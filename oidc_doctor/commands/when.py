@@ -53,13 +53,18 @@ class Moment(FrozenRecord):
 
 def _log_time(ev: Evidence) -> datetime | None:
     from oidc_doctor.evidence import Kind
-
     items = [i for i in ev.of(Kind.APISERVER_LOG, Kind.PROXY_LOG, Kind.INGRESS_LOG) if i.path is not None]
     if not items:
         return None
+    from oidc_doctor.logs.exports import LogExport
     from oidc_doctor.logs.window import latest_timestamp
 
-    times = [t for i in items if i.path is not None and (t := latest_timestamp(i.path)) is not None]
+    times = []
+    for i in items:
+        # A cloud's log export carries its own timestamps: the newest entry's is the log's time.
+        t = i.data.latest() if isinstance(i.data, LogExport) else latest_timestamp(i.path) if i.path else None
+        if t is not None:
+            times.append(t)
     return max(times) if times else None
 
 

@@ -62,6 +62,15 @@ class Verdict:
 # distributed-claims failure quotes the inner verifier's "expected audience", and "fetching keys"
 # is a JWKS download failure wrapped in "failed to verify signature".
 _REQUEST_RULES: tuple[tuple[str, str], ...] = (
+    # AKS-managed Entra ID's webhook (kubeguard/guard auth/providers/azure/azure.go, Check): a service
+    # principal's token with the group overage pointer; the API server logs the webhook's status.error.
+    ("group membership exceeding 200 is not supported", "aks-entra-group-overage"),
+    # The same webhook's own log (AKS diagnostic category `guard`): `klog.Errorln(err)` of
+    # "failed to verify token for azure: <go-oidc error>" (guard server/utils.go, auth/providers/azure/
+    # azure.go). It verifies against the tenant's v1 issuer (sts.windows.net), so a v2 issuer is a
+    # sign-in's id_token; an audience error names a token for another resource.
+    ("failed to verify token for azure: oidc: expected audience", "aks-entra-audience-mismatch"),
+    ("failed to verify token for azure: oidc: id token issued by a different provider", "aks-entra-wrong-token-type"),
     ("could not expand distributed claims", "groups-distributed-claims"),
     ("failed to obtain source from claim name", "groups-distributed-claims"),
     ("oidc: source does not exist", "groups-distributed-claims"),

@@ -120,6 +120,8 @@ def title(st: CauseStats) -> str:
         text = f"oauth2-proxy refused its settings: {_core(err)}"
     elif code == "proxy-refresh-unsupported":
         text = f"oauth2-proxy did not refresh the session before the token expired: {_core(err)}"
+    elif code.startswith("aks-entra-") and "failed to verify token for azure" in err:
+        text = f"AKS's Entra ID webhook (guard) rejected the token: {_core(err)}"
     elif st.kind == REQUEST:
         text = f"the API server rejected the token: {_core(err)}"
     else:

@@ -49,6 +49,7 @@ class Example:
     time: datetime | None
     raw: bytes
     line: int | None = None  # filled by ``number_lines`` after the scan
+    at: str | None = None  # an entry of a cloud log export ("events[3]"): no line numbers there
 
     @property
     def text(self) -> str:
@@ -57,7 +58,10 @@ class Example:
 
     @property
     def ref(self) -> str:
-        """``file:line`` (or ``file@byte`` while the line number is unknown)."""
+        """``file:line`` (or ``file@byte`` while the line number is unknown; ``file events[i]`` for an
+        entry of a cloud log export)."""
+        if self.at is not None:
+            return f"{self.file} {self.at}"
         return f"{self.file}:{self.line}" if self.line is not None else f"{self.file}@{self.offset}"
 
     def to_json(self) -> dict[str, Any]:

@@ -199,6 +199,22 @@ def test_every_check_module_judges_facts_built_directly_without_derivers(tmp_pat
         result = check.run(ev, untokened)
         if result.status in (Status.PASS, Status.FAIL):
             looked.setdefault("idp", []).append(check.id)
+    # AKS-managed Entra ID: a managed cluster and an access token for the AKS server application.
+    from oidc_doctor.checks import aks as aks_checks
+    from oidc_doctor.checks.aks import AksFacts
+    from oidc_doctor.managed import aks as aks_engine
+
+    cluster = aks_engine.parse_cluster(
+        {"name": "c1", "aadProfile": {"managed": True, "tenantId": "t"}}, "aks-show.json"
+    )
+    entra = {"aud": aks_engine.AKS_SERVER_APP, "iss": "https://sts.windows.net/t/", "scp": "user.read", "upn": "a@b"}
+    aks_facts = AksFacts(
+        (cluster,), (), "aks-show.json aadProfile.managed: true", (("t.txt", aks_engine.judge_entra_token(entra)),)
+    )
+    on_aks = Context(now=NOW, now_source="flag", facts=facts.but(aks=aks_facts))
+    for check in aks_checks.CHECKS:
+        if check.run(ev, on_aks).status in (Status.PASS, Status.FAIL):
+            looked.setdefault("aks", []).append(check.id)
     # Every check module reads its area's facts and reaches a verdict, not only "could not look".
     import importlib
 

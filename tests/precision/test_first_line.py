@@ -312,3 +312,43 @@ def test_discovery_without_a_jwks_uri_explains_not_initialized(tmp_path: Path) -
     causes = _causes(report)
     assert causes[0] == "issuer-unreachable", causes
     assert "jwks_uri" in report["findings"][0]["title"]
+def _export_variants() -> dict[str, str]:
+    """The kubeapps-audience-mismatch API server log as each cloud's CLI exports it (tests/fixturekit/cloud.py):
+    each line at its own klog time, given to the export as the export's timestamp."""
+    import sys
+
+    tests = str(Path(__file__).resolve().parents[1])
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from datetime import UTC, datetime
+
+    from fixturekit import cloud
+    from fixturekit.clock import NOW_DT
+
+    lines = (EXAMPLES / "kubeapps-audience-mismatch" / "kube-apiserver.log").read_text().splitlines()
+    timed = []
+    for line in lines:
+        t = datetime.strptime("2026" + line[1:21], "%Y%m%d %H:%M:%S.%f").replace(tzinfo=UTC)
+        timed.append(((t - NOW_DT).total_seconds(), line))
+    return {
+        "eks": cloud.cloudwatch_export([(cloud.EKS_STREAM, d, m) for d, m in timed]),
+        "gke": cloud.gcloud_export([("apiserver", d, m) for d, m in timed]),
+        "aks": cloud.aks_resource_logs([("kube-apiserver", d, m) for d, m in timed]),
+        "aks-log-analytics": cloud.aks_log_analytics([("kube-apiserver", d, m) for d, m in timed]),
+    }
+
+
+def test_an_api_server_log_exported_by_a_cloud_leads_as_the_log_does(tmp_path: Path) -> None:
+    for name, text in _export_variants().items():
+        bundle = _bundle(tmp_path / name, "kubeapps-audience-mismatch", **{"kube-apiserver.log": text})
+        out, err = io.StringIO(), io.StringIO()
+        main(
+            ["diagnose", "--bundle", str(bundle), "--format", "json"],
+            IO(stdin=io.StringIO(), stdout=out, stderr=err, env={}),
+        )
+        report = json.loads(out.getvalue())
+        assert report["now_source"] == "log" and report["now"] == "2026-11-28T10:25:03Z", name
+        first = report["findings"][0]
+        assert first["cause"] == "audience-mismatch", (name, _causes(report))
+        logs = [e for e in first["evidence"] if e["source"] == "log"]
+        assert logs and logs[0]["ref"].startswith("kubeapps-audience-mismatch/kube-apiserver.log "), (name, logs)
