@@ -112,10 +112,16 @@ def _ordinary(rng: random.Random, t: datetime) -> str:
     )
 
 
-def generate(path: Path, size: int, seed: int = 7) -> int:
-    """Write about ``size`` bytes of apiserver log to ``path``; return the number of failure lines."""
+def generate(
+    path: Path, size: int, seed: int = 7, start: datetime | None = None, discovery_failing: bool = True
+) -> int:
+    """Write about ``size`` bytes of apiserver log to ``path``; return the number of failure lines.
+
+    ``start``: the time of the first line (default 2026-11-28 08:00 UTC); ``discovery_failing``:
+    whether the OIDC authenticator's start-up keeps failing (a line every 10 s).
+    """
     rng = random.Random(seed)
-    t = datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
+    t = start or datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
     failures = 0
     written = 0
     init = (
@@ -123,14 +129,14 @@ def generate(path: Path, size: int, seed: int = 7) -> int:
         'openid-configuration": tls: failed to verify certificate: x509: certificate signed by '
         "unknown authority"
     )
-    buf: list[str] = [_klog(t, "E", "oidc.go:335", init)]
+    buf: list[str] = [_klog(t, "E", "oidc.go:335", init)] if discovery_failing else []
     # Time advances so that the file spans a few hours whatever its size.
     step_us = max(1, int(4 * 3600 * 1e6 / max(1, size // 260)))
     next_init = t + timedelta(seconds=10)
     with path.open("w", encoding="utf-8") as out:
         while written < size:
             t += timedelta(microseconds=rng.randrange(step_us * 2))
-            if t >= next_init:  # discovery keeps failing: kube-apiserver retries every 10 s
+            if discovery_failing and t >= next_init:  # discovery keeps failing: kube-apiserver retries every 10 s
                 buf.append(_klog(t, "E", "oidc.go:335", init))
                 next_init += timedelta(seconds=10)
             if rng.random() < 0.001:
@@ -181,7 +187,10 @@ def _peak_rss(cmd: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Generate the data, run both tools, print medians and the ratio."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", default=os.environ.get("OIDC_DOCTOR_BENCH_SIZE", "1G"), help="e.g. 64M, 1G")
+    quick = os.environ.get("OIDC_DOCTOR_BENCH_QUICK") == "1"
+    p.add_argument(
+        "--size", default=os.environ.get("OIDC_DOCTOR_BENCH_SIZE", "64M" if quick else "1G"), help="e.g. 64M, 1G"
+    )
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--keep", action="store_true", help="keep the generated file")
     args = p.parse_args(argv)

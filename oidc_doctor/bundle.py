@@ -17,7 +17,7 @@ from typing import Any
 from oidc_doctor.errors import DoctorError, InputError
 from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
 from oidc_doctor.limits import outside, walk
-from oidc_doctor.loader import load_documents
+from oidc_doctor.loader import TYPED_MIN_BYTES, load_documents, typed_rbac
 
 HEAD_BYTES = 64 * 1024
 #: Structured (JSON/YAML) files larger than this are not parsed whole.
@@ -436,10 +436,16 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             ev.inputs.append(InputRecord(ref, str(kind), objects=1))
         return
     raw = _transcode(path.read_bytes())
-    text = _decode_text(raw)
-    if text is None:
+    # Valid UTF-8 is all that is asked here; ASCII (kubectl's JSON) is, without decoding 74 MB.
+    text = None if raw.isascii() else _decode_text(raw)
+    if text is None and not raw.isascii():
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
+    if first == "{" and len(raw) >= TYPED_MIN_BYTES:
+        records = typed_rbac(raw, ref)
+        if records is not None:
+            _add_records(records, ref, path, ev)
+            return
     if structured:
         strong = first in ("{", "[") or body.startswith(("apiVersion:", "kind:", "---"))
         try:
@@ -457,12 +463,24 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             if recognised or (strong and sniff_log(text_head) is None):
                 _add_documents(docs, ref, path, ev)
                 return
-    kind, data = classify_text(text)
+    kind, data = classify_text(text if text is not None else raw.decode("ascii"))
     if kind is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content"))
         return
     ev.add(Item(kind, ref, data, path=path))
     ev.inputs.append(InputRecord(ref, str(kind), objects=1))
+
+
+def _add_records(records: list[Any], ref: str, path: Path, ev: Evidence) -> None:
+    """The typed RBAC records of one file, as :func:`_add_documents` adds its dicts (same refs)."""
+    from oidc_doctor.rbac.objects import label
+
+    many = len(records) > 1
+    add = ev.add
+    for i, rec in enumerate(records):
+        where = f"{ref}#{i + 1}" if many else ref
+        add(Item(Kind.RBAC, f"{where} {label(rec)}", rec, path=path))
+    ev.inputs.append(InputRecord(ref, str(Kind.RBAC), objects=len(records)))
 
 
 def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:
@@ -529,8 +547,35 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
         ev.inputs.append(InputRecord(ref, "ignored", objects=len(skipped), reason=skipped[0]))
 
 
-def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
-    """Read every file under ``folder`` (recursively, in name order) into an :class:`Evidence`."""
+def _prefetch_log(path: Path) -> None:
+    """Start the background search of a big plain log (``oidc_doctor.logs.scan.prefetch``), as
+    :func:`read_file` will recognise it: by its first bytes, when nothing else claims them."""
+    from oidc_doctor.logs.scan import PREFETCH_MIN, prefetch
+
+    try:
+        if path.stat().st_size < PREFETCH_MIN:
+            return
+        head = _transcode(_read_head(path))
+    except OSError:
+        return
+    text_head = _decode_text(head)
+    if text_head is None:
+        return
+    from oidc_doctor.controlplane import audit, metrics
+
+    if audit.looks_like_audit(text_head) or metrics.looks_like_exposition(text_head):
+        return
+    kind = sniff_log(text_head)
+    if kind is not None:
+        prefetch(path, str(kind))
+
+
+def read_bundle(folder: Path, ev: Evidence | None = None, *, prefetch_logs: bool = False) -> Evidence:
+    """Read every file under ``folder`` (recursively, in name order) into an :class:`Evidence`.
+
+    With ``prefetch_logs`` (a command that will scan the logs) the search of big logs starts in
+    the background before any file is parsed.
+    """
     ev = ev if ev is not None else Evidence()
     if not folder.exists():
         raise InputError(str(folder), "no such folder")
@@ -542,6 +587,9 @@ def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
         raise InputError(str(folder), "the folder holds no files")
     for path, why in skipped:
         ev.inputs.append(InputRecord(f"{base}/{path.relative_to(folder).as_posix()}", "skipped", reason=why))
+    if prefetch_logs:
+        for path in files:
+            _prefetch_log(path)
     for path in files:
         ref = f"{base}/{path.relative_to(folder).as_posix()}"
         first = len(ev.inputs)

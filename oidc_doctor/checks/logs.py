@@ -84,7 +84,8 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
         w = Summary()
         n = Summary(start=shift(ctx.now, -NEAR), end=shift(ctx.now, NEAR))
         try:
-            info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now)
+            # Each cause's latest line is shown, from anywhere in the file: number during the scan.
+            info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now, number=True)
             number_lines(item.path, [*w.examples(latest=True), *n.examples()])
         except InputError as e:
             errors.setdefault(kind, []).append(str(e))

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.rbac.objects import Subject, is_record
 from oidc_doctor.rbac.rules import Request, Rule, rule_allows
 
 if TYPE_CHECKING:
@@ -68,9 +69,12 @@ def default_groups(username: str, groups: Iterable[str]) -> list[str]:
 
 
 def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
-    """``(namespace, name)`` of an object ("" for what is missing or malformed)."""
+    """``(namespace, name)`` of an object ("" for what is missing or malformed); ``obj`` may be a
+    typed record (:mod:`oidc_doctor.rbac.objects`), whose metadata is typed too."""
     m = obj.get("metadata")
     if not isinstance(m, dict):
+        if m is not None and is_record(m):
+            return m.namespace, m.name
         return "", ""
     return str(m.get("namespace") or ""), str(m.get("name") or "")
 
@@ -154,7 +158,7 @@ class RbacIndex:
         idx = cls()
         add = idx.add
         for item in ev.items:
-            if item.kind is Kind.RBAC and type(item.data) is dict:
+            if item.kind is Kind.RBAC and (type(item.data) is dict or is_record(item.data)):
                 add(item.data, item.ref)
         return idx
 
@@ -171,7 +175,7 @@ class RbacIndex:
         kinds = RBAC_KINDS
         add = self.add
         for obj in objects:
-            if (
+            if is_record(obj) or (
                 type(obj) is dict
                 and type(obj.get("kind")) is str
                 and obj["kind"] in kinds
@@ -182,7 +186,11 @@ class RbacIndex:
         return n
 
     def add(self, obj: dict[str, Any], source: str = "") -> None:
-        """Add one RBAC object (the hot path of loading: 55,000 bindings, keep it lean)."""
+        """Add one RBAC object, a dict or a typed record (the hot path of loading: 55,000
+        bindings, keep it lean)."""
+        if type(obj) is not dict:
+            self._add_record(obj, source)
+            return
         kind = obj.get("kind")
         if kind == "ClusterRoleBinding" or kind == "RoleBinding":
             pos = len(self.bindings)
@@ -222,10 +230,48 @@ class RbacIndex:
         elif kind == "Role":
             self.roles[(ns, name)] = obj
 
+    def _add_record(self, obj: Any, source: str) -> None:
+        """:meth:`add` for a typed record: the same index, read through attributes."""
+        meta = obj.metadata
+        ns, name = (meta.namespace, meta.name) if meta is not None else ("", "")
+        if not hasattr(obj, "subjects"):  # Role or ClusterRole
+            if obj.get("kind") == "ClusterRole":
+                self.cluster_roles[name] = obj
+                self._aggregated.clear()
+            else:
+                self.roles[(ns, name)] = obj
+            return
+        pos = len(self.bindings)
+        self.bindings.append(obj)
+        self.sources.append(source)
+        subjects = obj.subjects
+        if not subjects:
+            return
+        index = self.by_subject
+        for s in subjects:
+            skind, sname = s.kind, s.name
+            if sname is None:
+                continue  # a subject without a name names nobody
+            key: tuple[str, ...]
+            if skind == "User" or skind == "Group":
+                key = (skind, sname)
+            elif skind == "ServiceAccount":
+                sa_ns = s.namespace or ns
+                if not sa_ns:
+                    continue  # upstream: a cluster binding's SA subject needs a namespace
+                key = ("ServiceAccount", sa_ns, sname)
+            else:
+                continue
+            lst = index.get(key)
+            if lst is None:
+                index[key] = [pos]
+            elif lst[-1] != pos:  # a subject listed twice in one binding counts once
+                lst.append(pos)
+
     # -- queries -------------------------------------------------------------------------------
 
     def _subject_applies(self, s: Any, username: str, groups: set[str], binding_ns: str) -> bool:
-        if not isinstance(s, dict):
+        if not isinstance(s, dict | Subject):
             return False
         kind = s.get("kind")
         if kind == "User":
@@ -300,7 +346,7 @@ class RbacIndex:
             if other_name == name:
                 continue
             meta = self.cluster_roles[other_name].get("metadata")
-            labels = meta.get("labels") if isinstance(meta, dict) else None
+            labels = meta.get("labels") if meta is not None and (isinstance(meta, dict) or is_record(meta)) else None
             if not isinstance(labels, dict):
                 labels = {}
             if any(isinstance(sel, dict) and selector_matches(sel, labels) for sel in selectors):
