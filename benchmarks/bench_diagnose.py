@@ -70,16 +70,24 @@ def build(quick: bool) -> Path:
     return bundle
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, bytes, float]:
-    """Wall time, stdout and peak RSS (MB) of one process (and its waited-for children)."""
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, bytes]:
+    """Wall time and stdout of one process."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    assert p.stdout is not None
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - t0
-    return elapsed, out, usage.ru_maxrss / 1024
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd, check=False).stdout
+    return time.perf_counter() - t0, out
+
+
+def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    """Peak RSS (MB) of one run of ``cmd`` and its children, started by a fresh small Python: a
+    child forked from this process (which may hold generated data) would count its pages."""
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    helper = [sys.executable, "-c", code, *cmd]
+    out = subprocess.run(helper, capture_output=True, text=True, check=True, env=env, cwd=cwd)
+    return int(out.stdout.strip()) / 1024
 
 
 def main() -> int:
@@ -101,7 +109,7 @@ def main() -> int:
     jq = ["jq", "-c", bench_rbac.jq_filter_for(USER, ()), str(rbac_file)]
     grep = ["grep", "-c", "Unable to authenticate", str(log_file)]
 
-    _, out, _ = run(ours, env, cwd)
+    _, out = run(ours, env, cwd)
     report = json.loads(out)
     first = report["findings"][0]["cause"] if report.get("findings") else None
     if first != EXPECTED:
@@ -111,17 +119,11 @@ def main() -> int:
     run(grep)
     t_ours: list[float] = []
     t_anchor: list[float] = []
-    rss_ours: list[float] = []
-    rss_jq: list[float] = []
     for _ in range(args.runs):
-        t, _, rss = run(ours, env, cwd)
-        t_ours.append(t)
-        rss_ours.append(rss)
-        tj, _, rj = run(jq)
-        tg, _, _ = run(grep)
-        t_anchor.append(tj + tg)
-        rss_jq.append(rj)
+        t_ours.append(run(ours, env, cwd)[0])
+        t_anchor.append(run(jq)[0] + run(grep)[0])
     mo, ma = statistics.median(t_ours), statistics.median(t_anchor)
+    rss_ours, rss_jq = [peak_rss_mb(ours, env, cwd)], [peak_rss_mb(jq)]
     load = os.getloadavg()
     print(
         f"bundle: {rbac_file.stat().st_size / 1e6:.0f} MB RBAC JSON, {log_file.stat().st_size / 2**20:.0f} MiB log; "

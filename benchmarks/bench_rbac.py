@@ -232,14 +232,19 @@ def _keys(bindings: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
 
 
 def _peak_rss_mb(cmd: list[str]) -> float:
-    """Peak resident memory of one run of ``cmd`` alone in MB (``wait4``'s ru_maxrss is in KiB;
-    the RUSAGE_CHILDREN figure would be the largest of every child so far, jq's included)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({p.returncode})")
-    return usage.ru_maxrss / 1024
+    """Peak resident memory of one run of ``cmd`` alone, in MB.
+
+    A fresh, small Python starts it and reads its children's ``ru_maxrss`` (KiB): this process
+    may hold the generated data, and a child forked from it would count those pages as its own
+    before it executes the command.
+    """
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,check=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
 
 
 def readers(runs: int) -> int:
