@@ -38,6 +38,9 @@ CASE = HERE.parent / "examples" / "rbac-prefix-mismatch"
 NOW = "2026-11-28T10:25:12Z"
 EXPECTED = "username-prefix-mismatch"
 USER = "oidc:alice@example.com"
+#: The tool's processes may write bytecode, as an installation compiles it: with
+#: PYTHONDONTWRITEBYTECODE set (some machines do) every run would compile every module again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def build(quick: bool) -> Path:
@@ -100,7 +103,7 @@ def main() -> int:
     bundle = build(args.quick)
     rbac_file = bundle / "cluster-rbac.json"
     log_file = bundle / "kube-apiserver-big.log"
-    env = dict(os.environ)
+    env = dict(ENV)
     cwd = None
     if args.src is not None:  # run from there: `-m` puts the working folder first on sys.path
         cwd = args.src.resolve()

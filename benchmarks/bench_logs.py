@@ -30,6 +30,9 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 MARKER = "Unable to authenticate"
+#: The tool's processes may write bytecode, as an installation compiles it: with
+#: PYTHONDONTWRITEBYTECODE set (some machines do) every run would compile every module again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 _USERS = [
     "kubelet/v1.30.2 (linux/amd64) kubernetes/3968350",
@@ -166,7 +169,7 @@ def _size(text: str) -> int:
 def _run(cmd: list[str]) -> tuple[float, str, int]:
     """Wall time, stdout and max RSS (KiB) of one run of ``cmd``."""
     start = time.perf_counter()
-    pid = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    pid = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
     out, _ = pid.communicate()
     elapsed = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -180,7 +183,7 @@ def _peak_rss(cmd: list[str]) -> int:
         "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True, env=ENV)
     return int(out.stdout.strip())
 
 

@@ -30,6 +30,9 @@ USER = "oidc:user-00042@example.com"
 GROUPS = ("oidc:team-007", "oidc:team-123", "oidc:team-450")
 N_ROLEBINDINGS = 50_000
 N_CLUSTERROLEBINDINGS = 5_000
+#: The tool's processes may write bytecode, as an installation compiles it: with
+#: PYTHONDONTWRITEBYTECODE set (some machines do) every run would compile every module again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _meta(kind: str, name: str, namespace: str | None, i: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +218,7 @@ def jq_filter() -> str:
 
 def _time(cmd: list[str]) -> tuple[float, bytes]:
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, env=ENV).stdout
     return time.perf_counter() - t0, out
 
 
@@ -243,7 +246,7 @@ def _peak_rss_mb(cmd: list[str]) -> float:
         "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL,check=True);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True, env=ENV)
     return int(out.stdout.strip()) / 1024
 
 

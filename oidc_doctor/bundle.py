@@ -475,11 +475,11 @@ def _add_records(records: list[Any], ref: str, path: Path, ev: Evidence) -> None
     """The typed RBAC records of one file, as :func:`_add_documents` adds its dicts (same refs)."""
     from oidc_doctor.rbac.objects import label
 
-    many = len(records) > 1
-    add = ev.add
-    for i, rec in enumerate(records):
-        where = f"{ref}#{i + 1}" if many else ref
-        add(Item(Kind.RBAC, f"{where} {label(rec)}", rec, path=path))
+    add, rbac = ev.add, Kind.RBAC
+    if len(records) == 1:
+        add(Item(rbac, f"{ref} {label(records[0])}", records[0], path=path))
+    for i, rec in enumerate(records if len(records) > 1 else (), 1):
+        add(Item(rbac, f"{ref}#{i} {label(rec)}", rec, path))
     ev.inputs.append(InputRecord(ref, str(Kind.RBAC), objects=len(records)))
 
 

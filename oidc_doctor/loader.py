@@ -317,13 +317,10 @@ def typed_rbac(raw: bytes, where: str) -> list[Any] | None:
         return None
     if not (doc.kind or "").endswith("List"):
         return None
-    rbac = "rbac.authorization.k8s.io/"
-    roles: list[Any] = []
-    for item in doc.items:
-        if not (item.apiVersion or "").startswith(rbac):
-            return None
-        if isinstance(item, Role | ClusterRole):
-            roles.append([item.rules, item.aggregationRule])
+    versions = {item.apiVersion for item in doc.items}
+    if not all((v or "").startswith("rbac.authorization.k8s.io/") for v in versions):
+        return None
+    roles = [[i.rules, i.aggregationRule] for i in doc.items if type(i) is Role or type(i) is ClusterRole]
     try:
         check_nesting(roles, where)
     except InputError:

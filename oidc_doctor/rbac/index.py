@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from oidc_doctor.rbac.objects import Subject, is_record
+from oidc_doctor.rbac.objects import BINDING_TYPES, ClusterRole, Subject, is_record
 from oidc_doctor.rbac.rules import Request, Rule, rule_allows
 
 if TYPE_CHECKING:
@@ -234,8 +234,9 @@ class RbacIndex:
         """:meth:`add` for a typed record: the same index, read through attributes."""
         meta = obj.metadata
         ns, name = (meta.namespace, meta.name) if meta is not None else ("", "")
-        if not hasattr(obj, "subjects"):  # Role or ClusterRole
-            if obj.get("kind") == "ClusterRole":
+        if type(obj) not in BINDING_TYPES:
+            cluster = type(obj) is ClusterRole  # (no narrowing: the maps hold dicts and records)
+            if cluster:
                 self.cluster_roles[name] = obj
                 self._aggregated.clear()
             else:

@@ -130,10 +130,16 @@ def is_record(obj: object) -> bool:
     return isinstance(obj, _Fields)
 
 
+#: The kind of each record type (its tag).
+KIND_OF: dict[type, str] = {t: str(t.__struct_config__.tag) for t in RECORD_TYPES}
+BINDING_TYPES = (RoleBinding, ClusterRoleBinding)
+
+
 def label(obj: RbacRecord) -> str:
     """``Kind namespace/name`` (as :func:`oidc_doctor.bundle.describe` writes it for a dict)."""
     meta = obj.metadata
-    name = meta.name if meta is not None else ""
-    ns = meta.namespace if meta is not None else ""
-    kind = obj.get("kind")
-    return f"{kind} {ns}/{name}" if ns else f"{kind} {name}".rstrip()
+    kind = KIND_OF[type(obj)]
+    if meta is None:
+        return kind
+    ns = meta.namespace
+    return f"{kind} {ns}/{meta.name}" if ns else f"{kind} {meta.name}".rstrip()
