@@ -471,15 +471,41 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
     ev.inputs.append(InputRecord(ref, str(kind), objects=1))
 
 
+class RecordItem(Item):
+    """An RBAC item holding a typed record: its ``ref`` (``file#N Kind ns/name``, as the dict path
+    writes it) is made when first read, not 55,000 times while the file is read."""
+
+    __slots__ = ("_ref", "_where")
+
+    def __init__(self, where: str, data: Any, path: Path) -> None:
+        self.kind = Kind.RBAC
+        self.data = data
+        self.path = path
+        self.line = None
+        self._where = where
+        self._ref: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``file#N Kind namespace/name``."""
+        if self._ref is None:
+            from oidc_doctor.rbac.objects import label
+
+            self._ref = f"{self._where} {label(self.data)}"
+        return self._ref
+
+    @ref.setter
+    def ref(self, value: str) -> None:
+        self._ref = value
+
+
 def _add_records(records: list[Any], ref: str, path: Path, ev: Evidence) -> None:
     """The typed RBAC records of one file, as :func:`_add_documents` adds its dicts (same refs)."""
-    from oidc_doctor.rbac.objects import label
-
-    add, rbac = ev.add, Kind.RBAC
+    add = ev.add
     if len(records) == 1:
-        add(Item(rbac, f"{ref} {label(records[0])}", records[0], path=path))
+        add(RecordItem(ref, records[0], path))
     for i, rec in enumerate(records if len(records) > 1 else (), 1):
-        add(Item(rbac, f"{ref}#{i} {label(rec)}", rec, path))
+        add(RecordItem(f"{ref}#{i}", rec, path))
     ev.inputs.append(InputRecord(ref, str(Kind.RBAC), objects=len(records)))
 
 

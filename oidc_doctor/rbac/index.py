@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from oidc_doctor.rbac.objects import BINDING_TYPES, ClusterRole, Subject, is_record
 from oidc_doctor.rbac.rules import Request, Rule, rule_allows
 
 if TYPE_CHECKING:
@@ -66,6 +65,12 @@ def default_groups(username: str, groups: Iterable[str]) -> list[str]:
     elif "system:authenticated" not in out and "system:unauthenticated" not in out:
         out.append("system:authenticated")
     return out
+
+
+def is_record(obj: object) -> bool:
+    """Whether ``obj`` is a typed record of :mod:`oidc_doctor.rbac.objects` (tested without
+    importing it: ``msgspec`` is loaded only by a command that reads a big list)."""
+    return hasattr(type(obj), "__struct_fields__")
 
 
 def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
@@ -145,7 +150,8 @@ class RbacIndex:
         self.cluster_roles: dict[str, dict[str, Any]] = {}
         self.roles: dict[tuple[str, str], dict[str, Any]] = {}
         self.bindings: list[dict[str, Any]] = []
-        self.sources: list[str] = []
+        #: where each binding came from: a ref, or the evidence item (its ref is made when asked)
+        self.sources: list[Any] = []
         #: ("User", name) / ("Group", name) / ("ServiceAccount", ns, name) -> binding positions
         self.by_subject: dict[tuple[str, ...], list[int]] = {}
         self._aggregated: dict[str, list[Rule]] = {}
@@ -159,7 +165,7 @@ class RbacIndex:
         add = idx.add
         for item in ev.items:
             if item.kind is Kind.RBAC and (type(item.data) is dict or is_record(item.data)):
-                add(item.data, item.ref)
+                add(item.data, item)
         return idx
 
     @classmethod
@@ -185,7 +191,7 @@ class RbacIndex:
                 n += 1
         return n
 
-    def add(self, obj: dict[str, Any], source: str = "") -> None:
+    def add(self, obj: dict[str, Any], source: Any = "") -> None:
         """Add one RBAC object, a dict or a typed record (the hot path of loading: 55,000
         bindings, keep it lean)."""
         if type(obj) is not dict:
@@ -230,13 +236,13 @@ class RbacIndex:
         elif kind == "Role":
             self.roles[(ns, name)] = obj
 
-    def _add_record(self, obj: Any, source: str) -> None:
+    def _add_record(self, obj: Any, source: Any) -> None:
         """:meth:`add` for a typed record: the same index, read through attributes."""
         meta = obj.metadata
         ns, name = (meta.namespace, meta.name) if meta is not None else ("", "")
-        if type(obj) not in BINDING_TYPES:
-            cluster = type(obj) is ClusterRole  # (no narrowing: the maps hold dicts and records)
-            if cluster:
+        kind = type(obj).__name__  # the record classes are named after their kinds
+        if kind != "RoleBinding" and kind != "ClusterRoleBinding":
+            if kind == "ClusterRole":
                 self.cluster_roles[name] = obj
                 self._aggregated.clear()
             else:
@@ -272,7 +278,7 @@ class RbacIndex:
     # -- queries -------------------------------------------------------------------------------
 
     def _subject_applies(self, s: Any, username: str, groups: set[str], binding_ns: str) -> bool:
-        if not isinstance(s, dict | Subject):
+        if not isinstance(s, dict) and not is_record(s):
             return False
         kind = s.get("kind")
         if kind == "User":
@@ -303,7 +309,8 @@ class RbacIndex:
             b = self.bindings[pos]
             ns = namespace_name(b)[0]
             subjects = [s for s in b.get("subjects") or () if self._subject_applies(s, username, gset, ns)]
-            out.append(Applied(b, subjects, self.sources[pos]))
+            source = self.sources[pos]
+            out.append(Applied(b, subjects, source if isinstance(source, str) else source.ref))
         return out
 
     def role_rules(self, b: dict[str, Any]) -> tuple[list[Rule], str | None]:

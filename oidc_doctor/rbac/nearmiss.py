@@ -26,8 +26,7 @@ from typing import Any
 from oidc_doctor.authn.nested import nested_claim, nested_fix, nested_groups
 from oidc_doctor.model import AuthenticatorSummary, EvidenceRef, Finding, Origin
 from oidc_doctor.rbac import fixes
-from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, namespace_name, role_ref
-from oidc_doctor.rbac.objects import Subject
+from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, binding_label, is_record, namespace_name, role_ref
 from oidc_doctor.rbac.rules import Request, describe_rule, rule_allows
 
 #: Claims that commonly hold a user's name; a binding naming one of them is a claim mismatch.
@@ -121,7 +120,7 @@ def _origin(who: Who) -> Origin:
 
 def _subject_index(binding: dict[str, Any], kind: str, name: str) -> int | None:
     for i, s in enumerate(binding.get("subjects") or ()):
-        if isinstance(s, dict | Subject) and s.get("kind") == kind and s.get("name") == name:
+        if (isinstance(s, dict) or is_record(s)) and s.get("kind") == kind and s.get("name") == name:
             return i
     return None
 
