@@ -250,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         ):
             print(f"{name:<17}: median {med * 1000:8.1f} ms  {nbytes / med / 1e9:5.2f} GB/s  count {count}")
         load = os.getloadavg()
-        print(f"ratio oidc-doctor/grep: {o_med / g_med:.2f}x (goal <= 1.0x on 2 idle cores); one process: {s_med / g_med:.2f}x")
+        ratio, single = o_med / g_med, s_med / g_med
+        print(f"ratio oidc-doctor/grep: {ratio:.2f}x (goal <= 1.0x on 2 idle cores); one process: {single:.2f}x")
         print(f"load average {load[0]:.2f} {load[1]:.2f} (with load, one process is used: see docs/logs.md)")
         print(
             f"30-minute window (--around {middle} --window 15m): median "
