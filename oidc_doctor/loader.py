@@ -315,8 +315,8 @@ def typed_rbac(raw: bytes, where: str) -> list[Any] | None:
             doc = msgspec.json.decode(raw, type=RbacList)
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         return None
-    if not (doc.kind or "").endswith("List"):
-        return None
+    if not doc.items or not (doc.kind or "").endswith("List"):
+        return None  # an empty list: the dict path says what it is
     versions = {item.apiVersion for item in doc.items}
     if not all((v or "").startswith("rbac.authorization.k8s.io/") for v in versions):
         return None

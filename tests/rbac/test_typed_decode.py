@@ -191,6 +191,7 @@ def test_not_a_list_or_not_json_goes_to_the_dict_path() -> None:
     assert typed_rbac(b'{"kind": "RoleBindingList", "items": [' + b"{" * 10, "x") is None
     assert typed_rbac(b"apiVersion: v1\nkind: List\nitems: []\n", "x") is None
     assert typed_rbac(json.dumps({"kind": "Secret", "items": [_binding()]}).encode(), "x") is None
+    assert typed_rbac(json.dumps({"kind": "List", "items": []}).encode(), "x") is None
 
 
 def test_nesting_beyond_the_limit_goes_to_the_dict_path_which_refuses_it(tmp_path: Path) -> None:
