@@ -473,6 +473,7 @@ PREFETCH_MIN = PARALLEL_MIN
 #: Background scans by path: (size, mtime, markers) when started, and the children (pid and the
 #: unlinked temporary file each writes its marker lines to).
 _JOBS: dict[str, tuple[tuple[object, ...], list[tuple[int, BinaryIO]]]] = {}
+_ATEXIT: list[bool] = []  # whether discard_prefetches is registered to run at exit
 
 
 def prefetch(path: Path, kind: str | None) -> bool:
@@ -503,23 +504,35 @@ def prefetch(path: Path, kind: str | None) -> bool:
     # The caller mostly waits for these children (it parses meanwhile, then needs their answer):
     # at least two even on a loaded machine, where _workers would keep the scan in one process.
     workers = max(_workers(size), min(2, _cpus(), size // PARALLEL_MIN))
-    with path.open("rb") as f:
-        cuts = [0]
-        for i in range(1, workers):
-            cuts.append(max(cuts[-1], line_start_after(f, size * i // workers, size)))
-        cuts.append(size)
-    children: list[tuple[int, BinaryIO]] = []
-    for i in range(workers):
-        out = tempfile.TemporaryFile()
-        pid = os.fork()
-        if pid == 0:  # child: find the marker lines of one segment, write them, exit
-            _prefetch_child(path, markers, cuts[i], cuts[i + 1], out)
-        children.append((pid, out))
-    if not _JOBS:
+    try:
+        with path.open("rb") as f:
+            cuts = [0]
+            for i in range(1, workers):
+                cuts.append(max(cuts[-1], line_start_after(f, size * i // workers, size)))
+            cuts.append(size)
+    except OSError:
+        return False
+    if not _ATEXIT:
         import atexit
 
         atexit.register(discard_prefetches)
+        _ATEXIT.append(True)
+    children: list[tuple[int, BinaryIO]] = []
     _JOBS[key] = ((size, mtime, markers), children)
+    try:
+        for i in range(workers):
+            out = tempfile.TemporaryFile()
+            try:
+                pid = os.fork()
+            except OSError:
+                out.close()
+                raise
+            if pid == 0:  # child: find the marker lines of one segment, write them, exit
+                _prefetch_child(path, markers, cuts[i], cuts[i + 1], out)
+            children.append((pid, out))
+    except OSError:  # no temporary file, no process: the ordinary scan will do
+        _discard(_JOBS.pop(key)[1])
+        return False
     return True
 
 
@@ -579,16 +592,21 @@ def _take(path: Path, markers: tuple[bytes, ...]) -> list[Hit] | None:
 
 def discard_prefetches() -> None:
     """Stop and reap the background scans nobody took (at exit, or when a command ends early)."""
-    import signal
 
     while _JOBS:
         _, (_, children) = _JOBS.popitem()
-        for pid, out in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-            out.close()
+        _discard(children)
+
+
+def _discard(children: list[tuple[int, BinaryIO]]) -> None:
+    import signal
+
+    for pid, out in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        out.close()
 
 
 def scan_files(

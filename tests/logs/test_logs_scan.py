@@ -427,3 +427,22 @@ def test_background_scans_nobody_takes_are_stopped(tmp_path: Path, monkeypatch: 
     for pid, _ in children:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reaped
+
+
+def test_no_temporary_file_means_no_background_scan_and_the_ordinary_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    ordinary = _scan_whole(log, number=True)
+    monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
+
+    def refuse() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert not scan.prefetch(log, "apiserver-log")
+    assert not scan._JOBS
+    assert _scan_whole(log, number=True) == ordinary
