@@ -437,8 +437,9 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         return
     raw = _transcode(path.read_bytes())
     # Valid UTF-8 is all that is asked here; ASCII (kubectl's JSON) is, without decoding 74 MB.
-    text = None if raw.isascii() else _decode_text(raw)
-    if text is None and not raw.isascii():
+    ascii_only = raw.isascii()
+    text = None if ascii_only else _decode_text(raw)
+    if text is None and not ascii_only:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
     if first == "{" and len(raw) >= TYPED_MIN_BYTES:
