@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUNDLE ?= examples/kubeapps-audience-mismatch
 DEMO_NOW ?= 2026-11-28T10:25:12Z
 
-.PHONY: demo test lint typecheck unit bench fuzz docs clean krew-archive screenshot
+.PHONY: demo test lint typecheck unit bench bench-quick fuzz docs clean krew-archive screenshot
 
 $(VENV)/.base: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,10 @@ test: lint typecheck unit
 
 bench: $(VENV)/.test idp
 	$(BIN)/python benchmarks/run.py
+
+# The same with a tenth of the big inputs (5,500 bindings, a 64 MiB log), for iterating.
+bench-quick: $(VENV)/.test idp
+	$(BIN)/python benchmarks/run.py --quick
 
 # Hypothesis over hostile bundles, token shapes, secret shapes and fix quoting (>= 10,000
 # examples; seed corpus in benchmarks/fuzz_corpus/). Not part of `make test`.

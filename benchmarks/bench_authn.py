@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,9 @@ import time
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "authn"
+#: The processes may write bytecode, as an installation compiles it: with PYTHONDONTWRITEBYTECODE
+#: set (some machines do) every run would compile every module again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 BASELINE = r"""
 import base64, json, sys
@@ -111,18 +115,27 @@ def main() -> int:
         ],
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
+    peak: dict[str, float] = dict.fromkeys(commands, 0.0)
+    for cmd in commands.values():  # write the bytecode caches once, as an installation does
+        subprocess.run(cmd, capture_output=True, check=False, env=ENV)
     for _ in range(args.runs):
         for name, cmd in commands.items():
             t = time.perf_counter()
-            r = subprocess.run(cmd, capture_output=True, check=False)
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+            assert p.stderr is not None
+            err = p.stderr.read()
+            _, status, usage = os.wait4(p.pid, 0)
             times[name].append((time.perf_counter() - t) * 1000)
-            if r.returncode != 0:
-                print(f"{name} failed ({r.returncode}): {r.stderr.decode()[:300]}", file=sys.stderr)
+            peak[name] = max(peak[name], usage.ru_maxrss / 1024)
+            if os.waitstatus_to_exitcode(status) != 0:
+                print(f"{name} failed: {err.decode()[:300]}", file=sys.stderr)
                 return 1
     base = statistics.median(times["cryptography verify (baseline)"])
+    load = os.getloadavg()
+    print(f"runs: {args.runs} each, alternating; load {load[0]:.2f} {load[1]:.2f}")
     for name, ts in times.items():
         m = statistics.median(ts)
-        print(f"{name:34s} median {m:7.1f} ms   ratio to baseline {m / base:4.2f}")
+        print(f"{name:34s} median {m:7.1f} ms   ratio to baseline {m / base:4.2f}   peak RSS {peak[name]:.0f} MB")
     return 0
 
 

@@ -30,6 +30,9 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 MARKER = "Unable to authenticate"
+#: The tool's processes may write bytecode, as an installation compiles it: with
+#: PYTHONDONTWRITEBYTECODE set (some machines do) every run would compile every module again.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 _USERS = [
     "kubelet/v1.30.2 (linux/amd64) kubernetes/3968350",
@@ -112,10 +115,16 @@ def _ordinary(rng: random.Random, t: datetime) -> str:
     )
 
 
-def generate(path: Path, size: int, seed: int = 7) -> int:
-    """Write about ``size`` bytes of apiserver log to ``path``; return the number of failure lines."""
+def generate(
+    path: Path, size: int, seed: int = 7, start: datetime | None = None, discovery_failing: bool = True
+) -> int:
+    """Write about ``size`` bytes of apiserver log to ``path``; return the number of failure lines.
+
+    ``start``: the time of the first line (default 2026-11-28 08:00 UTC); ``discovery_failing``:
+    whether the OIDC authenticator's start-up keeps failing (a line every 10 s).
+    """
     rng = random.Random(seed)
-    t = datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
+    t = start or datetime(2026, 11, 28, 8, 0, 0, tzinfo=UTC)
     failures = 0
     written = 0
     init = (
@@ -123,14 +132,14 @@ def generate(path: Path, size: int, seed: int = 7) -> int:
         'openid-configuration": tls: failed to verify certificate: x509: certificate signed by '
         "unknown authority"
     )
-    buf: list[str] = [_klog(t, "E", "oidc.go:335", init)]
+    buf: list[str] = [_klog(t, "E", "oidc.go:335", init)] if discovery_failing else []
     # Time advances so that the file spans a few hours whatever its size.
     step_us = max(1, int(4 * 3600 * 1e6 / max(1, size // 260)))
     next_init = t + timedelta(seconds=10)
     with path.open("w", encoding="utf-8") as out:
         while written < size:
             t += timedelta(microseconds=rng.randrange(step_us * 2))
-            if t >= next_init:  # discovery keeps failing: kube-apiserver retries every 10 s
+            if discovery_failing and t >= next_init:  # discovery keeps failing: kube-apiserver retries every 10 s
                 buf.append(_klog(t, "E", "oidc.go:335", init))
                 next_init += timedelta(seconds=10)
             if rng.random() < 0.001:
@@ -160,7 +169,7 @@ def _size(text: str) -> int:
 def _run(cmd: list[str]) -> tuple[float, str, int]:
     """Wall time, stdout and max RSS (KiB) of one run of ``cmd``."""
     start = time.perf_counter()
-    pid = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    pid = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
     out, _ = pid.communicate()
     elapsed = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -174,14 +183,17 @@ def _peak_rss(cmd: list[str]) -> int:
         "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True, env=ENV)
     return int(out.stdout.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Generate the data, run both tools, print medians and the ratio."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", default=os.environ.get("OIDC_DOCTOR_BENCH_SIZE", "1G"), help="e.g. 64M, 1G")
+    quick = os.environ.get("OIDC_DOCTOR_BENCH_QUICK") == "1"
+    p.add_argument(
+        "--size", default=os.environ.get("OIDC_DOCTOR_BENCH_SIZE", "64M" if quick else "1G"), help="e.g. 64M, 1G"
+    )
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--keep", action="store_true", help="keep the generated file")
     args = p.parse_args(argv)
@@ -237,14 +249,17 @@ def main(argv: list[str] | None = None) -> int:
             ("  (one process)", s_med, s_count),
         ):
             print(f"{name:<17}: median {med * 1000:8.1f} ms  {nbytes / med / 1e9:5.2f} GB/s  count {count}")
-        print(f"ratio oidc-doctor/grep: {o_med / g_med:.2f}x (goal <= 2x); one process: {s_med / g_med:.2f}x")
+        load = os.getloadavg()
+        ratio, single = o_med / g_med, s_med / g_med
+        print(f"ratio oidc-doctor/grep: {ratio:.2f}x (goal <= 1.0x on 2 idle cores); one process: {single:.2f}x")
+        print(f"load average {load[0]:.2f} {load[1]:.2f} (with load, one process is used: see docs/logs.md)")
         print(
             f"30-minute window (--around {middle} --window 15m): median "
             f"{statistics.median(w_times) * 1000:.1f} ms; "
             f"full awk pass: {statistics.median(a_times) * 1000:.1f} ms"
         )
-        print(f"peak memory oidc-doctor: {rss_kib / 1024:.1f} MiB (goal < 100 MB)")
-        ok = g_count == o_count == s_count and o_med <= 2 * g_med and rss_kib * 1024 < 100e6
+        print(f"peak memory oidc-doctor: {rss_kib / 1024:.1f} MiB (goal <= 50 MB)")
+        ok = g_count == o_count == s_count and o_med <= 2 * g_med and rss_kib * 1024 <= 50e6
         print("counts agree" if g_count == o_count == s_count else "COUNTS DIFFER")
         return 0 if ok else 1
     finally:

@@ -17,7 +17,7 @@ from typing import Any
 from oidc_doctor.errors import DoctorError, InputError
 from oidc_doctor.evidence import Evidence, InputRecord, Item, Kind
 from oidc_doctor.limits import outside, walk
-from oidc_doctor.loader import load_documents
+from oidc_doctor.loader import TYPED_MIN_BYTES, load_documents, typed_rbac
 
 HEAD_BYTES = 64 * 1024
 #: Structured (JSON/YAML) files larger than this are not parsed whole.
@@ -565,10 +565,17 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             ev.inputs.append(InputRecord(ref, str(kind), objects=1))
         return
     raw = _transcode(path.read_bytes())
-    text = _decode_text(raw)
-    if text is None:
+    # Valid UTF-8 is all that is asked here; ASCII (kubectl's JSON) is, without decoding 74 MB.
+    ascii_only = raw.isascii()
+    text = None if ascii_only else _decode_text(raw)
+    if text is None and not ascii_only:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="binary content"))
         return
+    if first == "{" and len(raw) >= TYPED_MIN_BYTES:
+        records = typed_rbac(raw, ref)
+        if records is not None:
+            _add_records(records, ref, path, ev)
+            return
     if structured:
         strong = first in ("{", "[") or body.startswith(("apiVersion:", "kind:", "---"))
         try:
@@ -576,7 +583,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
         except InputError as e:
             # "[2026/11/28 10:00:00] ..." (oauth2-proxy) starts like JSON but is a log.
             if strong and sniff_log(text_head) is None and not _is_unit_file(body):
-                manifest = broken_apiserver_manifest(text, e.problem)
+                manifest = broken_apiserver_manifest(text if text is not None else raw.decode("ascii"), e.problem)
                 if manifest is not None:
                     ev.add(Item(Kind.APISERVER_MANIFEST_BROKEN, ref, manifest, path=path))
                     ev.inputs.append(InputRecord(ref, str(Kind.APISERVER_MANIFEST_BROKEN), objects=1, reason=e.problem))
@@ -591,7 +598,7 @@ def read_file(path: Path, ref: str, ev: Evidence) -> None:
             if recognised or (strong and sniff_log(text_head) is None):
                 _add_documents(docs, ref, path, ev)
                 return
-    kind, data = classify_text(text)
+    kind, data = classify_text(text if text is not None else raw.decode("ascii"))
     if kind is None:
         ev.inputs.append(InputRecord(ref, "unrecognised", reason="no known content"))
         return
@@ -690,6 +697,44 @@ def _export_audit(entries: list[Any], ref: str) -> list[Any]:
     return out
 
 
+class RecordItem(Item):
+    """An RBAC item holding a typed record: its ``ref`` (``file#N Kind ns/name``, as the dict path
+    writes it) is made when first read, not 55,000 times while the file is read."""
+
+    __slots__ = ("_ref", "_where")
+
+    def __init__(self, where: str, data: Any, path: Path) -> None:
+        self.kind = Kind.RBAC
+        self.data = data
+        self.path = path
+        self.line = None
+        self._where = where
+        self._ref: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``file#N Kind namespace/name``."""
+        if self._ref is None:
+            from oidc_doctor.rbac.objects import label
+
+            self._ref = f"{self._where} {label(self.data)}"
+        return self._ref
+
+    @ref.setter
+    def ref(self, value: str) -> None:
+        self._ref = value
+
+
+def _add_records(records: list[Any], ref: str, path: Path, ev: Evidence) -> None:
+    """The typed RBAC records of one file, as :func:`_add_documents` adds its dicts (same refs)."""
+    add = ev.add
+    if len(records) == 1:
+        add(RecordItem(ref, records[0], path))
+    for i, rec in enumerate(records if len(records) > 1 else (), 1):
+        add(RecordItem(f"{ref}#{i}", rec, path))
+    ev.inputs.append(InputRecord(ref, str(Kind.RBAC), objects=len(records)))
+
+
 def _read_controlplane(path: Path, ref: str, head: str, gzipped: bool, ev: Evidence) -> bool:
     """What the control plane records, recognised by its first lines: API server metrics text
     (``kubectl get --raw /metrics``), audit events (JSON lines). Read whole here (metrics: only the
@@ -754,8 +799,35 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
         ev.inputs.append(InputRecord(ref, "ignored", objects=len(skipped), reason=skipped[0]))
 
 
-def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
-    """Read every file under ``folder`` (recursively, in name order) into an :class:`Evidence`."""
+def _prefetch_log(path: Path) -> None:
+    """Start the background search of a big plain log (``oidc_doctor.logs.scan.prefetch``), as
+    :func:`read_file` will recognise it: by its first bytes, when nothing else claims them."""
+    from oidc_doctor.logs.scan import PREFETCH_MIN, prefetch
+
+    try:
+        if path.stat().st_size < PREFETCH_MIN:
+            return
+        head = _transcode(_read_head(path))
+    except OSError:
+        return
+    text_head = _decode_text(head)
+    if text_head is None:
+        return
+    from oidc_doctor.controlplane import audit, metrics
+
+    if audit.looks_like_audit(text_head) or metrics.looks_like_exposition(text_head):
+        return
+    kind = sniff_log(text_head)
+    if kind is not None:
+        prefetch(path, str(kind))
+
+
+def read_bundle(folder: Path, ev: Evidence | None = None, *, prefetch_logs: bool = False) -> Evidence:
+    """Read every file under ``folder`` (recursively, in name order) into an :class:`Evidence`.
+
+    With ``prefetch_logs`` (a command that will scan the logs) the search of big logs starts in
+    the background before any file is parsed.
+    """
     ev = ev if ev is not None else Evidence()
     if not folder.exists():
         raise InputError(str(folder), "no such folder")
@@ -767,6 +839,9 @@ def read_bundle(folder: Path, ev: Evidence | None = None) -> Evidence:
         raise InputError(str(folder), "the folder holds no files")
     for path, why in skipped:
         ev.inputs.append(InputRecord(f"{base}/{path.relative_to(folder).as_posix()}", "skipped", reason=why))
+    if prefetch_logs:
+        for path in files:
+            _prefetch_log(path)
     for path in files:
         ref = f"{base}/{path.relative_to(folder).as_posix()}"
         first = len(ev.inputs)

@@ -31,7 +31,8 @@ class Kind(StrEnum):
     PINNIPED_JWT = "pinniped-jwtauthenticator"  # data: a Pinniped Concierge JWTAuthenticator
     GKE_CLIENTCONFIG = "gke-clientconfig"  # data: ClientConfig dict
     OPENSHIFT_AUTH = "openshift-authentication"  # data: an authentications.config.openshift.io with type OIDC
-    RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict
+    RBAC = "rbac"  # data: ClusterRole/Role/ClusterRoleBinding/RoleBinding dict, or its typed record
+    # (oidc_doctor.rbac.objects, read like the dict) when it came from a big JSON List
     WORKLOAD = "workload"  # data: Deployment/StatefulSet/DaemonSet dict
     CONFIGMAP = "configmap"  # data: ConfigMap dict (not a kubeadm one)
     HELM_RELEASE = "helm-release"  # data: Secret dict of type helm.sh/release.v1

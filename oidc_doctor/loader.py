@@ -287,6 +287,52 @@ def _flatten_into(values: list[Any], out: list[Any]) -> None:
             out.append(v)
 
 
+#: JSON files from this size on are first tried as a list of RBAC objects decoded into typed
+#: records (:mod:`oidc_doctor.rbac.objects`); smaller ones are parsed into dicts as always.
+TYPED_MIN_BYTES = 1024 * 1024
+
+
+def typed_rbac(raw: bytes, where: str) -> list[Any] | None:
+    """The RBAC records of a JSON ``kind: List`` whose items are all RBAC objects, or None.
+
+    Decoded in one pass straight from the bytes into compact records, every field the RBAC
+    engine does not read skipped by the decoder (no dict tree is built). None when the text is
+    not such a list, or when anything in it is not as upstream writes it (another kind, a value of
+    another type, a nested List, an apiVersion outside ``rbac.authorization.k8s.io``): the caller
+    then parses it into dicts and judges it as it judges every file, so the typed path never
+    changes an answer. The free-form values kept (rules, aggregation rules) pass the same nesting
+    limit as every parsed document.
+    """
+    import msgspec
+
+    from oidc_doctor.limits import check_nesting
+    from oidc_doctor.rbac.objects import ClusterRole, RbacList, Role
+
+    if raw[:64].lstrip()[:1] != b"{" or (b'"items"' not in raw[:HEAD_PROBE] and b'"items"' not in raw[-HEAD_PROBE:]):
+        return None
+    try:
+        with gc_paused():
+            doc = msgspec.json.decode(raw, type=RbacList)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
+    if not doc.items or not (doc.kind or "").endswith("List"):
+        return None  # an empty list: the dict path says what it is
+    versions = {item.apiVersion for item in doc.items}
+    if not all((v or "").startswith("rbac.authorization.k8s.io/") for v in versions):
+        return None
+    roles = [[i.rules, i.aggregationRule] for i in doc.items if type(i) is Role or type(i) is ClusterRole]
+    try:
+        check_nesting(roles, where)
+    except InputError:
+        return None  # the dict path refuses it, with its own words
+    return doc.items
+
+
+#: How far from either end of a JSON text ``"items"`` is looked for (kubectl writes it first;
+#: ``json.dumps(sort_keys=True)`` after ``apiVersion``; Go's encoder of a v1.List in field order).
+HEAD_PROBE = 4096
+
+
 def load_documents(text: str | bytes, where: str) -> list[Document]:
     """Every object of a JSON/YAML text, Lists flattened, numbered in file order.
 

@@ -12,7 +12,6 @@ asymmetric algorithm is allowed, and any ``--oidc-*`` flag is a start-up error.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
@@ -23,6 +22,7 @@ from oidc_doctor.authn.model import (
     PrefixedClaimOrExpression,
     all_signing_algs,
 )
+from oidc_doctor.record import dataclass
 
 #: Boolean flags of kube-apiserver that may appear bare (``--flag`` followed by another flag
 #: or by a positional word); a non-boolean flag in ``--flag value`` form takes the next word.

@@ -8,9 +8,8 @@ turned into). Every authenticator remembers where each of its settings was read
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from oidc_doctor.jose import ASYMMETRIC_ALGS
+from oidc_doctor.record import dataclass, field
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +30,7 @@ from oidc_doctor.authn.verify import (
     untrusted_issuer_or_error,
 )
 from oidc_doctor.net import Budget
+from oidc_doctor.record import dataclass, field
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 
@@ -227,9 +227,8 @@ def online(
     Static keys (``--jwks``) win; else discovery and the issuer's JWKS are fetched. A fetcher of
     None means offline: no keys (signature not checked) and distributed claims not fetched.
     """
-    from dataclasses import replace
-
     from oidc_doctor.authn.verify import NoKeySet
+    from oidc_doctor.record import replace
 
     def ca_of(a: JWTAuthenticator) -> str:
         if ca_override is not None:

@@ -10,7 +10,6 @@ says where to look when the settings cannot be seen.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -18,6 +17,7 @@ from oidc_doctor.authn import sources
 from oidc_doctor.authn.model import ApiServerAuth
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.record import dataclass, field
 
 SETTINGS_KINDS = (
     Kind.APISERVER_POD,

@@ -10,12 +10,12 @@ be https``). ``oidc.New`` reports paths relative to the authenticator; the file 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.authn.goformat import aggregate, list_v, quote
 from oidc_doctor.authn.model import AnonymousConfig, ApiServerAuth, JWTAuthenticator, PrefixedClaimOrExpression
 from oidc_doctor.jose import ASYMMETRIC_ALGS
+from oidc_doctor.record import dataclass, field
 
 
 @dataclass(frozen=True)

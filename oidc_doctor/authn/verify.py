@@ -21,7 +21,6 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -38,6 +37,7 @@ from oidc_doctor.authn.goformat import (
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.validation import Compiled, ConfigVerdict, validate_settings
 from oidc_doctor.jose import Jwk, go_jose_signing_input, parse_jwks, verify_signature
+from oidc_doctor.record import dataclass, field
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 NBF_LEEWAY = timedelta(minutes=1)

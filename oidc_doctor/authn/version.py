@@ -23,9 +23,9 @@ Kubernetes feature-gate reference):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from oidc_doctor.authn.model import SOURCE_AUTH_CONFIG, ApiServerAuth
+from oidc_doctor.record import dataclass
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+\-]*)?\Z")
 

@@ -24,6 +24,7 @@ from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.managed import aks
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin
+from oidc_doctor.rbac.index import plain
 from oidc_doctor.record import FrozenRecord
 from oidc_doctor.shell import arg, option
 from oidc_doctor.text import clean
@@ -267,7 +268,7 @@ def _subjects(ev: Evidence) -> list[tuple[str, str, str]]:
     """(kind, name, where) of every User and Group subject of the bindings in the evidence."""
     out = []
     for item in ev.of(Kind.RBAC):
-        obj = item.data
+        obj = plain(item.data)
         if not isinstance(obj, dict) or not str(obj.get("kind", "")).endswith("Binding"):
             continue
         for i, s in enumerate(obj.get("subjects") or []):

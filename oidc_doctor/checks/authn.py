@@ -11,7 +11,6 @@ server logs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypedDict
 
@@ -51,6 +50,7 @@ from oidc_doctor.model import (
     Origin,
     Status,
 )
+from oidc_doctor.record import dataclass, field, replace
 from oidc_doctor.shell import json_arg, option
 from oidc_doctor.text import clean, iso
 from oidc_doctor.token.inspect import TokenReport

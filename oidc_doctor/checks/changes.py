@@ -164,11 +164,10 @@ def _group_bound(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
 
 
 def _bindings(ev: Evidence) -> list[dict[str, object]]:
-    return [
-        i.data
-        for i in ev.of(Kind.RBAC)
-        if isinstance(i.data, dict) and i.data.get("kind") in ("RoleBinding", "ClusterRoleBinding")
-    ]
+    from oidc_doctor.rbac.index import plain  # not on the token command's start-up path
+
+    objs = [plain(i.data) for i in ev.of(Kind.RBAC)]
+    return [d for d in objs if d is not None and d.get("kind") in ("RoleBinding", "ClusterRoleBinding")]
 
 
 def _binding_ref(b: dict[str, object]) -> str:
@@ -246,8 +245,10 @@ def _grant(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     if ident is None or ident.username == "system:anonymous" or request is None or index is None:
         return []
     roles: list[tuple[int, str, str]] = []
+    from oidc_doctor.rbac.index import plain
+
     for item in ev.of(Kind.RBAC):
-        r = item.data
+        r = plain(item.data)
         if not isinstance(r, dict) or r.get("kind") not in ("ClusterRole", "Role"):
             continue
         meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}

@@ -102,7 +102,8 @@ def derive_logs(ev: Evidence, ctx: Context) -> LogFacts | None:
             continue
         assert item.path is not None
         try:
-            info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now)
+            # Each cause's latest line is shown, from anywhere in the file: number during the scan.
+            info = scan_file(item.path, [w, n], label=item.ref, kind=kind, ref=ctx.now, number=True)
             number_lines(item.path, [*w.examples(latest=True), *n.examples()])
         except InputError as e:
             errors.setdefault(kind, []).append(str(e))

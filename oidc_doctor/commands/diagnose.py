@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         raise UsageError("diagnose: give --bundle DIR, --context NAME, --token SRC or --error TEXT")
     ev = Evidence()
     if args.bundle:
-        read_bundle(Path(args.bundle), ev)
+        read_bundle(Path(args.bundle), ev, prefetch_logs=True)  # the logs are scanned below
     token = None
     if args.token:
         # normalised once, as the bundle reader does (a file's trailing newline is not the token's)

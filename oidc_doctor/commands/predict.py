@@ -287,8 +287,6 @@ def _predict(
 ) -> Prediction:
     """The authenticator's verdict for the token of ``judged`` under ``auth`` (keys: ``static``, else
     the issuer's), through the runner."""
-    from dataclasses import replace
-
     from oidc_doctor.authn import verify
     from oidc_doctor.authn.remote import online
     from oidc_doctor.authn.settings import SettingsView
@@ -296,6 +294,7 @@ def _predict(
     from oidc_doctor.checks.base import Context, Options
     from oidc_doctor.evidence import Kind
     from oidc_doctor.pipeline import derive_all
+    from oidc_doctor.record import replace
 
     fetcher = None
     if not args.offline:

@@ -8,9 +8,9 @@ and the comparison sets two of its predictions next to each other.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.record import dataclass
 from oidc_doctor.secrets import mask_text
 from oidc_doctor.text import clean
 

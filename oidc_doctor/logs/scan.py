@@ -1,15 +1,19 @@
 """The streaming scanner: find the few authentication lines of a multi-GB log fast.
 
-The file is read in 8 MiB chunks into one reused buffer (constant memory). Instead of looking
+The file is read in 1 MiB chunks into one reused buffer (constant memory). Instead of looking
 at every line, each chunk is searched with ``bytes.find`` for a few fixed markers (``Unable to
 authenticate the request``, ``authenticator: initializing plugin``, ...); only the lines holding
 one are classified. On 256 MiB, one marker over 8 MiB chunks ran at 3.98 GB/s, a Python loop
-over the lines at 0.8 GB/s (measured in docs/logs.md). Line numbers are counted afterwards, only up to the examples
-that are shown (``number_lines``), because counting newlines costs more than the search.
+over the lines at 0.8 GB/s (measured in docs/logs.md); a chunk that stays in the CPU cache
+between the searches of its markers (1 MiB rather than 8) took 12 % less CPU on 1 GiB with two
+markers and line numbering. Line numbers are counted afterwards, only up to the examples
+that are shown (``number_lines``), because counting newlines costs more than the search; or,
+for callers that show examples from anywhere (``diagnose``), during the scan, in parallel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import zlib
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import BufferedIOBase
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from oidc_doctor.errors import InputError
 from oidc_doctor.logs.classify import (
@@ -27,10 +32,13 @@ from oidc_doctor.logs.classify import (
     PROXY_MARKERS,
     classify_line,
 )
-from oidc_doctor.logs.files import CHUNK, has_bom, is_gzip, line_start_after, open_log
+from oidc_doctor.logs.files import has_bom, is_gzip, line_start_after, open_log
 from oidc_doctor.logs.formats import line_time
 from oidc_doctor.logs.summary import Example, Summary
 from oidc_doctor.text import shift
+
+#: The scanning buffer (see the module doc). A line longer than this is searched in pieces.
+CHUNK = 1 << 20
 
 #: API server logs below this size are searched for every API server marker; above it only for
 #: the core ones (each extra marker is one more pass over the data).
@@ -39,6 +47,22 @@ SMALL = 64 << 20
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 #: Examples keep at most this much of a line (a pathological line can be megabytes long).
 MAX_KEPT = 16 << 10
+
+#: A marker line found in the background: (byte offset, line number or None, the line).
+Hit = tuple[int, int | None, bytes]
+#: The most marker-line bytes a background scan hands back; a log with more (every line a
+#: marker line) is scanned the ordinary way, into bounded summaries.
+MAX_COLLECTED = 64 << 20
+
+
+class Hits(list[Hit]):
+    """Marker lines collected by a background scan, with their size so far."""
+
+    size = 0
+
+
+class _TooMany(Exception):
+    """More marker lines than :data:`MAX_COLLECTED` bytes: the background scan gives up."""
 
 
 @dataclass
@@ -74,11 +98,15 @@ def scan_stream(
     progress: Progress | None = None,
     total: int = 0,
     number: bool = False,
-) -> None:
+    collect: Hits | None = None,
+) -> int | None:
     """Read ``stream`` from its current position (``rng.start``) and feed every sink.
 
-    With ``number`` (a stream read from its start that cannot be read again, such as standard
-    input) examples get their line numbers as they are found.
+    With ``number`` examples get their line numbers as they are found, counted from the position
+    the stream starts at (a stream that cannot be read again, such as standard input, or a
+    segment of a file whose earlier newlines are added afterwards); the count of newlines read is
+    returned (None without ``number``). With ``collect`` the marker lines are appended to it as
+    :data:`Hit` tuples instead of being classified into the sinks.
     """
     rng = rng or ScanRange()
     newlines: int | None = 0 if number else None  # newlines before buf[0]
@@ -99,7 +127,7 @@ def scan_stream(
             filled = keep + n
             if n == 0:
                 if keep:
-                    _search(buf, 0, keep, base, label, sinks, markers, ref, newlines)
+                    _search(buf, 0, keep, base, label, sinks, markers, ref, newlines, collect)
                 break
             last_nl = buf.rfind(b"\n", 0, filled)
             if last_nl == -1:
@@ -109,9 +137,9 @@ def scan_stream(
                 end = filled  # one line longer than the buffer: search what we have
             else:
                 end = last_nl + 1
-            _search(buf, 0, end, base, label, sinks, markers, ref, newlines)
-            if newlines is not None:
-                newlines += buf.count(b"\n", 0, end)
+            at = _search(buf, 0, end, base, label, sinks, markers, ref, newlines, collect)
+            if newlines is not None:  # the newlines up to the last marker line were counted there
+                newlines = at[1] + buf.count(b"\n", at[0], end)
             tail = filled - end
             if tail:
                 buf[0:tail] = buf[end:filled]
@@ -124,6 +152,7 @@ def scan_stream(
         raise InputError(label, f"cannot read past byte {base}: {e}") from e
     finally:
         view.release()
+    return newlines
 
 
 def _search(
@@ -136,10 +165,14 @@ def _search(
     markers: tuple[bytes, ...],
     ref: datetime | None,
     newlines: int | None = None,
-) -> None:
+    collect: Hits | None = None,
+) -> tuple[int, int]:
     """Find marker lines in ``buf[lo:hi]`` (whole lines) and classify them in file order.
 
-    ``newlines`` (when numbering) is the count of newlines before ``buf[0]``.
+    ``newlines`` (when numbering) is the count of newlines before ``buf[0]``; with ``collect``
+    the lines are appended there instead (at most :data:`MAX_COLLECTED` bytes of them).
+    Returns where the numbering stopped: the start of the last marker line (``lo`` without one)
+    and the newlines before it, so the caller counts only the rest of the buffer.
     """
     lines: dict[int, int] = {}
     for marker in markers:
@@ -153,7 +186,7 @@ def _search(
                 end = hi
             lines[start] = end
             p = buf.find(marker, end, hi)
-    counted, at = newlines, 0
+    counted, at = newlines, lo
     for start in sorted(lines):
         raw = bytes(buf[start : lines[start]])
         line = None
@@ -161,7 +194,14 @@ def _search(
             counted += buf.count(b"\n", at, start)
             at = start
             line = counted + 1
+        if collect is not None:
+            collect.append((base + start, line, raw))
+            collect.size += len(raw) + 64
+            if collect.size > MAX_COLLECTED:
+                raise _TooMany
+            continue
         _handle(raw, base + start, label, sinks, ref, line)
+    return at, counted or 0
 
 
 def _handle(
@@ -173,6 +213,26 @@ def _handle(
     ex = Example(label, offset, line_time(raw, ref), raw[:MAX_KEPT], line)
     for sink in sinks:
         sink.add(ex, verdict)
+
+
+def _all_examples(summary: Summary) -> list[Example]:
+    """Every example a summary holds, once each (the same line may be a cause's first and latest)."""
+    stats = [*summary.by_cause.values(), *summary.unknown.values()]
+    if summary.pending is not None:
+        stats.append(summary.pending)
+    found = [e for st in stats for e in (st.example, st.latest, st.explained_by) if e is not None]
+    found += summary.context
+    found += summary.startup.values()
+    return list({id(e): e for e in found}.values())
+
+
+def _shift_lines(summaries: list[Summary], newlines: int) -> None:
+    """Add the newlines before a segment to the line numbers counted inside it (once per line:
+    the sinks of one segment share the example of a line that belongs to several)."""
+    unique = {id(e): e for s in summaries for e in _all_examples(s)}
+    for ex in unique.values():
+        if ex.line is not None:
+            ex.line += newlines
 
 
 def number_lines(path: Path, examples: Iterable[Example]) -> None:
@@ -217,9 +277,15 @@ def scan_file(
     kind: str | None = None,
     ref: datetime | None = None,
     progress: Progress | None = None,
+    number: bool = False,
 ) -> dict[str, object]:
     """Scan one file into the sinks; bisect to the sinks' windows when they all have one.
 
+    With ``number`` every example gets its line number during the scan (newlines are counted in
+    each segment, by the process that scans it), for callers that show examples from anywhere
+    in the file (each cause's latest line): :func:`number_lines` then has nothing left to read.
+    Without it, only the examples shown are numbered afterwards, by reading up to the last of
+    them (cheaper when they all lie early in the file).
     Returns a description of what was read (for the report's file list).
     """
     from oidc_doctor.logs import window as win
@@ -242,9 +308,15 @@ def scan_file(
             info["read"] = "whole (timestamps not in order)"
     end = rng.end if rng.end is not None else size
     workers = _workers(end - rng.start if end is not None else 0)
+    number = number and rng.start == 0  # a bisected range: the newlines before it are not read
+    hits = _take(path, markers) if not bounded and size is not None else None
+    if hits is not None:  # found in the background (prefetch): classify them now, in file order
+        for offset, line, raw in hits:
+            _handle(raw, offset, label, sinks, ref, line if number else None)
+        return info
     if size is not None and end is not None and workers > 1:
         info["workers"] = workers
-        _scan_parallel(path, label, sinks, markers, ref, rng.start, end, workers, progress)
+        _scan_parallel(path, label, sinks, markers, ref, rng.start, end, workers, progress, number)
     else:
         with open_log(path) as stream:
             if rng.start:
@@ -258,6 +330,7 @@ def scan_file(
                 rng=rng,
                 progress=progress,
                 total=(end or 0) - rng.start,
+                number=number,
             )
     waiting = [s for s in sinks if s.pending is not None]
     if rng.start > 0 and waiting:
@@ -284,10 +357,7 @@ def _workers(nbytes: int) -> int:
         return 1
     if threading.active_count() > 1:  # forking a threaded process can deadlock the child
         return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
+    cpus = _cpus()
     try:
         # CPUs other programs keep busy do not help: with the machine loaded, one more process
         # only adds the cost of splitting (measured in docs/logs.md).
@@ -295,6 +365,13 @@ def _workers(nbytes: int) -> int:
     except OSError:
         idle = cpus
     return max(1, min(4, cpus, idle, nbytes // (PARALLEL_MIN // 2)))
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _scan_parallel(
@@ -307,8 +384,13 @@ def _scan_parallel(
     end: int,
     workers: int,
     progress: Progress | None,
+    number: bool = False,
 ) -> None:
-    """Scan ``[start, end)`` in ``workers`` segments (forked children), then merge in order."""
+    """Scan ``[start, end)`` in ``workers`` segments (forked children), then merge in order.
+
+    With ``number`` each segment numbers its examples from its own start and counts its
+    newlines; the parent then adds the newlines of the segments before each one.
+    """
     import pickle
 
 
@@ -328,8 +410,16 @@ def _scan_parallel(
                 parts = [Summary(start=s.start, end=s.end) for s in sinks]
                 with path.open("rb") as stream:
                     stream.seek(cuts[i])
-                    scan_stream(stream, label, parts, markers=markers, ref=ref, rng=ScanRange(cuts[i], cuts[i + 1]))
-                payload = pickle.dumps(("ok", parts))
+                    lines = scan_stream(
+                        stream,
+                        label,
+                        parts,
+                        markers=markers,
+                        ref=ref,
+                        rng=ScanRange(cuts[i], cuts[i + 1]),
+                        number=number,
+                    )
+                payload = pickle.dumps(("ok", (parts, lines)))
             except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
                 payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
                 status = 1
@@ -342,7 +432,7 @@ def _scan_parallel(
     try:
         with path.open("rb") as stream:
             stream.seek(cuts[0])
-            scan_stream(
+            newlines = scan_stream(
                 stream,
                 label,
                 own,
@@ -351,6 +441,7 @@ def _scan_parallel(
                 rng=ScanRange(cuts[0], cuts[1]),
                 progress=(lambda d, t: progress(d * workers, t)) if progress else None,
                 total=(cuts[1] - cuts[0]) * workers,
+                number=number,
             )
     finally:
         results = []
@@ -362,11 +453,160 @@ def _scan_parallel(
     for sink, mine in zip(sinks, own, strict=True):
         sink.merge(mine)
     for data in results:
-        state, parts = pickle.loads(data)  # noqa: S301 - our own child's output
+        state, answer = pickle.loads(data)  # noqa: S301 - our own child's output
         if state != "ok":
-            raise InputError(label, f"cannot scan: {parts}")
+            raise InputError(label, f"cannot scan: {answer}")
+        parts, lines = answer
+        if newlines is not None:
+            _shift_lines(parts, newlines)
         for sink, part in zip(sinks, parts, strict=True):
             sink.merge(part)
+        if newlines is not None:
+            newlines += lines
+
+
+# -- background scans ------------------------------------------------------------------------
+
+#: Plain log files from this size on may be scanned in the background (:func:`prefetch`).
+PREFETCH_MIN = PARALLEL_MIN
+
+#: Background scans by path: (size, mtime, markers) when started, and the children (pid and the
+#: unlinked temporary file each writes its marker lines to).
+_JOBS: dict[str, tuple[tuple[object, ...], list[tuple[int, BinaryIO]]]] = {}
+_ATEXIT: list[bool] = []  # whether discard_prefetches is registered to run at exit
+
+
+def prefetch(path: Path, kind: str | None) -> bool:
+    """Start finding the marker lines of a big plain log in forked children, at once.
+
+    A caller that is about to build big heaps (55,000 RBAC bindings) calls this first: the
+    children then share no heap with it (a process forked later copies its page tables and makes
+    it fault on every page it writes), and they search while it parses. :func:`scan_file` later
+    classifies the lines they found instead of reading the file; the time window, the reference
+    time and the line numbers are applied then, so nothing of the judgement moves here. Each
+    child writes to an unlinked temporary file (a pipe would block once full, before anyone
+    reads it). Returns whether a scan started (not for gzip, small files, or without ``fork``).
+    """
+    import tempfile
+    import threading
+
+    key = str(path)
+    if not hasattr(os, "fork") or key in _JOBS or threading.active_count() > 1:
+        return False  # forking a threaded process can deadlock the child
+    try:
+        size = file_size(path)
+        mtime = os.stat(path).st_mtime_ns
+    except (InputError, OSError):
+        return False
+    if size is None or size < PREFETCH_MIN:
+        return False
+    markers = markers_for(size, kind)
+    # The caller mostly waits for these children (it parses meanwhile, then needs their answer):
+    # at least two even on a loaded machine, where _workers would keep the scan in one process.
+    workers = max(_workers(size), min(2, _cpus(), size // PARALLEL_MIN))
+    try:
+        with path.open("rb") as f:
+            cuts = [0]
+            for i in range(1, workers):
+                cuts.append(max(cuts[-1], line_start_after(f, size * i // workers, size)))
+            cuts.append(size)
+    except OSError:
+        return False
+    if not _ATEXIT:
+        import atexit
+
+        atexit.register(discard_prefetches)
+        _ATEXIT.append(True)
+    children: list[tuple[int, BinaryIO]] = []
+    _JOBS[key] = ((size, mtime, markers), children)
+    try:
+        for i in range(workers):
+            out = tempfile.TemporaryFile()
+            try:
+                pid = os.fork()
+            except OSError:
+                out.close()
+                raise
+            if pid == 0:  # child: find the marker lines of one segment, write them, exit
+                _prefetch_child(path, markers, cuts[i], cuts[i + 1], out)
+            children.append((pid, out))
+    except OSError:  # no temporary file, no process: the ordinary scan will do
+        _discard(_JOBS.pop(key)[1])
+        return False
+    return True
+
+
+def _prefetch_child(path: Path, markers: tuple[bytes, ...], start: int, end: int, out: BinaryIO) -> None:
+    import pickle
+
+    status = 0
+    try:
+        hits = Hits()
+        with path.open("rb") as stream:
+            stream.seek(start)
+            lines = scan_stream(
+                stream, str(path), [], markers=markers, ref=None, rng=ScanRange(start, end), number=True, collect=hits
+            )
+        payload: tuple[object, ...] = ("ok", list(hits), lines)
+    except _TooMany:
+        payload = ("too-many",)
+    except Exception as e:  # noqa: BLE001 - the parent then scans the ordinary way and meets it itself
+        payload = ("error", f"{type(e).__name__}: {e}")
+        status = 1
+    try:
+        pickle.dump(payload, out)
+        out.flush()
+    finally:
+        os._exit(status)
+
+
+def _take(path: Path, markers: tuple[bytes, ...]) -> list[Hit] | None:
+    """The marker lines a background scan of ``path`` found, in file order with absolute line
+    numbers; None when there was none, or the file changed since, or it gave up."""
+    import pickle
+
+    job = _JOBS.pop(str(path), None)
+    if job is None:
+        return None
+    started, children = job
+    answers: list[Any] = []
+    for pid, out in children:
+        os.waitpid(pid, 0)
+        with out:
+            out.seek(0)
+            data = out.read()
+        answers.append(pickle.loads(data) if data else ("error", "no answer"))  # noqa: S301 - our own child's
+    try:
+        now = (os.stat(path).st_size, os.stat(path).st_mtime_ns, markers)
+    except OSError:
+        return None
+    if now != started or any(a[0] != "ok" for a in answers):
+        return None
+    hits: list[Hit] = []
+    newlines = 0
+    for _, part, lines in answers:
+        hits += [(off, None if line is None else line + newlines, raw) for off, line, raw in part]
+        newlines += lines
+    return hits
+
+
+def discard_prefetches() -> None:
+    """Stop and reap the background scans nobody took (at exit, or when a command ends early)."""
+
+    while _JOBS:
+        _, (_, children) = _JOBS.popitem()
+        _discard(children)
+
+
+def _discard(children: list[tuple[int, BinaryIO]]) -> None:
+    import signal
+
+    for pid, out in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        out.close()
 
 
 def scan_files(

@@ -85,10 +85,29 @@ def impersonated_groups(username: str, groups: Iterable[str]) -> list[str]:
     return default_groups(username, given)
 
 
+def plain(obj: object) -> dict[str, Any] | None:
+    """An RBAC object as a dict: the dict itself, a typed record's ``to_dict()``, else None."""
+    if isinstance(obj, dict):
+        return obj
+    if is_record(obj):
+        out: dict[str, Any] = obj.to_dict()  # type: ignore[attr-defined]
+        return out
+    return None
+
+
+def is_record(obj: object) -> bool:
+    """Whether ``obj`` is a typed record of :mod:`oidc_doctor.rbac.objects` (tested without
+    importing it: ``msgspec`` is loaded only by a command that reads a big list)."""
+    return hasattr(type(obj), "__struct_fields__")
+
+
 def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
-    """``(namespace, name)`` of an object ("" for what is missing or malformed)."""
+    """``(namespace, name)`` of an object ("" for what is missing or malformed); ``obj`` may be a
+    typed record (:mod:`oidc_doctor.rbac.objects`), whose metadata is typed too."""
     m = obj.get("metadata")
     if not isinstance(m, dict):
+        if m is not None and is_record(m):
+            return m.namespace, m.name
         return "", ""
     return str(m.get("namespace") or ""), str(m.get("name") or "")
 
@@ -159,7 +178,8 @@ class RbacIndex:
         self.cluster_roles: dict[str, dict[str, Any]] = {}
         self.roles: dict[tuple[str, str], dict[str, Any]] = {}
         self.bindings: list[dict[str, Any]] = []
-        self.sources: list[str] = []
+        #: where each binding came from: a ref, or the evidence item (its ref is made when asked)
+        self.sources: list[Any] = []
         #: ("User", name) / ("Group", name) / ("ServiceAccount", ns, name) -> binding positions
         self.by_subject: dict[tuple[str, ...], list[int]] = {}
         self._aggregated: dict[str, list[Rule]] = {}
@@ -172,8 +192,8 @@ class RbacIndex:
         idx = cls()
         add = idx.add
         for item in ev.items:
-            if item.kind is Kind.RBAC and type(item.data) is dict:
-                add(item.data, item.ref)
+            if item.kind is Kind.RBAC and (type(item.data) is dict or is_record(item.data)):
+                add(item.data, item)
         return idx
 
     @classmethod
@@ -189,7 +209,7 @@ class RbacIndex:
         kinds = RBAC_KINDS
         add = self.add
         for obj in objects:
-            if (
+            if is_record(obj) or (
                 type(obj) is dict
                 and type(obj.get("kind")) is str
                 and obj["kind"] in kinds
@@ -199,8 +219,12 @@ class RbacIndex:
                 n += 1
         return n
 
-    def add(self, obj: dict[str, Any], source: str = "") -> None:
-        """Add one RBAC object (the hot path of loading: 55,000 bindings, keep it lean)."""
+    def add(self, obj: dict[str, Any], source: Any = "") -> None:
+        """Add one RBAC object, a dict or a typed record (the hot path of loading: 55,000
+        bindings, keep it lean)."""
+        if type(obj) is not dict:
+            self._add_record(obj, source)
+            return
         kind = obj.get("kind")
         if kind == "ClusterRoleBinding" or kind == "RoleBinding":
             pos = len(self.bindings)
@@ -240,10 +264,49 @@ class RbacIndex:
         elif kind == "Role":
             self.roles[(ns, name)] = obj
 
+    def _add_record(self, obj: Any, source: Any) -> None:
+        """:meth:`add` for a typed record: the same index, read through attributes."""
+        meta = obj.metadata
+        ns, name = (meta.namespace, meta.name) if meta is not None else ("", "")
+        kind = type(obj).__name__  # the record classes are named after their kinds
+        if kind != "RoleBinding" and kind != "ClusterRoleBinding":
+            if kind == "ClusterRole":
+                self.cluster_roles[name] = obj
+                self._aggregated.clear()
+            else:
+                self.roles[(ns, name)] = obj
+            return
+        pos = len(self.bindings)
+        self.bindings.append(obj)
+        self.sources.append(source)
+        subjects = obj.subjects
+        if not subjects:
+            return
+        index = self.by_subject
+        for s in subjects:
+            skind, sname = s.kind, s.name
+            if sname is None:
+                continue  # a subject without a name names nobody
+            key: tuple[str, ...]
+            if skind == "User" or skind == "Group":
+                key = (skind, sname)
+            elif skind == "ServiceAccount":
+                sa_ns = s.namespace or ns
+                if not sa_ns:
+                    continue  # upstream: a cluster binding's SA subject needs a namespace
+                key = ("ServiceAccount", sa_ns, sname)
+            else:
+                continue
+            lst = index.get(key)
+            if lst is None:
+                index[key] = [pos]
+            elif lst[-1] != pos:  # a subject listed twice in one binding counts once
+                lst.append(pos)
+
     # -- queries -------------------------------------------------------------------------------
 
     def _subject_applies(self, s: Any, username: str, groups: set[str], binding_ns: str) -> bool:
-        if not isinstance(s, dict):
+        if not isinstance(s, dict) and not is_record(s):
             return False
         kind = s.get("kind")
         if kind == "User":
@@ -274,7 +337,8 @@ class RbacIndex:
             b = self.bindings[pos]
             ns = namespace_name(b)[0]
             subjects = [s for s in b.get("subjects") or () if self._subject_applies(s, username, gset, ns)]
-            out.append(Applied(b, subjects, self.sources[pos]))
+            source = self.sources[pos]
+            out.append(Applied(b, subjects, source if isinstance(source, str) else source.ref))
         return out
 
     def role_rules(self, b: dict[str, Any]) -> tuple[list[Rule], str | None]:
@@ -318,7 +382,7 @@ class RbacIndex:
             if other_name == name:
                 continue
             meta = self.cluster_roles[other_name].get("metadata")
-            labels = meta.get("labels") if isinstance(meta, dict) else None
+            labels = meta.get("labels") if meta is not None and (isinstance(meta, dict) or is_record(meta)) else None
             if not isinstance(labels, dict):
                 labels = {}
             if any(isinstance(sel, dict) and selector_matches(sel, labels) for sel in selectors):

@@ -26,7 +26,7 @@ from typing import Any
 
 from oidc_doctor.authn.nested import nested_claim, nested_groups
 from oidc_doctor.model import AuthenticatorSummary
-from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, namespace_name
+from oidc_doctor.rbac.index import Applied, Decision, RbacIndex, is_record, namespace_name
 from oidc_doctor.rbac.rules import Request, rule_allows
 
 #: Claims that commonly hold a user's name; a binding naming one of them is a claim mismatch.
@@ -245,7 +245,7 @@ def split_prefix(name: str, known: str | None = None) -> tuple[str, str]:
 def subject_index(binding: dict[str, Any], kind: str, name: str) -> int | None:
     """Where in ``binding``'s subjects the subject ``kind``/``name`` is (None when absent)."""
     for i, s in enumerate(binding.get("subjects") or ()):
-        if isinstance(s, dict) and s.get("kind") == kind and s.get("name") == name:
+        if (isinstance(s, dict) or is_record(s)) and s.get("kind") == kind and s.get("name") == name:
             return i
     return None
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.evidence import Evidence, Item, Kind
+from oidc_doctor.rbac.index import plain
 
 #: Why the JWKS is withheld after a claims change (the signature check says so).
 SIMULATED_SIGNATURE = (
@@ -226,7 +227,7 @@ def _new_binding(ev: Evidence, c: Change) -> Evidence:
     """A new RoleBinding/ClusterRoleBinding item (refused when one of that name is in the evidence)."""
     kind, ns, name, _ = c.binding()
     for item in ev.of(Kind.RBAC):
-        d = item.data
+        d = plain(item.data)
         meta = d.get("metadata") if isinstance(d, dict) and isinstance(d.get("metadata"), dict) else {}
         assert isinstance(meta, dict)
         if (
@@ -257,7 +258,7 @@ def _binding(ev: Evidence, c: Change) -> Evidence:
     problems: list[str] = []
 
     def edit(item: Item) -> Any | None:
-        d = item.data
+        d = plain(item.data) if item.kind == Kind.RBAC else item.data
         if item.kind != Kind.RBAC or not isinstance(d, dict) or d.get("kind") != kind:
             return None
         meta = d.get("metadata") if isinstance(d.get("metadata"), dict) else {}

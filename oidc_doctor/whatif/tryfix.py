@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.change import Change, Target
 from oidc_doctor.evidence import Evidence, Kind
+from oidc_doctor.rbac.index import plain
 from oidc_doctor.record import Record
 from oidc_doctor.whatif.compare import Comparison, Judge
 
@@ -60,7 +61,7 @@ def _subjects(ev: Evidence) -> list[tuple[str, str, str]]:
     """(binding ref, subject kind, name) of every User and Group subject in the evidence."""
     out = []
     for item in ev.of(Kind.RBAC):
-        b = item.data
+        b = plain(item.data)
         if not isinstance(b, dict) or b.get("kind") not in ("RoleBinding", "ClusterRoleBinding"):
             continue
         meta = b.get("metadata") if isinstance(b.get("metadata"), dict) else {}

@@ -226,7 +226,7 @@ def test_where_a_401_was_seen_is_its_source_not_its_file_name(tmp_path: Path) ->
     log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=path)
     report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
     assert [(f.source, f.ref) for f in report.ctx.facts.failures] == [
-        (FailureSource.APISERVER_LOG, "bundle/apiserver.log@0")
+        (FailureSource.APISERVER_LOG, "bundle/apiserver.log:1")
     ]
     # An error text filed under a name that looks like a line of the API server's log is still what
     # the user saw: only a failure whose source is that log is the API server's word.

@@ -327,3 +327,122 @@ def test_windows_powershell_utf16_log_is_transcoded(tmp_path: Path) -> None:
         assert f.read().splitlines()[1].decode().startswith("E1128 10:25:08")
     t = latest_timestamp(log, 2026)
     assert t is not None and (t.hour, t.minute, t.second) == (10, 25, 8)
+
+
+def _parallel_log(path: Path) -> None:
+    lines = [klog(T0, CA_LINE, "E", "oidc.go:335")]
+    for i in range(20_000):
+        t = T0 + timedelta(seconds=i)
+        lines.append(filler(t, i))
+        if i % 500 == 250:
+            lines.append(failure(t, NOT_INIT if i % 1000 == 250 else EXPIRED))
+        if i % 3000 == 2999:
+            lines.append(failure(t, "[invalid bearer token, something nobody has seen]"))
+    path.write_text("".join(lines))
+
+
+def _scan_whole(path: Path, number: bool) -> tuple[dict[str, object], list[tuple[int, int | None]]]:
+    from oidc_doctor.logs.summary import Summary
+
+    whole, near = Summary(), Summary(start=T0 + timedelta(hours=2), end=T0 + timedelta(hours=3))
+    scan.scan_file(path, [whole, near], kind="apiserver-log", ref=T0, number=number)
+    scan.number_lines(path, [*whole.examples(latest=True), *near.examples()])
+    for s in (whole, near):
+        s.finish()
+    lines = sorted({(e.offset, e.line) for s in (whole, near) for e in s.examples(latest=True)})
+    return {"whole": whole.to_json(), "near": near.to_json()}, lines
+
+
+def _true_line(path: Path, offset: int) -> int:
+    return path.read_bytes()[:offset].count(b"\n") + 1
+
+
+def test_numbering_during_the_scan_matches_the_line_count_in_every_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    monkeypatch.setattr(scan, "CHUNK", 4096)  # many chunks, marker lines near their edges
+    _, afterwards = _scan_whole(log, number=False)
+    assert all(line == _true_line(log, off) for off, line in afterwards if line is not None)
+    serial = _scan_whole(log, number=True)
+    # Every example is numbered, also those number_lines is not given (a pending cause's).
+    assert all(line == _true_line(log, off) for off, line in serial[1])
+    assert set(afterwards) - set(serial[1]) == {(off, None) for off, line in afterwards if line is None}
+    monkeypatch.setattr(scan, "PARALLEL_MIN", 64 << 10)
+    monkeypatch.setattr(scan, "_workers", lambda nbytes: 3)
+    assert _scan_whole(log, number=True) == serial
+
+
+def test_a_background_scan_gives_what_the_ordinary_scan_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    ordinary = _scan_whole(log, number=True)
+    monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
+    monkeypatch.setattr(scan, "_workers", lambda nbytes: 3)
+    assert scan.prefetch(log, "apiserver-log")
+    assert not scan.prefetch(log, "apiserver-log")  # one scan per file
+    taken: list[object] = []
+    real_take = scan._take
+
+    def take(path: Path, markers: tuple[bytes, ...]) -> list[scan.Hit] | None:
+        hits = real_take(path, markers)
+        taken.append(hits)
+        return hits
+
+    monkeypatch.setattr(scan, "_take", take)
+    assert _scan_whole(log, number=True) == ordinary
+    assert taken and isinstance(taken[0], list) and len(taken[0]) > 40  # the hits were used, not rescanned
+
+
+def test_a_background_scan_is_not_used_for_a_changed_file_or_too_many_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
+    assert scan.prefetch(log, "apiserver-log")
+    with log.open("a") as f:
+        f.write(failure(T0 + timedelta(hours=9), EXPIRED))
+    assert scan._take(log, scan.markers_for(log.stat().st_size, "apiserver-log")) is None
+    assert scan.prefetch(log, "apiserver-log")
+    monkeypatch.setattr(scan, "MAX_COLLECTED", 1000)  # only the children see it if set before: restart
+    scan.discard_prefetches()
+    assert scan.prefetch(log, "apiserver-log")
+    assert scan._take(log, scan.markers_for(log.stat().st_size, "apiserver-log")) is None
+    ordinary = _scan_whole(log, number=True)
+    assert ordinary[0]["whole"]["auth_failures"] == 47  # type: ignore[index]  # 46, and the line added
+
+
+def test_background_scans_nobody_takes_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
+    assert scan.prefetch(log, "apiserver-log")
+    (_, children) = next(iter(scan._JOBS.values()))
+    scan.discard_prefetches()
+    assert not scan._JOBS
+    for pid, _ in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped
+
+
+def test_no_temporary_file_means_no_background_scan_and_the_ordinary_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    log = tmp_path / "a.log"
+    _parallel_log(log)
+    ordinary = _scan_whole(log, number=True)
+    monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
+
+    def refuse() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert not scan.prefetch(log, "apiserver-log")
+    assert not scan._JOBS
+    assert _scan_whole(log, number=True) == ordinary
