@@ -136,6 +136,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
     if kind is None:
         if isinstance(obj.get("id_token"), str):  # a token endpoint's response
             return Kind.TOKEN, "", obj["id_token"]
+        from oidc_doctor.jose import claims_only_token, looks_like_claims
+
+        if looks_like_claims(obj):
+            return Kind.TOKEN, "", claims_only_token(obj)  # a decoded payload pasted without its token
         if isinstance(obj.get("keys"), list):
             return Kind.JWKS, "", obj
         if isinstance(obj.get("issuer"), str) and ("jwks_uri" in obj or "authorization_endpoint" in obj):
@@ -507,6 +511,12 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
             # current server API group list: ...") then the error it ends with.
             return Kind.ERROR_TEXT, stripped
         return log, None
+    if "following claims:" in text:
+        from oidc_doctor.token.source import pasted_claims
+
+        claims_only = pasted_claims(text)  # `kubectl oidc-login setup` output: the claims it decoded
+        if claims_only is not None:
+            return Kind.TOKEN, claims_only
     if len(lines) <= 5:
         token = extract_token(text)
         if token is not None:

@@ -139,6 +139,37 @@ class ParsedJWS(Record):
         return k if isinstance(k, str) else None
 
 
+#: Header key of a token oidc-doctor made from claims pasted without their token (a decoded payload
+#: from jwt.io, ``kubectl oidc-login setup``'s "You got a token with the following claims"): its header
+#: and signature are not known, so neither is judged.
+CLAIMS_ONLY = "x-oidc-doctor-claims-only"
+
+
+def claims_only_token(claims: dict[str, Any]) -> str:
+    """A compact token carrying ``claims`` and the :data:`CLAIMS_ONLY` header (no real signature)."""
+    import json
+
+    header = {"alg": "", "typ": "JWT", CLAIMS_ONLY: True}
+    parts = [json.dumps(header, separators=(",", ":")), json.dumps(claims, separators=(",", ":"))]
+    return ".".join([*(b64url_encode(p.encode()) for p in parts), b64url_encode(b"claims-only")])
+
+
+def looks_like_claims(obj: dict[str, Any]) -> bool:
+    """A token's decoded claims (jwt.io's payload, ``kubectl oidc-login setup``'s "You got a token with
+    the following claims"): ``iss`` and ``sub`` strings with ``aud`` or a time, and nothing of a
+    discovery document, JWKS or Kubernetes object."""
+    if not (isinstance(obj.get("iss"), str) and isinstance(obj.get("sub"), str)):
+        return False
+    if any(k in obj for k in ("jwks_uri", "authorization_endpoint", "keys", "apiVersion", "kind", "id_token")):
+        return False
+    return "aud" in obj or any(isinstance(obj.get(t), int | float) for t in ("exp", "iat"))
+
+
+def is_claims_only(header: dict[str, Any] | None) -> bool:
+    """Whether a parsed header is that of :func:`claims_only_token`."""
+    return bool(header) and header.get(CLAIMS_ONLY) is True  # type: ignore[union-attr]
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 

@@ -39,7 +39,7 @@ from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.checks.token import BLIND_JWKS
 from oidc_doctor.evidence import Evidence, Item, Kind
-from oidc_doctor.jose import fingerprint, parse_compact, parse_jwks
+from oidc_doctor.jose import fingerprint, is_claims_only, parse_compact, parse_jwks
 from oidc_doctor.model import (
     AuthenticatorSummary,
     CheckResult,
@@ -149,7 +149,11 @@ def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
         claims=parse_compact(token.data).payload,
         prediction=predict(token.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for),
         keys_ref=", ".join(i.ref for i in jwks_items),
-        keys_unavailable=ev.blind.get(BLIND_JWKS) or seen.keys_unavailable,
+        keys_unavailable=(
+            "the claims were pasted without their token"
+            if is_claims_only(parse_compact(token.data).header)
+            else ev.blind.get(BLIND_JWKS) or seen.keys_unavailable
+        ),
         others=tuple(
             (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for))
             for i in tokens

@@ -188,7 +188,14 @@ def read_token(src: str | None, io: IO) -> str:
         isatty = getattr(io.stdin, "isatty", None)
         if isatty is not None and isatty():
             io.warn("reading the token from standard input: paste it, then press Ctrl-D (Ctrl-Z Enter on Windows)")
-    return _nonempty(normalise(read_token_source(src, io)), src or f"${ENV_VAR}")
+    text = read_token_source(src, io)
+    if text.lstrip().startswith(("{", "You got")) or "following claims:" in text:
+        from oidc_doctor.token.source import pasted_claims
+
+        claims_only = pasted_claims(text)  # decoded claims pasted without the token: judged, header never
+        if claims_only is not None:
+            return claims_only
+    return _nonempty(normalise(text), src or f"${ENV_VAR}")
 
 
 def _nonempty(token: str, where: str) -> str:

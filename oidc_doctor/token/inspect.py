@@ -24,6 +24,7 @@ from oidc_doctor.jose import (
     Jwk,
     ParsedJWS,
     fingerprint,
+    is_claims_only,
     parse_compact,
     parse_jwks,
     verify_signature,
@@ -613,6 +614,8 @@ def judge_decode(report: TokenReport) -> Verdict:
         if audiences(claims) is None:
             problems.append(f"'aud' is neither a string nor a list of strings ({quoted(claims['aud'])})")
         problems += [t.problem for t in report.times.values() if t.problem and t.name != "auth_time"]
+    if not problems and is_claims_only(parsed.header):
+        return Verdict.passed("claims pasted without their token (decoded JSON): header and signature not known")
     if not problems:
         return Verdict.passed(f"a signed JWT (3 parts, JSON header and payload), {report.size} bytes")
     return Verdict.failed([Malformed(tuple(problems), form)], "; ".join(problems))
@@ -643,6 +646,13 @@ def judge_expiry(report: TokenReport, now: datetime, now_source: str) -> Verdict
     return Verdict.passed(f"valid until {iso(exp.at)} ({relative(exp.at, now)})")
 
 
+#: Why a token made from pasted claims has no signature verdict.
+CLAIMS_ONLY_REASON = (
+    "the claims were pasted without their token: its header and signature (alg, kid) cannot be judged; "
+    "give the token itself (e.g. `kubectl oidc-login get-token` output) to judge them"
+)
+
+
 def judge_signature(report: TokenReport, options: Expectations, keys_in: KeyInputs) -> tuple[Verdict, Signature]:
     """The signature against the issuer's keys, with algorithms never taken from the header."""
     parsed = report.parsed
@@ -653,6 +663,9 @@ def judge_signature(report: TokenReport, options: Expectations, keys_in: KeyInpu
     sig.keys_ref = keys_in.jwks_ref
     if parsed.parts != 3 or parsed.header is None:
         sig.reason = "not a signed JWT" if parsed.parts != 3 else "the header could not be decoded"
+        return Verdict.unknown(sig.reason), sig
+    if is_claims_only(parsed.header):
+        sig.alg, sig.reason = None, CLAIMS_ONLY_REASON
         return Verdict.unknown(sig.reason), sig
     problems: list[Problem] = []
     if parsed.alg_problem:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oidc_doctor.jose import CLAIMS_ONLY
 from oidc_doctor.text import clean
 
 #: (style, text) lines; the style is a rich style name or "" (plain).
@@ -47,6 +48,8 @@ def lines_for(doc: dict[str, Any]) -> list[Line]:
     header = doc.get("header")
     if header is None:
         out.append(("dim", "  (not decodable)"))
+    elif isinstance(header, dict) and header.get(CLAIMS_ONLY) is True:
+        out.append(("dim", "  (not known: the claims were pasted without their token)"))
     else:
         width = max((len(clean(k, 30)) for k in header), default=0)
         out += [("", f"  {clean(k, 30):<{width}}  {_value(v)}") for k, v in header.items()]

@@ -185,7 +185,30 @@ def extract_token(text: str) -> str | None:
     for c in candidates:
         if c.count(".") == 2 and _looks_like_jws(c):
             return c
-    return _named_token(text)
+    return _named_token(text) or pasted_claims(text)
+
+
+#: What ``kubectl oidc-login setup`` prints before the decoded claims (int128/kubelogin
+#: pkg/usecases/setup: "You got a token with the following claims:").
+_SETUP_CLAIMS = re.compile(r"following claims:\s*(\{.*?\n\})", re.S)
+
+
+def pasted_claims(text: str) -> str | None:
+    """A token made from claims pasted without it (a JSON object of claims, or kubelogin's setup
+    output), marked so that its header and signature are never judged; None when there are none."""
+    import json
+
+    from oidc_doctor.jose import claims_only_token, looks_like_claims
+
+    m = _SETUP_CLAIMS.search(text)
+    body = m.group(1) if m else text.strip()
+    if not body.startswith("{") or len(body) > 64 * 1024:
+        return None
+    try:
+        obj = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return claims_only_token(obj) if isinstance(obj, dict) and looks_like_claims(obj) else None
 
 
 def _named_token(text: str) -> str | None:
