@@ -799,6 +799,14 @@ def _add_documents(docs: list[Any], ref: str, path: Path, ev: Evidence) -> None:
         label = describe(doc.data) if isinstance(doc.data, dict) and "kind" in doc.data else str(kind)
         ev.add(Item(kind, f"{where} {label}", data, path=path))
         counts[str(kind)] += 1
+        if kind == Kind.TOKEN and isinstance(doc.data, dict) and doc.data.get("kind") == "Config":
+            from oidc_doctor.proxy.kubelogin import kubelogin_clients
+
+            if kubelogin_clients(doc.data, ""):
+                # a kubeconfig whose oidc auth-provider holds an id-token: the token, and the client
+                # (issuer, client id, scopes) that asked for it
+                ev.add(Item(Kind.KUBECONFIG, f"{where} {label}", doc.data, path=path))
+                counts[str(Kind.KUBECONFIG)] += 1
     for kind_name, n in counts.items():
         ev.inputs.append(InputRecord(ref, kind_name, objects=n))
     if skipped and not counts:

@@ -67,3 +67,12 @@ def test_kubeconfig_without_id_token_is_read_and_its_issuer_compared(tmp_path: P
     assert first["cause"] == "issuer-mismatch", [f["cause"] for f in report["findings"]]
     assert "idp-issuer-url" in first["fix"] and "auth-provider config" in first["fix"]
     assert "not-a-real-secret" not in str(report)
+
+
+def test_kubeconfig_with_an_id_token_is_both_the_token_and_the_client(tmp_path: Path) -> None:
+    text = KUBECONFIG % "https://xxx/auth/realms/yyy"
+    text = text.replace("        client-id: kubernetes\n", "        client-id: kubernetes\n        id-token: a.b.c\n")
+    (tmp_path / "kubeconfig").write_text(text)
+    ev = read_bundle(tmp_path)
+    assert [i.kind for i in ev.items] == [Kind.TOKEN, Kind.KUBECONFIG]
+    assert ev.of(Kind.TOKEN)[0].data == "a.b.c"
