@@ -22,6 +22,7 @@ import re
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.checks.idp import idp_groups_scope
 from oidc_doctor.checks.proxy import proxy_state
 from oidc_doctor.clients import OidcClient, Option, Setting, TokenKind
 from oidc_doctor.errors import InputError
@@ -302,23 +303,31 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
         asked = f"{client.ref} requests scopes `{client.shown_scopes()}`"
         for a in _relevant(auths, client):
             gc = a.groups_claim
-            missing_groups = gc and a.groups_expression is None and "groups" not in scopes
+            # The identity provider's own settings may say which scope brings the claim (Keycloak: a
+            # client mapper or default client scope always does; an optional client scope only when asked).
+            cid = client.get(Option.CLIENT_ID)
+            told = idp_groups_scope(ctx, str(cid.value), gc) if gc and cid.known and cid.value else None
+            if told is not None and told[0]:
+                continue  # the provider adds the claim whatever the scopes
+            scope = told[1] if told is not None else "groups"
+            missing_groups = gc and a.groups_expression is None and scope not in scopes
             if missing_groups and not client.groups_without_scope and not (seen and gc in (claims or {})):
+                unless = (
+                    f": the identity provider adds it only for scope `{scope}`, so users get no groups "
+                    "(a 403, never a 401)"
+                    if told is not None
+                    else ": unless the identity provider adds it by default, users get no groups (a 403, never a 401)"
+                )
                 findings.append(
                     Finding(
                         "groups-claim-missing",
                         clean(
-                            f"{asked} without `groups`; the API server reads groups from claim `{gc}`"
-                            + (
-                                ", and the token has none"
-                                if seen
-                                else ": unless the identity provider adds it by default, users get no groups "
-                                "(a 403, never a 401)"
-                            )
+                            f"{asked} without `{scope}`; the API server reads groups from claim `{gc}`"
+                            + (", and the token has none" if seen else unless)
                         ),
                         [_ev(client, sc), _auth_ev(a, f"groups claim `{gc}`")],
-                        clean(f"request `groups`: {client.how_to_request('groups')}"),
-                        severity=Severity.ERROR if seen else Severity.WARNING,
+                        clean(f"request `{scope}`: {client.how_to_request(scope)}"),
+                        severity=Severity.ERROR if seen or told is not None else Severity.WARNING,
                         origin=Origin.CONFIG,
                     )
                 )

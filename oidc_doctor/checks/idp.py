@@ -71,6 +71,23 @@ def idp_audiences(ctx: Context, client_id: str) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
+def idp_groups_scope(ctx: Context, client_id: str, claim: str) -> tuple[bool, str] | None:
+    """How the Keycloak export says ``client_id``'s id_token gets claim ``claim``: ``(True, where)``
+    always (a client mapper or a default client scope), ``(False, SCOPE)`` only when scope ``SCOPE`` is
+    requested (an optional client scope); None when the provider settings do not say."""
+    for s in ctx.facts.idp:
+        c = s.client(client_id)
+        if c is None:
+            continue
+        mappers = [m for m in c.groups if m.claim == claim and m.in_id_token]
+        sure = [m for m in mappers if not m.optional]
+        if sure:
+            return True, sure[0].ref
+        if mappers:
+            return False, mappers[0].via
+    return None
+
+
 def _authenticators(ctx: Context, instead: str) -> tuple[AuthenticatorSummary, ...] | CheckResult:
     """The API server's authenticators, or why an identity provider check does not look: no provider
     settings, a token in hand (the token is the truth), or no API server settings."""

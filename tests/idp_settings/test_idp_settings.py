@@ -302,3 +302,40 @@ def test_dex_config_in_a_configmap_is_read(tmp_path: Path) -> None:
     report = _diagnose(folder)
     assert _codes(report)[0] == "issuer-mismatch", _codes(report)
     assert "do-not-print" not in json.dumps(report)
+
+
+PROXY_NO_GROUPS = PROXY.replace("- --scope=openid email groups", "- --scope=openid email").replace(
+    "--client-id=oauth2-proxy", "--client-id=kubernetes"
+)
+
+
+def test_a_groups_mapper_on_the_client_needs_no_groups_scope(tmp_path: Path) -> None:
+    folder = _bundle(
+        tmp_path,
+        {
+            "apiserver.yaml": APISERVER.replace("{issuer}", KC_ISSUER),
+            "realm-export.json": json.dumps(_realm([_groups_mapper(**{"full.path": "false"})])),
+            "proxy.yaml": PROXY_NO_GROUPS % (KC_ISSUER, "2m"),
+        },
+    )
+    assert "groups-claim-missing" not in _codes(_diagnose(folder))
+
+
+def test_a_groups_mapper_in_an_optional_scope_needs_that_scope(tmp_path: Path) -> None:
+    realm = _realm([])
+    realm["clients"][0]["optionalClientScopes"].append("groups")
+    realm["clientScopes"] = [
+        {"name": "groups", "protocol": "openid-connect", "protocolMappers": [_groups_mapper(**{"full.path": "false"})]}
+    ]
+    folder = _bundle(
+        tmp_path,
+        {
+            "apiserver.yaml": APISERVER.replace("{issuer}", KC_ISSUER),
+            "realm-export.json": json.dumps(realm),
+            "proxy.yaml": PROXY_NO_GROUPS % (KC_ISSUER, "2m"),
+        },
+    )
+    report = _diagnose(folder)
+    found = [f for f in report["findings"] if f["cause"] == "groups-claim-missing"]
+    assert found and found[0]["severity"] == "error", _codes(report)
+    assert "only for scope `groups`" in found[0]["title"]
