@@ -47,7 +47,7 @@ demo: $(VENV)/.base
 		echo; echo "demo: diagnosis ran (exit $$status: 1 means a root cause was found, as intended)"
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check oidc_doctor tests benchmarks examples
+	$(BIN)/ruff check oidc_doctor tests benchmarks examples setup.py
 
 typecheck: $(VENV)/.test
 	$(BIN)/mypy
