@@ -4,7 +4,8 @@ A bundle describes a past moment: judging its token against today's clock makes 
 expired and buries the real cause. So, first found wins:
 
 1. ``--now`` (``flag``);
-2. the newest timed line of the API server, proxy or ingress logs in the evidence (``log``);
+2. the newest timed line of the API server, proxy or ingress logs in the evidence, or the newest
+   audited request of an audit log (``log``);
 3. the bundle's collection time, ``collected_at`` of the ``.collect-manifest.json`` that
    ``oidc-doctor collect`` writes (``bundle``);
 4. the newest ``iat`` of the tokens found in the bundle itself (``token``): the moment the user
@@ -68,6 +69,32 @@ def _log_time(ev: Evidence) -> datetime | None:
     return max(times) if times else None
 
 
+def _audit_time(ev: Evidence) -> datetime | None:
+    """The newest audited request's time: an audit log is the API server's own log of requests."""
+    from oidc_doctor.evidence import Kind
+
+    items = ev.of(Kind.AUDIT_EVENTS)
+    if not items:
+        return None  # the token command's start-up imports nothing more
+    import zlib
+
+    from oidc_doctor.controlplane.audit import AuditEvent, latest_time
+    from oidc_doctor.errors import InputError
+
+    times: list[datetime] = []
+    for item in items:
+        if isinstance(item.data, list):
+            times += [e.time for e in item.data if isinstance(e, AuditEvent) and e.time is not None]
+        elif item.path is not None:
+            try:
+                t = latest_time(item.path)
+            except (OSError, EOFError, zlib.error, InputError):
+                continue  # the controlplane area names an unreadable audit log
+            if t is not None:
+                times.append(t)
+    return max(times) if times else None
+
+
 def collected_at(folder: Path) -> datetime | None:
     """``collected_at`` of the folder's collect manifest, or None (no manifest, or unreadable)."""
     import json
@@ -121,8 +148,10 @@ def judge_time(flag: str | None, io: IO, ev: Evidence | None = None, bundle: Pat
     source = "clock"
     if flag:
         now, source = parse_time(flag), "flag"
-    if now is None and ev is not None and (t := _log_time(ev)) is not None:
-        now, source = t, "log"
+    if now is None and ev is not None:
+        seen = [t for t in (_log_time(ev), _audit_time(ev)) if t is not None]
+        if seen:
+            now, source = max(seen), "log"
     if now is None and bundle is not None and (t := collected_at(bundle)) is not None:
         now, source = t, "bundle"
     if now is None and bundle is not None:

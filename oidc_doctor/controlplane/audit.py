@@ -197,6 +197,43 @@ def read_events(path: Path, ref: str = "") -> tuple[list[AuditEvent], int]:
     return events, skipped
 
 
+#: Bytes read from the end of a big plain audit log for its newest time (its last events are its newest).
+TAIL_BYTES = 256 * 1024
+
+
+def latest_time(path: Path) -> datetime | None:
+    """The newest ``stageTimestamp`` (else ``requestReceivedTimestamp``) of an audit log: the whole
+    file when it is gzip or small, else its last :data:`TAIL_BYTES`. None when no event has a time;
+    raises ``OSError``/``EOFError``/``zlib.error``/``InputError`` as :func:`read_events` does."""
+    import orjson
+
+    with path.open("rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+        size = f.seek(0, 2)
+        if gz or size <= 4 * TAIL_BYTES:
+            lines: list[bytes] = []
+        else:
+            f.seek(size - TAIL_BYTES)
+            lines = f.read().split(b"\n")[1:]  # the first piece may be a line's tail
+    if gz or size <= 4 * TAIL_BYTES:
+        events, _ = read_events(path)
+        times = [e.time for e in events if e.time is not None]
+        return max(times) if times else None
+    newest: datetime | None = None
+    for raw in lines:
+        if not raw.strip() or len(raw) > MAX_LINE:
+            continue
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and is_event(obj):
+            t = _time(obj.get("stageTimestamp")) or _time(obj.get("requestReceivedTimestamp"))
+            if t is not None and (newest is None or t > newest):
+                newest = t
+    return newest
+
+
 def events_of(objects: Iterable[Any], ref: str = "") -> list[AuditEvent]:
     """The events among already parsed objects (an ``Event`` file, an ``EventList``'s ``items``)."""
     out = []

@@ -452,3 +452,33 @@ def test_the_kubectl_plugin_says_kubectl_oidc_doctor(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("sys.argv", ["/usr/local/bin/kubectl-oidc_doctor", "token", "--help"])
     status, out, _ = _run(["token", "--help"])
     assert status == 0 and out.startswith("usage: kubectl oidc-doctor token")
+
+
+def _audit_line(audit_id: str, when: str) -> str:
+    return json.dumps(
+        {
+            "kind": "Event",
+            "apiVersion": "audit.k8s.io/v1",
+            "level": "Metadata",
+            "auditID": audit_id,
+            "stage": "ResponseComplete",
+            "requestURI": "/api/v1/namespaces/dev/pods",
+            "verb": "list",
+            "user": {},
+            "responseStatus": {"metadata": {}, "code": 401},
+            "requestReceivedTimestamp": when,
+            "stageTimestamp": when,
+        }
+    )
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["whole", "tail"])
+def test_now_rule_takes_the_newest_audited_request_as_a_log_time(tmp_path: Path, big: bool) -> None:
+    ev, folder = _bundle(tmp_path, manifest=True)
+    path = tmp_path / "audit.log"
+    filler = [_audit_line(f"a{i}", "2026-11-28T10:05:00.000000Z") for i in range(6000 if big else 1)]
+    path.write_text("\n".join([*filler, _audit_line("last", "2026-11-28T10:30:00.123456Z")]) + "\n")
+    assert path.stat().st_size > 1024 * 1024 if big else True
+    ev.add(Item(Kind.AUDIT_EVENTS, "b/audit.log", None, path))
+    m = judge_time(None, _io(A_YEAR_AHEAD), ev, folder)
+    assert m.source == "log" and (m.now.hour, m.now.minute) == (10, 30)  # before the collection time (10:40)
