@@ -62,12 +62,13 @@ def check_counts(report: Report) -> str:
 
 
 def blind_checks(report: Report) -> list[tuple[str, str, str]]:
-    """Checks that could not look: (id, status, reason)."""
-    return [
-        (c.id, str(c.result.status), clean(c.result.reason))
-        for c in report.checks
-        if c.result.status in (Status.UNKNOWN,)
-    ]
+    """Checks that could not look: (ids, status, reason), the checks that share one reason on one row
+    (``authn.configured, authn.config-valid``: the same missing input is said once)."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for c in report.checks:
+        if c.result.status in (Status.UNKNOWN,):
+            rows.setdefault((str(c.result.status), clean(c.result.reason)), []).append(c.id)
+    return [(", ".join(ids), status, reason) for (status, reason), ids in rows.items()]
 
 
 #: The kinds of an input that was not used: skipped (not recognised) or broken.

@@ -88,7 +88,8 @@ def layout(
     out += _timeline(report, width)
     out += _wrap(check_counts(report), width, "Checks: ", "  ")
     for cid, status, reason in blind_checks(report):
-        out += _wrap(reason, width, f"  {status}: {cid} — ", "    ", "yellow")
+        # several checks may share one reason: their ids wrap with it
+        out += _wrap(f"{cid} — {reason}", width, f"  {status}: ", "    ", "yellow")
     summary = inputs_summary(report)
     if summary:
         out += _wrap(summary, width, "Inputs: ", "  ")
