@@ -26,6 +26,7 @@ from oidc_doctor.rbac.nearmiss import (
     GroupMismatch,
     GroupsClaimMissing,
     Insufficient,
+    IssuerHashName,
     KindSwapped,
     NoBinding,
     PrefixMismatch,
@@ -406,6 +407,35 @@ def _prefix_finding(p: PrefixMismatch) -> Finding:
     )
 
 
+def _issuer_hash_finding(p: IssuerHashName) -> Finding:
+    who, bound, bindings, auth = p.who, p.bound, p.bindings, p.auth
+    b = bindings[0]
+    i = subject_index(b, "User", bound) or 0
+    server = f'username prefix "{auth.username_prefix}"' if auth.username_prefix else "no username prefix"
+    claim = f"claim `{auth.username_claim}`" if auth.username_claim else "its username expression"
+    typo = f"; its issuer part `{p.bound_issuer}` is not even the API server's `{auth.issuer}`" if p.issuer_near else ""
+    fix = (
+        "Bind the name the API server uses (safer: changes one binding):\n"
+        f"  {fixes.patch_subject(b, i, who.username)}\n"
+        f"  or add a binding: {fixes.same_grant_for(b, 'User', who.username)}"
+    )
+    return Finding(
+        "username-prefix-mismatch",
+        f'{binding_label(b)} names user "{bound}", the `<issuer>#<claim>` form kube-apiserver uses only when '
+        f"--oidc-username-prefix is unset (the binding `kubectl oidc-login setup` proposes); this API server "
+        f'has {server} and takes {claim}: it sees "{who.username}"{typo}',
+        [
+            who_evidence(who),
+            *[_rb_evidence(x, "User", bound) for x in bindings[:_MAX_LISTED]],
+            EvidenceRef(
+                "apiserver-config", auth.ref, f"username prefix {auth.username_prefix!r}, issuer {auth.issuer}"
+            ),
+        ],
+        fix=fix,
+        origin=_origin(who),
+    )
+
+
 def _claim_finding(p: ClaimMismatch) -> Finding:
     who, bound, claim, value, server_claim, bindings = p.who, p.bound, p.claim, p.value, p.server_claim, p.bindings
     b = bindings[0]
@@ -644,6 +674,8 @@ def finding_for(p: Anonymous | SubjectMiss | BindingMiss | Insufficient) -> Find
             return anonymous_finding(p)
         case PrefixMismatch():
             return _prefix_finding(p)
+        case IssuerHashName():
+            return _issuer_hash_finding(p)
         case ClaimMismatch():
             return _claim_finding(p)
         case GroupMismatch():

@@ -96,6 +96,22 @@ class PrefixMismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuerHashName:
+    """A binding names the user in the ``<issuer>#<claim value>`` form kube-apiserver gives usernames
+    when ``--oidc-username-prefix`` is unset and the claim is not ``email`` (the binding ``kubectl
+    oidc-login setup`` proposes), while this API server's prefix never makes such a name
+    (``username-prefix-mismatch``). ``issuer_near`` is set when the bound issuer is not the API
+    server's but nearly is (a typo the binding carries)."""
+
+    who: Who
+    bound: str
+    bound_issuer: str
+    issuer_near: bool
+    bindings: tuple[dict[str, Any], ...]
+    auth: AuthenticatorSummary
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimMismatch:
     """Bindings name the value of another claim than the one the username comes from
     (``username-claim-mismatch``)."""
@@ -196,7 +212,7 @@ class Insufficient:
 
 
 #: What :func:`analyze` may find under each heading.
-SubjectMiss = PrefixMismatch | ClaimMismatch | GroupMismatch | GroupIdsNotNames | GroupsClaimMissing
+SubjectMiss = PrefixMismatch | IssuerHashName | ClaimMismatch | GroupMismatch | GroupIdsNotNames | GroupsClaimMissing
 BindingMiss = KindSwapped | NoBinding
 
 
@@ -373,7 +389,34 @@ def _username_near_misses(
                 if bindings:
                     out.append(ClaimMismatch(who, name, c, v, server_claim, tuple(bindings), auth))
                 break
+    if not out and auth is not None and not auth.username_prefix.endswith("#"):
+        out += _issuer_hash_names(idx, who, req, auth)
     return out
+
+
+def _issuer_hash_names(idx: RbacIndex, who: Who, req: Request | None, auth: AuthenticatorSummary) -> list[SubjectMiss]:
+    """Bound users named ``<issuer>#<value>`` for this API server's issuer (or a near miss of it),
+    which a server whose username prefix is not ``<issuer>#`` never produces."""
+    out: list[SubjectMiss] = []
+    issuer = auth.issuer.rstrip("/")
+    for name in idx.subject_names("User"):
+        if "#" not in name or not name.startswith(("https://", "http://")):
+            continue
+        url = name[: name.rindex("#")]
+        near = url.rstrip("/") != issuer
+        if near and not _nearly(url.rstrip("/"), issuer):
+            continue  # another issuer's user: not about this API server
+        bindings = _pick(idx, idx.bindings_naming("User", name), req)
+        if bindings:
+            out.append(IssuerHashName(who, name, url, near, tuple(bindings), auth))
+    return out
+
+
+def _nearly(a: str, b: str) -> bool:
+    """Two URLs a few characters apart (a repeated ``.com``, a dropped letter): a typo, not another host."""
+    import difflib
+
+    return abs(len(a) - len(b)) <= 8 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
 
 
 def _norm_group(name: str, prefix: str | None) -> str:
