@@ -491,20 +491,17 @@ def classify_text(text: str) -> tuple[Kind | None, Any]:
         return Kind.APISERVER_POD, described
     log = sniff_log(text)
     if log is None and not _SAYS_FAILURE.search(stripped):  # a user's words about a failure stay error text
-        from oidc_doctor.authn.platforms import command_line_pod
+        from oidc_doctor.authn.platforms import command_line
 
-        pod = command_line_pod(stripped)
-        if pod is not None:
+        found = command_line(stripped)
+        if found is not None and found[0] == "node-args":
+            return Kind.NODE_ARGS, found[1]  # a k3s/RKE2 unit file or install line
+        if found is not None:
+            pod = found[1]
             broken = _undecodable_manifest(pod, pod["spec"]["containers"])
             if broken is not None:
                 return Kind.APISERVER_MANIFEST_BROKEN, broken
-            return Kind.APISERVER_POD, pod  # microk8s args file, grepped manifest lines, systemd unit, ps line
-        from oidc_doctor.authn.platforms import installer_command
-
-        found = installer_command(stripped)
-        if found is not None and found[0] == "k3s":
-            # a k3s/RKE2 unit file or install line: the same list as /etc/rancher/k3s/config.yaml's
-            return Kind.NODE_ARGS, {"kube-apiserver-arg": [a.removeprefix("--") for a in found[1]]}
+            return Kind.APISERVER_POD, pod  # args file, grepped manifest lines, unit, ps line, minikube start
     if log is not None and len(lines) > 1:
         if len(stripped) <= HEAD_BYTES and _KUBECTL_ERROR.match(lines[-1]):
             # kubectl's own stderr: its klog lines ("E1128 ... memcache.go:265] couldn't get

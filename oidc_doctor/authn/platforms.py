@@ -278,12 +278,11 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
 
     Accepted: an args file (every non-comment line a ``--flag[=value]``, one of them a flag only
     kube-apiserver takes), or text naming the ``kube-apiserver`` binary followed by ``--flags``
-    (a systemd unit's ExecStart with ``\\`` continuations, a ``ps`` line), or an installer's command
-    passing API server flags (``minikube start --extra-config=apiserver.…``, ``k3s server
-    --kube-apiserver-arg …``).
+    (a systemd unit's ExecStart with ``\\`` continuations, a ``ps`` line). Installers' command
+    lines are :func:`command_line`'s.
     """
     text = text.replace("\r\n", "\n")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = _lines(text)
     if not lines or len(lines) > _MAX_LINES:
         return None
     grepped = [ln for ln in lines if not ln.startswith("$ ")]  # drop a pasted shell prompt line
@@ -302,10 +301,7 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
     else:
         m = _BINARY.search(text)
         if m is None:
-            found = installer_command(text)
-            if found is None or found[0] != "minikube" or not any(a.startswith(_APISERVER_ONLY) for a in found[1]):
-                return None  # k3s/RKE2 lines are their config's kube-apiserver-arg list (the bundle reader)
-            return _pod("minikube start", list(found[1]))
+            return None
         # The command ends at the first line break not escaped by a backslash (a systemd unit's
         # continuation lines, or one line of ps output).
         segment = re.split(r"(?<!\\)\n", text[m.end() :], maxsplit=1)[0]
@@ -319,6 +315,31 @@ def command_line_pod(text: str) -> dict[str, Any] | None:
             return None
         where = "command line"
     return _pod(where, list(args))
+
+
+def _lines(text: str) -> list[str]:
+    """The non-empty, non-comment lines of ``text``, stripped."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def command_line(text: str) -> tuple[str, dict[str, Any]] | None:
+    """What a command line pasted in ``text`` configures, or None when there is none:
+    ``("pod", a kube-apiserver Pod)`` (:func:`command_line_pod`, or ``minikube start
+    --extra-config=apiserver.…``), or ``("node-args", {"kube-apiserver-arg": [...]})`` for a k3s/RKE2
+    unit file or install line (the same list as /etc/rancher/k3s/config.yaml's).
+    """
+    pod = command_line_pod(text)
+    if pod is not None:
+        return "pod", pod
+    found = installer_command(text)
+    if found is None:
+        return None
+    name, args = found
+    if name == "k3s":
+        return "node-args", {"kube-apiserver-arg": [a.removeprefix("--") for a in args]}
+    if len(_lines(text.replace("\r\n", "\n"))) > _MAX_LINES or not any(a.startswith(_APISERVER_ONLY) for a in args):
+        return None
+    return "pod", _pod("minikube start", list(args))
 
 
 #: How a pasted installer command line starts: a prompt, env assignments, sudo/curl/sh, the
@@ -341,22 +362,30 @@ def installer_command(text: str) -> tuple[str, list[str]] | None:
         m = re.search(r"\b(minikube|k3s|rke2)\b", logical)
         if m is None or not _COMMAND_START.match(logical):
             continue  # prose that names the installer ("I started k3s with ...") is no command line
-        words = _words(logical)
-        args: list[str] = []
-        i = 0
-        while i < len(words):
-            w = words[i]
-            i += 1
-            if w.startswith("--extra-config=apiserver."):
-                args.append("--" + w.removeprefix("--extra-config=apiserver."))
-            elif w.startswith("--kube-apiserver-arg="):
-                args.append("--" + w.removeprefix("--kube-apiserver-arg=").removeprefix("--"))
-            elif w == "--kube-apiserver-arg" and i < len(words):
-                args.append("--" + words[i].removeprefix("--"))
-                i += 1
+        args = ["--" + a for a in kube_apiserver_args(_words(logical), extra_config=True)]
         if args:
             return ("minikube" if m.group(1) == "minikube" else "k3s"), args
     return None
+
+
+def kube_apiserver_args(words: list[str], extra_config: bool = False) -> list[str]:
+    """The ``NAME=VALUE`` each ``--kube-apiserver-arg NAME=VALUE`` / ``--kube-apiserver-arg=NAME=VALUE``
+    in ``words`` passes (k3s/RKE2; a leading ``--`` on NAME dropped), in order; with
+    ``extra_config``, minikube's ``--extra-config=apiserver.NAME=VALUE`` too.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if extra_config and w.startswith("--extra-config=apiserver."):
+            out.append(w.removeprefix("--extra-config=apiserver."))
+        elif w.startswith("--kube-apiserver-arg="):
+            out.append(w.removeprefix("--kube-apiserver-arg=").removeprefix("--"))
+        elif w == "--kube-apiserver-arg" and i < len(words):
+            out.append(words[i].removeprefix("--"))
+            i += 1
+    return out
 
 
 def _item(line: str) -> object:

@@ -336,20 +336,7 @@ def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
             continue
         ref = f"{_ref(where, node)} {key}"
         flags: list[Flag] = []
-        items = [str(w) for w in words]
-        i = 0
-        while i < len(items):
-            w = items[i]
-            i += 1
-            value = None
-            if w == "--kube-apiserver-arg" and i < len(items):
-                value = items[i]
-                i += 1
-            elif w.startswith("--kube-apiserver-arg="):
-                value = w.split("=", 1)[1]
-            if value is None:
-                continue
-            value = value.removeprefix("--")
+        for value in platforms.kube_apiserver_args([str(w) for w in words]):
             name, _, v = value.partition("=")
             flags.append(Flag(name, v, f"{ref} --kube-apiserver-arg {name}"))
         auth = translate(flags, ref)
