@@ -22,7 +22,7 @@ import re
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.checks.idp import idp_groups_scope
+from oidc_doctor.checks.idp import auth_evidence, idp_groups_scope
 from oidc_doctor.checks.proxy import proxy_state
 from oidc_doctor.clients import OidcClient, Option, Setting, TokenKind
 from oidc_doctor.errors import InputError
@@ -97,10 +97,6 @@ def _prepare(ev: Evidence, ctx: Context) -> tuple[list[OidcClient], list[Authent
 
 def _ev(client: OidcClient, s: Setting) -> EvidenceRef:
     return EvidenceRef(client.source, clean(s.ref), clean(s.describe()))
-
-
-def _auth_ev(a: AuthenticatorSummary, text: str) -> EvidenceRef:
-    return EvidenceRef("apiserver-config", clean(a.ref), clean(text))
 
 
 def _relevant(auths: list[AuthenticatorSummary], client: OidcClient) -> list[AuthenticatorSummary]:
@@ -207,7 +203,7 @@ def _aud_finding(
             else "share one OAuth client"
         )
         fix += f"; or accept `{cid}` on the API server (AuthenticationConfiguration `jwt[].issuer.audiences`)"
-    evidence = [_ev(client, s), *(_auth_ev(a, f"audiences {list(a.audiences)}") for a in relevant)]
+    evidence = [_ev(client, s), *(auth_evidence(a, f"audiences {list(a.audiences)}") for a in relevant)]
     if token_aud:
         evidence.append(EvidenceRef("token", clean(ctx.facts.token_ref or "token"), f"aud {token_aud}"))
     return Finding(
@@ -266,7 +262,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
                     + (f" ({why})" if why else "")
                     + ": it skips the client's tokens (a bare `invalid bearer token`, 401)"
                 ),
-                [_ev(client, iss), *(_auth_ev(a, a.issuer) for a in auths)],
+                [_ev(client, iss), *(auth_evidence(a, a.issuer) for a in auths)],
                 clean(
                     f"make the strings identical (the API server compares them byte for byte with the token's "
                     f"`iss`): {client.how_to_set(Option.ISSUER, near or issuers[0])}, if that is what the identity "
@@ -325,7 +321,7 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
                             f"{asked} without `{scope}`; the API server reads groups from claim `{gc}`"
                             + (", and the token has none" if seen else unless)
                         ),
-                        [_ev(client, sc), _auth_ev(a, f"groups claim `{gc}`")],
+                        [_ev(client, sc), auth_evidence(a, f"groups claim `{gc}`")],
                         clean(f"request `{scope}`: {client.how_to_request(scope)}"),
                         severity=Severity.ERROR if seen or told is not None else Severity.WARNING,
                         origin=Origin.CONFIG,
@@ -341,7 +337,7 @@ def check_scopes(ev: Evidence, ctx: Context) -> CheckResult:
                             f"{asked} without `{need}`; the API server takes the username from claim `{uc}`"
                             + (", and the token has none" if seen else "")
                         ),
-                        [_ev(client, sc), _auth_ev(a, f"username claim `{uc}`")],
+                        [_ev(client, sc), auth_evidence(a, f"username claim `{uc}`")],
                         clean(f"request `{need}`: {client.how_to_request(need)}"),
                         severity=Severity.ERROR if seen else Severity.WARNING,
                         origin=Origin.CONFIG,

@@ -39,7 +39,8 @@ def _ev(ref: str, text: str) -> EvidenceRef:
     return EvidenceRef("idp-config", clean(ref), clean(text))
 
 
-def _auth_ev(a: AuthenticatorSummary, text: str) -> EvidenceRef:
+def auth_evidence(a: AuthenticatorSummary, text: str) -> EvidenceRef:
+    """Evidence that authenticator ``a`` (its settings' place) says ``text``."""
     return EvidenceRef("apiserver-config", clean(a.ref), clean(text))
 
 
@@ -119,7 +120,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
                     "issuer-mismatch",
                     f"Dex signs every token with iss {s.issuer!r} ({s.ref}); the API server accepts issuer "
                     f"{a.issuer!r}: it will reject them",
-                    [_ev(f"{s.ref} issuer", s.issuer), *(_auth_ev(x, f"issuer {x.issuer}") for x in auths)],
+                    [_ev(f"{s.ref} issuer", s.issuer), *(auth_evidence(x, f"issuer {x.issuer}") for x in auths)],
                     fix=f"set the API server's issuer URL to exactly `{s.issuer}` (--oidc-issuer-url or "
                     "jwt[].issuer.url), or Dex's `issuer` to the API server's: the two strings must be equal, "
                     "trailing slash included",
@@ -141,7 +142,7 @@ def check_issuer(ev: Evidence, ctx: Context) -> CheckResult:
                     f"the API server's client {c.client_id!r} lives in Keycloak realm {s.realm!r} ({s.ref}), but the "
                     f"API server accepts issuer {a.issuer!r} (realm {realm!r}): tokens from realm {s.realm!r} are "
                     "rejected",
-                    [_ev(c.ref, f"realm {s.realm}"), _auth_ev(a, f"issuer {a.issuer}")],
+                    [_ev(c.ref, f"realm {s.realm}"), auth_evidence(a, f"issuer {a.issuer}")],
                     fix=f"point the API server at realm {s.realm!r} (issuer `.../realms/{s.realm}`), or log in "
                     f"through realm {realm!r}",
                     origin=Origin.PREDICTED,
@@ -175,7 +176,10 @@ def check_groups(ev: Evidence, ctx: Context) -> CheckResult:
                         f"Keycloak client {c.client_id!r} has no groups mapper writing claim {a.groups_claim!r} "
                         f"(its group mappers write: {others}); the API server reads groups from "
                         f"{a.groups_claim!r}, so users get no groups",
-                        [_ev(c.ref, f"group mapper claims: {others}"), _auth_ev(a, f"groups claim {a.groups_claim}")],
+                        [
+                            _ev(c.ref, f"group mapper claims: {others}"),
+                            auth_evidence(a, f"groups claim {a.groups_claim}"),
+                        ],
                         fix=f"add a 'Group Membership' mapper to client {c.client_id!r} (or to a default client "
                         f"scope) with Token Claim Name `{a.groups_claim}` and 'Add to ID token' on",
                         origin=Origin.PREDICTED,
@@ -190,7 +194,7 @@ def check_groups(ev: Evidence, ctx: Context) -> CheckResult:
                         f"Keycloak's groups mapper for client {c.client_id!r} ({m.ref}) does not add claim "
                         f"{m.claim!r} to the ID token (id.token.claim is not true); the API server reads the "
                         "id_token, so users get no groups",
-                        [_ev(m.ref, "id.token.claim: false"), _auth_ev(a, f"groups claim {a.groups_claim}")],
+                        [_ev(m.ref, "id.token.claim: false"), auth_evidence(a, f"groups claim {a.groups_claim}")],
                         fix=f"turn on 'Add to ID token' in mapper {m.ref.rsplit(' ', 1)[-1]!r}",
                         origin=Origin.PREDICTED,
                     )
