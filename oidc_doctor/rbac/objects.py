@@ -22,8 +22,12 @@ from typing import Any
 import msgspec
 
 
-class _Fields(msgspec.Struct, gc=False):
+class _DictLike:
     """The dict-like reading of a record: a field that is None reads as missing."""
+
+    __slots__ = ()
+    __struct_fields__: tuple[str, ...]
+    __struct_config__: Any
 
     def get(self, key: str, default: Any = None) -> Any:
         """The field ``key`` (``kind`` is the tag of a tagged record), or ``default``."""
@@ -50,16 +54,25 @@ class _Fields(msgspec.Struct, gc=False):
         return out
 
 
-class Subject(_Fields, gc=False):
-    """``rbac/v1.Subject``: who a binding names (its ``apiGroup`` is not read)."""
+class _Fields(_DictLike, msgspec.Struct, gc=False):
+    """A record read like a dict."""
+
+
+class _Frozen(_DictLike, msgspec.Struct, gc=False, frozen=True):
+    """A record read like a dict that is never changed, so it can be shared."""
+
+
+class Subject(_Frozen, gc=False, frozen=True):
+    """``rbac/v1.Subject``: who a binding names (its ``apiGroup`` is not read). Frozen: the YAML
+    reader gives every binding that names the same subject one shared record."""
 
     kind: str | None = None
     name: str | None = None
     namespace: str | None = None
 
 
-class RoleRef(_Fields, gc=False):
-    """``rbac/v1.RoleRef``."""
+class RoleRef(_Frozen, gc=False, frozen=True):
+    """``rbac/v1.RoleRef`` (frozen, shared as :class:`Subject` is)."""
 
     kind: str | None = None
     name: str | None = None
@@ -127,7 +140,7 @@ class RbacList(msgspec.Struct, gc=False):
 
 def is_record(obj: object) -> bool:
     """Whether ``obj`` is one of the typed RBAC records."""
-    return isinstance(obj, _Fields)
+    return isinstance(obj, _DictLike)
 
 
 #: The kind of each record type (its tag).
