@@ -158,7 +158,7 @@ def _items(text: str, pos: int, where: str) -> list[Any] | None:
             api, kind, n1, n2, n3, s1, s2, s3, _, ref_text, block = m.groups()
             ref = refs.get(ref_text, False)
             if ref is False:
-                ref = refs[ref_text] = _role_ref(ref_text, RoleRef) if ref_text else None
+                ref = refs[ref_text] = _record(_ROLE_REF, ref_text, RoleRef, (1, 2, 0)) if ref_text else None
             fits = ref is not False
             subs = None
             if block is not None:
@@ -166,7 +166,7 @@ def _items(text: str, pos: int, where: str) -> list[Any] | None:
                 for chunk in chunks(block):
                     sub = subjects.get(chunk)
                     if sub is None:
-                        sub = subjects[chunk] = _subject(chunk, Subject)
+                        sub = subjects[chunk] = _record(_SUBJECT, chunk, Subject, (0, 1, 2))
                     fits = fits and sub is not False
                     subs.append(sub)
             if not fits:
@@ -189,22 +189,14 @@ def _items(text: str, pos: int, where: str) -> list[Any] | None:
     return records
 
 
-def _subject(text: str, cls: Any) -> Any:
-    """The record of one subject's text, or False when the text is not one the expression reads."""
-    m = _SUBJECT.fullmatch(text)
+def _record(rx: re.Pattern[str], text: str, cls: Any, order: tuple[int, ...]) -> Any:
+    """The record ``cls`` of a subject's or a roleRef's text, its fields the values in ``order``
+    (the expression's values are group triples), or False when the text is not one ``rx`` reads."""
+    m = rx.fullmatch(text)
     if m is None:
         return False
-    a, b, c, d, e, f, g, h, i = m.groups()
-    return cls(a or b or c or None, d or e or f or None, g or h or i or None)
-
-
-def _role_ref(text: str, cls: Any) -> Any:
-    """The record of a roleRef's lines, or False when they are not lines the expression reads."""
-    m = _ROLE_REF.fullmatch(text)
-    if m is None:
-        return False
-    a, b, c, d, e, f, g, h, i = m.groups()
-    return cls(d or e or f or None, g or h or i or None, a or b or c or None)
+    g = m.groups()
+    return cls(*(g[3 * i] or g[3 * i + 1] or g[3 * i + 2] or None for i in order))
 
 
 def _convert_others(records: list[Any], others: list[tuple[int, str]], where: str) -> bool:

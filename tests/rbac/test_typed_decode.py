@@ -17,24 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixturekit.rbacfiles import FIXTURE_FILES, RBAC_EXAMPLES, diagnose_json, rbac_dicts
 
 from oidc_doctor import bundle, loader
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.cli import main
 from oidc_doctor.evidence import Kind
 from oidc_doctor.io import IO
-from oidc_doctor.loader import load_documents, typed_rbac
+from oidc_doctor.loader import typed_rbac
 from oidc_doctor.rbac import objects
 from oidc_doctor.rbac.index import RbacIndex, default_groups, namespace_name
 from oidc_doctor.rbac.rules import Request
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_FILES = [
-    ROOT / "tests" / "rbac" / "fixtures" / "cluster-rbac.yaml",
-    ROOT / "tests" / "rbac" / "parity" / "docs-rbac.yaml",
-    *sorted((ROOT / "examples").glob("*/rbac.yaml")),
-]
-RBAC_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 REQUESTS = [
     Request("get", "pods", namespace="default"),
     Request("list", "pods", namespace="dev"),
@@ -45,10 +39,6 @@ REQUESTS = [
     Request("create", "pods", namespace="prod"),
 ]
 
-
-def _rbac_dicts(path: Path) -> list[dict[str, Any]]:
-    docs = [d.data for d in load_documents(path.read_bytes(), str(path))]
-    return [d for d in docs if isinstance(d, dict) and d.get("kind") in RBAC_KINDS]
 
 
 def _as_list(items: list[dict[str, Any]]) -> bytes:
@@ -63,7 +53,7 @@ def _identities(idx: RbacIndex) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.parent.name)
 def test_typed_records_answer_as_the_dicts_do(path: Path) -> None:
-    dicts = _rbac_dicts(path)
+    dicts = rbac_dicts(path)
     assert dicts, path
     records = typed_rbac(_as_list(dicts), "x")
     assert records is not None and len(records) == len(dicts)
@@ -96,7 +86,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 def test_rbac_commands_answer_the_same_on_either_path(
     path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dicts = _rbac_dicts(path)
+    dicts = rbac_dicts(path)
     (tmp_path / "rbac.json").write_bytes(_as_list(dicts))
     idx = RbacIndex.from_objects(dicts)
     runs = []
@@ -112,7 +102,7 @@ def test_rbac_commands_answer_the_same_on_either_path(
 
 def test_the_fixtures_are_not_vacuous() -> None:
     # Parity means something only if the fixtures bind people and deny and allow requests.
-    idx = RbacIndex.from_objects(_rbac_dicts(FIXTURE_FILES[1]))
+    idx = RbacIndex.from_objects(rbac_dicts(FIXTURE_FILES[1]))
     decisions = {idx.authorize(u, g, r).allowed for u, g in _identities(idx) for r in REQUESTS}
     assert decisions == {True, False}
 
@@ -120,18 +110,11 @@ def test_the_fixtures_are_not_vacuous() -> None:
 def _bundle_with_json_rbac(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst)
     rbac = dst / "rbac.yaml"
-    items = _rbac_dicts(rbac)
+    items = rbac_dicts(rbac)
     rbac.unlink()
     (dst / "rbac.json").write_bytes(_as_list(items))
 
 
-def _diagnose(bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    main(["diagnose", "--bundle", str(bundle_dir), "--now", "2026-11-28T10:25:12Z", "--format", "json"], IO())
-    out: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return out
-
-
-RBAC_EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/rbac.yaml"))
 
 
 @pytest.mark.parametrize("example", RBAC_EXAMPLES, ids=lambda p: p.name)
@@ -139,12 +122,12 @@ def test_diagnosis_is_the_same_on_either_path(
     example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _bundle_with_json_rbac(example, tmp_path / example.name)
-    dict_path = _diagnose(tmp_path / example.name, capsys)
+    dict_path = diagnose_json(tmp_path / example.name, capsys)
     monkeypatch.setattr(bundle, "TYPED_MIN_BYTES", 0)
     ev = read_bundle(tmp_path / example.name)
     rbac_items = [i for i in ev.items if i.kind is Kind.RBAC]
     assert rbac_items and all(objects.is_record(i.data) for i in rbac_items)
-    assert _diagnose(tmp_path / example.name, capsys) == dict_path
+    assert diagnose_json(tmp_path / example.name, capsys) == dict_path
 
 
 def _binding(**over: Any) -> dict[str, Any]:

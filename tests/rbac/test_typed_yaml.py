@@ -19,32 +19,17 @@ import msgspec
 import pytest
 import yaml
 from fixturekit import goyaml
+from fixturekit.rbacfiles import FIXTURE_FILES, RBAC_EXAMPLES, diagnose_json, rbac_dicts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oidc_doctor import bundle
 from oidc_doctor.bundle import read_bundle
-from oidc_doctor.cli import main
 from oidc_doctor.evidence import Kind
-from oidc_doctor.io import IO
-from oidc_doctor.loader import load_documents
 from oidc_doctor.rbac import objects
 from oidc_doctor.rbac.index import RbacIndex
 from oidc_doctor.rbac.objects import RbacRecord
 from oidc_doctor.rbac.yamllist import typed_rbac_yaml
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_FILES = [
-    ROOT / "tests" / "rbac" / "fixtures" / "cluster-rbac.yaml",
-    ROOT / "tests" / "rbac" / "parity" / "docs-rbac.yaml",
-    *sorted((ROOT / "examples").glob("*/rbac.yaml")),
-]
-RBAC_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
-
-
-def _rbac_dicts(path: Path) -> list[dict[str, Any]]:
-    docs = [d.data for d in load_documents(path.read_bytes(), str(path))]
-    return [d for d in docs if isinstance(d, dict) and d.get("kind") in RBAC_KINDS]
 
 
 def _list(items: list[Any]) -> dict[str, Any]:
@@ -99,7 +84,7 @@ def _binding(**over: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.parent.name)
 @pytest.mark.parametrize("shape", ["kubectl", "pyyaml"])
 def test_records_are_the_general_paths(path: Path, shape: str) -> None:
-    dicts = _rbac_dicts(path)
+    dicts = rbac_dicts(path)
     raw = _kubectl(dicts) if shape == "kubectl" else _pyyaml(dicts)
     records = typed_rbac_yaml(raw, "x")
     assert records is not None and all(objects.is_record(r) for r in records)
@@ -305,13 +290,6 @@ def test_shared_subject_records_cannot_be_changed() -> None:
         first.name = "mallory"
 
 
-def _diagnose(bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    main(["diagnose", "--bundle", str(bundle_dir), "--now", "2026-11-28T10:25:12Z", "--format", "json"], IO())
-    out: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return out
-
-
-RBAC_EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/rbac.yaml"))
 
 
 @pytest.mark.parametrize("example", RBAC_EXAMPLES, ids=lambda p: p.name)
@@ -320,10 +298,10 @@ def test_diagnosis_is_the_same_when_the_bundle_reader_takes_the_yaml_path(
 ) -> None:
     dst = tmp_path / example.name
     shutil.copytree(example, dst)
-    (dst / "rbac.yaml").write_bytes(_kubectl(_rbac_dicts(dst / "rbac.yaml")))
-    dict_path = _diagnose(dst, capsys)
+    (dst / "rbac.yaml").write_bytes(_kubectl(rbac_dicts(dst / "rbac.yaml")))
+    dict_path = diagnose_json(dst, capsys)
     monkeypatch.setattr(bundle, "TYPED_MIN_BYTES", 0)
     ev = read_bundle(dst)
     rbac_items = [i for i in ev.items if i.kind is Kind.RBAC]
     assert rbac_items and all(objects.is_record(i.data) for i in rbac_items)
-    assert _diagnose(dst, capsys) == dict_path
+    assert diagnose_json(dst, capsys) == dict_path
