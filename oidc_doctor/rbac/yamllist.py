@@ -65,17 +65,24 @@ _VALUE = (
 )
 _END = r"[ \t]*+(?:#[^\n]*+)?\n"
 _LEAD = rf"(?:- )*(?:{_KEY}:(?=[ \t\n])[ \t]*+)?"
-_COLUMN_4 = r"(?:[ ]{4}(?![ ]|name:|namespace:)|[ ]{5,})(?=\S)"
 _MORE_Q = r"(?=(?P=q)[ ]|[ \t]*+\n)"  # a continuation line: deeper than the first, or blank
 _QUOTED_LINES = (
     rf"""'[^'\n]*+(?:''[^'\n]*+)*\n{_MORE_Q}(?:[^'\n]*+(?:''[^'\n]*+)*\n{_MORE_Q})*[^'\n]*+(?:''[^'\n]*+)*'"""
     rf"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*\\?\n{_MORE_Q}(?:[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*\\?\n{_MORE_Q})*[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*\""""
 )
-_OTHER_LINE = (
-    rf"(?P<q>{_COLUMN_4}){_LEAD}"
-    rf"(?:{_VALUE}{_END}|[|>][-+0-9]*+{_END}(?:(?P=q)[ ][^\n]*+\n|[ \t]*+\n)*+|(?:{_QUOTED_LINES}){_END})"
-    r"|[ \t]*+\n"
-)
+
+
+def _other_line(kept: str) -> str:
+    """A stepped-over line of ObjectMeta: at column 4 a key other than ``kept`` (alternatives), or
+    deeper; its group ``q`` is the line's indentation."""
+    column_4 = rf"(?:[ ]{{4}}(?![ ]|(?:{kept}):)|[ ]{{5,}})(?=\S)"
+    return (
+        rf"(?P<q>{column_4}){_LEAD}"
+        rf"(?:{_VALUE}{_END}|[|>][-+0-9]*+{_END}(?:(?P=q)[ ][^\n]*+\n|[ \t]*+\n)*+|(?:{_QUOTED_LINES}){_END})"
+        r"|[ \t]*+\n"
+    )
+
+
 # One subject (a "  - " line and its "    " lines) and one roleRef, each read whole by one match;
 # the groups are the kept values, three per value (plain, single-, double-quoted). The same
 # subject recurs in many bindings (55,000 bindings name 8,000 subjects), so each distinct text is
@@ -96,9 +103,36 @@ _BINDING = re.compile(
     r"- apiVersion: (rbac\.authorization\.k8s\.io/[A-Za-z0-9]+)[ \t]*\n"
     r"  kind: (RoleBinding|ClusterRoleBinding)[ \t]*\n"
     r"  metadata:\n"
-    rf"(?:    name: {_V}|    namespace: {_V}|{_OTHER_LINE})++"
+    rf"(?:    name: {_V}|    namespace: {_V}|{_other_line('name|namespace')})++"
     r"  roleRef:\n((?:    [^\n]*+\n)*+)"
     r"(?:  subjects:\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+))?"
+    r"(?:[ \t]*\n)*+"
+    r"(?<=\n)(?=[^ \t\n]|\Z)"
+)
+
+# A list value of a rule ("    - get"; "" is the core API group) and a rule's keys, each with its
+# list ("verbs:\n    - get\n") or "[]". The groups: the key, "[]", the list's lines.
+_V_LIST = rf"""    - (?:({_PLAIN})|'([^'\n]*+)'|"([^"\\\n]*+)")[ \t]*+\n"""
+_LIST_VALUE = re.compile(_V_LIST)
+_RULE_KEY = re.compile(
+    r"(?:  - |    )(apiGroups|nonResourceURLs|resourceNames|resources|verbs):"
+    r"(?: (\[\]))?[ \t]*+\n((?:    - [^\n]*+\n)*+)"
+)
+# A label ("      app.kubernetes.io/name: x"): a key that reads as a string (a letter first, not a bool).
+_LABEL = re.compile(
+    rf"      (?!(?:{_NOT_STR}):)([A-Za-z][A-Za-z0-9._/-]*+): "
+    rf"""(?:({_PLAIN})|'([^'\n]*+)'|"([^"\\\n]*+)")[ \t]*+\n"""
+)
+# One Role or ClusterRole item without an aggregationRule. The groups: apiVersion, kind, name (3),
+# namespace (3), the labels' lines, the stepped-over line's indentation, "[]" for no rules, the
+# rules' lines.
+_ROLE = re.compile(
+    r"- apiVersion: (rbac\.authorization\.k8s\.io/[A-Za-z0-9]+)[ \t]*\n"
+    r"  kind: (Role|ClusterRole)[ \t]*\n"
+    r"  metadata:\n"
+    rf"(?:    name: {_V}|    namespace: {_V}|    labels:\n((?:      [^\n]*+\n)*+)"
+    rf"|{_other_line('name|namespace|labels')})++"
+    r"(?:  rules:(?: (\[\])[ \t]*+\n|\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+)))?"
     r"(?:[ \t]*\n)*+"
     r"(?<=\n)(?=[^ \t\n]|\Z)"
 )
@@ -172,6 +206,12 @@ def _items(text: str, pos: int, where: str) -> list[Any] | None:
             if not fits:
                 m = None
         if m is None:
+            role = _ROLE.match(text, pos)
+            rec = False if role is None else _role(role)
+            if rec is not False:
+                records.append(rec)
+                pos = role.end()  # type: ignore[union-attr]
+                continue
             nxt = _NEXT_COLUMN_0.search(text, pos)
             stop = end if nxt is None else nxt.end()
             others.append((len(records), text[pos:stop]))
@@ -197,6 +237,43 @@ def _record(rx: re.Pattern[str], text: str, cls: Any, order: tuple[int, ...]) ->
         return False
     g = m.groups()
     return cls(*(g[3 * i] or g[3 * i + 1] or g[3 * i + 2] or None for i in order))
+
+
+def _values(lines: str) -> list[str] | None:
+    """The strings of a rule's list lines ("    - get"), or None when a line is not one of them."""
+    values = [a or b or c for a, b, c in _LIST_VALUE.findall(lines)]
+    return values if len(values) == lines.count("\n") else None
+
+
+def _role(m: re.Match[str]) -> Any:
+    """The Role or ClusterRole record of a match of :data:`_ROLE`, or False when its labels or
+    rules hold a line the expressions do not read (the general reader then reads the item)."""
+    from oidc_doctor.rbac.objects import ClusterRole, Role, RoleMeta
+
+    api, kind, n1, n2, n3, s1, s2, s3, label_lines, _, no_rules, rule_lines = m.groups()
+    labels = None
+    if label_lines:
+        found = _LABEL.findall(label_lines)
+        if len(found) != label_lines.count("\n"):
+            return False
+        labels = {k: a or b or c for k, a, b, c in found}
+    rules: list[dict[str, Any]] | None = [] if no_rules or rule_lines else None
+    if rule_lines:
+        for chunk in _SUBJECT_TEXT.findall(rule_lines):
+            parts = _RULE_KEY.split(chunk)
+            if any(parts[::4]):  # a line that is not a rule key or one of its values
+                return False
+            rule: dict[str, Any] = {}
+            for key, empty, lines in zip(parts[1::4], parts[2::4], parts[3::4], strict=True):
+                if empty and lines:
+                    return False
+                values = _values(lines) if lines else ([] if empty else None)
+                if values is None and not (empty is None and not lines):
+                    return False
+                rule[key] = values
+            rules.append(rule)  # type: ignore[union-attr]  # a list when there are rule lines
+    cls = Role if kind == "Role" else ClusterRole
+    return cls(api, RoleMeta(n1 or n2 or n3 or "", s1 or s2 or s3 or "", labels), rules, None)
 
 
 def _convert_others(records: list[Any], others: list[tuple[int, str]], where: str) -> bool:

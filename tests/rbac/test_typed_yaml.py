@@ -94,20 +94,35 @@ def test_records_are_the_general_paths(path: Path, shape: str) -> None:
     assert sorted(by_record.cluster_roles) == sorted(by_dict.cluster_roles)
 
 
-def test_a_kubectl_binding_is_read_by_the_line_reader_not_the_general_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The fast reading must actually happen: the general reader is refused here, and a binding
-    # in kubectl's shape (annotations as a literal block, quoted numbers) still reads.
+def test_kubectl_bindings_and_roles_are_read_by_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fast reading must actually happen: the general reader is refused here, and bindings and
+    # roles in kubectl's shape (annotations as a literal block, quoted numbers, "" and '*') still read.
     from oidc_doctor.rbac import yamllist
 
     def refuse(*_: Any) -> bool:
         raise AssertionError("the general reader was used")
 
     monkeypatch.setattr(yamllist, "_convert_others", refuse)
-    raw = _kubectl([_binding(), _binding(kind="ClusterRoleBinding", metadata={"name": "c"})])
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "reader", "namespace": "dev", "labels": {"app.kubernetes.io/name": "x", "v": "1.2"}},
+        "rules": [
+            {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]},
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"], "resourceNames": []},
+            {"nonResourceURLs": ["/healthz"], "verbs": ["get"]},
+        ],
+    }
+    empty = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "e"}}
+    empty["rules"] = []
+    raw = _kubectl([_binding(), _binding(kind="ClusterRoleBinding", metadata={"name": "c"}), role, empty])
     records = typed_rbac_yaml(raw, "x")
     assert records == _reference(raw)
     assert records is not None and records[0]["subjects"][0]["name"] == "oidc:alice"
     assert records[1]["metadata"]["namespace"] == ""
+    assert records[2]["rules"][1] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"], "resourceNames": []}
+    assert records[2]["metadata"]["labels"] == {"app.kubernetes.io/name": "x", "v": "1.2"}
+    assert records[3]["rules"] == [] and records[3]["metadata"].get("labels") is None
 
 
 _TEXT = st.lists(
@@ -135,7 +150,7 @@ _META = st.fixed_dictionaries(
 _ITEM = st.fixed_dictionaries(
     {
         "apiVersion": st.sampled_from(["rbac.authorization.k8s.io/v1"] * 5 + ["v1"]),
-        "kind": st.sampled_from(["RoleBinding", "ClusterRoleBinding"] * 3 + ["ClusterRole"]),
+        "kind": st.sampled_from(["RoleBinding", "ClusterRoleBinding"] * 3 + ["ClusterRole", "Role"]),
         "metadata": _META,
         "roleRef": st.fixed_dictionaries(
             {"kind": st.sampled_from(["ClusterRole", "Role"]), "name": _NAME},
@@ -144,7 +159,16 @@ _ITEM = st.fixed_dictionaries(
     },
     optional={
         "subjects": st.lists(_SUBJECT, max_size=3),
-        "rules": st.lists(st.fixed_dictionaries({"verbs": st.lists(_NAME, max_size=2)}), max_size=2),
+        "rules": st.lists(
+            st.fixed_dictionaries(
+                {"verbs": st.lists(st.one_of(_NAME, st.just("*")), max_size=2)},
+                optional={
+                    "apiGroups": st.lists(st.sampled_from(["", "apps", "*"]), max_size=2),
+                    "resources": st.just([]),
+                },
+            ),
+            max_size=2,
+        ),
     },
 )
 
@@ -184,6 +208,20 @@ GOOD = (
     "    name: alice\n"
 )
 
+ROLE = (
+    "- apiVersion: rbac.authorization.k8s.io/v1\n"
+    "  kind: ClusterRole\n"
+    "  metadata:\n"
+    "    labels:\n"
+    "      app: x\n"
+    "    name: r\n"
+    "  rules:\n"
+    "  - apiGroups:\n"
+    '    - ""\n'
+    "    verbs:\n"
+    "    - get\n"
+)
+
 
 @pytest.mark.parametrize(
     "item",
@@ -213,6 +251,19 @@ GOOD = (
         GOOD.replace("    name: b\n", "    name: b\n    labels:\n      a: |\n        x\n      b: >-\n        y\n"),
         GOOD.replace("    name: b\n", "    name: b\n    annotations:\n      a: 'multi\n\n        line'\n"),
         GOOD.replace("    name: b\n", "    name: b\n    finalizers:\n    - a\n    - 'b'\n"),
+        # Roles: labels and rules are kept, so every line of them is read or the item is not
+        ROLE,
+        ROLE.replace("    labels:\n      app: x\n", "    labels: {}\n"),
+        ROLE.replace("      app: x\n", "      123: x\n"),
+        ROLE.replace("      app: x\n", "      yes: x\n"),
+        ROLE.replace("      app: x\n", "      app: \"\"\n"),
+        ROLE.replace("      app: x\n", "      app: 1.5\n"),
+        ROLE.replace("    verbs:\n    - get\n", "    verbs: [get]\n"),
+        ROLE.replace("    verbs:\n    - get\n", "    verbs:\n"),
+        ROLE.replace("    verbs:\n    - get\n", "    verbs:\n    - get\n    extra: 1\n"),
+        ROLE.replace("    - get\n", "    - get # c\n"),
+        ROLE.replace("  rules:\n", "  rules:\n  - verbs: []\n"),
+        ROLE.replace("  kind: ClusterRole\n", "  kind: ClusterRole\n  aggregationRule: {}\n"),
     ],
 )
 def test_texts_on_which_a_line_reading_could_differ_read_as_pyyaml_reads_them(item: str) -> None:
