@@ -290,6 +290,19 @@ def readers(runs: int) -> int:
     slow = timed(lambda: list(yaml.load_all(raw, Loader=c_loader)), 1)
     print(f"YAML {len(raw) / 1e6:.0f} MB: PyYAML C loader {slow:.2f} s; fast path {fast:.2f} s (scan {scan:.2f} s)")
     print(f"ratio fast / PyYAML {fast / slow:.3f}")
+    from oidc_doctor.loader import typed_rbac
+    from oidc_doctor.rbac.yamllist import typed_rbac_yaml
+
+    raw_json = json_path.read_bytes()
+    typed_json = timed(lambda: typed_rbac(raw_json, "x"), runs)
+    print(f"typed records from the JSON form (msgspec): {typed_json:.3f} s")
+    for shape in ("kubectl", "pyyaml"):
+        path = DATA / ("yaml" if shape == "kubectl" else "yaml-pyyaml") / "bindings.yaml"
+        if not path.exists():
+            generate_yaml(json_path, DATA, shape)
+        text = path.read_bytes()
+        typed = timed(lambda text=text: typed_rbac_yaml(text, "x"), runs)
+        print(f"typed records from the YAML form ({shape}): {typed:.3f} s ({typed / typed_json:.2f}x JSON)")
     return 0
 
 
