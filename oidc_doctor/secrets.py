@@ -29,7 +29,7 @@ command imports this module for :func:`fingerprint` and must start fast.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -101,18 +101,25 @@ def _plain(value: Any) -> str | None:
     return str(value).strip().strip("\"'")
 
 
+@lru_cache(maxsize=8192)
+def _secret_name(name: str) -> bool:
+    """Whether the name alone says credential (cached: masking a text asks this of every option
+    and key in it, and reports repeat the same few hundred names)."""
+    n = norm_name(name)
+    if n.startswith("oauth2-proxy-"):  # OAUTH2_PROXY_CLIENT_SECRET: the option's environment name
+        n = n[len("oauth2-proxy-") :]
+    if not n or n in _NOT_SECRET_NAMES or n.endswith(_NOT_SECRET_SUFFIXES):
+        return False
+    return any(w in n for w in _SECRET_WORDS)
+
+
 def looks_secret(name: str, value: Any = None) -> bool:
     """Whether an option, variable or key called ``name`` (holding ``value``, if known) is a credential.
 
     ``value`` rules out what cannot be a credential: booleans (``--pass-access-token=true``) and
     empty values. Without a value the name alone decides.
     """
-    n = norm_name(name)
-    if n.startswith("oauth2-proxy-"):  # OAUTH2_PROXY_CLIENT_SECRET: the option's environment name
-        n = n[len("oauth2-proxy-") :]
-    if not n or n in _NOT_SECRET_NAMES or n.endswith(_NOT_SECRET_SUFFIXES):
-        return False
-    if not any(w in n for w in _SECRET_WORDS):
+    if not _secret_name(name):
         return False
     if value is None:
         return True
