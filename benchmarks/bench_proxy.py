@@ -107,6 +107,82 @@ def checks(n: int = 2000) -> None:
         print("jq not installed: no baseline")
 
 
+def _helm_records(n_releases: int, revisions: int) -> dict[str, Any]:
+    """``kubectl get secret -l owner=helm -A -o json`` of ``n_releases`` releases of ``revisions``
+    revisions each (Helm keeps ten), with chart values, templates and a rendered manifest."""
+    import base64
+
+    from oidc_doctor.proxy.helm import encode_release
+
+    template = base64.b64encode(b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n" * 200).decode()
+    items = []
+    for r in range(n_releases):
+        for v in range(1, revisions + 1):
+            name, ns = f"rel-{r:03d}", f"ns-{r % 50}"
+            status = "deployed" if v == revisions else "superseded"
+            payload = {
+                "name": name,
+                "namespace": ns,
+                "version": v,
+                "info": {"status": status, "notes": "x" * 2000},
+                "chart": {
+                    "metadata": {"name": "kubeapps" if r == 7 else f"chart-{r % 40}", "version": f"1.{v}.0"},
+                    "values": {f"key{i}": {"enabled": True, "image": f"img{i}:{v}", "replicas": i} for i in range(150)},
+                    "templates": [{"name": f"templates/t{i}.yaml", "data": template} for i in range(20)],
+                },
+                "config": {"replicas": 2, "image": {"tag": f"v{v}"}},
+                "manifest": "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n" * 300,
+            }
+            items.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "type": "helm.sh/release.v1",
+                    "metadata": {
+                        "name": f"sh.helm.release.v1.{name}.v{v}",
+                        "namespace": ns,
+                        "labels": {"name": name, "owner": "helm", "status": status, "version": str(v)},
+                    },
+                    "data": {"release": base64.b64encode(encode_release(payload).encode()).decode()},
+                }
+            )
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def helm_records(n_releases: int = 200, revisions: int = 10) -> None:
+    """The proxy deriver (and the Headlamp finder) over every Helm release record of a cluster."""
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks.base import Context
+    from oidc_doctor.checks.clients import headlamps
+    from oidc_doctor.checks.proxy import derive_proxies
+    from oidc_doctor.evidence import Evidence, Item, Kind
+
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"helm-records-{n_releases}x{revisions}.json"
+    if not path.exists():
+        path.write_text(json.dumps(_helm_records(n_releases, revisions)))
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        loaded = json.loads(path.read_text())
+        ev = Evidence([Item(Kind.HELM_RELEASE, f"s{i}", o) for i, o in enumerate(loaded["items"])])
+        ctx = Context(now=datetime(2026, 11, 28, tzinfo=UTC))
+        ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
+        headlamps(ev, ctx)
+        times.append(time.perf_counter() - t)
+    ours = statistics.median(times)
+    n = n_releases * revisions
+    size = path.stat().st_size / 1e6
+    print(f"proxy deriver + Headlamp finder over {n} Helm release records ({size:.0f} MB): {ours * 1000:.1f} ms")
+    jq = shutil.which("jq")
+    if jq:
+        base = _time_cmd([jq, "-c", ".items[].metadata.labels", str(path)])
+        print(f"jq listing the same records' labels:                               {base * 1000:.1f} ms")
+        print(f"ratio: {ours / base:.2f}x jq")
+
+
 if __name__ == "__main__":
     imports()
     checks()
+    helm_records()

@@ -25,7 +25,6 @@ from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.checks.idp import auth_evidence, idp_groups_scope
 from oidc_doctor.checks.proxy import proxy_state
 from oidc_doctor.clients import OidcClient, Option, Setting, TokenKind
-from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
@@ -40,15 +39,13 @@ _PROFILE_CLAIMS = frozenset(
 )
 
 
-def headlamps(ev: Evidence) -> list[HeadlampConfig]:
-    """Every Headlamp container with OIDC settings in the workloads of the evidence."""
-    releases = []
-    for item in ev.of(Kind.HELM_RELEASE):
-        try:
-            releases.append(helm.decode_release(item.data, item.ref))
-        except InputError:
-            continue  # the proxy deriver reports undecodable release records
-    latest = helm.latest(releases)
+def headlamps(ev: Evidence, ctx: Context | None = None) -> list[HeadlampConfig]:
+    """Every Headlamp container with OIDC settings in the workloads of the evidence (the current
+    Helm release records are the proxy deriver's when it ran: each record is decoded once)."""
+    if ctx is not None and ctx.facts.proxy is not None:
+        latest = ctx.facts.proxy.records
+    else:
+        latest = helm.latest_records([(i.data, i.ref) for i in ev.of(Kind.HELM_RELEASE)])[0]
     found = [
         cfg
         for item in ev.of(Kind.WORKLOAD)
@@ -75,7 +72,7 @@ def find_clients(ev: Evidence, ctx: Context) -> list[OidcClient]:
     """Every OIDC client in the evidence: oauth2-proxies (from the proxy facts), Headlamps, kubelogin users."""
     return [
         *(from_proxy(cfg) for cfg in proxy_state(ctx).configs),
-        *(from_headlamp(cfg) for cfg in headlamps(ev)),
+        *(from_headlamp(cfg) for cfg in headlamps(ev, ctx)),
         *(c for item in ev.of(Kind.KUBECONFIG) for c in kubelogin_clients(item.data, item.ref)),
     ]
 
@@ -369,7 +366,7 @@ def check_headlamp_refresh(ev: Evidence, ctx: Context) -> CheckResult:
     Headlamp keeps the session itself (no oauth2-proxy): oauth2-proxy's ``--cookie-refresh`` does not
     apply, and a release whose refresh is broken logs users out when the id_token expires.
     """
-    configs = headlamps(ev)
+    configs = headlamps(ev, ctx)
     if not configs:
         return CheckResult.skipped("no Headlamp container with OIDC settings in the evidence")
     findings: list[Finding] = []

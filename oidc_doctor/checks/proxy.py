@@ -17,7 +17,6 @@ from oidc_doctor.causes import fix_for
 from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.clients import Setting, how_to_set
-from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.gosyntax import go_duration_str
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin
@@ -44,6 +43,8 @@ class ProxyState:
 
     configs: list[ProxyConfig] = field(default_factory=list)
     releases: list[helm.HelmRelease] = field(default_factory=list)
+    #: The current revision of each Helm release record (``releases`` without the values files).
+    records: list[helm.HelmRelease] = field(default_factory=list)
     #: Kubeapps releases with the auth proxy enabled but no Deployment in the evidence.
     orphan_kubeapps: list[helm.HelmRelease] = field(default_factory=list)
     ingresses: list[tuple[str, dict[str, object]]] = field(default_factory=list)
@@ -58,18 +59,14 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
     """Find proxies, read their settings and Helm values (the proxy area's facts)."""
     state = ProxyState(blind=ev.blind.get("proxy", ""))
     configmaps = [(i.ref, i.data) for i in ev.of(Kind.CONFIGMAP) if isinstance(i.data, dict)]
-    decoded = []
-    for item in ev.of(Kind.HELM_RELEASE):
-        try:
-            decoded.append(helm.decode_release(item.data, item.ref))
-        except InputError as e:
-            state.errors.append(str(e))
-    decoded += [
+    state.records, state.errors = helm.latest_records([(i.data, i.ref) for i in ev.of(Kind.HELM_RELEASE)])
+    values_files = [
         helm.from_values_file(i.data, i.ref)
         for i in ev.of(Kind.HELM_VALUES)
         if isinstance(i.data, dict) and helm.is_kubeapps_values(i.data)
     ]
-    state.releases = helm.latest(decoded)
+    # latest(latest(records) + files) is latest(records + files): same winners, ties and order.
+    state.releases = helm.latest([*state.records, *values_files])
     found = [
         (item, inst)
         for item in ev.of(Kind.WORKLOAD)

@@ -280,7 +280,7 @@ def _headlamp_entries(ev: Evidence, ctx: Context, a: _Anchor) -> list[TimelineEn
     out: list[TimelineEntry] = []
     if a.exp is None:
         return out
-    for cfg in headlamps(ev):
+    for cfg in headlamps(ev, ctx):
         who = "Headlamp"
         v = image_version(cfg.image)
         broken = next((th for lo, hi, th in HEADLAMP_REFRESH_BROKEN if v is not None and lo <= v <= hi), None)

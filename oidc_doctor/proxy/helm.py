@@ -17,6 +17,7 @@ import gzip
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from oidc_doctor.errors import InputError
@@ -68,8 +69,8 @@ def merge_values(defaults: Any, overrides: Any) -> Any:
 MAX_RELEASE_BYTES = 128 << 20
 
 
-def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
-    """Helm's own encoding (base64 of gzipped JSON) → the release JSON object."""
+def _payload_bytes(data: str | bytes, where: str) -> bytes:
+    """Helm's own encoding (base64 of gzipped JSON) → the release JSON's bytes (bounded)."""
     try:
         raw = base64.b64decode(data, validate=False)
     except (binascii.Error, ValueError) as e:
@@ -85,6 +86,12 @@ def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
             raise InputError(where, f"Helm release is not valid gzip: {e}") from e
         if len(raw) > MAX_RELEASE_BYTES:
             raise InputError(where, "Helm release decompresses to more than 128 MiB: not read")
+    return raw
+
+
+def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
+    """Helm's own encoding (base64 of gzipped JSON) → the release JSON object."""
+    raw = _payload_bytes(data, where)
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
@@ -94,42 +101,56 @@ def decode_payload(data: str | bytes, where: str) -> dict[str, Any]:
     return obj
 
 
-def release_payload(secret: Any, where: str) -> dict[str, Any]:
-    """The release JSON of a Secret of type ``helm.sh/release.v1`` (``data`` or ``stringData``)."""
+def _encoded(secret: Any, where: str) -> str | bytes:
+    """The Helm-encoded release of a Secret (``data.release`` unwrapped once, or ``stringData``)."""
     secret = as_dict(secret)
     data = as_dict(secret.get("data"))
     if isinstance(data, dict) and isinstance(data.get("release"), str):
         try:
-            helm_text = base64.b64decode(data["release"], validate=False)
+            return base64.b64decode(data["release"], validate=False)
         except (binascii.Error, ValueError) as e:
             raise InputError(where, f"data.release is not base64: {e}") from e
-        return decode_payload(helm_text, where)
     string_data = as_dict(secret.get("stringData"))
     if isinstance(string_data, dict) and isinstance(string_data.get("release"), str):
-        return decode_payload(string_data["release"], where)
+        return str(string_data["release"])
     raise InputError(where, "Helm release Secret has no data.release")
 
 
-def decode_release(secret: Any, where: str) -> HelmRelease:
-    """Decode one Helm release Secret; raises :class:`InputError` naming ``where`` when broken."""
-    payload = release_payload(secret, where)
-    secret = as_dict(secret)
-    meta = as_dict(secret.get("metadata"))
+def release_payload(secret: Any, where: str) -> dict[str, Any]:
+    """The release JSON of a Secret of type ``helm.sh/release.v1`` (``data`` or ``stringData``)."""
+    return decode_payload(_encoded(secret, where), where)
+
+
+def _identity(payload: dict[str, Any], secret: Any) -> tuple[str, str, int, str]:
+    """A release's name, namespace, revision and status: the payload's, else the Secret's labels."""
+    meta = as_dict(as_dict(secret).get("metadata"))
     labels = as_dict(meta.get("labels"))
-    chart = as_dict(payload.get("chart"))
-    chart_meta = as_dict(chart.get("metadata"))
-    defaults = as_dict(chart.get("values"))
-    user = as_dict(payload.get("config"))
     info = as_dict(payload.get("info"))
     try:
         revision = int(payload.get("version") or labels.get("version") or 0)
     except (TypeError, ValueError):
         revision = 0
+    return (
+        str(payload.get("name") or labels.get("name") or ""),
+        str(payload.get("namespace") or meta.get("namespace") or ""),
+        revision,
+        str(info.get("status") or labels.get("status") or ""),
+    )
+
+
+def decode_release(secret: Any, where: str) -> HelmRelease:
+    """Decode one Helm release Secret; raises :class:`InputError` naming ``where`` when broken."""
+    payload = release_payload(secret, where)
+    chart = as_dict(payload.get("chart"))
+    chart_meta = as_dict(chart.get("metadata"))
+    defaults = as_dict(chart.get("values"))
+    user = as_dict(payload.get("config"))
+    name, namespace, revision, status = _identity(payload, secret)
     return HelmRelease(
-        name=str(payload.get("name") or labels.get("name") or ""),
-        namespace=str(payload.get("namespace") or meta.get("namespace") or ""),
+        name=name,
+        namespace=namespace,
         revision=revision,
-        status=str(info.get("status") or labels.get("status") or ""),
+        status=status,
         chart=str(chart_meta.get("name") or ""),
         chart_version=str(chart_meta.get("version") or ""),
         app_version=str(chart_meta.get("appVersion") or ""),
@@ -137,6 +158,63 @@ def decode_release(secret: Any, where: str) -> HelmRelease:
         user_values=mask(user if isinstance(user, dict) else {}),
         ref=where,
     )
+
+
+class _Header(msgspec.Struct):
+    """The fields of a release JSON that :func:`latest` ranks by; the decoder skips the rest (the
+    chart's templates and files, the rendered manifest: most of a record)."""
+
+    name: Any = None
+    namespace: Any = None
+    version: Any = None
+    info: Any = None
+
+
+_HEADER = msgspec.json.Decoder(_Header)
+
+
+def _rank_of(secret: Any, where: str) -> tuple[tuple[str, str], tuple[bool, int]]:
+    """The key and rank :func:`latest` gives a record, from its header alone when that decodes;
+    otherwise from the whole record (which raises, with its own words, when it is broken)."""
+    try:
+        h = _HEADER.decode(_payload_bytes(_encoded(secret, where), where))
+        payload = {"name": h.name, "namespace": h.namespace, "version": h.version, "info": h.info}
+    except (msgspec.DecodeError, InputError):
+        r = decode_release(secret, where)
+        return (r.namespace, r.name), (r.status == "deployed", r.revision)
+    name, namespace, revision, status = _identity(payload, secret)
+    return (namespace, name), (status == "deployed", revision)
+
+
+def latest_records(records: list[tuple[Any, str]]) -> tuple[list[HelmRelease], list[str]]:
+    """``latest`` of the decoded records ``(secret, where)``, and the errors of those that do not
+    decode, as ``[decode_release(...)]`` then :func:`latest` would give them. Helm keeps ten
+    revisions of each release: only each release's current one is decoded and masked whole (its
+    values are all the checks read); the others are ranked by their header."""
+    best: dict[tuple[str, str], tuple[tuple[bool, int], Any, str]] = {}
+    errors: list[str] = []
+    for secret, where in records:
+        try:
+            key, rank = _rank_of(secret, where)
+        except InputError as e:
+            errors.append(str(e))
+            continue
+        cur = best.get(key)
+        if cur is None or rank > cur[0]:
+            best[key] = (rank, secret, where)
+    try:
+        return [decode_release(secret, where) for _, secret, where in best.values()], errors
+    except InputError:
+        # A current revision whose header decodes but whose whole record does not: rank them all
+        # the slow way, which leaves that one out as it always did.
+        decoded: list[HelmRelease] = []
+        errors = []
+        for secret, where in records:
+            try:
+                decoded.append(decode_release(secret, where))
+            except InputError as e:
+                errors.append(str(e))
+        return latest(decoded), errors
 
 
 def encode_release(payload: dict[str, Any]) -> str:
