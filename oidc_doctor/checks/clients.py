@@ -23,14 +23,13 @@ import re
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.checks.idp import auth_evidence, idp_groups_scope
-from oidc_doctor.checks.proxy import proxy_state
+from oidc_doctor.checks.proxy import find_headlamps, proxy_state
 from oidc_doctor.clients import OidcClient, Option, Setting, TokenKind
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import AuthenticatorSummary, CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.adapters import from_headlamp, from_proxy
-from oidc_doctor.proxy.headlamp import HeadlampConfig, is_headlamp_values, read_headlamp
-from oidc_doctor.proxy.headlamp import from_values_file as headlamp_from_values
+from oidc_doctor.proxy.headlamp import HeadlampConfig
 from oidc_doctor.proxy.kubelogin import kubelogin_clients
 from oidc_doctor.text import clean, human_duration
 
@@ -40,32 +39,11 @@ _PROFILE_CLAIMS = frozenset(
 
 
 def headlamps(ev: Evidence, ctx: Context | None = None) -> list[HeadlampConfig]:
-    """Every Headlamp container with OIDC settings in the workloads of the evidence (the current
-    Helm release records are the proxy deriver's when it ran: each record is decoded once)."""
+    """Every Headlamp container with OIDC settings in the workloads of the evidence: the proxy
+    deriver's when it ran (found once per run, with its Helm records), else found now."""
     if ctx is not None and ctx.facts.proxy is not None:
-        latest = ctx.facts.proxy.records
-    else:
-        latest = helm.latest_records([(i.data, i.ref) for i in ev.of(Kind.HELM_RELEASE)])[0]
-    found = [
-        cfg
-        for item in ev.of(Kind.WORKLOAD)
-        if isinstance(item.data, dict)
-        for cfg in read_headlamp(item.data, item.ref, latest)
-        if cfg.uses_oidc
-    ]
-    # A Pod of a Deployment in the same evidence would repeat its findings.
-    managed = {c.workload.namespace for c in found if c.workload.kind != "Pod"}
-    found = [c for c in found if c.workload.kind != "Pod" or c.workload.namespace not in managed]
-    if not found:
-        # Headlamp known only by its chart values (the user's values.yaml): its login settings.
-        found = [
-            cfg
-            for item in ev.of(Kind.HELM_VALUES)
-            if isinstance(item.data, dict) and is_headlamp_values(item.data)
-            for cfg in [headlamp_from_values(item.data, item.ref)]
-            if cfg.uses_oidc
-        ]
-    return found
+        return ctx.facts.proxy.headlamps
+    return find_headlamps(ev, helm.latest_records([(i.data, i.ref) for i in ev.of(Kind.HELM_RELEASE)])[0])
 
 
 def find_clients(ev: Evidence, ctx: Context) -> list[OidcClient]:

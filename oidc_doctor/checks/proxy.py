@@ -22,6 +22,8 @@ from oidc_doctor.gosyntax import go_duration_str
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.adapters import where_proxy
+from oidc_doctor.proxy.headlamp import HeadlampConfig, is_headlamp_values, read_headlamp
+from oidc_doctor.proxy.headlamp import from_values_file as headlamp_from_values
 from oidc_doctor.proxy.kubeapps import (
     COOKIE_REFRESH_SINCE,
     DEFAULT_LARGE_CLIENT_HEADER_BUFFERS,
@@ -45,6 +47,8 @@ class ProxyState:
     releases: list[helm.HelmRelease] = field(default_factory=list)
     #: The current revision of each Helm release record (``releases`` without the values files).
     records: list[helm.HelmRelease] = field(default_factory=list)
+    #: Every Headlamp container with OIDC settings (``checks.clients.headlamps``).
+    headlamps: list[HeadlampConfig] = field(default_factory=list)
     #: Kubeapps releases with the auth proxy enabled but no Deployment in the evidence.
     orphan_kubeapps: list[helm.HelmRelease] = field(default_factory=list)
     ingresses: list[tuple[str, dict[str, object]]] = field(default_factory=list)
@@ -67,6 +71,7 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
     ]
     # latest(latest(records) + files) is latest(records + files): same winners, ties and order.
     state.releases = helm.latest([*state.records, *values_files])
+    state.headlamps = find_headlamps(ev, state.records)
     found = [
         (item, inst)
         for item in ev.of(Kind.WORKLOAD)
@@ -108,6 +113,31 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
                 if m:
                     state.nginx_buffers.append((f"{ref} data.{key}", ns, m.group(1)))
     return state
+
+
+def find_headlamps(ev: Evidence, records: list[helm.HelmRelease]) -> list[HeadlampConfig]:
+    """Every Headlamp container with OIDC settings in the workloads of ``ev`` (``records``: the
+    current Helm release records, for the chart's defaults), else Headlamp known by its values file."""
+    found = [
+        cfg
+        for item in ev.of(Kind.WORKLOAD)
+        if isinstance(item.data, dict)
+        for cfg in read_headlamp(item.data, item.ref, records)
+        if cfg.uses_oidc
+    ]
+    # A Pod of a Deployment in the same evidence would repeat its findings.
+    managed = {c.workload.namespace for c in found if c.workload.kind != "Pod"}
+    found = [c for c in found if c.workload.kind != "Pod" or c.workload.namespace not in managed]
+    if not found:
+        # Headlamp known only by its chart values (the user's values.yaml): its login settings.
+        found = [
+            cfg
+            for item in ev.of(Kind.HELM_VALUES)
+            if isinstance(item.data, dict) and is_headlamp_values(item.data)
+            for cfg in [headlamp_from_values(item.data, item.ref)]
+            if cfg.uses_oidc
+        ]
+    return found
 
 
 def proxy_state(ctx: Context) -> ProxyState:
