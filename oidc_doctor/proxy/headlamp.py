@@ -182,6 +182,8 @@ def _parse(name: str, raw: str) -> str | bool | None:
 
 def read_headlamp(obj: dict[str, Any], ref: str, releases: list[HelmRelease] | None = None) -> list[HeadlampConfig]:
     """Every Headlamp container of one workload with its OIDC settings (containers without any too)."""
+    if not isinstance(obj, dict) or not any(is_headlamp(c) for c in dicts(as_list(pod_spec(obj).get("containers")))):
+        return []  # most workloads of a cluster: no Workload record is built for them
     wl = workload_of(obj, ref)
     if wl is None:
         return []

@@ -176,6 +176,8 @@ def workload_of(obj: dict[str, Any], ref: str) -> Workload | None:
 
 def find_proxies(obj: dict[str, Any], ref: str) -> list[ProxyInstance]:
     """Every oauth2-proxy container of one workload, found by name/image/command, never by index."""
+    if not isinstance(obj, dict) or not any(is_oauth2_proxy(c) for c in _containers(obj)):
+        return []  # most workloads of a cluster: no Workload record is built for them
     wl = workload_of(obj, ref)
     if wl is None:
         return []
