@@ -182,7 +182,95 @@ def helm_records(n_releases: int = 200, revisions: int = 10) -> None:
         print(f"ratio: {ours / base:.2f}x jq")
 
 
+def _pod(i: int) -> dict[str, Any]:
+    """One Pod as ``kubectl get pods -A -o json`` prints it: labels, annotations, managedFields,
+    owner, a container with env and probes' neighbours, the service-account volume, status."""
+    ns, name = f"team-{i % 300}", f"app-{i:05d}-7d9f8c6b5-x{i % 97:02d}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-11-01T10:00:00Z"},
+            "creationTimestamp": "2026-11-20T10:00:00Z",
+            "labels": {"app.kubernetes.io/name": f"app-{i % 500}", "pod-template-hash": "7d9f8c6b5"},
+            "managedFields": [
+                {
+                    "apiVersion": "v1",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:metadata": {"f:labels": {}}, "f:spec": {"f:containers": {'k:{"name":"app"}': {}}}},
+                    "manager": "kube-controller-manager",
+                    "operation": "Update",
+                    "time": "2026-11-20T10:00:00Z",
+                }
+            ],
+            "name": name,
+            "namespace": ns,
+            "ownerReferences": [{"apiVersion": "apps/v1", "controller": True, "kind": "ReplicaSet", "name": name[:-6]}],
+            "resourceVersion": str(500000 + i),
+            "uid": f"{i:08x}-1111-2222-3333-{i:012x}",
+        },
+        "spec": {
+            "containers": [
+                {
+                    "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DB_HOST", "value": f"db.{ns}.svc"}],
+                    "image": f"registry.example.com/team/app-{i % 500}:1.{i % 40}.0",
+                    "name": "app",
+                    "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                    "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}},
+                    "volumeMounts": [{"mountPath": "/var/run/secrets/kubernetes.io/sa", "name": "kube-api"}],
+                }
+            ],
+            "nodeName": f"node-{i % 40}",
+            "serviceAccountName": "default",
+            "tolerations": [{"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists"}],
+            "volumes": [{"name": "kube-api", "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}}],
+        },
+        "status": {
+            "conditions": [{"status": "True", "type": t} for t in ("Initialized", "Ready", "ContainersReady")],
+            "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0, "state": {"running": {}}}],
+            "phase": "Running",
+            "podIP": "10.1.2.3",
+            "startTime": "2026-11-20T10:00:00Z",
+        },
+    }
+
+
+def cluster_pods(n: int = 10_000) -> None:
+    """``diagnose`` (whole process) of a small failing case beside ``kubectl get pods -A -o json`` of
+    ``n`` Pods, against the case alone and against ``jq`` looking for an oauth2-proxy in the Pods."""
+    root = DATA / f"cluster-pods-{n}"
+    case = HERE.parent / "examples" / "rbac-prefix-mismatch"
+    alone, beside = root / "alone", root / "beside"
+    if not (beside / "pods.json").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(case, alone)
+        shutil.copytree(case, beside)
+        doc = {"apiVersion": "v1", "kind": "List", "items": [_pod(i) for i in range(n)], "metadata": {}}
+        (beside / "pods.json").write_text(json.dumps(doc, indent=4))
+    cli = [sys.executable, "-m", "oidc_doctor", "diagnose", "--now", "2026-11-28T10:25:12Z", "-o", "json"]
+
+    def timed(argv: list[str]) -> float:
+        times = []
+        for _ in range(RUNS):
+            t = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=False)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    base = timed([*cli, "--bundle", str(alone)])
+    ours = timed([*cli, "--bundle", str(beside)])
+    size = (beside / "pods.json").stat().st_size / 1e6
+    print(f"diagnose of a small case: {base * 1000:.0f} ms; beside {n} Pods ({size:.0f} MB JSON): {ours * 1000:.0f} ms")
+    jq = shutil.which("jq")
+    if jq:
+        sel = '.items[] | select(any(.spec.containers[]; .image | test("oauth2-proxy"))) | .metadata.name'
+        anchor = _time_cmd([jq, "-c", sel, str(beside / "pods.json")])
+        print(f"jq looking for an oauth2-proxy container in the same Pods: {anchor * 1000:.0f} ms")
+        print(f"ratio: {ours / anchor:.2f}x jq (what the Pods add: {(ours - base) / anchor:.2f}x jq)")
+
+
 if __name__ == "__main__":
     imports()
     checks()
     helm_records()
+    cluster_pods()
