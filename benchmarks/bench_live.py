@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "live"))
 sys.path.insert(0, str(HERE.parent / "tests" / "idp"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # tls_support, which the double imports
 
 from apiserver_double import ApiServerDouble  # noqa: E402
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.causes import cause as _cause
-from oidc_doctor.change import Change
 from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.secrets import mask_text
 from oidc_doctor.text import iso
+
+if TYPE_CHECKING:  # a Change is made only by the checks that propose one (1 ms of start-up)
+    from oidc_doctor.change import Change
 
 
 class Origin(StrEnum):

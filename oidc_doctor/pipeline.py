@@ -334,9 +334,10 @@ def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Co
         report.checks.append(CheckRecord(check.id, result))
         findings.extend(result.findings)
     report.findings = rank(_one_per_cause(findings), ctx)
-    from oidc_doctor.checks import changes
+    if report.findings:  # (a healthy token's run does not import the proposals: 1 ms of start-up)
+        from oidc_doctor.checks import changes
 
-    changes.attach(report.findings, ev, ctx)
+        changes.attach(report.findings, ev, ctx)
     from oidc_doctor.checks.timeline import build_timeline
 
     report.timeline = build_timeline(ev, ctx)

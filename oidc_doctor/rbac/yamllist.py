@@ -1,18 +1,20 @@
 """Typed RBAC records straight from kubectl's YAML ``kind: List``, without building its tree.
 
 ``kubectl get clusterroles,roles,clusterrolebindings,rolebindings -A -o yaml`` of a big cluster
-is tens of MB (55,000 bindings: 43 MB). A YAML reader spends about a second building every
-mapping and scalar of it (``yaml-rs``, the fastest measured, 0.85 s; PyYAML's C loader 6.4 s;
-``docs/rbac.md``), and the engine reads only a binding's name, namespace, roleRef and subjects.
+is tens of MB (55,000 bindings and 1,300 roles: 48 MB). A YAML reader spends about a second
+building every mapping and scalar of it (``yaml-rs``, the fastest measured, 0.85 s; PyYAML's C
+loader 6–10 s; ``docs/rbac.md``), and the engine reads only a binding's name, namespace, roleRef
+and subjects, and a role's name, namespace, labels and rules.
 
 kubectl prints YAML one way (sigs.k8s.io/yaml: JSON → go-yaml v2 with sorted keys, two-space
 indentation, sequences in a mapping not indented, strings quoted only when they would read as
 another type): so a binding is a fixed sequence of lines. Each item of the list is matched, in
 place, by one regular expression that covers every line of it, the fields the engine reads
-captured and the others (annotations, managedFields, labels ...) stepped over by indentation. An
-item the expression does not describe exactly as kubectl writes it (a quoted value with an
-escape, a plain scalar that could read as a number or a bool, a key out of order, a Role or
-ClusterRole with its free-form rules) is cut out at its column-0 boundary, and all such items are
+captured and the others (annotations, managedFields ...) stepped over line by line; a role's
+labels and rules are read line by line too. An item the expressions do not describe exactly as
+kubectl writes it (a quoted value with an escape, a plain scalar that could read as a number or
+a bool, an unknown key, a ClusterRole with an aggregationRule) is cut out at its column-0
+boundary, and all such items are
 parsed together by the general YAML reader and converted into the same records; if any of them
 fails, the whole file goes back to the general path. The file as a whole must be the List kubectl
 writes (``apiVersion``, ``items``, ``kind: ...List``, ``metadata``, in that order), with nothing
