@@ -714,14 +714,15 @@ class RecordItem(Item):
     """An RBAC item holding a typed record: its ``ref`` (``file#N Kind ns/name``, as the dict path
     writes it) is made when first read, not 55,000 times while the file is read."""
 
-    __slots__ = ("_ref", "_where")
+    __slots__ = ("_file", "_number", "_ref")
 
-    def __init__(self, where: str, data: Any, path: Path) -> None:
+    def __init__(self, file: str, number: int, data: Any, path: Path) -> None:
         self.kind = Kind.RBAC
         self.data = data
         self.path = path
         self.line = None
-        self._where = where
+        self._file = file
+        self._number = number  # the document's number in the file, 0 for the only one
         self._ref: str | None = None
 
     @property
@@ -730,7 +731,8 @@ class RecordItem(Item):
         if self._ref is None:
             from oidc_doctor.rbac.objects import label
 
-            self._ref = f"{self._where} {label(self.data)}"
+            where = f"{self._file}#{self._number}" if self._number else self._file
+            self._ref = f"{where} {label(self.data)}"
         return self._ref
 
     @ref.setter
@@ -740,11 +742,11 @@ class RecordItem(Item):
 
 def _add_records(records: list[Any], ref: str, path: Path, ev: Evidence) -> None:
     """The typed RBAC records of one file, as :func:`_add_documents` adds its dicts (same refs)."""
-    add = ev.add
     if len(records) == 1:
-        add(RecordItem(ref, records[0], path))
-    for i, rec in enumerate(records if len(records) > 1 else (), 1):
-        add(RecordItem(f"{ref}#{i}", rec, path))
+        ev.add(RecordItem(ref, 0, records[0], path))
+    else:
+        for i, rec in enumerate(records, 1):
+            ev.add(RecordItem(ref, i, rec, path))
     ev.inputs.append(InputRecord(ref, str(Kind.RBAC), objects=len(records)))
 
 

@@ -262,6 +262,13 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
     """
     need = _needed(areas) if areas is not None else {a for a, _ in AREAS}
     f = Facts()
+    index = None
+    if "rbac" in need:
+        from oidc_doctor.checks import rbac
+
+        # Indexed first: it reads no facts, and the logs' area below may wait for a background
+        # search of a big log (a cluster's 50,000 bindings are indexed meanwhile).
+        index = rbac.index_rbac(ev)
     for area, _deps in AREAS:
         if area not in need:
             continue
@@ -296,7 +303,7 @@ def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None)
         elif area == "rbac":
             from oidc_doctor.checks import rbac
 
-            f = f.but(rbac=rbac.derive_rbac(ev, c))
+            f = f.but(rbac=rbac.derive_rbac(ev, c, index))
         elif area == "idp":
             from oidc_doctor.checks import idp
 

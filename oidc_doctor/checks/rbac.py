@@ -77,9 +77,16 @@ class RbacFacts(FrozenRecord):
         return id(self)
 
 
-def derive_rbac(ev: Evidence, ctx: Context) -> RbacFacts:
-    """Index the RBAC objects once and analyse the identity the facts name."""
-    idx = RbacIndex.from_evidence(ev) if ev.has(Kind.RBAC) else None
+def index_rbac(ev: Evidence) -> RbacIndex | None:
+    """The index of the evidence's RBAC objects, None without any (it reads no facts, so it may be
+    built before the facts it analyses are: while a big log is still being searched)."""
+    return RbacIndex.from_evidence(ev) if ev.has(Kind.RBAC) else None
+
+
+def derive_rbac(ev: Evidence, ctx: Context, index: RbacIndex | None = None) -> RbacFacts:
+    """Analyse the identity the facts name against the RBAC objects (``index``: built already by
+    :func:`index_rbac`, else indexed now)."""
+    idx = index if index is not None else index_rbac(ev)
     who = who_from_context(ctx)
     result: Analysis | str
     if idx is None:
