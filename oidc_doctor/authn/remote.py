@@ -14,8 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime
-from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import JWTAuthenticator
@@ -29,13 +28,17 @@ from oidc_doctor.authn.verify import (
     unmarshal_resp_error,
     untrusted_issuer_or_error,
 )
-from oidc_doctor.net import Budget
 from oidc_doctor.record import dataclass, field
+
+if TYPE_CHECKING:
+    from oidc_doctor.net import Budget
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 
 
 def _status_text(code: int) -> str:
+    from http import HTTPStatus
+
     try:
         return f"{code} {HTTPStatus(code).phrase}"
     except ValueError:
@@ -59,8 +62,9 @@ class HttpFetcher:
     total_timeout: float = 10.0
     #: The clock the whole-request deadline is read from while the body arrives (tests move it).
     clock: Callable[[], float] = time.monotonic
-    #: The run's network budget, shared by every request of this fetcher.
-    budget: Budget = field(default_factory=Budget)
+    #: The run's network budget, shared by every request of this fetcher (made at the first
+    #: request: a prediction with keys in hand may never fetch, and need not import the network).
+    budget: Budget | None = None
     #: URLs whose answer came over plain http (a redirect hop included): their keys never count.
     plain_http: set[str] = field(default_factory=set)
 
@@ -68,8 +72,11 @@ class HttpFetcher:
         """One request; failures raise :class:`FetchError` with Go's ``Get "<url>": ...`` text."""
         import ssl
 
-        from oidc_doctor.net import Failure, NetError, get
+        from oidc_doctor.net import Budget, Failure, NetError, get
 
+        if self.budget is None:
+            self.budget = Budget()
+        budget = self.budget
         ctx = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
         try:
             answer = get(
@@ -78,7 +85,7 @@ class HttpFetcher:
                 headers=headers,
                 connect=self.connect_timeout,
                 request=self.total_timeout,
-                budget=self.budget,
+                budget=budget,
                 max_body=MAX_BODY_BYTES,
                 clock=self.clock,
             )
@@ -92,7 +99,7 @@ class HttpFetcher:
                     else "Client.Timeout exceeded while awaiting headers"
                 )
                 if e.kind == Failure.BUDGET:
-                    why += f"; oidc-doctor's {self.budget.seconds:g} s budget for this run's requests"
+                    why += f"; oidc-doctor's {budget.seconds:g} s budget for this run's requests"
                 raise FetchError(f"Get {quote(url)}: context deadline exceeded ({why})") from e
             raise FetchError(f"Get {quote(url)}: {_why(e.cause or e, url)}") from e
         if answer.plain_http:

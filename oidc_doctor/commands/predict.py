@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.errors import InputError, UsageError
@@ -116,6 +115,8 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
     if args.bundle and (args.apiserver_manifest or args.auth_config or args.apiserver_arg):
         raise UsageError("--bundle brings its own settings: do not combine it with other settings options")
     if args.bundle:
+        from pathlib import Path  # here: the token and flags path does not import pathlib (3 ms)
+
         from oidc_doctor.authn.settings import read_settings
         from oidc_doctor.bundle import read_bundle
         from oidc_doctor.evidence import Kind
@@ -167,6 +168,8 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
 
 def _manifest_settings(path: str) -> ApiServerAuth:
     """The API server settings held by a manifest file, recognised as the bundle reader does."""
+    from pathlib import Path
+
     from oidc_doctor.authn.settings import SETTINGS_KINDS, auth_from_item
     from oidc_doctor.bundle import Broken, classify_object, describe_pod
     from oidc_doctor.evidence import Item, Kind
@@ -213,7 +216,12 @@ def run(args: argparse.Namespace, io: IO) -> int:
     elif bundle_token is not None:
         judged.add(bundle_token)
     token = judged.items[0].data if judged.items else None
-    moment = judge_time(args.now, io, ev, Path(args.bundle) if args.bundle else None)
+    if args.bundle:
+        from pathlib import Path
+
+        moment = judge_time(args.now, io, ev, Path(args.bundle))
+    else:
+        moment = judge_time(args.now, io, ev, None)
     now = moment.now
     if auth is None or (blind and not auth.authenticators and not auth.startup_errors):
         reason = blind or "no API server settings were found"
