@@ -96,7 +96,8 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_token import installed_python
 
-    py = tool = str(installed_python())
+    py = str(installed_python())
+    tool = str(Path(py).with_name("oidc-doctor"))  # the console script users run
     tok, jwks = str(DATA / "token.jwt"), str(DATA / "jwks.json")
     common = ["--token", f"@{tok}", "--jwks", jwks, "--format", "json", "--now", "2026-11-28T10:25:12Z"]
     commands = {
@@ -104,8 +105,6 @@ def main() -> int:
         "cryptography verify (baseline)": [py, "-c", BASELINE, tok, jwks],
         "predict, legacy flags": [
             tool,
-            "-m",
-            "oidc_doctor",
             "predict",
             *common,
             "--apiserver-arg=--oidc-issuer-url=https://idp.example.com",
@@ -113,8 +112,6 @@ def main() -> int:
         ],
         "predict, CEL config": [
             tool,
-            "-m",
-            "oidc_doctor",
             "predict",
             *common,
             "--auth-config",

@@ -11,8 +11,6 @@ asymmetric algorithm is allowed, and any ``--oidc-*`` flag is a start-up error.
 
 from __future__ import annotations
 
-import shlex
-
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
     SOURCE_FLAGS,
@@ -78,6 +76,8 @@ def split_command(words: list[str]) -> list[str]:
     out: list[str] = []
     for w in words:
         if " --" in w and ("kube-apiserver" in w or w.lstrip().startswith("--")):
+            import shlex  # here: most flags lists need no shell splitting
+
             try:
                 out.extend(shlex.split(w))
             except ValueError:

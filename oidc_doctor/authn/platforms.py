@@ -39,7 +39,6 @@ Where each platform keeps the flags (outside facts):
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from oidc_doctor.authn import version
@@ -264,6 +263,8 @@ _MAX_LINES = 400
 
 
 def _words(text: str) -> list[str]:
+    import shlex  # here: predict's start-up reads no installer line
+
     joined = re.sub(r"\\\r?\n", " ", text)
     try:
         return shlex.split(joined, comments=False, posix=True)

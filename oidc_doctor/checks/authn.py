@@ -51,7 +51,6 @@ from oidc_doctor.model import (
     Status,
 )
 from oidc_doctor.record import dataclass, field, replace
-from oidc_doctor.shell import json_arg, option
 from oidc_doctor.text import clean, iso
 from oidc_doctor.token.inspect import TokenReport
 
@@ -437,6 +436,8 @@ def _judge_prediction(f: AuthnFacts | None, ctx: Context) -> CheckResult:
 
 
 def _not_handled(f: AuthnFacts, auth: ApiServerAuth) -> CheckResult:
+    from oidc_doctor.shell import json_arg, option  # (fix texts only: not on start-up)
+
     assert f.token_item is not None
     iss = untrusted_issuer(f.token_item.data)
     if iss is None:
@@ -520,6 +521,8 @@ FIX_SLOTS = {
 
 
 def _rejection(f: AuthnFacts, a: JWTAuthenticator, p: Prediction, cause: str) -> Finding:
+    from oidc_doctor.shell import option  # (fix texts only: not on start-up)
+
     auth = f.view.auth
     assert auth is not None
     error = p.error or ""
