@@ -111,15 +111,16 @@ _SUBJECT_TEXT = re.compile(r"  - [^\n]*+\n(?:    [^\n]*+\n)*+")
 # One binding item, every line of it. The groups, in order: apiVersion, kind, the metadata name
 # (3) and namespace (3), the indentation of a stepped-over line, the roleRef's lines, the
 # subjects' lines.
+# An item's first lines (the apiVersion captured; the kind, given, captured next) and its end: blank
+# lines, then the next line at column 0 (or the end of the text).
+_ITEM_API = r"- apiVersion: (rbac\.authorization\.k8s\.io/[A-Za-z0-9]+)[ \t]*\n"
+_ITEM_END = r"(?:[ \t]*\n)*+(?<=\n)(?=[^ \t\n]|\Z)"
 _BINDING = re.compile(
-    r"- apiVersion: (rbac\.authorization\.k8s\.io/[A-Za-z0-9]+)[ \t]*\n"
-    r"  kind: (RoleBinding|ClusterRoleBinding)[ \t]*\n"
+    _ITEM_API + r"  kind: (RoleBinding|ClusterRoleBinding)[ \t]*\n"
     r"  metadata:\n"
     rf"(?:{_COMMON_META}|    labels:\n|    name: {_V}|    namespace: {_V}|{_other_line('name|namespace')})++"
     r"  roleRef:\n((?:    [^\n]*+\n)*+)"
-    r"(?:  subjects:\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+))?"
-    r"(?:[ \t]*\n)*+"
-    r"(?<=\n)(?=[^ \t\n]|\Z)"
+    r"(?:  subjects:\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+))?" + _ITEM_END
 )
 
 # A list value of a rule ("    - get"; "" is the core API group) and a rule's keys, each with its
@@ -139,14 +140,11 @@ _LABEL = re.compile(
 # namespace (3), the labels' lines, the stepped-over line's indentation, "[]" for no rules, the
 # rules' lines.
 _ROLE = re.compile(
-    r"- apiVersion: (rbac\.authorization\.k8s\.io/[A-Za-z0-9]+)[ \t]*\n"
-    r"  kind: (Role|ClusterRole)[ \t]*\n"
+    _ITEM_API + r"  kind: (Role|ClusterRole)[ \t]*\n"
     r"  metadata:\n"
     rf"(?:{_COMMON_META}|    name: {_V}|    namespace: {_V}|    labels:\n((?:      [^\n]*+\n)*+)"
     rf"|{_other_line('name|namespace|labels')})++"
-    r"(?:  rules:(?: (\[\])[ \t]*+\n|\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+)))?"
-    r"(?:[ \t]*\n)*+"
-    r"(?<=\n)(?=[^ \t\n]|\Z)"
+    r"(?:  rules:(?: (\[\])[ \t]*+\n|\n(  - [^\n]*+\n(?:  - [^\n]*+\n|    [^\n]*+\n)*+)))?" + _ITEM_END
 )
 
 # The List around the items, as kubectl writes it. Items start at column 0 ("- "), and the next
