@@ -259,7 +259,11 @@ def derive_controlplane(ev: Evidence, ctx: Context) -> ControlPlaneFacts | None:
     if not readings and not ev.has(Kind.AUDIT_EVENTS):
         return None
     errors: list[str] = []
-    summary = metrics.summarise(metrics.iter_samples(i.data for i in readings)) if readings else None
+    summary = (
+        metrics.summarise(metrics.iter_samples(metrics.one_per_apiserver([i.data for i in readings])))
+        if readings
+        else None
+    )
     files = []
     for item in ev.of(Kind.AUTH_CONFIG) if readings else []:
         if item.path is None:

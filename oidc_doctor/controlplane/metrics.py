@@ -270,3 +270,35 @@ def iter_samples(items: Iterable[Iterable[Sample]]) -> Iterator[Sample]:
     """Every sample of several readings, in order."""
     for samples in items:
         yield from samples
+
+
+def one_per_apiserver(readings: Iterable[list[Sample]]) -> list[list[Sample]]:
+    """The readings with repeated scrapes of one API server made one, so its counters count once.
+
+    Counters of different API servers add up (a request is counted by the one that served it),
+    but two scrapes of the same one (``kubectl get --raw /metrics`` twice, or ``collect`` asking an
+    uneven load balancer until every identity Lease has answered) would count its requests twice. A
+    reading names its API server when all its ``apiserver_id_hash`` labels agree; readings that
+    name the same one are merged series by series, keeping the highest value (counters only grow,
+    and the timestamps and info gauges of the later scrape are the higher or the same). A reading
+    that names none (no structured authentication configuration, no JWKS metrics) cannot be told
+    apart from another server's and is kept as it is.
+    """
+    out: list[list[Sample] | str] = []  # a reading, or the server whose merged reading goes there
+    by_server: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], Sample]] = {}
+    for reading in readings:
+        ids = {x.labels["apiserver_id_hash"] for x in reading if "apiserver_id_hash" in x.labels}
+        if len(ids) != 1:
+            out.append(reading)
+            continue
+        (server,) = ids
+        merged = by_server.get(server)
+        if merged is None:
+            merged = by_server[server] = {}
+            out.append(server)  # its place: where the server's first scrape was
+        for x in reading:
+            key = (x.name, tuple(sorted(x.labels.items())))
+            kept = merged.get(key)
+            if kept is None or x.value > kept.value:
+                merged[key] = x
+    return [list(by_server[r].values()) if isinstance(r, str) else r for r in out]

@@ -114,6 +114,35 @@ def test_reload_failed_last_only_when_the_failure_is_newer() -> None:
     assert newer.apiservers[h].reload_failed_last()
 
 
+def _scrape(server: str, rejected: float, reloads: float) -> list[metrics.Sample]:
+    """One `kubectl get --raw /metrics` of one API server (its id hash on the reload families)."""
+    return [
+        metrics.Sample(metrics.ATTEMPTS, {"result": "error"}, rejected),
+        metrics.Sample(metrics.RELOADS, {"apiserver_id_hash": server, "status": "success"}, reloads),
+    ]
+
+
+def test_two_scrapes_of_one_apiserver_count_its_requests_once() -> None:
+    # The same API server scraped twice (an uneven load balancer, or the command run twice): its
+    # counters only grew between the scrapes, so the later values stand, not their sum.
+    readings = metrics.one_per_apiserver([_scrape("sha256:aa", 10.0, 1.0), _scrape("sha256:aa", 12.0, 2.0)])
+    summary = metrics.summarise(metrics.iter_samples(readings))
+    assert summary.rejected() == 12.0
+    assert summary.apiservers["sha256:aa"].reloads == {"success": 2.0}
+
+
+def test_different_apiservers_add_up_and_anonymous_scrapes_are_kept() -> None:
+    unnamed = [metrics.Sample(metrics.ATTEMPTS, {"result": "error"}, 5.0)]
+    readings = metrics.one_per_apiserver(
+        [_scrape("sha256:aa", 10.0, 1.0), [], unnamed, _scrape("sha256:bb", 7.0, 3.0), _scrape("sha256:aa", 11.0, 1.0)]
+    )
+    assert [len(r) for r in readings] == [2, 0, 1, 2]  # aa's two scrapes became one, in aa's place
+    summary = metrics.summarise(metrics.iter_samples(readings))
+    assert summary.rejected() == 11.0 + 5.0 + 7.0
+    reloads = {h: a.reloads for h, a in summary.apiservers.items()}
+    assert reloads == {"sha256:aa": {"success": 1.0}, "sha256:bb": {"success": 3.0}}
+
+
 def test_prometheus_query_result_vector_and_matrix() -> None:
     vector = {
         "status": "success",
