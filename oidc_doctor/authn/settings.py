@@ -12,7 +12,6 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from oidc_doctor.authn import sources
 from oidc_doctor.authn.model import ApiServerAuth
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Item, Kind
@@ -85,6 +84,8 @@ def _basename(p: str | None) -> str:
 
 def auth_from_item(item: Item) -> ApiServerAuth | None:
     """The settings one recognised evidence item holds (None when it holds none)."""
+    from oidc_doctor.authn import sources  # here: predict's flags path does not load the readers (1 ms)
+
     data: Any = item.data
     if not isinstance(data, dict):
         return None
@@ -182,6 +183,8 @@ def read_settings(ev: Evidence) -> SettingsView:
 
 
 def _read_settings(ev: Evidence) -> SettingsView:
+    from oidc_doctor.authn import sources
+
     items = ev.of(*SETTINGS_KINDS)
     view = SettingsView(auth=None, items=items)
     parsed: dict[Kind, list[tuple[Item, ApiServerAuth]]] = {}
@@ -273,6 +276,7 @@ def _read_settings(ev: Evidence) -> SettingsView:
 def aks_jwt_settings(items: list[Item]) -> ApiServerAuth:
     """AKS structured authentication: the JWT authenticators (``az aks jwtauthenticator show/list``) as
     the AuthenticationConfiguration they amount to, judged by the same emulator."""
+    from oidc_doctor.authn import sources
     from oidc_doctor.managed.aks import authentication_configuration
 
     objs = [i.data for i in items if isinstance(i.data, dict)]
@@ -332,6 +336,7 @@ def _unloadable_config(ev: Evidence, config_path: str) -> ApiServerAuth | None:
     as kube-apiserver loads it (``failed to load authentication configuration ...``)."""
     from pathlib import Path, PurePosixPath
 
+    from oidc_doctor.authn import sources
     from oidc_doctor.errors import DoctorError
     from oidc_doctor.loader import load_documents
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oidc_doctor.authn import platforms, version
+from oidc_doctor.authn import version
 from oidc_doctor.authn.flags import Flag, parse_args, translate
 from oidc_doctor.authn.model import (
     SOURCE_AUTH_CONFIG,
@@ -311,6 +311,8 @@ def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
     """Settings from a k3s/RKE2 server node's ``node-args`` annotation, a k3s/RKE2 config file, a
     vcluster's values (the virtual API server's flags), a Talos machine configuration, or an
     installer's file (k0s, k0sctl, kOps, RKE1, kubespray, minikube: :mod:`oidc_doctor.authn.platforms`)."""
+    from oidc_doctor.authn import platforms  # (installers' files: not on predict's flags path)
+
     from_installer = platforms.from_platform(node, where)
     if from_installer is not None:
         return from_installer
@@ -336,6 +338,8 @@ def from_node(node: dict[str, Any], where: str) -> ApiServerAuth | None:
             continue
         ref = f"{_ref(where, node)} {key}"
         flags: list[Flag] = []
+        from oidc_doctor.authn import platforms
+
         for value in platforms.kube_apiserver_args([str(w) for w in words]):
             name, _, v = value.partition("=")
             flags.append(Flag(name, v, f"{ref} --kube-apiserver-arg {name}"))

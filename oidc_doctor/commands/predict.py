@@ -109,7 +109,6 @@ def _load(path: str) -> list[Any]:
 
 def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any, Item | None]:
     """(settings, why they could not be seen, evidence of a bundle, token found in a bundle)."""
-    from oidc_doctor.authn import sources
     from oidc_doctor.authn.flags import Flag, parse_args, translate
 
     if args.bundle and (args.apiserver_manifest or args.auth_config or args.apiserver_arg):
@@ -150,6 +149,8 @@ def _settings(args: argparse.Namespace) -> tuple[ApiServerAuth | None, str, Any,
         flags.append(Flag("authentication-config", args.auth_config, "--auth-config"))
     flags_auth = translate(flags, ref) if flags is not None else None
     if args.auth_config:
+        from oidc_doctor.authn import sources
+
         text = _read_file(args.auth_config)
         config = sources.load_auth_config_file(text, _load(args.auth_config) if text else [], args.auth_config)
         if flags_auth is not None:
