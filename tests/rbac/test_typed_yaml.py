@@ -19,7 +19,7 @@ import msgspec
 import pytest
 import yaml
 from fixturekit import goyaml
-from fixturekit.rbacfiles import FIXTURE_FILES, RBAC_EXAMPLES, diagnose_json, rbac_dicts
+from fixturekit.rbacfiles import FIXTURE_FILES, RBAC_EXAMPLES, ROOT, diagnose_json, rbac_dicts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -356,3 +356,23 @@ def test_diagnosis_is_the_same_when_the_bundle_reader_takes_the_yaml_path(
     rbac_items = [i for i in ev.items if i.kind is Kind.RBAC]
     assert rbac_items and all(objects.is_record(i.data) for i in rbac_items)
     assert diagnose_json(dst, capsys) == dict_path
+
+
+QA_LISTS = sorted(
+    p
+    for p in (ROOT / "tests" / "qa" / "bundles").glob("*/*.yaml")
+    if p.read_bytes().startswith(b"apiVersion: v1\nitems:")
+)
+
+
+def test_the_qa_bundles_lists_are_read_by_the_line_reader_or_left_to_the_general_one() -> None:
+    # The QA bundles are written by the fixture kit as kubectl prints them: every RBAC list among
+    # them reads typed, exactly as PyYAML reads it, and every other list is left alone.
+    typed = 0
+    for path in QA_LISTS:
+        raw = path.read_bytes()
+        records = typed_rbac_yaml(raw, str(path))
+        reference = _reference(raw)
+        assert records == reference, path
+        typed += records is not None
+    assert typed >= 20 and len(QA_LISTS) > typed
