@@ -183,6 +183,10 @@ def classify_object(obj: Any) -> tuple[Kind | None, str, Any]:
 
         if is_kubeapps_values(obj) or is_headlamp_values(obj):
             return Kind.HELM_VALUES, "", obj  # the user's Kubeapps/Headlamp values.yaml / `helm get values`
+        from oidc_doctor.proxy.chart import is_oauth2_proxy_values
+
+        if is_oauth2_proxy_values(obj):
+            return Kind.HELM_VALUES, "", obj  # the oauth2-proxy chart's values.yaml
         from oidc_doctor.idp.settings import idp_config_of
 
         if idp_config_of(obj) is not None:

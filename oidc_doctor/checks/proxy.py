@@ -22,6 +22,7 @@ from oidc_doctor.gosyntax import go_duration_str
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin
 from oidc_doctor.proxy import helm
 from oidc_doctor.proxy.adapters import where_proxy
+from oidc_doctor.proxy.chart import is_oauth2_proxy_values
 from oidc_doctor.proxy.headlamp import HeadlampConfig, is_headlamp_values, read_headlamp
 from oidc_doctor.proxy.headlamp import from_values_file as headlamp_from_values
 from oidc_doctor.proxy.kubeapps import (
@@ -69,6 +70,12 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
         for i in ev.of(Kind.HELM_VALUES)
         if isinstance(i.data, dict) and helm.is_kubeapps_values(i.data)
     ]
+    chart_proxies = [
+        # named by the file (the item's ref ends with its kind)
+        _from_chart_values(i.data, i.ref.removesuffix(f" {Kind.HELM_VALUES}"), configmaps)
+        for i in ev.of(Kind.HELM_VALUES)
+        if isinstance(i.data, dict) and is_oauth2_proxy_values(i.data)
+    ]
     # latest(latest(records) + files) is latest(records + files): same winners, ties and order.
     state.releases = helm.latest([*state.records, *values_files])
     state.headlamps = find_headlamps(ev, state.records)
@@ -87,6 +94,9 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
         cfg = read_settings(inst, configmaps)
         if inst.kubeapps:
             attach(cfg, state.releases)
+        cfg.problems.extend(problems_from_validation(cfg))
+        state.configs.append(cfg)
+    for cfg in chart_proxies:
         cfg.problems.extend(problems_from_validation(cfg))
         state.configs.append(cfg)
     seen = {
@@ -113,6 +123,54 @@ def derive_proxies(ev: Evidence, ctx: Context) -> ProxyState:
                 if m:
                     state.nginx_buffers.append((f"{ref} data.{key}", ns, m.group(1)))
     return state
+
+
+def _from_chart_values(
+    values: dict[str, object], ref: str, configmaps: list[tuple[str, dict[str, object]]]
+) -> ProxyConfig:
+    """The settings of a proxy known by its oauth2-proxy chart values alone: the container the chart
+    renders, read as any container is, each setting named by the values key it came from."""
+    from dataclasses import replace
+
+    from oidc_doctor.clients import HelmValues
+    from oidc_doctor.proxy.chart import CHART, CONTAINER, VALUES_KIND, render
+    from oidc_doctor.proxy.options import OPTIONS
+    from oidc_doctor.proxy.providers import version_from_image
+    from oidc_doctor.proxy.settings import ProxyInstance, Workload
+
+    rendered = render(values, ref)
+    c = rendered.container
+    inst = ProxyInstance(
+        workload=Workload(VALUES_KIND, "NAMESPACE", "RELEASE", {}, ref, rendered.deployment),
+        container=c,
+        container_name=CONTAINER,
+        index=0,
+        image=str(c["image"]),
+        version=version_from_image(str(c["image"])),
+        kubeapps=False,
+    )
+    cfg = read_settings(inst, [*rendered.configmaps, *configmaps])
+    keys = {f"{inst.ref} args[{i}]": f"{ref} {key}" for i, key in rendered.arg_keys.items()}
+    for name, s in list(cfg.settings.items()):
+        first = s.ref.split(", ", 1)[0]
+        if first in keys:
+            cfg.settings[name] = replace(s, ref=keys[first])
+    for p in cfg.problems:
+        p.ref = keys.get(p.ref, p.ref)
+    from oidc_doctor.proxy.adapters import proxy_container
+
+    listed = rendered.extra_args_list
+    cfg.chart = HelmValues(
+        release="RELEASE",
+        namespace="NAMESPACE",
+        chart=CHART,
+        version=None,
+        container=proxy_container(cfg),
+        paths={} if listed is not None else {flag: f"extraArgs.{flag}" for flag in OPTIONS},
+        flags_path="extraArgs" if listed is not None else None,
+        flags=listed or (),
+    )
+    return cfg
 
 
 def find_headlamps(ev: Evidence, records: list[helm.HelmRelease]) -> list[HeadlampConfig]:

@@ -48,6 +48,8 @@ FILE_KEYS = {flag: cfg_key for flag, (cfg_key, _) in OPTIONS.items()}
 
 def where_proxy(cfg: ProxyConfig) -> Where:
     """Where the user sets this proxy's options."""
+    if isinstance(cfg.chart, HelmValues):
+        return cfg.chart
     container = proxy_container(cfg)
     return cfg.kubeapps.helm(container) if isinstance(cfg.kubeapps, KubeappsInfo) else container
 

@@ -84,7 +84,10 @@ class ProxyInstance:
 
     @property
     def ref(self) -> str:
-        """``deploy kubeapps/kubeapps container auth-proxy``."""
+        """``deploy kubeapps/kubeapps container auth-proxy`` (``oauth2-proxy chart values FILE``
+        for a proxy known only by its chart values: :mod:`oidc_doctor.proxy.chart`)."""
+        if self.workload.kind == "values":
+            return f"oauth2-proxy chart values {self.workload.ref}"
         return f"{self.workload.short} container {self.container_name}"
 
 
@@ -107,6 +110,9 @@ class ProxyConfig:
     alpha: dict[str, Any] | None = None
     #: Set by the Kubeapps logic: chart facts and values (see ``oidc_doctor.proxy.kubeapps``).
     kubeapps: Any = None
+    #: Set for a proxy known by its oauth2-proxy chart values: where its options are set
+    #: (``oidc_doctor.clients.HelmValues``).
+    chart: Any = None
 
     def get(self, flag: str) -> Setting:
         """The effective setting; the default when nothing sets it and every source was seen."""

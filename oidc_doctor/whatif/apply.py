@@ -325,6 +325,8 @@ def _workload_option(ev: Evidence, c: Change, headlamp: bool) -> Evidence:
     wanted = is_headlamp if headlamp else is_oauth2_proxy
 
     def edit(item: Item) -> Any | None:
+        if not headlamp and item.kind == Kind.HELM_VALUES and isinstance(item.data, dict):
+            return _chart_values(item.data, name, value)
         if item.kind != Kind.WORKLOAD or not isinstance(item.data, dict):
             return None
         obj = copy.deepcopy(item.data)
@@ -344,6 +346,27 @@ def _workload_option(ev: Evidence, c: Change, headlamp: bool) -> Evidence:
     if not n:
         what = "Headlamp" if headlamp else "oauth2-proxy"
         raise NotApplicable(f"{c.spec()}: the evidence holds no workload with an {what} container")
+    return out
+
+
+def _chart_values(values: dict[str, Any], name: str, value: Any) -> dict[str, Any] | None:
+    """oauth2-proxy chart values with one option changed where the chart takes it: ``extraArgs``
+    (a key of the map, or a word of the list); None for values of another chart."""
+    from oidc_doctor.proxy.chart import is_oauth2_proxy_values
+
+    if not is_oauth2_proxy_values(values):
+        return None
+    out = copy.deepcopy(values)
+    extra = out.get("extraArgs")
+    if isinstance(extra, list):
+        words = [w for w in extra if _flag_name(str(w)) != name]
+        out["extraArgs"] = words if value is None else [*words, f"--{name}={value}"]
+    else:
+        extra = dict(extra) if isinstance(extra, dict) else {}
+        extra.pop(name, None)
+        if value is not None:
+            extra[name] = value
+        out["extraArgs"] = extra
     return out
 
 
@@ -406,23 +429,28 @@ def _scope(ev: Evidence, c: Change) -> Evidence:
 
 def _current_scopes(ev: Evidence, headlamp: bool) -> list[str] | None:
     """The scopes the first proxy (or Headlamp) container asks for, or None when there is none."""
+    from oidc_doctor.proxy.chart import is_oauth2_proxy_values, render
     from oidc_doctor.proxy.headlamp import is_headlamp
     from oidc_doctor.proxy.settings import is_oauth2_proxy
 
     wanted = is_headlamp if headlamp else is_oauth2_proxy
     flag = "oidc-scopes" if headlamp else "scope"
-    for item in ev.of(Kind.WORKLOAD):
-        if not isinstance(item.data, dict):
+    containers = [c for i in ev.of(Kind.WORKLOAD) if isinstance(i.data, dict) for c in _containers_of(i.data)]
+    if not headlamp:  # a proxy known by its chart values: the container the chart renders
+        containers += [
+            render(i.data, i.ref).container
+            for i in ev.of(Kind.HELM_VALUES)
+            if isinstance(i.data, dict) and is_oauth2_proxy_values(i.data)
+        ]
+    for container in containers:
+        if not wanted(container):
             continue
-        for container in _containers_of(item.data):
-            if not wanted(container):
-                continue
-            for w in [str(x) for x in (container.get("command") or []) + (container.get("args") or [])]:
-                if _flag_name(w) == flag and "=" in w:
-                    value = w.split("=", 1)[1]
-                    return [s for s in re.split(r"[ ,]+", value) if s]
-            # oauth2-proxy's oidc default scope is "openid email profile"; Headlamp's "profile,email"
-            return ["profile", "email"] if headlamp else ["openid", "email", "profile"]
+        for w in [str(x) for x in (container.get("command") or []) + (container.get("args") or [])]:
+            if _flag_name(w) == flag and "=" in w:
+                value = w.split("=", 1)[1]
+                return [s for s in re.split(r"[ ,]+", value) if s]
+        # oauth2-proxy's oidc default scope is "openid email profile"; Headlamp's "profile,email"
+        return ["profile", "email"] if headlamp else ["openid", "email", "profile"]
     return None
 
 
