@@ -288,6 +288,30 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
             base(**{"kubeapps.yaml": no_refresh, "what-i-saw.txt": "Kubeapps logs me out every 5 minutes"}),
             {"first": "proxy-cookie-refresh-missing"},
         ),
+        "proxy-chart-values-cookie-refresh-missing": (
+            base(
+                **{
+                    "kubeapps.yaml": None,
+                    # the oauth2-proxy chart's values file alone (oauth2-proxy/manifests helm/oauth2-proxy)
+                    "oauth2-proxy-values.yaml": {
+                        "config": {
+                            "clientID": "kubernetes",
+                            "clientSecret": "REPLACE-WITH-THE-CLIENT-SECRET",
+                            "cookieSecret": "REPLACE-WITH-32-RANDOM-BYTES-B64",
+                        },
+                        "extraArgs": {
+                            "provider": "oidc",
+                            "oidc-issuer-url": ISSUER,
+                            "pass-authorization-header": True,
+                            "cookie-expire": "24h",
+                        },
+                        "image": {"tag": "v7.6.0"},
+                    },
+                    "what-i-saw.txt": "The dashboard behind oauth2-proxy (its Helm chart) logs me out every 5 minutes",
+                }
+            ),
+            {"first": "proxy-cookie-refresh-missing"},
+        ),
         "proxy-cookie-refresh-too-long": (
             base(**{"kubeapps.yaml": kubeapps("--cookie-refresh=10m", drop=("--cookie-refresh",))}),
             {"first": "proxy-cookie-refresh-too-long"},
