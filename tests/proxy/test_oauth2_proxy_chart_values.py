@@ -154,3 +154,16 @@ def test_a_listed_extra_args_fix_adds_to_the_list(tmp_path: Path, capsys: pytest
     first = _diagnose(_bundle(tmp_path, values), capsys)["findings"][0]
     assert first["cause"] == "proxy-cookie-refresh-missing"
     assert "add `--cookie-refresh=2m` to `extraArgs`" in first["fix"] and "--set-json" in first["fix"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+def test_secrets_in_extra_args_and_the_config_file_are_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    values = _values()
+    values["extraArgs"]["client-secret"] = "TOPSECRETVALUE123456789"
+    values["config"]["configFile"] = 'client_secret = "FILESECRET99999999"\ncookie_refresh = "1m"\n'
+    bundle = _bundle(tmp_path, values)
+    main(["diagnose", "--bundle", str(bundle), "--now", NOW, "-o", fmt, "--what-if", "proxy:--cookie-refresh=2m"], IO())
+    out = capsys.readouterr().out
+    assert out and "TOPSECRETVALUE" not in out and "FILESECRET" not in out and CLIENT_SECRET not in out
