@@ -150,7 +150,7 @@ _ROLE = re.compile(
 # The List around the items, as kubectl writes it. Items start at column 0 ("- "), and the next
 # column-0 line ends the item.
 _HEAD = re.compile(r"apiVersion: v1[ \t]*\nitems:[ \t]*\n(?=- )")
-_TAIL = re.compile(r"kind: ([A-Za-z]*List)[ \t]*\n(?:metadata:[ \t]*\n(?:  [^\n]*\n|[ \t]*\n)*)?\Z")
+_TAIL = re.compile(r"kind: ([A-Za-z]*List)[ \t]*+\n(?:metadata:[ \t]*+\n(?:  [^\n]*+\n|[ \t]*+\n)*+)?\Z")
 _NEXT_COLUMN_0 = re.compile(r"\n(?=[^ \t\n])")
 # What a line-based reading and a YAML reader could see differently: CR and the other line breaks
 # YAML knows (NEL, LS, PS), a BOM, and the characters PyYAML refuses (its Reader.NON_PRINTABLE).
