@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oidc_doctor.bundle import classify_object
 from oidc_doctor.cli import main
@@ -167,3 +169,42 @@ def test_secrets_in_extra_args_and_the_config_file_are_never_shown(
     main(["diagnose", "--bundle", str(bundle), "--now", NOW, "-o", fmt, "--what-if", "proxy:--cookie-refresh=2m"], IO())
     out = capsys.readouterr().out
     assert out and "TOPSECRETVALUE" not in out and "FILESECRET" not in out and CLIENT_SECRET not in out
+
+
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False), st.text(max_size=12))
+_JSONISH = st.recursive(
+    _SCALAR,
+    lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=8), c, max_size=3)),
+    max_leaves=8,
+)
+_CONFIG_KEY = st.sampled_from(
+    ["configFile", "existingConfig", "existingSecret", "cookieName", "requiredSecretKeys", "x"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    extra=st.one_of(
+        st.dictionaries(st.text(max_size=15), _JSONISH, max_size=5), st.lists(_JSONISH, max_size=5), _JSONISH
+    ),
+    config=st.dictionaries(_CONFIG_KEY, _JSONISH, max_size=4),
+    alpha=_JSONISH,
+    image=_JSONISH,
+)
+def test_any_values_render_and_judge_without_a_crash(
+    extra: Any, config: dict[str, Any], alpha: Any, image: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from oidc_doctor.checks.base import Context
+    from oidc_doctor.checks.proxy import CHECKS, derive_proxies
+    from oidc_doctor.evidence import Evidence, Item
+
+    values = {"config": {"clientID": "kubernetes", **config}, "extraArgs": extra, "alphaConfig": alpha, "image": image}
+    assert is_oauth2_proxy_values(values)
+    render(values, "v")
+    ev = Evidence([Item(Kind.HELM_VALUES, "v.yaml helm-values", values)])
+    ctx = Context(now=datetime(2026, 11, 28, tzinfo=UTC))
+    ctx = ctx.but(facts=ctx.facts.but(proxy=derive_proxies(ev, ctx)))
+    for check in CHECKS:
+        check.run(ev, ctx)
