@@ -307,7 +307,7 @@ def scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
                         },
                         "image": {"tag": "v7.6.0"},
                     },
-                    "what-i-saw.txt": "The dashboard behind oauth2-proxy (its Helm chart) logs me out every 5 minutes",
+                    "what-i-saw.txt": "The dashboard logs me out every 5 minutes since the auth proxy chart",
                 }
             ),
             {"first": "proxy-cookie-refresh-missing"},
