@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeGuard, cast
 
 from oidc_doctor.change import Change, Op, Target
 from oidc_doctor.evidence import Kind
+from oidc_doctor.rbac import is_record
 
 if TYPE_CHECKING:
     from oidc_doctor.checks.base import Context
@@ -171,10 +172,8 @@ class _MapLike(Protocol):
 
 def _is_map(obj: object) -> TypeGuard[_MapLike]:
     """A dict, or a typed RBAC record read like one (``rbac/objects.py``: a big list's bindings are
-    never turned into dicts; 56,000 of them took 0.3 s). The record test is
-    ``rbac.index.is_record``'s, inline: this runs for every binding, and that module is not
-    imported by a token command that has findings."""
-    return isinstance(obj, dict) or hasattr(type(obj), "__struct_fields__")
+    never turned into dicts; 56,000 of them took 0.3 s)."""
+    return isinstance(obj, dict) or is_record(obj)
 
 
 _EMPTY = cast("_MapLike", {})  # (dict's overloaded get does not match the protocol's for mypy)

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.rbac import is_record as is_record  # (re-exported: callers import it from here)
 from oidc_doctor.rbac.rules import Request, Rule, rule_allows
 
 if TYPE_CHECKING:
@@ -93,12 +94,6 @@ def plain(obj: object) -> dict[str, Any] | None:
         out: dict[str, Any] = obj.to_dict()  # type: ignore[attr-defined]
         return out
     return None
-
-
-def is_record(obj: object) -> bool:
-    """Whether ``obj`` is a typed record of :mod:`oidc_doctor.rbac.objects` (tested without
-    importing it: ``msgspec`` is loaded only by a command that reads a big list)."""
-    return hasattr(type(obj), "__struct_fields__")
 
 
 def namespace_name(obj: dict[str, Any]) -> tuple[str, str]:
