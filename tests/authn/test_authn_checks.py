@@ -204,27 +204,26 @@ def test_an_observed_401_beside_an_accepting_prediction_is_an_endpoint_mismatch(
     assert f.evidence[0].ref == "bundle/error.txt"
 
 
-def test_a_401_the_api_server_logged_is_left_to_its_log_finding(tmp_path: Path) -> None:
+def _accepted_token_and_a_logged_401(tmp_path: Path) -> Report:
+    """A token the settings accept, beside an API server log that refused a request."""
     path = tmp_path / "apiserver.log"
     path.write_text(
         'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
         'err="[invalid bearer token, oidc: authenticator not initialized]"\n'
     )
     log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=path)
-    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
+    return run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
+
+
+def test_a_401_the_api_server_logged_is_left_to_its_log_finding(tmp_path: Path) -> None:
+    report = _accepted_token_and_a_logged_401(tmp_path)
     causes = [f.cause for f in report.findings]
     assert "token-accepted" not in causes and "apiserver-endpoint-mismatch" not in causes
     assert "but the API server logged a 401" in check(report, "authn.prediction").reason
 
 
 def test_where_a_401_was_seen_is_its_source_not_its_file_name(tmp_path: Path) -> None:
-    path = tmp_path / "apiserver.log"
-    path.write_text(
-        'E1128 10:25:01.000000       1 authentication.go:73] "Unable to authenticate the request" '
-        'err="[invalid bearer token, oidc: authenticator not initialized]"\n'
-    )
-    log = Item(Kind.APISERVER_LOG, "bundle/apiserver.log", None, path=path)
-    report = run(Evidence([pod(*OIDC), token_item(groups=["dev"]), jwks_item(), log]), Context(now=NOW))
+    report = _accepted_token_and_a_logged_401(tmp_path)
     assert [(f.source, f.ref) for f in report.ctx.facts.failures] == [
         (FailureSource.APISERVER_LOG, "bundle/apiserver.log:1")
     ]

@@ -186,15 +186,7 @@ def test_tiny_buffer_gives_the_same_result_as_the_normal_one(tmp_path: Path, mon
 
 def test_parallel_parts_merge_to_the_single_process_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "a.log"
-    lines = [klog(T0, CA_LINE, "E", "oidc.go:335")]
-    for i in range(20_000):
-        t = T0 + timedelta(seconds=i)
-        lines.append(filler(t, i))
-        if i % 500 == 250:
-            lines.append(failure(t, NOT_INIT if i % 1000 == 250 else EXPIRED))
-        if i % 3000 == 2999:
-            lines.append(failure(t, "[invalid bearer token, something nobody has seen]"))
-    log.write_text("".join(lines))
+    _parallel_log(log)
     monkeypatch.setattr(scan, "PARALLEL_MIN", 64 << 10)
     monkeypatch.setenv("OIDC_DOCTOR_LOG_WORKERS", "1")
     single = scan_files([(log, None)], ref=T0).to_json()
