@@ -133,15 +133,16 @@ def _from_chart_values(
     from dataclasses import replace
 
     from oidc_doctor.clients import HelmValues
-    from oidc_doctor.proxy.chart import CHART, CONTAINER, VALUES_KIND, render
+    from oidc_doctor.proxy.adapters import proxy_container
+    from oidc_doctor.proxy.chart import CHART, CONTAINER, render
     from oidc_doctor.proxy.options import OPTIONS
     from oidc_doctor.proxy.providers import version_from_image
-    from oidc_doctor.proxy.settings import ProxyInstance, Workload
+    from oidc_doctor.proxy.settings import VALUES_WORKLOAD, ProxyInstance, Workload
 
     rendered = render(values, ref)
     c = rendered.container
     inst = ProxyInstance(
-        workload=Workload(VALUES_KIND, "NAMESPACE", "RELEASE", {}, ref, rendered.deployment),
+        workload=Workload(VALUES_WORKLOAD, "NAMESPACE", "RELEASE", {}, ref, rendered.deployment),
         container=c,
         container_name=CONTAINER,
         index=0,
@@ -157,8 +158,6 @@ def _from_chart_values(
             cfg.settings[name] = replace(s, ref=keys[first])
     for p in cfg.problems:
         p.ref = keys.get(p.ref, p.ref)
-    from oidc_doctor.proxy.adapters import proxy_container
-
     listed = rendered.extra_args_list
     cfg.chart = HelmValues(
         release="RELEASE",

@@ -39,8 +39,6 @@ CHART = "oauth2-proxy/oauth2-proxy"
 CONFIG_FILE = "/etc/oauth2_proxy/oauth2_proxy.cfg"
 ALPHA_FILE = "/etc/oauth2_proxy/oauth2_proxy.yml"
 CONTAINER = "oauth2-proxy"
-#: The workload kind of a proxy known only by its chart values (its refs name the file).
-VALUES_KIND = "values"
 
 _CONFIG_KEYS = ("clientID", "clientSecret", "cookieSecret", "configFile", "existingSecret", "existingConfig")
 _CHART_KEYS = ("extraArgs", "alphaConfig", "sessionStorage", "proxyVarsAsSecrets", "extraEnv", "httpScheme")

@@ -31,7 +31,7 @@ from oidc_doctor.clients import Setting
 from oidc_doctor.gosyntax import Syntax, go_bool, split_flags
 from oidc_doctor.proxy.helm import HelmRelease
 from oidc_doctor.proxy.objects import as_dict, as_list, dicts
-from oidc_doctor.proxy.settings import Workload, pod_spec, workload_of
+from oidc_doctor.proxy.settings import VALUES_WORKLOAD, Workload, pod_spec, workload_of
 
 ENV_PREFIX = "HEADLAMP_CONFIG_"
 
@@ -282,10 +282,6 @@ def _chart(wl: Workload, releases: list[HelmRelease]) -> HelmChart | None:
 def scopes_of(value: str | bool | None) -> list[str]:
     """Headlamp's comma-separated ``-oidc-scopes`` (``strings.Split`` on ``,``, blanks dropped)."""
     return [s.strip() for s in str(value or "").split(",") if s.strip()]
-
-
-#: ``Workload.kind`` of a Headlamp known only by its chart values.
-VALUES_WORKLOAD = "values"
 
 
 def is_headlamp_values(obj: dict[str, Any]) -> bool:

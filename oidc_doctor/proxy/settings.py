@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
 _VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 
+#: The kind of a workload known only by a chart's values file (no Deployment in the evidence): its
+#: refs name the file, and fixes say RELEASE and NAMESPACE.
+VALUES_WORKLOAD = "values"
+
+
 @dataclass
 class Workload:
     """The workload around a proxy container."""
@@ -86,7 +91,7 @@ class ProxyInstance:
     def ref(self) -> str:
         """``deploy kubeapps/kubeapps container auth-proxy`` (``oauth2-proxy chart values FILE``
         for a proxy known only by its chart values: :mod:`oidc_doctor.proxy.chart`)."""
-        if self.workload.kind == "values":
+        if self.workload.kind == VALUES_WORKLOAD:
             return f"oauth2-proxy chart values {self.workload.ref}"
         return f"{self.workload.short} container {self.container_name}"
 
