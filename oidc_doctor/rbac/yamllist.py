@@ -125,17 +125,14 @@ _BINDING = re.compile(
 
 # A list value of a rule ("    - get"; "" is the core API group) and a rule's keys, each with its
 # list ("verbs:\n    - get\n") or "[]". The groups: the key, "[]", the list's lines.
-_V_LIST = rf"""    - (?:({_PLAIN})|'([^'\n]*+)'|"([^"\\\n]*+)")[ \t]*+\n"""
-_LIST_VALUE = re.compile(_V_LIST)
+_V_EMPTY_OK = rf"""(?:({_PLAIN})|'([^'\n]*+)'|"([^"\\\n]*+)")[ \t]*+\n"""  # _V, and "" or '' too
+_LIST_VALUE = re.compile(rf"    - {_V_EMPTY_OK}")
 _RULE_KEY = re.compile(
     r"(?:  - |    )(apiGroups|nonResourceURLs|resourceNames|resources|verbs):"
     r"(?: (\[\]))?[ \t]*+\n((?:    - [^\n]*+\n)*+)"
 )
 # A label ("      app.kubernetes.io/name: x"): a key that reads as a string (a letter first, not a bool).
-_LABEL = re.compile(
-    rf"      (?!(?:{_NOT_STR}):)([A-Za-z][A-Za-z0-9._/-]*+): "
-    rf"""(?:({_PLAIN})|'([^'\n]*+)'|"([^"\\\n]*+)")[ \t]*+\n"""
-)
+_LABEL = re.compile(rf"      (?!(?:{_NOT_STR}):)([A-Za-z][A-Za-z0-9._/-]*+): {_V_EMPTY_OK}")
 # One Role or ClusterRole item without an aggregationRule. The groups: apiVersion, kind, name (3),
 # namespace (3), the labels' lines, the stepped-over line's indentation, "[]" for no rules, the
 # rules' lines.
