@@ -370,7 +370,12 @@ def read_settings(
     for pos, name, raw in split_flags(words, is_bool_flag, Syntax.PFLAG):
         ref = f"{where} {argv[pos][0]}"
         if name.startswith("-"):
-            cfg.problems.append(ConfigProblem(f"unknown shorthand flag: {name[1]!r} in {name}", ref, name))
+            if words[pos].startswith("--"):
+                # spf13/pflag parseLongArg: a long flag's name may not start with '-' ("---", "---x");
+                # `name[1]` below would not even exist for "---"
+                cfg.problems.append(ConfigProblem(f"bad flag syntax: {words[pos]}", ref, name))
+            else:
+                cfg.problems.append(ConfigProblem(f"unknown shorthand flag: {name[1]!r} in {name}", ref, name))
             continue
         if raw is not None:
             raw, missing = _expand(raw, literal_env)

@@ -163,6 +163,15 @@ def test_a_single_dash_is_a_pflag_shorthand_error() -> None:
     assert cfg.get("cookie-refresh").source == "default"
 
 
+def test_three_dashes_are_pflag_bad_flag_syntax_not_a_crash() -> None:
+    # spf13/pflag parseLongArg: a long flag's name may not start with '-' (found by the chart
+    # values' hypothesis test: an extraArgs key "-" renders as "---")
+    for word in ("---", "---cookie-refresh=1m"):
+        cfg = _read(workload(container(args=[word])))
+        assert [p.message for p in cfg.problems] == [f"bad flag syntax: {word}"]
+        assert cfg.get("cookie-refresh").source == "default"
+
+
 def test_repeated_list_flags_accumulate_and_scalars_keep_the_last() -> None:
     cfg = _read(workload(container(args=["--upstream=http://a/", "--upstream=http://b/", "--scope=a", "--scope=b"])))
     assert cfg.get("upstream").value == ["http://a/", "http://b/"]
