@@ -1,9 +1,10 @@
 """Facts derived once per run from the evidence, area by area, in one order: a frozen record.
 
-Each area's deriver (in ``oidc_doctor/checks/<area>.py``) reads the evidence and the facts derived
-before it and returns its own record; :func:`oidc_doctor.pipeline.derive_all` calls them in the order
-below (the order is that code, not a comment), and nothing writes into a facts record afterwards:
-checks only read.
+Each area's deriver (in ``oidc_doctor/checks/<area>.py``; the token and API server areas' in
+``checks/token_facts.py`` and ``checks/authn_facts.py``, apart from their checks, for ``predict``)
+reads the evidence and the facts derived before it and returns its own record;
+:func:`oidc_doctor.derive.derive_all` calls them in the order below (the order is its ``AREAS``
+table, not a comment), and nothing writes into a facts record afterwards: checks only read.
 
 1. logs — every log file scanned once: per-kind summaries, failures near the moment judged;
 2. tokens — each token judged on its own; the one the other areas judge;
@@ -31,7 +32,7 @@ from oidc_doctor.record import FrozenRecord
 if TYPE_CHECKING:
     from oidc_doctor.authn.verify import Prediction
     from oidc_doctor.checks.aks import AksFacts
-    from oidc_doctor.checks.authn import AuthnFacts
+    from oidc_doctor.checks.authn_facts import AuthnFacts
     from oidc_doctor.checks.controlplane import ControlPlaneFacts
     from oidc_doctor.checks.logs import LogFacts
     from oidc_doctor.checks.proxy import ProxyState

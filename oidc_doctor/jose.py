@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from oidc_doctor.record import Record
-from oidc_doctor.secrets import fingerprint as fingerprint  # the one home of token fingerprints
 
 #: The nine asymmetric algorithms kube-apiserver can accept (k8s.io/apiserver oidc.go allowedSigningAlgs).
 ASYMMETRIC_ALGS: tuple[str, ...] = (
@@ -33,6 +32,20 @@ ASYMMETRIC_ALGS: tuple[str, ...] = (
 VERIFIABLE_ALGS: frozenset[str] = frozenset((*ASYMMETRIC_ALGS, "EdDSA"))
 HMAC_ALGS: frozenset[str] = frozenset(("HS256", "HS384", "HS512"))
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def fingerprint(value: str) -> str:
+    """``sha256:`` + the first 12 hex digits of the value's SHA-256: how reports name a token.
+
+    Hashed with ``cryptography`` (a dependency, loaded anyway to verify the signature) rather
+    than ``hashlib``, whose import (OpenSSL's ``_hashlib`` once more) costs about 2 ms of the
+    ``token`` command's start-up.
+    """
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(value.encode("utf-8", "surrogateescape"))
+    return "sha256:" + digest.finalize().hex()[:12]
 
 
 def b64url_decode(part: str) -> tuple[bytes | None, str | None]:

@@ -9,13 +9,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from oidc_doctor.causes import Severity
-from oidc_doctor.causes import cause as _cause
 from oidc_doctor.record import FrozenRecord, Record
-from oidc_doctor.secrets import mask_text
 from oidc_doctor.text import iso
 
+# The cause catalogue and the secrets policy are imported by the constructors that use them: the
+# token engine reads this module's statuses, and ``predict`` starts (and answers) without a finding.
+
 if TYPE_CHECKING:  # a Change is made only by the checks that propose one (1 ms of start-up)
+    from oidc_doctor.causes import Severity
     from oidc_doctor.change import Change
 
 
@@ -46,6 +47,8 @@ class EvidenceRef(FrozenRecord):
     text: str
 
     def __init__(self, source: str, ref: str, text: str) -> None:
+        from oidc_doctor.secrets import mask_text  # (see the module's imports)
+
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "ref", ref)
         # the one secrets policy at the one door every finding's evidence passes
@@ -95,6 +98,9 @@ class Finding(Record):
         bare: bool = False,
         change: Change | None = None,
     ) -> None:
+        from oidc_doctor.causes import cause as _cause
+        from oidc_doctor.secrets import mask_text
+
         entry = _cause(cause)  # raises on an unknown code
         self.cause = cause
         self.title = mask_text(title) if isinstance(title, str) else title
@@ -383,7 +389,11 @@ class TimelineEntry(FrozenRecord):
         self, at: datetime, kind: TimelineKind, what: str, ref: str | None = None, cause: str | None = None
     ) -> None:
         if cause is not None:
+            from oidc_doctor.causes import cause as _cause
+
             _cause(cause)  # raises on an unknown code
+        from oidc_doctor.secrets import mask_text
+
         setattr_ = object.__setattr__
         setattr_(self, "at", at)
         setattr_(self, "kind", kind)

@@ -18,9 +18,9 @@ from typing import Any
 from oidc_doctor.causes import BY_CODE, Severity, consequences
 from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.derive import derive_all
 from oidc_doctor.errors import NothingToJudge
 from oidc_doctor.evidence import Evidence, InputRecord
-from oidc_doctor.facts import Facts, identity_of
 from oidc_doctor.model import CheckResult, Finding, Identity, Origin, Status, TimelineEntry
 from oidc_doctor.record import Record
 from oidc_doctor.text import iso
@@ -220,103 +220,6 @@ def _best_fix(group: list[Finding], rep: Finding) -> str:
     if not specific:
         return rep.fix
     return min(specific, key=lambda f: (_FIX_ORDER[f.origin], f is not rep)).fix
-
-
-#: The areas in the order they are derived, each with the areas whose facts its deriver reads.
-AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("logs", ()),
-    ("tokens", ()),
-    ("controlplane", ("tokens",)),
-    ("reviewed", ("controlplane",)),
-    ("failures", ("logs", "controlplane")),
-    ("authn", ("tokens",)),
-    ("aks", ("tokens",)),
-    ("identity", ("reviewed", "failures", "authn", "aks")),
-    ("rbac", ("tokens", "failures", "authn", "identity")),
-    ("idp", ()),
-    ("proxy", ("idp",)),
-)
-
-
-def _needed(areas: Collection[str]) -> set[str]:
-    deps = dict(AREAS)
-    unknown = set(areas) - set(deps)
-    if unknown:
-        raise ValueError(f"unknown area(s) {sorted(unknown)}")
-    need: set[str] = set()
-    todo = list(areas)
-    while todo:
-        a = todo.pop()
-        if a not in need:
-            need.add(a)
-            todo.extend(deps[a])
-    return need
-
-
-def derive_all(ev: Evidence, ctx: Context, areas: Collection[str] | None = None) -> Context:
-    """The context with every area's facts derived from ``ev``, in the order :mod:`oidc_doctor.facts`
-    documents: each deriver sees the facts derived before it and returns its own record.
-
-    ``areas`` limits the work to those areas and the ones they read (a command that judges only the
-    token does not import or run the RBAC and proxy derivers).
-    """
-    need = _needed(areas) if areas is not None else {a for a, _ in AREAS}
-    f = Facts()
-    index = None
-    if "rbac" in need:
-        from oidc_doctor.checks import rbac
-
-        # Indexed first: it reads no facts, and the logs' area below may wait for a background
-        # search of a big log (a cluster's 50,000 bindings are indexed meanwhile).
-        index = rbac.index_rbac(ev)
-    for area, _deps in AREAS:
-        if area not in need:
-            continue
-        c = ctx.but(facts=f)
-        if area == "logs":
-            from oidc_doctor.checks import logs
-
-            f = f.but(logs=logs.derive_logs(ev, c))
-        elif area == "tokens":
-            from oidc_doctor.checks import token
-
-            f = f.but(**token.derive_tokens(ev, c))
-        elif area == "controlplane":
-            from oidc_doctor.checks import controlplane
-
-            f = f.but(controlplane=controlplane.derive_controlplane(ev, c))
-        elif area == "reviewed":
-            from oidc_doctor.checks import controlplane, identity
-
-            # The API server's own answer: a SelfSubjectReview, else an audit event accepting the token's jti.
-            f = f.but(reviewed=identity.derive_reviewed_identity(ev) or controlplane.audit_identity(f.controlplane))
-        elif area == "failures":
-            from oidc_doctor.checks import controlplane, rbac
-
-            f = f.but(failures=(*rbac.derive_failures(ev, c), *controlplane.audit_failures(f.controlplane)))
-        elif area == "authn":
-            from oidc_doctor.checks import authn
-
-            f = f.but(**authn.derive_authn(ev, c))
-        elif area == "identity":
-            f = f.but(identity=identity_of(f))
-        elif area == "rbac":
-            from oidc_doctor.checks import rbac
-
-            f = f.but(rbac=rbac.derive_rbac(ev, c, index))
-        elif area == "idp":
-            from oidc_doctor.checks import idp
-
-            f = f.but(idp=idp.derive_idp(ev))
-        elif area == "proxy":
-            from oidc_doctor.checks import proxy
-
-            f = f.but(proxy=proxy.derive_proxies(ev, c))
-        elif area == "aks":
-            from oidc_doctor.checks import aks
-
-            f = f.but(aks=aks.derive_aks(ev, c))
-    return ctx.but(facts=f)
 
 
 def run(ev: Evidence, ctx: Context, checks: list[Check] | None = None, areas: Collection[str] | None = None) -> Report:

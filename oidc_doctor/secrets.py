@@ -16,14 +16,15 @@ list of secret-looking names:
   JSON or YAML including block scalars), line by line.
 - :func:`mask_args`, :func:`mask_env`, :func:`mask_tree` apply it to argument lists, environment
   entries and parsed documents of any depth (Helm values, claims).
-- :func:`fingerprint` names a token: ``sha256:`` + 12 hex digits.
+- :func:`fingerprint` names a token: ``sha256:`` + 12 hex digits (defined in :mod:`oidc_doctor.jose`,
+  which names the tokens it parses without loading this module).
 
 Credentials found by shape (tokens, cookies, bearer values) become ``<masked sha256:…>`` so two
 places holding one token show the same mark; values found by name become ``<redacted>`` (a short
 client secret's hash would be an offline guessing oracle, so it is never fingerprinted).
 
-Only ``re`` is imported at module level and patterns compile on first use: the ``token``
-command imports this module for :func:`fingerprint` and must start fast.
+Only ``re`` and :mod:`oidc_doctor.jose` are imported at module level and patterns compile on first
+use: every command that writes a finding imports this module, and one-shot commands must start fast.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 from typing import Any
+
+from oidc_doctor.jose import fingerprint as fingerprint  # how a token is named (defined with the token parser)
 
 REDACTED = "<redacted>"
 
@@ -129,20 +132,6 @@ def looks_secret(name: str, value: Any = None) -> bool:
     return v is not None and v != "" and v.lower() not in _BOOL_WORDS
 
 
-def fingerprint(value: str) -> str:
-    """``sha256:`` + the first 12 hex digits of the value's SHA-256: how reports name a token.
-
-    Hashed with ``cryptography`` (a dependency, loaded anyway to verify the signature) rather
-    than ``hashlib``, whose import (OpenSSL's ``_hashlib`` once more) costs about 2 ms of the
-    ``token`` command's start-up.
-    """
-    from cryptography.hazmat.primitives import hashes
-
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(value.encode("utf-8", "surrogateescape"))
-    return "sha256:" + digest.finalize().hex()[:12]
-
-
 def mark(value: str) -> str:
     """``<masked sha256:…>``: a token found by its shape, named so equal tokens match."""
     return f"<masked {fingerprint(value)}>"
@@ -214,6 +203,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "opaque": re.compile(
             r"(?<![A-Za-z0-9_+/=-])(?=[A-Za-z0-9_+/=-]*\d)(?=[A-Za-z0-9_+/=-]*[A-Za-z])[A-Za-z0-9_+/=-]{80,}"
         ),
+        # A YAML key opening a block scalar (``clientSecret: |``): mask_config masks its lines.
+        "block_key": re.compile(r"^(\s*-?\s*)([\"']?)([A-Za-z0-9_.-]+)\2(\s*:\s*)([|>][-+0-9]*)\s*(#.*)?$"),
     }
 
 
@@ -294,9 +285,6 @@ def mask_text(text: str) -> str:
 
 # --- config bodies, argument lists, environment, documents ------------------------------------
 
-_BLOCK_KEY = re.compile(r"^(\s*-?\s*)([\"']?)([A-Za-z0-9_.-]+)\2(\s*:\s*)([|>][-+0-9]*)\s*(#.*)?$")
-
-
 def mask_config(text: str) -> str:
     """A config body (TOML, YAML, JSON, an env file) with credential values masked.
 
@@ -316,7 +304,7 @@ def mask_config(text: str) -> str:
                 out.append(" " * indent + REDACTED + line[len(body) :] if body.strip() else line)
                 continue
             block_indent = None
-        m = _BLOCK_KEY.match(body)
+        m = _patterns()["block_key"].match(body)
         if m and looks_secret(m.group(3)):
             block_indent = len(m.group(1))  # the key's column: its value is every deeper line
             out.append(line)

@@ -7,7 +7,6 @@ the same text from Python values.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime, timedelta
 
 _GO_ESCAPES = {
@@ -25,8 +24,10 @@ _GO_ESCAPES = {
 
 def _go_printable(ch: str) -> bool:
     # strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-    if ch == " ":
-        return True
+    if " " <= ch <= "~":
+        return True  # printable ASCII (the common case: no Unicode table needed)
+    import unicodedata  # here: predict's start-up does not need the table for ASCII text
+
     return unicodedata.category(ch)[0] in "LMNPS"
 
 

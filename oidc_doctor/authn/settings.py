@@ -9,7 +9,6 @@ says where to look when the settings cannot be seen.
 
 from __future__ import annotations
 
-import zlib
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.authn.model import ApiServerAuth
@@ -147,6 +146,8 @@ def managed_hint(ev: Evidence) -> str:
 
 def _from_logs(ev: Evidence) -> tuple[Item, ApiServerAuth] | None:
     """The flags of the last ``Running kube-apiserver`` line among the API server logs (k3s/RKE2)."""
+    import zlib  # here: only a log read for its flags can be a corrupt gzip (not on predict's start-up)
+
     from oidc_doctor.authn.k3slog import from_k3s_log
 
     found: list[tuple[Item, ApiServerAuth]] = []

@@ -1,7 +1,7 @@
 """The explicit registry of checks; a test enumerates it.
 
 Checks run in list order, but their findings are ranked afterwards (``oidc_doctor.pipeline.rank``).
-The facts they read are derived before, in the order :func:`oidc_doctor.facts.derive_all` fixes.
+The facts they read are derived before, in the order :func:`oidc_doctor.derive.derive_all` fixes.
 """
 
 from __future__ import annotations

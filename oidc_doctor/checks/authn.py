@@ -1,47 +1,28 @@
 """The API server's view of the token: settings, validation and the predicted verdict.
 
-``derive_authn`` reads every API server settings source in the evidence, validates it as
-kube-apiserver does, and runs the first token through the emulated JWT authenticator
-(:mod:`oidc_doctor.authn`), offline: keys come only from a JWKS in the bundle; without one the
-signature is reported as not checked, never as verified. The checks turn the outcome into
-findings that name the configured value, the token's value and the exact string the API
-server logs.
+The area's deriver (:mod:`oidc_doctor.checks.authn_facts`) reads the settings, validates them as
+kube-apiserver does and predicts its verdict for each token. The checks here turn the outcome into
+findings that name the configured value, the token's value and the exact string the API server
+logs.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from oidc_doctor.authn.goformat import quote
 from oidc_doctor.authn.model import SOURCE_EKS, ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.nested import nested_claim, nested_fix, nested_groups
-from oidc_doctor.authn.settings import (
-    WHERE_TO_LOOK,
-    SettingsView,
-    discovery_for,
-    discovery_init_error,
-    read_settings,
-)
-from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
-from oidc_doctor.authn.verify import (
-    BundleKeys,
-    KeyLookup,
-    KeySet,
-    NoKeySet,
-    Prediction,
-    predict,
-    untrusted_issuer,
-)
+from oidc_doctor.authn.settings import WHERE_TO_LOOK, discovery_init_error
+from oidc_doctor.authn.verify import Prediction, untrusted_issuer
 from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
-from oidc_doctor.checks.token import BLIND_JWKS
-from oidc_doctor.evidence import Evidence, Item, Kind
-from oidc_doctor.jose import fingerprint, is_claims_only, parse_compact, parse_jwks
+from oidc_doctor.evidence import Evidence, Kind
+from oidc_doctor.jose import fingerprint, parse_compact
 from oidc_doctor.model import (
-    AuthenticatorSummary,
     CheckResult,
     EvidenceRef,
     FailureSource,
@@ -50,116 +31,13 @@ from oidc_doctor.model import (
     Origin,
     Status,
 )
-from oidc_doctor.record import dataclass, field, replace
+from oidc_doctor.record import replace
 from oidc_doctor.text import clean, iso
-from oidc_doctor.token.inspect import TokenReport
+
+if TYPE_CHECKING:
+    from oidc_doctor.checks.authn_facts import AuthnFacts
 
 LOG_PREFIX = 'kube-apiserver log (predicted): "Unable to authenticate the request" err='
-
-
-@dataclass(frozen=True)
-class AuthnFacts:
-    """What ``derive_authn`` found, for the checks (``ctx.facts.authn``)."""
-
-    view: SettingsView
-    now: datetime  # ctx.now: checks never read the wall clock
-    verdict: ConfigVerdict | None = None
-    token_item: Item | None = None
-    claims: dict[str, object] | None = None
-    prediction: Prediction | None = None
-    #: issuer url -> (discovery item, discovered issuer) for documents that belong to it.
-    discovery: dict[str, tuple[Item, str]] = field(default_factory=dict)
-    keys_ref: str = ""
-    #: Why no key could check the signature (no JWKS, or the JWKS withheld by a simulated claims change).
-    keys_unavailable: str = "no JWKS among the inputs"
-    now_source: str = "clock"
-    #: refs of the API server logs among the inputs (a 401 they hold is the server's own word).
-    apiserver_logs: tuple[str, ...] = ()
-    #: every other id_token of the inputs, each with its own prediction (item, claims, prediction).
-    others: tuple[tuple[Item, dict[str, object] | None, Prediction], ...] = ()
-
-
-def summarize(a: JWTAuthenticator) -> AuthenticatorSummary:
-    """The summary other areas use: effective prefixes (legacy default already applied)."""
-    m = a.claim_mappings
-    return AuthenticatorSummary(
-        issuer=a.issuer.url,
-        audiences=tuple(a.issuer.audiences),
-        username_claim=m.username.claim or None if not m.username.expression else None,
-        username_prefix=m.username.prefix or "",
-        groups_claim=m.groups.claim or None,
-        groups_prefix=m.groups.prefix or "",
-        ref=a.ref,  # the settings object; each consumer says which field its evidence shows
-        username_expression=m.username.expression or None,
-        groups_expression=m.groups.expression or None,
-    )
-
-
-if TYPE_CHECKING:  # for the type checker only: a TypedDict compiles its annotations when created
-
-    class AuthnArea(TypedDict, total=False):
-        """The API server area's facts (fields of :class:`oidc_doctor.facts.Facts`)."""
-
-        authn: AuthnFacts
-        authenticators: tuple[AuthenticatorSummary, ...] | None
-        authenticators_ref: str
-
-
-def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
-    """The API server area's facts: ``authn`` (settings, validation, predictions) and the summary
-    ``authenticators`` other areas compare against (None when the settings cannot be seen)."""
-    view = ctx.options.apiserver if ctx.options.apiserver is not None else read_settings(ev)
-    auth = view.auth
-    logs = tuple(i.ref for i in ev.of(Kind.APISERVER_LOG))
-    seen = AuthnFacts(view=view, now=ctx.now, now_source=ctx.now_source, apiserver_logs=logs)
-    if auth is None or (view.blind and not auth.authenticators):
-        return {"authn": seen, "authenticators": None, "authenticators_ref": auth.ref if auth else ""}
-    summary: AuthnArea = {
-        "authenticators": tuple(summarize(a) for a in auth.authenticators),
-        "authenticators_ref": auth.ref,
-    }
-    discovery = discovery_for(ev, auth)
-    seen = replace(seen, verdict=validate_settings(auth), discovery=discovery)
-    tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
-    if not tokens:
-        return {"authn": seen, **summary}
-    # The token area picked the one to judge (command line first, an id_token before an access token).
-    primary = ctx.facts.primary.ref if ctx.facts.primary is not None else None
-    token = next((i for i in tokens if i.ref == primary), tokens[0])
-    jwks_items = ev.of(Kind.JWKS)
-    lookup = ctx.options.keys
-    if lookup is None:  # offline: a JWKS of the evidence, judged as the API server judges its fetched keys
-        keys: KeySet = (
-            BundleKeys([k for item in jwks_items for k in parse_jwks(item.data)]) if jwks_items else NoKeySet()
-        )
-
-        def keys_for(a: JWTAuthenticator) -> tuple[KeySet | None, str | None]:
-            why = discovery_init_error(discovery, a)
-            return (None, why) if why else (keys, None)
-
-        lookup = KeyLookup(keys_for)
-
-    # Every other token that looks like an id_token gets its own verdict (access tokens beside an
-    # id_token are not what the API server receives; the token checks judge them on their own).
-    access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
-    facts = replace(
-        seen,
-        token_item=token,
-        claims=parse_compact(token.data).payload,
-        prediction=predict(token.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for),
-        keys_ref=", ".join(i.ref for i in jwks_items),
-        keys_unavailable=(
-            "the claims were pasted without their token"
-            if is_claims_only(parse_compact(token.data).header)
-            else ev.blind.get(BLIND_JWKS) or seen.keys_unavailable
-        ),
-        others=tuple(
-            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for))
-            for i in tokens
-            if i is not token and i.ref not in access
-        ),
-    )
-    return {"authn": facts, **summary}
 
 
 # --- helpers for findings ----------------------------------------------------------------------
@@ -375,11 +253,6 @@ def predicted_outcome(ctx: Context) -> str | None:
         return "token-malformed" if f.token_item is None or untrusted_issuer(f.token_item.data) is None else None
     a = _authenticator(f)
     return _stage_cause(p, a) if a is not None else None
-
-
-def _looks_like_access_token(report: TokenReport) -> bool:
-    aspect = report.aspects.get("token.type")
-    return aspect is not None and aspect.status == Status.FAIL
 
 
 def check_prediction(ev: Evidence, ctx: Context) -> CheckResult:

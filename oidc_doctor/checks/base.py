@@ -3,7 +3,7 @@
 A check is a pure function of (evidence, context): it never reads the wall clock (``ctx.now``
 is injected), never does I/O, never prints and never writes to the facts. Facts shared between
 checks (the decoded token, the API server's authenticators, the identity) are derived once, area
-by area, by :func:`oidc_doctor.facts.derive_all`.
+by area, by :func:`oidc_doctor.derive.derive_all`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Options(Record):
 class Context(FrozenRecord):
     """What a check may read besides the evidence (immutable: :meth:`but` makes a changed copy).
 
-    ``facts`` are derived once per run by :func:`oidc_doctor.facts.derive_all`.
+    ``facts`` are derived once per run by :func:`oidc_doctor.derive.derive_all`.
     """
 
     _fields = ("now", "now_source", "options", "facts")

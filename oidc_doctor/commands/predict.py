@@ -252,7 +252,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
         status = 2  # no verdict: the notes say what could not be done
     else:
         status = 0 if pred.authenticated else 1
-    from oidc_doctor.commands import predict_view as view
     from oidc_doctor.commands.result import Result, write
     from oidc_doctor.text import iso
 
@@ -261,7 +260,10 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if args.trace:
         doc["trace"] = pred.trace_json()
     had_token = token is not None
+    # The views are loaded only to write text or Markdown (not for JSON: predict's start-up).
     if old is not None:
+        from oidc_doctor.commands import predict_view as view
+
         old_pred = _predict(old, judged, now, moment.source, "", args, None, static)
         cmp = view.Comparison(old, old_pred, auth, pred)
         doc["compare"] = cmp.to_json(args.trace)
@@ -277,7 +279,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
             return _text(pred, had_token, auth, args.trace)
 
         def markdown() -> str:
-            return view.predict_markdown(pred, auth, args.trace)
+            from oidc_doctor.commands.predict_view import predict_markdown
+
+            return predict_markdown(pred, auth, args.trace)
 
     rich_md = markdown if (args.trace or old is not None) else None  # else the plain text, fenced
     result = Result("predict", SCHEMA, status, doc, text, notes=moment.notes, markdown=rich_md)
@@ -301,8 +305,8 @@ def _predict(
     from oidc_doctor.authn.settings import SettingsView
     from oidc_doctor.authn.validation import validate_settings
     from oidc_doctor.checks.base import Context, Options
+    from oidc_doctor.derive import derive_all
     from oidc_doctor.evidence import Kind
-    from oidc_doctor.pipeline import derive_all
     from oidc_doctor.record import replace
 
     fetcher = None

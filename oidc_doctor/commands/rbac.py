@@ -313,13 +313,13 @@ def _derived_identity(ev: Any, args: argparse.Namespace, now: Any, now_source: s
     the bundle, or what a SelfSubjectReview or a 403 text in the bundle says; this command does
     not guess it.
     """
-    from oidc_doctor import pipeline
     from oidc_doctor.checks.base import Context
     from oidc_doctor.checks.rbac import pick_authenticator, request_from_context, who_from_context
+    from oidc_doctor.derive import derive_all
     from oidc_doctor.text import iso
 
     # Up to the identity only: this command indexes and analyses RBAC itself (once, not twice).
-    ctx = pipeline.derive_all(ev, Context(now=now, now_source=now_source), areas=("identity",))
+    ctx = derive_all(ev, Context(now=now, now_source=now_source), areas=("identity",))
     who = who_from_context(ctx)
     if who is None:
         where = "--token" if args.token is not None else "--error"

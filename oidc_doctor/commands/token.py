@@ -67,7 +67,8 @@ def _signing_algs(value: str | None) -> tuple[str, ...] | None:
 def run(args: argparse.Namespace, io: IO) -> int:
     """Read, decode, verify and judge one token; print the report."""
     from oidc_doctor.checks.base import Context, Options
-    from oidc_doctor.checks.token import BLIND_JWKS, CHECKS
+    from oidc_doctor.checks.token import CHECKS
+    from oidc_doctor.checks.token_facts import BLIND_JWKS
     from oidc_doctor.commands.options import read_token
     from oidc_doctor.commands.result import Result, write
     from oidc_doctor.commands.when import judge_time

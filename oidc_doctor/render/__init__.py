@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oidc_doctor.pipeline import Report
-
 if TYPE_CHECKING:  # render.common stays off the token command's path (render.policy loads this package)
+    from oidc_doctor.pipeline import Report
     from oidc_doctor.render.common import Meta
 
 FORMATS = ("text", "json", "markdown", "html")  # a report's own renderers; yaml is the JSON document

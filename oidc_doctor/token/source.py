@@ -54,8 +54,13 @@ def _decode(data: bytes, where: str) -> str:
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(where, f"is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a token")
     # Windows PowerShell writes `... > token.txt` as UTF-16 with a byte-order mark (5.1), or UTF-8
-    # with one (Out-File -Encoding utf8); the "utf-8-sig"/"utf-16" codecs consume the mark.
-    codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    # with one (Out-File -Encoding utf8). The "utf-16" codec consumes its mark; the UTF-8 mark is
+    # cut here (as "utf-8-sig" would, whose codec module is not loaded for it at start-up; Python
+    # reports a decoding error's byte after the mark either way).
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    else:
+        codec, data = "utf-8", data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode(codec)
     except UnicodeDecodeError as e:

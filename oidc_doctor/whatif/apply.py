@@ -462,7 +462,7 @@ def _b64(data: bytes) -> str:
 
 
 def _claims(ev: Evidence, c: Change) -> Evidence:
-    from oidc_doctor.checks.token import BLIND_JWKS
+    from oidc_doctor.checks.token_facts import BLIND_JWKS
     from oidc_doctor.jose import parse_compact
 
     done = False

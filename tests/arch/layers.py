@@ -9,7 +9,7 @@ Layers, from the edge inwards (``docs/architecture.md``):
   import only other contracts;
 - engines (pure): ``authn``, ``token``, ``rbac``, ``logs``, ``proxy`` — never ``checks``,
   ``facts``, ``pipeline``, ``render``, ``commands``, ``cli``;
-- judgement: ``facts``, ``checks``, ``pipeline`` — never ``whatif``, ``render``, ``commands``, ``cli``;
+- judgement: ``facts``, ``derive``, ``checks``, ``pipeline`` — never ``whatif``, ``render``, ``commands``, ``cli``;
 - what-if: ``whatif`` (changes applied to the evidence, judged again by the runner) — never ``render``,
   ``commands``, ``cli``;
 - ``render`` — only contracts and ``pipeline``'s report type.
@@ -105,7 +105,7 @@ def layer(mod: str) -> str:
         return "contract"
     if head in ("secrets", "shell", "limits", "net", "gosyntax"):
         return "contract"  # shared modules: one outside fact each, importable by every layer
-    if head in ("facts", "checks", "pipeline"):
+    if head in ("facts", "derive", "checks", "pipeline"):
         return "judgement"
     if head == "render":
         return "render"

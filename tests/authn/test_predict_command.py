@@ -253,10 +253,10 @@ def test_kubectl_describe_output_works_as_an_apiserver_manifest(tmp_path: Path) 
 def test_predict_judges_through_the_runner_deriving_only_the_api_server_area(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from oidc_doctor import pipeline
+    from oidc_doctor import derive
 
     calls: list[tuple[Any, ...]] = []
-    derive_all = pipeline.derive_all
+    derive_all = derive.derive_all
 
     def recording(ev: Any, ctx: Any, areas: Any = None) -> Any:
         out = derive_all(ev, ctx, areas)
@@ -264,7 +264,7 @@ def test_predict_judges_through_the_runner_deriving_only_the_api_server_area(
         calls.append((tuple(areas or ()), [i.ref for i in ev.items], out.facts.authn.prediction))
         return out
 
-    monkeypatch.setattr(pipeline, "derive_all", recording)
+    monkeypatch.setattr(derive, "derive_all", recording)
     tok = write_token(tmp_path, groups=["dev"])
     jwks = str(tmp_path / "jwks.json")
     status, out, _ = cli("predict", "--token", tok, *FLAGS, "--jwks", jwks, "--now", NOW, "-o", "json")

@@ -15,10 +15,10 @@ import pytest
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context
+from oidc_doctor.derive import derive_all
 from oidc_doctor.evidence import Evidence
 from oidc_doctor.facts import Facts, identity_of
 from oidc_doctor.model import AuthenticatorSummary, Identity, ObservedFailure, Status
-from oidc_doctor.pipeline import derive_all
 
 NOW = datetime(2026, 11, 28, 10, 25, 12, tzinfo=UTC)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -86,7 +86,7 @@ def _facts_built_directly(tmp_path: Path) -> tuple[Evidence, Facts]:
     from oidc_doctor.authn.settings import SettingsView, auth_from_item
     from oidc_doctor.authn.validation import validate_settings
     from oidc_doctor.authn.verify import BundleKeys, KeySet, predict
-    from oidc_doctor.checks.authn import AuthnFacts, summarize
+    from oidc_doctor.checks.authn_facts import AuthnFacts, summarize
     from oidc_doctor.checks.base import Options
     from oidc_doctor.checks.controlplane import ControlPlaneFacts
     from oidc_doctor.checks.logs import LogFacts

@@ -83,7 +83,7 @@ def test_values_file_stands_for_the_release_of_the_one_kubeapps_deployment(tmp_p
     (tmp_path / "deploy.yaml").write_text(fixture.read_text())
     (tmp_path / "values.yaml").write_text(yaml.safe_dump(VALUES))
     ev = read_bundle(tmp_path)
-    from oidc_doctor.pipeline import derive_all
+    from oidc_doctor.derive import derive_all
 
     ctx = derive_all(ev, Context(now=datetime(2022, 6, 20, tzinfo=UTC), now_source="flag"), areas=("proxy",))
     state = ctx.facts.proxy

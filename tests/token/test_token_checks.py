@@ -10,7 +10,8 @@ from oidc_doctor import pipeline
 from oidc_doctor.causes import BY_CODE
 from oidc_doctor.checks import all_checks
 from oidc_doctor.checks.base import Context, Options
-from oidc_doctor.checks.token import CHECKS, derive_tokens
+from oidc_doctor.checks.token import CHECKS
+from oidc_doctor.checks.token_facts import derive_tokens
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.model import Origin, Status
 from oidc_doctor.token.inspect import ASPECTS, TokenReport

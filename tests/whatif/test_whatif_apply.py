@@ -12,7 +12,7 @@ import pytest
 
 from oidc_doctor.bundle import read_bundle
 from oidc_doctor.change import parse_change
-from oidc_doctor.checks.token import BLIND_JWKS
+from oidc_doctor.checks.token_facts import BLIND_JWKS
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import parse_compact
 from oidc_doctor.whatif.apply import NotApplicable, apply
