@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import TextIO
 
+from oidc_doctor.dates import UTC, datetime
 from oidc_doctor.record import Record
 
 

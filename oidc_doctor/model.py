@@ -5,10 +5,10 @@ Checks produce these as data; renderers turn them into text or JSON and never de
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.dates import datetime
 from oidc_doctor.record import FrozenRecord, Record
 from oidc_doctor.text import iso
 

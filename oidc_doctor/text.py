@@ -7,8 +7,8 @@ printed: control characters (ANSI escapes, carriage returns, ...) are removed.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
+from oidc_doctor.dates import UTC, datetime, timedelta
 from oidc_doctor.errors import UsageError
 
 #: Characters :func:`clean` removes: C0 controls but tab and newline, DEL, C1 controls, zero-width

@@ -7,7 +7,7 @@ the same text from Python values.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from oidc_doctor.dates import UTC, datetime, timedelta
 
 _GO_ESCAPES = {
     "\a": "\\a",

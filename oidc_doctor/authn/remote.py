@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.authn.goformat import quote
@@ -28,6 +27,7 @@ from oidc_doctor.authn.verify import (
     unmarshal_resp_error,
     untrusted_issuer_or_error,
 )
+from oidc_doctor.dates import datetime
 from oidc_doctor.record import dataclass, field
 
 if TYPE_CHECKING:

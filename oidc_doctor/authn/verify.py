@@ -21,7 +21,6 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -36,6 +35,7 @@ from oidc_doctor.authn.goformat import (
 )
 from oidc_doctor.authn.model import ApiServerAuth, JWTAuthenticator
 from oidc_doctor.authn.validation import Compiled, ConfigVerdict, validate_settings
+from oidc_doctor.dates import UTC, datetime, timedelta
 from oidc_doctor.jose import Jwk, go_jose_signing_input, is_claims_only, parse_jwks, verify_signature
 from oidc_doctor.record import dataclass, field
 

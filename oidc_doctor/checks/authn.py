@@ -9,7 +9,6 @@ logs.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from oidc_doctor.authn.goformat import quote
@@ -20,6 +19,7 @@ from oidc_doctor.authn.verify import Prediction, untrusted_issuer
 from oidc_doctor.authn.version import legacy_flag_errors
 from oidc_doctor.causes import Severity, fix_for
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.dates import UTC, datetime
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.jose import fingerprint, parse_compact
 from oidc_doctor.model import (

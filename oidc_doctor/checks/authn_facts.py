@@ -13,13 +13,13 @@ finding builders): about 2 ms of a one-shot command's start-up (``benchmarks/ben
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oidc_doctor.authn.settings import SettingsView, discovery_for, discovery_init_error, read_settings
 from oidc_doctor.authn.validation import ConfigVerdict, validate_settings
 from oidc_doctor.authn.verify import BundleKeys, KeyLookup, KeySet, NoKeySet, Prediction, predict
 from oidc_doctor.checks.token_facts import BLIND_JWKS
+from oidc_doctor.dates import datetime
 from oidc_doctor.evidence import Evidence, Item, Kind
 from oidc_doctor.jose import is_claims_only, parse_compact, parse_jwks
 from oidc_doctor.model import AuthenticatorSummary, Status

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 from oidc_doctor.record import FrozenRecord, Record
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from oidc_doctor.authn.settings import SettingsView
     from oidc_doctor.authn.verify import KeyLookup
+    from oidc_doctor.dates import datetime
     from oidc_doctor.evidence import Evidence
     from oidc_doctor.facts import Facts
     from oidc_doctor.model import CheckResult

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.controlplane.hashes import JWKS_BODY_HASH, apiserver_id_hash, label_hash, short
+from oidc_doctor.dates import timedelta
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import (

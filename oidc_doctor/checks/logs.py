@@ -13,12 +13,12 @@ prediction when it carries a reason near ``ctx.now``. Lines far from that moment
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TypedDict
 
 from oidc_doctor.checks.authn import predicted_outcome
 from oidc_doctor.checks.base import Check, Context
 from oidc_doctor.checks.controlplane import no_authenticator_counted
+from oidc_doctor.dates import timedelta
 from oidc_doctor.errors import InputError
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.logs.classify import INGRESS, PROXY

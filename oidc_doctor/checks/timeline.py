@@ -25,9 +25,8 @@ What each client does, read in its source:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from oidc_doctor.checks.base import Context
+from oidc_doctor.dates import datetime, timedelta
 from oidc_doctor.evidence import Evidence, Kind
 from oidc_doctor.model import TimelineEntry, TimelineKind
 from oidc_doctor.text import clean, human_duration, shift

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 
 from oidc_doctor.causes import Severity
 from oidc_doctor.checks.base import Check, Context
+from oidc_doctor.dates import datetime
 from oidc_doctor.evidence import Evidence
 from oidc_doctor.model import CheckResult, EvidenceRef, Finding, Origin, Status
 from oidc_doctor.text import clean, iso, relative

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import timedelta
 from io import BytesIO, StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from oidc_doctor.dates import timedelta
 from oidc_doctor.errors import InputError
 from oidc_doctor.io import IO
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
     window = timedelta(seconds=parse_duration(args.window, "--window"))
     ref = None
     if args.year:
-        from datetime import UTC, datetime
+        from oidc_doctor.dates import UTC, datetime
 
         ref = datetime(args.year, 12, 31, 23, 59, 59, tzinfo=UTC)
     paths: list[tuple[Path, str | None]] = []

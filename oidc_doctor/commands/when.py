@@ -18,9 +18,9 @@ the evidence: every token expired long before it, or was issued long after it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from oidc_doctor.dates import datetime, timedelta
 from oidc_doctor.record import FrozenRecord
 
 if TYPE_CHECKING:

@@ -24,9 +24,10 @@ import gzip
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from oidc_doctor.dates import UTC, datetime
 
 CREDENTIAL_ID = "authentication.kubernetes.io/credential-id"
 DECISION = "authorization.k8s.io/decision"

@@ -41,9 +41,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.dates import UTC, datetime, timedelta
 from oidc_doctor.errors import InputError
 
 if TYPE_CHECKING:

@@ -21,7 +21,8 @@ Formats (all handled per line, so a file may mix them):
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+
+from oidc_doctor.dates import UTC, datetime, timedelta
 
 _MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), 1)}
 

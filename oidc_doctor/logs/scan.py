@@ -19,11 +19,11 @@ import os
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from oidc_doctor.dates import datetime, timedelta
 from oidc_doctor.errors import InputError
 from oidc_doctor.logs.classify import (
     APISERVER_MARKERS,
@@ -653,7 +653,7 @@ def scan_files(
 
 def _mtime(path: Path) -> datetime | None:
     try:
-        from datetime import UTC
+        from oidc_doctor.dates import UTC
 
         return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
     except OSError:

@@ -10,9 +10,9 @@ A per-request ``authenticator not initialized`` is resolved to the cause its sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from oidc_doctor.dates import datetime
 from oidc_doctor.logs.classify import (
     CONTEXT,
     NOT_INITIALIZED,

@@ -11,10 +11,10 @@ merged logs) are detected by sampling and then read whole.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from oidc_doctor.dates import UTC, datetime, timedelta
 from oidc_doctor.errors import InputError
 from oidc_doctor.logs.files import line_start_after
 from oidc_doctor.logs.formats import line_time

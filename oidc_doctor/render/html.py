@@ -17,9 +17,9 @@ words wrap, code scrolls inside its box), follows the reader's dark mode
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from html import escape
 
+from oidc_doctor.dates import datetime
 from oidc_doctor.pipeline import Report
 from oidc_doctor.render.common import Meta, blind_checks, check_counts, headline, when
 from oidc_doctor.render.view import (

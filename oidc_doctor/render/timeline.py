@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
+from oidc_doctor.dates import datetime
 from oidc_doctor.model import TimelineEntry, TimelineKind
 from oidc_doctor.pipeline import Report
 from oidc_doctor.text import clean, iso, relative

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from oidc_doctor.dates import datetime
 from oidc_doctor.errors import UsageError
 from oidc_doctor.record import FrozenRecord
 from oidc_doctor.text import clean_lines, parse_time

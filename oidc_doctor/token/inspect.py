@@ -15,9 +15,9 @@ Pure: no I/O, no wall clock. Verdicts never carry the token, only its fingerprin
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from oidc_doctor.dates import datetime, timedelta
 from oidc_doctor.jose import (
     ASYMMETRIC_ALGS,
     VERIFIABLE_ALGS,

@@ -5,7 +5,8 @@ Layers, from the edge inwards (``docs/architecture.md``):
 - sources (I/O into Evidence): ``bundle``, ``loader``, ``live``, ``token.source``, ``token.keys``,
   ``io`` — never ``checks``, ``facts``, ``pipeline``, ``render``;
 - contracts: ``evidence``, ``model``, ``causes``, ``change``, ``record``, ``errors``, ``text``, ``jose``, and the
-  shared modules of outside facts (``secrets``, ``shell``, ``limits``, ``net``, ``gosyntax``) —
+  shared modules of outside facts (``secrets``, ``shell``, ``limits``, ``net``, ``gosyntax``,
+  ``dates``) —
   import only other contracts;
 - engines (pure): ``authn``, ``token``, ``rbac``, ``logs``, ``proxy`` — never ``checks``,
   ``facts``, ``pipeline``, ``render``, ``commands``, ``cli``;
@@ -103,7 +104,7 @@ def layer(mod: str) -> str:
         return "source"
     if head in ("evidence", "model", "causes", "change", "record", "errors", "text", "jose", "__init__"):
         return "contract"
-    if head in ("secrets", "shell", "limits", "net", "gosyntax"):
+    if head in ("secrets", "shell", "limits", "net", "gosyntax", "dates"):
         return "contract"  # shared modules: one outside fact each, importable by every layer
     if head in ("facts", "derive", "checks", "pipeline"):
         return "judgement"

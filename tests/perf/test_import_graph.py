@@ -33,6 +33,8 @@ REMOVED = (
     "pathlib",  # with urllib.parse and ipaddress
     "urllib.parse",
     "hashlib",  # the fingerprint uses cryptography, loaded anyway
+    # Python 3.11's datetime.py runs its pure-Python implementation first (oidc_doctor.dates)
+    *(("datetime",) if sys.version_info < (3, 12) else ()),
 )
 
 #: What ``predict`` with flags, ``--jwks`` and JSON output does without: it derives the API server's
