@@ -168,8 +168,9 @@ def _validate_ca(pem: str, path: str) -> list[FieldError]:
     return []
 
 
-_DNS1123 = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_HTTP_PATH = re.compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+\Z")
+# Patterns of a rare check, compiled on first use (by re's cache), not on predict's start-up.
+_DNS1123 = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
+_HTTP_PATH = r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+\Z"
 _DNS1123_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
     "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
@@ -188,9 +189,9 @@ def _domain_prefixed_path(path: str, key: str) -> list[FieldError]:
     host = segs[0]
     if len(host) > 253:
         errs.append(invalid(path, host, "must be no more than 253 characters"))
-    if not _DNS1123.match(host):
+    if not re.match(_DNS1123, host):
         errs.append(invalid(path, host, _DNS1123_MSG))
-    if not _HTTP_PATH.match(segs[1]):
+    if not re.match(_HTTP_PATH, segs[1]):
         errs.append(
             invalid(path, segs[1], "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')")
         )

@@ -27,7 +27,8 @@ import re
 from oidc_doctor.authn.model import SOURCE_AUTH_CONFIG, ApiServerAuth
 from oidc_doctor.record import dataclass
 
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+\-]*)?\Z")
+#: Compiled on first use (by re's cache): predict without --kube-version reads no version.
+_VERSION = r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+\-]*)?\Z"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class KubeVersion:
 
 def parse(text: str) -> KubeVersion | None:
     """``v1.30.2``, ``1.30``, ``v1.30.2+k3s1``, ``v1.30.0-eks-036c24b`` -> 1.30; else None."""
-    m = _VERSION.match(text.strip())
+    m = re.match(_VERSION, text.strip())
     if not m:
         return None
     return KubeVersion(int(m.group(1)), int(m.group(2)), text.strip())

@@ -195,7 +195,8 @@ def extract_token(text: str) -> str | None:
 
 #: What ``kubectl oidc-login setup`` prints before the decoded claims (int128/kubelogin
 #: pkg/usecases/setup: "You got a token with the following claims:").
-_SETUP_CLAIMS = re.compile(r"following claims:\s*(\{.*?\n\})", re.S)
+#: (compiled on first use, by re's cache: a pasted token is the common case)
+_SETUP_CLAIMS = r"(?s)following claims:\s*(\{.*?\n\})"
 
 
 def pasted_claims(text: str) -> str | None:
@@ -205,7 +206,7 @@ def pasted_claims(text: str) -> str | None:
 
     from oidc_doctor.jose import claims_only_token, looks_like_claims
 
-    m = _SETUP_CLAIMS.search(text)
+    m = re.search(_SETUP_CLAIMS, text)
     body = m.group(1) if m else text.strip()
     if not body.startswith("{") or len(body) > 64 * 1024:
         return None
