@@ -214,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             os.sync()  # let write-back finish, or it slows the first timed runs
         nbytes = path.stat().st_size
-        ours = [sys.executable, "-m", "oidc_doctor", "logs", str(path), "--format", "json"]
+        # The console script of a regular install, as users run it (bench_token.installed_python):
+        # the development venv's editable finder and `python -m` would add to every start.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_token import installed_python
+
+        tool = str(installed_python().with_name("oidc-doctor"))
+        ours = [tool, "logs", str(path), "--format", "json"]
         grep = ["grep", "-c", MARKER, str(path)]
         one = ["env", "OIDC_DOCTOR_LOG_WORKERS=1", *ours]
         # Warm the page cache once for each, then alternate.

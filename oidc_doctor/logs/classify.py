@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from oidc_doctor.logs.formats import go_unquote_at, klog_message, strip_prefix
+from oidc_doctor.record import dataclass, field, replace
 
 #: Pseudo-code for a per-request ``authenticator not initialized``: resolved to the cause the
 #: start-up line gives (issuer-ca-untrusted, discovery-issuer-mismatch, issuer-unreachable).

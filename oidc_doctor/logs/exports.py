@@ -40,11 +40,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oidc_doctor.dates import UTC, datetime, timedelta
 from oidc_doctor.errors import InputError
+from oidc_doctor.record import FrozenRecord
 
 if TYPE_CHECKING:
     from oidc_doctor.logs.summary import Summary
@@ -82,10 +82,11 @@ _AZURE_RECORDS_HEAD = re.compile(r'^\s*\{\s*"records"\s*:\s*\[')
 _LA_KEYS = ('"TimeGenerated"', '"Category"')
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(FrozenRecord):
     """One exported log entry: where it is in the export, when, from which component, what it says."""
 
+    _fields = ("index", "at", "time", "source", "role", "message")
+    __slots__ = _fields
     index: int
     at: str  # the reference inside the export: "events[3]", "[3]", "line 4"
     time: datetime | None
@@ -93,14 +94,29 @@ class Entry:
     role: str  # APISERVER | AUDIT | AUTHENTICATOR | OTHER
     message: str
 
+    def __init__(self, index: int, at: str, time: datetime | None, source: str, role: str, message: str) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "index", index)
+        setattr_(self, "at", at)
+        setattr_(self, "time", time)
+        setattr_(self, "source", source)
+        setattr_(self, "role", role)
+        setattr_(self, "message", message)
 
-@dataclass(frozen=True, slots=True)
-class LogExport:
+
+class LogExport(FrozenRecord):
     """The entries of one export that a diagnosis reads, and a count of the others."""
 
+    _fields = ("platform", "entries", "other")
+    __slots__ = _fields
     platform: str
     entries: tuple[Entry, ...]
-    other: int = 0  # entries of components that say nothing about logins (scheduler, ...)
+    other: int  # entries of components that say nothing about logins (scheduler, ...)
+
+    def __init__(self, platform: str, entries: tuple[Entry, ...], other: int = 0) -> None:
+        object.__setattr__(self, "platform", platform)
+        object.__setattr__(self, "entries", entries)
+        object.__setattr__(self, "other", other)
 
     @property
     def name(self) -> str:

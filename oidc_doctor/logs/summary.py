@@ -9,7 +9,6 @@ A per-request ``authenticator not initialized`` is resolved to the cause its sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from oidc_doctor.dates import datetime
@@ -21,6 +20,7 @@ from oidc_doctor.logs.classify import (
     STARTUP,
     Verdict,
 )
+from oidc_doctor.record import Record, dataclass, field
 from oidc_doctor.secrets import mask_text as mask
 from oidc_doctor.text import clean, iso
 
@@ -36,20 +36,32 @@ _STARTUP_CODES = (
 )
 
 
-@dataclass
-class Example:
+class Example(Record):
     """One line shown as evidence: where it is and what it says.
 
     The raw line is kept and masked only when shown (``text``), so counting millions of lines
-    costs no masking; nothing unmasked ever leaves this object.
+    costs no masking; nothing unmasked ever leaves this object. (A record with a hand-written
+    ``__init__``: one is made per marker line, and ``dataclasses`` is not imported on start-up.)
     """
 
+    _fields = ("file", "offset", "time", "raw", "line", "at")
+    __slots__ = _fields
     file: str
     offset: int
     time: datetime | None
     raw: bytes
-    line: int | None = None  # filled by ``number_lines`` after the scan
-    at: str | None = None  # an entry of a cloud log export ("events[3]"): no line numbers there
+    line: int | None  # filled by ``number_lines`` after the scan
+    at: str | None  # an entry of a cloud log export ("events[3]"): no line numbers there
+
+    def __init__(
+        self, file: str, offset: int, time: datetime | None, raw: bytes, line: int | None = None, at: str | None = None
+    ) -> None:
+        self.file = file
+        self.offset = offset
+        self.time = time
+        self.raw = raw
+        self.line = line
+        self.at = at
 
     @property
     def text(self) -> str:

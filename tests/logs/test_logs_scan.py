@@ -4,6 +4,7 @@ line numbers, tracing ``authenticator not initialized`` to its start-up line, pa
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -438,3 +439,25 @@ def test_no_temporary_file_means_no_background_scan_and_the_ordinary_one(
     assert not scan.prefetch(log, "apiserver-log")
     assert not scan._JOBS
     assert _scan_whole(log, number=True) == ordinary
+
+
+def test_a_big_file_is_not_split_between_processes_while_another_thread_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    monkeypatch.delenv("OIDC_DOCTOR_LOG_WORKERS", raising=False)
+    monkeypatch.setattr(scan, "_cpus", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    big = 4 * scan.PARALLEL_MIN
+    assert scan._workers(big) == 4
+    assert scan._workers(scan.PARALLEL_MIN - 1) == 1
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert scan._workers(big) == 1  # forking a threaded process can deadlock the child
+    finally:
+        stop.set()
+        worker.join()
+    assert scan._workers(big) == 4

@@ -52,6 +52,16 @@ PREDICT_REMOVED = (
     "encodings.utf_8_sig",  # a UTF-8 byte-order mark is cut by hand
 )
 
+#: What ``logs`` on a plain log file does without: the bundle reader (with PyYAML and orjson) is for a
+#: cloud's log export only, the log records are light (no ``dataclasses``), and no thread is started.
+LOGS_REMOVED = (
+    *(m for m in REMOVED if m not in ("pathlib", "urllib.parse")),  # the log readers take Paths
+    "oidc_doctor.bundle",
+    "yaml",
+    "orjson",
+    "threading",
+)
+
 CHILD = """
 import json, sys
 from oidc_doctor.cli import main
@@ -107,3 +117,17 @@ def test_a_prediction_from_flags_loads_neither_the_checks_nor_the_catalogue(tmp_
     assert doc["authenticated"] is True and doc["user"]["username"] == "https://idp.example#alice"
     assert [m for m in PREDICT_REMOVED if m in modules] == []
     assert {"oidc_doctor.derive", "oidc_doctor.checks.authn_facts", "oidc_doctor.authn.verify"} <= set(modules)
+
+
+def test_a_plain_log_loads_neither_the_bundle_reader_nor_dataclasses(tmp_path: Path) -> None:
+    log = tmp_path / "kube-apiserver.log"
+    log.write_text(
+        'E1128 10:25:12.000000       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[invalid bearer token, oidc: verify token: oidc: token is expired (Token Expiry: '
+        '2026-11-28 10:20:00 +0000 UTC)]"\n'
+    )
+    status, out, modules = _run(["logs", str(log), "--format", "json"])
+    assert status == 1, out  # a failure was found
+    assert json.loads(out)["auth_failures"] == 1
+    assert [m for m in LOGS_REMOVED if m in modules] == []
+    assert "oidc_doctor.logs.scan" in modules
