@@ -1315,8 +1315,12 @@ def predict(
     now: datetime,
     keys_for: Callable[[JWTAuthenticator], tuple[KeySet | None, str | None]],
     resolver_for: Callable[[JWTAuthenticator, Verifier], Any] | None = None,
+    verdict: ConfigVerdict | None = None,
 ) -> Prediction:
     """Run the API server's JWT authenticators over ``token`` (None: validate the config only).
+
+    ``verdict`` is ``validate_settings(auth)`` when the caller has it already (the settings are
+    validated once per run, however many tokens are predicted: CEL is compiled there).
 
     ``keys_for`` returns the key set of an authenticator, or (None, init error) when its
     verifier would not initialise (discovery failed) — the token then gets ``oidc:
@@ -1324,7 +1328,8 @@ def predict(
     :class:`NoKeys`: the signature is then reported ``not-checked``.
     """
     tr = _Trace()
-    verdict = validate_settings(auth)
+    if verdict is None:
+        verdict = validate_settings(auth)
     if verdict.startup_error is not None or token is None:
         return settings_prediction(auth, verdict, tr)
     _config_passed(tr, auth)

@@ -95,7 +95,8 @@ def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
         "authenticators_ref": auth.ref,
     }
     discovery = discovery_for(ev, auth)
-    seen = replace(seen, verdict=validate_settings(auth), discovery=discovery)
+    verdict = validate_settings(auth)  # once: every token below is predicted with it
+    seen = replace(seen, verdict=verdict, discovery=discovery)
     tokens = [i for i in ev.of(Kind.TOKEN) if isinstance(i.data, str)]
     if not tokens:
         return {"authn": seen, **summary}
@@ -118,11 +119,15 @@ def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
     # Every other token that looks like an id_token gets its own verdict (access tokens beside an
     # id_token are not what the API server receives; the token checks judge them on their own).
     access = {r.ref for r in ctx.facts.tokens if _looks_like_access_token(r)}
+
+    def predicted(data: str) -> Prediction:
+        return predict(data, auth, ctx.now, lookup.keys_for, lookup.resolver_for, verdict)
+
     facts = replace(
         seen,
         token_item=token,
         claims=parse_compact(token.data).payload,
-        prediction=predict(token.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for),
+        prediction=predicted(token.data),
         keys_ref=", ".join(i.ref for i in jwks_items),
         keys_unavailable=(
             "the claims were pasted without their token"
@@ -130,7 +135,7 @@ def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
             else ev.blind.get(BLIND_JWKS) or seen.keys_unavailable
         ),
         others=tuple(
-            (i, parse_compact(i.data).payload, predict(i.data, auth, ctx.now, lookup.keys_for, lookup.resolver_for))
+            (i, parse_compact(i.data).payload, predicted(i.data))
             for i in tokens
             if i is not token and i.ref not in access
         ),

@@ -278,3 +278,24 @@ def test_predict_judges_through_the_runner_deriving_only_the_api_server_area(
     status, out, _ = cli("predict", *FLAGS, "--now", NOW, "-o", "json")  # no token: the settings alone
     assert (status, json.loads(out)["stage"]) == (0, "config-only")
     assert calls == [(("authn",), [], None)]
+
+
+def test_the_settings_are_validated_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The deriver validates the settings and hands the verdict to every prediction (CEL compiles
+    # there): the engine validates again only when called without one.
+    from oidc_doctor.authn import validation, verify
+    from oidc_doctor.checks import authn_facts
+
+    calls: list[object] = []
+    real = validation.validate_settings
+
+    def counting(auth: Any) -> Any:
+        calls.append(auth)
+        return real(auth)
+
+    monkeypatch.setattr(authn_facts, "validate_settings", counting)
+    monkeypatch.setattr(verify, "validate_settings", counting)
+    tok = write_token(tmp_path, groups=["dev"])
+    status, out, _ = cli("predict", "--token", tok, *FLAGS, "--jwks", str(tmp_path / "jwks.json"), "--now", NOW)
+    assert status == 0, out
+    assert len(calls) == 1
