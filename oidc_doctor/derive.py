@@ -4,8 +4,8 @@
 areas' in ``checks/token_facts.py`` and ``checks/authn_facts.py``) in the order of :data:`AREAS`;
 each sees the facts derived before it and returns its own record (:mod:`oidc_doctor.facts`).
 The second half, running the checks and ranking their findings, is :mod:`oidc_doctor.pipeline`.
-They are apart so that a command that needs facts but writes no findings (``predict``, ``rbac
-who``) does not load the checks, the cause catalogue and the ranking.
+They are apart so that a command that needs facts and ranks no findings (``predict``, ``rbac who``)
+does not load the runner, and through it every check and the cause catalogue.
 """
 
 from __future__ import annotations
