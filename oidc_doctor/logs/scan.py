@@ -393,8 +393,8 @@ def _scan_parallel(
     With ``number`` each segment numbers its examples from its own start and counts its
     newlines; the parent then adds the newlines of the segments before each one.
     """
+    import gc
     import pickle
-
 
     with path.open("rb") as f:
         cuts = [start]
@@ -402,34 +402,44 @@ def _scan_parallel(
             cuts.append(max(cuts[-1], line_start_after(f, start + (end - start) * i // workers, end)))
         cuts.append(end)
     children: list[tuple[int, int]] = []  # (pid, read fd)
-    for i in range(1, workers):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: scan one segment, send the summaries back, exit
-            os.close(r)
-            status = 0
-            try:
-                parts = [Summary(start=s.start, end=s.end) for s in sinks]
-                with path.open("rb") as stream:
-                    stream.seek(cuts[i])
-                    lines = scan_stream(
-                        stream,
-                        label,
-                        parts,
-                        markers=markers,
-                        ref=ref,
-                        rng=ScanRange(cuts[i], cuts[i + 1]),
-                        number=number,
-                    )
-                payload = pickle.dumps(("ok", (parts, lines)))
-            except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
-                payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
-                status = 1
-            with os.fdopen(w, "wb") as out:
-                out.write(payload)
-            os._exit(status)
-        os.close(w)
-        children.append((pid, r))
+    # The children share the parent's heap copy-on-write: frozen, its objects are out of the reach
+    # of a collection in a child, which would write into every one of them (Python's gc.freeze
+    # advice for fork without exec). The parent takes them back once the children are started,
+    # unless it had frozen objects itself (the loader freezes big documents for the whole run).
+    had_frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        for i in range(1, workers):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: scan one segment, send the summaries back, exit
+                os.close(r)
+                status = 0
+                try:
+                    parts = [Summary(start=s.start, end=s.end) for s in sinks]
+                    with path.open("rb") as stream:
+                        stream.seek(cuts[i])
+                        lines = scan_stream(
+                            stream,
+                            label,
+                            parts,
+                            markers=markers,
+                            ref=ref,
+                            rng=ScanRange(cuts[i], cuts[i + 1]),
+                            number=number,
+                        )
+                    payload = pickle.dumps(("ok", (parts, lines)))
+                except Exception as e:  # noqa: BLE001 - reported to the parent, which raises it
+                    payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
+                    status = 1
+                with os.fdopen(w, "wb") as out:
+                    out.write(payload)
+                os._exit(status)
+            os.close(w)
+            children.append((pid, r))
+    finally:
+        if not had_frozen:  # (in the parent: a child leaves through os._exit)
+            gc.unfreeze()
     own = [Summary(start=s.start, end=s.end) for s in sinks]
     try:
         with path.open("rb") as stream:

@@ -3,6 +3,7 @@ line numbers, tracing ``authenticator not initialized`` to its start-up line, pa
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 from datetime import UTC, datetime, timedelta
@@ -193,10 +194,21 @@ def test_parallel_parts_merge_to_the_single_process_result(tmp_path: Path, monke
     single = scan_files([(log, None)], ref=T0).to_json()
     monkeypatch.delenv("OIDC_DOCTOR_LOG_WORKERS")
     monkeypatch.setattr(scan, "_workers", lambda nbytes: 3)
+    gc.unfreeze()  # (an earlier test's loader may have frozen its documents)
     parallel = scan_files([(log, None)], ref=T0).to_json()
     assert parallel["files"][0].pop("workers") == 3
     assert parallel == single
     assert single["by_cause"]["issuer-ca-untrusted"]["requests"] == 20
+    # The heap is frozen only while the children are forked (copy-on-write): the parent's objects
+    # are the collector's again afterwards...
+    assert gc.get_freeze_count() == 0
+    # ...unless the process had frozen objects of its own (the loader's big documents): then they stay.
+    gc.freeze()
+    try:
+        assert scan_files([(log, None)], ref=T0).to_json()["by_cause"] == single["by_cause"]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_unknown_lines_are_kept_as_is_and_bounded(tmp_path: Path) -> None:
