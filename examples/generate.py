@@ -64,6 +64,16 @@ def init_failed(cause: str) -> str:
     )
 
 
+def _override(files: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``files`` with ``over`` applied: a value replaces the file, None removes it."""
+    for name, v in over.items():
+        if v is None:
+            files.pop(name, None)
+        else:
+            files[name] = v
+    return files
+
+
 def base(**over: Any) -> dict[str, Any]:
     """A healthy bundle; ``over`` replaces or (with None) removes files."""
     files: dict[str, Any] = {
@@ -74,12 +84,7 @@ def base(**over: Any) -> dict[str, Any]:
         "jwks.json": jwks(jwk(signing_key(), KID), ec_jwk(EC_KID)),
         "openid-configuration.json": idp.keycloak_short_discovery(),
     }
-    for name, v in over.items():
-        if v is None:
-            files.pop(name, None)
-        else:
-            files[name] = v
-    return files
+    return _override(files, over)
 
 
 def failed(**over: Any) -> dict[str, Any]:
@@ -694,12 +699,7 @@ def aks_base(**over: Any) -> dict[str, Any]:
         "kubeconfig.yaml": cloud.aks_kubeconfig(),
         "error.txt": UNAUTHORIZED,
     }
-    for name, v in over.items():
-        if v is None:
-            files.pop(name, None)
-        else:
-            files[name] = v
-    return files
+    return _override(files, over)
 
 
 def aks_scenarios() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
