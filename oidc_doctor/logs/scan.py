@@ -18,7 +18,7 @@ import gzip
 import os
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -351,13 +351,38 @@ def scan_file(
 PARALLEL_MIN = 128 << 20
 
 
+def _threaded() -> bool:
+    """Whether other threads run: forking a threaded process can deadlock the child. Threads are
+    started through `threading`: when nothing imported it there are none (and the `logs` command
+    does not import it, 0.6 ms)."""
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Freeze the heap while children are forked (Python's ``gc.freeze`` advice for fork without exec).
+
+    The children share the parent's heap copy-on-write: frozen, its objects are out of the reach of
+    a collection in a child, which would write into every one of them. The parent takes them back
+    afterwards, unless it had frozen objects itself (the loader freezes big documents for the whole
+    run). A child leaves through ``os._exit``, never through this block's end.
+    """
+    import gc
+
+    had_frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not had_frozen:
+            gc.unfreeze()
+
+
 def _workers(nbytes: int) -> int:
     if nbytes < PARALLEL_MIN or not hasattr(os, "fork") or os.environ.get("OIDC_DOCTOR_LOG_WORKERS") == "1":
         return 1
-    # Forking a threaded process can deadlock the child. Threads are started through `threading`:
-    # when nothing imported it there are none (and the `logs` command does not import it, 0.6 ms).
-    threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1:
+    if _threaded():
         return 1
     cpus = _cpus()
     try:
@@ -393,7 +418,6 @@ def _scan_parallel(
     With ``number`` each segment numbers its examples from its own start and counts its
     newlines; the parent then adds the newlines of the segments before each one.
     """
-    import gc
     import pickle
 
     with path.open("rb") as f:
@@ -402,13 +426,7 @@ def _scan_parallel(
             cuts.append(max(cuts[-1], line_start_after(f, start + (end - start) * i // workers, end)))
         cuts.append(end)
     children: list[tuple[int, int]] = []  # (pid, read fd)
-    # The children share the parent's heap copy-on-write: frozen, its objects are out of the reach
-    # of a collection in a child, which would write into every one of them (Python's gc.freeze
-    # advice for fork without exec). The parent takes them back once the children are started,
-    # unless it had frozen objects itself (the loader freezes big documents for the whole run).
-    had_frozen = gc.get_freeze_count() > 0
-    gc.freeze()
-    try:
+    with _frozen_heap():
         for i in range(1, workers):
             r, w = os.pipe()
             pid = os.fork()
@@ -437,9 +455,6 @@ def _scan_parallel(
                 os._exit(status)
             os.close(w)
             children.append((pid, r))
-    finally:
-        if not had_frozen:  # (in the parent: a child leaves through os._exit)
-            gc.unfreeze()
     own = [Summary(start=s.start, end=s.end) for s in sinks]
     try:
         with path.open("rb") as stream:
@@ -500,11 +515,10 @@ def prefetch(path: Path, kind: str | None) -> bool:
     reads it). Returns whether a scan started (not for gzip, small files, or without ``fork``).
     """
     import tempfile
-    import threading
 
     key = str(path)
-    if not hasattr(os, "fork") or key in _JOBS or threading.active_count() > 1:
-        return False  # forking a threaded process can deadlock the child
+    if not hasattr(os, "fork") or key in _JOBS or _threaded():
+        return False
     try:
         size = file_size(path)
         mtime = os.stat(path).st_mtime_ns
@@ -532,16 +546,17 @@ def prefetch(path: Path, kind: str | None) -> bool:
     children: list[tuple[int, BinaryIO]] = []
     _JOBS[key] = ((size, mtime, markers), children)
     try:
-        for i in range(workers):
-            out = tempfile.TemporaryFile()
-            try:
-                pid = os.fork()
-            except OSError:
-                out.close()
-                raise
-            if pid == 0:  # child: find the marker lines of one segment, write them, exit
-                _prefetch_child(path, markers, cuts[i], cuts[i + 1], out)
-            children.append((pid, out))
+        with _frozen_heap():
+            for i in range(workers):
+                out = tempfile.TemporaryFile()
+                try:
+                    pid = os.fork()
+                except OSError:
+                    out.close()
+                    raise
+                if pid == 0:  # child: find the marker lines of one segment, write them, exit
+                    _prefetch_child(path, markers, cuts[i], cuts[i + 1], out)
+                children.append((pid, out))
     except OSError:  # no temporary file, no process: the ordinary scan will do
         _discard(_JOBS.pop(key)[1])
         return False

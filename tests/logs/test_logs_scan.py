@@ -385,7 +385,9 @@ def test_a_background_scan_gives_what_the_ordinary_scan_gives(tmp_path: Path, mo
     ordinary = _scan_whole(log, number=True)
     monkeypatch.setattr(scan, "PREFETCH_MIN", 64 << 10)
     monkeypatch.setattr(scan, "_workers", lambda nbytes: 3)
+    gc.unfreeze()  # (an earlier test's loader may have frozen its documents)
     assert scan.prefetch(log, "apiserver-log")
+    assert gc.get_freeze_count() == 0  # frozen only while the children were forked
     assert not scan.prefetch(log, "apiserver-log")  # one scan per file
     taken: list[object] = []
     real_take = scan._take
