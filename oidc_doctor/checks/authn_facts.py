@@ -123,15 +123,16 @@ def derive_authn(ev: Evidence, ctx: Context) -> AuthnArea:
     def predicted(data: str) -> Prediction:
         return predict(data, auth, ctx.now, lookup.keys_for, lookup.resolver_for, verdict)
 
+    parsed = parse_compact(token.data)
     facts = replace(
         seen,
         token_item=token,
-        claims=parse_compact(token.data).payload,
+        claims=parsed.payload,
         prediction=predicted(token.data),
         keys_ref=", ".join(i.ref for i in jwks_items),
         keys_unavailable=(
             "the claims were pasted without their token"
-            if is_claims_only(parse_compact(token.data).header)
+            if is_claims_only(parsed.header)
             else ev.blind.get(BLIND_JWKS) or seen.keys_unavailable
         ),
         others=tuple(
